@@ -1,0 +1,88 @@
+package io.commercechat.testkit;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A real PostgreSQL for service tests: one embedded server per test JVM (io.zonky.test), or the
+ * server named by {@code COMMERCECHAT_TEST_PG_URL} (postgresql://user:password@host:port). Each
+ * Quarkus start gets a fresh database, and both the JDBC (Flyway) and reactive URLs point to it.
+ */
+public class PostgresResource implements QuarkusTestResourceLifecycleManager {
+
+    private static EmbeddedPostgres embedded;
+
+    @Override
+    public Map<String, String> start() {
+        Server server = server();
+        String database = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        createDatabase(server, database);
+        return Map.of(
+                "quarkus.datasource.jdbc.url", server.jdbcUrl(database),
+                "quarkus.datasource.reactive.url", server.reactiveUrl(database),
+                "quarkus.datasource.username", server.user(),
+                "quarkus.datasource.password", server.password(),
+                "quarkus.devservices.enabled", "false");
+    }
+
+    @Override
+    public void stop() {
+        // The embedded server lives as long as the test JVM; it is shut down by its own hook.
+    }
+
+    /** The server tests run against (started on first use). */
+    public static synchronized Server server() {
+        String external = System.getenv("COMMERCECHAT_TEST_PG_URL");
+        if (external != null && !external.isBlank()) {
+            URI uri = URI.create(external.replaceFirst("^jdbc:", ""));
+            String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres", ""} : uri.getUserInfo().split(":", 2);
+            return new Server(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), userInfo[0],
+                    userInfo.length > 1 ? userInfo[1] : "");
+        }
+        if (embedded == null) {
+            try {
+                embedded = EmbeddedPostgres.builder()
+                        .setServerConfig("max_connections", "300")
+                        .setServerConfig("fsync", "off") // tests only: durability across OS crashes is not under test
+                        .start();
+                EmbeddedPostgres started = embedded;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        started.close();
+                    } catch (Exception ignored) {
+                        // JVM is exiting
+                    }
+                }));
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start embedded PostgreSQL", e);
+            }
+        }
+        return new Server("127.0.0.1", embedded.getPort(), "postgres", "postgres");
+    }
+
+    /** Creates an empty database; returns its name. */
+    public static void createDatabase(Server server, String database) {
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password());
+                Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + database);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create test database " + database, e);
+        }
+    }
+
+    public record Server(String host, int port, String user, String password) {
+        public String jdbcUrl(String database) {
+            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        }
+
+        public String reactiveUrl(String database) {
+            return "postgresql://" + host + ":" + port + "/" + database;
+        }
+    }
+}

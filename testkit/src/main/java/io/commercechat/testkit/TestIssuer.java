@@ -1,0 +1,239 @@
+package io.commercechat.testkit;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/**
+ * A real, minimal OAuth 2.0 token issuer for tests, served over HTTP on 127.0.0.1: a JWKS
+ * ({@code /jwks}), OIDC discovery, and a client-credentials token endpoint ({@code /token}).
+ * Services under test verify tokens against it exactly as they verify a production provider's,
+ * and obtain their own service tokens from it with quarkus-oidc-client. The RSA key pair is made
+ * when the test JVM starts: no private key is ever stored in the repository.
+ */
+public final class TestIssuer {
+
+    public static final String ISSUER = "https://issuer.test.commercechat.invalid/realms/commerce-chat";
+    public static final String AUDIENCE = "commerce-chat";
+    public static final String KEY_ID = "test-key-1";
+    public static final Duration LIFETIME = Duration.ofMinutes(10);
+
+    private static TestIssuer instance;
+
+    private final KeyPair keys;
+    private final KeyPair foreignKeys;
+    private final HttpServer server;
+    /** client_id -> (secret, claims to put into its tokens). */
+    private final Map<String, Client> clients = new ConcurrentHashMap<>();
+
+    private record Client(String secret, String group, String businessId) {}
+
+    private TestIssuer() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        keys = generator.generateKeyPair();
+        foreignKeys = generator.generateKeyPair();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "test-issuer");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/jwks", ex -> respond(ex, 200, jwks()));
+        server.createContext("/.well-known/openid-configuration", ex -> respond(ex, 200, discovery()));
+        server.createContext("/token", this::token);
+        server.start();
+    }
+
+    public static synchronized TestIssuer get() {
+        if (instance == null) {
+            try {
+                instance = new TestIssuer();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start the test issuer", e);
+            }
+        }
+        return instance;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public String jwksUrl() {
+        return baseUrl() + "/jwks";
+    }
+
+    public String tokenUrl() {
+        return baseUrl() + "/token";
+    }
+
+    /** Registers a confidential client that may use the client-credentials grant. */
+    public TestIssuer registerServiceClient(String clientId, String secret) {
+        clients.put(clientId, new Client(secret, "service", null));
+        return this;
+    }
+
+    public TestIssuer registerPartnerClient(String clientId, String secret, String businessId) {
+        clients.put(clientId, new Client(secret, "partner", businessId));
+        return this;
+    }
+
+    /**
+     * The configuration a service needs to verify tokens from this issuer (and, for services that
+     * call others, to obtain tokens from it with quarkus-oidc-client).
+     */
+    public Map<String, String> verificationConfig() {
+        Map<String, String> config = new HashMap<>();
+        config.put("mp.jwt.verify.publickey.location", jwksUrl());
+        config.put("mp.jwt.verify.issuer", ISSUER);
+        config.put("mp.jwt.verify.audiences", AUDIENCE);
+        return config;
+    }
+
+    // ---- valid tokens ----
+
+    public String person(String sub) {
+        return sign(base(sub).groups(Set.of("user")).claim("azp", "web"));
+    }
+
+    public String partner(String businessId) {
+        return sign(base("partner-" + businessId).groups(Set.of("partner")).claim("business_id", businessId));
+    }
+
+    public String service(String name) {
+        return sign(base(name).groups(Set.of("service")).claim("azp", name));
+    }
+
+    // ---- deliberately broken tokens for negative tests ----
+
+    public String expired(String sub) {
+        Instant past = Instant.now().minus(Duration.ofHours(2));
+        return sign(Jwt.issuer(ISSUER).audience(AUDIENCE).subject(sub).groups(Set.of("user"))
+                .issuedAt(past).expiresAt(past.plus(Duration.ofMinutes(5))));
+    }
+
+    public String notYetValid(String sub) {
+        Instant future = Instant.now().plus(Duration.ofHours(1));
+        return sign(Jwt.issuer(ISSUER).audience(AUDIENCE).subject(sub).groups(Set.of("user"))
+                .issuedAt(future).claim("nbf", future.getEpochSecond()).expiresAt(future.plus(LIFETIME)));
+    }
+
+    public String wrongIssuer(String sub) {
+        return sign(Jwt.issuer("https://evil.example/realms/commerce-chat").audience(AUDIENCE).subject(sub)
+                .groups(Set.of("user")).expiresAt(Instant.now().plus(LIFETIME)));
+    }
+
+    public String wrongAudience(String sub) {
+        return sign(Jwt.issuer(ISSUER).audience("some-other-api").subject(sub).groups(Set.of("user"))
+                .expiresAt(Instant.now().plus(LIFETIME)));
+    }
+
+    /** Same key id, signed by a key the issuer never published. */
+    public String badSignature(String sub) {
+        return base(sub).groups(Set.of("user")).jws().keyId(KEY_ID).sign(foreignKeys.getPrivate());
+    }
+
+    /** An unsigned token ({@code alg: none}) with otherwise valid claims. */
+    public String algNone(String sub) {
+        long now = Instant.now().getEpochSecond();
+        String header = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        String payload = b64("{\"iss\":\"" + ISSUER + "\",\"aud\":\"" + AUDIENCE + "\",\"sub\":\"" + sub
+                + "\",\"groups\":[\"user\"],\"iat\":" + now + ",\"exp\":" + (now + 600) + "}");
+        return header + "." + payload + ".";
+    }
+
+    public String missingSub() {
+        return sign(Jwt.issuer(ISSUER).audience(AUDIENCE).groups(Set.of("user")).expiresAt(Instant.now().plus(LIFETIME)));
+    }
+
+    private static JwtClaimsBuilder base(String sub) {
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject(sub).issuedAt(Instant.now())
+                .expiresAt(Instant.now().plus(LIFETIME));
+    }
+
+    private String sign(JwtClaimsBuilder claims) {
+        return claims.jws().keyId(KEY_ID).sign(keys.getPrivate());
+    }
+
+    private void token(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            respond(ex, 405, "{\"error\":\"invalid_request\"}");
+            return;
+        }
+        Map<String, String> form = new HashMap<>();
+        for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (kv.length == 2) {
+                form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+            }
+        }
+        String basic = ex.getRequestHeaders().getFirst("Authorization");
+        if (basic != null && basic.startsWith("Basic ")) {
+            String[] cred = new String(Base64.getDecoder().decode(basic.substring(6)), StandardCharsets.UTF_8).split(":", 2);
+            form.putIfAbsent("client_id", URLDecoder.decode(cred[0], StandardCharsets.UTF_8));
+            form.putIfAbsent("client_secret", cred.length > 1 ? URLDecoder.decode(cred[1], StandardCharsets.UTF_8) : "");
+        }
+        Client client = clients.get(form.getOrDefault("client_id", ""));
+        if (!"client_credentials".equals(form.get("grant_type"))) {
+            respond(ex, 400, "{\"error\":\"unsupported_grant_type\"}");
+            return;
+        }
+        if (client == null || !client.secret().equals(form.get("client_secret"))) {
+            respond(ex, 401, "{\"error\":\"invalid_client\"}");
+            return;
+        }
+        String jwt = "partner".equals(client.group()) ? partner(client.businessId()) : service(form.get("client_id"));
+        respond(ex, 200, "{\"access_token\":\"" + jwt + "\",\"token_type\":\"Bearer\",\"expires_in\":"
+                + LIFETIME.toSeconds() + "}");
+    }
+
+    private String jwks() {
+        RSAPublicKey pub = (RSAPublicKey) keys.getPublic();
+        return "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"" + KEY_ID + "\",\"n\":\""
+                + b64(unsigned(pub.getModulus())) + "\",\"e\":\"" + b64(unsigned(pub.getPublicExponent())) + "\"}]}";
+    }
+
+    private String discovery() {
+        return "{\"issuer\":\"" + ISSUER + "\",\"jwks_uri\":\"" + jwksUrl() + "\",\"token_endpoint\":\"" + tokenUrl()
+                + "\",\"grant_types_supported\":[\"client_credentials\"]}";
+    }
+
+    private static byte[] unsigned(BigInteger value) {
+        byte[] bytes = value.toByteArray();
+        return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+    }
+
+    private static String b64(String s) {
+        return b64(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static void respond(HttpExchange ex, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, body.length);
+        ex.getResponseBody().write(body);
+        ex.close();
+    }
+}
