@@ -1,0 +1,29 @@
+package io.commercechat.consent.eventlog.repository;
+
+import io.commercechat.consent.eventlog.ConsentEventEntry;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
+
+@ApplicationScoped
+public class ConsentEventRepository implements PanacheRepositoryBase<ConsentEventEntry, UUID> {
+
+    /**
+     * Serializes every state change of every consent for the rest of the transaction, so the hash
+     * chain never forks and positions commit in order (consent changes are rare; this is cheap).
+     */
+    public Uni<Void> lockLog() {
+        return getSession().chain(s -> s.createNativeQuery("select 1 from pg_advisory_xact_lock(7231001)", Integer.class)
+                .getSingleResult()).replaceWithVoid();
+    }
+
+    public Uni<String> lastHash() {
+        return find("order by position desc").firstResult().map(e -> e == null ? null : e.hash);
+    }
+
+    public Uni<List<ConsentEventEntry>> after(long position, int limit) {
+        return find("position > ?1 order by position", position).range(0, limit - 1).list();
+    }
+}

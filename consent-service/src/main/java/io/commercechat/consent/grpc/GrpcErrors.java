@@ -1,0 +1,46 @@
+package io.commercechat.consent.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import jakarta.persistence.OptimisticLockException;
+import org.hibernate.StaleObjectStateException;
+import org.jboss.logging.Logger;
+
+/**
+ * The one place where failures become gRPC statuses. Anything unexpected is INTERNAL with a
+ * generic sentence; details go to the log (ids only, never personal data).
+ */
+public final class GrpcErrors {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {}
+
+    public static Throwable toStatus(Throwable failure) {
+        Throwable t = failure;
+        while (t != null) {
+            if (t instanceof StatusRuntimeException) {
+                return t;
+            }
+            if (t instanceof OptimisticLockException || t instanceof StaleObjectStateException) {
+                return Status.ABORTED.withDescription("the consent was changed concurrently; read it again and retry")
+                        .asRuntimeException();
+            }
+            t = t.getCause();
+        }
+        LOG.errorf(failure, "unexpected failure (%s)", failure.getClass().getName());
+        return Status.INTERNAL.withDescription("consent-service could not complete the request").asRuntimeException();
+    }
+
+    public static StatusRuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+    }
+
+    public static StatusRuntimeException notFound(String description) {
+        return Status.NOT_FOUND.withDescription(description).asRuntimeException();
+    }
+
+    public static StatusRuntimeException precondition(String description) {
+        return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
+    }
+}

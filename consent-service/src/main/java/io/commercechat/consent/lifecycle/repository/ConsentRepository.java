@@ -1,0 +1,55 @@
+package io.commercechat.consent.lifecycle.repository;
+
+import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+@ApplicationScoped
+public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
+
+    /** Reads the consent with a shared row lock, so a revocation waits for checks in flight. */
+    public Uni<Consent> findForCheck(UUID id) {
+        return findById(id, LockModeType.PESSIMISTIC_READ);
+    }
+
+    /** Newest first, strictly before the cursor. */
+    public Uni<List<Consent>> page(String userId, String bankId, List<ConsentStatus> statuses, long before, int limit) {
+        StringBuilder q = new StringBuilder("userId = :user and listSeq < :before");
+        Parameters p = Parameters.with("user", userId).and("before", before);
+        if (!bankId.isEmpty()) {
+            q.append(" and bankId = :bank");
+            p.and("bank", bankId);
+        }
+        if (!statuses.isEmpty()) {
+            q.append(" and status in :statuses");
+            p.and("statuses", statuses);
+        }
+        return find(q + " order by listSeq desc", p).range(0, limit - 1).list();
+    }
+
+    /** Live consents of a person at a bank, newest first. */
+    public Uni<List<Consent>> authorisedFor(String userId, String bankId) {
+        return find("userId = ?1 and bankId = ?2 and status = ?3 order by listSeq desc", userId, bankId,
+                ConsentStatus.CONSENT_STATUS_AUTHORISED).range(0, 49).list();
+    }
+
+    /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */
+    public Uni<List<UUID>> dueForSweep(Instant now, Instant awaitingCutoff, int limit) {
+        return getSession().chain(s -> s.createSelectionQuery(
+                "select c.id from Consent c where (c.status = :authorised and c.expiresAt <= :now)"
+                        + " or (c.status = :awaiting and c.createdAt <= :cutoff)", UUID.class)
+                .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
+                .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION)
+                .setParameter("now", now)
+                .setParameter("cutoff", awaitingCutoff)
+                .setMaxResults(limit)
+                .getResultList());
+    }
+}

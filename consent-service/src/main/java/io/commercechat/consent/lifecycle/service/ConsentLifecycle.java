@@ -1,0 +1,255 @@
+package io.commercechat.consent.lifecycle.service;
+
+import io.commercechat.consent.config.ConsentConfig;
+import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
+import io.commercechat.consent.eventlog.service.ConsentEventLog;
+import io.commercechat.consent.grpc.GrpcErrors;
+import io.commercechat.consent.grpc.PageTokens;
+import io.commercechat.consent.grpc.ProtoTime;
+import io.commercechat.consent.grpc.Validate;
+import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.lifecycle.repository.ConsentRepository;
+import io.commercechat.consent.receipt.Receipt;
+import io.commercechat.consent.receipt.repository.ReceiptRepository;
+import io.commercechat.consent.receipt.service.ReceiptSigner;
+import io.commercechat.consent.security.Caller;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.ConsentEventType;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.CreateConsentRequest;
+import io.commercechat.proto.consent.v1.ListConsentsRequest;
+import io.commercechat.proto.consent.v1.ReceiptKind;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The consent state machine: AWAITING_AUTHORISATION -> AUTHORISED | REJECTED;
+ * AUTHORISED -> REVOKED | EXPIRED. Every change takes the event-log lock first, so changes to one
+ * consent are serialized, each appends one chained event, and authorisation and revocation issue
+ * a signed receipt in the same transaction.
+ */
+@ApplicationScoped
+public class ConsentLifecycle {
+
+    public static final String LAPSED = "authorisation lapsed: the person did not approve in time";
+
+    private final ConsentRepository consents;
+    private final ConsentEventRepository eventRepository;
+    private final ConsentEventLog eventLog;
+    private final ReceiptRepository receipts;
+    private final ReceiptSigner signer;
+    private final ConsentConfig config;
+
+    public ConsentLifecycle(ConsentRepository consents, ConsentEventRepository eventRepository, ConsentEventLog eventLog,
+            ReceiptRepository receipts, ReceiptSigner signer, ConsentConfig config) {
+        this.consents = consents;
+        this.eventRepository = eventRepository;
+        this.eventLog = eventLog;
+        this.receipts = receipts;
+        this.signer = signer;
+        this.config = config;
+    }
+
+    @WithTransaction
+    public Uni<Consent> create(Caller caller, CreateConsentRequest req) {
+        Consent c = new Consent();
+        c.id = UUID.randomUUID();
+        c.userId = Validate.userId(caller.actingFor(req.getUserId()));
+        c.bankId = Validate.bankId(req.getBankId());
+        c.permissions = Consent.join(Validate.knownSet(req.getPermissionsList(), "permissions"));
+        c.purposes = Consent.join(Validate.knownSet(req.getPurposesList(), "purposes"));
+        c.accountIds = Consent.join(Validate.accountIds(req.getAccountIdsList()));
+        if (req.getValidDays() < 1 || req.getValidDays() > config.maxValidDays()) {
+            throw GrpcErrors.invalid("valid_days must be between 1 and " + config.maxValidDays());
+        }
+        c.transactionFrom = ProtoTime.from(req.getTransactionFrom(), "transaction_from");
+        c.transactionTo = ProtoTime.from(req.getTransactionTo(), "transaction_to");
+        if (c.transactionFrom != null && c.transactionTo != null && c.transactionFrom.isAfter(c.transactionTo)) {
+            throw GrpcErrors.invalid("transaction_from must not be after transaction_to");
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        c.createdAt = now;
+        c.updatedAt = now;
+        c.expiresAt = now.plus(Duration.ofDays(req.getValidDays()));
+        c.status = ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION;
+        c.statusReason = "waiting for the person to approve at the bank";
+        return eventRepository.lockLog()
+                .chain(() -> consents.persist(c))
+                .call(consents::flush)
+                .call(saved -> eventLog.append(saved, ConsentEventType.CONSENT_EVENT_TYPE_CREATED, actorFor(caller)));
+    }
+
+    @WithTransaction
+    public Uni<Consent> authorise(Caller caller, String consentId, List<String> accountIds, long expectedVersion) {
+        UUID id = Validate.uuid(consentId, "consent_id");
+        List<String> selected = Validate.accountIds(accountIds);
+        return changeVisible(caller, id, c -> {
+            requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "authorised");
+            if (expectedVersion > 0 && c.version != expectedVersion) {
+                throw GrpcErrors.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
+            }
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            if (!c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
+                throw GrpcErrors.precondition(LAPSED + "; start linking again");
+            }
+            if (!selected.isEmpty()) {
+                if (!c.accountIdList().isEmpty() && !new HashSet<>(c.accountIdList()).containsAll(selected)) {
+                    throw GrpcErrors.precondition("the selected accounts are outside the consent's account scope");
+                }
+                c.accountIds = Consent.join(selected);
+            }
+            c.status = ConsentStatus.CONSENT_STATUS_AUTHORISED;
+            c.statusReason = "approved at the bank";
+            c.authorisedAt = now;
+            c.updatedAt = now;
+            return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED, actorFor(caller), ReceiptKind.RECEIPT_KIND_AUTHORISATION);
+        });
+    }
+
+    @WithTransaction
+    public Uni<Consent> reject(Caller caller, String consentId, String reason) {
+        UUID id = Validate.uuid(consentId, "consent_id");
+        String why = Validate.reason(reason);
+        return changeVisible(caller, id, c -> {
+            requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "rejected");
+            c.status = ConsentStatus.CONSENT_STATUS_REJECTED;
+            c.statusReason = why.isEmpty() ? "declined at the bank" : why;
+            c.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED, actorFor(caller), null);
+        });
+    }
+
+    @WithTransaction
+    public Uni<Consent> revoke(Caller caller, String consentId, Actor revokedBy, String reason) {
+        UUID id = Validate.uuid(consentId, "consent_id");
+        Actor by = Validate.known(revokedBy, "revoked_by");
+        String why = Validate.reason(reason);
+        if (!caller.isService() && by != Actor.ACTOR_USER) {
+            throw GrpcErrors.invalid("a person can only revoke as ACTOR_USER");
+        }
+        return changeVisible(caller, id, c -> {
+            requireStatus(c, ConsentStatus.CONSENT_STATUS_AUTHORISED, "revoked");
+            c.status = ConsentStatus.CONSENT_STATUS_REVOKED;
+            c.endedBy = by;
+            c.statusReason = !why.isEmpty() ? why : switch (by) {
+                case ACTOR_BANK -> "access ended by the bank";
+                case ACTOR_SYSTEM -> "access ended by Commerce Chat";
+                default -> "access ended by you";
+            };
+            c.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REVOKED, by, ReceiptKind.RECEIPT_KIND_REVOCATION);
+        });
+    }
+
+    @WithSession
+    public Uni<Consent> get(Caller caller, String consentId) {
+        UUID id = Validate.uuid(consentId, "consent_id");
+        return consents.findById(id).map(c -> visible(caller, c, id));
+    }
+
+    @WithSession
+    public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, int limit) {
+        String userId = caller.actingFor(req.getUserId());
+        String bankId = req.getBankId().isEmpty() ? "" : Validate.bankId(req.getBankId());
+        List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> Validate.known(s, "statuses")).toList();
+        return consents.page(userId, bankId, statuses, PageTokens.decode(req.getPageToken()), limit);
+    }
+
+    @WithSession
+    public Uni<Receipt> receipt(Caller caller, String consentId, ReceiptKind kind) {
+        UUID id = Validate.uuid(consentId, "consent_id");
+        if (kind == ReceiptKind.UNRECOGNIZED) {
+            throw GrpcErrors.invalid("kind has an unknown value");
+        }
+        return consents.findById(id).map(c -> visible(caller, c, id))
+                .chain(c -> receipts.latest(id, kind))
+                .map(r -> {
+                    if (r == null) {
+                        throw GrpcErrors.notFound("this consent has no such receipt yet");
+                    }
+                    return r;
+                });
+    }
+
+    /**
+     * Ends one consent that is due: an authorised consent past its expiry becomes EXPIRED; one
+     * that waited too long for authorisation becomes REJECTED (lapsed). Safe to run on every
+     * replica at once: the state is re-read under the log lock.
+     */
+    @WithTransaction
+    public Uni<Boolean> endIfDue(UUID id) {
+        return eventRepository.lockLog().chain(() -> consents.findById(id)).chain(c -> {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            if (c == null) {
+                return Uni.createFrom().item(false);
+            }
+            if (c.status == ConsentStatus.CONSENT_STATUS_AUTHORISED && !c.expiresAt.isAfter(now)) {
+                c.status = ConsentStatus.CONSENT_STATUS_EXPIRED;
+                c.endedBy = Actor.ACTOR_SYSTEM;
+                c.statusReason = "access expired; renew it to keep seeing this account";
+                c.updatedAt = now;
+                return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED, Actor.ACTOR_SYSTEM, null).replaceWith(true);
+            }
+            if (c.status == ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION
+                    && !c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
+                c.status = ConsentStatus.CONSENT_STATUS_REJECTED;
+                c.statusReason = LAPSED;
+                c.updatedAt = now;
+                return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED, Actor.ACTOR_SYSTEM, null).replaceWith(true);
+            }
+            return Uni.createFrom().item(false);
+        });
+    }
+
+    @WithSession
+    public Uni<List<UUID>> dueForSweep(int limit) {
+        Instant now = Instant.now();
+        return consents.dueForSweep(now, now.minus(config.authorisationWindow()), limit);
+    }
+
+    private Uni<Consent> changeVisible(Caller caller, UUID id, java.util.function.Function<? super Consent, Uni<? extends Consent>> change) {
+        return eventRepository.lockLog()
+                .chain(() -> consents.findById(id))
+                .map(c -> visible(caller, c, id))
+                .<Consent>chain(change);
+    }
+
+    private Uni<Consent> transition(Consent c, ConsentEventType type, Actor actor, ReceiptKind receipt) {
+        Uni<Consent> flushed = consents.flush().replaceWith(c); // bumps the version before the snapshot
+        return flushed
+                .call(saved -> eventLog.append(saved, type, actor))
+                .call(saved -> receipt == null ? Uni.createFrom().voidItem()
+                        : receipts.persist(signer.sign(saved, receipt)).replaceWithVoid());
+    }
+
+    /** Another person's consent answers NOT_FOUND, so that its existence does not leak. */
+    private static Consent visible(Caller caller, Consent c, UUID id) {
+        if (c == null || !caller.maySee(c.userId)) {
+            throw GrpcErrors.notFound("consent " + id + " not found");
+        }
+        return c;
+    }
+
+    private static void requireStatus(Consent c, ConsentStatus required, String verb) {
+        if (c.status != required) {
+            throw GrpcErrors.precondition("the consent is " + describe(c.status) + "; only a consent that is "
+                    + describe(required) + " can be " + verb);
+        }
+    }
+
+    public static String describe(ConsentStatus s) {
+        return s.name().replace("CONSENT_STATUS_", "").toLowerCase().replace('_', ' ');
+    }
+
+    private static Actor actorFor(Caller caller) {
+        return caller.isService() ? Actor.ACTOR_SYSTEM : Actor.ACTOR_USER;
+    }
+}

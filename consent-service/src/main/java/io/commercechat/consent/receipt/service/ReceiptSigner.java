@@ -1,0 +1,139 @@
+package io.commercechat.consent.receipt.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.commercechat.consent.config.ConsentConfig;
+import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.receipt.Receipt;
+import io.commercechat.proto.consent.v1.ReceiptKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jose4j.jwk.EllipticCurveJsonWebKey;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.PublicJsonWebKey;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.lang.JoseException;
+
+/**
+ * Signs consent receipts as compact JWS (ES256). The payload follows the Kantara Consent Receipt
+ * v1.1 / ISO/IEC 27560 shape: who (principal, controller), what data (permissions as PII
+ * categories), which purposes, until when, and the state change it records.
+ */
+@ApplicationScoped
+public class ReceiptSigner {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PublicJsonWebKey signingKey;
+    private final String publishedJwks;
+    private final ConsentConfig.Receipts config;
+
+    public ReceiptSigner(ConsentConfig config) {
+        this.config = config.receipts();
+        try {
+            signingKey = PublicJsonWebKey.Factory.newPublicJwk(this.config.signingJwk());
+            if (!(signingKey instanceof EllipticCurveJsonWebKey ec) || !"P-256".equals(ec.getCurveName())
+                    || signingKey.getPrivateKey() == null || signingKey.getKeyId() == null) {
+                throw new IllegalStateException("consent.receipts.signing-jwk must be a private EC P-256 JWK with a kid");
+            }
+            List<JsonWebKey> keys = new ArrayList<>();
+            keys.add(PublicJsonWebKey.Factory.newPublicJwk(signingKey.getPublicKey()));
+            keys.get(0).setKeyId(signingKey.getKeyId());
+            keys.get(0).setAlgorithm(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+            keys.get(0).setUse("sig");
+            if (this.config.previousPublicJwks().isPresent()) {
+                for (JsonWebKey old : new JsonWebKeySet(this.config.previousPublicJwks().get()).getJsonWebKeys()) {
+                    keys.add(PublicJsonWebKey.Factory.newPublicJwk(((PublicJsonWebKey) old).getPublicKey()));
+                    keys.get(keys.size() - 1).setKeyId(old.getKeyId());
+                }
+            }
+            publishedJwks = new JsonWebKeySet(keys).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+        } catch (JoseException e) {
+            throw new IllegalStateException("consent.receipts.signing-jwk is not a valid JWK", e);
+        }
+    }
+
+    /** The public keys that verify receipts (JWKS, public parts only). */
+    public String jwks() {
+        return publishedJwks;
+    }
+
+    public Receipt sign(Consent consent, ReceiptKind kind) {
+        Instant now = Instant.now();
+        UUID receiptId = UUID.randomUUID();
+        Map<String, Object> purpose = new LinkedHashMap<>();
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("version", "KI-CR-v1.1.0");
+        claims.put("jurisdiction", "EU");
+        claims.put("consentTimestamp", consent.createdAt.getEpochSecond());
+        claims.put("collectionMethod", "explicit opt-in in the Commerce Chat app, authorised at the bank");
+        claims.put("consentReceiptID", receiptId.toString());
+        claims.put("publicKey", signingKey.getKeyId());
+        claims.put("language", "en");
+        claims.put("piiPrincipalId", consent.userId);
+        claims.put("piiControllers", List.of(Map.of("piiController", config.controllerName(),
+                "contact", config.controllerContact(), "onBehalf", false)));
+        claims.put("policyUrl", config.policyUrl());
+        List<Map<String, Object>> purposes = new ArrayList<>();
+        for (var p : consent.purposeList()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("purpose", p.name().replace("PURPOSE_", ""));
+            entry.put("purposeCategory", List.of(p.name().replace("PURPOSE_", "")));
+            entry.put("consentType", "EXPLICIT");
+            entry.put("piiCategory", consent.permissionList().stream().map(x -> x.name().replace("PERMISSION_", "")).toList());
+            entry.put("primaryPurpose", purposes.isEmpty());
+            entry.put("termination", consent.expiresAt.toString());
+            entry.put("thirdPartyDisclosure", false);
+            purposes.add(entry);
+        }
+        purpose.put("service", "bank-account-access:" + consent.bankId);
+        purpose.put("purposes", purposes);
+        claims.put("services", List.of(purpose));
+        claims.put("sensitive", true);
+        claims.put("spiCat", List.of("financial"));
+        // ISO/IEC 27560 record fields about the state change this receipt proves.
+        claims.put("consentId", consent.id.toString());
+        claims.put("bankId", consent.bankId);
+        claims.put("accountIds", consent.accountIdList());
+        claims.put("event", kind == ReceiptKind.RECEIPT_KIND_REVOCATION ? "withdrawn" : "given");
+        claims.put("status", consent.status.name().replace("CONSENT_STATUS_", ""));
+        if (consent.endedBy != null) {
+            claims.put("withdrawnBy", consent.endedBy.name().replace("ACTOR_", ""));
+        }
+        claims.put("validUntil", consent.expiresAt.toString());
+        claims.put("iat", now.getEpochSecond());
+        claims.put("iss", config.controllerName());
+        claims.put("sub", consent.userId);
+        claims.put("jti", receiptId.toString());
+
+        JsonWebSignature jws = new JsonWebSignature();
+        try {
+            jws.setPayload(JSON.writeValueAsString(claims));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+        jws.setKeyIdHeaderValue(signingKey.getKeyId());
+        jws.setHeader("typ", "consent-receipt+jwt");
+        jws.setKey(signingKey.getPrivateKey());
+        Receipt r = new Receipt();
+        r.id = receiptId;
+        r.consentId = consent.id;
+        r.kind = kind;
+        r.keyId = signingKey.getKeyId();
+        r.issuedAt = now;
+        try {
+            r.jws = jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException("could not sign receipt", e);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,154 @@
+package io.commercechat.consent;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.consent.v1.AccessDecision;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.CheckAccessRequest;
+import io.commercechat.proto.consent.v1.CheckAccessResponse;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
+import io.commercechat.proto.consent.v1.ListConsentsRequest;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.consent.v1.RejectConsentRequest;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(ReceiptKeyResource.class)
+class ConsentLifecycleTest extends ConsentTestSupport {
+
+    private CheckAccessResponse check(String user, Permission p, Purpose purpose) {
+        return service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+                .setPermission(p).setPurpose(purpose).build());
+    }
+
+    @Test
+    void createAuthoriseCheckRevoke() {
+        String user = newPerson();
+        Consent created = service().createConsent(request(user).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, created.getStatus());
+        assertEquals(user, created.getUserId());
+        long days = (created.getExpiresAt().getSeconds() - created.getCreatedAt().getSeconds()) / 86400;
+        assertEquals(90, days);
+
+        // not yet authorised: denied, with the reason, and recorded
+        CheckAccessResponse early = check(user, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW);
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, early.getDecision());
+        assertTrue(early.getReason().contains("awaiting authorisation"), early.getReason());
+
+        Consent authorised = service().authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(created.getId()).addAccountIds("acc-1").build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, authorised.getStatus());
+        assertTrue(authorised.getVersion() > created.getVersion());
+
+        CheckAccessResponse ok = check(user, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW);
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, ok.getDecision(), ok.getReason());
+        assertEquals(created.getId(), ok.getConsentId());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY,
+                check(user, Permission.PERMISSION_TRANSACTIONS, Purpose.PURPOSE_ACCOUNT_OVERVIEW).getDecision());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY,
+                check(user, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_SPENDING_INSIGHTS).getDecision());
+        CheckAccessResponse otherAccount = service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user)
+                .setBankId("sandbox-bank").setAccountId("acc-2").setPermission(Permission.PERMISSION_BALANCES)
+                .setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, otherAccount.getDecision());
+        assertTrue(otherAccount.getReason().contains("not covered"), otherAccount.getReason());
+
+        Consent revoked = as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(created.getId()).setRevokedBy(Actor.ACTOR_USER).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, revoked.getStatus());
+        assertEquals(Actor.ACTOR_USER, revoked.getEndedBy());
+        CheckAccessResponse after = check(user, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW);
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, after.getDecision());
+        assertTrue(after.getReason().contains("revoked"), after.getReason());
+
+        // every decision is in the person's access log, newest first
+        var records = as(ISSUER.person(user)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setPageSize(100).build());
+        assertEquals(6, records.getRecordsCount());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, records.getRecords(0).getDecision());
+        assertEquals("account-link-service", records.getRecords(0).getService());
+    }
+
+    @Test
+    void illegalTransitionsAreFailedPrecondition() {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        var revokeEarly = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().revokeConsent(
+                RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
+        assertTrue(revokeEarly.getStatus().getDescription().contains("awaiting authorisation"));
+        service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId(id).setReason("declined").build());
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().rejectConsent(
+                RejectConsentRequest.newBuilder().setConsentId(id).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().revokeConsent(
+                RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_BANK).build()));
+
+        String second = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(second).build());
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                AuthoriseConsentRequest.newBuilder().setConsentId(second).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().rejectConsent(
+                RejectConsentRequest.newBuilder().setConsentId(second).build()));
+        service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(second).setRevokedBy(Actor.ACTOR_BANK).build());
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().revokeConsent(
+                RevokeConsentRequest.newBuilder().setConsentId(second).setRevokedBy(Actor.ACTOR_USER).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                AuthoriseConsentRequest.newBuilder().setConsentId(second).build()));
+        assertEquals(Actor.ACTOR_BANK, service().getConsent(GetConsentRequest.newBuilder().setConsentId(second).build())
+                .getConsent().getEndedBy());
+    }
+
+    @Test
+    void expectedVersionGuardsAuthorisation() {
+        String user = newPerson();
+        Consent c = service().createConsent(request(user).build()).getConsent();
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
+    }
+
+    @Test
+    void listConsentsPagesNewestFirstWithoutGapsOrRepeats() {
+        String user = newPerson();
+        Set<String> created = new HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            created.add(service().createConsent(request(user).build()).getConsent().getId());
+        }
+        service().createConsent(request(newPerson()).build()); // someone else's
+        Set<String> seen = new HashSet<>();
+        String token = "";
+        int pages = 0;
+        do {
+            var page = as(ISSUER.person(user)).listConsents(ListConsentsRequest.newBuilder().setPageSize(3).setPageToken(token).build());
+            page.getConsentsList().forEach(c -> {
+                assertEquals(user, c.getUserId());
+                assertTrue(seen.add(c.getId()), "no repeats");
+            });
+            token = page.getNextPageToken();
+            pages++;
+        } while (!token.isEmpty());
+        assertEquals(created, seen);
+        assertEquals(3, pages);
+        var filtered = service().listConsents(ListConsentsRequest.newBuilder().setUserId(user)
+                .addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).build());
+        assertEquals(0, filtered.getConsentsCount());
+        assertFalse(filtered.getNextPageToken().length() > 0);
+    }
+}

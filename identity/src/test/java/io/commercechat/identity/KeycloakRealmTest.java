@@ -1,0 +1,244 @@
+package io.commercechat.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.RSAPublicKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The real Keycloak with the shipped commerce-chat realm: one instance for the whole class (it takes ~20 s to start).
+ */
+class KeycloakRealmTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String REDIRECT = "http://localhost:5173/callback";
+
+    private static KeycloakLauncher.Handle keycloak;
+
+    @BeforeAll
+    static void startKeycloak() throws IOException {
+        Path home = Path.of(System.getProperty("keycloak.home", "target/keycloak/keycloak-26.5.6"));
+        Path dir = Path.of(System.getProperty("identity.test.dir", "target/keycloak-test"));
+        deleteRecursively(dir); // a fresh database (the realm file is imported every run) and log
+        // a shared 2-core machine: give the first start (which re-augments Keycloak) more than the default 90 s
+        keycloak = KeycloakLauncher.start(home, KeycloakLauncher.freePort(), dir.resolve("data"),
+                dir.resolve("keycloak.log"), Duration.ofSeconds(240));
+    }
+
+    @AfterAll
+    static void stopKeycloak() {
+        if (keycloak != null) {
+            keycloak.stop();
+            assertFalse(keycloak.isAlive(), "Keycloak still running after stop()");
+        }
+    }
+
+    @Test
+    void discoveryNamesTheLoopbackIssuerAndEndpoints() throws Exception {
+        String issuer = "http://127.0.0.1:" + keycloak.port() + "/realms/commerce-chat";
+        assertEquals(issuer, keycloak.issuer());
+        JsonNode d = getJson(issuer + "/.well-known/openid-configuration");
+        assertEquals(issuer, d.get("issuer").asText());
+        assertEquals(keycloak.jwksUrl(), d.get("jwks_uri").asText());
+        assertEquals(keycloak.tokenUrl(), d.get("token_endpoint").asText());
+        assertEquals(keycloak.authorizationUrl(), d.get("authorization_endpoint").asText());
+        JsonNode keys = getJson(keycloak.jwksUrl()).get("keys");
+        assertTrue(keys.size() > 0, "JWKS has keys");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chat-service", "account-link-service", "consent-service"})
+    void servicesGetClientCredentialsTokens(String service) throws Exception {
+        String token = BrowserlessLogin.clientCredentials(keycloak.issuer(), service, service + "-dev-secret");
+        JsonNode claims = verifiedClaims(token);
+        assertEquals(keycloak.issuer(), claims.get("iss").asText());
+        assertTrue(strings(claims.get("aud")).contains("commerce-chat"), "aud: " + claims.get("aud"));
+        assertEquals(List.of("service"), strings(claims.get("groups")));
+        assertEquals(service, claims.get("sub").asText(), "sub is the service name");
+        assertEquals(service, claims.get("azp").asText());
+        assertFalse(claims.has("business_id"));
+        assertEquals(300, claims.get("exp").asLong() - claims.get("iat").asLong(), "access token lifespan");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sandbox-bank", "demo-shop"})
+    void partnersGetClientCredentialsTokensWithTheirBusinessId(String partner) throws Exception {
+        String token = BrowserlessLogin.clientCredentials(keycloak.issuer(), partner, partner + "-dev-secret");
+        JsonNode claims = verifiedClaims(token);
+        assertEquals(keycloak.issuer(), claims.get("iss").asText());
+        assertTrue(strings(claims.get("aud")).contains("commerce-chat"), "aud: " + claims.get("aud"));
+        assertEquals(List.of("partner"), strings(claims.get("groups")));
+        assertEquals(partner, claims.get("business_id").asText());
+        assertNotNull(claims.get("sub"));
+        assertFalse(claims.get("sub").asText().isBlank());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"chat-service,wrong", "consent-service,chat-service-dev-secret", "sandbox-bank,demo-shop-dev-secret"})
+    void aWrongClientSecretIsRefused(String client, String secret) throws Exception {
+        HttpResponse<String> r = postForm(keycloak.tokenUrl(),
+                "grant_type=client_credentials&client_id=" + client + "&client_secret=" + secret);
+        assertEquals(401, r.statusCode(), r.body());
+    }
+
+    @Test
+    void thePublicWebClientHasNoPasswordGrant() throws Exception {
+        HttpResponse<String> r = postForm(keycloak.tokenUrl(),
+                "grant_type=password&client_id=web&username=alice&password=alice-demo");
+        assertTrue(r.statusCode() == 400 || r.statusCode() == 401, r.statusCode() + " " + r.body());
+        assertFalse(r.body().contains("access_token"));
+    }
+
+    @Test
+    void theWebClientRequiresPkce() throws Exception {
+        String url = keycloak.authorizationUrl() + "?client_id=web&response_type=code&scope=openid&redirect_uri="
+                + URLEncoder.encode(REDIRECT, StandardCharsets.UTF_8);
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, r.statusCode());
+        String location = r.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith(REDIRECT + "?") && location.contains("error=invalid_request"), location);
+        assertFalse(location.contains("code="), location);
+    }
+
+    @Test
+    void theWebClientRefusesForeignRedirectUris() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> BrowserlessLogin.login(keycloak.issuer(), "web",
+                "http://evil.example/callback", "alice", "alice-demo"));
+        assertTrue(e.getMessage().contains("400"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "alice,alice-demo,http://localhost:5173/callback",
+        "bob,bob-demo,http://127.0.0.1:8080/",
+        "carol,carol-demo,http://localhost:41999/auth/done"})
+    void peopleLogInWithAuthorizationCodeAndPkce(String user, String password, String redirectUri) throws Exception {
+        BrowserlessLogin.Tokens tokens = BrowserlessLogin.loginForTokens(keycloak.issuer(), "web", redirectUri, user, password);
+        JsonNode claims = verifiedClaims(tokens.accessToken());
+        assertEquals(keycloak.issuer(), claims.get("iss").asText());
+        assertTrue(strings(claims.get("aud")).contains("commerce-chat"), "aud: " + claims.get("aud"));
+        assertEquals(List.of("user"), strings(claims.get("groups")));
+        assertFalse(claims.get("sub").asText().isBlank());
+        assertEquals("web", claims.get("azp").asText());
+        assertEquals(user, claims.get("preferred_username").asText());
+        assertEquals(user + "@example.com", claims.get("email").asText());
+        assertTrue(claims.get("email_verified").asBoolean());
+        assertFalse(claims.has("business_id"));
+        assertEquals(300, claims.get("exp").asLong() - claims.get("iat").asLong());
+        assertNotNull(tokens.idToken(), "openid scope gives an ID token");
+    }
+
+    @Test
+    void aWrongPasswordYieldsNoCode() {
+        BrowserlessLogin.LoginFailedException e = assertThrows(BrowserlessLogin.LoginFailedException.class,
+                () -> BrowserlessLogin.authorizationCode(keycloak.issuer(), "web", REDIRECT, "alice", "not-alices-password"));
+        assertTrue(e.getMessage().contains("alice"), e.getMessage());
+    }
+
+    @Test
+    void aCodeCannotBeRedeemedWithoutItsVerifier() throws Exception {
+        BrowserlessLogin.AuthorizationCode code =
+                BrowserlessLogin.authorizationCode(keycloak.issuer(), "web", REDIRECT, "bob", "bob-demo");
+        BrowserlessLogin.AuthorizationCode forged =
+                new BrowserlessLogin.AuthorizationCode(code.code(), "x".repeat(43), code.redirectUri());
+        IOException e = assertThrows(IOException.class, () -> BrowserlessLogin.exchange(keycloak.issuer(), "web", forged));
+        assertTrue(e.getMessage().contains("400"), e.getMessage());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** Decodes the JWT payload after checking its RS256 signature against the realm's JWKS. */
+    private static JsonNode verifiedClaims(String jwt) throws Exception {
+        String[] parts = jwt.split("\\.");
+        assertEquals(3, parts.length, "a signed JWT");
+        JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+        assertEquals("RS256", header.get("alg").asText());
+        String kid = header.get("kid").asText();
+        JsonNode jwk = null;
+        for (JsonNode k : getJson(keycloak.jwksUrl()).get("keys")) {
+            if (kid.equals(k.path("kid").asText()) && "RSA".equals(k.path("kty").asText())) {
+                jwk = k;
+            }
+        }
+        assertNotNull(jwk, "JWKS has the token's key " + kid);
+        PublicKey key = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
+                new BigInteger(1, Base64.getUrlDecoder().decode(jwk.get("n").asText())),
+                new BigInteger(1, Base64.getUrlDecoder().decode(jwk.get("e").asText()))));
+        Signature rs256 = Signature.getInstance("SHA256withRSA");
+        rs256.initVerify(key);
+        rs256.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertTrue(rs256.verify(Base64.getUrlDecoder().decode(parts[2])), "signature verifies against the JWKS");
+        return JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+    }
+
+    /** A claim that may be a string or an array of strings (aud). */
+    private static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node == null) {
+            return out;
+        }
+        if (node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+        } else {
+            out.add(node.asText());
+        }
+        return out;
+    }
+
+    private static JsonNode getJson(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), url + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private static HttpResponse<String> postForm(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
