@@ -1,8 +1,7 @@
 package io.commercechat.identity;
 
 import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
+import java.net.CookieHandler;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -14,8 +13,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -38,8 +44,9 @@ public final class BrowserlessLogin {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern FORM_TAG = Pattern.compile("<form\\b[^>]*>", Pattern.CASE_INSENSITIVE);
     private static final Pattern ACTION_ATTR = Pattern.compile("\\baction\\s*=\\s*\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
+    /** Keycloak's message on the re-rendered login page ("Invalid username or password."). */
     private static final Pattern ERROR_TEXT = Pattern.compile(
-            "id=\"input-error[^\"]*\"[^>]*>\\s*([^<]+?)\\s*<|class=\"[^\"]*(?:kc-feedback-text|pf-v5-c-alert__title|alert-error)[^\"]*\"[^>]*>\\s*([^<]+?)\\s*<",
+            "class=\"[^\"]*(?:kc-feedback-text|pf-v5-c-alert__title|alert-error)[^\"]*\"[^>]*>\\s*([^<\\s][^<]*?)\\s*<",
             Pattern.CASE_INSENSITIVE);
 
     private BrowserlessLogin() {
@@ -196,7 +203,7 @@ public final class BrowserlessLogin {
 
     private static HttpClient newClient() {
         return HttpClient.newBuilder()
-                .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
+                .cookieHandler(new LoopbackCookieJar())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
@@ -261,7 +268,7 @@ public final class BrowserlessLogin {
     private static Optional<String> errorText(String html) {
         Matcher m = ERROR_TEXT.matcher(html);
         if (m.find()) {
-            return Optional.of(htmlUnescape(m.group(1) != null ? m.group(1) : m.group(2)));
+            return Optional.of(htmlUnescape(m.group(1)));
         }
         return Optional.empty();
     }
@@ -297,11 +304,62 @@ public final class BrowserlessLogin {
         return sb.toString();
     }
 
-    /** A string member of a flat JSON object (token responses: JWTs have no characters that need escaping). */
+    /**
+     * A top-level string member of a token response (a flat JSON object). A plain scan, no regex: token responses
+     * are several KB long.
+     */
     static Optional<String> jsonString(String json, String name) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        return m.find() ? Optional.of(m.group(1).replace("\\/", "/").replace("\\\"", "\"").replace("\\\\", "\\"))
-                : Optional.empty();
+        String key = "\"" + name + "\"";
+        int from = 0;
+        while (true) {
+            int k = json.indexOf(key, from);
+            if (k < 0) {
+                return Optional.empty();
+            }
+            int i = k + key.length();
+            while (i < json.length() && Character.isWhitespace(json.charAt(i))) {
+                i++;
+            }
+            if (i >= json.length() || json.charAt(i) != ':') {
+                from = k + 1; // the name appeared as a value, not a key
+                continue;
+            }
+            i++;
+            while (i < json.length() && Character.isWhitespace(json.charAt(i))) {
+                i++;
+            }
+            if (i >= json.length() || json.charAt(i) != '"') {
+                return Optional.empty(); // not a string (null, number, ...)
+            }
+            StringBuilder out = new StringBuilder();
+            for (i++; i < json.length(); i++) {
+                char c = json.charAt(i);
+                if (c == '"') {
+                    return Optional.of(out.toString());
+                }
+                if (c == '\\' && i + 1 < json.length()) {
+                    char e = json.charAt(++i);
+                    switch (e) {
+                        case 'n' -> out.append('\n');
+                        case 't' -> out.append('\t');
+                        case 'r' -> out.append('\r');
+                        case 'b' -> out.append('\b');
+                        case 'f' -> out.append('\f');
+                        case 'u' -> {
+                            if (i + 4 >= json.length()) {
+                                return Optional.empty();
+                            }
+                            out.append((char) Integer.parseInt(json.substring(i + 1, i + 5), 16));
+                            i += 4;
+                        }
+                        default -> out.append(e); // \" \\ \/
+                    }
+                } else {
+                    out.append(c);
+                }
+            }
+            return Optional.empty(); // unterminated
+        }
     }
 
     private static String randomToken(int bytes) {
@@ -322,5 +380,116 @@ public final class BrowserlessLogin {
     private static String abbreviate(String s) {
         String oneLine = s.replaceAll("\\s+", " ");
         return oneLine.length() <= 400 ? oneLine : oneLine.substring(0, 400) + "...";
+    }
+
+    /**
+     * A browser-like cookie jar for one login. Keycloak marks its login cookies {@code Secure; SameSite=None} even
+     * over http; browsers still send them to loopback origins (127.0.0.1, localhost count as secure contexts) but
+     * {@link java.net.CookieManager} never sends a Secure cookie over http, so the login form would fail with
+     * Keycloak's "cookie not found". Host-only cookies; values are sent back exactly as received.
+     */
+    static final class LoopbackCookieJar extends CookieHandler {
+        private record Cookie(String host, String name, String value, String path, boolean secure, Instant expires) {
+        }
+
+        private final List<Cookie> cookies = new ArrayList<>();
+
+        @Override
+        public synchronized Map<String, List<String>> get(URI uri, Map<String, List<String>> requestHeaders) {
+            Instant now = Instant.now();
+            cookies.removeIf(c -> c.expires() != null && !c.expires().isAfter(now));
+            String host = host(uri);
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            boolean secureOk = "https".equalsIgnoreCase(uri.getScheme()) || isLoopback(host);
+            List<String> pairs = new ArrayList<>();
+            for (Cookie c : cookies) {
+                if (c.host().equals(host) && pathMatches(path, c.path()) && (!c.secure() || secureOk)) {
+                    pairs.add(c.name() + "=" + c.value());
+                }
+            }
+            return pairs.isEmpty() ? Map.of() : Map.of("Cookie", List.of(String.join("; ", pairs)));
+        }
+
+        @Override
+        public synchronized void put(URI uri, Map<String, List<String>> responseHeaders) {
+            for (Map.Entry<String, List<String>> h : responseHeaders.entrySet()) {
+                if (h.getKey() != null && h.getKey().equalsIgnoreCase("Set-Cookie")) {
+                    h.getValue().forEach(v -> store(uri, v));
+                }
+            }
+        }
+
+        private void store(URI uri, String header) {
+            String[] parts = header.split(";");
+            int eq = parts[0].indexOf('=');
+            if (eq <= 0) {
+                return;
+            }
+            String name = parts[0].substring(0, eq).trim();
+            String value = parts[0].substring(eq + 1).trim();
+            String path = defaultPath(uri);
+            boolean secure = false;
+            Instant expires = null;
+            for (int i = 1; i < parts.length; i++) {
+                String attr = parts[i].trim();
+                int aeq = attr.indexOf('=');
+                String key = (aeq < 0 ? attr : attr.substring(0, aeq)).trim().toLowerCase(Locale.ROOT);
+                String val = aeq < 0 ? "" : attr.substring(aeq + 1).trim();
+                switch (key) {
+                    case "path" -> path = val.startsWith("/") ? val : path;
+                    case "secure" -> secure = true;
+                    case "max-age" -> {
+                        try {
+                            expires = Instant.now().plusSeconds(Long.parseLong(val));
+                        } catch (NumberFormatException ignored) {
+                            // keep the previous expiry
+                        }
+                    }
+                    case "expires" -> {
+                        if (expires == null) {
+                            try {
+                                expires = ZonedDateTime.parse(val, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                            } catch (DateTimeParseException ignored) {
+                                // a session cookie then
+                            }
+                        }
+                    }
+                    default -> {
+                        // Domain (host-only here), HttpOnly, SameSite, Version: nothing to do
+                    }
+                }
+            }
+            String host = host(uri);
+            String p = path;
+            cookies.removeIf(c -> c.host().equals(host) && c.name().equals(name) && c.path().equals(p));
+            cookies.add(new Cookie(host, name, value, path, secure, expires));
+        }
+
+        private static String host(URI uri) {
+            return uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        }
+
+        private static boolean isLoopback(String host) {
+            return host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.")
+                    || host.equals("[::1]") || host.equals("::1");
+        }
+
+        private static String defaultPath(URI uri) {
+            String p = uri.getRawPath();
+            if (p == null || !p.startsWith("/") || p.lastIndexOf('/') == 0) {
+                return "/";
+            }
+            return p.substring(0, p.lastIndexOf('/'));
+        }
+
+        private static boolean pathMatches(String requestPath, String cookiePath) {
+            if (requestPath.equals(cookiePath)) {
+                return true;
+            }
+            if (!requestPath.startsWith(cookiePath)) {
+                return false;
+            }
+            return cookiePath.endsWith("/") || requestPath.charAt(cookiePath.length()) == '/';
+        }
     }
 }

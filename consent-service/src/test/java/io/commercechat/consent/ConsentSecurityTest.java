@@ -1,0 +1,108 @@
+package io.commercechat.consent;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.CheckAccessRequest;
+import io.commercechat.proto.consent.v1.ConsentServiceGrpc.ConsentServiceBlockingStub;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.GetReceiptKeysRequest;
+import io.commercechat.proto.consent.v1.GetReceiptRequest;
+import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
+import io.commercechat.proto.consent.v1.ListConsentsRequest;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.consent.v1.RejectConsentRequest;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
+import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** The JWT matrix on every RPC, and a person acting on another person's consents. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(ReceiptKeyResource.class)
+class ConsentSecurityTest extends ConsentTestSupport {
+
+    /** One call per RPC, with a syntactically valid request. */
+    private Map<String, Consumer<ConsentServiceBlockingStub>> everyRpc(String userId, String consentId) {
+        Map<String, Consumer<ConsentServiceBlockingStub>> rpcs = new LinkedHashMap<>();
+        rpcs.put("CreateConsent", s -> s.createConsent(request(userId).build()));
+        rpcs.put("AuthoriseConsent", s -> s.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).build()));
+        rpcs.put("RejectConsent", s -> s.rejectConsent(RejectConsentRequest.newBuilder().setConsentId(consentId).build()));
+        rpcs.put("RevokeConsent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(consentId)
+                .setRevokedBy(Actor.ACTOR_USER).build()));
+        rpcs.put("GetConsent", s -> s.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()));
+        rpcs.put("ListConsents", s -> s.listConsents(ListConsentsRequest.newBuilder().setUserId(userId).build()));
+        rpcs.put("CheckAccess", s -> s.checkAccess(CheckAccessRequest.newBuilder().setUserId(userId).setBankId("sandbox-bank")
+                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+        rpcs.put("ListAccessRecords", s -> s.listAccessRecords(ListAccessRecordsRequest.newBuilder().setUserId(userId).build()));
+        rpcs.put("GetReceipt", s -> s.getReceipt(GetReceiptRequest.newBuilder().setConsentId(consentId).build()));
+        rpcs.put("GetReceiptKeys", s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()));
+        rpcs.put("VerifyEventLog", s -> s.verifyEventLog(VerifyEventLogRequest.getDefaultInstance()));
+        rpcs.put("WatchConsentEvents", s -> s.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).hasNext());
+        return rpcs;
+    }
+
+    @Test
+    void everyRpcRefusesMissingAndBrokenTokens() {
+        String user = newPerson();
+        String consentId = service().createConsent(request(user).build()).getConsent().getId();
+        Map<String, String> broken = new LinkedHashMap<>();
+        broken.put("expired", ISSUER.expired(user));
+        broken.put("not yet valid", ISSUER.notYetValid(user));
+        broken.put("wrong issuer", ISSUER.wrongIssuer(user));
+        broken.put("wrong audience", ISSUER.wrongAudience(user));
+        broken.put("bad signature", ISSUER.badSignature(user));
+        broken.put("alg none", ISSUER.algNone(user));
+        broken.put("missing sub", ISSUER.missingSub());
+        broken.put("garbage", "not-a-jwt");
+        var anonymous = io.commercechat.proto.consent.v1.ConsentServiceGrpc.newBlockingStub(channel);
+        everyRpc(user, consentId).forEach((rpc, call) -> {
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> call.accept(anonymous));
+            broken.forEach((what, token) -> {
+                var e = assertStatus(Status.Code.UNAUTHENTICATED, () -> call.accept(as(token)));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), rpc + " with " + what);
+            });
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> call.accept(as(ISSUER.partner("sandbox-bank"))));
+        });
+    }
+
+    @Test
+    void aPersonNeverReachesAnotherPersonsConsent() {
+        String owner = newPerson();
+        String consentId = service().createConsent(request(owner).build()).getConsent().getId();
+        var mallory = as(ISSUER.person(newPerson()));
+        assertStatus(Status.Code.NOT_FOUND, () -> mallory.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> mallory.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> mallory.rejectConsent(RejectConsentRequest.newBuilder().setConsentId(consentId).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> mallory.revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(consentId)
+                .setRevokedBy(Actor.ACTOR_USER).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> mallory.getReceipt(GetReceiptRequest.newBuilder().setConsentId(consentId).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.listConsents(ListConsentsRequest.newBuilder().setUserId(owner).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.listAccessRecords(ListAccessRecordsRequest.newBuilder().setUserId(owner).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.createConsent(request(owner).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.checkAccess(CheckAccessRequest.newBuilder().setUserId(owner)
+                .setBankId("sandbox-bank").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.verifyEventLog(VerifyEventLogRequest.getDefaultInstance()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).hasNext());
+        // the person's own list does not show it either
+        assertEquals(0, mallory.listConsents(ListConsentsRequest.getDefaultInstance()).getConsentsCount());
+        // and the owner, acting with their own token, does see it
+        var owners = as(ISSUER.person(owner));
+        assertEquals(consentId, owners.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()).getConsent().getId());
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> owners.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_BANK).build()));
+    }
+}
