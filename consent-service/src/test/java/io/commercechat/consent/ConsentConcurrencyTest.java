@@ -1,0 +1,148 @@
+package io.commercechat.consent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.consent.v1.AccessDecision;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.CheckAccessRequest;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.consent.v1.RejectConsentRequest;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(ReceiptKeyResource.class)
+class ConsentConcurrencyTest extends ConsentTestSupport {
+
+    /** Runs every task at once; returns the codes (OK or the failure code) in task order. */
+    private static List<Status.Code> race(List<Callable<Object>> tasks) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<Status.Code>> futures = new ArrayList<>();
+            for (Callable<Object> task : tasks) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        task.call();
+                        return Status.Code.OK;
+                    } catch (StatusRuntimeException e) {
+                        return e.getStatus().getCode();
+                    }
+                }));
+            }
+            start.countDown();
+            List<Status.Code> codes = new ArrayList<>();
+            for (Future<Status.Code> f : futures) {
+                codes.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return codes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentAuthoriseAndRejectEndInOneState() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String user = newPerson();
+            String id = service().createConsent(request(user).build()).getConsent().getId();
+            List<Callable<Object>> tasks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                tasks.add(() -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+                tasks.add(() -> service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId(id).build()));
+            }
+            List<Status.Code> codes = race(tasks);
+            assertEquals(1, codes.stream().filter(c -> c == Status.Code.OK).count(), "exactly one wins: " + codes);
+            assertTrue(codes.stream().allMatch(c -> c == Status.Code.OK || c == Status.Code.FAILED_PRECONDITION), codes.toString());
+            var finalState = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+            int winner = codes.indexOf(Status.Code.OK);
+            assertEquals(winner % 2 == 0 ? ConsentStatus.CONSENT_STATUS_AUTHORISED : ConsentStatus.CONSENT_STATUS_REJECTED,
+                    finalState.getStatus());
+            assertEquals(1, finalState.getVersion(), "one change after creation");
+        }
+    }
+
+    @Test
+    void concurrentRevocationsRevokeOnce() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        List<Callable<Object>> tasks = new ArrayList<>();
+        for (Actor by : List.of(Actor.ACTOR_USER, Actor.ACTOR_BANK, Actor.ACTOR_SYSTEM, Actor.ACTOR_USER, Actor.ACTOR_BANK)) {
+            tasks.add(() -> service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(by).build()));
+        }
+        List<Status.Code> codes = race(tasks);
+        assertEquals(1, codes.stream().filter(c -> c == Status.Code.OK).count(), codes.toString());
+        var c = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, c.getStatus());
+        assertEquals(2, c.getVersion());
+    }
+
+    /** Once RevokeConsent has returned, no CheckAccess that starts afterwards may allow. */
+    @Test
+    void noCheckAllowsAfterRevocationReturned() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+        AtomicLong revokedAt = new AtomicLong(Long.MAX_VALUE);
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        AtomicLong allowsBefore = new AtomicLong();
+        AtomicLong checksAfter = new AtomicLong();
+        ExecutorService checkers = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+            checkers.submit(() -> {
+                while (!stop.get()) {
+                    long started = System.nanoTime();
+                    AccessDecision d = service().checkAccess(check).getDecision();
+                    if (started > revokedAt.get()) {
+                        checksAfter.incrementAndGet();
+                        if (d == AccessDecision.ACCESS_DECISION_ALLOW) {
+                            violations.add("allowed a check started " + (started - revokedAt.get()) / 1000 + " µs after revocation");
+                        }
+                    } else if (d == AccessDecision.ACCESS_DECISION_ALLOW) {
+                        allowsBefore.incrementAndGet();
+                    }
+                }
+                return null;
+            });
+        }
+        Thread.sleep(700); // let checks run (and allow) first
+        service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build());
+        revokedAt.set(System.nanoTime());
+        Thread.sleep(700);
+        stop.set(true);
+        checkers.shutdown();
+        assertTrue(checkers.awaitTermination(30, TimeUnit.SECONDS));
+        assertTrue(allowsBefore.get() > 0, "checks before the revocation were allowed");
+        assertTrue(checksAfter.get() > 0, "checks ran after the revocation");
+        assertEquals(List.of(), new ArrayList<>(violations));
+    }
+}

@@ -1,0 +1,246 @@
+package io.commercechat.consent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.ConsentEvent;
+import io.commercechat.proto.consent.v1.ConsentEventType;
+import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
+import io.commercechat.proto.consent.v1.GetReceiptKeysRequest;
+import io.commercechat.proto.consent.v1.GetReceiptRequest;
+import io.commercechat.proto.consent.v1.ReceiptKind;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
+import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
+import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.hamcrest.Matchers;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.VerificationJwkSelector;
+import org.jose4j.jws.JsonWebSignature;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(ReceiptKeyResource.class)
+class ConsentEventLogTest extends ConsentTestSupport {
+
+    private static Connection db() throws Exception {
+        var c = ConfigProvider.getConfig();
+        return DriverManager.getConnection(c.getValue("quarkus.datasource.jdbc.url", String.class),
+                c.getValue("quarkus.datasource.username", String.class), c.getValue("quarkus.datasource.password", String.class));
+    }
+
+    private static long lastPosition() throws Exception {
+        try (Connection c = db(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select coalesce(max(position), 0) from consent_events")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /** A consumer that reads until it has {@code count} events of one person, then disconnects. */
+    private List<ConsentEvent> consume(long after, String user, int count) throws Exception {
+        BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        var stub = ConsentServiceGrpc.newStub(channel).withCallCredentials(GrpcCalls.bearer(ISSUER.service("account-link-service")));
+        ctx.run(() -> stub.watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(after).build(),
+                new StreamObserver<WatchConsentEventsResponse>() {
+                    @Override
+                    public void onNext(WatchConsentEventsResponse r) {
+                        queue.add(r.getEvent());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        queue.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        queue.add("completed");
+                    }
+                }));
+        List<ConsentEvent> mine = new ArrayList<>();
+        try {
+            while (mine.size() < count) {
+                Object o = queue.poll(20, TimeUnit.SECONDS);
+                if (!(o instanceof ConsentEvent e)) {
+                    throw new AssertionError("stream ended early or stalled: " + o);
+                }
+                if (e.getConsent().getUserId().equals(user)) {
+                    mine.add(e);
+                }
+            }
+        } finally {
+            ctx.cancel(null); // the consumer goes away
+        }
+        return mine;
+    }
+
+    @Test
+    void aConsumerThatDisconnectsAndResumesSeesEveryEventOnceInOrder() throws Exception {
+        String user = newPerson();
+        long start = lastPosition();
+        String a = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(a).build());
+        String b = service().createConsent(request(user).build()).getConsent().getId();
+
+        List<ConsentEvent> first = consume(start, user, 2); // disconnects before seeing the third
+        long resumeFrom = first.get(first.size() - 1).getPosition();
+
+        // while the consumer is away
+        service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(a).setRevokedBy(Actor.ACTOR_USER).build());
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(b).build());
+
+        List<ConsentEvent> second = consume(resumeFrom, user, 3);
+        List<ConsentEvent> all = new ArrayList<>(first);
+        all.addAll(second);
+        assertEquals(List.of(ConsentEventType.CONSENT_EVENT_TYPE_CREATED, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED,
+                ConsentEventType.CONSENT_EVENT_TYPE_CREATED, ConsentEventType.CONSENT_EVENT_TYPE_REVOKED,
+                ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED), all.stream().map(ConsentEvent::getType).toList());
+        for (int i = 1; i < all.size(); i++) {
+            assertTrue(all.get(i).getPosition() > all.get(i - 1).getPosition(), "strictly increasing positions");
+        }
+        assertEquals(all.size(), all.stream().map(ConsentEvent::getEventId).distinct().count(), "no duplicates");
+        assertEquals(Actor.ACTOR_USER, all.get(3).getActor());
+        assertEquals(a, all.get(3).getConsent().getId());
+    }
+
+    @Test
+    void tamperingWithOneEventIsDetected() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        var before = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
+        assertTrue(before.getIntact(), before.getDetail());
+        assertTrue(before.getEventsChecked() >= 2);
+
+        long target;
+        String original;
+        try (Connection c = db(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select position, snapshot from consent_events where consent_id = '" + id
+                        + "' and type = 'CONSENT_EVENT_TYPE_CREATED'")) {
+            r.next();
+            target = r.getLong(1);
+            original = r.getString(2);
+        }
+        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+            // someone quietly widens what the person agreed to
+            ps.setString(1, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
+            ps.setLong(2, target);
+            assertEquals(1, ps.executeUpdate());
+            var after = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
+            assertFalse(after.getIntact());
+            assertEquals(target, after.getFirstBrokenPosition());
+            assertTrue(after.getDetail().contains("altered"), after.getDetail());
+        } finally {
+            try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+                ps.setString(1, original);
+                ps.setLong(2, target);
+                ps.executeUpdate();
+            }
+        }
+        assertTrue(service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance()).getIntact());
+    }
+
+    @Test
+    void receiptsVerifyWithOnlyThePublishedJwks() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build());
+
+        String jwks = as(ISSUER.person(user)).getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()).getJwksJson();
+        assertFalse(jwks.contains("\"d\""), "only public key material is published");
+        JsonWebKeySet keys = new JsonWebKeySet(jwks);
+        ObjectMapper json = new ObjectMapper();
+        for (ReceiptKind kind : List.of(ReceiptKind.RECEIPT_KIND_AUTHORISATION, ReceiptKind.RECEIPT_KIND_REVOCATION)) {
+            var receipt = as(ISSUER.person(user)).getReceipt(GetReceiptRequest.newBuilder().setConsentId(id).setKind(kind).build());
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setCompactSerialization(receipt.getJws());
+            jws.setKey(new VerificationJwkSelector().select(jws, keys.getJsonWebKeys()).getKey());
+            assertTrue(jws.verifySignature(), "signature verifies with the published key");
+            assertEquals("ES256", jws.getAlgorithmHeaderValue());
+            JsonNode claims = json.readTree(jws.getPayload());
+            assertEquals(user, claims.get("piiPrincipalId").asText());
+            assertEquals(id, claims.get("consentId").asText());
+            assertEquals("Commerce Chat", claims.get("piiControllers").get(0).get("piiController").asText());
+            JsonNode purpose = claims.get("services").get(0).get("purposes").get(0);
+            assertEquals("ACCOUNT_OVERVIEW", purpose.get("purpose").asText());
+            assertTrue(purpose.get("piiCategory").toString().contains("BALANCES"));
+            assertFalse(purpose.get("thirdPartyDisclosure").asBoolean());
+            assertEquals(kind == ReceiptKind.RECEIPT_KIND_REVOCATION ? "withdrawn" : "given", claims.get("event").asText());
+
+            // a changed payload no longer verifies
+            String[] parts = receipt.getJws().split("\\.");
+            String forgedPayload = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    jws.getPayload().replace("ACCOUNT_OVERVIEW", "SPENDING_INSIGHTS").getBytes());
+            JsonWebSignature forged = new JsonWebSignature();
+            forged.setCompactSerialization(parts[0] + "." + forgedPayload + "." + parts[2]);
+            forged.setKey(jws.getKey());
+            assertFalse(forged.verifySignature());
+        }
+    }
+
+    @Test
+    void healthAndReflectionAnswer() {
+        RestAssured.given().port(GrpcCalls.testPort()).get("/q/health/ready").then().statusCode(200)
+                .body("status", Matchers.equalTo("UP"))
+                .body("checks.name", Matchers.hasItem(Matchers.containsString("PostgreSQL")));
+        var health = grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+                .check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.newBuilder().build());
+        assertEquals(grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
+
+        BlockingQueue<io.grpc.reflection.v1.ServerReflectionResponse> answers = new LinkedBlockingQueue<>();
+        var reflection = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+                .withCallCredentials(GrpcCalls.bearer(ISSUER.service("grpcurl")));
+        var requests = reflection.serverReflectionInfo(new StreamObserver<>() {
+            @Override
+            public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                answers.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("*").build());
+        try {
+            var answer = answers.poll(10, TimeUnit.SECONDS);
+            assertTrue(answer != null && answer.getListServicesResponse().getServiceList().stream()
+                    .anyMatch(s -> s.getName().equals("commercechat.consent.v1.ConsentService")), String.valueOf(answer));
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            requests.onCompleted();
+        }
+    }
+}

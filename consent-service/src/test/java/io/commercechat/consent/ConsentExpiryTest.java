@@ -1,0 +1,94 @@
+package io.commercechat.consent;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.consent.v1.AccessDecision;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.CheckAccessRequest;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** Lapse of unauthorised consents and expiry of authorised ones, at check time and by the sweep. */
+@QuarkusTest
+@TestProfile(ConsentExpiryTest.ShortWindows.class)
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(ReceiptKeyResource.class)
+class ConsentExpiryTest extends ConsentTestSupport {
+
+    public static class ShortWindows implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("consent.authorisation-window", "PT2S", "consent.sweep-interval", "1s");
+        }
+    }
+
+    private Consent awaitStatus(String id, ConsentStatus status) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        Consent c;
+        do {
+            c = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+            if (c.getStatus() == status) {
+                return c;
+            }
+            Thread.sleep(200);
+        } while (Instant.now().isBefore(deadline));
+        throw new AssertionError("consent stayed " + c.getStatus() + ", expected " + status);
+    }
+
+    @Test
+    void anUnauthorisedConsentLapses() throws Exception {
+        String id = service().createConsent(request(newPerson()).build()).getConsent().getId();
+        Thread.sleep(2500);
+        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+        assertTrue(e.getStatus().getDescription().contains("lapsed"), e.getStatus().getDescription());
+        Consent lapsed = awaitStatus(id, ConsentStatus.CONSENT_STATUS_REJECTED);
+        assertTrue(lapsed.getStatusReason().contains("lapsed"));
+    }
+
+    @Test
+    void expiryIsEnforcedAtCheckTimeAndRecordedByTheSweep() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
+
+        // time passes: the consent reaches its expiry
+        var config = ConfigProvider.getConfig();
+        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
+                var ps = c.prepareStatement("update consents set expires_at = now() - interval '1 second' where id = ?::uuid")) {
+            ps.setString(1, id);
+            assertEquals(1, ps.executeUpdate());
+        }
+        var denied = service().checkAccess(check);
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, denied.getDecision());
+        assertTrue(denied.getReason().contains("expired"), denied.getReason());
+
+        Consent expired = awaitStatus(id, ConsentStatus.CONSENT_STATUS_EXPIRED);
+        assertEquals(Actor.ACTOR_SYSTEM, expired.getEndedBy());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, service().checkAccess(check).getDecision());
+    }
+}
