@@ -1,0 +1,179 @@
+package io.commercechat.sandbox.bank.authorisation;
+
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.sandbox.bank.ledger.Ledger;
+import io.commercechat.sandbox.bank.ledger.LedgerAccount;
+import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.config.SandboxConfig;
+import io.commercechat.sandbox.grpc.GrpcErrors;
+import io.commercechat.sandbox.security.Secrets;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * The OAuth-style authorisation-code flow of the sandbox bank: pending requests, the person's
+ * decision, one-time codes and their exchange for a bank link. In memory; every transition is a
+ * single atomic map operation, so two tabs approving at once or two exchanges of the same code
+ * cannot both win.
+ */
+@ApplicationScoped
+public class AuthorisationDesk {
+
+    private static final Logger LOG = Logger.getLogger(AuthorisationDesk.class);
+
+    private final SandboxConfig config;
+    private final Clock clock;
+    private final Ledger ledger;
+    private final BankLinks links;
+    private final Map<String, PendingAuthorisation> pending = new ConcurrentHashMap<>();
+    /** Keyed by code hash; kept after use (until expiry) so that a replay is recognised. */
+    private final Map<String, IssuedCode> codes = new ConcurrentHashMap<>();
+
+    public AuthorisationDesk(SandboxConfig config, Clock clock, Ledger ledger, BankLinks links) {
+        this.config = config;
+        this.clock = clock;
+        this.ledger = ledger;
+        this.links = links;
+    }
+
+    private static final class IssuedCode {
+        final String redirectUri;
+        final String customerId;
+        final List<String> accountIds;
+        final Instant accessExpiresAt;
+        final Instant expiresAt;
+        final AtomicBoolean used = new AtomicBoolean();
+        volatile String grantedLinkId;
+
+        IssuedCode(String redirectUri, String customerId, List<String> accountIds, Instant accessExpiresAt, Instant expiresAt) {
+            this.redirectUri = redirectUri;
+            this.customerId = customerId;
+            this.accountIds = accountIds;
+            this.accessExpiresAt = accessExpiresAt;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    public PendingAuthorisation begin(String state, String redirectUri, List<Permission> permissions, List<Purpose> purposes,
+            Instant accessExpiresAt, String requesterDisplayName, String consentReference) {
+        Instant now = clock.instant();
+        sweep(now);
+        if (!accessExpiresAt.isAfter(now)) {
+            throw GrpcErrors.invalid("expires_at must be in the future");
+        }
+        PendingAuthorisation p = new PendingAuthorisation(Secrets.random("az_", 18), state, redirectUri, permissions, purposes,
+                accessExpiresAt, requesterDisplayName, consentReference, now.plus(config.authorisationTtl()));
+        pending.put(p.id(), p);
+        LOG.infof("authorisation %s registered", p.id());
+        return p;
+    }
+
+    public String authorisationUrl(PendingAuthorisation p) {
+        String base = config.publicUrl().endsWith("/") ? config.publicUrl().substring(0, config.publicUrl().length() - 1)
+                : config.publicUrl();
+        return base + "/bank/authorise?request=" + p.id();
+    }
+
+    /** A request still waiting for the person, or a 404 problem for the page. */
+    public PendingAuthorisation pending(String id) {
+        PendingAuthorisation p = id == null ? null : pending.get(id);
+        if (p == null || !clock.instant().isBefore(p.pageExpiresAt())) {
+            throw new AuthorisationProblem(404, "This authorisation request is unknown, was already answered or has expired. "
+                    + "Go back to the app and start linking again.");
+        }
+        return p;
+    }
+
+    /**
+     * The person approved as {@code customerId}, sharing {@code accountIds}. Returns the redirect
+     * location carrying a one-time code and the state.
+     */
+    public String approve(String id, String customerId, List<String> accountIds) {
+        PendingAuthorisation p = pending(id);
+        if (ledger.customer(customerId).isEmpty()) {
+            throw new AuthorisationProblem(400, "Choose who you are signing in as.");
+        }
+        Set<String> own = new LinkedHashSet<>();
+        ledger.accountsOf(customerId).forEach(a -> own.add(a.id()));
+        Set<String> chosen = new LinkedHashSet<>(accountIds == null ? List.of() : accountIds);
+        if (chosen.isEmpty()) {
+            throw new AuthorisationProblem(400, "Select at least one account to share, or choose Deny.");
+        }
+        if (!own.containsAll(chosen)) {
+            throw new AuthorisationProblem(400, "Only your own accounts can be shared.");
+        }
+        // keep the bank's account order
+        List<String> ordered = ledger.accountsOf(customerId).stream().map(LedgerAccount::id).filter(chosen::contains).toList();
+        if (pending.remove(id) == null) {
+            throw new AuthorisationProblem(409, "This authorisation request was already answered.");
+        }
+        Instant now = clock.instant();
+        String code = Secrets.random("sbc_", 24);
+        codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), customerId, ordered, p.accessExpiresAt(),
+                now.plus(config.codeTtl())));
+        LOG.infof("authorisation %s approved (%d accounts)", id, ordered.size());
+        return redirect(p.redirectUri(), "code", code, p.state());
+    }
+
+    /** The person denied; the redirect location carries error=access_denied and the state. */
+    public String deny(String id) {
+        PendingAuthorisation p = pending(id);
+        if (pending.remove(id) == null) {
+            throw new AuthorisationProblem(409, "This authorisation request was already answered.");
+        }
+        LOG.infof("authorisation %s denied", id);
+        return redirect(p.redirectUri(), "error", "access_denied", p.state());
+    }
+
+    /**
+     * Exchanges a code for a bank link. The code is spent by the first attempt whatever its
+     * outcome; a second use also revokes the link the first one granted (RFC 6749 section 4.1.2).
+     */
+    public BankLinks.Grant exchange(String code, String redirectUri) {
+        IssuedCode issued = code == null || code.isEmpty() ? null : codes.get(Secrets.hash(code));
+        if (issued == null) {
+            throw GrpcErrors.precondition("authorisation code is unknown");
+        }
+        if (!issued.used.compareAndSet(false, true)) {
+            Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)
+                    .ifPresent(l -> links.revoke(l, "authorisation code replayed"));
+            throw GrpcErrors.precondition("authorisation code was already used");
+        }
+        if (!clock.instant().isBefore(issued.expiresAt)) {
+            throw GrpcErrors.precondition("authorisation code has expired");
+        }
+        if (!issued.redirectUri.equals(redirectUri)) {
+            throw GrpcErrors.precondition("redirect_uri does not match the one of the authorisation request");
+        }
+        BankLinks.Grant grant = links.grant(issued.customerId, issued.accountIds, issued.accessExpiresAt);
+        issued.grantedLinkId = grant.link().id();
+        return grant;
+    }
+
+    /** Forgets requests and codes that can no longer be used (keeps memory bounded). */
+    private void sweep(Instant now) {
+        pending.values().removeIf(p -> !now.isBefore(p.pageExpiresAt()));
+        codes.values().removeIf(c -> now.isAfter(c.expiresAt.plus(config.codeTtl()).plusSeconds(600)));
+    }
+
+    private static String redirect(String redirectUri, String key, String value, String state) {
+        String sep = redirectUri.contains("?") ? "&" : "?";
+        return redirectUri + sep + key + "=" + enc(value) + "&state=" + enc(state);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

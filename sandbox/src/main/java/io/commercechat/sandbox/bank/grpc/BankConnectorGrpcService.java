@@ -1,0 +1,218 @@
+package io.commercechat.sandbox.bank.grpc;
+
+import io.commercechat.proto.accounts.v1.Balance;
+import io.commercechat.proto.accounts.v1.BalanceType;
+import io.commercechat.proto.accounts.v1.Transaction;
+import io.commercechat.proto.partner.v1.BankAccount;
+import io.commercechat.proto.partner.v1.BankConnector;
+import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
+import io.commercechat.proto.partner.v1.BankGetBalancesResponse;
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.BankListAccountsResponse;
+import io.commercechat.proto.partner.v1.BankListTransactionsRequest;
+import io.commercechat.proto.partner.v1.BankListTransactionsResponse;
+import io.commercechat.proto.partner.v1.BeginAuthorisationRequest;
+import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
+import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.proto.partner.v1.RevokeAccessRequest;
+import io.commercechat.proto.partner.v1.RevokeAccessResponse;
+import io.commercechat.sandbox.bank.authorisation.AuthorisationDesk;
+import io.commercechat.sandbox.bank.authorisation.PendingAuthorisation;
+import io.commercechat.sandbox.bank.ledger.Ledger;
+import io.commercechat.sandbox.bank.ledger.LedgerAccount;
+import io.commercechat.sandbox.bank.ledger.LedgerTransaction;
+import io.commercechat.sandbox.bank.link.BankLink;
+import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.faults.FaultInjector;
+import io.commercechat.sandbox.faults.FaultInjector.Rpc;
+import io.commercechat.sandbox.grpc.GrpcErrors;
+import io.commercechat.sandbox.grpc.PageTokens;
+import io.commercechat.sandbox.grpc.ProtoTime;
+import io.commercechat.sandbox.grpc.Validate;
+import io.commercechat.sandbox.money.Moneys;
+import io.commercechat.sandbox.security.MeshCaller;
+import io.quarkus.grpc.GrpcService;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The sandbox bank's BankConnector: mesh services only (service token), then the fault knobs,
+ * then the in-memory bank. Bank data RPCs act on the link behind the access token and only on
+ * the accounts the person selected.
+ *
+ * <p>Invalid tokens are refused by proactive HTTP authentication (UNAUTHENTICATED). There is no
+ * class-level {@code @Authenticated}: with quarkus-rest on the same server, Quarkus maps an
+ * anonymous call to it as PERMISSION_DENIED without a description; {@link MeshCaller} answers
+ * UNAUTHENTICATED for a missing token and PERMISSION_DENIED for persons and partners instead,
+ * before any other work, in every RPC.
+ */
+@GrpcService
+public class BankConnectorGrpcService implements BankConnector {
+
+    private final AuthorisationDesk desk;
+    private final BankLinks links;
+    private final Ledger ledger;
+    private final FaultInjector faults;
+    private final SecurityIdentity identity;
+
+    public BankConnectorGrpcService(AuthorisationDesk desk, BankLinks links, Ledger ledger, FaultInjector faults,
+            SecurityIdentity identity) {
+        this.desk = desk;
+        this.links = links;
+        this.ledger = ledger;
+        this.faults = faults;
+        this.identity = identity;
+    }
+
+    @Override
+    public Uni<BeginAuthorisationResponse> beginAuthorisation(BeginAuthorisationRequest req) {
+        return call(Rpc.BEGIN_AUTHORISATION, () -> {
+            Instant expiresAt = ProtoTime.from(req.getExpiresAt(), "expires_at");
+            if (expiresAt == null) {
+                throw GrpcErrors.invalid("expires_at is required");
+            }
+            PendingAuthorisation p = desk.begin(Validate.required(req.getState(), "state", 512),
+                    Validate.redirectUri(req.getRedirectUri()),
+                    Validate.knownSet(req.getPermissionsList(), "permissions"),
+                    Validate.knownSet(req.getPurposesList(), "purposes"), expiresAt,
+                    Validate.required(req.getRequesterDisplayName(), "requester_display_name", 100),
+                    Validate.optional(req.getConsentReference(), "consent_reference", 128));
+            return BeginAuthorisationResponse.newBuilder().setAuthorisationId(p.id())
+                    .setAuthorisationUrl(desk.authorisationUrl(p)).build();
+        });
+    }
+
+    @Override
+    public Uni<ExchangeCodeResponse> exchangeCode(ExchangeCodeRequest req) {
+        return call(Rpc.EXCHANGE_CODE, () -> {
+            Validate.required(req.getCode(), "code", 200);
+            Validate.required(req.getRedirectUri(), "redirect_uri", 2000);
+            BankLinks.Grant grant = desk.exchange(req.getCode(), req.getRedirectUri());
+            return ExchangeCodeResponse.newBuilder().setAccessToken(grant.accessToken())
+                    .setAccessTokenExpiresAt(ProtoTime.of(grant.link().expiresAt()))
+                    .setBankLinkId(grant.link().id()).addAllAccountIds(grant.link().accountIds()).build();
+        });
+    }
+
+    @Override
+    public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req) {
+        return call(Rpc.LIST_ACCOUNTS, () -> {
+            int size = PageTokens.size(req.getPageSize());
+            BankLink link = links.active(req.getAccessToken());
+            List<String> ids = link.accountIds();
+            String after = PageTokens.decode(req.getPageToken(), "accounts|" + link.id());
+            int start = 0;
+            if (after != null) {
+                start = ids.indexOf(after) + 1;
+                if (start == 0) {
+                    throw GrpcErrors.invalid("page_token is not a token from a previous response to the same request");
+                }
+            }
+            int end = Math.min(ids.size(), start + size);
+            BankListAccountsResponse.Builder out = BankListAccountsResponse.newBuilder();
+            for (String id : ids.subList(start, end)) {
+                out.addAccounts(toProto(ledger.account(id).orElseThrow()));
+            }
+            if (end < ids.size()) {
+                out.setNextPageToken(PageTokens.encode("accounts|" + link.id(), ids.get(end - 1)));
+            }
+            return out.build();
+        });
+    }
+
+    @Override
+    public Uni<BankGetBalancesResponse> getBalances(BankGetBalancesRequest req) {
+        return call(Rpc.GET_BALANCES, () -> {
+            LedgerAccount account = sharedAccount(links.active(req.getAccessToken()), req.getAccountId());
+            Ledger.Balances b = ledger.balancesOf(account);
+            BankGetBalancesResponse.Builder out = BankGetBalancesResponse.newBuilder()
+                    .addBalances(balance(BalanceType.BALANCE_TYPE_BOOKED, account, b.bookedMinor(), b.asOf()))
+                    .addBalances(balance(BalanceType.BALANCE_TYPE_AVAILABLE, account, b.availableMinor(), b.asOf()));
+            if (b.creditLimitMinor() != null) {
+                out.addBalances(balance(BalanceType.BALANCE_TYPE_CREDIT_LIMIT, account, b.creditLimitMinor(), b.asOf()));
+            }
+            return out.build();
+        });
+    }
+
+    @Override
+    public Uni<BankListTransactionsResponse> listTransactions(BankListTransactionsRequest req) {
+        return call(Rpc.LIST_TRANSACTIONS, () -> {
+            int size = PageTokens.size(req.getPageSize());
+            Instant from = ProtoTime.from(req.getFrom(), "from");
+            Instant to = ProtoTime.from(req.getTo(), "to");
+            if (from != null && to != null && from.isAfter(to)) {
+                throw GrpcErrors.invalid("from must not be after to");
+            }
+            LedgerAccount account = sharedAccount(links.active(req.getAccessToken()), req.getAccountId());
+            String query = "tx|" + account.id() + "|" + from + "|" + to;
+            String after = PageTokens.decode(req.getPageToken(), query);
+            List<LedgerTransaction> page = new ArrayList<>(size + 1);
+            for (LedgerTransaction t : ledger.transactionsOf(account)) {
+                if ((after != null && t.cursorKey().compareTo(after) >= 0)
+                        || (to != null && t.bookedAt().isAfter(to))) {
+                    continue;
+                }
+                if (from != null && t.bookedAt().isBefore(from)) {
+                    break; // newest first: everything further is older still
+                }
+                page.add(t);
+                if (page.size() > size) {
+                    break;
+                }
+            }
+            BankListTransactionsResponse.Builder out = BankListTransactionsResponse.newBuilder();
+            page.stream().limit(size).forEach(t -> out.addTransactions(toProto(t)));
+            if (page.size() > size) {
+                out.setNextPageToken(PageTokens.encode(query, page.get(size - 1).cursorKey()));
+            }
+            return out.build();
+        });
+    }
+
+    @Override
+    public Uni<RevokeAccessResponse> revokeAccess(RevokeAccessRequest req) {
+        return call(Rpc.REVOKE_ACCESS, () -> {
+            String reason = Validate.optional(req.getReason(), "reason", 200);
+            return RevokeAccessResponse.newBuilder().setRevoked(links.revokeByToken(req.getAccessToken(), reason)).build();
+        });
+    }
+
+    /** Resolves the caller first (before any fault or work), then applies the fault knobs. */
+    private <R> Uni<R> call(Rpc rpc, Supplier<R> action) {
+        return Uni.createFrom().deferred(() -> {
+            MeshCaller.requireService(identity);
+            return faults.before(rpc).map(ignored -> action.get());
+        }).onFailure().transform(GrpcErrors::toStatus);
+    }
+
+    /** An account of the link; any other account (even one of the same customer) is NOT_FOUND. */
+    private LedgerAccount sharedAccount(BankLink link, String accountId) {
+        Validate.required(accountId, "account_id", 64);
+        if (!link.accountIds().contains(accountId)) {
+            throw GrpcErrors.notFound("account " + accountId + " is not shared with this link");
+        }
+        return ledger.account(accountId).orElseThrow(() -> GrpcErrors.notFound("account " + accountId + " not found"));
+    }
+
+    private static BankAccount toProto(LedgerAccount a) {
+        return BankAccount.newBuilder().setAccountId(a.id()).setDisplayName(a.displayName()).setType(a.type())
+                .setCurrency(a.currency()).setAccountNumber(a.accountNumber()).build();
+    }
+
+    private static Balance balance(BalanceType type, LedgerAccount a, long minor, Instant asOf) {
+        return Balance.newBuilder().setType(type).setAmount(Moneys.ofMinor(a.currency(), minor))
+                .setAsOf(ProtoTime.of(asOf)).build();
+    }
+
+    private static Transaction toProto(LedgerTransaction t) {
+        return Transaction.newBuilder().setId(t.id()).setBookedAt(ProtoTime.of(t.bookedAt()))
+                .setAmount(Moneys.ofMinor(t.currency(), t.amountMinor())).setDescription(t.description())
+                .setMerchantName(t.merchantName()).setCategory(t.category()).setStatus(t.status()).build();
+    }
+}

@@ -1,0 +1,61 @@
+package io.commercechat.sandbox.bank.link;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Access a customer granted at the bank: which accounts, until when. The access token is kept
+ * only as a SHA-256 hash; revocation is a one-way flag, so concurrent revokes agree on who won.
+ */
+public final class BankLink {
+
+    private final String id;
+    private final String tokenHash;
+    private final String customerId;
+    private final List<String> accountIds;
+    private final Instant expiresAt;
+    private final AtomicBoolean revoked = new AtomicBoolean();
+
+    BankLink(String id, String tokenHash, String customerId, List<String> accountIds, Instant expiresAt) {
+        this.id = id;
+        this.tokenHash = tokenHash;
+        this.customerId = customerId;
+        this.accountIds = List.copyOf(accountIds);
+        this.expiresAt = expiresAt;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    String tokenHash() {
+        return tokenHash;
+    }
+
+    public String customerId() {
+        return customerId;
+    }
+
+    /** The accounts the person selected, in the order of the bank's account list. */
+    public List<String> accountIds() {
+        return accountIds;
+    }
+
+    public Instant expiresAt() {
+        return expiresAt;
+    }
+
+    public boolean isRevoked() {
+        return revoked.get();
+    }
+
+    /** True only for the call that actually revoked it. */
+    boolean revoke() {
+        return revoked.compareAndSet(false, true);
+    }
+
+    public boolean isUsableAt(Instant now) {
+        return !revoked.get() && now.isBefore(expiresAt);
+    }
+}

@@ -1,0 +1,43 @@
+package io.commercechat.sandbox.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Typed configuration of the sandbox bank and shop. */
+@ConfigMapping(prefix = "sandbox")
+public interface SandboxConfig {
+
+    /** Base URL the person's browser uses to reach the sandbox (authorisation page links). */
+    @WithDefault("http://127.0.0.1:8083")
+    String publicUrl();
+
+    /** How long an authorisation code can be exchanged (the contract says 60 s). */
+    @WithDefault("60s")
+    Duration codeTtl();
+
+    /** How long a pending authorisation request waits for the person. */
+    @WithDefault("15m")
+    Duration authorisationTtl();
+
+    TestHooks testHooks();
+
+    /** Per-RPC fault knobs, keyed by RPC name (e.g. {@code list-transactions} or {@code ListTransactions}). */
+    Map<String, RpcFault> faults();
+
+    interface TestHooks {
+        @WithDefault("false")
+        boolean enabled();
+    }
+
+    interface RpcFault {
+        Optional<Duration> latency();
+
+        @WithName("failure-rate")
+        @WithDefault("0")
+        double failureRate();
+    }
+}

@@ -1,0 +1,79 @@
+package io.commercechat.sandbox.testhooks;
+
+import io.commercechat.sandbox.bank.link.BankLink;
+import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.client.LinkEventsClient;
+import io.commercechat.sandbox.client.OutgoingFailures;
+import io.commercechat.sandbox.client.PartnerTokens;
+import io.commercechat.sandbox.rest.ProblemException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Test hook: the bank ends a link on its own side (as if the person revoked it in their banking
+ * app): the token stops working at once, then account-link-service is told through
+ * PartnerLinkEvents.NotifyAccessRevoked. Calling it again re-sends the notification (idempotent).
+ */
+@Path("/sandbox/links/{bankLinkId}/revoke")
+@Produces(MediaType.APPLICATION_JSON)
+public class LinkRevocationResource {
+
+    static final String DEFAULT_REASON = "Access was ended at Sandbox Bank";
+
+    private final BankLinks links;
+    private final LinkEventsClient linkEvents;
+    private final TestHooks hooks;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public LinkRevocationResource(BankLinks links, LinkEventsClient linkEvents, TestHooks hooks, Clock clock, ObjectMapper json) {
+        this.json = json;
+        this.links = links;
+        this.linkEvents = linkEvents;
+        this.hooks = hooks;
+        this.clock = clock;
+    }
+
+    public record RevokeRequest(String reason) {}
+
+    /** {@code revokedAtBank}: this call ended it at the bank; {@code platformRevoked}: the platform ended it now. */
+    public record RevokeResult(String bankLinkId, boolean revokedAtBank, boolean platformRevoked) {}
+
+    /** The body ({@code {"reason": "..."}}) is optional, so any content type (or none) is accepted. */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Uni<RevokeResult> revoke(@PathParam("bankLinkId") String bankLinkId, String body) {
+        hooks.requireEnabled();
+        RevokeRequest request = parse(body);
+        String reason = request.reason() == null || request.reason().isBlank() ? DEFAULT_REASON : request.reason();
+        if (reason.length() > 200) {
+            throw ProblemException.badRequest("reason must be at most 200 characters");
+        }
+        BankLink link = links.byId(bankLinkId).orElseThrow(() -> ProblemException.notFound("no bank link " + bankLinkId));
+        boolean revokedNow = links.revoke(link, reason);
+        Instant at = clock.instant();
+        return linkEvents.notifyAccessRevoked(link.id(), reason, at)
+                .map(platformRevoked -> new RevokeResult(link.id(), revokedNow, platformRevoked))
+                .onFailure().transform(f -> OutgoingFailures.toProblem(f, "account-link-service", PartnerTokens.BANK));
+    }
+
+    private RevokeRequest parse(String body) {
+        if (body == null || body.isBlank()) {
+            return new RevokeRequest(null);
+        }
+        try {
+            return json.readValue(body, RevokeRequest.class);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("the body must be JSON like {\"reason\": \"...\"} (or empty)");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.commercechat.sandbox;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
+import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(SandboxResource.class)
+class AuthorisationFlowTest extends SandboxTestSupport {
+
+    @Test
+    void pageShowsRequesterPermissionsAndCustomersThenApprovalRedirectsWithCodeAndState() {
+        BeginAuthorisationResponse begun = begin("state-1");
+        assertEquals("http://127.0.0.1:8083/bank/authorise?request=" + begun.getAuthorisationId(), begun.getAuthorisationUrl());
+
+        // step 1: who is asking, for what, and the pick list of sandbox customers
+        given().get(pathOf(begun.getAuthorisationUrl())).then().statusCode(200)
+                .contentType(containsString("text/html"))
+                .header("X-Frame-Options", "DENY")
+                .header("Cache-Control", "no-store")
+                .body(containsString("Commerce Chat</span> is asking to see your bank data"))
+                .body(containsString("Your balances"), containsString("Your transactions"),
+                        containsString("Showing you your own accounts in the chat"))
+                .body(containsString("Ada Lovelace"), containsString("Grace Hopper"), containsString("Alan Turing"),
+                        containsString("Katherine Johnson"))
+                .body(containsString("<label><input type=\"radio\" name=\"customer\""))
+                .body(not(containsString("Approve")));
+
+        // step 2: signed in as Ada, her accounts are offered, all checked, masked
+        String step2 = given().queryParam("request", begun.getAuthorisationId()).queryParam("customer", "cust-ada")
+                .get("/bank/authorise").then().statusCode(200)
+                .body(containsString("Signed in as <strong id=\"customer\">Ada Lovelace</strong>"))
+                .body(containsString("value=\"ada-current\" checked"), containsString("value=\"ada-savings\" checked"),
+                        containsString("value=\"ada-card\" checked"), containsString("value=\"ada-travel\" checked"))
+                .body(containsString("Approve"), containsString("Deny"))
+                .extract().asString();
+        assertTrue(step2.contains("•••• "), "account numbers are shown masked");
+
+        Map<String, String> redirect = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current", "ada-card"));
+        assertEquals("state-1", redirect.get("state"));
+        assertTrue(redirect.get("code").length() >= 30, "an unguessable code");
+        assertNull(redirect.get("error"));
+
+        ExchangeCodeResponse exchanged = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(redirect.get("code"))
+                .setRedirectUri(REDIRECT).build());
+        assertEquals(List.of("ada-current", "ada-card"), exchanged.getAccountIdsList());
+        assertFalse(exchanged.getAccessToken().isEmpty());
+        assertFalse(exchanged.getBankLinkId().isEmpty());
+        assertTrue(exchanged.getAccessTokenExpiresAt().getSeconds() > System.currentTimeMillis() / 1000 + 80 * 86400L);
+
+        // the request was answered: its page is gone
+        given().get(pathOf(begun.getAuthorisationUrl())).then().statusCode(404)
+                .body(containsString("already answered or has expired"));
+    }
+
+    @Test
+    void denyRedirectsWithAccessDeniedAndTheState() {
+        BeginAuthorisationResponse begun = begin("state-deny");
+        Response r = decide(begun.getAuthorisationId(), null, null, "deny");
+        assertEquals(303, r.statusCode());
+        Map<String, String> redirect = query(r.header("Location"));
+        assertEquals("access_denied", redirect.get("error"));
+        assertEquals("state-deny", redirect.get("state"));
+        assertNull(redirect.get("code"));
+        // answered once only
+        assertEquals(404, decide(begun.getAuthorisationId(), "cust-ada", List.of("ada-current"), "approve").statusCode());
+    }
+
+    @Test
+    void redirectUriWithAQueryKeepsItAndStateIsEncoded() {
+        String redirectUri = "https://app.commercechat.test/cb?from=bank";
+        BeginAuthorisationResponse begun = bank().beginAuthorisation(authorisation("a b&c").setRedirectUri(redirectUri).build());
+        Response r = decide(begun.getAuthorisationId(), null, null, "deny");
+        assertTrue(r.header("Location").startsWith(redirectUri + "&error=access_denied&state=a+b%26c"), r.header("Location"));
+    }
+
+    @Test
+    void approvalWithoutAccountsOrWithAnotherCustomersAccountIsRefusedOnThePage() {
+        BeginAuthorisationResponse begun = begin("state-x");
+        Response none = decide(begun.getAuthorisationId(), "cust-grace", List.of(), "approve");
+        assertEquals(400, none.statusCode());
+        assertTrue(none.asString().contains("Select at least one account"), none.asString());
+        Response foreign = decide(begun.getAuthorisationId(), "cust-grace", List.of("ada-current"), "approve");
+        assertEquals(400, foreign.statusCode());
+        assertTrue(foreign.asString().contains("Only your own accounts"));
+        // still pending: a correct answer works
+        Map<String, String> redirect = approve(begun.getAuthorisationId(), "cust-grace", List.of("grace-current"));
+        assertEquals("state-x", redirect.get("state"));
+    }
+
+    @Test
+    void requesterNameIsEscapedOnThePage() {
+        BeginAuthorisationResponse begun = bank().beginAuthorisation(
+                authorisation("s").setRequesterDisplayName("<script>alert(1)</script>").build());
+        given().get(pathOf(begun.getAuthorisationUrl())).then().statusCode(200)
+                .body(not(containsString("<script>alert(1)</script>")))
+                .body(containsString("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    @Test
+    void unknownRequestShowsAPageNotAnError() {
+        given().queryParam("request", "az_nope").get("/bank/authorise").then().statusCode(404)
+                .contentType(containsString("text/html")).body(containsString("start linking again"));
+    }
+
+    @Test
+    void replayedCodeIsRefusedAndRevokesTheFirstLink() {
+        BeginAuthorisationResponse begun = begin("state-r");
+        String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-current")).get("code");
+        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build();
+        ExchangeCodeResponse first = bank().exchangeCode(exchange);
+        var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(exchange));
+        assertEquals("authorisation code was already used", replay.getStatus().getDescription());
+        // RFC 6749 4.1.2: a replayed code revokes what it granted
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
+                BankListAccountsRequest.newBuilder().setAccessToken(first.getAccessToken()).build()));
+    }
+
+    @Test
+    void wrongRedirectUriAndUnknownCodeAreRefused() {
+        BeginAuthorisationResponse begun = begin("state-w");
+        String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-card")).get("code");
+        var wrong = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
+                ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri("https://evil.example/cb").build()));
+        assertTrue(wrong.getStatus().getDescription().contains("redirect_uri"), wrong.getStatus().getDescription());
+        var unknown = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
+                ExchangeCodeRequest.newBuilder().setCode("sbc_made-up").setRedirectUri(REDIRECT).build()));
+        assertEquals("authorisation code is unknown", unknown.getStatus().getDescription());
+    }
+
+    @Test
+    void concurrentExchangesOfOneCodeHaveExactlyOneWinner() throws Exception {
+        BeginAuthorisationResponse begun = begin("state-c");
+        String code = approve(begun.getAuthorisationId(), "cust-katherine", List.of("katherine-current")).get("code");
+        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Callable<Boolean>> attempts = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                attempts.add(() -> {
+                    try {
+                        bank().exchangeCode(exchange);
+                        return true;
+                    } catch (io.grpc.StatusRuntimeException e) {
+                        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+                        return false;
+                    }
+                });
+            }
+            int winners = 0;
+            for (Future<Boolean> f : pool.invokeAll(attempts)) {
+                winners += f.get() ? 1 : 0;
+            }
+            assertEquals(1, winners);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void beginAuthorisationValidatesItsInput() {
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(
+                authorisation("s").setRedirectUri("javascript:alert(1)").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearPermissions().build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearPurposes().build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearExpiresAt().build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(
+                authorisation("s").setRequesterDisplayName("").build()));
+    }
+
+    private static String pathOf(String url) {
+        return java.net.URI.create(url).getRawPath() + "?" + java.net.URI.create(url).getRawQuery();
+    }
+}

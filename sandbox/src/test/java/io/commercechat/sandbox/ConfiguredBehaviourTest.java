@@ -1,0 +1,57 @@
+package io.commercechat.sandbox;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
+import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour driven by configuration: code lifetime, fault knobs from properties, disabled test hooks. */
+@QuarkusTest
+@TestProfile(ShortLivedCodesProfile.class)
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(SandboxResource.class)
+class ConfiguredBehaviourTest extends SandboxTestSupport {
+
+    @Test
+    void anExpiredCodeIsRefused() throws InterruptedException {
+        BeginAuthorisationResponse begun = begin("state-e");
+        String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
+        Thread.sleep(1_300);
+        var expired = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
+                ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build()));
+        assertEquals("authorisation code has expired", expired.getStatus().getDescription());
+    }
+
+    @Test
+    void faultKnobsComeFromConfiguration() {
+        BeginAuthorisationResponse begun = begin("state-f");
+        String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
+        ExchangeCodeResponse link = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build());
+        assertStatus(Status.Code.UNAVAILABLE, () -> bank().getBalances(BankGetBalancesRequest.newBuilder()
+                .setAccessToken(link.getAccessToken()).setAccountId("ada-current").build()));
+        long start = System.nanoTime();
+        bank().listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(link.getAccessToken()).build());
+        assertTrue((System.nanoTime() - start) / 1_000_000 >= 300);
+    }
+
+    @Test
+    void testHooksAreOffWhenDisabled() {
+        given().get("/sandbox/faults").then().statusCode(404);
+        given().contentType("application/json").body("{\"rpc\":\"*\",\"failureRate\":1}").put("/sandbox/faults").then().statusCode(404);
+        given().post("/sandbox/links/bl_x/revoke").then().statusCode(404);
+        given().contentType("application/json").body("{\"conversationId\":\"c\"}").post("/sandbox/shop/receipts").then().statusCode(404);
+    }
+}

@@ -1,0 +1,57 @@
+package io.commercechat.sandbox;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static io.restassured.RestAssured.given;
+
+import io.commercechat.proto.partner.v1.BankConnectorGrpc;
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Every BankConnector RPC is for mesh services only; the authorisation page is public. */
+@QuarkusTest
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(SandboxResource.class)
+class MeshAuthTest extends SandboxTestSupport {
+
+    @Test
+    void noTokenIsUnauthenticated() {
+        var anonymous = BankConnectorGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> anonymous.beginAuthorisation(authorisation("s").build()));
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> anonymous.listAccounts(BankListAccountsRequest.getDefaultInstance()));
+    }
+
+    @Test
+    void brokenTokensAreUnauthenticated() {
+        for (String token : new String[] {ISSUER.expired("account-link-service"), ISSUER.wrongAudience("account-link-service"),
+                ISSUER.wrongIssuer("account-link-service"), ISSUER.badSignature("account-link-service"),
+                ISSUER.algNone("account-link-service"), "not-a-jwt"}) {
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).beginAuthorisation(authorisation("s").build()));
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).exchangeCode(
+                    ExchangeCodeRequest.newBuilder().setCode("c").setRedirectUri(REDIRECT).build()));
+        }
+    }
+
+    @Test
+    void personsAndPartnersAreRefused() {
+        for (String token : new String[] {ISSUER.person("person-1"), ISSUER.partner("sandbox-bank"), ISSUER.partner("demo-shop")}) {
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).beginAuthorisation(authorisation("s").build()));
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).listAccounts(
+                    BankListAccountsRequest.newBuilder().setAccessToken("sbt_x").build()));
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).exchangeCode(
+                    ExchangeCodeRequest.newBuilder().setCode("c").setRedirectUri(REDIRECT).build()));
+        }
+    }
+
+    @Test
+    void theAuthorisationPageAndHealthNeedNoToken() {
+        String url = bank().beginAuthorisation(authorisation("s").build()).getAuthorisationUrl();
+        given().get(url.substring(url.indexOf("/bank/"))).then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+}

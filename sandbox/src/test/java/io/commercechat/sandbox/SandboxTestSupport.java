@@ -1,0 +1,110 @@
+package io.commercechat.sandbox;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.partner.v1.BankConnectorGrpc;
+import io.commercechat.proto.partner.v1.BeginAuthorisationRequest;
+import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
+import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.TestIssuer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.restassured.response.Response;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** Real gRPC and HTTP over the network to the sandbox under test, with tokens from the test issuer. */
+abstract class SandboxTestSupport {
+
+    protected static final TestIssuer ISSUER = TestIssuer.get();
+    protected static final String REDIRECT = "https://app.commercechat.test/links/callback";
+    protected ManagedChannel channel;
+
+    @BeforeEach
+    void openChannel() {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", GrpcCalls.testPort()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void closeChannel() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    protected BankConnectorGrpc.BankConnectorBlockingStub as(String token) {
+        return BankConnectorGrpc.newBlockingStub(channel).withCallCredentials(GrpcCalls.bearer(token))
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    protected BankConnectorGrpc.BankConnectorBlockingStub bank() {
+        return as(ISSUER.service("account-link-service"));
+    }
+
+    protected static BeginAuthorisationRequest.Builder authorisation(String state) {
+        return BeginAuthorisationRequest.newBuilder().setState(state).setRedirectUri(REDIRECT)
+                .addPermissions(Permission.PERMISSION_ACCOUNTS_BASIC).addPermissions(Permission.PERMISSION_BALANCES)
+                .addPermissions(Permission.PERMISSION_TRANSACTIONS).addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
+                .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
+                        .setSeconds(Instant.now().plus(Duration.ofDays(90)).getEpochSecond()))
+                .setRequesterDisplayName("Commerce Chat").setConsentReference(UUID.randomUUID().toString());
+    }
+
+    protected BeginAuthorisationResponse begin(String state) {
+        return bank().beginAuthorisation(authorisation(state).build());
+    }
+
+    /** POSTs the person's decision on the authorisation page; returns the 303 response. */
+    protected static Response decide(String requestId, String customer, List<String> accounts, String decision) {
+        var spec = given().redirects().follow(false).contentType("application/x-www-form-urlencoded")
+                .formParam("request", requestId).formParam("decision", decision);
+        if (customer != null) {
+            spec = spec.formParam("customer", customer);
+        }
+        if (accounts != null && !accounts.isEmpty()) {
+            spec = spec.formParam("account", accounts.toArray());
+        }
+        return spec.post("/bank/authorise");
+    }
+
+    /** Approves as {@code customer} and returns the query parameters of the redirect. */
+    protected static Map<String, String> approve(String requestId, String customer, List<String> accounts) {
+        Response r = decide(requestId, customer, accounts, "approve");
+        assertEquals(303, r.statusCode(), r.asString());
+        String location = r.header("Location");
+        assertTrue(location.startsWith(REDIRECT + "?"), location);
+        return query(location);
+    }
+
+    protected static Map<String, String> query(String location) {
+        Map<String, String> params = new HashMap<>();
+        for (String pair : URI.create(location).getRawQuery().split("&")) {
+            String[] kv = pair.split("=", 2);
+            params.put(kv[0], URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+        }
+        return params;
+    }
+
+    /** The whole flow: begin, approve as the customer with the accounts, exchange. */
+    protected ExchangeCodeResponse link(String customer, List<String> accounts) {
+        String state = "state-" + UUID.randomUUID();
+        BeginAuthorisationResponse begun = begin(state);
+        Map<String, String> redirect = approve(begun.getAuthorisationId(), customer, accounts);
+        assertEquals(state, redirect.get("state"));
+        return bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(redirect.get("code")).setRedirectUri(REDIRECT).build());
+    }
+}

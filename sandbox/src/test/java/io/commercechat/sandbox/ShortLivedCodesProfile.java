@@ -1,0 +1,16 @@
+package io.commercechat.sandbox;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
+
+/** Codes that expire after a second, faults from configuration, test hooks off (as in prod). */
+public class ShortLivedCodesProfile implements QuarkusTestProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("sandbox.code-ttl", "1s",
+                "sandbox.test-hooks.enabled", "false",
+                "sandbox.faults.get-balances.failure-rate", "1",
+                "sandbox.faults.ListAccounts.latency", "300ms");
+    }
+}

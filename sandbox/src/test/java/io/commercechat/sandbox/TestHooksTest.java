@@ -1,0 +1,118 @@
+package io.commercechat.sandbox;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.commercechat.proto.partner.v1.Receipt;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.commercechat.testkit.TestIssuer;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(SandboxResource.class)
+class TestHooksTest extends SandboxTestSupport {
+
+    @Test
+    void bankSideRevocationEndsTheTokenAndNotifiesThePlatformWithAPartnerToken() throws Exception {
+        ExchangeCodeResponse link = link("cust-grace", List.of("grace-current"));
+        int before = FakePlatform.REVOCATIONS.size();
+
+        given().contentType("application/json").body("{\"reason\":\"You closed this account\"}")
+                .post("/sandbox/links/" + link.getBankLinkId() + "/revoke").then().statusCode(200)
+                .body("bankLinkId", equalTo(link.getBankLinkId()), "revokedAtBank", equalTo(true),
+                        "platformRevoked", equalTo(true));
+
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
+                BankListAccountsRequest.newBuilder().setAccessToken(link.getAccessToken()).build()));
+
+        assertEquals(before + 1, FakePlatform.REVOCATIONS.size());
+        FakePlatform.Received<NotifyAccessRevokedRequest> call = FakePlatform.REVOCATIONS.get(before);
+        assertEquals(link.getBankLinkId(), call.request().getBankLinkId());
+        assertEquals("You closed this account", call.request().getReason());
+        assertTrue(Math.abs(call.request().getOccurredAt().getSeconds() - Instant.now().getEpochSecond()) < 60);
+        assertPartnerToken(call.authorization(), "sandbox-bank");
+
+        // again: idempotent at both ends
+        given().post("/sandbox/links/" + link.getBankLinkId() + "/revoke").then().statusCode(200)
+                .body("revokedAtBank", equalTo(false), "platformRevoked", equalTo(false));
+        assertFalse(FakePlatform.REVOCATIONS.get(before + 1).request().getReason().isEmpty(), "a default reason");
+    }
+
+    @Test
+    void revokingAnUnknownLinkIsNotFound() {
+        given().post("/sandbox/links/bl_unknown/revoke").then().statusCode(404)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("bl_unknown"));
+    }
+
+    @Test
+    void demoShopSendsAReceiptAsDemoShopAndAnswers503WhenChatServiceIsDown() throws Exception {
+        String body = "{\"conversationId\":\"conv-1\",\"currency\":\"GBP\",\"items\":["
+                + "{\"description\":\"Tea\",\"quantity\":3,\"unitPrice\":\"2.35\"},"
+                + "{\"description\":\"Teapot\",\"quantity\":1,\"unitPrice\":\"24.99\"}]}";
+        int before = FakePlatform.MESSAGES.size();
+        String first = given().contentType("application/json").body(body).post("/sandbox/shop/receipts").then()
+                .statusCode(200).body("total", equalTo("32.04"), "currency", equalTo("GBP"))
+                .extract().path("orderNumber");
+        String second = given().contentType("application/json").body(body).post("/sandbox/shop/receipts").then()
+                .statusCode(200).extract().path("orderNumber");
+        assertFalse(first.equals(second), "order numbers are unique");
+
+        FakePlatform.Received<SendMessageRequest> sent = FakePlatform.MESSAGES.get(before);
+        assertEquals("conv-1", sent.request().getConversationId());
+        assertEquals("receipt-" + first, sent.request().getClientMessageId());
+        assertEquals(UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE, sent.request().getUpdateTag());
+        Receipt receipt = sent.request().getContent().getReceipt();
+        assertEquals(first, receipt.getOrderNumber());
+        assertEquals(2, receipt.getItemsCount());
+        assertEquals(2, receipt.getItems(0).getUnitPrice().getUnits());
+        assertEquals(350_000_000, receipt.getItems(0).getUnitPrice().getNanos());
+        assertEquals(32, receipt.getTotal().getUnits());
+        assertEquals(40_000_000, receipt.getTotal().getNanos());
+        assertEquals("GBP", receipt.getTotal().getCurrency());
+        assertPartnerToken(sent.authorization(), "demo-shop");
+
+        given().contentType("application/json").body("{\"conversationId\":\"\"}").post("/sandbox/shop/receipts").then()
+                .statusCode(400).contentType(containsString("application/problem+json"));
+        given().contentType("application/json").body("{\"conversationId\":\"c\",\"items\":[{\"description\":\"x\",\"quantity\":1,\"unitPrice\":\"0.001\"}]}")
+                .post("/sandbox/shop/receipts").then().statusCode(400).body("detail", containsString("2 decimals"));
+
+        FakePlatform.stopChat();
+        given().contentType("application/json").body("{\"conversationId\":\"conv-1\"}").post("/sandbox/shop/receipts").then()
+                .statusCode(503).contentType(containsString("application/problem+json"))
+                .body("detail", containsString("chat-service is unreachable"));
+    }
+
+    /** A valid partner token of the business: signed by the issuer's key, our audience, business_id. */
+    private static void assertPartnerToken(String authorization, String businessId) throws Exception {
+        assertTrue(authorization.startsWith("Bearer "), "an authorization header is sent");
+        String[] parts = authorization.substring(7).split("\\.");
+        assertEquals(3, parts.length);
+        JsonNode claims = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        assertEquals(businessId, claims.get("business_id").asText());
+        assertEquals(TestIssuer.ISSUER, claims.get("iss").asText());
+        assertTrue(claims.get("groups").toString().contains("partner"));
+        assertTrue(claims.get("exp").asLong() > Instant.now().getEpochSecond());
+        JsonNode header = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+        assertEquals(TestIssuer.KEY_ID, header.get("kid").asText());
+    }
+}
