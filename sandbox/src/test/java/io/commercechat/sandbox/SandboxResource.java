@@ -28,6 +28,8 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.grpc.clients.link-events.test-port", String.valueOf(FakePlatform.startLinkEvents()));
         config.put("quarkus.grpc.clients.business-messaging.host", "127.0.0.1");
         config.put("quarkus.grpc.clients.business-messaging.test-port", String.valueOf(FakePlatform.startChat()));
+        config.put("quarkus.grpc.clients.business-inbox.host", "127.0.0.1");
+        config.put("quarkus.grpc.clients.business-inbox.test-port", String.valueOf(FakePlatform.startChat()));
         return config;
     }
 

@@ -7,6 +7,7 @@ import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 /** account-link-service's PartnerLinkEvents, called as the partner bank {@code sandbox-bank}. */
 @ApplicationScoped
@@ -25,7 +26,8 @@ public class LinkEventsClient {
         NotifyAccessRevokedRequest request = NotifyAccessRevokedRequest.newBuilder().setBankLinkId(bankLinkId)
                 .setReason(reason).setOccurredAt(ProtoTime.of(occurredAt)).build();
         return tokens.credentialsFor(PartnerTokens.BANK)
-                .flatMap(credentials -> stub.withCallCredentials(credentials).notifyAccessRevoked(request))
+                .flatMap(credentials -> stub.withCallCredentials(credentials)
+                        .withDeadlineAfter(BusinessMessagingClient.DEADLINE_SECONDS, TimeUnit.SECONDS).notifyAccessRevoked(request))
                 .map(response -> response.getRevoked());
     }
 }

@@ -25,12 +25,29 @@ public interface SandboxConfig {
 
     TestHooks testHooks();
 
+    /** The bank agent console (/agent): its subscription to the bank's inbox at chat-service. */
+    Agent agent();
+
     /** Per-RPC fault knobs, keyed by RPC name (e.g. {@code list-transactions} or {@code ListTransactions}). */
     Map<String, RpcFault> faults();
 
     interface TestHooks {
         @WithDefault("false")
         boolean enabled();
+    }
+
+    interface Agent {
+        /** First wait before subscribing again after the inbox stream broke; doubled per failure. */
+        @WithDefault("500ms")
+        Duration reconnectInitialBackoff();
+
+        /** Longest wait between two subscription attempts. */
+        @WithDefault("30s")
+        Duration reconnectMaxBackoff();
+
+        /** Recent inbox events kept in memory so a browser reconnecting with Last-Event-ID misses nothing. */
+        @WithDefault("1000")
+        int replayBuffer();
     }
 
     interface RpcFault {

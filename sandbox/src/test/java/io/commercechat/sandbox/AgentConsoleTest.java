@@ -1,0 +1,291 @@
+package io.commercechat.sandbox;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.proto.partner.v1.MarkReadRequest;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.SetTypingRequest;
+import io.commercechat.proto.partner.v1.SubscribeRequest;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.commercechat.testkit.TestIssuer;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The bank agent console against an in-test BusinessMessaging server (FakePlatform). */
+@QuarkusTest
+@QuarkusTestResource(TestIssuerResource.class)
+@QuarkusTestResource(SandboxResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentConsoleTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record SseEvent(String id, String name, String data) {}
+
+    /** A minimal EventSource: collects the events of one SSE connection. */
+    static final class SseClient implements AutoCloseable {
+        final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
+        final CompletableFuture<HttpResponse<Stream<String>>> response;
+        volatile Stream<String> lines;
+
+        SseClient(String lastEventId) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + "/agent/events"))
+                    .header("Accept", "text/event-stream");
+            if (lastEventId != null) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            response = HttpClient.newHttpClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
+            response.thenAcceptAsync(r -> {
+                lines = r.body();
+                String[] current = new String[3];
+                StringBuilder data = new StringBuilder();
+                try {
+                    r.body().forEach(line -> {
+                        if (line.isEmpty()) {
+                            if (data.length() > 0 || current[1] != null) {
+                                events.add(new SseEvent(current[0], current[1], data.toString()));
+                            }
+                            current[0] = null;
+                            current[1] = null;
+                            data.setLength(0);
+                        } else if (line.startsWith("id:")) {
+                            current[0] = line.substring(3).strip();
+                        } else if (line.startsWith("event:")) {
+                            current[1] = line.substring(6).strip();
+                        } else if (line.startsWith("data:")) {
+                            data.append(line.substring(5).stripLeading());
+                        }
+                    });
+                } catch (RuntimeException closed) {
+                    // connection closed by the test
+                }
+            });
+        }
+
+        SseEvent next(String name) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < deadline) {
+                SseEvent e = events.poll(200, TimeUnit.MILLISECONDS);
+                if (e != null && name.equals(e.name())) {
+                    return e;
+                }
+            }
+            fail("no '" + name + "' event within 15 s");
+            return null;
+        }
+
+        @Override
+        public void close() {
+            if (lines != null) {
+                lines.close();
+            }
+            response.cancel(true);
+        }
+    }
+
+    @BeforeAll
+    static void chatServiceIsUp() {
+        FakePlatform.startChat();
+    }
+
+    @AfterAll
+    static void leaveChatServiceUp() {
+        FakePlatform.startChat();
+    }
+
+    @Test
+    @Order(1)
+    void eventsAreRelayedInOrderAndTheSubscriptionResumesFromTheLastPositionAfterADrop() throws Exception {
+        try (SseClient browser = new SseClient(null)) {
+            assertNotNull(browser.next("status"));
+            await(() -> !FakePlatform.SUBSCRIPTIONS.isEmpty(), "the sandbox subscribes to the bank's inbox");
+            FakePlatform.Received<SubscribeRequest> first = FakePlatform.SUBSCRIPTIONS.get(FakePlatform.SUBSCRIPTIONS.size() - 1);
+            assertPartnerToken(first.authorization(), "sandbox-bank");
+
+            InboxEvent e1 = FakePlatform.publish(FakePlatform.personText("conv-live", 1, "one"));
+            InboxEvent e2 = FakePlatform.publish(FakePlatform.personText("conv-live", 2, "two"));
+            InboxEvent e3 = FakePlatform.publish(FakePlatform.personText("conv-live", 3, "three"));
+            for (InboxEvent expected : new InboxEvent[] {e1, e2, e3}) {
+                SseEvent got = browser.next("inbox");
+                assertEquals(Long.toString(expected.getPosition()), got.id());
+                JsonNode event = JSON.readTree(got.data());
+                assertEquals(expected.getPosition(), event.get("position").asLong());
+                assertEquals(expected.getMessage().getContent().getText().getBody(),
+                        event.at("/message/content/text/body").asText());
+                assertEquals("SENDER_KIND_PERSON", event.at("/message/sender").asText());
+            }
+
+            int subscriptions = FakePlatform.SUBSCRIPTIONS.size();
+            FakePlatform.dropSubscriptions();
+            await(() -> FakePlatform.SUBSCRIPTIONS.size() > subscriptions, "the sandbox subscribes again");
+            assertEquals(e3.getPosition(), FakePlatform.SUBSCRIPTIONS.get(subscriptions).request().getAfterPosition(),
+                    "it resumes after the last processed position");
+
+            InboxEvent e4 = FakePlatform.publish(FakePlatform.personText("conv-live", 4, "four"));
+            SseEvent got = browser.next("inbox");
+            assertEquals(Long.toString(e4.getPosition()), got.id(), "nothing repeated, nothing lost");
+            assertEquals("four", JSON.readTree(got.data()).at("/message/content/text/body").asText());
+
+            // a browser reconnecting with Last-Event-ID gets what it missed, in order
+            try (SseClient again = new SseClient(Long.toString(e2.getPosition()))) {
+                assertEquals(Long.toString(e3.getPosition()), again.next("inbox").id());
+                assertEquals(Long.toString(e4.getPosition()), again.next("inbox").id());
+            }
+        }
+        given().get("/agent/status").then().statusCode(200).body("upstream", equalTo("live"));
+    }
+
+    @Test
+    @Order(2)
+    void conversationsAndHistoryIncludingSharedAccountCards() {
+        given().get("/agent/conversations").then().statusCode(200)
+                .body("conversations[0].id", equalTo(FakePlatform.BANK_CONVERSATION),
+                        "conversations[0].personDisplayName", equalTo("Ada"));
+        given().get("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/history?pageSize=50").then().statusCode(200)
+                .body("messages[0].content.text.body", equalTo("Can you check my card?"),
+                        "messages[1].content.accountCard.title", equalTo("Balance"),
+                        "messages[1].content.accountCard.lines[0]", equalTo("Available  £1,234.56"));
+        given().get("/agent/conversations/conv-unknown/history").then().statusCode(404)
+                .contentType(containsString("application/problem+json"));
+        given().get("/agent/conversations/c/history?beforeSeq=3&afterSeq=1").then().statusCode(400)
+                .contentType(containsString("application/problem+json"));
+    }
+
+    @Test
+    @Order(3)
+    void replyingMarkingReadAndTypingUseThePartnerTokenOfTheBank() throws Exception {
+        int before = FakePlatform.MESSAGES.size();
+        given().contentType("application/json")
+                .body("{\"clientMessageId\":\"cm-1\",\"text\":\"Which card?\",\"quickReplies\":[{\"label\":\"Debit\"},{\"label\":\"Credit\",\"payload\":\"credit\"}]}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(200)
+                .body("message.clientMessageId", equalTo("cm-1"), "message.conversationId", equalTo(FakePlatform.BANK_CONVERSATION));
+        FakePlatform.Received<SendMessageRequest> sent = FakePlatform.MESSAGES.get(before);
+        assertEquals(FakePlatform.BANK_CONVERSATION, sent.request().getConversationId());
+        assertEquals("cm-1", sent.request().getClientMessageId());
+        assertEquals("Which card?", sent.request().getContent().getQuickReplies().getBody());
+        assertEquals("Debit", sent.request().getContent().getQuickReplies().getOptions(0).getPayload());
+        assertEquals("credit", sent.request().getContent().getQuickReplies().getOptions(1).getPayload());
+        assertEquals(UpdateTag.UPDATE_TAG_UNSPECIFIED, sent.request().getUpdateTag());
+        assertPartnerToken(sent.authorization(), "sandbox-bank");
+
+        given().contentType("application/json").body("{\"seq\":2}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/read").then().statusCode(200)
+                .body("readSeq", equalTo("2"));
+        FakePlatform.Received<MarkReadRequest> read = FakePlatform.READS.get(FakePlatform.READS.size() - 1);
+        assertEquals(2, read.request().getSeq());
+        assertPartnerToken(read.authorization(), "sandbox-bank");
+
+        given().contentType("application/json").body("{\"typing\":true}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/typing").then().statusCode(204);
+        FakePlatform.Received<SetTypingRequest> typing = FakePlatform.TYPING.get(FakePlatform.TYPING.size() - 1);
+        assertTrue(typing.request().getTyping());
+        assertPartnerToken(typing.authorization(), "sandbox-bank");
+
+        given().contentType("application/json").body("{\"text\":\"no id\"}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(400)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("clientMessageId"));
+        given().contentType("application/json").body("{\"clientMessageId\":\"x\",\"text\":\"hi\",\"updateTag\":\"PROMOTION\"}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(400);
+        assertEquals(before + 1, FakePlatform.MESSAGES.size(), "invalid requests never reach chat-service");
+    }
+
+    @Test
+    @Order(4)
+    void outsideTheReplyWindowIsAProblemTheConsoleCanActOnWithTheAccountUpdateTag() {
+        given().contentType("application/json").body("{\"clientMessageId\":\"cm-late\",\"text\":\"Your card is on its way\"}")
+                .post("/agent/conversations/" + FakePlatform.QUIET_CONVERSATION + "/messages").then().statusCode(409)
+                .contentType(containsString("application/problem+json"))
+                .body("type", endsWith(":outside-reply-window"), "status", equalTo(409), "detail", containsString("24 hours"));
+
+        given().contentType("application/json")
+                .body("{\"clientMessageId\":\"cm-late\",\"text\":\"Your card is on its way\",\"updateTag\":\"ACCOUNT_UPDATE\"}")
+                .post("/agent/conversations/" + FakePlatform.QUIET_CONVERSATION + "/messages").then().statusCode(200);
+        SendMessageRequest sent = FakePlatform.MESSAGES.get(FakePlatform.MESSAGES.size() - 1).request();
+        assertEquals(UpdateTag.UPDATE_TAG_ACCOUNT_UPDATE, sent.getUpdateTag());
+        assertEquals("cm-late", sent.getClientMessageId());
+    }
+
+    @Test
+    @Order(5)
+    void theConsolePageIsServed() {
+        given().get("/agent").then().statusCode(200).contentType(containsString("text/html"))
+                .header("Cache-Control", "no-store").body(containsString("Agent console"));
+        given().get("/agent/agent.js").then().statusCode(200);
+        given().get("/agent/agent.css").then().statusCode(200);
+    }
+
+    @Test
+    @Order(6)
+    void chatServiceDownIs503AndTheSubscriptionComesBackWithIt() throws Exception {
+        FakePlatform.stopChat();
+        int subscriptions = FakePlatform.SUBSCRIPTIONS.size();
+        given().get("/agent/conversations").then().statusCode(503)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("chat-service is unreachable"));
+        given().contentType("application/json").body("{\"clientMessageId\":\"cm-down\",\"text\":\"hello?\"}")
+                .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(503)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("chat-service is unreachable"));
+        await(() -> "reconnecting".equals(given().get("/agent/status").then().extract().path("upstream")),
+                "the console shows that the inbox is reconnecting");
+
+        FakePlatform.startChat();
+        await(() -> given().get("/agent/conversations").statusCode() == 200, "chat-service is reachable again");
+        await(() -> FakePlatform.SUBSCRIPTIONS.size() > subscriptions, "the inbox subscribes again once chat-service is back");
+        InboxEvent after = FakePlatform.publish(FakePlatform.personText("conv-live", 5, "back"));
+        await(() -> ((Number) given().get("/agent/status").then().extract().path("lastPosition")).longValue() == after.getPosition(),
+                "events flow again");
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("timed out: " + what);
+    }
+
+    /** A valid partner token of the business: signed by the issuer's key, our audience, business_id. */
+    private static void assertPartnerToken(String authorization, String businessId) throws Exception {
+        assertTrue(authorization.startsWith("Bearer "), "an authorization header is sent");
+        String[] parts = authorization.substring(7).split("\\.");
+        assertEquals(3, parts.length);
+        JsonNode claims = JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        assertEquals(businessId, claims.get("business_id").asText());
+        assertEquals(TestIssuer.ISSUER, claims.get("iss").asText());
+        assertTrue(claims.get("groups").toString().contains("partner"));
+        assertTrue(claims.get("exp").asLong() > Instant.now().getEpochSecond());
+    }
+}
