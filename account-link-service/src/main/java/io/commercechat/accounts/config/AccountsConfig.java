@@ -1,0 +1,104 @@
+package io.commercechat.accounts.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Typed configuration of account-link-service (prefix {@code accounts}). */
+@ConfigMapping(prefix = "accounts")
+public interface AccountsConfig {
+
+    /** The partner-bank registry: {@code accounts.banks.<bank-id>.*}. */
+    Map<String, BankEndpoint> banks();
+
+    /** consent-service's gRPC address (required: the service refuses to start without it). */
+    @WithName("consent-service")
+    Endpoint consentService();
+
+    /** Deadline of CheckAccess; no answer within it is a denial (fail closed). */
+    @WithDefault("1s")
+    Duration consentDeadline();
+
+    /** Deadline of the other consent-service calls (create, authorise, reject, revoke). */
+    @WithDefault("5s")
+    Duration consentWriteDeadline();
+
+    /** Deadline of each call to a bank. */
+    @WithDefault("2s")
+    Duration bankDeadline();
+
+    /** Retries of idempotent bank reads (not counting the first attempt). */
+    @WithDefault("2")
+    int bankReadRetries();
+
+    /** First backoff between retried bank reads (doubles each time). */
+    @WithDefault("100ms")
+    Duration bankRetryBackoff();
+
+    CircuitBreaker circuitBreaker();
+
+    /** Browser redirect targets a link may use (prefix match on the full URI). */
+    @WithName("allowed-redirect-prefixes")
+    List<String> allowedRedirectPrefixes();
+
+    /** How long a PENDING link waits for the person at the bank. */
+    @WithDefault("15m")
+    Duration authorisationWindow();
+
+    /** Shown on the bank's authorisation page. */
+    @WithDefault("Commerce Chat")
+    String requesterDisplayName();
+
+    /** AES-256 keys for bank tokens: {@code accounts.token-keys.<kid>=<base64 of 32 bytes>} (from a Secret). */
+    @WithName("token-keys")
+    Map<String, String> tokenKeys();
+
+    /** The key id new tokens are encrypted with; older key ids stay readable. */
+    @WithName("token-keys-active")
+    String tokenKeysActive();
+
+    ConsentEvents consentEvents();
+
+    /** How often bank revocations that failed earlier are retried. */
+    @WithDefault("10s")
+    String revocationRetryInterval();
+
+    interface Endpoint {
+        String host();
+
+        int port();
+
+        @WithDefault("false")
+        boolean tls();
+    }
+
+    interface BankEndpoint extends Endpoint {
+        String displayName();
+    }
+
+    interface CircuitBreaker {
+        /** Calls in the rolling window. */
+        @WithDefault("4")
+        int requestVolumeThreshold();
+
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long the breaker stays open before letting a trial call through. */
+        @WithDefault("5s")
+        Duration delay();
+    }
+
+    interface ConsentEvents {
+        /** Consume ConsentService.WatchConsentEvents (one replica at a time, by advisory lock). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Wait before reconnecting after the stream failed or the lock was held elsewhere. */
+        @WithDefault("2s")
+        Duration reconnectDelay();
+    }
+}

@@ -1,0 +1,45 @@
+package io.commercechat.accounts.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.jboss.logging.Logger;
+
+/**
+ * The one place where failures become gRPC statuses. Anything unexpected is INTERNAL with a
+ * generic sentence; the log gets the exception type only (messages may carry bank data).
+ */
+public final class GrpcErrors {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {}
+
+    public static StatusRuntimeException toStatus(Throwable failure) {
+        Throwable t = failure;
+        while (t != null) {
+            if (t instanceof StatusRuntimeException s) {
+                return s;
+            }
+            t = t.getCause();
+        }
+        LOG.errorf("unexpected failure (%s at %s)", failure.getClass().getName(),
+                failure.getStackTrace().length > 0 ? failure.getStackTrace()[0] : "?");
+        return Status.INTERNAL.withDescription("account-link-service could not complete the request").asRuntimeException();
+    }
+
+    public static StatusRuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+    }
+
+    public static StatusRuntimeException notFound(String description) {
+        return Status.NOT_FOUND.withDescription(description).asRuntimeException();
+    }
+
+    public static StatusRuntimeException precondition(String description) {
+        return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
+    }
+
+    public static StatusRuntimeException denied(String description) {
+        return Status.PERMISSION_DENIED.withDescription(description).asRuntimeException();
+    }
+}

@@ -1,0 +1,39 @@
+package io.commercechat.accounts.link;
+
+import io.commercechat.accounts.grpc.ProtoTime;
+import java.util.List;
+
+/** Stored links and accounts to their proto messages. */
+public final class LinkMapper {
+
+    private LinkMapper() {}
+
+    public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts) {
+        var b = io.commercechat.proto.accounts.v1.Link.newBuilder()
+                .setId(l.id().toString())
+                .setBankId(l.bankId())
+                .setBankDisplayName(bankDisplayName)
+                .setConsentId(l.consentId().toString())
+                .setStatus(l.status())
+                .setStatusReason(l.statusReason())
+                .addAllPermissions(l.permissions())
+                .addAllPurposes(l.purposes())
+                .setCreatedAt(ProtoTime.of(l.createdAt()))
+                .setUpdatedAt(ProtoTime.of(l.updatedAt()))
+                .setExpiresAt(ProtoTime.of(l.expiresAt()));
+        accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId())));
+        return b.build();
+    }
+
+    public static io.commercechat.proto.accounts.v1.LinkedAccount toProto(LinkedAccount a, String bankId) {
+        return io.commercechat.proto.accounts.v1.LinkedAccount.newBuilder()
+                .setId(a.id().toString())
+                .setLinkId(a.linkId().toString())
+                .setBankId(bankId)
+                .setDisplayName(a.displayName())
+                .setType(a.type())
+                .setCurrency(a.currency())
+                .setMaskedNumber(a.maskedNumber())
+                .build();
+    }
+}

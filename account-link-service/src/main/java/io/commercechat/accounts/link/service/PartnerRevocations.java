@@ -1,0 +1,52 @@
+package io.commercechat.accounts.link.service;
+
+import io.commercechat.accounts.client.ConsentClient;
+import io.commercechat.accounts.grpc.GrpcErrors;
+import io.commercechat.accounts.grpc.Validate;
+import io.commercechat.accounts.link.Link;
+import io.commercechat.accounts.link.repository.LinkRepository;
+import io.commercechat.accounts.security.Caller;
+import io.commercechat.proto.accounts.v1.LinkStatus;
+import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** A bank ended access on its side: the consent is revoked with actor BANK and the link ends at once. */
+@ApplicationScoped
+public class PartnerRevocations {
+
+    private final LinkRepository links;
+    private final ConsentClient consents;
+    private final AccessEnding ending;
+
+    public PartnerRevocations(LinkRepository links, ConsentClient consents, AccessEnding ending) {
+        this.links = links;
+        this.consents = consents;
+        this.ending = ending;
+    }
+
+    /** True when this call ended the link; false when it had already ended (idempotent). */
+    public boolean accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
+        String bankLinkId = req.getBankLinkId();
+        if (bankLinkId.isEmpty() || bankLinkId.length() > 255) {
+            throw GrpcErrors.invalid("bank_link_id is required (at most 255 characters)");
+        }
+        String reason = Validate.reason(req.getReason());
+        // business_id must be the link's bank: another bank's link does not exist for this caller.
+        Link link = links.findByBankLink(bank.businessId(), bankLinkId)
+                .orElseThrow(() -> GrpcErrors.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
+        if (link.status() != LinkStatus.LINK_STATUS_ACTIVE) {
+            return false;
+        }
+        String shown = reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason;
+        try {
+            consents.revokeAsBank(link.consentId().toString(), shown);
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+                throw e;
+            }
+        }
+        return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown);
+    }
+}

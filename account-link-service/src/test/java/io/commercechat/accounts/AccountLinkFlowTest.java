@@ -1,0 +1,510 @@
+package io.commercechat.accounts;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.accounts.consentevents.ConsentEventConsumer;
+import io.commercechat.proto.accounts.v1.BeginLinkRequest;
+import io.commercechat.proto.accounts.v1.BeginLinkResponse;
+import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
+import io.commercechat.proto.accounts.v1.GetBalancesRequest;
+import io.commercechat.proto.accounts.v1.GetBalancesResponse;
+import io.commercechat.proto.accounts.v1.GetLinkRequest;
+import io.commercechat.proto.accounts.v1.Link;
+import io.commercechat.proto.accounts.v1.LinkStatus;
+import io.commercechat.proto.accounts.v1.LinkedAccount;
+import io.commercechat.proto.accounts.v1.ListAccountsRequest;
+import io.commercechat.proto.accounts.v1.ListBanksRequest;
+import io.commercechat.proto.accounts.v1.ListLinksRequest;
+import io.commercechat.proto.accounts.v1.ListLinksResponse;
+import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
+import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
+import io.commercechat.proto.accounts.v1.Transaction;
+import io.commercechat.proto.accounts.v1.UnlinkRequest;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.commercechat.testkit.PostgresResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(MeshResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AccountLinkFlowTest extends MeshTestSupport {
+
+    private static final Purpose OVERVIEW = Purpose.PURPOSE_ACCOUNT_OVERVIEW;
+
+    private GetBalancesResponse balances(String sub, String accountId) {
+        return person(sub).getBalances(GetBalancesRequest.newBuilder().setAccountId(accountId).setPurpose(OVERVIEW).build());
+    }
+
+    private Link getLink(String sub, String linkId) {
+        return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId).build()).getLink();
+    }
+
+    @Test
+    @Order(1)
+    void fullLinkFlowThenReadsWithPaging() throws Exception {
+        assertEquals(List.of("sandbox-bank"), as(ISSUER.service("chat-service")).listBanks(ListBanksRequest.getDefaultInstance())
+                .getBanksList().stream().map(b -> b.getId()).toList());
+
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        assertEquals(LinkStatus.LINK_STATUS_PENDING, begun.getLink().getStatus());
+        assertFalse(begun.getState().isEmpty());
+        assertTrue(begun.getAuthorisationUrl().contains("/bank/authorise"), begun.getAuthorisationUrl());
+        // the consent exists, awaiting authorisation, for this person
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, consent.getStatus());
+        // only a hash of the state is stored
+        try (Connection c = ownDb(); var s = c.createStatement();
+                var r = s.executeQuery("SELECT state_hash FROM links WHERE id = '" + begun.getLink().getId() + "'")) {
+            r.next();
+            assertNotEquals(begun.getState(), r.getString(1));
+        }
+
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        Link link = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build()).getLink();
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, link.getStatus(), link.getStatusReason());
+        assertFalse(link.getAccountsList().isEmpty());
+        remember(UUID.fromString(link.getId()));
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest
+                .newBuilder().setConsentId(link.getConsentId()).build()).getConsent().getStatus());
+
+        List<LinkedAccount> accounts = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build())
+                .getAccountsList();
+        assertEquals(link.getAccountsCount(), accounts.size());
+        for (LinkedAccount a : accounts) {
+            assertTrue(a.getMaskedNumber().matches("•••• \\S{4}"), a.getMaskedNumber());
+            assertEquals(link.getId(), a.getLinkId());
+        }
+        // paging over accounts
+        var firstPage = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).setPageSize(1).build());
+        assertEquals(1, firstPage.getAccountsCount());
+        if (accounts.size() > 1) {
+            assertFalse(firstPage.getNextPageToken().isEmpty());
+        }
+
+        LinkedAccount account = accounts.get(0);
+        GetBalancesResponse b = balances(sub, account.getId());
+        assertFalse(b.getBalancesList().isEmpty());
+        assertEquals(account.getId(), b.getAccount().getId());
+
+        // transactions: a 90-day window, pages of 5, newest first, no duplicates
+        List<Transaction> all = new ArrayList<>();
+        String token = "";
+        int pages = 0;
+        do {
+            ListTransactionsResponse page = person(sub).listTransactions(ListTransactionsRequest.newBuilder()
+                    .setAccountId(account.getId()).setPurpose(OVERVIEW).setPageSize(5).setPageToken(token).build());
+            assertTrue(page.getTransactionsCount() <= 5);
+            all.addAll(page.getTransactionsList());
+            token = page.getNextPageToken();
+            pages++;
+        } while (!token.isEmpty() && pages < 4);
+        assertTrue(pages >= 2, "expected at least two pages of transactions, got " + all.size() + " transactions");
+        assertEquals(all.size(), all.stream().map(Transaction::getId).distinct().count());
+        for (int i = 1; i < all.size(); i++) {
+            assertTrue(all.get(i - 1).getBookedAt().getSeconds() >= all.get(i).getBookedAt().getSeconds(), "newest first");
+        }
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).listTransactions(ListTransactionsRequest.newBuilder()
+                .setAccountId(account.getId()).setPurpose(OVERVIEW).setPageSize(1000).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).getBalances(GetBalancesRequest.newBuilder()
+                .setAccountId(account.getId()).build()));
+
+        ListLinksResponse links = person(sub).listLinks(ListLinksRequest.getDefaultInstance());
+        assertEquals(1, links.getLinksCount());
+        assertEquals(link.getId(), links.getLinks(0).getId());
+    }
+
+    @Test
+    @Order(2)
+    void listLinksPagesNewestFirst() throws Exception {
+        String sub = newPerson();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(0, begin(sub).getLink().getId());
+        }
+        ListLinksResponse first = person(sub).listLinks(ListLinksRequest.newBuilder().setPageSize(2).build());
+        ListLinksResponse second = person(sub).listLinks(ListLinksRequest.newBuilder().setPageSize(2)
+                .setPageToken(first.getNextPageToken()).build());
+        assertEquals(ids, List.of(first.getLinks(0).getId(), first.getLinks(1).getId(), second.getLinks(0).getId()));
+        assertTrue(second.getNextPageToken().isEmpty());
+    }
+
+    @Test
+    @Order(3)
+    void denialAtTheBankFailsTheLinkAndRejectsTheConsent() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), false);
+        assertEquals("access_denied", back.get("error"));
+        Link link = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setError(back.get("error")).build()).getLink();
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, link.getStatus());
+        assertTrue(link.getStatusReason().contains("declined"), link.getStatusReason());
+        assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest
+                .newBuilder().setConsentId(link.getConsentId()).build()).getConsent().getStatus());
+        // the state is one-time
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                .setState(back.get("state")).setError("access_denied").build()));
+    }
+
+    @Test
+    @Order(4)
+    void wrongInputsAreRefused() {
+        String sub = newPerson();
+        var notFound = assertStatus(Status.Code.NOT_FOUND, () -> person(sub).beginLink(BeginLinkRequest.newBuilder()
+                .setBankId("no-such-bank").addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW)
+                .setValidDays(30).setRedirectUri(REDIRECT).build()));
+        assertTrue(notFound.getStatus().getDescription().contains("no-such-bank"));
+        var wrongState = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest
+                .newBuilder().setState("not-a-state-we-issued").setCode("whatever").build()));
+        assertTrue(wrongState.getStatus().getDescription().contains("unknown state"));
+        for (String uri : new String[] {"https://evil.example/cb", "javascript:alert(1)", "ftp://127.0.0.1:1/x", ""}) {
+            assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
+                    .addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW).setValidDays(30).setRedirectUri(uri).build()));
+        }
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
+                .addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW).setValidDays(181).setRedirectUri(REDIRECT).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
+                .addPurposes(OVERVIEW).setValidDays(30).setRedirectUri(REDIRECT).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).getLink(GetLinkRequest.newBuilder().setLinkId("nope").build()));
+        // no token, a partner, a service without a person
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> io.commercechat.proto.accounts.v1.AccountServiceGrpc
+                .newBlockingStub(channel).listLinks(ListLinksRequest.getDefaultInstance()));
+        for (String broken : List.of(ISSUER.expired(sub), ISSUER.wrongAudience(sub), ISSUER.badSignature(sub), ISSUER.algNone(sub))) {
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(broken).listLinks(ListLinksRequest.getDefaultInstance()));
+        }
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> as(ISSUER.partner(BANK)).listLinks(ListLinksRequest.getDefaultInstance()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> as(ISSUER.service("chat-service")).listLinks(ListLinksRequest.getDefaultInstance()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> io.commercechat.proto.partner.v1.PartnerLinkEventsGrpc.newBlockingStub(channel)
+                .withCallCredentials(io.commercechat.testkit.GrpcCalls.bearer(ISSUER.person(sub)))
+                .notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder().setBankLinkId("x").build()));
+    }
+
+    @Test
+    @Order(5)
+    void aReplayedCodeIsRefusedWithTheBanksReason() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse first = begin(sub);
+        Map<String, String> back = atBank(first.getAuthorisationUrl(), true);
+        Link link = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build()).getLink();
+        remember(UUID.fromString(link.getId()));
+        // the same redirect again: the state is used
+        var reused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                .setState(back.get("state")).setCode(back.get("code")).build()));
+        assertTrue(reused.getStatus().getDescription().contains("already used"), reused.getStatus().getDescription());
+        // the code under a fresh state: the bank refuses it, and says why
+        BeginLinkResponse second = begin(sub);
+        var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                .setState(second.getState()).setCode(back.get("code")).build()));
+        assertTrue(replay.getStatus().getDescription().contains("already used"), replay.getStatus().getDescription());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, second.getLink().getId()).getStatus());
+    }
+
+    @Test
+    @Order(6)
+    void anotherPersonsLinksAndAccountsDoNotExist() throws Exception {
+        String owner = newPerson();
+        String other = newPerson();
+        Link link = linkAccount(owner);
+        String accountId = link.getAccounts(0).getId();
+        assertStatus(Status.Code.NOT_FOUND, () -> getLink(other, link.getId()));
+        assertStatus(Status.Code.NOT_FOUND, () -> person(other).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> balances(other, accountId));
+        assertStatus(Status.Code.NOT_FOUND, () -> person(other).listTransactions(ListTransactionsRequest.newBuilder()
+                .setAccountId(accountId).setPurpose(OVERVIEW).build()));
+        assertStatus(Status.Code.NOT_FOUND, () -> person(other).listAccounts(ListAccountsRequest.newBuilder()
+                .setLinkId(link.getId()).setPurpose(OVERVIEW).build()));
+        assertEquals(0, person(other).listLinks(ListLinksRequest.getDefaultInstance()).getLinksCount());
+        assertEquals(0, person(other).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsCount());
+        // another bank cannot end this bank's link
+        String bankLinkId = bankLinkId(UUID.fromString(link.getId()));
+        assertStatus(Status.Code.NOT_FOUND, () -> partnerEvents("other-bank").notifyAccessRevoked(NotifyAccessRevokedRequest
+                .newBuilder().setBankLinkId(bankLinkId).setReason("not yours").build()));
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(owner, link.getId()).getStatus());
+        // and the owner still reads
+        assertFalse(balances(owner, accountId).getBalancesList().isEmpty());
+        // a purpose outside the consent is denied, with the reason
+        var purpose = assertStatus(Status.Code.PERMISSION_DENIED, () -> person(owner).getBalances(GetBalancesRequest.newBuilder()
+                .setAccountId(accountId).setPurpose(Purpose.PURPOSE_SPENDING_INSIGHTS).build()));
+        assertTrue(purpose.getStatus().getDescription().contains("purpose"), purpose.getStatus().getDescription());
+    }
+
+    @Test
+    @Order(7)
+    void theTokenIsStoredEncryptedAndOldKeyIdsStayReadable() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        TokenRow row = tokenRow(linkId);
+        assertEquals("k2", row.keyId(), "new tokens use the active key id");
+        assertEquals(12, row.nonce().length, "96-bit nonce");
+        String token = decrypt(linkId, row);
+        String stored = new String(row.ciphertext(), StandardCharsets.ISO_8859_1);
+        assertFalse(stored.contains(token), "the row holds no plaintext token");
+        try (Connection c = ownDb(); var s = c.createStatement(); var r = s.executeQuery(
+                "SELECT * FROM bank_tokens t JOIN links l ON l.id = t.link_id WHERE t.link_id = '" + linkId + "'")) {
+            r.next();
+            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                Object value = r.getObject(i);
+                String text = value instanceof byte[] bytes ? new String(bytes, StandardCharsets.ISO_8859_1) : String.valueOf(value);
+                assertFalse(text.contains(token), "column " + r.getMetaData().getColumnName(i) + " holds the token");
+            }
+        }
+        // a token sealed under the previous key id (as before a rotation) still works
+        TokenRow old = encrypt(linkId, "k1", token);
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
+            s.setString(1, old.keyId());
+            s.setBytes(2, old.nonce());
+            s.setBytes(3, old.ciphertext());
+            s.setObject(4, linkId);
+            assertEquals(1, s.executeUpdate());
+        }
+        assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
+        // bound to its link: the same ciphertext under another link id does not decrypt
+        UUID elsewhere = UUID.randomUUID();
+        try {
+            decrypt(elsewhere, tokenRow(linkId));
+            throw new AssertionError("decrypted under a different link id");
+        } catch (IllegalStateException expected) {
+            // associated data = link id
+        }
+    }
+
+    @Test
+    @Order(8)
+    void unlinkEndsAccessAtOnceTellsTheBankAndDeletesTheToken() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String token = bankToken(linkId);
+        String accountId = link.getAccounts(0).getId();
+        assertFalse(balances(sub, accountId).getBalancesList().isEmpty());
+
+        Link unlinked = person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()).getLink();
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, unlinked.getStatus());
+        var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+        assertTrue(denied.getStatus().getDescription().contains("revoked"), denied.getStatus().getDescription());
+        assertNull(tokenRow(linkId), "the token row is gone");
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                .setAccessToken(token).build()));
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                .build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
+        assertEquals(Actor.ACTOR_USER, consent.getEndedBy());
+        // idempotent
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build())
+                .getLink().getStatus());
+    }
+
+    @Test
+    @Order(9)
+    void revokingTheConsentElsewhereEndsTheLinkThroughTheEventStream() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String token = bankToken(linkId);
+        String accountId = link.getAccounts(0).getId();
+        consentAs(ISSUER.person(sub)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                .setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
+        // the very next read is denied
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+        await("the link is revoked", Duration.ofSeconds(15), () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
+        await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                .setAccessToken(token).build()));
+        // the consumer's position is durable
+        try (Connection c = ownDb(); var s = c.createStatement(); var r = s.executeQuery("SELECT position FROM consent_event_positions")) {
+            assertTrue(r.next() && r.getLong(1) > 0);
+        }
+        // one consumer among replicas: the running service holds the advisory lock, another session cannot take it
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            s.setLong(1, ConsentEventConsumer.LOCK_KEY);
+            try (var r = s.executeQuery()) {
+                r.next();
+                assertFalse(r.getBoolean(1), "a second replica would not consume");
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
+    void theBankEndsAccessThroughPartnerLinkEvents() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String bankLinkId = bankLinkId(linkId);
+        var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId + "/revoke", "{\"reason\":\"closed in the banking app\"}");
+        assertEquals(200, hook.statusCode(), hook.body());
+        assertTrue(hook.body().contains("\"platformRevoked\":true"), hook.body());
+        var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, link.getAccounts(0).getId()));
+        assertTrue(denied.getStatus().getDescription().contains("bank"), denied.getStatus().getDescription());
+        Link ended = getLink(sub, link.getId());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
+        assertTrue(ended.getStatusReason().contains("closed in the banking app"), ended.getStatusReason());
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                .build()).getConsent();
+        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
+        await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
+        // idempotent: the bank may say it again
+        assertFalse(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder().setBankLinkId(bankLinkId)
+                .build()).getRevoked());
+    }
+
+    @Test
+    @Order(11)
+    void anExpiredConsentDeniesReadsAndEndsTheLink() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE consents SET expires_at = now() - interval '1 minute' WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(link.getConsentId()));
+            assertEquals(1, s.executeUpdate());
+        }
+        var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, link.getAccounts(0).getId()));
+        assertTrue(denied.getStatus().getDescription().contains("expired"), denied.getStatus().getDescription());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).listAccounts(ListAccountsRequest.newBuilder()
+                .setLinkId(link.getId()).setPurpose(OVERVIEW).build()));
+        // consent-service's sweep publishes EXPIRED; the link follows
+        await("the link is expired", Duration.ofSeconds(20), () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_EXPIRED);
+        await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
+    }
+
+    @Test
+    @Order(12)
+    void aSlowBankIsDeadlineExceeded() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"latencyMillis\":3000}").statusCode());
+            long start = System.nanoTime();
+            var slow = assertStatus(Status.Code.DEADLINE_EXCEEDED, () -> balances(sub, link.getAccounts(0).getId()));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(slow.getStatus().getDescription().contains("sandbox-bank"), slow.getStatus().getDescription());
+            assertTrue(millis < 2900, "gave up at the 2 s deadline, not after " + millis + " ms");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
+    }
+
+    @Test
+    @Order(13)
+    void aBankThatIsDownOpensItsBreakerAndRecovers() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"failureRate\":1}").statusCode());
+            var down = assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
+            assertTrue(down.getStatus().getDescription().contains("sandbox-bank"), down.getStatus().getDescription());
+            StatusRuntimeException open = null;
+            for (int i = 0; i < 5 && open == null; i++) {
+                var e = assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
+                if (e.getStatus().getDescription().contains("too many recent failures")) {
+                    open = e;
+                }
+            }
+            assertTrue(open != null, "the circuit breaker opened");
+            long start = System.nanoTime();
+            assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "an open breaker fails fast");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        Thread.sleep(1200); // the breaker's delay in this test configuration is 1 s
+        await("the breaker let calls through again", Duration.ofSeconds(10), () -> {
+            try {
+                return !balances(sub, accountId).getBalancesList().isEmpty();
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(14)
+    void consentServiceDownMeansReadsFailClosed() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        peers().consent.kill();
+        try {
+            var down = assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
+            assertEquals("consent-service unavailable: access denied (fail closed)", down.getStatus().getDescription());
+            assertStatus(Status.Code.UNAVAILABLE, () -> person(sub).listTransactions(ListTransactionsRequest.newBuilder()
+                    .setAccountId(accountId).setPurpose(OVERVIEW).build()));
+            assertStatus(Status.Code.UNAVAILABLE, () -> person(sub).listAccounts(ListAccountsRequest.newBuilder()
+                    .setPurpose(OVERVIEW).build()));
+        } finally {
+            peers().consent.restart();
+        }
+        await("reads work again", Duration.ofSeconds(20), () -> {
+            try {
+                return !balances(sub, accountId).getBalancesList().isEmpty();
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(100)
+    void noLogHoldsABankTokenOrAFullAccountNumber() throws Exception {
+        assertFalse(SECRETS.isEmpty());
+        List<Path> logs = new ArrayList<>();
+        try (var files = Files.list(Path.of("target/service-logs"))) {
+            files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log")).forEach(logs::add);
+        }
+        assertFalse(logs.isEmpty(), "the service's own log file exists");
+        logs.add(peers().consent.log());
+        logs.add(peers().sandbox.log());
+        Set<String> leaks = new HashSet<>();
+        for (Path log : logs) {
+            assertTrue(Files.isRegularFile(log), log + " exists");
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            for (String secret : SECRETS) {
+                if (secret.length() >= 6 && text.contains(secret)) {
+                    leaks.add(log.getFileName() + " contains a secret of length " + secret.length());
+                }
+            }
+        }
+        assertTrue(leaks.isEmpty(), String.join("; ", leaks));
+    }
+}
