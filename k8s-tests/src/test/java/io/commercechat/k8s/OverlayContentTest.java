@@ -1,0 +1,154 @@
+package io.commercechat.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What each overlay must contain beyond the shared invariants. */
+class OverlayContentTest {
+
+    private static final List<String> MESH = List.of("chat-service", "account-link-service", "consent-service");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyResourceIsTypedAndInTheNamespace(String name) {
+        Overlay o = Overlay.of(name);
+        Set<String> generic = o.all(GenericKubernetesResource.class).stream().map(HasMetadata::getKind).collect(Collectors.toSet());
+        // Only CloudNativePG's CRDs have no fabric8 model; everything else must parse as its typed class.
+        assertTrue(Set.of("Cluster", "Database").containsAll(generic), name + ": untyped kinds " + generic);
+        for (HasMetadata r : o.resources) {
+            if (r.getKind().equals("Namespace")) continue;
+            assertEquals(Overlay.NAMESPACE, r.getMetadata().getNamespace(), name + ": " + r.getKind() + "/" + r.getMetadata().getName());
+        }
+        for (String svc : MESH) {
+            o.get(Deployment.class, svc);
+            o.get(Service.class, svc);
+            o.get(ServiceAccount.class, svc);
+        }
+    }
+
+    @Test
+    void prodHasNoSandboxAndNoKeycloak() {
+        Overlay prod = Overlay.of("prod");
+        for (HasMetadata r : prod.resources) {
+            String text = new KubernetesSerialization().asYaml(r).toLowerCase();
+            assertFalse(text.contains("sandbox"), "prod mentions the sandbox: " + r.getKind() + "/" + r.getMetadata().getName());
+            assertFalse(text.contains("keycloak"), "prod mentions Keycloak: " + r.getKind() + "/" + r.getMetadata().getName());
+        }
+        ConfigMap oidc = prod.get(ConfigMap.class, "commerce-chat-oidc");
+        for (String key : List.of("OIDC_ISSUER", "OIDC_JWKS_URL", "OIDC_AUTH_SERVER_URL")) {
+            String v = oidc.getData().get(key);
+            assertTrue(v.startsWith("https://") && !v.contains(".svc.cluster.local") && !v.contains(".invalid"), "prod " + key + " = " + v);
+        }
+    }
+
+    @Test
+    void prodRunsEveryServiceTwiceOnDifferentNodesAndScalesChat() {
+        Overlay prod = Overlay.of("prod");
+        for (String svc : MESH) {
+            Deployment d = prod.get(Deployment.class, svc);
+            assertTrue(d.getSpec().getReplicas() >= 2, svc + " replicas");
+            var anti = d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+            assertNotNull(anti, svc + " has no pod anti-affinity");
+            var terms = anti.getPreferredDuringSchedulingIgnoredDuringExecution();
+            assertTrue(terms.stream().anyMatch(t -> "kubernetes.io/hostname".equals(t.getPodAffinityTerm().getTopologyKey())
+                    && svc.equals(t.getPodAffinityTerm().getLabelSelector().getMatchLabels().get("app.kubernetes.io/name"))), svc + " anti-affinity");
+        }
+        HorizontalPodAutoscaler hpa = prod.get(HorizontalPodAutoscaler.class, "chat-service");
+        assertEquals("chat-service", hpa.getSpec().getScaleTargetRef().getName());
+        assertTrue(hpa.getSpec().getMinReplicas() >= 2);
+        assertEquals("cpu", hpa.getSpec().getMetrics().get(0).getResource().getName());
+        PodDisruptionBudget pdb = prod.get(PodDisruptionBudget.class, "chat-service");
+        assertEquals("chat-service", pdb.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/name"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void prodDatabaseIsAThreeInstanceCloudNativePgClusterWithOneDatabaseAndRolePerService() {
+        Overlay prod = Overlay.of("prod");
+        List<GenericKubernetesResource> clusters = prod.generic("Cluster");
+        assertEquals(1, clusters.size());
+        GenericKubernetesResource cluster = clusters.get(0);
+        assertEquals("postgresql.cnpg.io/v1", cluster.getApiVersion());
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(cluster);
+        assertEquals(3, ((Number) spec.get("instances")).intValue());
+        List<Map<String, Object>> roles = (List<Map<String, Object>>) ((Map<String, Object>) spec.get("managed")).get("roles");
+        assertEquals(Set.of("consent", "accountlink", "chat"), roles.stream().map(r -> (String) r.get("name")).collect(Collectors.toSet()));
+        Map<String, String> databases = prod.generic("Database").stream().map(WorkloadInvariantsTest::spec)
+                .collect(Collectors.toMap(s -> (String) s.get("name"), s -> (String) s.get("owner")));
+        Map<String, Object> initdb = (Map<String, Object>) ((Map<String, Object>) spec.get("bootstrap")).get("initdb");
+        databases.put((String) initdb.get("database"), (String) initdb.get("owner"));
+        assertEquals(Map.of("consent", "consent", "accountlink", "accountlink", "chat", "chat"), databases);
+        assertTrue(prod.all(StatefulSet.class).isEmpty(), "prod runs no hand-made StatefulSet database");
+    }
+
+    @Test
+    void prodEdgeRoutesRestToChatAndOnlyThePartnerServicesOverGrpc() {
+        Overlay prod = Overlay.of("prod");
+        assertEquals(1, prod.all(Gateway.class).size());
+        HTTPRoute rest = prod.get(HTTPRoute.class, "chat-service-rest");
+        Set<String> httpBackends = rest.getSpec().getRules().stream().flatMap(r -> r.getBackendRefs() == null ? java.util.stream.Stream.empty() : r.getBackendRefs().stream())
+                .map(b -> b.getName() + ":" + b.getPort()).collect(Collectors.toSet());
+        assertEquals(Set.of("chat-service:80"), httpBackends);
+        Map<String, String> grpc = prod.all(GRPCRoute.class).stream().flatMap(r -> r.getSpec().getRules().stream())
+                .collect(Collectors.toMap(rule -> rule.getMatches().get(0).getMethod().getService(),
+                        rule -> rule.getBackendRefs().get(0).getName() + ":" + rule.getBackendRefs().get(0).getPort()));
+        assertEquals(Map.of("commercechat.partner.v1.BusinessMessaging", "chat-service:9000",
+                "commercechat.partner.v1.PartnerLinkEvents", "account-link-service:9000"), grpc);
+    }
+
+    @Test
+    void devRunsOneReplicaEachWithPostgresKeycloakAndTheSandbox() {
+        Overlay dev = Overlay.of("dev");
+        for (String svc : List.of("chat-service", "account-link-service", "consent-service", "sandbox")) {
+            assertEquals(1, dev.get(Deployment.class, svc).getSpec().getReplicas(), svc);
+        }
+        StatefulSet db = dev.get(StatefulSet.class, "commerce-chat-db");
+        assertEquals("postgres:17.6", db.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+        assertEquals(1, db.getSpec().getVolumeClaimTemplates().size(), "PostgreSQL keeps its data on a PVC");
+        String init = dev.get(ConfigMap.class, ReferencesTest.hashed(dev, ConfigMap.class, "commerce-chat-db-init")).getData().values().iterator().next();
+        for (String database : List.of("consent", "accountlink", "chat")) {
+            assertTrue(init.contains(" " + database + "\n"), "init script creates database " + database);
+        }
+        Deployment keycloak = dev.get(Deployment.class, "keycloak");
+        assertEquals("quay.io/keycloak/keycloak:26.5.6", keycloak.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+        assertTrue(dev.find(Service.class, "sandbox").isPresent());
+    }
+
+    /** The realm Keycloak imports in dev is byte for byte the identity module's realm file. */
+    @Test
+    void devKeycloakImportsTheIdentityModulesRealm() throws IOException {
+        String identity = Files.readString(Overlay.repoRoot().resolve("identity/src/main/resources/realm/commerce-chat-realm.json"));
+        String copy = Files.readString(Overlay.repoRoot().resolve("k8s/overlays/dev/realm/commerce-chat-realm.json"));
+        assertEquals(identity, copy, "k8s/overlays/dev/realm/commerce-chat-realm.json is stale: run k8s/generate.sh --realm-only");
+        Overlay dev = Overlay.of("dev");
+        ConfigMap realm = dev.get(ConfigMap.class, ReferencesTest.hashed(dev, ConfigMap.class, "keycloak-realm"));
+        assertEquals(identity, realm.getData().get("commerce-chat-realm.json"));
+        var mounts = dev.get(Deployment.class, "keycloak").getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts();
+        assertTrue(mounts.stream().anyMatch(m -> m.getMountPath().equals("/opt/keycloak/data/import")), "realm mounted for --import-realm");
+    }
+}

@@ -1,0 +1,205 @@
+package io.commercechat.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every name a pod or a configuration value points at exists in the same overlay. */
+class ReferencesTest {
+
+    private static final String CLUSTER_DNS = "." + Overlay.NAMESPACE + ".svc.cluster.local";
+    private static final Pattern DNS_ADDRESS = Pattern.compile("([a-z0-9-]+)\\." + Pattern.quote(Overlay.NAMESPACE) + "\\.svc\\.cluster\\.local(?::(\\d+))?");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyReferencedConfigMapAndSecretKeyExists(String name) {
+        Overlay o = Overlay.of(name);
+        List<String> problems = new ArrayList<>();
+        int references = 0;
+        for (var w : o.workloads()) {
+            for (Container c : w.allContainers()) {
+                String id = w.id() + " container " + c.getName();
+                for (EnvVar e : Optional.ofNullable(c.getEnv()).orElse(List.of())) {
+                    if (e.getValueFrom() == null) continue;
+                    var cm = e.getValueFrom().getConfigMapKeyRef();
+                    var sk = e.getValueFrom().getSecretKeyRef();
+                    if (cm != null && !Boolean.TRUE.equals(cm.getOptional())) {
+                        references++;
+                        if (!configMapKeys(o, cm.getName()).contains(cm.getKey())) problems.add(id + " env " + e.getName() + ": ConfigMap " + cm.getName() + " has no key " + cm.getKey());
+                    }
+                    if (sk != null && !Boolean.TRUE.equals(sk.getOptional())) {
+                        references++;
+                        if (!secretKeys(o, sk.getName()).contains(sk.getKey())) problems.add(id + " env " + e.getName() + ": Secret " + sk.getName() + " has no key " + sk.getKey());
+                    }
+                }
+                for (EnvFromSource ef : Optional.ofNullable(c.getEnvFrom()).orElse(List.of())) {
+                    references++;
+                    if (ef.getConfigMapRef() != null && o.find(ConfigMap.class, ef.getConfigMapRef().getName()).isEmpty()) problems.add(id + ": envFrom ConfigMap " + ef.getConfigMapRef().getName() + " is missing");
+                    if (ef.getSecretRef() != null && o.find(Secret.class, ef.getSecretRef().getName()).isEmpty()) problems.add(id + ": envFrom Secret " + ef.getSecretRef().getName() + " is missing");
+                }
+            }
+            for (Volume v : Optional.ofNullable(w.template().getSpec().getVolumes()).orElse(List.of())) {
+                if (v.getConfigMap() != null) {
+                    references++;
+                    Set<String> keys = configMapKeys(o, v.getConfigMap().getName());
+                    if (o.find(ConfigMap.class, v.getConfigMap().getName()).isEmpty()) problems.add(w.id() + ": volume ConfigMap " + v.getConfigMap().getName() + " is missing");
+                    for (KeyToPath k : Optional.ofNullable(v.getConfigMap().getItems()).orElse(List.of())) if (!keys.contains(k.getKey())) problems.add(w.id() + ": volume key " + k.getKey() + " missing");
+                }
+                if (v.getSecret() != null) {
+                    references++;
+                    Set<String> keys = secretKeys(o, v.getSecret().getSecretName());
+                    if (o.find(Secret.class, v.getSecret().getSecretName()).isEmpty()) problems.add(w.id() + ": volume Secret " + v.getSecret().getSecretName() + " is missing");
+                    for (KeyToPath k : Optional.ofNullable(v.getSecret().getItems()).orElse(List.of())) if (!keys.contains(k.getKey())) problems.add(w.id() + ": volume key " + k.getKey() + " missing");
+                }
+            }
+        }
+        // CloudNativePG reads the roles' passwords from the services' DB Secrets (basic-auth).
+        for (GenericKubernetesResource cluster : o.generic("Cluster")) {
+            for (String secret : cnpgSecretNames(cluster)) {
+                references++;
+                Set<String> keys = secretKeys(o, secret);
+                if (!keys.containsAll(Set.of("username", "password"))) problems.add("Cluster " + cluster.getMetadata().getName() + ": Secret " + secret + " is missing or lacks username/password");
+            }
+        }
+        assertTrue(problems.isEmpty(), name + ":\n" + String.join("\n", problems));
+        assertTrue(references > 10, name + ": suspiciously few references checked: " + references);
+    }
+
+    /** Every gRPC client address (HOST/PORT pair) in a ConfigMap is a Service of the overlay with that grpc port. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void grpcClientAddressesResolveToServicesOfTheOverlay(String name) {
+        Overlay o = Overlay.of(name);
+        int checked = 0;
+        for (ConfigMap cm : o.all(ConfigMap.class)) {
+            Map<String, String> data = Optional.ofNullable(cm.getData()).orElse(Map.of());
+            for (var e : data.entrySet()) {
+                if (!e.getKey().endsWith("_GRPC_HOST")) continue;
+                String portKey = e.getKey().replace("_GRPC_HOST", "_GRPC_PORT");
+                String where = cm.getMetadata().getName() + "/" + e.getKey();
+                assertTrue(data.containsKey(portKey), where + ": no " + portKey);
+                assertTrue(e.getValue().endsWith(CLUSTER_DNS), where + ": not a Kubernetes DNS name of namespace " + Overlay.NAMESPACE + ": " + e.getValue());
+                assertGrpcService(o, where, e.getValue(), Integer.parseInt(data.get(portKey)));
+                checked++;
+            }
+        }
+        // Partner banks: the sandbox in dev (in-cluster); real banks in prod are external.
+        Properties banks = banks(o);
+        for (String key : banks.stringPropertyNames()) {
+            if (!key.endsWith(".host")) continue;
+            String host = banks.getProperty(key);
+            int port = Integer.parseInt(banks.getProperty(key.replace(".host", ".port")));
+            if ("prod".equals(name)) {
+                assertFalse(host.endsWith(".svc.cluster.local"), key + ": prod banks are external, not " + host);
+                assertEquals("true", banks.getProperty(key.replace(".host", ".tls")), key + ": prod banks are reached over TLS");
+            } else {
+                assertGrpcService(o, key, host, port);
+            }
+            checked++;
+        }
+        assertTrue(checked >= ("dev".equals(name) ? 6 : 4), name + ": gRPC addresses checked: " + checked);
+    }
+
+    /** Any other in-cluster address in configuration (JDBC URLs, the dev OIDC issuer) names a real Service port. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void inClusterUrlsInConfigMapsNameServicesOfTheOverlay(String name) {
+        Overlay o = Overlay.of(name);
+        Set<String> cnpgServices = new HashSet<>();
+        o.generic("Cluster").forEach(c -> List.of("-rw", "-ro", "-r").forEach(s -> cnpgServices.add(c.getMetadata().getName() + s)));
+        List<String> problems = new ArrayList<>();
+        for (ConfigMap cm : o.all(ConfigMap.class)) {
+            for (String value : Optional.ofNullable(cm.getData()).orElse(Map.of()).values()) {
+                Matcher m = DNS_ADDRESS.matcher(value);
+                while (m.find()) {
+                    String svc = m.group(1);
+                    Integer port = m.group(2) == null ? null : Integer.valueOf(m.group(2));
+                    if (cnpgServices.contains(svc)) continue; // created by the CloudNativePG operator
+                    Optional<Service> s = o.find(Service.class, svc);
+                    if (s.isEmpty()) problems.add(cm.getMetadata().getName() + ": " + m.group() + " is not a Service of the overlay");
+                    else if (port != null && s.get().getSpec().getPorts().stream().noneMatch(p -> port.equals(p.getPort()))) problems.add(cm.getMetadata().getName() + ": " + m.group() + " - no such port");
+                }
+            }
+        }
+        assertTrue(problems.isEmpty(), name + ":\n" + String.join("\n", problems));
+    }
+
+    private static void assertGrpcService(Overlay o, String where, String host, int port) {
+        String svc = host.substring(0, host.length() - CLUSTER_DNS.length());
+        Service s = o.find(Service.class, svc).orElseThrow(() -> new AssertionError(where + ": " + host + " is not a Service of overlay " + o));
+        assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == port && "grpc".equals(p.getName())),
+                where + ": Service " + svc + " has no grpc port " + port);
+    }
+
+    static Properties banks(Overlay o) {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(o.get(ConfigMap.class, hashed(o, ConfigMap.class, "account-link-service-banks")).getData().get("banks.properties")));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return p;
+    }
+
+    /** Generated ConfigMaps/Secrets carry a content hash suffix; find the one whose name starts with the base name. */
+    static <T extends io.fabric8.kubernetes.api.model.HasMetadata> String hashed(Overlay o, Class<T> type, String base) {
+        return o.all(type).stream().map(r -> r.getMetadata().getName())
+                .filter(n -> n.equals(base) || n.matches(Pattern.quote(base) + "-[a-z0-9]{10}")).findFirst()
+                .orElseThrow(() -> new AssertionError(o + " has no " + type.getSimpleName() + " " + base));
+    }
+
+    private static Set<String> configMapKeys(Overlay o, String name) {
+        return o.find(ConfigMap.class, name).map(cm -> {
+            Set<String> keys = new HashSet<>();
+            if (cm.getData() != null) keys.addAll(cm.getData().keySet());
+            if (cm.getBinaryData() != null) keys.addAll(cm.getBinaryData().keySet());
+            return keys;
+        }).orElse(Set.of());
+    }
+
+    private static Set<String> secretKeys(Overlay o, String name) {
+        return o.find(Secret.class, name).map(s -> {
+            Set<String> keys = new HashSet<>();
+            if (s.getData() != null) keys.addAll(s.getData().keySet());
+            if (s.getStringData() != null) keys.addAll(s.getStringData().keySet());
+            return keys;
+        }).orElse(Set.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> cnpgSecretNames(GenericKubernetesResource cluster) {
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(cluster);
+        List<String> names = new ArrayList<>();
+        Map<String, Object> managed = (Map<String, Object>) spec.getOrDefault("managed", Map.of());
+        for (Map<String, Object> role : (List<Map<String, Object>>) managed.getOrDefault("roles", List.of())) {
+            names.add((String) ((Map<String, Object>) role.get("passwordSecret")).get("name"));
+        }
+        Map<String, Object> bootstrap = (Map<String, Object>) spec.getOrDefault("bootstrap", Map.of());
+        Map<String, Object> initdb = (Map<String, Object>) bootstrap.getOrDefault("initdb", Map.of());
+        if (initdb.get("secret") != null) names.add((String) ((Map<String, Object>) initdb.get("secret")).get("name"));
+        return names;
+    }
+}
