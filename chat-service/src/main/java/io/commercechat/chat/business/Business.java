@@ -1,0 +1,29 @@
+package io.commercechat.chat.business;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A bank or shop people chat with. Seeded by migrations; banks name their partner bank. */
+@Entity
+@Table(name = "businesses")
+public class Business {
+
+    public enum Kind { BANK, SHOP }
+
+    @Id
+    public String id;
+
+    public String displayName;
+
+    @Enumerated(EnumType.STRING)
+    public Kind kind;
+
+    /** The bank id account-link-service knows this bank by; null for shops. */
+    public String partnerBankId;
+
+    public Instant createdAt;
+}

@@ -1,0 +1,15 @@
+package io.commercechat.chat.business.repository;
+
+import io.commercechat.chat.business.Business;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+
+@ApplicationScoped
+public class BusinessRepository implements PanacheRepositoryBase<Business, String> {
+
+    public Uni<List<Business>> all() {
+        return find("order by displayName, id").list();
+    }
+}

@@ -1,0 +1,55 @@
+package io.commercechat.chat.conversation.repository;
+
+import io.commercechat.chat.conversation.Conversation;
+import io.commercechat.chat.conversation.Party;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+@ApplicationScoped
+public class ConversationRepository implements PanacheRepositoryBase<Conversation, UUID> {
+
+    /** Inserts the conversation unless the pair already has one; true when this call created it. */
+    public Uni<Boolean> insertIfAbsent(UUID id, String sub, String businessId, String personRef, String displayName,
+            Instant now) {
+        return getSession().chain(s -> s.createNativeQuery(
+                        "INSERT INTO conversations (id, person_sub, business_id, person_ref, person_display_name,"
+                                + " activity_seq, created_at) VALUES (:id, :sub, :business, :ref, :name,"
+                                + " nextval('conversation_activity_seq'), :now)"
+                                + " ON CONFLICT (person_sub, business_id) DO NOTHING")
+                .setParameter("id", id).setParameter("sub", sub).setParameter("business", businessId)
+                .setParameter("ref", personRef).setParameter("name", displayName).setParameter("now", now)
+                .executeUpdate())
+                .map(n -> n == 1);
+    }
+
+    public Uni<Conversation> findPair(String sub, String businessId) {
+        return find("personSub = ?1 and businessId = ?2", sub, businessId).firstResult();
+    }
+
+    /** The conversation if this party may see it, else null. */
+    public Uni<Conversation> findFor(Party party, UUID id) {
+        return findById(id).map(c -> party.owns(c) ? c : null);
+    }
+
+    /** Locks the row until commit: sends, reads and blocks of one conversation are serialized. */
+    public Uni<Conversation> lockFor(Party party, UUID id) {
+        return findById(id, LockModeType.PESSIMISTIC_WRITE).map(c -> party.owns(c) ? c : null);
+    }
+
+    public Uni<Long> nextActivity() {
+        return getSession().chain(s -> s.createNativeQuery("select nextval('conversation_activity_seq')", Long.class)
+                .getSingleResult());
+    }
+
+    /** Most recently active first, strictly before the cursor. */
+    public Uni<List<Conversation>> page(Party party, long beforeActivity, int limit) {
+        String owner = party.isPerson() ? "personSub" : "businessId";
+        return find(owner + " = ?1 and activitySeq < ?2 order by activitySeq desc", party.id(), beforeActivity)
+                .range(0, limit - 1).list();
+    }
+}

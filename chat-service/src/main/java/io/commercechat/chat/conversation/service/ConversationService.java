@@ -1,0 +1,166 @@
+package io.commercechat.chat.conversation.service;
+
+import io.commercechat.chat.business.Business;
+import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.conversation.Conversation;
+import io.commercechat.chat.conversation.Party;
+import io.commercechat.chat.conversation.repository.ConversationRepository;
+import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.inbox.service.InboxLog;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.repository.MessageRepository;
+import io.commercechat.chat.security.Caller;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Conversations, read watermarks, typing and blocks. Object-level authorization happens here, via {@link Party#owns}. */
+@ApplicationScoped
+public class ConversationService {
+
+    private static final Pattern BUSINESS_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
+    public record Opened(Conversation conversation, Business business, boolean created) {}
+
+    /** A page of conversations with what a list shows; {@code latest} is filled for the person only. */
+    public record Page(List<Conversation> conversations, Map<String, Business> businesses, Map<UUID, Long> unread,
+            Map<UUID, ChatMessage> latest, boolean hasMore) {}
+
+    private final ConversationRepository conversations;
+    private final BusinessRepository businesses;
+    private final MessageRepository messages;
+    private final InboxLog inboxLog;
+    private final PersonRefs personRefs;
+    private final ChatConfig config;
+
+    public ConversationService(ConversationRepository conversations, BusinessRepository businesses,
+            MessageRepository messages, InboxLog inboxLog, PersonRefs personRefs, ChatConfig config) {
+        this.conversations = conversations;
+        this.businesses = businesses;
+        this.messages = messages;
+        this.inboxLog = inboxLog;
+        this.personRefs = personRefs;
+        this.config = config;
+    }
+
+    /** Get-or-create the person's conversation with a business. */
+    @WithTransaction
+    public Uni<Opened> open(Caller person, String businessId) {
+        if (businessId == null || !BUSINESS_ID.matcher(businessId).matches()) {
+            throw ChatFailure.invalid("businessId must be 1-64 characters of a-z, 0-9 and '-'");
+        }
+        return businesses.findById(businessId).chain(business -> {
+            if (business == null) {
+                throw ChatFailure.notFound("business " + businessId);
+            }
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            String name = person.displayName().length() > 100 ? person.displayName().substring(0, 100) : person.displayName();
+            return conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
+                            personRefs.of(businessId, person.subject()), name, now)
+                    .chain(created -> conversations.findPair(person.subject(), businessId)
+                            .call(c -> created ? inboxLog.conversationChanged(c) : Uni.createFrom().voidItem())
+                            .map(c -> new Opened(c, business, created)));
+        });
+    }
+
+    @WithSession
+    public Uni<Conversation> get(Party party, UUID id) {
+        return conversations.findFor(party, id).map(c -> require(c));
+    }
+
+    @WithSession
+    public Uni<Page> list(Party party, long beforeActivity, int limit) {
+        return conversations.page(party, beforeActivity, limit + 1)
+                .chain(found -> pageOf(party, found.stream().limit(limit).toList(), found.size() > limit));
+    }
+
+    /** One conversation with what a list shows. */
+    @WithSession
+    public Uni<Page> one(Party party, UUID id) {
+        return conversations.findFor(party, id).chain(found -> pageOf(party, List.of(require(found)), false));
+    }
+
+    private Uni<Page> pageOf(Party party, List<Conversation> page, boolean hasMore) {
+        List<UUID> ids = page.stream().map(c -> c.id).toList();
+        return messages.unreadCounts(party, ids).chain(unread -> {
+            Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
+            return latest.chain(last -> businesses.all().map(all -> new Page(page,
+                    all.stream().collect(Collectors.toMap(b -> b.id, Function.identity())), unread,
+                    last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), hasMore)));
+        });
+    }
+
+    /** Moves the party's read watermark forward (never back); returns the watermark. */
+    @WithTransaction
+    public Uni<Long> markRead(Party party, UUID id, long seq) {
+        if (seq < 1) {
+            throw ChatFailure.invalid("seq must be a positive message sequence number");
+        }
+        return conversations.lockFor(party, id).chain(found -> {
+            Conversation c = require(found);
+            if (seq > c.lastSeq) {
+                throw ChatFailure.invalid("seq " + seq + " is beyond the last message of the conversation (" + c.lastSeq + ")");
+            }
+            long current = party.isPerson() ? c.personReadSeq : c.businessReadSeq;
+            if (seq <= current) {
+                return Uni.createFrom().item(current);
+            }
+            if (party.isPerson()) {
+                c.personReadSeq = seq;
+            } else {
+                c.businessReadSeq = seq;
+            }
+            return inboxLog.read(c, party, seq).replaceWith(seq);
+        });
+    }
+
+    /** Ephemeral: the other side shows it until it expires or is cleared. */
+    @WithTransaction
+    public Uni<Instant> typing(Party party, UUID id, boolean typing) {
+        return conversations.findFor(party, id).chain(found -> {
+            Conversation c = require(found);
+            Instant expiresAt = Instant.now().plus(config.typingTtl()).truncatedTo(ChronoUnit.MILLIS);
+            if (c.blocked) {
+                if (!party.isPerson()) {
+                    throw blocked();
+                }
+                return Uni.createFrom().item(expiresAt); // nothing reaches a blocked business
+            }
+            return inboxLog.typing(c, party, typing, expiresAt).replaceWith(expiresAt);
+        });
+    }
+
+    /** The person blocks or unblocks the business of this conversation. */
+    @WithTransaction
+    public Uni<Conversation> setBlocked(Party person, UUID id, boolean blocked) {
+        return conversations.lockFor(person, id).chain(found -> {
+            Conversation c = require(found);
+            if (c.blocked == blocked) {
+                return Uni.createFrom().item(c);
+            }
+            c.blocked = blocked;
+            return inboxLog.conversationChanged(c).replaceWith(c);
+        });
+    }
+
+    static Conversation require(Conversation c) {
+        if (c == null) {
+            throw ChatFailure.notFound("the conversation");
+        }
+        return c;
+    }
+
+    public static ChatFailure blocked() {
+        return ChatFailure.precondition("business-blocked", "the person has blocked this business");
+    }
+}

@@ -1,0 +1,44 @@
+package io.commercechat.chat.error;
+
+/**
+ * A failure the caller can act on. Both edges translate it in one place each: REST into an RFC
+ * 9457 problem ({@code rest/ProblemMappers}), gRPC into a status ({@code grpc/GrpcErrors}).
+ */
+public class ChatFailure extends RuntimeException {
+
+    public enum Kind { INVALID, NOT_FOUND, CONFLICT, PRECONDITION, FORBIDDEN }
+
+    private final Kind kind;
+    /** Stable, machine-readable slug; the problem type URI ends with it. */
+    private final String type;
+
+    public ChatFailure(Kind kind, String type, String detail) {
+        super(detail, null, false, false);
+        this.kind = kind;
+        this.type = type;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public static ChatFailure invalid(String detail) {
+        return new ChatFailure(Kind.INVALID, "invalid-request", detail);
+    }
+
+    public static ChatFailure notFound(String what) {
+        return new ChatFailure(Kind.NOT_FOUND, "not-found", what + " does not exist or is not yours");
+    }
+
+    public static ChatFailure conflict(String type, String detail) {
+        return new ChatFailure(Kind.CONFLICT, type, detail);
+    }
+
+    public static ChatFailure precondition(String type, String detail) {
+        return new ChatFailure(Kind.PRECONDITION, type, detail);
+    }
+}

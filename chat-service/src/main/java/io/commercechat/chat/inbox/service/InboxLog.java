@@ -1,0 +1,77 @@
+package io.commercechat.chat.inbox.service;
+
+import io.commercechat.chat.conversation.Conversation;
+import io.commercechat.chat.conversation.ConversationViews;
+import io.commercechat.chat.conversation.Party;
+import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.inbox.repository.InboxRepository;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.MessageViews;
+import io.commercechat.chat.security.Caller;
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.proto.partner.v1.ReadReceipt;
+import io.commercechat.proto.partner.v1.SenderKind;
+import io.commercechat.proto.partner.v1.TypingIndicator;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Writes inbox events in the caller's transaction, each shaped for its reader: JSON views for the
+ * person's SSE stream, the protobuf JSON of {@link InboxEvent} (without position and time, which
+ * come from the row) for a business's Subscribe stream.
+ */
+@ApplicationScoped
+public class InboxLog {
+
+    public record ReadView(UUID conversationId, String reader, long readSeq) {}
+
+    public record TypingView(UUID conversationId, String who, boolean typing, Instant expiresAt) {}
+
+    private final InboxRepository inbox;
+    private final MessageViews views;
+
+    public InboxLog(InboxRepository inbox, MessageViews views) {
+        this.inbox = inbox;
+        this.views = views;
+    }
+
+    /** The person first, then the business: every writer takes inbox locks in this order. */
+    public Uni<Void> messageAdded(Conversation c, ChatMessage m) {
+        Uni<Long> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.MESSAGE, views.toJson(views.forPerson(m)));
+        if (m.visibility != ChatMessage.Visibility.EVERYONE) {
+            return person.replaceWithVoid();
+        }
+        return person.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.MESSAGE,
+                MessageContents.toJson(InboxEvent.newBuilder().setMessage(MessageViews.forBusiness(m)).build())))
+                .replaceWithVoid();
+    }
+
+    /** Tells the other side that {@code reader} has read up to {@code seq}. */
+    public Uni<Void> read(Conversation c, Party reader, long seq) {
+        String target = reader.counterpartInbox(c);
+        String payload = reader.isPerson()
+                ? MessageContents.toJson(InboxEvent.newBuilder().setRead(ReadReceipt.newBuilder()
+                        .setConversationId(c.id.toString()).setReader(SenderKind.SENDER_KIND_PERSON).setReadSeq(seq)).build())
+                : views.toJson(new ReadView(c.id, "BUSINESS", seq));
+        return inbox.append(target, InboxEntry.READ, payload).replaceWithVoid();
+    }
+
+    public Uni<Void> typing(Conversation c, Party who, boolean typing, Instant expiresAt) {
+        String target = who.counterpartInbox(c);
+        String payload = who.isPerson()
+                ? MessageContents.toJson(InboxEvent.newBuilder().setTyping(TypingIndicator.newBuilder()
+                        .setConversationId(c.id.toString()).setWho(SenderKind.SENDER_KIND_PERSON).setTyping(typing)).build())
+                : views.toJson(new TypingView(c.id, "BUSINESS", typing, typing ? expiresAt : null));
+        return inbox.append(target, InboxEntry.TYPING, payload).replaceWithVoid();
+    }
+
+    /** The business learns of a new conversation or a changed block. */
+    public Uni<Void> conversationChanged(Conversation c) {
+        return inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.CONVERSATION, MessageContents.toJson(
+                InboxEvent.newBuilder().setConversationUpdated(ConversationViews.forBusiness(c, 0)).build()))
+                .replaceWithVoid();
+    }
+}

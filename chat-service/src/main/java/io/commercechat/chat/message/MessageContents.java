@@ -1,0 +1,162 @@
+package io.commercechat.chat.message;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.proto.common.v1.Money;
+import io.commercechat.proto.partner.v1.Button;
+import io.commercechat.proto.partner.v1.MessageContent;
+import io.commercechat.proto.partner.v1.QuickReply;
+import io.commercechat.proto.partner.v1.ReceiptItem;
+import java.net.URI;
+import java.util.regex.Pattern;
+
+/**
+ * Message content rules (lengths and counts from business_messaging.proto) and its one stored
+ * form: the protobuf JSON mapping of {@link MessageContent}. REST shows the same JSON shape.
+ */
+public final class MessageContents {
+
+    public static final int MAX_BODY = 4000;
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final Pattern ORDER_NUMBER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}");
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+
+    private MessageContents() {}
+
+    public static MessageContent text(String body) {
+        return MessageContent.newBuilder().setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody(body)).build();
+    }
+
+    /** The stored kind name, e.g. TEXT or RECEIPT. */
+    public static String kind(MessageContent content) {
+        return content.getKindCase().name();
+    }
+
+    /** What a business may send: text, quick replies, buttons or a receipt, each within limits. */
+    public static MessageContent validateFromBusiness(MessageContent c) {
+        switch (c.getKindCase()) {
+            case TEXT -> body(c.getText().getBody(), "content.text.body", true);
+            case QUICK_REPLIES -> {
+                body(c.getQuickReplies().getBody(), "content.quick_replies.body", true);
+                count(c.getQuickReplies().getOptionsCount(), 1, 11, "content.quick_replies.options");
+                for (QuickReply q : c.getQuickReplies().getOptionsList()) {
+                    length(q.getLabel(), 1, 40, "a quick reply label");
+                    length(q.getPayload(), 1, 200, "a quick reply payload");
+                }
+            }
+            case BUTTONS -> {
+                body(c.getButtons().getBody(), "content.buttons.body", true);
+                count(c.getButtons().getButtonsCount(), 1, 3, "content.buttons.buttons");
+                for (Button b : c.getButtons().getButtonsList()) {
+                    length(b.getLabel(), 1, 40, "a button label");
+                    switch (b.getActionCase()) {
+                        case URL -> httpsUrl(b.getUrl());
+                        case POSTBACK_PAYLOAD -> length(b.getPostbackPayload(), 1, 200, "a button postback_payload");
+                        default -> throw ChatFailure.invalid("every button needs a url or a postback_payload");
+                    }
+                }
+            }
+            case RECEIPT -> receipt(c.getReceipt());
+            case ACCOUNT_CARD, NOTICE -> throw ChatFailure.invalid(
+                    "account cards and notices are made by the platform; businesses send text, quick replies, buttons or receipts");
+            default -> throw ChatFailure.invalid("content is required (text, quick_replies, buttons or receipt)");
+        }
+        return c;
+    }
+
+    private static void receipt(io.commercechat.proto.partner.v1.Receipt r) {
+        if (!ORDER_NUMBER.matcher(r.getOrderNumber()).matches()) {
+            throw ChatFailure.invalid("content.receipt.order_number must be 1-64 letters, digits or . _ / -");
+        }
+        length(r.getMerchantName(), 1, 200, "content.receipt.merchant_name");
+        count(r.getItemsCount(), 1, 100, "content.receipt.items");
+        String currency = money(r.getTotal(), "content.receipt.total");
+        for (ReceiptItem item : r.getItemsList()) {
+            length(item.getDescription(), 1, 200, "a receipt item description");
+            if (item.getQuantity() < 1 || item.getQuantity() > 10_000) {
+                throw ChatFailure.invalid("a receipt item quantity must be between 1 and 10000");
+            }
+            if (!money(item.getUnitPrice(), "a receipt item unit_price").equals(currency)) {
+                throw ChatFailure.invalid("every receipt item must be in the currency of the total");
+            }
+        }
+        if (r.hasPaidAt()) {
+            Timestamp t = r.getPaidAt();
+            if (t.getSeconds() < 0 || t.getSeconds() > 253402300799L || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
+                throw ChatFailure.invalid("content.receipt.paid_at is not a valid time");
+            }
+        }
+    }
+
+    private static String money(Money m, String field) {
+        if (!CURRENCY.matcher(m.getCurrency()).matches()) {
+            throw ChatFailure.invalid(field + " needs an ISO 4217 currency code such as EUR");
+        }
+        if (m.getUnits() < 0 || m.getNanos() < 0 || m.getNanos() > 999_999_999) {
+            throw ChatFailure.invalid(field + " must be a non-negative amount with nanos 0..999999999");
+        }
+        return m.getCurrency();
+    }
+
+    private static void httpsUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            if ("https".equals(uri.getScheme()) && uri.getHost() != null && url.length() <= 2000) {
+                return;
+            }
+        } catch (Exception malformed) {
+            // falls through
+        }
+        throw ChatFailure.invalid("a button url must be an https URL of at most 2000 characters");
+    }
+
+    public static String body(String body, String field, boolean required) {
+        if (body == null || body.isBlank()) {
+            if (required) {
+                throw ChatFailure.invalid(field + " must not be empty");
+            }
+            return "";
+        }
+        if (body.length() > MAX_BODY) {
+            throw ChatFailure.invalid(field + " is longer than " + MAX_BODY + " characters");
+        }
+        return body;
+    }
+
+    private static void length(String value, int min, int max, String field) {
+        if (value.isBlank() || value.length() < min || value.length() > max) {
+            throw ChatFailure.invalid(field + " must be " + min + "-" + max + " characters");
+        }
+    }
+
+    private static void count(int n, int min, int max, String field) {
+        if (n < min || n > max) {
+            throw ChatFailure.invalid(field + " must have " + min + " to " + max + " entries");
+        }
+    }
+
+    public static String toJson(Message message) {
+        try {
+            return PRINTER.print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("protobuf message cannot be printed as JSON", e);
+        }
+    }
+
+    public static MessageContent contentFromJson(String json) {
+        return parse(json, MessageContent.newBuilder()).build();
+    }
+
+    public static <B extends Message.Builder> B parse(String json, B builder) {
+        try {
+            PARSER.merge(json, builder);
+            return builder;
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored JSON does not match its protobuf type", e);
+        }
+    }
+}

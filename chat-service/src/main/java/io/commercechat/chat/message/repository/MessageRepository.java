@@ -1,0 +1,88 @@
+package io.commercechat.chat.message.repository;
+
+import io.commercechat.chat.conversation.Party;
+import io.commercechat.chat.message.ChatMessage;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+@ApplicationScoped
+public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUID> {
+
+    public Uni<ChatMessage> findByClientId(UUID conversationId, ChatMessage.Sender sender, String clientMessageId) {
+        return find("conversationId = ?1 and sender = ?2 and clientMessageId = ?3", conversationId, sender, clientMessageId)
+                .firstResult();
+    }
+
+    /**
+     * One page of history as the party sees it (a business never sees person-only messages).
+     * before > 0: seq < before, newest first; after >= 0 (and before = 0): seq > after, oldest first.
+     */
+    public Uni<List<ChatMessage>> page(Party party, UUID conversationId, long before, long after, int limit) {
+        StringBuilder q = new StringBuilder("conversationId = :c");
+        Parameters p = Parameters.with("c", conversationId);
+        if (!party.isPerson()) {
+            q.append(" and visibility = :everyone");
+            p.and("everyone", ChatMessage.Visibility.EVERYONE);
+        }
+        if (before > 0) {
+            q.append(" and seq < :before order by seq desc");
+            p.and("before", before);
+        } else if (after > 0) {
+            q.append(" and seq > :after order by seq asc");
+            p.and("after", after);
+        } else {
+            q.append(" order by seq desc");
+        }
+        return find(q.toString(), p).range(0, limit - 1).list();
+    }
+
+    /** Messages from the other side after this party's read watermark, per conversation. */
+    public Uni<Map<UUID, Long>> unreadCounts(Party party, Collection<UUID> conversationIds) {
+        if (conversationIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        String hql = party.isPerson()
+                ? "select m.conversationId, count(m) from ChatMessage m, Conversation c where c.id = m.conversationId"
+                        + " and c.id in :ids and m.seq > c.personReadSeq and m.sender <> :own group by m.conversationId"
+                : "select m.conversationId, count(m) from ChatMessage m, Conversation c where c.id = m.conversationId"
+                        + " and c.id in :ids and m.seq > c.businessReadSeq and m.sender <> :own"
+                        + " and m.visibility = :everyone group by m.conversationId";
+        return getSession().chain(s -> {
+            var query = s.createSelectionQuery(hql, Object[].class).setParameter("ids", conversationIds)
+                    .setParameter("own", party.sender());
+            if (!party.isPerson()) {
+                query.setParameter("everyone", ChatMessage.Visibility.EVERYONE);
+            }
+            return query.getResultList();
+        }).map(rows -> {
+            Map<UUID, Long> counts = new HashMap<>();
+            rows.forEach(r -> counts.put((UUID) r[0], (Long) r[1]));
+            return counts;
+        });
+    }
+
+    /** The newest message of each conversation (person view: the list preview). */
+    public Uni<List<ChatMessage>> latest(Collection<UUID> conversationIds) {
+        if (conversationIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return list("from ChatMessage m where m.conversationId in ?1 and m.seq ="
+                + " (select c.lastSeq from Conversation c where c.id = m.conversationId)", conversationIds);
+    }
+
+    /** Reserves a receipt order number for the shop; false when it is already taken. */
+    public Uni<Boolean> reserveOrderNumber(String businessId, String orderNumber, UUID messageId) {
+        return getSession().chain(s -> s.createNativeQuery("INSERT INTO receipt_orders (business_id, order_number, message_id)"
+                        + " VALUES (:b, :o, :m) ON CONFLICT DO NOTHING")
+                .setParameter("b", businessId).setParameter("o", orderNumber).setParameter("m", messageId)
+                .executeUpdate())
+                .map(n -> n == 1);
+    }
+}

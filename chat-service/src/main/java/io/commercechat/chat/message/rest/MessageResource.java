@@ -1,0 +1,86 @@
+package io.commercechat.chat.message.rest;
+
+import io.commercechat.chat.conversation.Party;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.MessageViews;
+import io.commercechat.chat.message.MessageViews.MessageView;
+import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.RestParams;
+import io.commercechat.chat.security.Caller;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+
+/** A person's messages in one conversation. */
+// Same root as ConversationResource: JAX-RS then answers a wrong method with 405, not 404.
+@Path("/v1/conversations")
+@RolesAllowed("user")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class MessageResource {
+
+    /** A person writes text; clientMessageId makes retries safe. */
+    public record SendMessage(@NotBlank @Size(max = 64) String clientMessageId,
+            @NotBlank @Size(max = MessageContents.MAX_BODY) String text) {}
+
+    public record MessagePage(List<MessageView> messages, boolean hasMore) {}
+
+    private final MessageService messages;
+    private final MessageViews views;
+    private final SecurityIdentity identity;
+
+    public MessageResource(MessageService messages, MessageViews views, SecurityIdentity identity) {
+        this.messages = messages;
+        this.views = views;
+        this.identity = identity;
+    }
+
+    /**
+     * History: {@code before} = seq (newest first, below it), {@code after} = seq (oldest first,
+     * above it); neither = the newest page.
+     */
+    @GET
+    @Path("/{id}/messages")
+    public Uni<MessagePage> history(@PathParam("id") String id, @QueryParam("before") String before,
+            @QueryParam("after") String after, @QueryParam("limit") String limit) {
+        UUID conversationId = RestParams.uuid(id, "conversation id");
+        long b = RestParams.nonNegative(before, "before");
+        long a = RestParams.nonNegative(after, "after");
+        int size = RestParams.limit(limit, 50);
+        return messages.history(person(), conversationId, b, a, size)
+                .map(h -> new MessagePage(h.messages().stream().map(views::forPerson).toList(), h.hasMore()));
+    }
+
+    /** 201 for the first send; 200 with the first result for a retry of the same message. */
+    @POST
+    @Path("/{id}/messages")
+    public Uni<Response> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
+        UUID conversationId = RestParams.uuid(id, "conversation id");
+        MessageService.clientMessageId(body.clientMessageId());
+        var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), MessageContents.text(body.text()),
+                UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
+        return messages.send(person(), out)
+                .map(sent -> Response.status(sent.duplicate() ? 200 : 201).entity(views.forPerson(sent.message())).build());
+    }
+
+    private Party person() {
+        return Party.person(Caller.person(identity).subject());
+    }
+}

@@ -1,0 +1,127 @@
+package io.commercechat.chat.partner.grpc;
+
+import io.commercechat.chat.conversation.ConversationViews;
+import io.commercechat.chat.conversation.Party;
+import io.commercechat.chat.conversation.service.ConversationService;
+import io.commercechat.chat.grpc.GrpcErrors;
+import io.commercechat.chat.grpc.ProtoTime;
+import io.commercechat.chat.grpc.Validate;
+import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.MessageViews;
+import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.RestParams;
+import io.commercechat.chat.security.Caller;
+import io.commercechat.proto.partner.v1.BusinessMessaging;
+import io.commercechat.proto.partner.v1.GetHistoryRequest;
+import io.commercechat.proto.partner.v1.GetHistoryResponse;
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.proto.partner.v1.ListConversationsRequest;
+import io.commercechat.proto.partner.v1.ListConversationsResponse;
+import io.commercechat.proto.partner.v1.MarkReadRequest;
+import io.commercechat.proto.partner.v1.MarkReadResponse;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.SendMessageResponse;
+import io.commercechat.proto.partner.v1.SetTypingRequest;
+import io.commercechat.proto.partner.v1.SetTypingResponse;
+import io.commercechat.proto.partner.v1.SubscribeRequest;
+import io.commercechat.proto.partner.v1.SubscribeResponse;
+import io.quarkus.grpc.GrpcService;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.function.Function;
+
+/** The partner edge: resolves the business from its token, delegates, maps results and errors. */
+@GrpcService
+@Authenticated
+public class BusinessMessagingGrpcService implements BusinessMessaging {
+
+    private final ConversationService conversations;
+    private final MessageService messages;
+    private final InboxFeed feed;
+    private final SecurityIdentity identity;
+
+    public BusinessMessagingGrpcService(ConversationService conversations, MessageService messages, InboxFeed feed,
+            SecurityIdentity identity) {
+        this.conversations = conversations;
+        this.messages = messages;
+        this.feed = feed;
+        this.identity = identity;
+    }
+
+    @Override
+    public Multi<SubscribeResponse> subscribe(SubscribeRequest req) {
+        return Multi.createFrom().deferred(() -> {
+            Caller business = Caller.business(identity);
+            long after = Validate.nonNegative(req.getAfterPosition(), "after_position");
+            return feed.follow(Caller.inboxOfBusiness(business.businessId()), after)
+                    .map(e -> SubscribeResponse.newBuilder().setEvent(MessageContents.parse(e.payload(), InboxEvent.newBuilder())
+                            .setPosition(e.position()).setOccurredAt(ProtoTime.of(e.occurredAt()))).build());
+        }).onFailure().transform(GrpcErrors::toStatus);
+    }
+
+    @Override
+    public Uni<SendMessageResponse> sendMessage(SendMessageRequest req) {
+        return call(party -> {
+            var out = new MessageService.Outgoing(Validate.uuid(req.getConversationId(), "conversation_id"),
+                    MessageService.clientMessageId(req.getClientMessageId()),
+                    MessageContents.validateFromBusiness(req.getContent()), req.getUpdateTag(),
+                    ChatMessage.Visibility.EVERYONE);
+            return messages.send(party, out);
+        }, sent -> SendMessageResponse.newBuilder().setMessage(MessageViews.forBusiness(sent.message()))
+                .setDuplicate(sent.duplicate()).build());
+    }
+
+    @Override
+    public Uni<MarkReadResponse> markRead(MarkReadRequest req) {
+        return call(party -> conversations.markRead(party, Validate.uuid(req.getConversationId(), "conversation_id"),
+                req.getSeq()), seq -> MarkReadResponse.newBuilder().setReadSeq(seq).build());
+    }
+
+    @Override
+    public Uni<SetTypingResponse> setTyping(SetTypingRequest req) {
+        return call(party -> conversations.typing(party, Validate.uuid(req.getConversationId(), "conversation_id"),
+                req.getTyping()), x -> SetTypingResponse.getDefaultInstance());
+    }
+
+    @Override
+    public Uni<ListConversationsResponse> listConversations(ListConversationsRequest req) {
+        return call(party -> {
+            int size = Validate.pageSize(req.getPageSize(), 20);
+            long before;
+            try {
+                before = RestParams.fromCursor(req.getPageToken());
+            } catch (RuntimeException e) {
+                throw io.commercechat.chat.error.ChatFailure.invalid("page_token is not a token from a previous response");
+            }
+            return conversations.list(party, before, size);
+        }, page -> {
+            var b = ListConversationsResponse.newBuilder();
+            page.conversations().forEach(c -> b.addConversations(
+                    ConversationViews.forBusiness(c, page.unread().getOrDefault(c.id, 0L))));
+            if (page.hasMore()) {
+                b.setNextPageToken(RestParams.cursor(page.conversations().get(page.conversations().size() - 1).activitySeq));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public Uni<GetHistoryResponse> getHistory(GetHistoryRequest req) {
+        return call(party -> messages.history(party, Validate.uuid(req.getConversationId(), "conversation_id"),
+                Validate.nonNegative(req.getBeforeSeq(), "before_seq"), Validate.nonNegative(req.getAfterSeq(), "after_seq"),
+                Validate.pageSize(req.getPageSize(), 50)), h -> {
+                    var b = GetHistoryResponse.newBuilder().setHasMore(h.hasMore());
+                    h.messages().forEach(m -> b.addMessages(MessageViews.forBusiness(m)));
+                    return b.build();
+                });
+    }
+
+    private <T, R> Uni<R> call(Function<Party, Uni<T>> action, Function<T, R> toResponse) {
+        return Uni.createFrom().deferred(() -> action.apply(Party.business(Caller.business(identity).businessId())))
+                .map(toResponse).onFailure().transform(GrpcErrors::toStatus);
+    }
+}

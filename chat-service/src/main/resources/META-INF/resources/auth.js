@@ -1,0 +1,261 @@
+// Sign-in with the OIDC provider: authorization code + PKCE (S256), public client, WebCrypto.
+// The browser talks to the provider directly; no password ever reaches the mesh. Tokens live in
+// memory and in sessionStorage (this tab only) so a reload or a bank redirect keeps the session.
+
+const TOKENS_KEY = 'cc.auth.tokens';
+const PENDING_KEY = 'cc.auth.pending';
+const DISCOVERY_KEY = 'cc.auth.discovery';
+const REFRESH_MARGIN_MS = 30000;
+
+/** RFC 4648 base64url without padding. */
+export function base64UrlEncode(bytes) {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let binary = '';
+  for (let i = 0; i < view.length; i++) binary += String.fromCharCode(view[i]);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function base64UrlDecodeToString(text) {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const padded = b64 + '='.repeat((4 - (b64.length % 4)) % 4);
+  const binary = atob(padded);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new TextDecoder().decode(bytes);
+}
+
+/** A random base64url string from `byteCount` random bytes (32 bytes -> 43 characters). */
+export function randomToken(cryptoImpl, byteCount = 32) {
+  const bytes = new Uint8Array(byteCount);
+  cryptoImpl.getRandomValues(bytes);
+  return base64UrlEncode(bytes);
+}
+
+/** RFC 7636 S256: BASE64URL(SHA-256(ASCII(code_verifier))). */
+export async function pkceChallenge(verifier, cryptoImpl = globalThis.crypto) {
+  const digest = await cryptoImpl.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  return base64UrlEncode(new Uint8Array(digest));
+}
+
+/** A fresh verifier (43 characters of the unreserved set) and its S256 challenge. */
+export async function createPkcePair(cryptoImpl = globalThis.crypto) {
+  const verifier = randomToken(cryptoImpl, 32);
+  return { verifier, challenge: await pkceChallenge(verifier, cryptoImpl), method: 'S256' };
+}
+
+/** The claims of a JWT (no signature check: only for display and expiry hints). */
+export function decodeJwtPayload(jwt) {
+  const parts = String(jwt || '').split('.');
+  if (parts.length < 2) return null;
+  try {
+    return JSON.parse(base64UrlDecodeToString(parts[1]));
+  } catch {
+    return null;
+  }
+}
+
+export class AuthError extends Error {}
+
+/** One signed-in session against one OIDC issuer. */
+export class Auth {
+  constructor({ issuer, clientId, redirectUri, scope = 'openid profile' }) {
+    this.issuer = issuer.replace(/\/+$/, '');
+    this.clientId = clientId;
+    this.redirectUri = redirectUri;
+    this.scope = scope;
+    this.tokens = readJson(TOKENS_KEY);
+    this.refreshing = null;
+    this.listeners = new Set();
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async discovery() {
+    if (this.meta) return this.meta;
+    const cached = readJson(DISCOVERY_KEY);
+    if (cached && cached.issuer === this.issuer) {
+      this.meta = cached;
+      return cached;
+    }
+    let response;
+    try {
+      response = await fetch(`${this.issuer}/.well-known/openid-configuration`);
+    } catch {
+      throw new AuthError(`The sign-in service at ${this.issuer} cannot be reached. Is it running?`);
+    }
+    if (!response.ok) throw new AuthError(`The sign-in service answered ${response.status} for its configuration.`);
+    const meta = await response.json();
+    if (meta.issuer !== this.issuer) throw new AuthError('The sign-in service names a different issuer than configured.');
+    this.meta = meta;
+    sessionStorage.setItem(DISCOVERY_KEY, JSON.stringify(meta));
+    return meta;
+  }
+
+  /** True when this page load is the provider's answer to our own sign-in request. */
+  isCallback(params) {
+    const pending = readJson(PENDING_KEY);
+    return Boolean(pending && params.get('state') && params.get('state') === pending.state);
+  }
+
+  /** Redirects to the provider. `returnTo` (a hash route) and `carry` survive the round trip. */
+  async login({ returnTo = location.hash, carry = null } = {}) {
+    const meta = await this.discovery();
+    const { verifier, challenge } = await createPkcePair(crypto);
+    const state = randomToken(crypto, 16);
+    const nonce = randomToken(crypto, 16);
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, returnTo, carry }));
+    const url = new URL(meta.authorization_endpoint);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.clientId,
+      redirect_uri: this.redirectUri,
+      scope: this.scope,
+      state,
+      nonce,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }).toString();
+    location.assign(url.toString());
+  }
+
+  /** Finishes sign-in from `?code=&state=` (or `?error=`); returns {returnTo, carry}. */
+  async completeLogin(params) {
+    const pending = readJson(PENDING_KEY);
+    sessionStorage.removeItem(PENDING_KEY);
+    if (!pending || params.get('state') !== pending.state) throw new AuthError('This sign-in answer was not requested by this tab.');
+    if (params.get('error')) {
+      throw new AuthError(params.get('error_description') || `Sign-in did not complete (${params.get('error')}).`);
+    }
+    const meta = await this.discovery();
+    const tokens = await this.tokenRequest(meta, {
+      grant_type: 'authorization_code',
+      code: params.get('code') || '',
+      redirect_uri: this.redirectUri,
+      client_id: this.clientId,
+      code_verifier: pending.verifier,
+    });
+    const idClaims = decodeJwtPayload(tokens.id_token);
+    if (tokens.id_token && (!idClaims || idClaims.nonce !== pending.nonce)) {
+      throw new AuthError('The sign-in answer does not match this request (nonce). Please sign in again.');
+    }
+    this.store(tokens);
+    return { returnTo: pending.returnTo || '', carry: pending.carry || null };
+  }
+
+  async tokenRequest(meta, form) {
+    let response;
+    try {
+      response = await fetch(meta.token_endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    } catch {
+      throw new AuthError('The sign-in service cannot be reached.');
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new AuthError(body.error_description || `The sign-in service refused the request (${response.status}).`);
+    return body;
+  }
+
+  store(tokens) {
+    const now = Date.now();
+    this.tokens = {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token || this.tokens?.refreshToken || null,
+      idToken: tokens.id_token || this.tokens?.idToken || null,
+      expiresAt: now + (Number(tokens.expires_in) || 300) * 1000,
+      refreshExpiresAt: tokens.refresh_expires_in ? now + Number(tokens.refresh_expires_in) * 1000 : null,
+    };
+    sessionStorage.setItem(TOKENS_KEY, JSON.stringify(this.tokens));
+    this.listeners.forEach((l) => l(this.tokens));
+  }
+
+  clear() {
+    this.tokens = null;
+    sessionStorage.removeItem(TOKENS_KEY);
+    this.listeners.forEach((l) => l(null));
+  }
+
+  get signedIn() {
+    return Boolean(this.tokens?.accessToken);
+  }
+
+  /** The person's display name from the access token. */
+  profile() {
+    const claims = decodeJwtPayload(this.tokens?.accessToken) || {};
+    return { subject: claims.sub, name: claims.name || claims.preferred_username || 'you', groups: claims.groups || [] };
+  }
+
+  /** A valid access token, refreshed when close to expiry; null when a new sign-in is needed. */
+  async accessToken() {
+    if (!this.tokens) return null;
+    if (Date.now() < this.tokens.expiresAt - REFRESH_MARGIN_MS) return this.tokens.accessToken;
+    return this.refresh();
+  }
+
+  /** Refreshes once even when many callers ask at the same time. */
+  async refresh() {
+    if (!this.tokens?.refreshToken) {
+      this.clear();
+      return null;
+    }
+    if (this.tokens.refreshExpiresAt && Date.now() > this.tokens.refreshExpiresAt) {
+      this.clear();
+      return null;
+    }
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        try {
+          const meta = await this.discovery();
+          const tokens = await this.tokenRequest(meta, {
+            grant_type: 'refresh_token',
+            refresh_token: this.tokens.refreshToken,
+            client_id: this.clientId,
+          });
+          this.store(tokens);
+          return this.tokens.accessToken;
+        } catch {
+          this.clear();
+          return null;
+        } finally {
+          this.refreshing = null;
+        }
+      })();
+    }
+    return this.refreshing;
+  }
+
+  /** Forgets the tokens here and ends the provider session (RP-initiated logout). */
+  async logout() {
+    const idToken = this.tokens?.idToken;
+    this.clear();
+    let meta = null;
+    try {
+      meta = await this.discovery();
+    } catch {
+      meta = null;
+    }
+    if (meta?.end_session_endpoint) {
+      const url = new URL(meta.end_session_endpoint);
+      const params = { client_id: this.clientId, post_logout_redirect_uri: this.redirectUri };
+      if (idToken) params.id_token_hint = idToken;
+      url.search = new URLSearchParams(params).toString();
+      location.assign(url.toString());
+    } else {
+      location.assign(this.redirectUri);
+    }
+  }
+}
+
+function readJson(key) {
+  try {
+    const text = sessionStorage.getItem(key);
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}

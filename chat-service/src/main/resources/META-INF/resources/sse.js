@@ -1,0 +1,234 @@
+// Server-Sent Events over fetch(): EventSource cannot send an Authorization header, so this reads
+// the stream itself. SseParser follows the WHATWG event-stream rules; EventStream adds bearer
+// auth, Last-Event-ID resume, a heartbeat watchdog and reconnection with backoff.
+
+/**
+ * Incremental text/event-stream parser. Feed it decoded text in chunks of any size (lines may be
+ * split anywhere, even between CR and LF); it calls onEvent({id, event, data}) for every
+ * dispatched event, onComment(text) for ":" lines (heartbeats) and onRetry(ms) for "retry:".
+ */
+export class SseParser {
+  constructor({ onEvent = () => {}, onComment = () => {}, onRetry = () => {} } = {}) {
+    this.onEvent = onEvent;
+    this.onComment = onComment;
+    this.onRetry = onRetry;
+    this.lastEventId = '';
+    this.buffer = '';
+    this.pendingCR = false;
+    this.firstChunk = true;
+    this.resetEvent();
+  }
+
+  resetEvent() {
+    this.eventType = '';
+    this.data = '';
+    this.hasData = false;
+  }
+
+  push(chunk) {
+    let text = chunk;
+    if (this.firstChunk && text.length > 0) {
+      this.firstChunk = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    // A CR at the end of the previous chunk already ended its line; drop the LF that completes it.
+    if (this.pendingCR && text.startsWith('\n')) text = text.slice(1);
+    this.pendingCR = false;
+    this.buffer += text;
+    let start = 0;
+    for (let i = 0; i < this.buffer.length; i++) {
+      const c = this.buffer[i];
+      if (c !== '\n' && c !== '\r') continue;
+      this.line(this.buffer.slice(start, i));
+      if (c === '\r') {
+        if (i + 1 < this.buffer.length) {
+          if (this.buffer[i + 1] === '\n') i++;
+        } else {
+          this.pendingCR = true;
+        }
+      }
+      start = i + 1;
+    }
+    this.buffer = this.buffer.slice(start);
+  }
+
+  /** The stream ended: an incomplete event is discarded, as the specification says. */
+  end() {
+    this.buffer = '';
+    this.pendingCR = false;
+    this.resetEvent();
+  }
+
+  line(line) {
+    if (line === '') {
+      this.dispatch();
+      return;
+    }
+    if (line.startsWith(':')) {
+      this.onComment(line.slice(1).replace(/^ /, ''));
+      return;
+    }
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.data += value + '\n';
+        this.hasData = true;
+        break;
+      case 'event':
+        this.eventType = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastEventId = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.onRetry(Number(value));
+        break;
+      default:
+        break; // unknown fields are ignored
+    }
+  }
+
+  dispatch() {
+    if (!this.hasData) {
+      this.resetEvent();
+      return;
+    }
+    const data = this.data.endsWith('\n') ? this.data.slice(0, -1) : this.data;
+    const event = { id: this.lastEventId, event: this.eventType || 'message', data };
+    this.resetEvent();
+    this.onEvent(event);
+  }
+}
+
+/** Backoff before reconnect attempt n (0-based): 1 s, 2 s, 4 s ... capped, with jitter. */
+export function backoffDelay(attempt, { base = 1000, max = 30000, random = Math.random } = {}) {
+  const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * A resumable authenticated event stream.
+ * options: url, getToken() -> Promise<string|null>, onEvent(evt), onStatus(status, detail),
+ * onUnauthorized(), lastEventId, onPosition(id), heartbeatTimeoutMs.
+ * status: 'connecting' | 'open' | 'waiting' | 'closed'.
+ */
+export class EventStream {
+  constructor(options) {
+    this.options = { heartbeatTimeoutMs: 45000, fetch: (...a) => globalThis.fetch(...a), ...options };
+    this.lastEventId = options.lastEventId || '';
+    this.attempt = 0;
+    this.retryBase = 1000;
+    this.stopped = true;
+    this.controller = null;
+    this.timer = null;
+    this.watchdog = null;
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
+    this.controller?.abort();
+    this.status('closed');
+  }
+
+  /** Reconnect now (e.g. the network came back or the tab became visible). */
+  kick() {
+    if (this.stopped) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.connect();
+    }
+  }
+
+  status(s, detail) {
+    this.options.onStatus?.(s, detail);
+  }
+
+  armWatchdog() {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.controller?.abort(new Error('no heartbeat')), this.options.heartbeatTimeoutMs);
+  }
+
+  async connect() {
+    this.timer = null;
+    if (this.stopped) return;
+    this.status('connecting');
+    const controller = new AbortController();
+    this.controller = controller;
+    let received = false;
+    let retryAfter = null;
+    try {
+      const token = await this.options.getToken();
+      if (!token) {
+        this.options.onUnauthorized?.();
+        this.stop();
+        return;
+      }
+      const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${token}` };
+      if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
+      this.armWatchdog();
+      const response = await this.options.fetch(this.options.url, { headers, signal: controller.signal, cache: 'no-store' });
+      if (response.status === 401) {
+        this.options.onUnauthorized?.();
+        throw new Error('unauthorized');
+      }
+      if (!response.ok || !response.body) {
+        if (response.status === 404) this.status('waiting', 'Live updates are not available.');
+        throw new Error(`event stream answered ${response.status}`);
+      }
+      this.status('open');
+      const parser = new SseParser({
+        onEvent: (evt) => {
+          received = true;
+          this.attempt = 0;
+          this.lastEventId = evt.id;
+          this.options.onEvent?.(evt);
+          if (evt.id !== '') this.options.onPosition?.(evt.id);
+        },
+        onComment: () => {
+          received = true;
+        },
+        onRetry: (ms) => {
+          retryAfter = ms;
+          this.retryBase = Math.max(500, ms);
+        },
+      });
+      parser.lastEventId = this.lastEventId;
+      this.parser = parser;
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder('utf-8');
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.armWatchdog();
+        parser.push(decoder.decode(value, { stream: true }));
+      }
+      parser.push(decoder.decode());
+      parser.end();
+    } catch (e) {
+      // falls through to reconnect; aborted by stop() ends here too
+    } finally {
+      clearTimeout(this.watchdog);
+      // An "id:" line without data still moves the resume position (WHATWG rules).
+      if (this.parser?.lastEventId) this.lastEventId = this.parser.lastEventId;
+      this.parser = null;
+    }
+    if (this.stopped) return;
+    if (received) this.attempt = 0;
+    const delay = retryAfter !== null && this.attempt === 0 ? retryAfter : backoffDelay(this.attempt, { base: this.retryBase });
+    this.attempt++;
+    this.status('waiting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}

@@ -1,0 +1,168 @@
+package io.commercechat.chat;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.commercechat.proto.partner.v1.BusinessMessagingGrpc;
+import io.commercechat.proto.partner.v1.GetHistoryRequest;
+import io.commercechat.proto.partner.v1.ListConversationsRequest;
+import io.commercechat.proto.partner.v1.MarkReadRequest;
+import io.commercechat.proto.partner.v1.SetTypingRequest;
+import io.commercechat.proto.partner.v1.SubscribeRequest;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** Object-level authorization over every endpoint and RPC (DESIGN.md section 4). */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class AuthorizationTest extends ChatTestSupport {
+
+    record Call(String method, String path, Object body) {}
+
+    /** Every person endpoint that names a conversation; {id} is replaced. */
+    static List<Call> conversationCalls() {
+        return List.of(
+                new Call("GET", "/v1/conversations/{id}", null),
+                new Call("GET", "/v1/conversations/{id}/messages", null),
+                new Call("POST", "/v1/conversations/{id}/messages", Map.of("clientMessageId", "intruder-1", "text", "hi")),
+                new Call("POST", "/v1/conversations/{id}/read", Map.of("seq", 1)),
+                new Call("PUT", "/v1/conversations/{id}/typing", Map.of("typing", true)),
+                new Call("PUT", "/v1/conversations/{id}/block", null),
+                new Call("DELETE", "/v1/conversations/{id}/block", null));
+    }
+
+    static List<Call> everyEndpoint() {
+        List<Call> all = new java.util.ArrayList<>(conversationCalls());
+        all.add(new Call("GET", "/v1/businesses", null));
+        all.add(new Call("GET", "/v1/conversations", null));
+        all.add(new Call("POST", "/v1/conversations", Map.of("businessId", SHOP)));
+        all.add(new Call("GET", "/v1/events", null));
+        return all;
+    }
+
+    static io.restassured.response.Response call(RequestSpecification spec, Call call, String conversationId) {
+        RequestSpecification s = spec.contentType(ContentType.JSON);
+        if (call.body() != null) {
+            s = s.body(call.body());
+        }
+        return s.request(call.method(), call.path().replace("{id}", conversationId));
+    }
+
+    @Test
+    void anotherPersonsConversationIsNotFoundOnEveryEndpoint() {
+        String owner = newPerson();
+        String c = open(owner, SHOP);
+        send(owner, c, "o1", "private").statusCode(201);
+        String intruder = newPerson();
+        open(intruder, SHOP);
+        for (Call call : conversationCalls()) {
+            call(given().auth().oauth2(ISSUER.person(intruder)), call, c).then()
+                    .statusCode(404).contentType("application/problem+json")
+                    .body("type", equalTo("https://commercechat.example/problems/not-found"));
+        }
+        // nothing changed for the owner
+        as(owner).get("/v1/conversations/" + c).then().statusCode(200).body("lastSeq", equalTo(1)).body("blocked", equalTo(false));
+        as(intruder).get("/v1/conversations").then().statusCode(200).body("conversations.id", org.hamcrest.Matchers.not(
+                org.hamcrest.Matchers.hasItem(c)));
+    }
+
+    @Test
+    void partnerAndServiceTokensAreForbiddenOnTheRestApi() {
+        String owner = newPerson();
+        String c = open(owner, SHOP);
+        for (String token : List.of(ISSUER.partner(SHOP), ISSUER.service("account-link-service"))) {
+            for (Call call : everyEndpoint()) {
+                call(given().auth().oauth2(token), call, c).then().statusCode(403).contentType("application/problem+json")
+                        .body("type", equalTo("https://commercechat.example/problems/forbidden"));
+            }
+        }
+        // a person token whose subject is too long to store is refused, not a 500
+        given().auth().oauth2(ISSUER.person("p".repeat(300))).get("/v1/conversations").then().statusCode(403)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void missingOrBrokenTokensAreUnauthorizedOnTheRestApi() {
+        String c = open(newPerson(), SHOP);
+        List<String> broken = List.of(ISSUER.expired("p"), ISSUER.wrongIssuer("p"), ISSUER.wrongAudience("p"),
+                ISSUER.badSignature("p"), ISSUER.algNone("p"), ISSUER.missingSub(), ISSUER.notYetValid("p"), "not-a-jwt");
+        for (Call call : everyEndpoint()) {
+            call(given(), call, c).then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
+            for (String token : broken) {
+                call(given().auth().oauth2(token), call, c).then().statusCode(401)
+                        .contentType("application/problem+json");
+            }
+        }
+    }
+
+    /** Every unary RPC that names a conversation, against a conversation of another business. */
+    static List<Consumer<BusinessMessagingGrpc.BusinessMessagingBlockingStub>> conversationRpcs(String c) {
+        return List.of(
+                s -> s.sendMessage(PartnerMessagingTest.sendReq(c, "x1", PartnerMessagingTest.text("hi")).build()),
+                s -> s.markRead(MarkReadRequest.newBuilder().setConversationId(c).setSeq(1).build()),
+                s -> s.setTyping(SetTypingRequest.newBuilder().setConversationId(c).setTyping(true).build()),
+                s -> s.getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build()));
+    }
+
+    @Test
+    void anotherBusinessesConversationIsNotFoundOnEveryRpc() throws Exception {
+        String person = newPerson();
+        String c = open(person, SHOP);
+        send(person, c, "p1", "for the shop only").statusCode(201);
+        for (var rpc : conversationRpcs(c)) {
+            assertStatus(Status.Code.NOT_FOUND, () -> rpc.accept(partner(BANK)));
+        }
+        boolean listed = partner(BANK).listConversations(ListConversationsRequest.newBuilder().setPageSize(100).build())
+                .getConversationsList().stream().anyMatch(x -> x.getId().equals(c));
+        org.junit.jupiter.api.Assertions.assertFalse(listed);
+        // the bank's inbox never carries the shop's events
+        try (InboxSubscriber bank = InboxSubscriber.open(channel, ISSUER.partner(BANK), 0)) {
+            for (var e = bank.next(Duration.ofMillis(1500)); e != null; e = bank.next(Duration.ofMillis(300))) {
+                org.junit.jupiter.api.Assertions.assertNotEquals(c, e.hasMessage() ? e.getMessage().getConversationId()
+                        : e.getConversationUpdated().getId());
+            }
+        }
+    }
+
+    @Test
+    void personServiceAndMissingTokensAreRefusedOnEveryRpc() throws Exception {
+        String person = newPerson();
+        String c = open(person, SHOP);
+        Map<String, Status.Code> tokens = Map.of(
+                ISSUER.person(person), Status.Code.PERMISSION_DENIED,
+                ISSUER.service("account-link-service"), Status.Code.PERMISSION_DENIED,
+                ISSUER.expired(person), Status.Code.UNAUTHENTICATED,
+                ISSUER.badSignature(person), Status.Code.UNAUTHENTICATED);
+        for (var entry : tokens.entrySet()) {
+            BusinessMessagingGrpc.BusinessMessagingBlockingStub stub = grpcAs(entry.getKey());
+            List<Function<BusinessMessagingGrpc.BusinessMessagingBlockingStub, Object>> rpcs = List.of(
+                    s -> s.listConversations(ListConversationsRequest.getDefaultInstance()),
+                    s -> s.subscribe(SubscribeRequest.getDefaultInstance()).next());
+            for (var rpc : rpcs) {
+                assertStatus(entry.getValue(), () -> rpc.apply(stub));
+            }
+            for (var rpc : conversationRpcs(c)) {
+                assertStatus(entry.getValue(), () -> rpc.accept(stub));
+            }
+        }
+        // no token at all
+        var anonymous = BusinessMessagingGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> anonymous.listConversations(ListConversationsRequest.getDefaultInstance()));
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> anonymous.subscribe(SubscribeRequest.getDefaultInstance()).next());
+    }
+}

@@ -1,0 +1,166 @@
+package io.commercechat.chat;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.ServiceProcess;
+import io.commercechat.testkit.TestIssuer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two chat-service replicas as real processes (the packaged jar) on one database. Streams poll
+ * only every 30 s here, so delivery within seconds proves the LISTEN/NOTIFY fan-out between
+ * replicas. Runs in {@code verify} (failsafe), after {@code package} built the jar.
+ */
+class ChatReplicasIT {
+
+    private static final TestIssuer ISSUER = TestIssuer.get();
+    private static final Duration FAST = Duration.ofSeconds(5);
+    private static ServiceProcess a;
+    private static ServiceProcess b;
+
+    @BeforeAll
+    static void start() {
+        PostgresResource.Server pg = PostgresResource.server();
+        String db = "replicas_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        PostgresResource.createDatabase(pg, db);
+        Map<String, String> config = new HashMap<>(ISSUER.verificationConfig());
+        config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));
+        config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(db));
+        config.put("quarkus.datasource.username", pg.user());
+        config.put("quarkus.datasource.password", pg.password());
+        config.put("chat.person-ref-key", "replicas-it-key");
+        config.put("chat.stream-poll-interval", "PT30S");
+        config.put("quarkus.log.console.json.enabled", "false");
+        a = ServiceProcess.start("chat-service", config);
+        b = ServiceProcess.start("chat-service", config);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private static io.restassured.specification.RequestSpecification on(ServiceProcess p, String sub) {
+        return given().baseUri(p.baseUrl()).auth().oauth2(ISSUER.person(sub)).contentType(ContentType.JSON);
+    }
+
+    private static String open(ServiceProcess p, String sub, String business) {
+        return on(p, sub).body(Map.of("businessId", business)).post("/v1/conversations").then().extract().path("id");
+    }
+
+    private static int send(ServiceProcess p, String sub, String c, String clientId, String text) {
+        return on(p, sub).body(Map.of("clientMessageId", clientId, "text", text)).post("/v1/conversations/" + c + "/messages")
+                .then().statusCode(201).extract().path("seq");
+    }
+
+    @Test
+    void eventsCommittedOnOneReplicaReachStreamsOnTheOther() throws Exception {
+        String me = "person-" + UUID.randomUUID();
+        String c = open(a, me, "demo-shop");
+        ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port()).usePlaintext().build();
+        try (SseClient onB = SseClient.open(b.baseUrl(), ISSUER.person(me), null);
+                InboxSubscriber shopOnA = InboxSubscriber.open(channelA, ISSUER.partner("demo-shop"), 0)) {
+            // the shop's inbox holds other tests' events too: read up to this conversation's creation
+            while (!shopOnA.take(1, FAST).get(0).getConversationUpdated().getId().equals(c)) {
+                // earlier events
+            }
+            assertEquals("connected", onB.nextComment(FAST));
+            long sent = System.nanoTime();
+            send(a, me, c, "m1", "sent through A");
+            SseClient.Event e = onB.next(FAST);
+            assertNotNull(e, "the SSE stream on B got the message committed on A without waiting for a poll");
+            assertEquals("sent through A", JsonPath.from(e.data()).getString("content.text.body"));
+            long millis = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(millis < 5000, "delivered in " + millis + " ms");
+
+            send(b, me, c, "m2", "sent through B");
+            List<InboxEvent> next = shopOnA.take(2, FAST);
+            assertEquals("sent through A", next.get(0).getMessage().getContent().getText().getBody());
+            InboxEvent onA = next.get(1);
+            assertEquals("sent through B", onA.getMessage().getContent().getText().getBody());
+            assertEquals(2, onA.getMessage().getSeq());
+        } finally {
+            channelA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void concurrentSendsThroughBothReplicasStayGapless() throws Exception {
+        String me = "person-" + UUID.randomUUID();
+        String c = open(a, me, "demo-shop");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        List<Future<List<Integer>>> futures = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            ServiceProcess target = t % 2 == 0 ? a : b;
+            int thread = t;
+            futures.add(pool.submit(() -> {
+                List<Integer> seqs = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    seqs.add(send(target, me, c, "t" + thread + "-" + i, "message " + i));
+                }
+                return seqs;
+            }));
+        }
+        List<Integer> all = new ArrayList<>();
+        for (Future<List<Integer>> f : futures) {
+            all.addAll(f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        all.sort(Integer::compare);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i + 1, all.get(i));
+        }
+    }
+
+    @Test
+    void aStreamResumesOnTheOtherReplicaAfterItsReplicaDies() throws Exception {
+        String me = "person-" + UUID.randomUUID();
+        String c = open(a, me, "demo-shop");
+        List<SseClient.Event> seen = new ArrayList<>();
+        try (SseClient onB = SseClient.open(b.baseUrl(), ISSUER.person(me), null)) {
+            for (int i = 1; i <= 3; i++) {
+                send(a, me, c, "k" + i, "before " + i);
+            }
+            seen.addAll(onB.take(3, "message", FAST));
+            b.kill(); // SIGKILL: the replica serving the stream is gone
+        }
+        try {
+            for (int i = 4; i <= 6; i++) {
+                send(a, me, c, "k" + i, "after " + i);
+            }
+            try (SseClient onA = SseClient.open(a.baseUrl(), ISSUER.person(me), seen.get(seen.size() - 1).id())) {
+                seen.addAll(onA.take(3, "message", FAST));
+            }
+        } finally {
+            b.restart();
+        }
+        List<Integer> seqs = seen.stream().map(e -> JsonPath.from(e.data()).getInt("seq")).toList();
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), seqs);
+    }
+}

@@ -1,0 +1,65 @@
+package io.commercechat.chat;
+
+import static io.restassured.RestAssured.given;
+
+import io.commercechat.proto.partner.v1.BusinessMessagingGrpc;
+import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.TestIssuer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** Real HTTP and real gRPC to the service under test, with tokens from the test issuer. */
+public abstract class ChatTestSupport {
+
+    protected static final TestIssuer ISSUER = TestIssuer.get();
+    protected static final String BANK = "sandbox-bank";
+    protected static final String SHOP = "demo-shop";
+    protected ManagedChannel channel;
+
+    @BeforeEach
+    void openChannel() {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", GrpcCalls.testPort()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void closeChannel() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    protected BusinessMessagingGrpc.BusinessMessagingBlockingStub partner(String businessId) {
+        return grpcAs(ISSUER.partner(businessId));
+    }
+
+    protected BusinessMessagingGrpc.BusinessMessagingBlockingStub grpcAs(String token) {
+        return BusinessMessagingGrpc.newBlockingStub(channel).withCallCredentials(GrpcCalls.bearer(token))
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    protected static String newPerson() {
+        return "person-" + UUID.randomUUID();
+    }
+
+    protected static RequestSpecification as(String sub) {
+        return given().auth().oauth2(ISSUER.person(sub)).contentType(ContentType.JSON);
+    }
+
+    /** Opens (get-or-create) the person's conversation with a business; returns its id. */
+    protected static String open(String sub, String businessId) {
+        return as(sub).body(Map.of("businessId", businessId)).post("/v1/conversations").then()
+                .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)))
+                .extract().path("id");
+    }
+
+    protected static ValidatableResponse send(String sub, String conversationId, String clientId, String text) {
+        return as(sub).body(Map.of("clientMessageId", clientId, "text", text))
+                .post("/v1/conversations/" + conversationId + "/messages").then();
+    }
+}

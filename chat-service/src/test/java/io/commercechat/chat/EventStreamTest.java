@@ -1,0 +1,127 @@
+package io.commercechat.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.MessageContent;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.SetTypingRequest;
+import io.commercechat.proto.partner.v1.Text;
+import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class EventStreamTest extends ChatTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static String baseUrl() {
+        return "http://127.0.0.1:" + GrpcCalls.testPort();
+    }
+
+    private void businessSays(String c, String clientId, String text) {
+        partner(SHOP).sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId(clientId)
+                .setContent(MessageContent.newBuilder().setText(Text.newBuilder().setBody(text))).build());
+    }
+
+    @Test
+    void resumesWithLastEventIdWithoutGapOrDuplicate() throws Exception {
+        String me = newPerson();
+        String token = ISSUER.person(me);
+        String c = open(me, SHOP);
+        List<SseClient.Event> seen = new ArrayList<>();
+
+        try (SseClient first = SseClient.open(baseUrl(), token, null)) {
+            assertEquals(200, first.status());
+            assertTrue(first.contentType().startsWith("text/event-stream"), first.contentType());
+            send(me, c, "p1", "I ordered shoes").statusCode(201);
+            for (int i = 1; i <= 4; i++) {
+                businessSays(c, "b" + i, "update " + i);
+            }
+            seen.addAll(first.take(3, "message", WAIT));
+        } // dropped mid-stream: two messages are not yet seen
+
+        for (int i = 5; i <= 7; i++) {
+            businessSays(c, "b" + i, "update " + i); // sent while the person is offline
+        }
+        long last = seen.get(seen.size() - 1).id();
+        try (SseClient second = SseClient.open(baseUrl(), token, last)) {
+            seen.addAll(second.take(8 - countMessages(seen), "message", WAIT));
+            assertEquals(null, second.next(Duration.ofMillis(1500)), "nothing more than was committed");
+        }
+
+        List<Long> ids = seen.stream().map(SseClient.Event::id).toList();
+        for (int i = 1; i < ids.size(); i++) {
+            assertEquals(ids.get(i - 1) + 1, ids.get(i), "inbox positions arrive once each, in order: " + ids);
+        }
+        List<Integer> seqs = seen.stream().filter(e -> e.name().equals("message"))
+                .map(e -> JsonPath.from(e.data()).getInt("seq")).toList();
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), seqs);
+        JsonPath firstMessage = JsonPath.from(seen.get(0).data());
+        assertEquals("PERSON", firstMessage.getString("sender"));
+        assertEquals("I ordered shoes", firstMessage.getString("content.text.body"));
+    }
+
+    @Test
+    void deliversReadReceiptsTypingAndHeartbeats() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hello").statusCode(201);
+        businessSays(c, "b1", "hi there");
+        send(me, c, "p2", "where is my parcel?").statusCode(201);
+        try (SseClient stream = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+            stream.take(3, "message", WAIT);
+            partner(SHOP).markRead(io.commercechat.proto.partner.v1.MarkReadRequest.newBuilder().setConversationId(c).setSeq(3).build());
+            partner(SHOP).setTyping(SetTypingRequest.newBuilder().setConversationId(c).setTyping(true).build());
+            SseClient.Event read = stream.next(WAIT);
+            assertNotNull(read);
+            assertEquals("read", read.name());
+            assertEquals(3, JsonPath.from(read.data()).getInt("readSeq"));
+            assertEquals("BUSINESS", JsonPath.from(read.data()).getString("reader"));
+            SseClient.Event typing = stream.next(WAIT);
+            assertNotNull(typing);
+            assertEquals("typing", typing.name());
+            assertEquals(true, JsonPath.from(typing.data()).getBoolean("typing"));
+            assertNotNull(JsonPath.from(typing.data()).getString("expiresAt"));
+            assertEquals("connected", stream.nextComment(WAIT));
+            assertEquals("keep-alive", stream.nextComment(Duration.ofSeconds(5)), "a heartbeat comment while idle");
+        }
+    }
+
+    @Test
+    void streamsOnlyTheCallersOwnInbox() throws Exception {
+        String me = newPerson();
+        String other = newPerson();
+        String mine = open(me, SHOP);
+        String theirs = open(other, SHOP);
+        try (SseClient stream = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+            send(other, theirs, "o1", "not for you").statusCode(201);
+            send(me, mine, "m1", "mine").statusCode(201);
+            SseClient.Event e = stream.next(WAIT);
+            assertNotNull(e);
+            assertEquals(mine, JsonPath.from(e.data()).getString("conversationId"));
+            assertEquals(null, stream.next(Duration.ofMillis(1500)));
+        }
+        as(me).header("Last-Event-ID", "abc").get("/v1/events").then().statusCode(400)
+                .contentType("application/problem+json");
+        io.restassured.RestAssured.given().header("Accept", "text/event-stream").get("/v1/events").then().statusCode(401);
+        io.restassured.RestAssured.given().auth().oauth2(ISSUER.partner(SHOP)).get("/v1/events").then().statusCode(403);
+        assertTrue(Map.of().isEmpty());
+    }
+
+    private static int countMessages(List<SseClient.Event> events) {
+        return (int) events.stream().filter(e -> e.name().equals("message")).count();
+    }
+}

@@ -1,0 +1,157 @@
+package io.commercechat.chat;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.MessageContent;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.Text;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class MessagingTest extends ChatTestSupport {
+
+    @Test
+    void concurrentSendersGetGaplessStrictlyIncreasingSeq() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        int threads = 20;
+        int perThread = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<List<Integer>>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            results.add(pool.submit(() -> {
+                List<Integer> seqs = new ArrayList<>();
+                for (int i = 0; i < perThread; i++) {
+                    seqs.add(send(me, c, "t" + thread + "-" + i, "thread " + thread + " message " + i).statusCode(201)
+                            .extract().path("seq"));
+                }
+                return seqs;
+            }));
+        }
+        List<Integer> all = new ArrayList<>();
+        for (Future<List<Integer>> f : results) {
+            List<Integer> seqs = f.get();
+            for (int i = 1; i < seqs.size(); i++) {
+                assertTrue(seqs.get(i) > seqs.get(i - 1), "one sender's messages keep their order: " + seqs);
+            }
+            all.addAll(seqs);
+        }
+        pool.shutdown();
+        all.sort(Integer::compare);
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 1; i <= threads * perThread; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, all, "seq is 1..200 with no gap and no duplicate");
+
+        // history in both directions sees the same 200 messages
+        JsonPath newest = as(me).get("/v1/conversations/" + c + "/messages?limit=100").then().statusCode(200).extract().jsonPath();
+        assertEquals(200, newest.getInt("messages[0].seq"));
+        assertEquals(101, newest.getInt("messages[99].seq"));
+        assertTrue(newest.getBoolean("hasMore"));
+        JsonPath older = as(me).get("/v1/conversations/" + c + "/messages?before=101&limit=100").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(100, older.getInt("messages[0].seq"));
+        assertEquals(1, older.getInt("messages[99].seq"));
+        assertEquals(false, older.getBoolean("hasMore"));
+        JsonPath forward = as(me).get("/v1/conversations/" + c + "/messages?after=195&limit=100").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(List.of(196, 197, 198, 199, 200), forward.getList("messages.seq"));
+    }
+
+    @Test
+    void retriesAreIdempotentAndReuseWithOtherTextConflicts() {
+        String me = newPerson();
+        String c = open(me, BANK);
+        String id = send(me, c, "client-1", "Hello bank").statusCode(201).body("seq", equalTo(1)).extract().path("id");
+        send(me, c, "client-1", "Hello bank").statusCode(200).body("id", equalTo(id)).body("seq", equalTo(1));
+        send(me, c, "client-1", "Something else").statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/client-message-id-reused"))
+                .body("detail", org.hamcrest.Matchers.containsString("client-1"));
+        send(me, c, "client-2", "Second").statusCode(201).body("seq", equalTo(2));
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200).body("messages", hasSize(2));
+
+        // the business may use the same client id: ids are unique per sender
+        var sent = partner(BANK).sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("client-1")
+                .setContent(MessageContent.newBuilder().setText(Text.newBuilder().setBody("Hi, how can we help?"))).build());
+        assertEquals(3, sent.getMessage().getSeq());
+        assertEquals(false, sent.getDuplicate());
+    }
+
+    @Test
+    void openIsGetOrCreate() {
+        String me = newPerson();
+        String first = as(me).body(Map.of("businessId", SHOP)).post("/v1/conversations").then().statusCode(201)
+                .body("businessName", equalTo("Demo Shop")).extract().path("id");
+        as(me).body(Map.of("businessId", SHOP)).post("/v1/conversations").then().statusCode(200).body("id", equalTo(first));
+        as(me).body(Map.of("businessId", "no-such-business")).post("/v1/conversations").then().statusCode(404)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void readWatermarksAndUnreadCounts() {
+        String me = newPerson();
+        String c = open(me, BANK);
+        send(me, c, "a", "question").statusCode(201);
+        for (int i = 0; i < 3; i++) {
+            partner(BANK).sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("b" + i)
+                    .setContent(MessageContent.newBuilder().setText(Text.newBuilder().setBody("answer " + i))).build());
+        }
+        Map<String, Object> listed = conversationOf(me, c);
+        assertEquals(3, listed.get("unreadCount"));
+        assertEquals("answer 2", ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) listed.get("lastMessage")).get("content")).get("text")).get("body"));
+
+        as(me).body(Map.of("seq", 3)).post("/v1/conversations/" + c + "/read").then().statusCode(200).body("readSeq", equalTo(3));
+        assertEquals(1, conversationOf(me, c).get("unreadCount"));
+        // never backward
+        as(me).body(Map.of("seq", 2)).post("/v1/conversations/" + c + "/read").then().statusCode(200).body("readSeq", equalTo(3));
+        // not beyond the last message
+        as(me).body(Map.of("seq", 99)).post("/v1/conversations/" + c + "/read").then().statusCode(400)
+                .contentType("application/problem+json");
+
+        var business = partner(BANK).listConversations(io.commercechat.proto.partner.v1.ListConversationsRequest.newBuilder().build())
+                .getConversationsList().stream().filter(x -> x.getId().equals(c)).findFirst().orElseThrow();
+        assertEquals(3, business.getPersonReadSeq());
+        assertTrue(business.getPersonRef().startsWith("pr_"));
+        assertTrue(!business.getPersonRef().contains(me));
+    }
+
+    @Test
+    void typingAndBlock() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        as(me).body(Map.of("typing", true)).put("/v1/conversations/" + c + "/typing").then().statusCode(200)
+                .body("typing", equalTo(true));
+        as(me).body(Map.of("typing", false)).put("/v1/conversations/" + c + "/typing").then().statusCode(200)
+                .body("expiresAt", nullValue());
+        as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200).body("blocked", equalTo(true));
+        send(me, c, "x", "hi").statusCode(409).body("type", equalTo("https://commercechat.example/problems/business-blocked"));
+        as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200).body("blocked", equalTo(false));
+        send(me, c, "x", "hi").statusCode(201);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> conversationOf(String me, String c) {
+        List<Map<String, Object>> all = as(me).get("/v1/conversations").then().statusCode(200).extract().path("conversations");
+        return new HashMap<>(all.stream().filter(x -> c.equals(x.get("id"))).findFirst().orElseThrow());
+    }
+}

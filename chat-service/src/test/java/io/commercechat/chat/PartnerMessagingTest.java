@@ -1,0 +1,277 @@
+package io.commercechat.chat;
+
+import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.common.v1.Money;
+import io.commercechat.proto.partner.v1.Button;
+import io.commercechat.proto.partner.v1.Buttons;
+import io.commercechat.proto.partner.v1.GetHistoryRequest;
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.proto.partner.v1.ListConversationsRequest;
+import io.commercechat.proto.partner.v1.ListConversationsResponse;
+import io.commercechat.proto.partner.v1.MessageContent;
+import io.commercechat.proto.partner.v1.QuickReplies;
+import io.commercechat.proto.partner.v1.QuickReply;
+import io.commercechat.proto.partner.v1.Receipt;
+import io.commercechat.proto.partner.v1.ReceiptItem;
+import io.commercechat.proto.partner.v1.SendMessageRequest;
+import io.commercechat.proto.partner.v1.SendMessageResponse;
+import io.commercechat.proto.partner.v1.SenderKind;
+import io.commercechat.proto.partner.v1.Text;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class PartnerMessagingTest extends ChatTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    static MessageContent text(String body) {
+        return MessageContent.newBuilder().setText(Text.newBuilder().setBody(body)).build();
+    }
+
+    static SendMessageRequest.Builder sendReq(String c, String clientId, MessageContent content) {
+        return SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId(clientId).setContent(content);
+    }
+
+    static MessageContent receipt(String orderNumber, long units) {
+        Money price = Money.newBuilder().setCurrency("EUR").setUnits(units).build();
+        return MessageContent.newBuilder().setReceipt(Receipt.newBuilder().setOrderNumber(orderNumber)
+                .setMerchantName("Demo Shop").addItems(ReceiptItem.newBuilder().setDescription("Shoes").setQuantity(1)
+                        .setUnitPrice(price)).setTotal(price)).build();
+    }
+
+    static void sql(String statement, Object... args) {
+        Config config = ConfigProvider.getConfig();
+        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+                PreparedStatement s = c.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            s.executeUpdate();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void subscribeResumesFromAPositionExactlyOnce() throws Exception {
+        // a fresh business would be cleaner; the shop's inbox is shared by tests, so track positions
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p0", "start").statusCode(201);
+        long start;
+        try (InboxSubscriber all = InboxSubscriber.open(channel, ISSUER.partner(SHOP), 0)) {
+            // the inbox holds at least the conversation_updated and the message just sent
+            List<InboxEvent> history = new ArrayList<>();
+            for (InboxEvent e; (e = all.next(Duration.ofMillis(1500))) != null;) {
+                history.add(e);
+            }
+            assertTrue(history.size() >= 2);
+            for (int i = 0; i < history.size(); i++) {
+                assertEquals(i + 1, history.get(i).getPosition(), "positions start at 1 with no gap");
+            }
+            start = history.get(history.size() - 1).getPosition();
+            assertEquals("start", history.get(history.size() - 1).getMessage().getContent().getText().getBody());
+        }
+
+        List<InboxEvent> seen = new ArrayList<>();
+        try (InboxSubscriber first = InboxSubscriber.open(channel, ISSUER.partner(SHOP), start)) {
+            for (int i = 1; i <= 5; i++) {
+                send(me, c, "p" + i, "message " + i).statusCode(201);
+            }
+            seen.addAll(first.take(2, WAIT));
+        } // cut off mid-stream
+        for (int i = 6; i <= 8; i++) {
+            send(me, c, "p" + i, "message " + i).statusCode(201);
+        }
+        try (InboxSubscriber second = InboxSubscriber.open(channel, ISSUER.partner(SHOP), seen.get(seen.size() - 1).getPosition())) {
+            seen.addAll(second.take(6, WAIT));
+            assertEquals(null, second.next(Duration.ofMillis(1500)));
+        }
+        List<String> bodies = seen.stream().map(e -> e.getMessage().getContent().getText().getBody()).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            expected.add("message " + i);
+        }
+        assertEquals(expected, bodies);
+        for (int i = 0; i < seen.size(); i++) {
+            assertEquals(start + 1 + i, seen.get(i).getPosition());
+            assertEquals(SenderKind.SENDER_KIND_PERSON, seen.get(i).getMessage().getSender());
+            assertTrue(seen.get(i).hasOccurredAt());
+        }
+    }
+
+    @Test
+    void sendsStructuredMessagesIdempotently() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hi").statusCode(201);
+        MessageContent quick = MessageContent.newBuilder().setQuickReplies(QuickReplies.newBuilder().setBody("Size?")
+                .addOptions(QuickReply.newBuilder().setLabel("42").setPayload("SIZE_42"))).build();
+        MessageContent buttons = MessageContent.newBuilder().setButtons(Buttons.newBuilder().setBody("Track it")
+                .addButtons(Button.newBuilder().setLabel("Open").setUrl("https://shop.example/track/1"))
+                .addButtons(Button.newBuilder().setLabel("Cancel").setPostbackPayload("CANCEL_1"))).build();
+        SendMessageResponse q = partner(SHOP).sendMessage(sendReq(c, "q1", quick).build());
+        assertEquals(2, q.getMessage().getSeq());
+        assertEquals(quick, q.getMessage().getContent());
+        SendMessageResponse again = partner(SHOP).sendMessage(sendReq(c, "q1", quick).build());
+        assertTrue(again.getDuplicate());
+        assertEquals(q.getMessage(), again.getMessage());
+        assertStatus(Status.Code.ALREADY_EXISTS, () -> partner(SHOP).sendMessage(sendReq(c, "q1", buttons).build()));
+        assertEquals(3, partner(SHOP).sendMessage(sendReq(c, "b1", buttons).build()).getMessage().getSeq());
+
+        String order = "ORD-" + UUID.randomUUID().toString().substring(0, 8);
+        assertEquals(4, partner(SHOP).sendMessage(sendReq(c, "r1", receipt(order, 50)).build()).getMessage().getSeq());
+        assertTrue(partner(SHOP).sendMessage(sendReq(c, "r1", receipt(order, 50)).build()).getDuplicate());
+        // the order number is the shop's: another message, or another conversation, may not reuse it
+        var e = assertStatus(Status.Code.ALREADY_EXISTS, () -> partner(SHOP).sendMessage(sendReq(c, "r2", receipt(order, 60)).build()));
+        assertTrue(e.getStatus().getDescription().contains(order));
+        String other = open(newPerson(), SHOP);
+        sql("UPDATE conversations SET person_last_message_at = now() WHERE id = ?::uuid", other);
+        assertStatus(Status.Code.ALREADY_EXISTS, () -> partner(SHOP).sendMessage(sendReq(other, "r1", receipt(order, 50)).build()));
+        // the failed sends used no seq
+        assertEquals(5, partner(SHOP).sendMessage(sendReq(c, "t1", text("thanks")).build()).getMessage().getSeq());
+        // a bank cannot send receipts
+        String bankConversation = open(me, BANK);
+        send(me, bankConversation, "p1", "hi").statusCode(201);
+        assertStatus(Status.Code.INVALID_ARGUMENT,
+                () -> partner(BANK).sendMessage(sendReq(bankConversation, "r1", receipt("X-1", 1)).build()));
+    }
+
+    @Test
+    void twentyFourHourRuleNeedsAnUpdateTag() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        // the person never wrote: outside the window
+        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "x1", text("Sale!")).build()));
+        assertTrue(e.getStatus().getDescription().contains("update_tag"), e.getStatus().getDescription());
+        send(me, c, "p1", "hi").statusCode(201);
+        assertEquals(2, partner(SHOP).sendMessage(sendReq(c, "x1", text("Hello")).build()).getMessage().getSeq());
+
+        sql("UPDATE conversations SET person_last_message_at = now() - interval '25 hours' WHERE id = ?::uuid", c);
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "x2", text("Hello again")).build()));
+        var tagged = partner(SHOP).sendMessage(sendReq(c, "x2", text("Your parcel shipped"))
+                .setUpdateTag(UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE).build());
+        assertEquals(UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE, tagged.getMessage().getUpdateTag());
+        // a human agent may answer within 7 days, not later
+        assertEquals(4, partner(SHOP).sendMessage(sendReq(c, "x3", text("An agent here"))
+                .setUpdateTag(UpdateTag.UPDATE_TAG_HUMAN_AGENT).build()).getMessage().getSeq());
+        sql("UPDATE conversations SET person_last_message_at = now() - interval '8 days' WHERE id = ?::uuid", c);
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "x4", text("Late agent"))
+                .setUpdateTag(UpdateTag.UPDATE_TAG_HUMAN_AGENT).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(SHOP).sendMessage(sendReq(c, "x5", text("?"))
+                .setUpdateTagValue(99).build()));
+    }
+
+    @Test
+    void blockedBusinessCannotWriteOrType() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hi").statusCode(201);
+        as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200);
+        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "s1", text("hello?")).build()));
+        assertTrue(e.getStatus().getDescription().contains("blocked"));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).setTyping(
+                io.commercechat.proto.partner.v1.SetTypingRequest.newBuilder().setConversationId(c).setTyping(true).build()));
+        assertTrue(conversation(c).getBlocked());
+        as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200);
+        assertEquals(2, partner(SHOP).sendMessage(sendReq(c, "s1", text("hello")).build()).getMessage().getSeq());
+    }
+
+    @Test
+    void businessNeverSeesPersonOnlyMessages() {
+        String me = newPerson();
+        String c = open(me, BANK);
+        send(me, c, "p1", "show my balance").statusCode(201);
+        // an account card the assistant showed to the person only (seq 2)
+        sql("INSERT INTO messages (id, conversation_id, seq, sender, client_message_id, kind, content, visibility, sent_at)"
+                + " VALUES (gen_random_uuid(), ?::uuid, 2, 'ASSISTANT', 'card-1', 'ACCOUNT_CARD',"
+                + " '{\"accountCard\":{\"cardId\":\"k1\",\"title\":\"Balance\"}}', 'PERSON_ONLY', now())", c);
+        sql("UPDATE conversations SET last_seq = 2 WHERE id = ?::uuid", c);
+        send(me, c, "p3", "thanks").statusCode(201).body("seq", equalTo(3));
+
+        List<Long> seqs = partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build())
+                .getMessagesList().stream().map(m -> m.getSeq()).toList();
+        assertEquals(List.of(3L, 1L), seqs);
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
+                .body("messages.seq", equalTo(List.of(3, 2, 1)))
+                .body("messages[1].personOnly", equalTo(true))
+                .body("messages[1].automated", equalTo(true));
+        assertEquals(2, conversation(c).getUnreadCount(), "unread counts only what the business can see");
+        var forward = partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setAfterSeq(1).setPageSize(1).build());
+        assertEquals(3, forward.getMessages(0).getSeq());
+        assertFalse(forward.getHasMore());
+    }
+
+    @Test
+    void listConversationsPagesMostRecentFirst() {
+        String business = SHOP;
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String person = newPerson();
+            String c = open(person, business);
+            send(person, c, "p", "hello " + i).statusCode(201);
+            mine.add(c);
+        }
+        ListConversationsResponse first = partner(business).listConversations(ListConversationsRequest.newBuilder().setPageSize(2).build());
+        assertEquals(List.of(mine.get(2), mine.get(1)), first.getConversationsList().stream().map(x -> x.getId()).toList());
+        ListConversationsResponse second = partner(business).listConversations(ListConversationsRequest.newBuilder().setPageSize(2)
+                .setPageToken(first.getNextPageToken()).build());
+        assertEquals(mine.get(0), second.getConversations(0).getId());
+        Set<String> ids = new HashSet<>();
+        first.getConversationsList().forEach(x -> ids.add(x.getId()));
+        second.getConversationsList().forEach(x -> ids.add(x.getId()));
+        assertEquals(4, ids.size(), "no conversation twice across pages");
+    }
+
+    private io.commercechat.proto.partner.v1.Conversation conversation(String id) {
+        String token = "";
+        while (true) {
+            var page = partner(id.isEmpty() ? SHOP : businessOf(id)).listConversations(
+                    ListConversationsRequest.newBuilder().setPageSize(100).setPageToken(token).build());
+            for (var c : page.getConversationsList()) {
+                if (c.getId().equals(id)) {
+                    return c;
+                }
+            }
+            if (page.getNextPageToken().isEmpty()) {
+                throw new AssertionError("conversation " + id + " not listed");
+            }
+            token = page.getNextPageToken();
+        }
+    }
+
+    private String businessOf(String conversationId) {
+        try {
+            partner(SHOP).getHistory(GetHistoryRequest.newBuilder().setConversationId(conversationId).setPageSize(1).build());
+            return SHOP;
+        } catch (io.grpc.StatusRuntimeException notTheShop) {
+            return BANK;
+        }
+    }
+}

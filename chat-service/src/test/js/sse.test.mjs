@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SseParser, EventStream, backoffDelay } from '../../main/resources/META-INF/resources/sse.js';
+
+function collect() {
+  const events = [];
+  const comments = [];
+  const retries = [];
+  const parser = new SseParser({ onEvent: (e) => events.push(e), onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) });
+  return { parser, events, comments, retries };
+}
+
+const STREAM = ': connected\n\nid: 7\nevent: message\ndata: {"seq":1}\n\n: keep-alive\n\nid: 8\nevent: read\ndata: {"readSeq":1}\n\n';
+
+test('events, ids and names from a whole stream', () => {
+  const { parser, events, comments } = collect();
+  parser.push(STREAM);
+  assert.deepEqual(events, [
+    { id: '7', event: 'message', data: '{"seq":1}' },
+    { id: '8', event: 'read', data: '{"readSeq":1}' },
+  ]);
+  assert.deepEqual(comments, ['connected', 'keep-alive'], 'comments arrive as heartbeats');
+  assert.equal(parser.lastEventId, '8');
+});
+
+test('the same events whatever the chunk boundaries', () => {
+  for (let size = 1; size <= 7; size++) {
+    const { parser, events, comments } = collect();
+    for (let i = 0; i < STREAM.length; i += size) parser.push(STREAM.slice(i, i + size));
+    assert.equal(events.length, 2, `chunk size ${size}`);
+    assert.equal(events[1].data, '{"readSeq":1}');
+    assert.equal(comments.length, 2);
+  }
+});
+
+test('CRLF split between chunks does not make an empty line', () => {
+  const { parser, events } = collect();
+  parser.push('data: a\r');
+  parser.push('\ndata: b\r');
+  parser.push('\n\r');
+  parser.push('\n');
+  assert.deepEqual(events, [{ id: '', event: 'message', data: 'a\nb' }]);
+});
+
+test('multi-line data joins with newlines; field without space; lone CR ends lines', () => {
+  const { parser, events } = collect();
+  parser.push('data:first\ndata:  second\rdata\n\n');
+  assert.deepEqual(events, [{ id: '', event: 'message', data: 'first\n second\n' }]);
+});
+
+test('id without data moves the position but dispatches nothing; retry is reported', () => {
+  const { parser, events, retries } = collect();
+  parser.push('id: 41\n\nretry: 2500\nretry: soon\n\n');
+  assert.equal(events.length, 0);
+  assert.equal(parser.lastEventId, '41');
+  assert.deepEqual(retries, [2500]);
+  parser.push('data: x\n\n');
+  assert.equal(events[0].id, '41', 'the last id carries over to later events');
+});
+
+test('an incomplete event at the end of the stream is discarded', () => {
+  const { parser, events } = collect();
+  parser.push('id: 3\ndata: partial');
+  parser.end();
+  assert.equal(events.length, 0);
+});
+
+test('a leading byte order mark is ignored', () => {
+  const { parser, events } = collect();
+  parser.push('\ufeffdata: x\n\n');
+  assert.equal(events[0].data, 'x');
+});
+
+test('backoff doubles up to the cap', () => {
+  const top = () => 1;
+  assert.equal(backoffDelay(0, { random: top }), 1000);
+  assert.equal(backoffDelay(3, { random: top }), 8000);
+  assert.equal(backoffDelay(20, { random: top }), 30000);
+  assert.ok(backoffDelay(3, { random: () => 0 }) >= 4000);
+});
+
+/** A fake fetch answering one stream per call; records the headers sent. */
+function fakeServer(bodies) {
+  const calls = [];
+  const fetch = async (url, init) => {
+    calls.push(init.headers);
+    const body = bodies.shift();
+    if (body === undefined) return new Promise(() => {});
+    const enc = new TextEncoder();
+    return new Response(new ReadableStream({
+      start(controller) {
+        for (const chunk of body) controller.enqueue(enc.encode(chunk));
+        controller.close();
+      },
+    }), { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  };
+  return { fetch, calls };
+}
+
+test('the stream sends the bearer token and resumes with Last-Event-ID after a drop', async () => {
+  const server = fakeServer([[': connected\n\n', 'id: 5\nevent: message\nda', 'ta: {"a":1}\n\nretry: 10\n\n'], ['id: 6\nevent: typing\ndata: {}\n\n']]);
+  const seen = [];
+  const done = new Promise((resolve) => {
+    const stream = new EventStream({
+      url: 'http://test/v1/events',
+      getToken: async () => 'tok',
+      lastEventId: '4',
+      fetch: server.fetch,
+      onEvent: (e) => {
+        seen.push(e);
+        if (seen.length === 2) {
+          stream.stop();
+          resolve();
+        }
+      },
+    });
+    stream.start();
+  });
+  await done;
+  assert.equal(server.calls[0].Authorization, 'Bearer tok');
+  assert.equal(server.calls[0]['Last-Event-ID'], '4');
+  assert.equal(server.calls[1]['Last-Event-ID'], '5', 'reconnects from the last id it saw');
+  assert.deepEqual(seen.map((e) => [e.id, e.event]), [['5', 'message'], ['6', 'typing']]);
+});
