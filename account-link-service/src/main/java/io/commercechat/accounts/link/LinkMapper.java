@@ -1,6 +1,6 @@
 package io.commercechat.accounts.link;
 
-import io.commercechat.accounts.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import java.util.List;
 
 /** Stored links and accounts to their proto messages. */

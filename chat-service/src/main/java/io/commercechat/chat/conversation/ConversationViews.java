@@ -1,7 +1,7 @@
 package io.commercechat.chat.conversation;
 
 import io.commercechat.chat.business.Business;
-import io.commercechat.chat.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.chat.message.MessageViews.MessageView;
 import java.time.Instant;
 import java.util.UUID;

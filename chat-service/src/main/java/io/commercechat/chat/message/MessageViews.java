@@ -3,7 +3,7 @@ package io.commercechat.chat.message;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.commercechat.chat.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.proto.partner.v1.Message;
 import io.commercechat.proto.partner.v1.SenderKind;
 import io.commercechat.proto.partner.v1.UpdateTag;

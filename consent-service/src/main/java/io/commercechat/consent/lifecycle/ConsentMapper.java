@@ -3,7 +3,7 @@ package io.commercechat.consent.lifecycle;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.commercechat.consent.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import java.time.Instant;

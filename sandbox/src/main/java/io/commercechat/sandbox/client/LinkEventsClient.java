@@ -2,7 +2,7 @@ package io.commercechat.sandbox.client;
 
 import io.commercechat.proto.partner.v1.MutinyPartnerLinkEventsGrpc.MutinyPartnerLinkEventsStub;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
-import io.commercechat.sandbox.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

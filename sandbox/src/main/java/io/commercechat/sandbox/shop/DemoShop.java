@@ -2,7 +2,7 @@ package io.commercechat.sandbox.shop;
 
 import io.commercechat.proto.partner.v1.Receipt;
 import io.commercechat.proto.partner.v1.ReceiptItem;
-import io.commercechat.sandbox.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.sandbox.money.Moneys;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;

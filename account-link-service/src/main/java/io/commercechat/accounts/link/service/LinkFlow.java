@@ -6,7 +6,7 @@ import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.grpc.GrpcErrors;
 import io.commercechat.accounts.grpc.PageTokens;
-import io.commercechat.accounts.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.LinkMapper;

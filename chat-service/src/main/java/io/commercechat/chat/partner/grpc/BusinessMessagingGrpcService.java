@@ -4,7 +4,7 @@ import io.commercechat.chat.conversation.ConversationViews;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.grpc.GrpcErrors;
-import io.commercechat.chat.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.chat.grpc.Validate;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.message.ChatMessage;

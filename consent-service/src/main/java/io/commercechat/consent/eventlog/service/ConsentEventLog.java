@@ -4,7 +4,7 @@ import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.ConsentEventEntry;
 import io.commercechat.consent.eventlog.EventHash;
 import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
-import io.commercechat.consent.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.proto.consent.v1.Actor;

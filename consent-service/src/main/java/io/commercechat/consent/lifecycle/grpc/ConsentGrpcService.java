@@ -5,7 +5,7 @@ import io.commercechat.consent.access.service.AccessChecker;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.GrpcErrors;
 import io.commercechat.consent.grpc.PageTokens;
-import io.commercechat.consent.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.service.ConsentLifecycle;
 import io.commercechat.consent.receipt.service.ReceiptSigner;

@@ -5,7 +5,7 @@ import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.GrpcErrors;
 import io.commercechat.consent.grpc.PageTokens;
-import io.commercechat.consent.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;

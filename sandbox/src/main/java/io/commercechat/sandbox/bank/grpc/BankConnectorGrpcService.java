@@ -28,7 +28,7 @@ import io.commercechat.sandbox.faults.FaultInjector;
 import io.commercechat.sandbox.faults.FaultInjector.Rpc;
 import io.commercechat.sandbox.grpc.GrpcErrors;
 import io.commercechat.sandbox.grpc.PageTokens;
-import io.commercechat.sandbox.grpc.ProtoTime;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.sandbox.grpc.Validate;
 import io.commercechat.sandbox.money.Moneys;
 import io.commercechat.sandbox.security.MeshCaller;
