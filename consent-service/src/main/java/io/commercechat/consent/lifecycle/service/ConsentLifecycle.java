@@ -240,7 +240,9 @@ public class ConsentLifecycle {
 
     private static void requireStatus(Consent c, ConsentStatus required, String verb) {
         if (c.status != required) {
-            throw GrpcErrors.precondition("the consent is " + describe(c.status) + "; only a consent that is "
+            // the reason tells the caller why (e.g. lapsed), whichever of the sweep or this call got there first
+            String why = c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")";
+            throw GrpcErrors.precondition("the consent is " + describe(c.status) + why + "; only a consent that is "
                     + describe(required) + " can be " + verb);
         }
     }
