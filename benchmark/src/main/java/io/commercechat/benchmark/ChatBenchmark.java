@@ -1,0 +1,393 @@
+package io.commercechat.benchmark;
+
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.ServiceProcess;
+import io.commercechat.testkit.TestIssuer;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The chat-service benchmark of issue 4 §7, in one run against one PostgreSQL:
+ * <ol>
+ * <li>baseline: N connections doing plain single-row INSERT + commit (autocommit) for D seconds;</li>
+ * <li>sends: N concurrent people, each in their own conversation, POSTing messages to a real
+ * chat-service process (the packaged jar) as fast as answers come back;</li>
+ * <li>delivery: every sender also holds an SSE stream open; sends are paced (open loop) at half of
+ * the measured send rate and the time from the send's request start, and from its 201, to the event
+ * on the stream is recorded.</li>
+ * </ol>
+ * Targets: send rate ≥ 50 % of the baseline rate; delivery p99 &lt; 25 ms. Results go to stdout and
+ * {@code benchmark/target/benchmark-results.txt}. Tuning: -Dbench.concurrency, -Dbench.seconds,
+ * -Dbench.warmup-seconds, -Dbench.synchronous-commit (on, as a bank runs PostgreSQL; off to compare).
+ */
+public final class ChatBenchmark {
+
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 5);
+    private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
+    private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(8)).build();
+    private final TestIssuer issuer = TestIssuer.get();
+    private final List<String> report = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        new ChatBenchmark().run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        PostgresResource.Server pg = PostgresResource.server();
+        String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
+        String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String chatDb = "bench_chat_" + suffix;
+        String baselineDb = "bench_baseline_" + suffix;
+        PostgresResource.createDatabase(pg, chatDb);
+        PostgresResource.createDatabase(pg, baselineDb);
+        // the embedded server defaults to synchronous_commit=off; a bank runs with it on, and both sides
+        // of the comparison get the same setting
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password())) {
+            for (String db : List.of(chatDb, baselineDb)) {
+                c.createStatement().execute("ALTER DATABASE " + db + " SET synchronous_commit = " + syncCommit);
+            }
+        }
+
+        say("Commerce Chat benchmark  %s  concurrency=%d  duration=%ds (+%ds warm-up)  cores=%d",
+                Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
+        say("PostgreSQL: embedded, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
+                + " one process", syncCommit);
+
+        double baseline = baseline(pg, baselineDb);
+
+        Map<String, String> config = new HashMap<>(issuer.verificationConfig());
+        config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(chatDb));
+        config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(chatDb));
+        config.put("quarkus.datasource.username", pg.user());
+        config.put("quarkus.datasource.password", pg.password());
+        config.put("chat.person-ref-key", "benchmark-key");
+        config.put("quarkus.log.console.json.enabled", "false");
+        config.put("quarkus.log.level", "WARN");
+        // messaging only: the bank-data peers are not started (nothing in the measured path calls them)
+        int nowhere = ServiceProcess.freePort();
+        config.put("quarkus.grpc.clients.account-link.host", "127.0.0.1");
+        config.put("quarkus.grpc.clients.account-link.port", Integer.toString(nowhere));
+        config.put("quarkus.grpc.clients.consent.host", "127.0.0.1");
+        config.put("quarkus.grpc.clients.consent.port", Integer.toString(nowhere));
+        issuer.registerServiceClient("chat-service", "benchmark-secret");
+        config.put("quarkus.oidc-client.auth-server-url", issuer.baseUrl());
+        config.put("quarkus.oidc-client.credentials.secret", "benchmark-secret");
+        config.put("quarkus.oidc-client.token-path", "/token");
+        // -Dbench.chat.<property>=<value> passes extra configuration to chat-service (for experiments)
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.chat."))
+                .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
+        try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
+            say("chat-service log: %s", chat.log());
+            List<Sender> senders = new ArrayList<>();
+            for (int i = 0; i < CONCURRENCY; i++) {
+                senders.add(new Sender(chat.baseUrl(), "bench-person-" + suffix + "-" + i));
+            }
+            double sendRate = sends(senders);
+            delivery(senders, sendRate / 2);
+            say("");
+            say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / baseline);
+        }
+        Path out = ServiceProcess.repoRoot().resolve("benchmark/target/benchmark-results.txt");
+        Files.createDirectories(out.getParent());
+        Files.write(out, report);
+        say("written to %s", out.toAbsolutePath());
+    }
+
+    // ---- 1. plain INSERT + commit ----------------------------------------------------------------------------
+
+    private double baseline(PostgresResource.Server pg, String db) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password())) {
+            // the same shape as a chat message row: ids, a sequence number, a text body, a timestamp
+            c.createStatement().execute("CREATE TABLE bench_messages (id uuid PRIMARY KEY, conversation_id uuid NOT NULL,"
+                    + " seq bigint NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+        }
+        AtomicBoolean measuring = new AtomicBoolean(false);
+        AtomicBoolean stop = new AtomicBoolean(false);
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
+        CountDownLatch finished = new CountDownLatch(CONCURRENCY);
+        for (int t = 0; t < CONCURRENCY; t++) {
+            pool.execute(() -> {
+                try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                        PreparedStatement ps = c.prepareStatement(
+                                "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)")) {
+                    UUID conversation = UUID.randomUUID();
+                    long seq = 0;
+                    while (!stop.get()) {
+                        ps.setObject(1, UUID.randomUUID());
+                        ps.setObject(2, conversation);
+                        ps.setLong(3, ++seq);
+                        ps.setString(4, BODY);
+                        ps.executeUpdate(); // autocommit: one row, one commit
+                        if (measuring.get()) {
+                            done.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+        double rate = measure(measuring, done);
+        stop.set(true);
+        finished.await(30, TimeUnit.SECONDS);
+        pool.shutdown();
+        say("");
+        say("1. baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", CONCURRENCY, rate);
+        return rate;
+    }
+
+    // ---- 2. message sends through chat-service -----------------------------------------------------------------
+
+    private double sends(List<Sender> senders) throws Exception {
+        AtomicBoolean measuring = new AtomicBoolean(false);
+        AtomicBoolean stop = new AtomicBoolean(false);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        List<Long> latencies = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
+        CountDownLatch finished = new CountDownLatch(CONCURRENCY);
+        for (Sender s : senders) {
+            pool.execute(() -> {
+                List<Long> mine = new ArrayList<>();
+                try {
+                    while (!stop.get()) {
+                        long start = System.nanoTime();
+                        boolean ok = s.send(BODY) == 201;
+                        if (measuring.get()) {
+                            if (ok) {
+                                done.incrementAndGet();
+                                mine.add(System.nanoTime() - start);
+                            } else {
+                                failed.incrementAndGet();
+                            }
+                        }
+                    }
+                } finally {
+                    synchronized (latencies) {
+                        latencies.addAll(mine);
+                    }
+                    finished.countDown();
+                }
+            });
+        }
+        double rate = measure(measuring, done);
+        stop.set(true);
+        finished.await(30, TimeUnit.SECONDS);
+        pool.shutdown();
+        say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people: %,.0f messages/s"
+                + " (failed: %d); request latency %s", CONCURRENCY, rate, failed.get(), percentiles(latencies));
+        return rate;
+    }
+
+    // ---- 3. delivery latency to connected SSE streams ----------------------------------------------------------
+
+    private void delivery(List<Sender> senders, double rate) throws Exception {
+        Map<Long, long[]> inFlight = new ConcurrentHashMap<>(); // mark -> {request start, 201 received}
+        List<Long> fromStart = new ArrayList<>();
+        List<Long> fromAck = new ArrayList<>();
+        AtomicBoolean measuring = new AtomicBoolean(false);
+        AtomicLong marks = new AtomicLong();
+        List<Thread> readers = new ArrayList<>();
+        List<InputStream> streams = new ArrayList<>();
+        CountDownLatch connected = new CountDownLatch(senders.size());
+        for (Sender s : senders) {
+            InputStream body = s.openStream();
+            streams.add(body);
+            Thread reader = new Thread(() -> readStream(body, connected, inFlight, measuring, fromStart, fromAck), "sse-" + s.person);
+            reader.setDaemon(true);
+            reader.start();
+            readers.add(reader);
+        }
+        if (!connected.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("not every event stream connected");
+        }
+        // open loop: each sender sends at rate/N on its own schedule, whatever the answers do
+        long periodNanos = (long) (1e9 * senders.size() / rate);
+        ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY * 2);
+        for (int i = 0; i < senders.size(); i++) {
+            Sender s = senders.get(i);
+            ticks.scheduleAtFixedRate(() -> pool.execute(() -> {
+                long mark = marks.incrementAndGet();
+                long[] times = {System.nanoTime(), 0};
+                inFlight.put(mark, times);
+                if (s.send(BODY + " #bench-" + mark + "#") == 201) {
+                    times[1] = System.nanoTime();
+                }
+            }), periodNanos * i / senders.size(), periodNanos, TimeUnit.NANOSECONDS);
+        }
+        TimeUnit.SECONDS.sleep(WARMUP_SECONDS);
+        measuring.set(true);
+        TimeUnit.SECONDS.sleep(SECONDS);
+        measuring.set(false);
+        ticks.shutdownNow();
+        pool.shutdown();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        TimeUnit.SECONDS.sleep(1);
+        for (InputStream in : streams) {
+            try {
+                in.close();
+            } catch (Exception ignored) {
+                // closing the streams ends the readers
+            }
+        }
+        say("3. delivery  paced at %,.0f messages/s (half the send rate) to %d connected SSE streams:", rate, senders.size());
+        synchronized (fromStart) {
+            say("             request start → event on the stream: %s", percentiles(fromStart));
+            say("             201 received  → event on the stream: %s (negative = event before the answer)",
+                    percentiles(fromAck));
+            say("             delivered while measuring: %,d; still undelivered at the end: %,d", fromStart.size(),
+                    inFlight.values().stream().filter(t -> t[1] != 0).count());
+        }
+    }
+
+    private void readStream(InputStream body, CountDownLatch connected, Map<Long, long[]> inFlight, AtomicBoolean measuring,
+            List<Long> fromStart, List<Long> fromAck) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            boolean first = true;
+            for (String line; (line = in.readLine()) != null;) {
+                if (first) {
+                    connected.countDown();
+                    first = false;
+                }
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                Matcher m = MARK.matcher(line);
+                if (m.find()) {
+                    long[] times = inFlight.remove(Long.parseLong(m.group(1)));
+                    if (times != null && measuring.get()) {
+                        synchronized (fromStart) {
+                            fromStart.add(now - times[0]);
+                            if (times[1] != 0) {
+                                fromAck.add(now - times[1]);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (Exception closed) {
+            // the benchmark closed the stream
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    /** Warm-up, then counts what {@code done} gained while {@code measuring} was on; returns per second. */
+    private static double measure(AtomicBoolean measuring, AtomicLong done) throws InterruptedException {
+        TimeUnit.SECONDS.sleep(WARMUP_SECONDS);
+        long start = System.nanoTime();
+        measuring.set(true);
+        TimeUnit.SECONDS.sleep(SECONDS);
+        measuring.set(false);
+        return done.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static String percentiles(List<Long> nanos) {
+        if (nanos.isEmpty()) {
+            return "no samples";
+        }
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (n=%d)",
+                at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99), sorted[sorted.length - 1] / 1e6, sorted.length);
+    }
+
+    private static double at(long[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+    }
+
+    private void say(String format, Object... args) {
+        String line = String.format(Locale.ROOT, format, args);
+        System.out.println(line);
+        report.add(line);
+    }
+
+    /** One person with a conversation with the demo shop. */
+    private final class Sender {
+        final String person;
+        final String baseUrl;
+        final String token;
+        final String conversation;
+        final AtomicLong next = new AtomicLong();
+
+        Sender(String baseUrl, String person) throws Exception {
+            this.person = person;
+            this.baseUrl = baseUrl;
+            this.token = issuer.person(person); // valid for the run (TestIssuer.LIFETIME)
+            HttpResponse<String> r = http.send(json("/v1/conversations", "{\"businessId\":\"demo-shop\"}"),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher id = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());
+            if (r.statusCode() >= 300 || !id.find()) {
+                throw new IllegalStateException("could not open a conversation: " + r.statusCode() + " " + r.body());
+            }
+            this.conversation = id.group(1);
+        }
+
+        int send(String text) {
+            String body = "{\"clientMessageId\":\"" + person + "-" + next.incrementAndGet() + "\",\"text\":\"" + text + "\"}";
+            try {
+                return http.send(json("/v1/conversations/" + conversation + "/messages", body),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+
+        InputStream openStream() throws Exception {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/events"))
+                    .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token).GET().build();
+            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("event stream refused: " + r.statusCode());
+            }
+            return r.body();
+        }
+
+        private HttpRequest json(String path, String body) {
+            return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        }
+    }
+}
