@@ -25,13 +25,17 @@ import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
 import io.commercechat.proto.accounts.v1.Transaction;
 import io.commercechat.proto.accounts.v1.UnlinkRequest;
+import io.commercechat.proto.consent.v1.AccessDecision;
+import io.commercechat.proto.consent.v1.AccessRecord;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
+import io.commercechat.proto.partner.v1.BankListTransactionsRequest;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.grpc.Status;
@@ -44,6 +48,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -482,6 +487,97 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 return false;
             }
         });
+    }
+
+    @Test
+    @Order(15)
+    void theAccessLogNamesThisServiceReadingForThePurpose() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        LinkedAccount account = link.getAccounts(0);
+        assertFalse(balances(sub, account.getId()).getBalancesList().isEmpty());
+        var records = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(link.getConsentId()).build()).getRecordsList();
+        AccessRecord read = records.stream().filter(r -> r.getPermission() == Permission.PERMISSION_BALANCES).findFirst()
+                .orElseThrow(() -> new AssertionError("no BALANCES record in " + records));
+        assertEquals("account-link-service", read.getService(), "the reader is this service, not the web client");
+        assertEquals(sub, read.getUserId());
+        assertEquals(OVERVIEW, read.getPurpose());
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, read.getDecision());
+        assertEquals(link.getConsentId(), read.getConsentId());
+        assertFalse(read.getAccountId().isEmpty(), "the bank account read is named");
+        // a denied read is recorded too, with the purpose that was asked for
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).getBalances(GetBalancesRequest.newBuilder()
+                .setAccountId(account.getId()).setPurpose(Purpose.PURPOSE_SPENDING_INSIGHTS).build()));
+        assertTrue(consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(link.getConsentId()).build()).getRecordsList().stream()
+                .anyMatch(r -> r.getDecision() == AccessDecision.ACCESS_DECISION_DENY
+                        && r.getPurpose() == Purpose.PURPOSE_SPENDING_INSIGHTS && r.getService().equals("account-link-service")));
+    }
+
+    @Test
+    @Order(16)
+    void transactionsAreClippedToTheConsentsWindow() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        Instant now = Instant.now();
+        // the consent states the window (accounts.transactions-max-history = 120 days in this test)
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                .build()).getConsent();
+        assertTrue(consent.hasTransactionFrom());
+        Instant consentFrom = Instant.ofEpochSecond(consent.getTransactionFrom().getSeconds());
+        // whole days: from the start of the (UTC) day 120 days ago
+        assertEquals(now.minus(Duration.ofDays(120)).truncatedTo(java.time.temporal.ChronoUnit.DAYS), consentFrom);
+        // the bank itself holds older transactions than that
+        String token = bankToken(UUID.fromString(link.getId()));
+        String bankAccountId = bankDirect().listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(token).build())
+                .getAccounts(0).getAccountId();
+        var older = bankDirect().listTransactions(BankListTransactionsRequest.newBuilder().setAccessToken(token)
+                .setAccountId(bankAccountId).setFrom(ts(now.minus(Duration.ofDays(300)))).setTo(ts(now.minus(Duration.ofDays(130))))
+                .setPageSize(10).build());
+        assertFalse(older.getTransactionsList().isEmpty(), "the sandbox has transactions older than the consent's window");
+
+        // asking for 300 days gets the 120 the consent allows, no more
+        List<Transaction> all = new ArrayList<>();
+        String page = "";
+        int pages = 0;
+        do {
+            ListTransactionsResponse r = person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId)
+                    .setPurpose(OVERVIEW).setFrom(ts(now.minus(Duration.ofDays(300)))).setTo(ts(now)).setPageSize(100)
+                    .setPageToken(page).build());
+            all.addAll(r.getTransactionsList());
+            page = r.getNextPageToken();
+        } while (!page.isEmpty() && ++pages < 50);
+        assertFalse(all.isEmpty());
+        long earliestAllowed = consentFrom.getEpochSecond();
+        for (Transaction t : all) {
+            assertTrue(t.getBookedAt().getSeconds() >= earliestAllowed, "booked before the consent's window: " + t.getBookedAt());
+        }
+        assertTrue(all.stream().anyMatch(t -> t.getBookedAt().getSeconds() < now.minus(Duration.ofDays(100)).getEpochSecond()),
+                "the window reaches back to the consent's limit, not only the 90-day default");
+        assertEquals(all.size(), all.stream().map(Transaction::getId).distinct().count());
+
+        // a window entirely before the consent's is refused, saying what is allowed
+        var outside = assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).listTransactions(ListTransactionsRequest
+                .newBuilder().setAccountId(accountId).setPurpose(OVERVIEW).setFrom(ts(now.minus(Duration.ofDays(300))))
+                .setTo(ts(now.minus(Duration.ofDays(200)))).build()));
+        assertTrue(outside.getStatus().getDescription().contains("consent allows"), outside.getStatus().getDescription());
+        // a cursor edited to reach further back does not widen the window either
+        ListTransactionsResponse first = person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId)
+                .setPurpose(OVERVIEW).setFrom(ts(now.minus(Duration.ofDays(300)))).setTo(ts(now)).setPageSize(5).build());
+        String[] parts = new String(java.util.Base64.getUrlDecoder().decode(first.getNextPageToken()), StandardCharsets.UTF_8)
+                .split("\\|", 4);
+        String edited = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("t1|" + now.minus(Duration.ofDays(400))
+                + "|" + parts[2] + "|" + parts[3]).getBytes(StandardCharsets.UTF_8));
+        var clipped = person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId)
+                .setPurpose(OVERVIEW).setPageSize(100).setPageToken(edited).build());
+        assertFalse(clipped.getTransactionsList().isEmpty());
+        clipped.getTransactionsList().forEach(t -> assertTrue(t.getBookedAt().getSeconds() >= earliestAllowed, t.getBookedAt().toString()));
+    }
+
+    private static com.google.protobuf.Timestamp ts(Instant i) {
+        return com.google.protobuf.Timestamp.newBuilder().setSeconds(i.getEpochSecond()).build();
     }
 
     @Test

@@ -66,7 +66,12 @@ public final class MeshPeers {
     }
 
     static Map<String, String> consentConfig(TestIssuer issuer, PostgresResource.Server pg, String db) {
-        Map<String, String> config = new HashMap<>(issuer.verificationConfig());
+        return consentConfig(issuer.verificationConfig(), pg, db);
+    }
+
+    /** consent-service verifying tokens with {@code verification} (mp.jwt.verify.*), on its own database. */
+    static Map<String, String> consentConfig(Map<String, String> verification, PostgresResource.Server pg, String db) {
+        Map<String, String> config = new HashMap<>(verification);
         config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));
         config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(db));
         config.put("quarkus.datasource.username", pg.user());
@@ -92,7 +97,7 @@ public final class MeshPeers {
         return config;
     }
 
-    private static String receiptKey() {
+    static String receiptKey() {
         try {
             PublicJsonWebKey key = EcJwkGenerator.generateJwk(EllipticCurves.P256);
             key.setKeyId("receipts-als-test-1");

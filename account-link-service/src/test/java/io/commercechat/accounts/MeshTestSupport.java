@@ -127,9 +127,20 @@ abstract class MeshTestSupport {
 
     /** The browser at the bank: signs in as the first customer, keeps every account selected, decides. */
     protected Map<String, String> atBank(String authorisationUrl, boolean approve) throws Exception {
+        return atBank(peers().sandbox.baseUrl(), authorisationUrl, approve);
+    }
+
+    /** The same, at the sandbox bank listening on {@code sandboxBaseUrl}. */
+    static Map<String, String> atBank(String sandboxBaseUrl, String authorisationUrl, boolean approve) throws Exception {
+        return atBank(sandboxBaseUrl, REDIRECT, authorisationUrl, approve);
+    }
+
+    /** The same, for a link begun with {@code redirect} as its redirect URI. */
+    static Map<String, String> atBank(String sandboxBaseUrl, String redirect, String authorisationUrl, boolean approve)
+            throws Exception {
         URI given = URI.create(authorisationUrl);
         // the sandbox's public URL is not known before it starts: keep path and query, use its real address
-        String page = peers().sandbox.baseUrl() + given.getRawPath() + "?" + given.getRawQuery();
+        String page = sandboxBaseUrl + given.getRawPath() + "?" + given.getRawQuery();
         String requestId = query(given.getRawQuery()).get("request");
         HttpResponse<String> first = HTTP.send(HttpRequest.newBuilder(URI.create(page)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -148,12 +159,12 @@ abstract class MeshTestSupport {
             }
         }
         form.append("&decision=").append(approve ? "approve" : "deny");
-        HttpResponse<String> decided = HTTP.send(HttpRequest.newBuilder(URI.create(peers().sandbox.baseUrl() + "/bank/authorise"))
+        HttpResponse<String> decided = HTTP.send(HttpRequest.newBuilder(URI.create(sandboxBaseUrl + "/bank/authorise"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(303, decided.statusCode(), decided.body());
         URI back = URI.create(decided.headers().firstValue("Location").orElseThrow());
-        assertTrue(back.toString().startsWith(REDIRECT), back.toString());
+        assertTrue(back.toString().startsWith(redirect), back.toString());
         return query(back.getRawQuery());
     }
 

@@ -1,7 +1,6 @@
 package io.commercechat.accounts.client;
 
 import io.commercechat.accounts.config.AccountsConfig;
-import io.commercechat.proto.partner.v1.BankConnectorGrpc;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
 import io.commercechat.proto.partner.v1.BankGetBalancesResponse;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
@@ -12,27 +11,32 @@ import io.commercechat.proto.partner.v1.BeginAuthorisationRequest;
 import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
 import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.proto.partner.v1.MutinyBankConnectorGrpc;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
 import io.commercechat.proto.partner.v1.RevokeAccessResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.faulttolerance.api.Guard;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.util.TypeLiteral;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 
 /**
  * BankConnector calls to one partner bank, with this service's token, a deadline per call, a
  * circuit breaker of its own (one bank failing never blocks another) and retries with backoff for
- * idempotent reads only. Failures become UNAVAILABLE or DEADLINE_EXCEEDED naming the bank; the
- * bank's business answers (FAILED_PRECONDITION, PERMISSION_DENIED, ...) pass through. Requests
- * carry bank tokens: nothing here logs a request or a response.
+ * idempotent reads only, all non-blocking: Mutiny stub, SmallRye Fault Tolerance guards over
+ * {@code Uni} (retry delays on timers, never a sleeping thread). Failures become UNAVAILABLE or
+ * DEADLINE_EXCEEDED naming the bank; the bank's business answers (FAILED_PRECONDITION,
+ * PERMISSION_DENIED, ...) pass through. Requests carry bank tokens: nothing here logs a request or
+ * a response.
  */
 public class BankClient {
 
@@ -44,7 +48,10 @@ public class BankClient {
 
     private final String bankId;
     private final String displayName;
-    private final BankConnectorGrpc.BankConnectorBlockingStub stub;
+    /** The guards are typed at call time; every guarded action is a {@code Uni}. */
+    private static final TypeLiteral<Uni<Object>> UNI = new TypeLiteral<>() {};
+
+    private final MutinyBankConnectorGrpc.MutinyBankConnectorStub stub;
     private final ServiceTokens tokens;
     private final long deadlineMillis;
     private final Guard breaker;
@@ -53,7 +60,7 @@ public class BankClient {
     public BankClient(String bankId, String displayName, ManagedChannel channel, ServiceTokens tokens, AccountsConfig config) {
         this.bankId = bankId;
         this.displayName = displayName;
-        this.stub = BankConnectorGrpc.newBlockingStub(channel);
+        this.stub = MutinyBankConnectorGrpc.newMutinyStub(channel);
         this.tokens = tokens;
         this.deadlineMillis = config.bankDeadline().toMillis();
         AccountsConfig.CircuitBreaker cb = config.circuitBreaker();
@@ -72,7 +79,7 @@ public class BankClient {
                 .maxRetries(config.bankReadRetries())
                 .delay(backoff, ChronoUnit.MILLIS)
                 .jitter(backoff / 2, ChronoUnit.MILLIS)
-                .whenException(e -> e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
+                .whenException(e -> unwrap(e) instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
                 .withExponentialBackoff().done()
                 .done()
                 .build();
@@ -82,75 +89,91 @@ public class BankClient {
         return bankId;
     }
 
-    public BeginAuthorisationResponse beginAuthorisation(BeginAuthorisationRequest req) {
+    public Uni<BeginAuthorisationResponse> beginAuthorisation(BeginAuthorisationRequest req) {
         return once("BeginAuthorisation", s -> s.beginAuthorisation(req));
     }
 
     /** Not retried: a code is one-time, a second attempt would look like a replay. */
-    public ExchangeCodeResponse exchangeCode(ExchangeCodeRequest req) {
+    public Uni<ExchangeCodeResponse> exchangeCode(ExchangeCodeRequest req) {
         return once("ExchangeCode", s -> s.exchangeCode(req));
     }
 
-    public BankListAccountsResponse listAccounts(BankListAccountsRequest req) {
+    public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req) {
         return read("ListAccounts", s -> s.listAccounts(req));
     }
 
-    public BankGetBalancesResponse getBalances(BankGetBalancesRequest req) {
+    public Uni<BankGetBalancesResponse> getBalances(BankGetBalancesRequest req) {
         return read("GetBalances", s -> s.getBalances(req));
     }
 
-    public BankListTransactionsResponse listTransactions(BankListTransactionsRequest req) {
+    public Uni<BankListTransactionsResponse> listTransactions(BankListTransactionsRequest req) {
         return read("ListTransactions", s -> s.listTransactions(req));
     }
 
     /** Idempotent at the bank (revoking a revoked token succeeds), so it is retried like a read. */
-    public RevokeAccessResponse revokeAccess(RevokeAccessRequest req) {
+    public Uni<RevokeAccessResponse> revokeAccess(RevokeAccessRequest req) {
         return read("RevokeAccess", s -> s.revokeAccess(req));
     }
 
-    private <T> T once(String rpc, Function<BankConnectorGrpc.BankConnectorBlockingStub, T> call) {
-        return guarded(rpc, () -> breaker.call(attempt(call), Object.class));
+    private <T> Uni<T> once(String rpc, Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
+        return guarded(rpc, () -> breaker.get(attempt(call), UNI));
     }
 
-    private <T> T read(String rpc, Function<BankConnectorGrpc.BankConnectorBlockingStub, T> call) {
-        return guarded(rpc, () -> readRetry.call(() -> breaker.call(attempt(call), Object.class), Object.class));
+    private <T> Uni<T> read(String rpc, Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
+        return guarded(rpc, () -> readRetry.get(() -> breaker.get(attempt(call), UNI), UNI));
     }
 
-    private <T> Callable<Object> attempt(Function<BankConnectorGrpc.BankConnectorBlockingStub, T> call) {
-        return () -> call.apply(stub.withCallCredentials(new BearerToken(tokens.accessToken()))
-                .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS));
+    /** One attempt: this service's token, a fresh deadline. */
+    @SuppressWarnings("unchecked")
+    private <T> Supplier<Uni<Object>> attempt(Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
+        return () -> (Uni<Object>) tokens.accessToken().chain(token -> call.apply(stub.withCallCredentials(new BearerToken(token))
+                .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)));
     }
 
     @SuppressWarnings("unchecked")
-    private <T> T guarded(String rpc, Callable<Object> call) {
-        try {
-            return (T) call.call();
-        } catch (CircuitBreakerOpenException open) {
-            throw Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId
+    private <T> Uni<T> guarded(String rpc, Supplier<Uni<Object>> call) {
+        // deferred: each subscription is a new guarded call (the breaker counts calls, not Uni instances)
+        Uni<Object> guardedCall = Uni.createFrom().deferred(() -> call.get()).onFailure().transform(e -> mapped(rpc, e));
+        return CallerContext.resume((Uni<T>) guardedCall);
+    }
+
+    private Throwable mapped(String rpc, Throwable thrown) {
+        Throwable failure = unwrap(thrown);
+        if (failure instanceof CircuitBreakerOpenException) {
+            return Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId
                     + ") is unavailable: too many recent failures, try again shortly").asRuntimeException();
-        } catch (StatusRuntimeException e) {
+        }
+        if (failure instanceof StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             if (code == Status.Code.DEADLINE_EXCEEDED) {
                 LOG.warnf("bank %s %s: deadline exceeded", bankId, rpc);
-                throw Status.DEADLINE_EXCEEDED.withDescription("bank " + displayName + " (" + bankId
+                return Status.DEADLINE_EXCEEDED.withDescription("bank " + displayName + " (" + bankId
                         + ") did not answer in time").asRuntimeException();
             }
             if (isFailure(e)) {
                 LOG.warnf("bank %s %s failed: %s", bankId, rpc, code);
-                throw Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId + ") is unavailable")
+                return Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId + ") is unavailable")
                         .asRuntimeException();
             }
-            throw e;
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            LOG.warnf("bank %s %s failed: %s", bankId, rpc, e.getClass().getSimpleName());
-            throw Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId + ") is unavailable")
-                    .asRuntimeException();
+            return e;
         }
+        LOG.warnf("bank %s %s failed: %s", bankId, rpc, failure.getClass().getSimpleName());
+        return Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId + ") is unavailable")
+                .asRuntimeException();
     }
 
-    private static boolean isFailure(Throwable e) {
+    private static boolean isFailure(Throwable thrown) {
+        Throwable e = unwrap(thrown);
         return !(e instanceof StatusRuntimeException s) || FAILURES.contains(s.getStatus().getCode());
+    }
+
+    /** The gRPC status or the open breaker, should an async layer have wrapped it. */
+    private static Throwable unwrap(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException || t instanceof CircuitBreakerOpenException) {
+                return t;
+            }
+        }
+        return e;
     }
 }

@@ -6,25 +6,27 @@ import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.CheckAccessResponse;
 import io.commercechat.proto.consent.v1.Consent;
-import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
+import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.RejectConsentRequest;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Calls to consent-service. Person-initiated calls forward the person's token (consent-service
- * then authorizes by its {@code sub} too); the rest use this service's own token. Every call has a
- * deadline; CheckAccess fails closed.
+ * Calls to consent-service, non-blocking (Mutiny stub). Consent changes the person initiated
+ * forward the person's token (consent-service then authorizes by its {@code sub} too).
+ * CheckAccess uses this service's own token and names the person in {@code user_id}, so the access
+ * log records account-link-service as the reader. Every call has a deadline; CheckAccess fails closed.
  */
 @ApplicationScoped
 public class ConsentClient {
@@ -32,90 +34,94 @@ public class ConsentClient {
     public static final String FAIL_CLOSED = "consent-service unavailable: access denied (fail closed)";
     private static final Logger LOG = Logger.getLogger(ConsentClient.class);
 
-    private final ConsentServiceGrpc.ConsentServiceBlockingStub stub;
+    private final MutinyConsentServiceGrpc.MutinyConsentServiceStub stub;
     private final ServiceTokens serviceTokens;
     private final long checkDeadlineMillis;
     private final long writeDeadlineMillis;
 
     public ConsentClient(GrpcChannels channels, AccountsConfig config, ServiceTokens serviceTokens) {
-        this.stub = ConsentServiceGrpc.newBlockingStub(channels.open(config.consentService()));
+        this.stub = MutinyConsentServiceGrpc.newMutinyStub(channels.open(config.consentService()));
         this.serviceTokens = serviceTokens;
         this.checkDeadlineMillis = config.consentDeadline().toMillis();
         this.writeDeadlineMillis = config.consentWriteDeadline().toMillis();
     }
 
-    private ConsentServiceGrpc.ConsentServiceBlockingStub as(String token) {
-        return stub.withCallCredentials(new BearerToken(token)).withDeadlineAfter(writeDeadlineMillis, TimeUnit.MILLISECONDS);
+    private MutinyConsentServiceGrpc.MutinyConsentServiceStub as(String token, long deadlineMillis) {
+        return stub.withCallCredentials(new BearerToken(token)).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
-    private String service() {
-        return serviceTokens.accessToken();
+    public Uni<Consent> create(String personToken, CreateConsentRequest req) {
+        return write("CreateConsent", personToken, s -> s.createConsent(req).map(r -> r.getConsent()));
     }
 
-    public Consent create(String personToken, CreateConsentRequest req) {
-        return call("CreateConsent", () -> as(personToken).createConsent(req).getConsent());
-    }
-
-    public Consent authorise(String personToken, String consentId, List<String> accountIds) {
-        return call("AuthoriseConsent", () -> as(personToken).authoriseConsent(AuthoriseConsentRequest.newBuilder()
-                .setConsentId(consentId).addAllAccountIds(accountIds).build()).getConsent());
+    public Uni<Consent> authorise(String personToken, String consentId, List<String> accountIds) {
+        return write("AuthoriseConsent", personToken, s -> s.authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(consentId).addAllAccountIds(accountIds).build()).map(r -> r.getConsent()));
     }
 
     /** Rejects a consent awaiting authorisation; with a null token, as this service. */
-    public Consent reject(String personToken, String consentId, String reason) {
-        String token = personToken != null ? personToken : service();
-        return call("RejectConsent", () -> as(token).rejectConsent(RejectConsentRequest.newBuilder()
-                .setConsentId(consentId).setReason(reason).build()).getConsent());
+    public Uni<Consent> reject(String personToken, String consentId, String reason) {
+        return write("RejectConsent", personToken, s -> s.rejectConsent(RejectConsentRequest.newBuilder()
+                .setConsentId(consentId).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
-    public Consent revokeAsUser(String personToken, String consentId, String reason) {
-        return call("RevokeConsent", () -> as(personToken).revokeConsent(RevokeConsentRequest.newBuilder()
-                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(reason).build()).getConsent());
+    public Uni<Consent> revokeAsUser(String personToken, String consentId, String reason) {
+        return write("RevokeConsent", personToken, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
-    public Consent revokeAsBank(String consentId, String reason) {
-        String token = service();
-        return call("RevokeConsent", () -> as(token).revokeConsent(RevokeConsentRequest.newBuilder()
-                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_BANK).setReason(reason).build()).getConsent());
+    public Uni<Consent> revokeAsBank(String consentId, String reason) {
+        return write("RevokeConsent", null, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_BANK).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
     /**
-     * Asks before a bank-data read. Any failure to get an answer (down, slow, refused) is a
-     * denial: UNAVAILABLE, never an allow.
+     * Asks before a bank-data read, as this service for the person in {@code req.user_id}. Any
+     * failure to get an answer (down, slow, refused, no service token) is a denial: UNAVAILABLE,
+     * never an allow.
      */
-    public CheckAccessResponse checkAccess(String personToken, CheckAccessRequest req) {
-        try {
-            return stub.withCallCredentials(new BearerToken(personToken))
-                    .withDeadlineAfter(checkDeadlineMillis, TimeUnit.MILLISECONDS).checkAccess(req);
-        } catch (RuntimeException e) {
-            LOG.warnf("CheckAccess failed (%s): denying", describe(e));
-            throw Status.UNAVAILABLE.withDescription(FAIL_CLOSED).asRuntimeException();
-        }
+    public Uni<CheckAccessResponse> checkAccess(CheckAccessRequest req) {
+        return CallerContext.resume(serviceTokens.accessToken()
+                .chain(token -> as(token, checkDeadlineMillis).checkAccess(req))
+                .onFailure().transform(e -> {
+                    LOG.warnf("CheckAccess failed (%s): denying", describe(e));
+                    return Status.UNAVAILABLE.withDescription(FAIL_CLOSED).asRuntimeException();
+                }));
     }
 
     /** The consent event stream after a position (service token, no deadline: it follows new events). */
-    public Iterator<WatchConsentEventsResponse> watch(long afterPosition) {
-        return stub.withCallCredentials(new BearerToken(service()))
-                .watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build());
+    public Multi<WatchConsentEventsResponse> watch(long afterPosition) {
+        return CallerContext.resume(serviceTokens.accessToken().onItem().transformToMulti(token -> stub
+                .withCallCredentials(new BearerToken(token))
+                .watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build())));
     }
 
-    private static <T> T call(String rpc, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (StatusRuntimeException e) {
-            Status.Code code = e.getStatus().getCode();
+    /** A person-initiated change with the person's token, or this service's own when {@code personToken} is null. */
+    private <T> Uni<T> write(String rpc, String personToken,
+            Function<MutinyConsentServiceGrpc.MutinyConsentServiceStub, Uni<T>> call) {
+        Uni<String> token = personToken != null ? Uni.createFrom().item(personToken) : serviceTokens.accessToken();
+        return CallerContext.resume(token.chain(t -> call.apply(as(t, writeDeadlineMillis)))
+                .onFailure().transform(e -> mapped(rpc, e)));
+    }
+
+    private static Throwable mapped(String rpc, Throwable e) {
+        if (e instanceof StatusRuntimeException s) {
+            Status.Code code = s.getStatus().getCode();
             switch (code) {
-                case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND, PERMISSION_DENIED, ABORTED -> throw Status.fromCode(code)
-                        .withDescription("consent-service: " + e.getStatus().getDescription()).asRuntimeException();
+                case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND, PERMISSION_DENIED, ABORTED -> {
+                    return Status.fromCode(code).withDescription("consent-service: " + s.getStatus().getDescription())
+                            .asRuntimeException();
+                }
                 default -> {
-                    LOG.warnf("%s failed (%s)", rpc, describe(e));
-                    throw Status.UNAVAILABLE.withDescription("consent-service unavailable (" + rpc + ")").asRuntimeException();
+                    // falls through to UNAVAILABLE
                 }
             }
         }
+        LOG.warnf("%s failed (%s)", rpc, describe(e));
+        return Status.UNAVAILABLE.withDescription("consent-service unavailable (" + rpc + ")").asRuntimeException();
     }
 
-    private static String describe(RuntimeException e) {
+    private static String describe(Throwable e) {
         return e instanceof StatusRuntimeException s ? s.getStatus().getCode().name() : e.getClass().getSimpleName();
     }
 }

@@ -3,16 +3,19 @@ package io.commercechat.accounts.client;
 import io.grpc.Status;
 import io.quarkus.oidc.client.OidcClient;
 import io.quarkus.oidc.client.Tokens;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
 /**
  * This service's own access token (client credentials, client id {@code account-link-service}),
- * cached until shortly before it expires. Used for calls that no person initiated: banks, the
- * consent event stream, bank-initiated revocations.
+ * cached until shortly before it expires, fetched without blocking. Used for CheckAccess (so the
+ * access log names this service), banks, the consent event stream and bank-initiated revocations.
  */
 @ApplicationScoped
 public class ServiceTokens {
+
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
     private final OidcClient client;
     private volatile Tokens current;
@@ -21,22 +24,19 @@ public class ServiceTokens {
         this.client = client;
     }
 
-    public String accessToken() {
-        Tokens t = current;
-        if (t == null || t.isAccessTokenExpired() || t.isAccessTokenWithinRefreshInterval()) {
-            synchronized (this) {
-                t = current;
-                if (t == null || t.isAccessTokenExpired() || t.isAccessTokenWithinRefreshInterval()) {
-                    try {
-                        t = client.getTokens().await().atMost(Duration.ofSeconds(5));
-                    } catch (RuntimeException e) {
-                        throw Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token")
-                                .asRuntimeException();
-                    }
-                    current = t;
-                }
+    public Uni<String> accessToken() {
+        return Uni.createFrom().deferred(() -> {
+            Tokens t = current;
+            if (t != null && !t.isAccessTokenExpired() && !t.isAccessTokenWithinRefreshInterval()) {
+                return Uni.createFrom().item(t.getAccessToken());
             }
-        }
-        return t.getAccessToken();
+            // Concurrent refreshes are harmless (each gets a valid token); the last one is kept.
+            return client.getTokens()
+                    .ifNoItem().after(FETCH_TIMEOUT).fail()
+                    .invoke(fresh -> current = fresh)
+                    .map(Tokens::getAccessToken)
+                    .onFailure().transform(e -> Status.UNAVAILABLE
+                            .withDescription("the identity provider did not issue a service token").asRuntimeException());
+        });
     }
 }

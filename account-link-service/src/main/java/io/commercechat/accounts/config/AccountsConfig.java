@@ -40,6 +40,15 @@ public interface AccountsConfig {
 
     CircuitBreaker circuitBreaker();
 
+    /**
+     * How far back transactions may ever be read. New consents carry
+     * {@code transaction_from = now - this}; every ListTransactions window is clipped to the
+     * consent's window and to this much history before now.
+     */
+    @WithName("transactions-max-history")
+    @WithDefault("P365D")
+    Duration transactionsMaxHistory();
+
     /** Browser redirect targets a link may use (prefix match on the full URI). */
     @WithName("allowed-redirect-prefixes")
     List<String> allowedRedirectPrefixes();

@@ -2,29 +2,27 @@ package io.commercechat.accounts.consentevents;
 
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
-import io.commercechat.accounts.link.Link;
-import io.commercechat.accounts.link.repository.Db;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.link.service.AccessEnding;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.consent.v1.ConsentEvent;
-import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
-import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.EnumSet;
-import java.util.Iterator;
-import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -32,9 +30,10 @@ import org.jboss.logging.Logger;
  * Follows ConsentService.WatchConsentEvents so that a consent ending anywhere (revoked by the
  * person elsewhere, by the bank, or expired) ends the link here: RevokeAccess at the bank (retried
  * until it succeeds), token deleted, link REVOKED or EXPIRED. Exactly one replica consumes at a
- * time: it holds a PostgreSQL session advisory lock on a connection of its own, and stores its
- * position in that database after each event; handling is idempotent, so an event replayed after
- * a crash changes nothing.
+ * time: it holds a PostgreSQL session advisory lock on a pooled connection of its own for as long
+ * as it follows the stream, and stores its position in that database after each event; handling
+ * is idempotent, so an event replayed after a crash changes nothing. Non-blocking throughout: the
+ * loop runs on a Vert.x context of its own and waits with timers.
  */
 @ApplicationScoped
 public class ConsentEventConsumer {
@@ -46,19 +45,22 @@ public class ConsentEventConsumer {
     private static final Logger LOG = Logger.getLogger(ConsentEventConsumer.class);
 
     private final AccountsConfig config;
-    private final Db db;
+    private final Pool pool;
+    private final Vertx vertx;
     private final ConsentClient consents;
     private final LinkRepository links;
     private final AccessEnding ending;
     private volatile boolean running;
-    private volatile Context.CancellableContext stream;
-    private Thread thread;
+    private volatile Cancellable current;
+    private Context context;
     /** Consecutive failures without a delivered event: the reconnect pause grows with them. */
-    private int failures;
+    private volatile int failures;
 
-    public ConsentEventConsumer(AccountsConfig config, Db db, ConsentClient consents, LinkRepository links, AccessEnding ending) {
+    public ConsentEventConsumer(AccountsConfig config, Pool pool, Vertx vertx, ConsentClient consents, LinkRepository links,
+            AccessEnding ending) {
         this.config = config;
-        this.db = db;
+        this.pool = pool;
+        this.vertx = vertx;
         this.consents = consents;
         this.links = links;
         this.ending = ending;
@@ -69,140 +71,112 @@ public class ConsentEventConsumer {
             return;
         }
         running = true;
-        thread = new Thread(this::run, "consent-events");
-        thread.setDaemon(true);
-        thread.start();
+        // Hibernate Reactive needs a (safe) duplicated context; this loop is not part of any request.
+        context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> turn());
     }
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
-        Context.CancellableContext s = stream;
-        if (s != null) {
-            s.cancel(null);
-        }
-        if (thread != null) {
-            thread.interrupt();
+        Cancellable c = current;
+        if (c != null) {
+            c.cancel();
         }
     }
 
-    private void run() {
-        while (running) {
-            try (Connection lock = db.connection()) {
-                lock.setAutoCommit(true);
-                if (tryLock(lock)) {
-                    try {
-                        consume(lock);
-                    } finally {
-                        unlock(lock);
-                    }
-                }
-            } catch (Exception e) {
-                failures++;
-                if (running && (failures == 1 || failures % 10 == 0)) {
-                    LOG.warnf("consent event stream interrupted (%s, %d times in a row); reconnecting", describe(e), failures);
-                }
+    private void turn() {
+        if (!running) {
+            return;
+        }
+        current = followWhileLocked().subscribe().with(done -> pauseThenTurn(), failure -> {
+            failures++;
+            if (running && (failures == 1 || failures % 10 == 0)) {
+                LOG.warnf("consent event stream interrupted (%s, %d times in a row); reconnecting", describe(failure), failures);
             }
-            pause();
-        }
+            pauseThenTurn();
+        });
     }
 
-    private void consume(Connection lock) throws Exception {
-        long position = position(lock);
-        LOG.debugf("consuming consent events after position %d", position);
-        Context.CancellableContext ctx = Context.current().withCancellation();
-        stream = ctx;
-        try {
-            ctx.call(() -> {
-                Iterator<WatchConsentEventsResponse> events = consents.watch(position);
-                while (running && events.hasNext()) {
-                    ConsentEvent e = events.next().getEvent();
-                    handle(e);
-                    savePosition(lock, e.getPosition());
-                    failures = 0;
-                }
-                return null;
-            });
-        } finally {
-            ctx.cancel(null);
-            stream = null;
+    private void pauseThenTurn() {
+        if (!running) {
+            return;
         }
+        long base = config.consentEvents().reconnectDelay().toMillis();
+        long pause = Math.max(1, Math.min(MAX_PAUSE_MILLIS, base << Math.min(failures, 6)));
+        vertx.setTimer(pause, id -> context.runOnContext(ignored -> turn()));
+    }
+
+    /** Takes the lock (or leaves the stream to the replica holding it) and follows the stream until it ends. */
+    private Uni<Void> followWhileLocked() {
+        return pool.getConnection().chain(lock -> tryLock(lock)
+                .chain(locked -> locked ? follow(lock).eventually(() -> unlock(lock)) : Uni.createFrom().voidItem())
+                .eventually(lock::close));
+    }
+
+    private Uni<Void> follow(SqlConnection lock) {
+        return position(lock).chain(position -> {
+            LOG.debugf("consuming consent events after position %d", position);
+            return consents.watch(position)
+                    .emitOn(task -> context.runOnContext(ignored -> task.run()))
+                    .onItem().transformToUniAndConcatenate(r -> handle(r.getEvent())
+                            .chain(() -> savePosition(lock, r.getEvent().getPosition()))
+                            .invoke(() -> failures = 0))
+                    .collect().last().replaceWithVoid();
+        });
     }
 
     /** Idempotent: an event whose link already ended changes nothing. */
-    void handle(ConsentEvent e) {
+    Uni<Void> handle(ConsentEvent e) {
         UUID consentId;
         try {
             consentId = UUID.fromString(e.getConsent().getId());
         } catch (IllegalArgumentException notOurs) {
-            return;
-        }
-        Optional<Link> link = links.findByConsent(consentId);
-        if (link.isEmpty()) {
-            return;
+            return Uni.createFrom().voidItem();
         }
         String reason = e.getConsent().getStatusReason();
-        switch (e.getType()) {
-            case CONSENT_EVENT_TYPE_REVOKED -> ending.end(link.get(), LinkStatus.LINK_STATUS_REVOKED,
-                    reason.isEmpty() ? "access was revoked" : reason);
-            case CONSENT_EVENT_TYPE_EXPIRED -> ending.end(link.get(), LinkStatus.LINK_STATUS_EXPIRED,
-                    reason.isEmpty() ? "the consent expired" : reason);
-            case CONSENT_EVENT_TYPE_REJECTED -> links.transition(link.get().id(), EnumSet.of(LinkStatus.LINK_STATUS_PENDING),
-                    LinkStatus.LINK_STATUS_FAILED, reason.isEmpty() ? "the authorisation was not completed" : reason, Instant.now());
-            default -> {
+        return links.findByConsent(consentId).chain(link -> {
+            if (link == null) {
+                return Uni.createFrom().voidItem();
+            }
+            return switch (e.getType()) {
+                case CONSENT_EVENT_TYPE_REVOKED -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED,
+                        reason.isEmpty() ? "access was revoked" : reason).replaceWithVoid();
+                case CONSENT_EVENT_TYPE_EXPIRED -> ending.end(link, LinkStatus.LINK_STATUS_EXPIRED,
+                        reason.isEmpty() ? "the consent expired" : reason).replaceWithVoid();
+                case CONSENT_EVENT_TYPE_REJECTED -> links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING),
+                        LinkStatus.LINK_STATUS_FAILED, reason.isEmpty() ? "the authorisation was not completed" : reason,
+                        java.time.Instant.now()).replaceWithVoid();
                 // CREATED and AUTHORISED are this service's own doing.
-            }
-        }
+                default -> Uni.createFrom().voidItem();
+            };
+        });
     }
 
-    private static boolean tryLock(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            s.setLong(1, LOCK_KEY);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() && r.getBoolean(1);
-            }
-        }
+    private static Uni<Boolean> tryLock(SqlConnection c) {
+        return c.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(LOCK_KEY))
+                .map(rows -> rows.iterator().next().getBoolean(0));
     }
 
-    private static void unlock(Connection c) {
-        // The connection goes back to the pool: release the session lock explicitly.
-        try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_unlock_all()");
-        } catch (SQLException ignored) {
-            // a broken connection is discarded by the pool, and its session (and lock) ends with it
-        }
+    /** The connection goes back to the pool: release the session lock explicitly. */
+    private static Uni<Void> unlock(SqlConnection c) {
+        // a broken connection is discarded by the pool, and its session (and lock) ends with it
+        return c.query("SELECT pg_advisory_unlock_all()").execute().replaceWithVoid().onFailure().recoverWithNull();
     }
 
-    private static long position(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT position FROM consent_event_positions WHERE consumer = ?")) {
-            s.setString(1, CONSUMER);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getLong(1) : 0L;
-            }
-        }
+    private static Uni<Long> position(SqlConnection c) {
+        return c.preparedQuery("SELECT position FROM consent_event_positions WHERE consumer = $1").execute(Tuple.of(CONSUMER))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
     }
 
-    private static void savePosition(Connection c, long position) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO consent_event_positions (consumer, position, updated_at) "
-                + "VALUES (?, ?, ?) ON CONFLICT (consumer) DO UPDATE SET position = GREATEST(consent_event_positions.position, "
-                + "EXCLUDED.position), updated_at = EXCLUDED.updated_at")) {
-            s.setString(1, CONSUMER);
-            s.setLong(2, position);
-            s.setTimestamp(3, Timestamp.from(Instant.now()));
-            s.executeUpdate();
-        }
+    private static Uni<Void> savePosition(SqlConnection c, long position) {
+        return c.preparedQuery("INSERT INTO consent_event_positions (consumer, position, updated_at) VALUES ($1, $2, $3) "
+                        + "ON CONFLICT (consumer) DO UPDATE SET position = GREATEST(consent_event_positions.position, "
+                        + "EXCLUDED.position), updated_at = EXCLUDED.updated_at")
+                .execute(Tuple.of(CONSUMER, position, OffsetDateTime.now(ZoneOffset.UTC))).replaceWithVoid();
     }
 
-    private void pause() {
-        try {
-            long base = config.consentEvents().reconnectDelay().toMillis();
-            Thread.sleep(Math.min(MAX_PAUSE_MILLIS, base << Math.min(failures, 6)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
-    private static String describe(Exception e) {
+    private static String describe(Throwable e) {
         return e instanceof StatusRuntimeException s ? s.getStatus().getCode().name() : e.getClass().getSimpleName();
     }
 }

@@ -3,15 +3,74 @@ package io.commercechat.accounts.link;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import org.hibernate.annotations.Generated;
+import org.hibernate.generator.EventType;
 
 /** An account link as stored (the state is stored only as a hash, the bank token elsewhere, encrypted). */
-public record Link(UUID id, long listSeq, String userId, String bankId, UUID consentId, LinkStatus status,
-        String statusReason, List<Permission> permissions, List<Purpose> purposes, String redirectUri,
-        String stateHash, boolean stateUsed, Instant stateExpiresAt, String bankLinkId, Instant createdAt,
-        Instant updatedAt, Instant expiresAt) {
+@Entity
+@Table(name = "links")
+public class Link {
+
+    @Id
+    public UUID id;
+
+    /** Stable cursor for paging (identity column). */
+    @Generated(event = EventType.INSERT)
+    @Column(name = "list_seq", insertable = false, updatable = false)
+    public Long listSeq;
+
+    public String userId;
+    public String bankId;
+    public UUID consentId;
+
+    @Enumerated(EnumType.STRING)
+    public LinkStatus status;
+
+    public String statusReason;
+    /** Comma-separated {@link Permission} names. */
+    public String permissions;
+    /** Comma-separated {@link Purpose} names. */
+    public String purposes;
+    public String redirectUri;
+    /** SHA-256 (hex) of the one-time state; the state itself is never stored. */
+    public String stateHash;
+    public boolean stateUsed;
+    public Instant stateExpiresAt;
+    public String bankLinkId;
+    public Instant createdAt;
+    public Instant updatedAt;
+    public Instant expiresAt;
+    /** The consent's transaction window (null = unbounded on that side). */
+    public Instant transactionFrom;
+    public Instant transactionTo;
+
+    public List<Permission> permissionList() {
+        return split(permissions).stream().map(Permission::valueOf).toList();
+    }
+
+    public List<Purpose> purposeList() {
+        return split(purposes).stream().map(Purpose::valueOf).toList();
+    }
+
+    public static String join(Collection<? extends Enum<?>> values) {
+        return values.stream().map(Enum::name).collect(Collectors.joining(","));
+    }
+
+    private static List<String> split(String joined) {
+        return joined == null || joined.isEmpty() ? List.of() : Arrays.asList(joined.split(","));
+    }
 
     public boolean isActive() {
         return status == LinkStatus.LINK_STATUS_ACTIVE;

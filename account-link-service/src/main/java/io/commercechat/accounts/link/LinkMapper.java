@@ -10,30 +10,30 @@ public final class LinkMapper {
 
     public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts) {
         var b = io.commercechat.proto.accounts.v1.Link.newBuilder()
-                .setId(l.id().toString())
-                .setBankId(l.bankId())
+                .setId(l.id.toString())
+                .setBankId(l.bankId)
                 .setBankDisplayName(bankDisplayName)
-                .setConsentId(l.consentId().toString())
-                .setStatus(l.status())
-                .setStatusReason(l.statusReason())
-                .addAllPermissions(l.permissions())
-                .addAllPurposes(l.purposes())
-                .setCreatedAt(ProtoTime.of(l.createdAt()))
-                .setUpdatedAt(ProtoTime.of(l.updatedAt()))
-                .setExpiresAt(ProtoTime.of(l.expiresAt()));
-        accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId())));
+                .setConsentId(l.consentId.toString())
+                .setStatus(l.status)
+                .setStatusReason(l.statusReason)
+                .addAllPermissions(l.permissionList())
+                .addAllPurposes(l.purposeList())
+                .setCreatedAt(ProtoTime.of(l.createdAt))
+                .setUpdatedAt(ProtoTime.of(l.updatedAt))
+                .setExpiresAt(ProtoTime.of(l.expiresAt));
+        accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
         return b.build();
     }
 
     public static io.commercechat.proto.accounts.v1.LinkedAccount toProto(LinkedAccount a, String bankId) {
         return io.commercechat.proto.accounts.v1.LinkedAccount.newBuilder()
-                .setId(a.id().toString())
-                .setLinkId(a.linkId().toString())
+                .setId(a.id.toString())
+                .setLinkId(a.linkId.toString())
                 .setBankId(bankId)
-                .setDisplayName(a.displayName())
-                .setType(a.type())
-                .setCurrency(a.currency())
-                .setMaskedNumber(a.maskedNumber())
+                .setDisplayName(a.displayName)
+                .setType(a.type)
+                .setCurrency(a.currency)
+                .setMaskedNumber(a.maskedNumber)
                 .build();
     }
 }

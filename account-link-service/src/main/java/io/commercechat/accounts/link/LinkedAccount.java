@@ -1,11 +1,50 @@
 package io.commercechat.accounts.link;
 
 import io.commercechat.proto.accounts.v1.AccountType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
 import java.util.UUID;
 
 /** An account of a link: the bank's account id, names and the masked number (never the full number). */
-public record LinkedAccount(UUID id, UUID linkId, int position, String bankAccountId, String displayName,
-        AccountType type, String currency, String maskedNumber) {
+@Entity
+@Table(name = "linked_accounts")
+public class LinkedAccount {
+
+    @Id
+    public UUID id;
+
+    public UUID linkId;
+
+    /** Order in which the bank listed the account. */
+    @Column(name = "position")
+    public int listPosition;
+
+    public String bankAccountId;
+    public String displayName;
+
+    @Enumerated(EnumType.STRING)
+    public AccountType type;
+
+    public String currency;
+    public String maskedNumber;
+
+    public static LinkedAccount of(UUID linkId, int position, String bankAccountId, String displayName, AccountType type,
+            String currency, String maskedNumber) {
+        LinkedAccount a = new LinkedAccount();
+        a.id = UUID.randomUUID();
+        a.linkId = linkId;
+        a.listPosition = position;
+        a.bankAccountId = bankAccountId;
+        a.displayName = displayName;
+        a.type = type;
+        a.currency = currency;
+        a.maskedNumber = maskedNumber;
+        return a;
+    }
 
     /** "•••• 4821": the last four characters of the number, nothing else. */
     public static String mask(String accountNumber) {

@@ -29,14 +29,12 @@ import io.commercechat.proto.accounts.v1.UnlinkResponse;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * The gRPC edge for chat-service. The caller is resolved on the event loop; the work then runs on
- * the worker pool on purpose: each RPC is a short, strictly ordered sequence of remote calls
- * (consent-service, the bank) with their own deadlines, plus JDBC, so the event loop is never blocked.
+ * The gRPC edge for chat-service. Everything is non-blocking and stays on the call's Vert.x
+ * context: Hibernate Reactive, Mutiny stubs to consent-service and the banks, the identity provider.
  */
 @GrpcService
 // Authentication is enforced by Caller.of, the first step of every RPC (UNAUTHENTICATED without a
@@ -57,7 +55,7 @@ public class AccountGrpcService implements AccountService {
 
     @Override
     public Uni<ListBanksResponse> listBanks(ListBanksRequest req) {
-        return call(c -> {
+        return call(c -> Uni.createFrom().item(() -> {
             c.requireMesh("ListBanks");
             int size = PageTokens.size(req.getPageSize());
             int from = (int) Math.max(0, PageTokens.decode(req.getPageToken(), 0));
@@ -69,7 +67,7 @@ public class AccountGrpcService implements AccountService {
                 b.setNextPageToken(PageTokens.encode(end));
             }
             return b.build();
-        });
+        }));
     }
 
     @Override
@@ -79,7 +77,7 @@ public class AccountGrpcService implements AccountService {
 
     @Override
     public Uni<CompleteLinkResponse> completeLink(CompleteLinkRequest req) {
-        return call(c -> CompleteLinkResponse.newBuilder().setLink(flow.complete(c.requirePerson("CompleteLink"), req)).build());
+        return call(c -> flow.complete(c.requirePerson("CompleteLink"), req).map(l -> CompleteLinkResponse.newBuilder().setLink(l).build()));
     }
 
     @Override
@@ -89,12 +87,12 @@ public class AccountGrpcService implements AccountService {
 
     @Override
     public Uni<GetLinkResponse> getLink(GetLinkRequest req) {
-        return call(c -> GetLinkResponse.newBuilder().setLink(flow.get(c.requirePerson("GetLink"), req.getLinkId())).build());
+        return call(c -> flow.get(c.requirePerson("GetLink"), req.getLinkId()).map(l -> GetLinkResponse.newBuilder().setLink(l).build()));
     }
 
     @Override
     public Uni<UnlinkResponse> unlink(UnlinkRequest req) {
-        return call(c -> UnlinkResponse.newBuilder().setLink(flow.unlink(c.requirePerson("Unlink"), req.getLinkId())).build());
+        return call(c -> flow.unlink(c.requirePerson("Unlink"), req.getLinkId()).map(l -> UnlinkResponse.newBuilder().setLink(l).build()));
     }
 
     @Override
@@ -112,10 +110,8 @@ public class AccountGrpcService implements AccountService {
         return call(c -> reader.listTransactions(c.requirePerson("ListTransactions"), req));
     }
 
-    private <R> Uni<R> call(Function<Caller, R> action) {
-        return Uni.createFrom().deferred(() -> {
-            Caller caller = Caller.of(identity);
-            return Uni.createFrom().item(() -> action.apply(caller)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-        }).onFailure().transform(GrpcErrors::toStatus);
+    /** Resolves the caller first (UNAUTHENTICATED without a valid token); input errors thrown while building the Uni become failures. */
+    private <R> Uni<R> call(Function<Caller, Uni<R>> action) {
+        return Uni.createFrom().deferred(() -> action.apply(Caller.of(identity))).onFailure().transform(GrpcErrors::toStatus);
     }
 }

@@ -9,7 +9,6 @@ import io.commercechat.proto.partner.v1.PartnerLinkEvents;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /** The partner edge: banks tell us they ended access (partner JWT, business_id = the bank). */
 @GrpcService
@@ -29,10 +28,8 @@ public class PartnerLinkEventsGrpcService implements PartnerLinkEvents {
     public Uni<NotifyAccessRevokedResponse> notifyAccessRevoked(NotifyAccessRevokedRequest req) {
         return Uni.createFrom().deferred(() -> {
             Caller bank = Caller.of(identity).requirePartner("NotifyAccessRevoked");
-            // consent-service and the database are called blocking: off the event loop
-            return Uni.createFrom().item(() -> NotifyAccessRevokedResponse.newBuilder()
-                    .setRevoked(revocations.accessRevoked(bank, req)).build())
-                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+            return revocations.accessRevoked(bank, req).map(revoked -> NotifyAccessRevokedResponse.newBuilder()
+                    .setRevoked(revoked).build());
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 }

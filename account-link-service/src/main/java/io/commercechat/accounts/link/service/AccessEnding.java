@@ -9,6 +9,8 @@ import io.commercechat.accounts.token.service.TokenCipher;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,42 +43,51 @@ public class AccessEnding {
         this.banks = banks;
     }
 
-    /** Ends an ACTIVE (or PENDING) link; returns whether this call ended it. */
-    public boolean end(Link link, LinkStatus to, String reason) {
+    /** Ends an ACTIVE (or PENDING) link; emits whether this call ended it. */
+    public Uni<Boolean> end(Link link, LinkStatus to, String reason) {
         Instant now = Instant.now();
-        boolean changed = links.transition(link.id(), EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING),
-                to, reason, now);
-        tokens.markForRevocation(link.id(), reason, now);
-        revokeDueAtBank();
-        if (changed) {
-            LOG.infof("link %s ended: %s", link.id(), to);
-        }
-        return changed;
+        return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING), to,
+                        reason, now)
+                .call(() -> tokens.markForRevocation(link.id, reason, now))
+                .call(this::revokeDue)
+                .invoke(changed -> {
+                    if (changed) {
+                        LOG.infof("link %s ended: %s", link.id, to);
+                    }
+                });
     }
 
-    /** Revokes pending tokens at their banks (also scheduled, for retries after failures). */
+    /** Retries revocations that failed before (and picks up rows another replica left behind). */
     @Scheduled(every = "${accounts.revocation-retry-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void revokeDueAtBank() {
-        for (PendingRevocation p : tokens.claimDue(Instant.now(), LEASE, 20)) {
-            revokeAtBank(p);
-        }
+    Uni<Void> revokeDueAtBank() {
+        return revokeDue().onFailure().recoverWithUni(e -> {
+            LOG.warnf("revocation sweep failed (%s)", e.getClass().getSimpleName());
+            return Uni.createFrom().voidItem();
+        });
     }
 
-    private void revokeAtBank(PendingRevocation p) {
+    /** Revokes due tokens at their banks, one after another; a failure only reschedules its row. */
+    Uni<Void> revokeDue() {
+        return tokens.claimDue(Instant.now(), LEASE, 20)
+                .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::revokeAtBank)
+                        .collect().asList().replaceWithVoid());
+    }
+
+    private Uni<Void> revokeAtBank(PendingRevocation p) {
         UUID linkId = p.linkId();
-        try {
-            Link link = links.find(linkId).orElseThrow();
+        return links.find(linkId).chain(link -> {
             String token = cipher.open(linkId, p.sealed());
-            banks.bank(link.bankId()).revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken(token)
-                    .setReason(p.reason()).build());
-            tokens.delete(linkId);
-            LOG.infof("bank %s confirmed the revocation of link %s; token deleted", link.bankId(), linkId);
-        } catch (RuntimeException e) {
+            return banks.bank(link.bankId).revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken(token)
+                            .setReason(p.reason()).build())
+                    .chain(() -> tokens.deleteToken(linkId))
+                    .invoke(() -> LOG.infof("bank %s confirmed the revocation of link %s; token deleted", link.bankId, linkId));
+        }).replaceWithVoid().onFailure().recoverWithUni(e -> {
             long backoffSeconds = Math.min(MAX_BACKOFF.toSeconds(), (long) Math.pow(2, Math.min(p.attempts(), 20)));
-            tokens.attemptFailed(linkId, Instant.now().plusSeconds(backoffSeconds));
             LOG.warnf("revocation of link %s at the bank failed (%s); retrying in %ds", linkId,
                     e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName(),
                     backoffSeconds);
-        }
+            return tokens.attemptFailed(linkId, Instant.now().plusSeconds(backoffSeconds)).replaceWithVoid()
+                    .onFailure().recoverWithNull();
+        });
     }
 }

@@ -2,14 +2,15 @@ package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.ConsentClient;
+import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.grpc.GrpcErrors;
 import io.commercechat.accounts.grpc.PageTokens;
-import io.commercechat.support.ProtoTime;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.LinkMapper;
 import io.commercechat.accounts.link.LinkedAccount;
 import io.commercechat.accounts.link.repository.LinkRepository;
+import io.commercechat.accounts.link.repository.LinkedAccountRepository;
 import io.commercechat.accounts.security.Caller;
 import io.commercechat.accounts.token.repository.BankTokenRepository;
 import io.commercechat.accounts.token.service.TokenCipher;
@@ -21,21 +22,21 @@ import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
-import io.commercechat.proto.consent.v1.CheckAccessResponse;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
-import io.commercechat.proto.partner.v1.BankGetBalancesResponse;
 import io.commercechat.proto.partner.v1.BankListTransactionsRequest;
-import io.commercechat.proto.partner.v1.BankListTransactionsResponse;
+import io.commercechat.support.ProtoTime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -51,107 +52,144 @@ public class BankDataReader {
 
     private final LinkFlow flow;
     private final LinkRepository links;
+    private final LinkedAccountRepository accounts;
     private final BankTokenRepository tokens;
     private final TokenCipher cipher;
     private final BankRegistry banks;
     private final ConsentClient consents;
+    private final Duration maxHistory;
 
-    public BankDataReader(LinkFlow flow, LinkRepository links, BankTokenRepository tokens, TokenCipher cipher,
-            BankRegistry banks, ConsentClient consents) {
+    public BankDataReader(LinkFlow flow, LinkRepository links, LinkedAccountRepository accounts, BankTokenRepository tokens,
+            TokenCipher cipher, BankRegistry banks, ConsentClient consents, AccountsConfig config) {
         this.flow = flow;
         this.links = links;
+        this.accounts = accounts;
         this.tokens = tokens;
         this.cipher = cipher;
         this.banks = banks;
         this.consents = consents;
+        this.maxHistory = config.transactionsMaxHistory();
     }
+
+    private record Checked(Link allowed, StatusRuntimeException denial) {}
 
     /**
      * Accounts of the person's active links (linked-account metadata, masked numbers). With a
      * link id, a denial is PERMISSION_DENIED; across all links, links without consent are left
      * out, and when every link is denied the first reason is returned.
      */
-    public ListAccountsResponse listAccounts(Caller caller, ListAccountsRequest req) {
+    public Uni<ListAccountsResponse> listAccounts(Caller caller, ListAccountsRequest req) {
         Purpose purpose = Validate.known(req.getPurpose(), "purpose");
         int size = PageTokens.size(req.getPageSize());
         long offset = PageTokens.decode(req.getPageToken(), 0);
-        List<Link> candidates = req.getLinkId().isEmpty() ? links.active(caller.subject()) : List.of(flow.own(caller, req.getLinkId()));
-        List<Link> allowed = new ArrayList<>();
-        StatusRuntimeException firstDenial = null;
-        for (Link link : candidates) {
-            try {
-                check(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose);
-                allowed.add(link);
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.PERMISSION_DENIED || !req.getLinkId().isEmpty()) {
-                    throw e;
-                }
-                firstDenial = firstDenial == null ? e : firstDenial;
-            }
-        }
-        if (allowed.isEmpty() && firstDenial != null) {
-            throw firstDenial;
-        }
-        Map<UUID, List<LinkedAccount>> byLink = links.accountsOf(allowed.stream().map(Link::id).toList());
-        List<io.commercechat.proto.accounts.v1.LinkedAccount> all = new ArrayList<>();
-        for (Link link : allowed) {
-            byLink.getOrDefault(link.id(), List.of()).forEach(a -> all.add(LinkMapper.toProto(a, link.bankId())));
-        }
-        var b = ListAccountsResponse.newBuilder();
-        int from = (int) Math.min(Math.max(offset, 0), all.size());
-        int to = Math.min(from + size, all.size());
-        b.addAllAccounts(all.subList(from, to));
-        if (to < all.size()) {
-            b.setNextPageToken(PageTokens.encode(to));
-        }
-        return b.build();
+        boolean oneLink = !req.getLinkId().isEmpty();
+        Uni<List<Link>> candidates = oneLink ? flow.own(caller, req.getLinkId()).map(List::of) : links.active(caller.subject());
+        return candidates.chain(found -> Multi.createFrom().iterable(found)
+                .onItem().transformToUniAndConcatenate(link -> check(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose)
+                        .map(ignored -> new Checked(link, null))
+                        .onFailure(e -> !oneLink && LinkFlow.code(e) == Status.Code.PERMISSION_DENIED)
+                        .recoverWithItem(e -> new Checked(null, (StatusRuntimeException) e)))
+                .collect().asList())
+                .chain(checked -> {
+                    List<Link> allowed = checked.stream().filter(c -> c.allowed() != null).map(Checked::allowed).toList();
+                    if (allowed.isEmpty()) {
+                        StatusRuntimeException firstDenial = checked.stream().map(Checked::denial).filter(d -> d != null)
+                                .findFirst().orElse(null);
+                        if (firstDenial != null) {
+                            return Uni.createFrom().failure(firstDenial);
+                        }
+                    }
+                    return accounts.accountsOf(allowed.stream().map(l -> l.id).toList()).map(byLink -> {
+                        List<io.commercechat.proto.accounts.v1.LinkedAccount> all = new ArrayList<>();
+                        for (Link link : allowed) {
+                            byLink.getOrDefault(link.id, List.of()).forEach(a -> all.add(LinkMapper.toProto(a, link.bankId)));
+                        }
+                        var b = ListAccountsResponse.newBuilder();
+                        int from = (int) Math.min(Math.max(offset, 0), all.size());
+                        int to = Math.min(from + size, all.size());
+                        b.addAllAccounts(all.subList(from, to));
+                        if (to < all.size()) {
+                            b.setNextPageToken(PageTokens.encode(to));
+                        }
+                        return b.build();
+                    });
+                });
     }
 
-    public GetBalancesResponse getBalances(Caller caller, GetBalancesRequest req) {
+    public Uni<GetBalancesResponse> getBalances(Caller caller, GetBalancesRequest req) {
         Purpose purpose = Validate.known(req.getPurpose(), "purpose");
-        Owned owned = ownAccount(caller, req.getAccountId());
-        check(caller, owned.link, owned.account.bankAccountId(), Permission.PERMISSION_BALANCES, purpose);
-        String token = token(owned.link);
-        BankGetBalancesResponse r = bankAnswer(() -> banks.bank(owned.link.bankId()).getBalances(BankGetBalancesRequest.newBuilder()
-                .setAccessToken(token).setAccountId(owned.account.bankAccountId()).build()));
-        return GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link.bankId()))
-                .addAllBalances(r.getBalancesList()).build();
+        return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
+                        Permission.PERMISSION_BALANCES, purpose)
+                .chain(() -> token(owned.link))
+                .chain(token -> bankAnswer(banks.bank(owned.link.bankId).getBalances(BankGetBalancesRequest.newBuilder()
+                        .setAccessToken(token).setAccountId(owned.account.bankAccountId).build())))
+                .map(r -> GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link.bankId))
+                        .addAllBalances(r.getBalancesList()).build()));
     }
 
-    public ListTransactionsResponse listTransactions(Caller caller, ListTransactionsRequest req) {
+    public Uni<ListTransactionsResponse> listTransactions(Caller caller, ListTransactionsRequest req) {
         Purpose purpose = Validate.known(req.getPurpose(), "purpose");
         int size = PageTokens.size(req.getPageSize());
-        Instant from;
-        Instant to;
-        String bankPageToken;
+        TransactionCursor requested;
         if (req.getPageToken().isEmpty()) {
             Instant requestedTo = ProtoTime.from(req.getTo(), "to");
             Instant requestedFrom = ProtoTime.from(req.getFrom(), "from");
-            to = requestedTo == null ? Instant.now() : requestedTo;
-            from = requestedFrom == null ? to.minus(DEFAULT_WINDOW) : requestedFrom;
-            bankPageToken = "";
+            Instant to = requestedTo == null ? Instant.now() : requestedTo;
+            requested = new TransactionCursor(requestedFrom == null ? to.minus(DEFAULT_WINDOW) : requestedFrom, to, "");
         } else {
             // the window is fixed by the first page, so "now" does not move under a cursor
-            TransactionCursor cursor = TransactionCursor.decode(req.getPageToken());
-            from = cursor.from();
-            to = cursor.to();
-            bankPageToken = cursor.bankPageToken();
+            requested = TransactionCursor.decode(req.getPageToken());
         }
-        if (from.isAfter(to)) {
+        if (requested.from().isAfter(requested.to())) {
             throw GrpcErrors.invalid("from must not be after to");
         }
-        Owned owned = ownAccount(caller, req.getAccountId());
-        check(caller, owned.link, owned.account.bankAccountId(), Permission.PERMISSION_TRANSACTIONS, purpose);
-        String token = token(owned.link);
-        BankListTransactionsResponse r = bankAnswer(() -> banks.bank(owned.link.bankId()).listTransactions(
-                BankListTransactionsRequest.newBuilder().setAccessToken(token).setAccountId(owned.account.bankAccountId())
-                        .setFrom(ProtoTime.of(from)).setTo(ProtoTime.of(to)).setPageSize(size)
-                        .setPageToken(bankPageToken).build()));
-        var b = ListTransactionsResponse.newBuilder().addAllTransactions(r.getTransactionsList());
-        if (!r.getNextPageToken().isEmpty()) {
-            b.setNextPageToken(new TransactionCursor(from, to, r.getNextPageToken()).encode());
+        return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
+                        Permission.PERMISSION_TRANSACTIONS, purpose)
+                .chain(() -> {
+                    // clipped on every page: our cursor is not signed, so it is never trusted further than the consent
+                    TransactionCursor window = clip(requested, owned.link, Instant.now());
+                    return token(owned.link).chain(token -> bankAnswer(banks.bank(owned.link.bankId).listTransactions(
+                                    BankListTransactionsRequest.newBuilder().setAccessToken(token)
+                                            .setAccountId(owned.account.bankAccountId).setFrom(ProtoTime.of(window.from()))
+                                            .setTo(ProtoTime.of(window.to())).setPageSize(size)
+                                            .setPageToken(window.bankPageToken()).build())))
+                            .map(r -> {
+                                var b = ListTransactionsResponse.newBuilder().addAllTransactions(r.getTransactionsList());
+                                if (!r.getNextPageToken().isEmpty()) {
+                                    b.setNextPageToken(new TransactionCursor(window.from(), window.to(), r.getNextPageToken()).encode());
+                                }
+                                return b.build();
+                            });
+                }));
+    }
+
+    /**
+     * The requested window inside what the consent allows: from no earlier than the consent's
+     * transaction_from and {@code accounts.transactions-max-history} before now, to no later than
+     * the consent's transaction_to. A window entirely outside is INVALID_ARGUMENT, saying what is allowed.
+     */
+    TransactionCursor clip(TransactionCursor requested, Link link, Instant now) {
+        Instant earliest = earliestTransaction(now, maxHistory);
+        if (link.transactionFrom != null && link.transactionFrom.isAfter(earliest)) {
+            earliest = link.transactionFrom;
         }
-        return b.build();
+        Instant latest = link.transactionTo;
+        Instant from = requested.from().isBefore(earliest) ? earliest : requested.from();
+        Instant to = latest != null && requested.to().isAfter(latest) ? latest : requested.to();
+        if (from.isAfter(to)) {
+            throw GrpcErrors.invalid("the requested window is outside what the consent allows: transactions from "
+                    + earliest.truncatedTo(ChronoUnit.SECONDS) + (latest == null ? "" : " to " + latest.truncatedTo(ChronoUnit.SECONDS))
+                    + " only");
+        }
+        return new TransactionCursor(from, to, requested.bankPageToken());
+    }
+
+    /**
+     * The start of the UTC day {@code maxHistory} before now. Whole days keep the bound still
+     * while a person pages (banks bind their page tokens to the exact window).
+     */
+    static Instant earliestTransaction(Instant now, Duration maxHistory) {
+        return now.minus(maxHistory).truncatedTo(ChronoUnit.DAYS);
     }
 
     /** Our cursor over a bank's: the date window of the first page plus the bank's opaque token. */
@@ -182,45 +220,57 @@ public class BankDataReader {
     private record Owned(Link link, LinkedAccount account) {}
 
     /** The account if it belongs to one of the caller's links; otherwise it does not exist for them. */
-    private Owned ownAccount(Caller caller, String accountId) {
+    private Uni<Owned> ownAccount(Caller caller, String accountId) {
         UUID id = Validate.uuid(accountId, "account_id");
-        LinkedAccount account = links.findAccount(id).orElseThrow(() -> GrpcErrors.notFound("no account " + id));
-        Link link = links.find(account.linkId()).filter(l -> l.userId().equals(caller.subject()))
-                .orElseThrow(() -> GrpcErrors.notFound("no account " + id));
-        return new Owned(link, account);
+        return accounts.find(id).chain(account -> account == null ? Uni.createFrom().nullItem()
+                        : links.find(account.linkId).map(link -> link == null ? null : new Owned(link, account)))
+                .map(owned -> {
+                    if (owned == null || !owned.link.userId.equals(caller.subject())) {
+                        throw GrpcErrors.notFound("no account " + id);
+                    }
+                    return owned;
+                });
     }
 
-    private void check(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
-        CheckAccessResponse decision = consents.checkAccess(caller.rawToken(), CheckAccessRequest.newBuilder()
-                .setUserId(caller.subject()).setBankId(link.bankId()).setAccountId(bankAccountId).setPermission(permission)
-                .setPurpose(purpose).setConsentId(link.consentId().toString()).build());
-        if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
-            throw GrpcErrors.denied("access denied: " + decision.getReason());
-        }
+    /**
+     * CheckAccess as this service (its own token) for the person: the access log shows
+     * account-link-service reading, for this permission and purpose.
+     */
+    private Uni<Void> check(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
+        return consents.checkAccess(CheckAccessRequest.newBuilder().setUserId(caller.subject()).setBankId(link.bankId)
+                        .setAccountId(bankAccountId).setPermission(permission).setPurpose(purpose)
+                        .setConsentId(link.consentId.toString()).build())
+                .invoke(decision -> {
+                    if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
+                        throw GrpcErrors.denied("access denied: " + decision.getReason());
+                    }
+                })
+                .replaceWithVoid();
     }
 
-    private String token(Link link) {
+    private Uni<String> token(Link link) {
         if (!link.isActive()) {
-            throw GrpcErrors.denied("access denied: the link is " + link.status().name().replace("LINK_STATUS_", "").toLowerCase());
+            return Uni.createFrom().failure(GrpcErrors.denied("access denied: the link is "
+                    + link.status.name().replace("LINK_STATUS_", "").toLowerCase()));
         }
-        return tokens.usable(link.id()).map(sealed -> cipher.open(link.id(), sealed))
-                .orElseThrow(() -> GrpcErrors.denied("access denied: access to this bank has ended"));
+        return tokens.usable(link.id).map(sealed -> {
+            if (sealed == null) {
+                throw GrpcErrors.denied("access denied: access to this bank has ended");
+            }
+            return cipher.open(link.id, sealed);
+        });
     }
 
-    private static <T> T bankAnswer(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
-                throw GrpcErrors.denied("the bank no longer accepts this link's access: " + e.getStatus().getDescription());
-            }
-            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                throw GrpcErrors.notFound("the bank does not know this account any more");
-            }
-            if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
-                throw GrpcErrors.invalid("the bank refused the request: " + e.getStatus().getDescription());
-            }
-            throw e;
-        }
+    private static <T> Uni<T> bankAnswer(Uni<T> call) {
+        return call.onFailure(StatusRuntimeException.class).transform(f -> {
+            StatusRuntimeException e = (StatusRuntimeException) f;
+            return switch (e.getStatus().getCode()) {
+                case PERMISSION_DENIED -> GrpcErrors.denied("the bank no longer accepts this link's access: "
+                        + e.getStatus().getDescription());
+                case NOT_FOUND -> GrpcErrors.notFound("the bank does not know this account any more");
+                case INVALID_ARGUMENT -> GrpcErrors.invalid("the bank refused the request: " + e.getStatus().getDescription());
+                default -> e;
+            };
+        });
     }
 }

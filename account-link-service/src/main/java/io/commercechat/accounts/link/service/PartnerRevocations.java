@@ -3,13 +3,12 @@ package io.commercechat.accounts.link.service;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.grpc.GrpcErrors;
 import io.commercechat.accounts.grpc.Validate;
-import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.security.Caller;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** A bank ended access on its side: the consent is revoked with actor BANK and the link ends at once. */
@@ -27,26 +26,24 @@ public class PartnerRevocations {
     }
 
     /** True when this call ended the link; false when it had already ended (idempotent). */
-    public boolean accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
+    public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
         String bankLinkId = req.getBankLinkId();
         if (bankLinkId.isEmpty() || bankLinkId.length() > 255) {
             throw GrpcErrors.invalid("bank_link_id is required (at most 255 characters)");
         }
         String reason = Validate.reason(req.getReason());
-        // business_id must be the link's bank: another bank's link does not exist for this caller.
-        Link link = links.findByBankLink(bank.businessId(), bankLinkId)
-                .orElseThrow(() -> GrpcErrors.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
-        if (link.status() != LinkStatus.LINK_STATUS_ACTIVE) {
-            return false;
-        }
         String shown = reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason;
-        try {
-            consents.revokeAsBank(link.consentId().toString(), shown);
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
-                throw e;
+        // business_id must be the link's bank: another bank's link does not exist for this caller.
+        return links.findByBankLink(bank.businessId(), bankLinkId).chain(link -> {
+            if (link == null) {
+                return Uni.createFrom().failure(GrpcErrors.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
             }
-        }
-        return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown);
+            if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
+                return Uni.createFrom().item(false);
+            }
+            return consents.revokeAsBank(link.consentId.toString(), shown)
+                    .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull()
+                    .chain(() -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown));
+        });
     }
 }
