@@ -624,6 +624,10 @@ export class ChatView {
         if (btn.url && /^https:\/\//i.test(btn.url)) {
           return h('a', { class: 'button secondary small', href: btn.url, target: '_blank', rel: 'noopener noreferrer' }, btn.label, ' ↗');
         }
+        // the assistant's links into this app (e.g. "#/link?bank=…", "#/privacy")
+        if (btn.url && /^#\/[a-z]/.test(btn.url)) {
+          return h('a', { class: 'button secondary small', href: btn.url }, btn.label);
+        }
         if (btn.postbackPayload) {
           return h('button', { type: 'button', class: 'button secondary small', onclick: () => this.send(m.conversationId, btn.postbackPayload) }, btn.label);
         }

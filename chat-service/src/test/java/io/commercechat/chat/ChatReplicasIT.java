@@ -52,6 +52,15 @@ class ChatReplicasIT {
         config.put("chat.person-ref-key", "replicas-it-key");
         config.put("chat.stream-poll-interval", "PT30S");
         config.put("quarkus.log.console.json.enabled", "false");
+        // peers are not under test here: the addresses only have to be present (prod requires them)
+        String nowhere = Integer.toString(ServiceProcess.freePort());
+        for (String peer : new String[] {"account-link", "consent"}) {
+            config.put("quarkus.grpc.clients." + peer + ".host", "127.0.0.1");
+            config.put("quarkus.grpc.clients." + peer + ".port", nowhere);
+        }
+        config.put("quarkus.oidc-client.auth-server-url", ISSUER.baseUrl());
+        config.put("quarkus.oidc-client.token-path", "/token");
+        config.put("quarkus.oidc-client.credentials.secret", "chat-service-replicas-secret");
         a = ServiceProcess.start("chat-service", config);
         b = ServiceProcess.start("chat-service", config);
     }

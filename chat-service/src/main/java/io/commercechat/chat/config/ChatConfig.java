@@ -25,4 +25,42 @@ public interface ChatConfig {
     /** SSE comment lines keep idle connections open through proxies. */
     @WithDefault("PT15S")
     Duration heartbeatInterval();
+
+    /**
+     * Deadline of one call to account-link-service (it calls the bank with its own deadlines and
+     * retries, so this is the longest a person waits for bank data).
+     */
+    @WithDefault("PT10S")
+    Duration accountLinkDeadline();
+
+    /** Deadline of one call to consent-service. */
+    @WithDefault("PT5S")
+    Duration consentDeadline();
+
+    ConsentEvents consentEvents();
+
+    Renewal renewal();
+
+    interface ConsentEvents {
+        /** Follow consent-service's event stream (redactions, renewal offers). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** One replica follows the stream at a time; it holds a lease this long and renews it at a third. */
+        @WithDefault("PT30S")
+        Duration lease();
+
+        /** Wait before reconnecting after the stream ended or failed. */
+        @WithDefault("PT2S")
+        Duration reconnectDelay();
+    }
+
+    interface Renewal {
+        /** The assistant offers renewal this long before a consent expires. */
+        @WithDefault("P7D")
+        Duration noticeBefore();
+
+        @WithDefault("PT10M")
+        Duration checkInterval();
+    }
 }

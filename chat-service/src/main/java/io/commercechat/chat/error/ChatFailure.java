@@ -6,7 +6,7 @@ package io.commercechat.chat.error;
  */
 public class ChatFailure extends RuntimeException {
 
-    public enum Kind { INVALID, NOT_FOUND, CONFLICT, PRECONDITION, FORBIDDEN }
+    public enum Kind { INVALID, NOT_FOUND, CONFLICT, PRECONDITION, FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE }
 
     private final Kind kind;
     /** Stable, machine-readable slug; the problem type URI ends with it. */
@@ -40,5 +40,14 @@ public class ChatFailure extends RuntimeException {
 
     public static ChatFailure precondition(String type, String detail) {
         return new ChatFailure(Kind.PRECONDITION, type, detail);
+    }
+
+    public static ChatFailure forbidden(String type, String detail) {
+        return new ChatFailure(Kind.FORBIDDEN, type, detail);
+    }
+
+    /** A peer this request needs cannot answer now; {@code detail} says what the person can do. */
+    public static ChatFailure unavailable(String type, String detail) {
+        return new ChatFailure(Kind.UNAVAILABLE, type, detail);
     }
 }

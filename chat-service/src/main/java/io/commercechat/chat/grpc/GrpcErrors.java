@@ -25,6 +25,8 @@ public final class GrpcErrors {
                     case CONFLICT -> Status.ALREADY_EXISTS;
                     case PRECONDITION -> Status.FAILED_PRECONDITION;
                     case FORBIDDEN -> Status.PERMISSION_DENIED;
+                    case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+                    case UNAVAILABLE -> Status.UNAVAILABLE;
                 };
                 return status.withDescription(f.getMessage()).asRuntimeException();
             }

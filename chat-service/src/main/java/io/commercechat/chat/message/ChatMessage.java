@@ -37,4 +37,7 @@ public class ChatMessage {
     /** UpdateTag name, or null. */
     public String updateTag;
     public Instant sentAt;
+
+    /** For account cards: the consent the data was read under (its end removes the card). */
+    public String sourceConsentId;
 }

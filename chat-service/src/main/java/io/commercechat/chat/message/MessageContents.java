@@ -31,6 +31,10 @@ public final class MessageContents {
         return MessageContent.newBuilder().setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody(body)).build();
     }
 
+    public static MessageContent notice(String text) {
+        return MessageContent.newBuilder().setNotice(io.commercechat.proto.partner.v1.Notice.newBuilder().setText(text)).build();
+    }
+
     /** The stored kind name, e.g. TEXT or RECEIPT. */
     public static String kind(MessageContent content) {
         return content.getKindCase().name();

@@ -35,6 +35,15 @@ public class MessageViews {
         }
     }
 
+    /** Stored content as JSON, for views that carry it. */
+    public JsonNode content(ChatMessage m) {
+        try {
+            return json.readTree(m.content);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored message content is not JSON", e);
+        }
+    }
+
     public static Message forBusiness(ChatMessage m) {
         return Message.newBuilder()
                 .setId(m.id.toString())

@@ -37,8 +37,15 @@ public class ProblemMappers {
             case NOT_FOUND -> 404;
             case CONFLICT, PRECONDITION -> 409;
             case FORBIDDEN -> 403;
+            case UNAUTHENTICATED -> 401;
+            case UNAVAILABLE -> 503;
         };
-        return Problem.response(status, f.type(), f.getMessage());
+        Response problem = Problem.response(status, f.type(), f.getMessage());
+        return switch (f.kind()) {
+            case UNAUTHENTICATED -> Response.fromResponse(problem).header("WWW-Authenticate", "Bearer").build();
+            case UNAVAILABLE -> Response.fromResponse(problem).header("Retry-After", "30").build();
+            default -> problem;
+        };
     }
 
     @ServerExceptionMapper

@@ -2,6 +2,10 @@ package io.commercechat.chat.rest;
 
 import io.commercechat.chat.error.ChatFailure;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.UUID;
 
@@ -69,5 +73,42 @@ public final class RestParams {
             // falls through
         }
         throw ChatFailure.invalid("cursor is not a cursor from a previous response");
+    }
+
+    /** A peer's opaque page token, passed through as our cursor ("" for the first page). */
+    public static String peerCursor(String cursor) {
+        if (cursor == null) {
+            return "";
+        }
+        if (cursor.length() > 1024) {
+            throw ChatFailure.invalid("cursor is not a cursor from a previous response");
+        }
+        return cursor;
+    }
+
+    /** The next page's cursor, or null when there is none. */
+    public static String nextCursor(String pageToken) {
+        return pageToken == null || pageToken.isEmpty() ? null : pageToken;
+    }
+
+    /**
+     * An instant (2025-03-01T10:00:00Z) or a day (2025-03-01, UTC; as {@code to} it means the
+     * end of that day); null when absent.
+     */
+    public static Instant instant(String value, String name, boolean endOfDay) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException notAnInstant) {
+            try {
+                LocalDate day = LocalDate.parse(value);
+                return endOfDay ? day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusNanos(1)
+                        : day.atStartOfDay().toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException notADay) {
+                throw ChatFailure.invalid(name + " must be a date (2025-03-01) or an instant (2025-03-01T10:00:00Z)");
+            }
+        }
     }
 }

@@ -21,6 +21,14 @@ public record Caller(String subject, String businessId, String displayName) {
         return new Caller(jwt.getSubject(), null, name == null ? "" : name.toString());
     }
 
+    /**
+     * The person's own bearer token, forwarded on calls made for them (account-link-service and
+     * consent-service then authorize by its {@code sub} too). Never logged.
+     */
+    public static String forwardedToken(SecurityIdentity identity) {
+        return ((JsonWebToken) identity.getPrincipal()).getRawToken();
+    }
+
     /** The business behind a partner gRPC call; anyone else is refused. */
     public static Caller business(SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {

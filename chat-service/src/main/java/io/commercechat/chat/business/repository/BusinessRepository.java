@@ -12,4 +12,9 @@ public class BusinessRepository implements PanacheRepositoryBase<Business, Strin
     public Uni<List<Business>> all() {
         return find("order by displayName, id").list();
     }
+
+    /** The bank business that account-link-service knows as {@code partnerBankId}, or null. */
+    public Uni<Business> findByPartnerBank(String partnerBankId) {
+        return find("partnerBankId = ?1", partnerBankId).firstResult();
+    }
 }

@@ -10,6 +10,7 @@ import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.proto.partner.v1.MessageRedacted;
 import io.commercechat.proto.partner.v1.ReadReceipt;
 import io.commercechat.proto.partner.v1.SenderKind;
 import io.commercechat.proto.partner.v1.TypingIndicator;
@@ -27,6 +28,9 @@ import java.util.UUID;
 public class InboxLog {
 
     public record ReadView(UUID conversationId, String reader, long readSeq) {}
+
+    /** {@code replacement}: the MessageContent now shown instead (protobuf JSON mapping). */
+    public record RedactedView(UUID conversationId, UUID messageId, long seq, com.fasterxml.jackson.databind.JsonNode replacement) {}
 
     public record TypingView(UUID conversationId, String who, boolean typing, Instant expiresAt) {}
 
@@ -46,6 +50,25 @@ public class InboxLog {
         }
         return person.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.MESSAGE,
                 MessageContents.toJson(InboxEvent.newBuilder().setMessage(MessageViews.forBusiness(m)).build())))
+                .replaceWithVoid();
+    }
+
+    /** A person-only message (an account card) became visible to the business. */
+    public Uni<Void> messageShared(Conversation c, ChatMessage m) {
+        return messageAdded(c, m);
+    }
+
+    /** A message's content was replaced; the business hears of it only if it could see the message. */
+    public Uni<Void> redacted(Conversation c, ChatMessage m) {
+        Uni<Long> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.REDACTED,
+                views.toJson(new RedactedView(c.id, m.id, m.seq, views.content(m))));
+        if (m.visibility != ChatMessage.Visibility.EVERYONE) {
+            return person.replaceWithVoid();
+        }
+        return person.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.REDACTED,
+                MessageContents.toJson(InboxEvent.newBuilder().setRedacted(MessageRedacted.newBuilder()
+                        .setConversationId(c.id.toString()).setMessageId(m.id.toString()).setSeq(m.seq)
+                        .setReplacement(MessageContents.contentFromJson(m.content))).build())))
                 .replaceWithVoid();
     }
 

@@ -77,6 +77,11 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 + " (select c.lastSeq from Conversation c where c.id = m.conversationId)", conversationIds);
     }
 
+    /** The account cards (not yet replaced) read under a consent, oldest first. */
+    public Uni<List<ChatMessage>> cardsOf(String consentId) {
+        return list("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId);
+    }
+
     /** Reserves a receipt order number for the shop; false when it is already taken. */
     public Uni<Boolean> reserveOrderNumber(String businessId, String orderNumber, UUID messageId) {
         return getSession().chain(s -> s.createNativeQuery("INSERT INTO receipt_orders (business_id, order_number, message_id)"

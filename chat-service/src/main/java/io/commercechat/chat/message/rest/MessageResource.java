@@ -1,5 +1,6 @@
 package io.commercechat.chat.message.rest;
 
+import io.commercechat.chat.assistant.service.BankAssistant;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
@@ -44,11 +45,13 @@ public class MessageResource {
 
     private final MessageService messages;
     private final MessageViews views;
+    private final BankAssistant assistant;
     private final SecurityIdentity identity;
 
-    public MessageResource(MessageService messages, MessageViews views, SecurityIdentity identity) {
+    public MessageResource(MessageService messages, MessageViews views, BankAssistant assistant, SecurityIdentity identity) {
         this.messages = messages;
         this.views = views;
+        this.assistant = assistant;
         this.identity = identity;
     }
 
@@ -77,7 +80,25 @@ public class MessageResource {
         var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), MessageContents.text(body.text()),
                 UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
         return messages.send(person(), out)
+                .invoke(sent -> {
+                    if (!sent.duplicate()) {
+                        // in bank conversations the assistant answers its requests, after this commit
+                        assistant.onPersonMessage(conversationId, body.text(), Caller.forwardedToken(identity));
+                    }
+                })
                 .map(sent -> Response.status(sent.duplicate() ? 200 : 201).entity(views.forPerson(sent.message())).build());
+    }
+
+    /**
+     * "Share with <bank>": one account card becomes visible to the bank of this conversation
+     * (never to a shop: 409 bank-data-not-for-shops). Sharing again changes nothing.
+     */
+    @POST
+    @Path("/{id}/messages/{messageId}/share")
+    public Uni<MessageView> share(@PathParam("id") String id, @PathParam("messageId") String messageId) {
+        UUID conversationId = RestParams.uuid(id, "conversation id");
+        UUID message = RestParams.uuid(messageId, "message id");
+        return messages.share(person(), conversationId, message).map(views::forPerson);
     }
 
     private Party person() {

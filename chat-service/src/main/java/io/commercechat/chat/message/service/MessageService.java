@@ -18,6 +18,7 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -94,7 +95,7 @@ public class MessageService {
                 }
                 return businesses.findById(found.businessId)
                         .invoke(business -> checkRules(from, found, business, out.content(), tag))
-                        .chain(business -> insert(from, found, business, out, content, tagName));
+                        .chain(business -> insert(from.sender(), found, business, out, content, tagName, null));
             });
         });
     }
@@ -103,6 +104,10 @@ public class MessageService {
         if (from.isPerson()) {
             if (c.blocked) {
                 throw ChatFailure.precondition("business-blocked", "you have blocked this business; unblock it to write");
+            }
+            if (business.kind == Business.Kind.SHOP && content.hasText()
+                    && content.getText().getBody().startsWith(ASSISTANT_PAYLOAD_PREFIX)) {
+                throw bankDataNotForShops();
             }
             return;
         }
@@ -125,25 +130,27 @@ public class MessageService {
         }
     }
 
-    private Uni<Sent> insert(Party from, Conversation c, Business business, Outgoing out, String content, String tagName) {
+    private Uni<Sent> insert(ChatMessage.Sender sender, Conversation c, Business business, Outgoing out, String content,
+            String tagName, String sourceConsentId) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ChatMessage m = new ChatMessage();
         m.id = UUID.randomUUID();
         m.conversationId = c.id;
         m.seq = c.lastSeq + 1;
-        m.sender = from.sender();
+        m.sender = sender;
         m.clientMessageId = out.clientMessageId();
         m.kind = MessageContents.kind(out.content());
         m.content = content;
         m.visibility = out.visibility();
         m.updateTag = tagName;
         m.sentAt = now;
+        m.sourceConsentId = sourceConsentId;
         c.lastSeq = m.seq;
         c.lastMessageAt = now;
-        if (from.isPerson()) {
+        if (sender == ChatMessage.Sender.PERSON) {
             c.personLastMessageAt = now;
             c.personReadSeq = m.seq; // writing implies having read everything before
-        } else {
+        } else if (sender == ChatMessage.Sender.BUSINESS) {
             c.businessReadSeq = m.seq;
         }
         return conversations.nextActivity().invoke(a -> c.activitySeq = a)
@@ -159,6 +166,83 @@ public class MessageService {
                         : Uni.createFrom().voidItem())
                 .call(() -> inboxLog.messageAdded(c, m))
                 .map(x -> new Sent(m, false));
+    }
+
+    /** Quick-reply payloads of the assistant start with this; they ask for bank data. */
+    public static final String ASSISTANT_PAYLOAD_PREFIX = "assistant:";
+
+    public static ChatFailure bankDataNotForShops() {
+        return ChatFailure.conflict("bank-data-not-for-shops",
+                "bank data can only be shown in a conversation with your bank, never in a conversation with a shop");
+    }
+
+    /**
+     * A message from the built-in assistant (marked as automated everywhere). Account cards name
+     * the consent they were read under ({@code sourceConsentId}).
+     */
+    @WithTransaction
+    public Uni<ChatMessage> postAsAssistant(UUID conversationId, MessageContent content, ChatMessage.Visibility visibility,
+            UpdateTag tag, String sourceConsentId) {
+        UpdateTag t = tag == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : tag;
+        String tagName = t == UpdateTag.UPDATE_TAG_UNSPECIFIED ? null : t.name();
+        var out = new Outgoing(conversationId, "assistant-" + UUID.randomUUID(), content, t, visibility);
+        return conversations.findById(conversationId, LockModeType.PESSIMISTIC_WRITE)
+                .chain(c -> businesses.findById(c.businessId)
+                        .chain(business -> insert(ChatMessage.Sender.ASSISTANT, c, business, out, MessageContents.toJson(content),
+                                tagName, sourceConsentId)))
+                .map(Sent::message);
+    }
+
+    /**
+     * The person shares one account card with the bank of the same conversation: from now on the
+     * bank sees it (history and inbox). Sharing again changes nothing. Never into a shop.
+     */
+    @WithTransaction
+    public Uni<ChatMessage> share(Party person, UUID conversationId, UUID messageId) {
+        return conversations.lockFor(person, conversationId).chain(c -> {
+            if (c == null) {
+                throw ChatFailure.notFound("the conversation");
+            }
+            return businesses.findById(c.businessId).chain(business -> messages.findById(messageId).chain(m -> {
+                if (m == null || !m.conversationId.equals(c.id)) {
+                    throw ChatFailure.notFound("the message");
+                }
+                if (business.kind != Business.Kind.BANK) {
+                    throw bankDataNotForShops();
+                }
+                if (!"ACCOUNT_CARD".equals(m.kind)) {
+                    throw ChatFailure.conflict("not-an-account-card", "only account cards can be shared");
+                }
+                if (m.visibility == ChatMessage.Visibility.EVERYONE) {
+                    return Uni.createFrom().item(m);
+                }
+                m.visibility = ChatMessage.Visibility.EVERYONE;
+                return messages.flush().chain(() -> inboxLog.messageShared(c, m)).replaceWith(m);
+            }));
+        });
+    }
+
+    /**
+     * Replaces every account card read under an ended consent by a notice, and tells both inboxes
+     * (the business only when the card had been shared with it). Cards already replaced are left
+     * alone, so handling the same consent event twice changes nothing.
+     */
+    @WithTransaction
+    public Uni<Integer> redactCardsOf(String consentId, String bankDisplayName) {
+        return messages.cardsOf(consentId).chain(cards -> {
+            Uni<Integer> done = Uni.createFrom().item(0);
+            for (ChatMessage card : cards) {
+                done = done.chain(n -> conversations.findById(card.conversationId, LockModeType.PESSIMISTIC_WRITE)
+                        .chain(c -> businesses.findById(c.businessId).chain(business -> {
+                            card.kind = "NOTICE";
+                            card.content = MessageContents.toJson(MessageContents.notice("This card was removed because access to "
+                                    + (business == null ? bankDisplayName : business.displayName) + " ended"));
+                            return messages.flush().chain(() -> inboxLog.redacted(c, card));
+                        }))
+                        .map(x -> n + 1));
+            }
+            return done;
+        });
     }
 
     /** History paged by seq; see {@link MessageRepository#page}. */

@@ -1,0 +1,290 @@
+package io.commercechat.chat.assistant.service;
+
+import io.commercechat.chat.background.BackgroundWork;
+import io.commercechat.chat.business.Business;
+import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.client.AccountLinkClient;
+import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.conversation.Conversation;
+import io.commercechat.chat.conversation.repository.ConversationRepository;
+import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.proto.accounts.v1.Balance;
+import io.commercechat.proto.accounts.v1.GetBalancesRequest;
+import io.commercechat.proto.accounts.v1.Link;
+import io.commercechat.proto.accounts.v1.LinkStatus;
+import io.commercechat.proto.accounts.v1.LinkedAccount;
+import io.commercechat.proto.accounts.v1.ListLinksRequest;
+import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
+import io.commercechat.proto.accounts.v1.Transaction;
+import io.commercechat.proto.common.v1.Money;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.ListConsentsRequest;
+import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.partner.v1.AccountCard;
+import io.commercechat.proto.partner.v1.Button;
+import io.commercechat.proto.partner.v1.Buttons;
+import io.commercechat.proto.partner.v1.MessageContent;
+import io.commercechat.proto.partner.v1.QuickReplies;
+import io.commercechat.proto.partner.v1.QuickReply;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.commercechat.support.ProtoTime;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.text.NumberFormat;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The built-in assistant of bank conversations, always marked as automated. It answers four
+ * requests (as text or as its quick-reply payloads) with messages only the person sees: account
+ * cards read live through account-link-service with the person's own token for purpose
+ * ACCOUNT_OVERVIEW, or a notice when nothing is linked or allowed. Each card remembers its consent,
+ * so that ending the consent removes the card (see ConsentEventWatcher).
+ */
+@ApplicationScoped
+public class BankAssistant {
+
+    public enum Request {
+        LINK_ACCOUNT("Link account"), SHOW_BALANCE("Show balance"), RECENT_TRANSACTIONS("Recent transactions"),
+        MANAGE_ACCESS("Manage access"), MENU("Menu");
+
+        final String label;
+
+        Request(String label) {
+            this.label = label;
+        }
+
+        public String payload() {
+            return MessageService.ASSISTANT_PAYLOAD_PREFIX + name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private static final int MAX_CARDS = 3;
+    private static final int RECENT = 5;
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMM", Locale.UK).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.UK).withZone(ZoneOffset.UTC);
+
+    private final MessageService messages;
+    private final ConversationRepository conversations;
+    private final BusinessRepository businesses;
+    private final AccountLinkClient accountLink;
+    private final ConsentClient consents;
+    private final BackgroundWork background;
+
+    public BankAssistant(MessageService messages, ConversationRepository conversations, BusinessRepository businesses,
+            AccountLinkClient accountLink, ConsentClient consents, BackgroundWork background) {
+        this.messages = messages;
+        this.conversations = conversations;
+        this.businesses = businesses;
+        this.accountLink = accountLink;
+        this.consents = consents;
+        this.background = background;
+    }
+
+    /** Which request a person's text is: a label (any case) or a payload; "help" shows the menu. */
+    public static Optional<Request> requestOf(String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.equalsIgnoreCase("help")) {
+            return Optional.of(Request.MENU);
+        }
+        for (Request r : Request.values()) {
+            if (t.equalsIgnoreCase(r.label) || t.equals(r.payload())) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** After the person's message committed: answers in the background when it asked the assistant something. */
+    public void onPersonMessage(UUID conversationId, String text, String personToken) {
+        requestOf(text).ifPresent(request -> background.run("assistant answer",
+                () -> Panache.withSession(() -> conversations.findById(conversationId)
+                                .chain(c -> businesses.findById(c.businessId).map(b -> new Target(c, b))))
+                        .chain(target -> target.business().kind == Business.Kind.BANK
+                                ? answer(target, request, personToken)
+                                : Uni.createFrom().voidItem())));
+    }
+
+    record Target(Conversation conversation, Business business) {
+        String bank() {
+            return business.displayName;
+        }
+    }
+
+    Uni<Void> answer(Target t, Request request, String token) {
+        Uni<Void> answer = switch (request) {
+            case MENU -> say(t, menu(t));
+            case LINK_ACCOUNT -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
+                    : say(t, buttons("Your " + t.bank() + " account is linked until " + DATE.format(expiry(links.get(0)))
+                            + ". Ask me for your balance or recent transactions.", "Manage access", "#/privacy")));
+            case SHOW_BALANCE -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
+                    : balances(t, token, links));
+            case RECENT_TRANSACTIONS -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
+                    : transactions(t, token, links));
+            case MANAGE_ACCESS -> manageAccess(t, token);
+        };
+        return answer.onFailure(ChatFailure.class).recoverWithUni(f -> say(t, MessageContents.notice(sorry(t, (ChatFailure) f))));
+    }
+
+    private Uni<List<Link>> activeLinks(Target t, String token) {
+        return accountLink.listLinks(token, ListLinksRequest.newBuilder().setPageSize(100).build())
+                .map(r -> r.getLinksList().stream().filter(l -> l.getStatus() == LinkStatus.LINK_STATUS_ACTIVE
+                        && l.getBankId().equals(t.business().partnerBankId)).toList());
+    }
+
+    private Uni<Void> balances(Target t, String token, List<Link> links) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (var entry : accountsOf(links)) {
+            chain = chain.chain(() -> accountLink.getBalances(token, GetBalancesRequest.newBuilder()
+                            .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build())
+                    .chain(r -> card(t, entry, "Balance", r.getBalancesList().stream().map(BankAssistant::line).toList(),
+                            r.getBalancesList().stream().map(b -> ProtoTime.from(b.getAsOf(), "as_of"))
+                                    .filter(x -> x != null).max(Instant::compareTo).orElse(Instant.now()))));
+        }
+        return chain;
+    }
+
+    private Uni<Void> transactions(Target t, String token, List<Link> links) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (var entry : accountsOf(links)) {
+            chain = chain.chain(() -> accountLink.listTransactions(token, ListTransactionsRequest.newBuilder()
+                            .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
+                            .setPageSize(RECENT).build())
+                    .chain(r -> card(t, entry, "Recent transactions", r.getTransactionsList().isEmpty()
+                            ? List.of("No transactions in the last 90 days")
+                            : r.getTransactionsList().stream().map(BankAssistant::line).toList(), Instant.now())));
+        }
+        return chain;
+    }
+
+    private Uni<Void> manageAccess(Target t, String token) {
+        return consents.listConsents(token, ListConsentsRequest.newBuilder().setBankId(t.business().partnerBankId)
+                        .addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).setPageSize(10).build())
+                .chain(r -> {
+                    if (r.getConsentsCount() == 0) {
+                        return say(t, buttons("Commerce Chat may not read anything from " + t.bank() + " right now.",
+                                "Link account", linkUrl(t)));
+                    }
+                    String body = r.getConsentsList().stream().map(c -> describe(t, c)).collect(Collectors.joining("\n"))
+                            + "\nYou can end access at any time; cards made from it are then removed.";
+                    return say(t, buttons(body, "Privacy settings", "#/privacy"));
+                });
+    }
+
+    private record AccountOfLink(Link link, LinkedAccount account) {}
+
+    private static List<AccountOfLink> accountsOf(List<Link> links) {
+        List<AccountOfLink> out = new ArrayList<>();
+        for (Link l : links) {
+            for (LinkedAccount a : l.getAccountsList()) {
+                if (out.size() < MAX_CARDS) {
+                    out.add(new AccountOfLink(l, a));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Uni<Void> card(Target t, AccountOfLink from, String title, List<String> lines, Instant asOf) {
+        MessageContent card = MessageContent.newBuilder().setAccountCard(AccountCard.newBuilder()
+                .setCardId(UUID.randomUUID().toString()).setAccountDisplayName(from.account().getDisplayName())
+                .setMaskedNumber(from.account().getMaskedNumber()).setTitle(title).addAllLines(lines)
+                .setAsOf(ProtoTime.of(asOf))).build();
+        return messages.postAsAssistant(t.conversation().id, card, ChatMessage.Visibility.PERSON_ONLY,
+                UpdateTag.UPDATE_TAG_UNSPECIFIED, from.link().getConsentId()).replaceWithVoid();
+    }
+
+    private Uni<Void> say(Target t, MessageContent content) {
+        return messages.postAsAssistant(t.conversation().id, content, ChatMessage.Visibility.PERSON_ONLY,
+                UpdateTag.UPDATE_TAG_UNSPECIFIED, null).replaceWithVoid();
+    }
+
+    static MessageContent menu(Target t) {
+        QuickReplies.Builder q = QuickReplies.newBuilder().setBody("I'm the " + t.bank()
+                + " assistant (automated). What would you like to do?");
+        for (Request r : List.of(Request.LINK_ACCOUNT, Request.SHOW_BALANCE, Request.RECENT_TRANSACTIONS, Request.MANAGE_ACCESS)) {
+            q.addOptions(QuickReply.newBuilder().setLabel(r.label).setPayload(r.payload()));
+        }
+        return MessageContent.newBuilder().setQuickReplies(q).build();
+    }
+
+    static MessageContent linkOffer(Target t) {
+        return buttons("To see your balance and transactions here, link your " + t.bank() + " account. You choose what may"
+                + " be read, for what and for how long, and approve at " + t.bank() + ".", "Link account", linkUrl(t));
+    }
+
+    /** The web client's link flow for this bank (an in-app address). */
+    public static String linkUrl(Business bank) {
+        return "#/link?bank=" + bank.partnerBankId;
+    }
+
+    private static String linkUrl(Target t) {
+        return linkUrl(t.business());
+    }
+
+    static MessageContent buttons(String body, String label, String url) {
+        return MessageContent.newBuilder().setButtons(Buttons.newBuilder().setBody(body)
+                .addButtons(Button.newBuilder().setLabel(label).setUrl(url))).build();
+    }
+
+    private static String sorry(Target t, ChatFailure f) {
+        return switch (f.kind()) {
+            case FORBIDDEN -> "I can't show this: " + f.getMessage() + ". You can link your account again to allow it.";
+            case UNAVAILABLE -> t.bank() + " can't be reached right now. Please try again in a minute.";
+            default -> "I couldn't do that: " + f.getMessage();
+        };
+    }
+
+    private static Instant expiry(Link l) {
+        Instant e = ProtoTime.from(l.getExpiresAt(), "expires_at");
+        return e == null ? Instant.now() : e;
+    }
+
+    private static String describe(Target t, Consent c) {
+        String what = c.getPermissionsList().stream().map(p -> words(p.name(), "PERMISSION_")).collect(Collectors.joining(", "));
+        String why = c.getPurposesList().stream().map(p -> words(p.name(), "PURPOSE_")).collect(Collectors.joining(", "));
+        Instant until = ProtoTime.from(c.getExpiresAt(), "expires_at");
+        return t.bank() + " data Commerce Chat may read: " + what + "; for " + why
+                + (until == null ? "" : "; until " + DATE.format(until)) + ".";
+    }
+
+    private static String words(String name, String prefix) {
+        return name.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    static String line(Balance b) {
+        String type = words(b.getType().name(), "BALANCE_TYPE_");
+        return Character.toUpperCase(type.charAt(0)) + type.substring(1) + "  " + money(b.getAmount());
+    }
+
+    static String line(Transaction tx) {
+        Instant at = ProtoTime.from(tx.getBookedAt(), "booked_at");
+        String what = tx.getMerchantName().isEmpty() ? tx.getDescription() : tx.getMerchantName();
+        return (at == null ? "" : DAY.format(at) + "  ") + what + "  " + money(tx.getAmount());
+    }
+
+    static String money(Money m) {
+        BigDecimal value = BigDecimal.valueOf(m.getUnits()).add(BigDecimal.valueOf(m.getNanos(), 9));
+        try {
+            NumberFormat f = NumberFormat.getCurrencyInstance(Locale.UK);
+            f.setCurrency(Currency.getInstance(m.getCurrency()));
+            return f.format(value);
+        } catch (IllegalArgumentException unknownCurrency) {
+            return m.getCurrency() + " " + value.toPlainString();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.commercechat.chat.assistant.service;
+
+import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.consent.repository.ConsentWatchRepository;
+import io.commercechat.chat.conversation.repository.ConversationRepository;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.proto.partner.v1.UpdateTag;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * A week (chat.renewal.notice-before) before a consent expires, the assistant offers renewal once
+ * in the person's conversation with that bank: an account update, not a promotion. Claiming the
+ * due consent and posting the offer share one transaction, so with several replicas each offer is
+ * posted exactly once. A person without a conversation with that bank gets no message (claimed
+ * anyway: the Privacy page shows the expiry).
+ */
+@ApplicationScoped
+public class RenewalOffers {
+
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.UK).withZone(ZoneOffset.UTC);
+
+    private final ConsentWatchRepository watch;
+    private final BusinessRepository businesses;
+    private final ConversationRepository conversations;
+    private final MessageService messages;
+    private final ChatConfig config;
+
+    public RenewalOffers(ConsentWatchRepository watch, BusinessRepository businesses, ConversationRepository conversations,
+            MessageService messages, ChatConfig config) {
+        this.watch = watch;
+        this.businesses = businesses;
+        this.conversations = conversations;
+        this.messages = messages;
+        this.config = config;
+    }
+
+    /** Posts the offers that are due; returns how many consents were handled. */
+    public Uni<Integer> offerDue() {
+        return Panache.withTransaction(() -> watch.claimDue(config.renewal().noticeBefore(), 20).chain(due -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (var d : due) {
+                chain = chain.chain(() -> businesses.findByPartnerBank(d.bankId()).chain(bank -> bank == null
+                        ? Uni.createFrom().voidItem()
+                        : conversations.findPair(d.personSub(), bank.id).chain(c -> c == null ? Uni.createFrom().voidItem()
+                                : messages.postAsAssistant(c.id, BankAssistant.buttons("Your consent for " + bank.displayName
+                                        + " to share account data here ends on " + DATE.format(d.expiresAt())
+                                        + ". If you want to keep seeing your accounts in this chat, you can renew it;"
+                                        + " otherwise nothing needs to be done.", "Renew access", BankAssistant.linkUrl(bank)),
+                                        ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_ACCOUNT_UPDATE, null)
+                                        .replaceWithVoid())));
+            }
+            return chain.replaceWith(due.size());
+        }));
+    }
+}

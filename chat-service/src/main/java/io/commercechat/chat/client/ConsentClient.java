@@ -1,0 +1,86 @@
+package io.commercechat.chat.client;
+
+import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.GetConsentRequest;
+import io.commercechat.proto.consent.v1.GetReceiptKeysRequest;
+import io.commercechat.proto.consent.v1.GetReceiptRequest;
+import io.commercechat.proto.consent.v1.GetReceiptResponse;
+import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
+import io.commercechat.proto.consent.v1.ListAccessRecordsResponse;
+import io.commercechat.proto.consent.v1.ListConsentsRequest;
+import io.commercechat.proto.consent.v1.ListConsentsResponse;
+import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc.MutinyConsentServiceStub;
+import io.commercechat.proto.consent.v1.RevokeConsentRequest;
+import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
+import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.quarkus.grpc.GrpcClient;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * consent-service's ConsentService. A person's reads and revocations forward the person's own
+ * token (consent-service limits them to that {@code sub}); the public receipt keys and the event
+ * stream use chat-service's own token. Every unary call has a deadline.
+ */
+@ApplicationScoped
+public class ConsentClient {
+
+    private static final String PEER = "Your privacy settings";
+    static final String REVOKED_IN_APP = "ended by you in Commerce Chat";
+
+    private final MutinyConsentServiceStub stub;
+    private final ServiceTokens serviceTokens;
+    private final long deadlineMillis;
+
+    public ConsentClient(@GrpcClient("consent") MutinyConsentServiceStub stub, ServiceTokens serviceTokens, ChatConfig config) {
+        this.stub = stub;
+        this.serviceTokens = serviceTokens;
+        this.deadlineMillis = config.consentDeadline().toMillis();
+    }
+
+    public Uni<ListConsentsResponse> listConsents(String personToken, ListConsentsRequest req) {
+        return call(personToken, "ListConsents", "the consent", s -> s.listConsents(req));
+    }
+
+    public Uni<Consent> getConsent(String personToken, String consentId) {
+        return call(personToken, "GetConsent", "the consent",
+                s -> s.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())).map(r -> r.getConsent());
+    }
+
+    public Uni<GetReceiptResponse> getReceipt(String personToken, GetReceiptRequest req) {
+        return call(personToken, "GetReceipt", "the receipt", s -> s.getReceipt(req));
+    }
+
+    public Uni<Consent> revoke(String personToken, String consentId) {
+        return call(personToken, "RevokeConsent", "the consent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(REVOKED_IN_APP).build()))
+                .map(r -> r.getConsent());
+    }
+
+    public Uni<ListAccessRecordsResponse> listAccessRecords(String personToken, ListAccessRecordsRequest req) {
+        return call(personToken, "ListAccessRecords", "the consent", s -> s.listAccessRecords(req));
+    }
+
+    /** The JWKS that verifies receipts (public keys only), asked for with chat-service's own token. */
+    public Uni<String> receiptKeys() {
+        return serviceTokens.accessToken().chain(token -> call(token, "GetReceiptKeys", "the receipt keys",
+                s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()))).map(r -> r.getJwksJson());
+    }
+
+    /** Consent events after a position, then new ones as they happen (chat-service's own token, no deadline). */
+    public Multi<WatchConsentEventsResponse> watch(String serviceToken, long afterPosition) {
+        return stub.withCallCredentials(new BearerToken(serviceToken))
+                .watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build());
+    }
+
+    private <T> Uni<T> call(String token, String rpc, String notFoundWhat, Function<MutinyConsentServiceStub, Uni<T>> call) {
+        return Uni.createFrom().deferred(() -> call.apply(stub.withCallCredentials(new BearerToken(token))
+                        .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)))
+                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat));
+    }
+}

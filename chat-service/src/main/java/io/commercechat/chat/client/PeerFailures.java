@@ -1,0 +1,64 @@
+package io.commercechat.chat.client;
+
+import io.commercechat.chat.error.ChatFailure;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.jboss.logging.Logger;
+
+/**
+ * The one place where a peer's gRPC status becomes a {@link ChatFailure} (and so a problem
+ * document): nothing a peer answers turns into a 500. Only the RPC name and the status code are
+ * logged: descriptions may carry ids, and requests carry tokens.
+ */
+final class PeerFailures {
+
+    private static final Logger LOG = Logger.getLogger(PeerFailures.class);
+    private static final int MAX_DETAIL = 300;
+
+    private PeerFailures() {}
+
+    /**
+     * @param peer        what the person knows the peer as, e.g. "your bank data"
+     * @param rpc         the RPC, for the log
+     * @param notFoundWhat the resource, e.g. "the account"
+     */
+    static Throwable translate(Throwable failure, String peer, String rpc, String notFoundWhat) {
+        if (failure instanceof ChatFailure f) {
+            return f;
+        }
+        if (!(failure instanceof StatusRuntimeException e)) {
+            LOG.warnf("%s failed (%s)", rpc, failure.getClass().getSimpleName());
+            return unavailable(peer);
+        }
+        Status.Code code = e.getStatus().getCode();
+        String detail = detail(e.getStatus().getDescription());
+        return switch (code) {
+            case NOT_FOUND -> ChatFailure.notFound(notFoundWhat);
+            case PERMISSION_DENIED -> ChatFailure.forbidden("access-denied",
+                    detail.isEmpty() ? "there is no consent that allows this; link the account again" : detail);
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> ChatFailure.invalid(detail.isEmpty() ? "the request is not valid" : detail);
+            case FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED -> ChatFailure.precondition("not-possible-now",
+                    detail.isEmpty() ? "this cannot be done in the current state" : detail);
+            case UNAUTHENTICATED -> new ChatFailure(ChatFailure.Kind.UNAUTHENTICATED, "unauthenticated",
+                    "your sign-in could not be confirmed; sign in again");
+            default -> {
+                LOG.warnf("%s failed with %s", rpc, code);
+                yield unavailable(peer);
+            }
+        };
+    }
+
+    private static ChatFailure unavailable(String peer) {
+        return ChatFailure.unavailable("temporarily-unavailable",
+                peer + " cannot be reached right now; nothing was changed, try again in a minute");
+    }
+
+    /** Peers prefix relayed answers with their own name ("consent-service: ..."); the person needs only the reason. */
+    private static String detail(String description) {
+        if (description == null) {
+            return "";
+        }
+        String d = description.replaceFirst("^[a-z-]+-service: ", "").strip();
+        return d.length() > MAX_DETAIL ? d.substring(0, MAX_DETAIL) : d;
+    }
+}

@@ -1,0 +1,65 @@
+package io.commercechat.chat.consent;
+
+import static io.commercechat.chat.rest.ProtoEnums.name;
+
+import io.commercechat.chat.rest.RestParams;
+import io.commercechat.proto.consent.v1.AccessRecord;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.GetReceiptResponse;
+import io.commercechat.proto.consent.v1.ListAccessRecordsResponse;
+import io.commercechat.proto.consent.v1.ListConsentsResponse;
+import io.commercechat.support.ProtoTime;
+import java.time.Instant;
+import java.util.List;
+
+/** Consents, receipts and the access log as the REST API shows them (enums by short name, ISO-8601 times). */
+public final class ConsentViews {
+
+    private ConsentViews() {}
+
+    public record ConsentView(String id, String bankId, String status, String statusReason, String endedBy,
+            List<String> permissions, List<String> purposes, Instant transactionFrom, Instant transactionTo,
+            Instant createdAt, Instant authorisedAt, Instant expiresAt, Instant updatedAt, long version) {}
+
+    public record ConsentList(List<ConsentView> consents, String nextCursor) {}
+
+    /** {@code jws}: the compact JWS (ES256), verifiable with {@code GET /v1/receipt-keys}. */
+    public record ReceiptView(String consentId, String kind, String jws, String keyId, Instant issuedAt) {}
+
+    public record AccessRecordView(String id, String bankId, String accountId, String consentId, String service,
+            String permission, String purpose, String decision, String reason, Instant occurredAt) {}
+
+    public record AccessLog(List<AccessRecordView> records, String nextCursor) {}
+
+    public static ConsentView consent(Consent c) {
+        return new ConsentView(c.getId(), c.getBankId(), name(c.getStatus(), "CONSENT_STATUS_"),
+                c.getStatusReason().isEmpty() ? null : c.getStatusReason(), name(c.getEndedBy(), "ACTOR_"),
+                c.getPermissionsList().stream().map(p -> name(p, "PERMISSION_")).toList(),
+                c.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(),
+                ProtoTime.from(c.getTransactionFrom(), "transaction_from"), ProtoTime.from(c.getTransactionTo(), "transaction_to"),
+                ProtoTime.from(c.getCreatedAt(), "created_at"), ProtoTime.from(c.getAuthorisedAt(), "authorised_at"),
+                ProtoTime.from(c.getExpiresAt(), "expires_at"), ProtoTime.from(c.getUpdatedAt(), "updated_at"), c.getVersion());
+    }
+
+    public static ConsentList consents(ListConsentsResponse r) {
+        return new ConsentList(r.getConsentsList().stream().map(ConsentViews::consent).toList(),
+                RestParams.nextCursor(r.getNextPageToken()));
+    }
+
+    public static ReceiptView receipt(String consentId, GetReceiptResponse r) {
+        return new ReceiptView(consentId, name(r.getKind(), "RECEIPT_KIND_"), r.getJws(), r.getKeyId(),
+                ProtoTime.from(r.getIssuedAt(), "issued_at"));
+    }
+
+    public static AccessLog accessLog(ListAccessRecordsResponse r) {
+        return new AccessLog(r.getRecordsList().stream().map(ConsentViews::accessRecord).toList(),
+                RestParams.nextCursor(r.getNextPageToken()));
+    }
+
+    static AccessRecordView accessRecord(AccessRecord a) {
+        return new AccessRecordView(a.getId(), a.getBankId(), a.getAccountId().isEmpty() ? null : a.getAccountId(),
+                a.getConsentId().isEmpty() ? null : a.getConsentId(), a.getService(), name(a.getPermission(), "PERMISSION_"),
+                name(a.getPurpose(), "PURPOSE_"), name(a.getDecision(), "ACCESS_DECISION_"),
+                a.getReason().isEmpty() ? null : a.getReason(), ProtoTime.from(a.getOccurredAt(), "occurred_at"));
+    }
+}

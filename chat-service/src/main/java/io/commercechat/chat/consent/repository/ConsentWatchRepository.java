@@ -1,0 +1,82 @@
+package io.commercechat.chat.consent.repository;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * This service's position in consent-service's event log with its lease (one replica follows the
+ * stream at a time), and the authorised consents whose expiry the assistant watches.
+ */
+@ApplicationScoped
+public class ConsentWatchRepository {
+
+    private static final String CURSOR = "consent-events";
+
+    /** A consent whose renewal is due. */
+    public record Due(String consentId, String personSub, String bankId, Instant expiresAt) {}
+
+    /**
+     * Takes the lease when free or run out, or extends it when {@code holder} has it; returns the
+     * stored position, or null when another replica holds the lease.
+     */
+    public Uni<Long> acquire(String holder, Duration lease) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor"
+                        + " SET holder = :holder, lease_until = now() + make_interval(secs => :secs)"
+                        + " WHERE name = :name AND (holder = :holder OR lease_until < now()) RETURNING position", Long.class)
+                .setParameter("holder", holder).setParameter("secs", (double) lease.toSeconds())
+                .setParameter("name", CURSOR).getResultList())
+                .map(rows -> rows.isEmpty() ? null : rows.get(0));
+    }
+
+    /** The stored position, locked until commit, while {@code holder} has the lease; null when it lost it. */
+    public Uni<Long> lockPosition(String holder) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("SELECT position FROM consent_event_cursor"
+                        + " WHERE name = :name AND holder = :holder AND lease_until > now() FOR UPDATE", Long.class)
+                .setParameter("name", CURSOR).setParameter("holder", holder).getResultList())
+                .map(rows -> rows.isEmpty() ? null : rows.get(0));
+    }
+
+    public Uni<Integer> advance(long position) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "UPDATE consent_event_cursor SET position = :p WHERE name = :name")
+                .setParameter("p", position).setParameter("name", CURSOR).executeUpdate());
+    }
+
+    public Uni<Integer> release(String holder) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor SET holder = NULL,"
+                        + " lease_until = '-infinity' WHERE name = :name AND holder = :holder")
+                .setParameter("name", CURSOR).setParameter("holder", holder).executeUpdate());
+    }
+
+    public Uni<Integer> authorised(String consentId, String personSub, String bankId, Instant expiresAt) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("INSERT INTO consent_expiries (consent_id, person_sub,"
+                        + " bank_id, expires_at) VALUES (:id, :sub, :bank, :expires) ON CONFLICT (consent_id) DO NOTHING")
+                .setParameter("id", consentId).setParameter("sub", personSub).setParameter("bank", bankId)
+                .setParameter("expires", expiresAt).executeUpdate());
+    }
+
+    public Uni<Integer> ended(String consentId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "UPDATE consent_expiries SET ended = true WHERE consent_id = :id")
+                .setParameter("id", consentId).executeUpdate());
+    }
+
+    /**
+     * Claims consents whose renewal offer is due (marks them offered in this transaction; rows
+     * another replica is claiming are skipped), so each offer is made once.
+     */
+    public Uni<List<Due>> claimDue(Duration noticeBefore, int limit) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_expiries SET offered_at = now()"
+                        + " WHERE consent_id IN (SELECT consent_id FROM consent_expiries WHERE offered_at IS NULL AND NOT ended"
+                        + " AND expires_at > now() AND expires_at <= now() + make_interval(secs => :secs)"
+                        + " ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED)"
+                        + " RETURNING consent_id, person_sub, bank_id, floor(extract(epoch from expires_at))::bigint", Object[].class)
+                .setParameter("secs", (double) noticeBefore.toSeconds()).setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(r -> new Due((String) r[0], (String) r[1], (String) r[2],
+                        Instant.ofEpochSecond(((Number) r[3]).longValue()))).toList());
+    }
+}

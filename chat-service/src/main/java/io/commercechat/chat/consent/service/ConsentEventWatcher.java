@@ -1,0 +1,162 @@
+package io.commercechat.chat.consent.service;
+
+import io.commercechat.chat.assistant.service.RenewalOffers;
+import io.commercechat.chat.background.BackgroundWork;
+import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.client.ServiceTokens;
+import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.consent.repository.ConsentWatchRepository;
+import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.proto.consent.v1.ConsentEvent;
+import io.commercechat.proto.consent.v1.ConsentEventType;
+import io.commercechat.support.ProtoTime;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows consent-service's event log with chat-service's own token. One replica at a time holds
+ * a lease row in PostgreSQL and consumes; each event is applied in one transaction together with
+ * the new stored position (and only while the lease is still held), so after a restart or a
+ * takeover the stream resumes after the last applied event. Applying an event twice is harmless.
+ * <ul>
+ * <li>AUTHORISED: remember the expiry for the renewal offer;</li>
+ * <li>REVOKED / EXPIRED: replace every account card read under the consent by a notice (pushed to
+ * the person's stream, and to the bank's when the card was shared).</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class ConsentEventWatcher {
+
+    private static final Logger LOG = Logger.getLogger(ConsentEventWatcher.class);
+
+    private final String holder = "chat-" + UUID.randomUUID();
+    private final ConsentWatchRepository watch;
+    private final MessageService messages;
+    private final RenewalOffers renewals;
+    private final ConsentClient consents;
+    private final ServiceTokens tokens;
+    private final BackgroundWork background;
+    private final ChatConfig config;
+    private final Vertx vertx;
+    private volatile Cancellable stream;
+    private volatile boolean stopped;
+
+    public ConsentEventWatcher(ConsentWatchRepository watch, MessageService messages, RenewalOffers renewals,
+            ConsentClient consents, ServiceTokens tokens, BackgroundWork background, ChatConfig config, Vertx vertx) {
+        this.watch = watch;
+        this.messages = messages;
+        this.renewals = renewals;
+        this.consents = consents;
+        this.tokens = tokens;
+        this.background = background;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent ev) {
+        if (!config.consentEvents().enabled()) {
+            return;
+        }
+        vertx.setPeriodic(1, Math.max(1000, config.consentEvents().lease().toMillis() / 3), id -> keepLease());
+        vertx.setPeriodic(config.renewal().checkInterval().toMillis(), id -> {
+            if (!stopped) {
+                background.run("renewal offers", renewals::offerDue);
+            }
+        });
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        stopped = true;
+        Cancellable s = stream;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /** Takes or extends the lease; starts following when this replica holds it, stops when it lost it. */
+    private void keepLease() {
+        if (stopped) {
+            return;
+        }
+        background.call(() -> Panache.withTransaction(() -> watch.acquire(holder, config.consentEvents().lease())))
+                .subscribe().with(position -> {
+                    if (position == null) {
+                        cancelStream();
+                    } else if (stream == null) {
+                        follow(position);
+                    }
+                }, f -> LOG.warnf("consent event lease could not be checked (%s)", f.getClass().getSimpleName()));
+    }
+
+    private synchronized void follow(long after) {
+        if (stream != null || stopped) {
+            return;
+        }
+        LOG.debugf("following consent events after position %d", after);
+        stream = tokens.accessToken().toMulti()
+                .flatMap(token -> consents.watch(token, after))
+                .onItem().transformToUniAndConcatenate(r -> background.call(() -> apply(r.getEvent())))
+                .subscribe().with(applied -> {}, f -> ended(describe(f)), () -> ended("completed"));
+    }
+
+    private synchronized void ended(String why) {
+        LOG.debugf("consent event stream ended (%s); resuming from the stored position", why);
+        stream = null;
+        if (!stopped) {
+            vertx.setTimer(config.consentEvents().reconnectDelay().toMillis(), id -> keepLease());
+        }
+    }
+
+    private synchronized void cancelStream() {
+        Cancellable s = stream;
+        stream = null;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /** Applies one event with the position, or fails (ending the stream) when the lease was lost. */
+    Uni<Void> apply(ConsentEvent e) {
+        return Panache.withTransaction(() -> watch.lockPosition(holder).chain(position -> {
+            if (position == null) {
+                throw new IllegalStateException("consent event lease lost");
+            }
+            if (e.getPosition() <= position) {
+                return Uni.createFrom().voidItem();
+            }
+            return effect(e).chain(() -> watch.advance(e.getPosition())).replaceWithVoid();
+        }));
+    }
+
+    private Uni<?> effect(ConsentEvent e) {
+        var consent = e.getConsent();
+        if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED) {
+            Instant expires = ProtoTime.from(consent.getExpiresAt(), "expires_at");
+            return expires == null ? Uni.createFrom().voidItem()
+                    : watch.authorised(consent.getId(), consent.getUserId(), consent.getBankId(), expires);
+        }
+        if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED) {
+            return watch.ended(consent.getId()).chain(() -> messages.redactCardsOf(consent.getId(), consent.getBankId()))
+                    .invoke(n -> {
+                        if (n > 0) {
+                            LOG.debugf("removed %d account card(s) after consent event %d", (Object) n, (Object) e.getPosition());
+                        }
+                    });
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    private static String describe(Throwable f) {
+        return f instanceof StatusRuntimeException s ? s.getStatus().getCode().name() : f.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,172 @@
+package io.commercechat.chat;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.GetHistoryRequest;
+import io.commercechat.proto.partner.v1.Message;
+import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** The assistant in bank conversations, over the real mesh (see {@link MeshResource}). */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(MeshResource.class)
+class AssistantTest extends BankFlowSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> history(String sub, String c) {
+        return as(sub).queryParam("limit", 100).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
+                .extract().jsonPath().getList("messages");
+    }
+
+    /** Waits until the person's history has {@code count} messages matching; returns them (newest first). */
+    private static List<Map<String, Object>> awaitMessages(String sub, String c, int count, Predicate<Map<String, Object>> which)
+            throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        List<Map<String, Object>> found = List.of();
+        while (System.nanoTime() < end) {
+            found = history(sub, c).stream().filter(which).toList();
+            if (found.size() >= count) {
+                return found;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("expected " + count + " matching messages, found " + found + " in " + history(sub, c));
+    }
+
+    private static Predicate<Map<String, Object>> kind(String kind) {
+        return m -> kind.equals(m.get("kind"));
+    }
+
+    private List<Message> bankHistory(String c) {
+        return partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setPageSize(100).build())
+                .getMessagesList();
+    }
+
+    private static String baseUrl() {
+        return "http://127.0.0.1:" + GrpcCalls.testPort();
+    }
+
+    @Test
+    void cardsArePersonOnlyUntilSharedAndRemovedWhenAccessEnds() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        // nothing linked yet: the answer points to the link flow
+        send(me, c, "q0", "Show balance").statusCode(201);
+        Map<String, Object> offer = awaitMessages(me, c, 1, kind("BUTTONS")).get(0);
+        assertEquals("ASSISTANT", offer.get("sender"));
+        assertEquals(true, offer.get("automated"));
+        assertTrue(offer.toString().contains("#/link?bank=sandbox-bank"), offer.toString());
+
+        JsonPath link = linkAccount(me);
+        String consentId = link.getString("consentId");
+        send(me, c, "q1", "assistant:show-balance").statusCode(201);
+        List<Map<String, Object>> cards = awaitMessages(me, c, 1, kind("ACCOUNT_CARD"));
+        Map<String, Object> card = cards.get(0);
+        assertEquals(true, card.get("personOnly"));
+        assertEquals(true, card.get("automated"));
+        Map<?, ?> content = (Map<?, ?>) ((Map<?, ?>) card.get("content")).get("accountCard");
+        assertEquals("Balance", content.get("title"));
+        assertFalse(((List<?>) content.get("lines")).isEmpty());
+        assertTrue(content.get("maskedNumber").toString().startsWith("••••"));
+
+        send(me, c, "q2", "Recent transactions").statusCode(201);
+        awaitMessages(me, c, 1, m -> kind("ACCOUNT_CARD").test(m) && m.toString().contains("Recent transactions"));
+
+        // the bank sees the person's requests, never the cards
+        List<Message> seen = bankHistory(c);
+        assertTrue(seen.stream().noneMatch(m -> m.getContent().hasAccountCard()), "no card reaches the bank unshared");
+        assertTrue(seen.stream().anyMatch(m -> m.getContent().getText().getBody().equals("Recent transactions")));
+        // another person cannot see or share it
+        String other = newPerson();
+        as(other).get("/v1/conversations/" + c + "/messages").then().statusCode(404);
+        as(other).post("/v1/conversations/" + c + "/messages/" + card.get("id") + "/share").then().statusCode(404)
+                .contentType("application/problem+json");
+
+        // shared with the bank: now the bank sees that one card
+        as(me).post("/v1/conversations/" + c + "/messages/" + card.get("id") + "/share").then().statusCode(200)
+                .body("personOnly", equalTo(false)).body("id", equalTo(card.get("id")));
+        as(me).post("/v1/conversations/" + c + "/messages/" + card.get("id") + "/share").then().statusCode(200);
+        List<Message> afterShare = bankHistory(c);
+        assertEquals(1, afterShare.stream().filter(m -> m.getContent().hasAccountCard()).count());
+        assertEquals(card.get("id"), afterShare.stream().filter(m -> m.getContent().hasAccountCard()).findFirst().orElseThrow().getId());
+        // a message that is not a card cannot be shared
+        String text = history(me, c).stream().filter(m -> "PERSON".equals(m.get("sender"))).findFirst().orElseThrow().get("id").toString();
+        as(me).post("/v1/conversations/" + c + "/messages/" + text + "/share").then().statusCode(409);
+
+        // revoke: every card of that consent is replaced, live on the person's stream
+        long cardCount = history(me, c).stream().filter(kind("ACCOUNT_CARD")).count();
+        try (SseClient sse = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+            as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
+            List<SseClient.Event> redacted = sse.take((int) cardCount, "redacted", WAIT).stream()
+                    .filter(e -> e.name().equals("redacted")).toList();
+            for (SseClient.Event e : redacted) {
+                JsonPath r = JsonPath.from(e.data());
+                assertEquals(c, r.getString("conversationId"));
+                assertTrue(r.getString("replacement.notice.text").contains("access to Sandbox Bank ended"), e.data());
+            }
+        }
+        assertEquals(0, history(me, c).stream().filter(kind("ACCOUNT_CARD")).count());
+        assertEquals(cardCount, history(me, c).stream().filter(m -> m.toString().contains("This card was removed")).count());
+        // the bank's copy of the shared card is gone too
+        Message sharedNow = bankHistory(c).stream().filter(m -> m.getId().equals(card.get("id"))).findFirst().orElseThrow();
+        assertTrue(sharedNow.getContent().hasNotice(), sharedNow.toString());
+    }
+
+    @Test
+    void bankDataNeverGoesToAShop() {
+        String me = newPerson();
+        String shop = open(me, SHOP);
+        String id = send(me, shop, "s1", "Where is my parcel?").statusCode(201).extract().path("id");
+        as(me).post("/v1/conversations/" + shop + "/messages/" + id + "/share").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/bank-data-not-for-shops"));
+        send(me, shop, "s2", "assistant:show-balance").statusCode(409)
+                .body("type", equalTo("https://commercechat.example/problems/bank-data-not-for-shops"));
+    }
+
+    @Test
+    void menuAndManageAccess() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        send(me, c, "m1", "help").statusCode(201);
+        Map<String, Object> menu = awaitMessages(me, c, 1, kind("QUICK_REPLIES")).get(0);
+        for (String label : List.of("Link account", "Show balance", "Recent transactions", "Manage access")) {
+            assertTrue(menu.toString().contains(label), menu.toString());
+        }
+        linkAccount(me);
+        send(me, c, "m2", "Manage access").statusCode(201);
+        awaitMessages(me, c, 1, m -> m.toString().contains("may read"));
+    }
+
+    @Test
+    void renewalIsOfferedOnceAWeekBeforeExpiry() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        Map<String, Object> body = new java.util.HashMap<>(beginBody());
+        body.put("validDays", 1);
+        JsonPath begun = as(me).body(body).post("/v1/links").then().statusCode(201).extract().jsonPath();
+        Map<String, String> back = atBank(begun.getString("authorisationUrl"), true);
+        as(me).body(Map.of("state", back.get("state"), "code", back.get("code"))).post("/v1/links/complete").then()
+                .statusCode(200).body("link.status", equalTo("ACTIVE"));
+        Predicate<Map<String, Object>> offer = m -> m.toString().contains("Renew access");
+        Map<String, Object> found = awaitMessages(me, c, 1, offer).get(0);
+        assertEquals("UPDATE_TAG_ACCOUNT_UPDATE", found.get("updateTag"));
+        assertEquals(true, found.get("automated"));
+        Thread.sleep(3000);
+        assertEquals(1, history(me, c).stream().filter(offer).count(), "offered once");
+    }
+}

@@ -1,0 +1,40 @@
+package io.commercechat.chat;
+
+import io.commercechat.testkit.TestIssuer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Wires chat-service under test to its real peers (see {@link MeshPeers}) and gives it its own
+ * client-credentials identity ({@code chat-service}) at the test issuer.
+ */
+public class MeshResource implements QuarkusTestResourceLifecycleManager {
+
+    static final String CLIENT_SECRET = "chat-service-test-secret";
+
+    @Override
+    public Map<String, String> start() {
+        TestIssuer issuer = TestIssuer.get();
+        issuer.registerServiceClient("chat-service", CLIENT_SECRET);
+        MeshPeers peers = MeshPeers.start();
+        Map<String, String> config = new HashMap<>(issuer.verificationConfig());
+        config.put("quarkus.oidc-client.auth-server-url", issuer.baseUrl());
+        config.put("quarkus.oidc-client.token-path", "/token");
+        config.put("quarkus.oidc-client.credentials.secret", CLIENT_SECRET);
+        // in test mode a gRPC client connects to its test-port (by default the service's own)
+        for (var peer : java.util.Map.of("account-link", peers.accountLink, "consent", peers.consent).entrySet()) {
+            config.put("quarkus.grpc.clients." + peer.getKey() + ".host", "127.0.0.1");
+            config.put("quarkus.grpc.clients." + peer.getKey() + ".port", Integer.toString(peer.getValue().port()));
+            config.put("quarkus.grpc.clients." + peer.getKey() + ".test-port", Integer.toString(peer.getValue().port()));
+        }
+        config.put("chat.consent-events.enabled", "true");
+        config.put("chat.consent-events.reconnect-delay", "PT0.5S");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // the peers live as long as the test JVM
+    }
+}
