@@ -8,6 +8,7 @@ import io.commercechat.sandbox.client.PartnerTokens;
 import io.commercechat.sandbox.rest.ProblemException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -43,6 +44,7 @@ public class LinkRevocationResource {
         this.clock = clock;
     }
 
+    @RegisterForReflection // read with ObjectMapper outside a REST signature, so native needs it registered
     public record RevokeRequest(String reason) {}
 
     /** {@code revokedAtBank}: this call ended it at the bank; {@code platformRevoked}: the platform ended it now. */
