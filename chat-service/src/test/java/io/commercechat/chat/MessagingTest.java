@@ -4,8 +4,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.proto.partner.v1.InboxEvent;
 import io.commercechat.proto.partner.v1.MessageContent;
 import io.commercechat.proto.partner.v1.SendMessageRequest;
 import io.commercechat.proto.partner.v1.Text;
@@ -14,13 +16,18 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -76,6 +83,59 @@ class MessagingTest extends ChatTestSupport {
         JsonPath forward = as(me).get("/v1/conversations/" + c + "/messages?after=195&limit=100").then().statusCode(200)
                 .extract().jsonPath();
         assertEquals(List.of(196, 197, 198, 199, 200), forward.getList("messages.seq"));
+    }
+
+    /**
+     * Many conversations with one business write to its inbox at once. Positions are numbered at
+     * commit (V3__inbox_positions_at_commit.sql): a subscriber from the start must still see
+     * 1, 2, 3, ... with no gap and no duplicate, every message exactly once, and a resume from the
+     * middle must continue exactly after it.
+     */
+    @Test
+    void oneBusinessInboxStaysGaplessUnderConcurrentConversations() throws Exception {
+        int people = 10;
+        int perPerson = 10;
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> persons = new ArrayList<>();
+        List<String> conversations = new ArrayList<>();
+        for (int p = 0; p < people; p++) {
+            persons.add(newPerson());
+            conversations.add(open(persons.get(p), SHOP));
+        }
+        try (InboxSubscriber live = InboxSubscriber.open(channel, ISSUER.partner(SHOP), 0)) {
+            ExecutorService pool = Executors.newFixedThreadPool(people);
+            List<Future<?>> sends = new ArrayList<>();
+            for (int p = 0; p < people; p++) {
+                int person = p;
+                sends.add(pool.submit(() -> {
+                    for (int i = 0; i < perPerson; i++) {
+                        send(persons.get(person), conversations.get(person), "g" + i, run + " " + person + "/" + i).statusCode(201);
+                    }
+                }));
+            }
+            for (Future<?> f : sends) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            Set<String> mine = new HashSet<>();
+            long expectedPosition = 1;
+            long middle = 0;
+            while (mine.size() < people * perPerson) {
+                InboxEvent e = live.next(Duration.ofSeconds(10));
+                assertNotNull(e, "the live subscriber got " + mine.size() + " of " + people * perPerson + " messages");
+                assertEquals(expectedPosition++, e.getPosition(), "positions of one inbox are gapless and in order");
+                if (e.hasMessage() && e.getMessage().getContent().getText().getBody().startsWith(run)) {
+                    assertTrue(mine.add(e.getMessage().getContent().getText().getBody()), "every message exactly once");
+                    if (mine.size() == people * perPerson / 2) {
+                        middle = e.getPosition();
+                    }
+                }
+            }
+            try (InboxSubscriber resumed = InboxSubscriber.open(channel, ISSUER.partner(SHOP), middle)) {
+                assertEquals(middle + 1, resumed.next(Duration.ofSeconds(10)).getPosition(), "a resume continues right after");
+            }
+        }
     }
 
     @Test

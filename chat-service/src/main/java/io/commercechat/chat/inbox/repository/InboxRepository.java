@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Inbox storage. Appends run in the caller's Hibernate Reactive transaction (the stored function
- * {@code inbox_append} takes the inbox head lock and sends NOTIFY on commit). Reads go straight
+ * Inbox storage. Appends run in the caller's Hibernate Reactive transaction; the event gets its
+ * position, and NOTIFY goes out, while that transaction commits (see V3__inbox_positions_at_commit.sql). Reads go straight
  * to the reactive pool, so streams can poll from any thread without a Hibernate session.
  */
 @ApplicationScoped
@@ -24,7 +24,7 @@ public class InboxRepository {
         this.pool = pool;
     }
 
-    /** Must run inside a transaction; returns the new position. */
+    /** Must run inside a transaction; returns the event's id (its position exists once committed). */
     public Uni<Long> append(String participant, String kind, String payload) {
         return Panache.getSession().chain(s -> s
                 .createNativeQuery("select inbox_append(:participant, :kind, :payload)", Long.class)
