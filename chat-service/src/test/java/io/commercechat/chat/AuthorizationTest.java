@@ -63,6 +63,16 @@ class AuthorizationTest extends ChatTestSupport {
         return s.request(call.method(), call.path().replace("{id}", conversationId));
     }
 
+    /** The web client learns its issuer from configuration, without a token, and nothing secret. */
+    @Test
+    void theWebClientConfigNamesTheConfiguredIssuerWithoutAToken() {
+        given().get("/config.json").then().statusCode(200).contentType(ContentType.JSON)
+                .header("Cache-Control", org.hamcrest.Matchers.containsString("no-store"))
+                .body("issuer", equalTo(io.commercechat.testkit.TestIssuer.ISSUER))
+                .body("clientId", equalTo("web"))
+                .body("size()", equalTo(2));
+    }
+
     @Test
     void anotherPersonsConversationIsNotFoundOnEveryEndpoint() {
         String owner = newPerson();

@@ -14,6 +14,7 @@ import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.proto.partner.v1.MutinyBankConnectorGrpc;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
 import io.commercechat.proto.partner.v1.RevokeAccessResponse;
+import io.commercechat.support.BearerToken;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -12,6 +12,7 @@ import io.commercechat.proto.consent.v1.RejectConsentRequest;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.commercechat.support.BearerToken;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;

@@ -18,6 +18,7 @@ import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
 import io.commercechat.proto.accounts.v1.MutinyAccountServiceGrpc.MutinyAccountServiceStub;
 import io.commercechat.proto.accounts.v1.UnlinkRequest;
+import io.commercechat.support.BearerToken;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

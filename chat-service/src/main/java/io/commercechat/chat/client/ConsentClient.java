@@ -15,6 +15,7 @@ import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc.MutinyConsentSe
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.commercechat.support.BearerToken;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;

@@ -39,6 +39,19 @@ public interface ChatConfig {
 
     ConsentEvents consentEvents();
 
+    WebClient webClient();
+
+    /** What the reference web client served at / is told in /config.json. */
+    interface WebClient {
+        /** The OIDC issuer as the person's browser reaches it (defaults to the issuer tokens carry). */
+        @WithDefault("${mp.jwt.verify.issuer}")
+        String issuer();
+
+        /** The public OIDC client (authorization code + PKCE) the web client signs in with. */
+        @WithDefault("web")
+        String clientId();
+    }
+
     Renewal renewal();
 
     interface ConsentEvents {

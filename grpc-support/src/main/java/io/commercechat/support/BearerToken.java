@@ -1,17 +1,17 @@
-package io.commercechat.accounts.client;
+package io.commercechat.support;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import java.util.concurrent.Executor;
 
-/** {@code authorization: Bearer <token>} on one outgoing call. */
-final class BearerToken extends CallCredentials {
+/** {@code authorization: Bearer <token>} on one outgoing gRPC call (the token never shows in toString). */
+public final class BearerToken extends CallCredentials {
 
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String token;
 
-    BearerToken(String token) {
+    public BearerToken(String token) {
         this.token = token;
     }
 

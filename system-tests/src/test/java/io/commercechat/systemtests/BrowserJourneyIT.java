@@ -1,0 +1,268 @@
+package io.commercechat.systemtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.proto.partner.v1.InboxEvent;
+import io.commercechat.systemtests.client.BankAgent;
+import io.commercechat.systemtests.client.Connections;
+import io.commercechat.systemtests.client.KeycloakAdmin;
+import io.commercechat.systemtests.client.Rest;
+import io.commercechat.systemtests.mesh.Mesh;
+import io.commercechat.systemtests.mesh.JourneySteps;
+import io.commercechat.systemtests.mesh.MeshExtension;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The journey through the real web client in headless Chromium: sign in on Keycloak's login page, open the bank chat,
+ * send a message, see the agent's reply, link an account on the sandbox bank's page and come back, see balances, end
+ * access on the Privacy page. A screenshot of each step goes to {@code target/screenshots}.
+ *
+ * <p>Needs the Debian packages {@code chromium} and {@code chromium-driver} (or {@code -Dsystemtests.chrome=...},
+ * {@code -Dsystemtests.chromedriver=...}); without them the class is skipped, not failed.
+ */
+@ExtendWith({MeshExtension.class, JourneySteps.class})
+@Order(3)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BrowserJourneyIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String PERSON = "carol";
+    private static final String PASSWORD = "carol-demo";
+
+    private Mesh mesh;
+    private ChromeDriver browser;
+    private WebDriverWait wait;
+    private BankAgent agent;
+    private BankAgent.Inbox agentInbox;
+    private Path screenshots;
+    private int shot;
+    /** Why there is no browser; null when there is one. */
+    private String noBrowser;
+
+    /** What the browser showed when a step failed. */
+    @RegisterExtension
+    final TestWatcher failureScreenshot = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (browser != null) {
+                screenshot("FAILED-" + context.getRequiredTestMethod().getName());
+            }
+        }
+    };
+
+    @BeforeAll
+    void openBrowser(Mesh mesh) throws IOException {
+        File chrome = executable("systemtests.chrome", "chromium", "chromium-browser", "google-chrome");
+        File driver = executable("systemtests.chromedriver", "chromedriver");
+        if (chrome == null || driver == null) {
+            noBrowser = "browser test skipped: headless Chromium and chromedriver are not installed"
+                    + " (Debian: apt-get install -y chromium chromium-driver)";
+            return;
+        }
+        this.mesh = mesh;
+        screenshots = Path.of(System.getProperty("systemtests.dir", "target"), "screenshots").toAbsolutePath();
+        Files.createDirectories(screenshots);
+        try (var old = Files.newDirectoryStream(screenshots, "*.png")) {
+            for (Path png : old) {
+                Files.delete(png);
+            }
+        }
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chrome);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--lang=en-GB", "--no-first-run", "--disable-extensions");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort()
+                .withLogFile(mesh.dir().resolve("logs").resolve("chromedriver.log").toFile()).build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, WAIT);
+        checkWebClientIsPointedAtThisKeycloak();
+        allowThisWebOriginAtKeycloak();
+
+        agent = new BankAgent(mesh.chat().port(), mesh.bankToken());
+        agentInbox = agent.subscribe(0);
+    }
+
+    @BeforeEach
+    void browserPresent() {
+        Assumptions.assumeTrue(noBrowser == null, noBrowser);
+    }
+
+    @AfterAll
+    void closeBrowser() {
+        Connections.closeAll(agentInbox, agent, browser == null ? null : browser::quit);
+    }
+
+    @Test
+    @Order(1)
+    void signsInOnKeycloaksLoginPage() {
+        browser.get(mesh.webOrigin() + "/");
+        click(By.xpath("//button[normalize-space()='Sign in']"));
+        // Keycloak's own login page
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username"))).sendKeys(PERSON);
+        browser.findElement(By.id("password")).sendKeys(PASSWORD);
+        screenshot("keycloak-login");
+        browser.findElement(By.id("kc-login")).click();
+        // back in the web client, signed in
+        wait.until(ExpectedConditions.urlContains(mesh.webOrigin()));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+        wait.until(d -> !d.findElement(By.id("who")).getText().isBlank());
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        screenshot("signed-in");
+    }
+
+    @Test
+    @Order(2)
+    void opensTheBankChatAndGetsTheAgentsReply() throws Exception {
+        click(By.xpath("//button[normalize-space()='New chat']"));
+        click(By.xpath("//button[contains(@class,'business')][contains(., 'Sandbox Bank')]"));
+        wait.until(ExpectedConditions.urlMatches("#/chats/[0-9a-f-]{36}"));
+        String text = "Hi, is my new card on its way?";
+        WebElement composer = wait.until(ExpectedConditions.elementToBeClickable(By.id("composer-input")));
+        composer.sendKeys(text);
+        click(By.xpath("//form[contains(@class,'composer')]//button[@type='submit']"));
+        waitForText(text);
+        screenshot("message-sent");
+
+        // the bank's agent (gRPC) sees it and answers
+        List<InboxEvent> read = agentInbox.until(e -> e.hasMessage() && e.getMessage().getContent().getText().getBody().equals(text), WAIT);
+        String conversationId = read.get(read.size() - 1).getMessage().getConversationId();
+        String reply = "Yes: it was posted yesterday and should arrive on Thursday.";
+        agent.sendText(conversationId, "browser-agent-1", reply);
+        waitForText(reply);
+        screenshot("agent-replied");
+    }
+
+    @Test
+    @Order(3)
+    void linksAnAccountAtTheBankAndSeesBalances() {
+        browser.get(mesh.webOrigin() + "/#/link");
+        click(By.xpath("//button[normalize-space()='Continue to your bank']"));
+        // the sandbox bank's own authorisation page
+        wait.until(ExpectedConditions.urlContains(mesh.sandbox().baseUrl() + "/bank/authorise"));
+        screenshot("bank-sign-in");
+        click(By.xpath("//button[normalize-space()='Sign in and continue']"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.xpath("//button[@value='approve']")));
+        screenshot("bank-approve");
+        click(By.xpath("//button[@value='approve']"));
+        // back in the web client, which completes the link
+        wait.until(ExpectedConditions.urlContains(mesh.webOrigin() + "/#/accounts"));
+        waitForText("Linked");
+        screenshot("linked");
+        click(By.xpath("(//button[normalize-space()='Show balances'])[1]"));
+        wait.until(d -> !d.findElements(By.cssSelector(".card-item dl dd")).isEmpty());
+        screenshot("balances");
+    }
+
+    @Test
+    @Order(4)
+    void endsAccessOnThePrivacyPage() {
+        browser.get(mesh.webOrigin() + "/#/privacy");
+        click(By.xpath("//button[normalize-space()='End access']"));
+        screenshot("revoke-confirm");
+        click(By.xpath("//dialog//button[@value='ok']"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.xpath("//span[contains(@class,'pill')][normalize-space()='Revoked']")));
+        screenshot("revoked");
+        // the person's own API agrees
+        Rest carol = new Rest(mesh.chat().baseUrl(), mesh.signIn(PERSON, PASSWORD));
+        Rest.Response consents = carol.get("/v1/consents");
+        assertEquals(200, consents.status(), consents.toString());
+        assertTrue(consents.body().contains("REVOKED"), consents.toString());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** The web client learns its OIDC issuer from chat-service's {@code /config.json}, served from configuration. */
+    private void checkWebClientIsPointedAtThisKeycloak() {
+        Rest.Response config = new Rest(mesh.webOrigin(), null).get("/config.json");
+        assertEquals(200, config.status(), config.toString());
+        assertEquals(mesh.issuer(), config.get("issuer").asText(), "chat-service tells the web client this mesh's issuer");
+    }
+
+    /**
+     * The browser redeems the code at Keycloak's token endpoint with a CORS request from the web client's origin. The
+     * realm's {@code web} client derives its allowed web origins from its redirect URIs ({@code http://127.0.0.1/*}:
+     * origin {@code http://127.0.0.1}, no port), so a web client on any real port gets no
+     * {@code Access-Control-Allow-Origin} and sign-in fails with "The sign-in service cannot be reached". This run's
+     * origin (a random free port) is therefore registered with the client through Keycloak's admin API, as an
+     * operator registers a deployment's origin; the test says so when it does.
+     */
+    private void allowThisWebOriginAtKeycloak() {
+        KeycloakAdmin admin = new KeycloakAdmin(mesh.keycloak());
+        if (!admin.tokenEndpointAllows(mesh.webOrigin())) {
+            System.out.println("Keycloak's web client does not allow the origin " + mesh.webOrigin()
+                    + " (no CORS on the token endpoint): registering it through the admin API");
+            admin.addWebOrigin(Mesh.WEB_CLIENT, mesh.webOrigin());
+            assertTrue(admin.tokenEndpointAllows(mesh.webOrigin()), "Keycloak still refuses " + mesh.webOrigin());
+        }
+    }
+
+    private void click(By what) {
+        wait.until(ExpectedConditions.elementToBeClickable(what)).click();
+    }
+
+    private void waitForText(String text) {
+        wait.until(d -> ((String) ((JavascriptExecutor) d).executeScript("return document.body.innerText")).contains(text));
+    }
+
+    private void screenshot(String name) {
+        File png = browser.getScreenshotAs(OutputType.FILE);
+        try {
+            Files.copy(png.toPath(), screenshots.resolve(String.format("%02d-%s.png", ++shot, name)),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A system property's path, else the first of the names found on the PATH; null when none is there. */
+    private static File executable(String property, String... names) {
+        String configured = System.getProperty(property);
+        if (configured != null && !configured.isBlank()) {
+            File f = new File(configured);
+            return f.canExecute() ? f : null;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String name : names) {
+            for (String dir : path.split(File.pathSeparator)) {
+                File f = new File(dir, name);
+                if (f.isFile() && f.canExecute()) {
+                    return f;
+                }
+            }
+        }
+        return null;
+    }
+}
