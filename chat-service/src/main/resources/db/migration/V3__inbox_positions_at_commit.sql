@@ -13,19 +13,8 @@ ALTER TABLE inbox_events ADD PRIMARY KEY (id);
 ALTER TABLE inbox_events ALTER COLUMN position DROP NOT NULL;  -- NULL only inside the writing transaction
 CREATE UNIQUE INDEX inbox_events_participant_position ON inbox_events (participant, position);
 
--- Appends one event to a participant's inbox inside the caller's transaction; returns the event's id
--- (its position is known only once the transaction commits).
-CREATE OR REPLACE FUNCTION inbox_append(p_participant varchar, p_kind varchar, p_payload text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    event_id bigint;
-BEGIN
-    INSERT INTO inbox_events (participant, kind, occurred_at, payload)
-        VALUES (p_participant, p_kind, clock_timestamp(), p_payload)
-        RETURNING id INTO event_id;
-    RETURN event_id;
-END;
-$$;
+-- An append is now a plain INSERT of (participant, kind, occurred_at, payload) by the application.
+DROP FUNCTION inbox_append(varchar, varchar, text);
 
 -- Runs at commit for each appended event. NOTIFY is delivered only on commit and carries just
 -- '<position> <participant>': listeners read the committed rows themselves, so a lost notification

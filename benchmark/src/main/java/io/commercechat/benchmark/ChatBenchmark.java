@@ -86,8 +86,10 @@ public final class ChatBenchmark {
 
         say("Commerce Chat benchmark  %s  concurrency=%d  duration=%ds (+%ds warm-up)  cores=%d",
                 Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
-        say("PostgreSQL: embedded, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
-                + " one process", syncCommit);
+        String server = System.getenv("COMMERCECHAT_TEST_PG_URL") == null ? "embedded (fsync=off)"
+                : "COMMERCECHAT_TEST_PG_URL " + pg.host() + ":" + pg.port();
+        say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
+                + " one process", server, syncCommit);
 
         double baseline = baseline(pg, baselineDb);
 

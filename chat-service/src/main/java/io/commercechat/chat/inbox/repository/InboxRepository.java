@@ -24,14 +24,19 @@ public class InboxRepository {
         this.pool = pool;
     }
 
-    /** Must run inside a transaction; returns the event's id (its position exists once committed). */
-    public Uni<Long> append(String participant, String kind, String payload) {
+    /**
+     * Must run inside a transaction. A plain INSERT (executeUpdate, no result mapping): native
+     * selects with a result type miss Hibernate's query interpretation cache and pile up in it.
+     */
+    public Uni<Void> append(String participant, String kind, String payload) {
         return Panache.getSession().chain(s -> s
-                .createNativeQuery("select inbox_append(:participant, :kind, :payload)", Long.class)
+                .createNativeQuery("INSERT INTO inbox_events (participant, kind, occurred_at, payload)"
+                        + " VALUES (:participant, :kind, clock_timestamp(), :payload)")
                 .setParameter("participant", participant)
                 .setParameter("kind", kind)
                 .setParameter("payload", payload)
-                .getSingleResult());
+                .executeUpdate())
+                .replaceWithVoid();
     }
 
     /** Committed events with position > after, in order. */

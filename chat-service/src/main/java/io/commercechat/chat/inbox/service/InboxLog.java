@@ -44,7 +44,7 @@ public class InboxLog {
 
     /** The person first, then the business: every writer takes inbox locks in this order. */
     public Uni<Void> messageAdded(Conversation c, ChatMessage m) {
-        Uni<Long> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.MESSAGE, views.toJson(views.forPerson(m)));
+        Uni<Void> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.MESSAGE, views.toJson(views.forPerson(m)));
         if (m.visibility != ChatMessage.Visibility.EVERYONE) {
             return person.replaceWithVoid();
         }
@@ -60,7 +60,7 @@ public class InboxLog {
 
     /** A message's content was replaced; the business hears of it only if it could see the message. */
     public Uni<Void> redacted(Conversation c, ChatMessage m) {
-        Uni<Long> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.REDACTED,
+        Uni<Void> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.REDACTED,
                 views.toJson(new RedactedView(c.id, m.id, m.seq, views.content(m))));
         if (m.visibility != ChatMessage.Visibility.EVERYONE) {
             return person.replaceWithVoid();
