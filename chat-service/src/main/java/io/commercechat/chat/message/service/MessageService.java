@@ -132,6 +132,28 @@ public class MessageService {
 
     private Uni<Sent> insert(ChatMessage.Sender sender, Conversation c, Business business, Outgoing out, String content,
             String tagName, String sourceConsentId) {
+        // the activity number first: the conversation changes only after it, so its row is written once
+        return conversations.nextActivity().chain(activity -> {
+            ChatMessage m = newMessage(sender, c, out, content, tagName, sourceConsentId);
+            c.activitySeq = activity;
+            return messages.persistAndFlush(m) // native statements below do not flush by themselves
+                    .call(() -> out.content().hasReceipt()
+                            ? messages.reserveOrderNumber(business.id, out.content().getReceipt().getOrderNumber(), m.id)
+                                    .invoke(reserved -> {
+                                        if (!reserved) {
+                                            throw ChatFailure.conflict("order-number-taken", "receipt order number "
+                                                    + out.content().getReceipt().getOrderNumber() + " was already sent by this shop");
+                                        }
+                                    })
+                            : Uni.createFrom().voidItem())
+                    .call(() -> inboxLog.messageAdded(c, m))
+                    .map(x -> new Sent(m, false));
+        });
+    }
+
+    /** The message with the next seq, and the conversation's counters moved on to it. */
+    private static ChatMessage newMessage(ChatMessage.Sender sender, Conversation c, Outgoing out, String content,
+            String tagName, String sourceConsentId) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ChatMessage m = new ChatMessage();
         m.id = UUID.randomUUID();
@@ -153,19 +175,7 @@ public class MessageService {
         } else if (sender == ChatMessage.Sender.BUSINESS) {
             c.businessReadSeq = m.seq;
         }
-        return conversations.nextActivity().invoke(a -> c.activitySeq = a)
-                .chain(() -> messages.persistAndFlush(m)) // native statements below do not flush by themselves
-                .call(() -> out.content().hasReceipt()
-                        ? messages.reserveOrderNumber(business.id, out.content().getReceipt().getOrderNumber(), m.id)
-                                .invoke(reserved -> {
-                                    if (!reserved) {
-                                        throw ChatFailure.conflict("order-number-taken", "receipt order number "
-                                                + out.content().getReceipt().getOrderNumber() + " was already sent by this shop");
-                                    }
-                                })
-                        : Uni.createFrom().voidItem())
-                .call(() -> inboxLog.messageAdded(c, m))
-                .map(x -> new Sent(m, false));
+        return m;
     }
 
     /** Quick-reply payloads of the assistant start with this; they ask for bank data. */
