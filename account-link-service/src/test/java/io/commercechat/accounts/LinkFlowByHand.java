@@ -14,14 +14,13 @@ import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.SandboxBankPage;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -63,7 +62,7 @@ public final class LinkFlowByHand {
                 System.out.println("3. open this in a browser, approve, then paste the address the bank sent you to:\n   "
                         + begun.getAuthorisationUrl());
                 String pasted = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-                back = query(URI.create(pasted.trim()).getRawQuery());
+                back = SandboxBankPage.query(URI.create(pasted.trim()).getRawQuery());
             }
             Link link = svc.withDeadlineAfter(20, TimeUnit.SECONDS).completeLink(CompleteLinkRequest.newBuilder()
                     .setState(back.getOrDefault("state", "")).setCode(back.getOrDefault("code", ""))
@@ -104,14 +103,5 @@ public final class LinkFlowByHand {
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new HashMap<>();
-        for (String pair : raw == null ? new String[0] : raw.split("&")) {
-            String[] kv = pair.split("=", 2);
-            out.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-        }
-        return out;
     }
 }

@@ -1,7 +1,6 @@
 package io.commercechat.accounts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.accounts.v1.AccountServiceGrpc;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
@@ -17,12 +16,11 @@ import io.commercechat.proto.partner.v1.BankConnectorGrpc;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
 import io.commercechat.proto.partner.v1.PartnerLinkEventsGrpc;
 import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.SandboxBankPage;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,7 +32,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,8 +39,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -60,8 +55,6 @@ abstract class MeshTestSupport {
     /** Every bank token and full account number seen during the run: none may appear in a log. */
     protected static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
 
-    private static final Pattern CUSTOMER = Pattern.compile("name=\"customer\" value=\"([^\"]+)\"");
-    private static final Pattern ACCOUNT = Pattern.compile("name=\"account\" value=\"([^\"]+)\"");
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -135,37 +128,10 @@ abstract class MeshTestSupport {
         return atBank(sandboxBaseUrl, REDIRECT, authorisationUrl, approve);
     }
 
-    /** The same, for a link begun with {@code redirect} as its redirect URI. */
+    /** The same, for a link begun with {@code redirect} as its redirect URI (testkit's SandboxBankPage). */
     static Map<String, String> atBank(String sandboxBaseUrl, String redirect, String authorisationUrl, boolean approve)
             throws Exception {
-        URI given = URI.create(authorisationUrl);
-        // the sandbox's public URL is not known before it starts: keep path and query, use its real address
-        String page = sandboxBaseUrl + given.getRawPath() + "?" + given.getRawQuery();
-        String requestId = query(given.getRawQuery()).get("request");
-        HttpResponse<String> first = HTTP.send(HttpRequest.newBuilder(URI.create(page)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, first.statusCode(), first.body());
-        Matcher customer = CUSTOMER.matcher(first.body());
-        assertTrue(customer.find(), "the bank page offers customers to sign in as");
-        String customerId = customer.group(1);
-        StringBuilder form = new StringBuilder("request=" + enc(requestId) + "&customer=" + enc(customerId));
-        if (approve) {
-            HttpResponse<String> second = HTTP.send(HttpRequest.newBuilder(URI.create(page + "&customer=" + enc(customerId)))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, second.statusCode(), second.body());
-            Matcher account = ACCOUNT.matcher(second.body());
-            while (account.find()) {
-                form.append("&account=").append(enc(account.group(1)));
-            }
-        }
-        form.append("&decision=").append(approve ? "approve" : "deny");
-        HttpResponse<String> decided = HTTP.send(HttpRequest.newBuilder(URI.create(sandboxBaseUrl + "/bank/authorise"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(303, decided.statusCode(), decided.body());
-        URI back = URI.create(decided.headers().firstValue("Location").orElseThrow());
-        assertTrue(back.toString().startsWith(redirect), back.toString());
-        return query(back.getRawQuery());
+        return SandboxBankPage.decide(sandboxBaseUrl, redirect, authorisationUrl, approve);
     }
 
     /** BeginLink, approve at the bank, CompleteLink: an ACTIVE link. */
@@ -290,18 +256,5 @@ abstract class MeshTestSupport {
             Thread.sleep(100);
         }
         throw new AssertionError("timed out waiting until " + what);
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new HashMap<>();
-        for (String pair : raw.split("&")) {
-            String[] kv = pair.split("=", 2);
-            out.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-        }
-        return out;
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }
