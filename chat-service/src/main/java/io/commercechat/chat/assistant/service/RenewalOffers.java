@@ -16,9 +16,10 @@ import java.util.Locale;
 
 /**
  * A week (chat.renewal.notice-before) before a consent expires, the assistant offers renewal once
- * in the person's conversation with that bank: an account update, not a promotion. Claiming the
- * due consent and posting the offer share one transaction, so with several replicas each offer is
- * posted exactly once. A person without a conversation with that bank gets no message (claimed
+ * in the person's conversation with that bank: an account update, not a promotion. The claim of the
+ * due consent commits only after its offer is posted, and the offer's client message id is
+ * "renewal-" + consent id, so a claim that is retried (by this or another replica) never posts the
+ * offer twice. A person without a conversation with that bank gets no message (claimed
  * anyway: the Privacy page shows the expiry).
  */
 @ApplicationScoped
@@ -49,7 +50,7 @@ public class RenewalOffers {
                 chain = chain.chain(() -> businesses.findByPartnerBank(d.bankId()).chain(bank -> bank == null
                         ? Uni.createFrom().voidItem()
                         : conversations.findPair(d.personSub(), bank.id).chain(c -> c == null ? Uni.createFrom().voidItem()
-                                : messages.postAsAssistant(c.id, BankAssistant.buttons("Your consent for " + bank.displayName
+                                : messages.postAsAssistant(c.id, "renewal-" + d.consentId(), BankAssistant.buttons("Your consent for " + bank.displayName
                                         + " to share account data here ends on " + DATE.format(d.expiresAt())
                                         + ". If you want to keep seeing your accounts in this chat, you can renew it;"
                                         + " otherwise nothing needs to be done.", "Renew access", BankAssistant.linkUrl(bank)),

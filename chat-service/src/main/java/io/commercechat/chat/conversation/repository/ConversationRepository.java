@@ -41,15 +41,6 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
         return findById(id, LockModeType.PESSIMISTIC_WRITE).map(c -> party.owns(c) ? c : null);
     }
 
-    /**
-     * The next value of the global activity order. HQL, not a native query: native selects with a
-     * result type miss Hibernate's query interpretation cache on every call and pile up in it.
-     */
-    public Uni<Long> nextActivity() {
-        return getSession().chain(s -> s.createSelectionQuery(
-                "select cast(function('nextval', 'conversation_activity_seq') as Long)", Long.class).getSingleResult());
-    }
-
     /** Most recently active first, strictly before the cursor. */
     public Uni<List<Conversation>> page(Party party, long beforeActivity, int limit) {
         String owner = party.isPerson() ? "personSub" : "businessId";

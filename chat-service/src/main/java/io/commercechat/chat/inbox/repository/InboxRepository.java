@@ -1,6 +1,7 @@
 package io.commercechat.chat.inbox.repository;
 
 import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.message.ChatMessage;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -9,9 +10,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
- * Inbox storage. Appends run in the caller's Hibernate Reactive transaction; the event gets its
+ * Inbox storage. Appends run in the caller's Hibernate Reactive transaction (message sends append
+ * theirs inside send_message(), see V4__send_in_one_statement.sql); the event gets its
  * position, and NOTIFY goes out, while that transaction commits (see V3__inbox_positions_at_commit.sql). Reads go straight
  * to the reactive pool, so streams can poll from any thread without a Hibernate session.
  */
@@ -29,29 +32,60 @@ public class InboxRepository {
      * selects with a result type miss Hibernate's query interpretation cache and pile up in it.
      */
     public Uni<Void> append(String participant, String kind, String payload) {
+        return append(participant, kind, payload, null);
+    }
+
+    /** A message event: it names the message, which streams render as it is when they read it. */
+    public Uni<Void> appendMessage(String participant, UUID messageId) {
+        return append(participant, InboxEntry.MESSAGE, null, messageId);
+    }
+
+    private Uni<Void> append(String participant, String kind, String payload, UUID messageId) {
         return Panache.getSession().chain(s -> s
-                .createNativeQuery("INSERT INTO inbox_events (participant, kind, occurred_at, payload)"
-                        + " VALUES (:participant, :kind, clock_timestamp(), :payload)")
+                .createNativeQuery("INSERT INTO inbox_events (participant, kind, occurred_at, payload, message_id)"
+                        + " VALUES (:participant, :kind, clock_timestamp(), :payload, :message)")
                 .setParameter("participant", participant)
                 .setParameter("kind", kind)
                 .setParameter("payload", payload)
+                .setParameter("message", messageId)
                 .executeUpdate())
                 .replaceWithVoid();
     }
 
-    /** Committed events with position > after, in order. */
+    /** Committed events with position > after, in order; message events with their message as it is now. */
     public Uni<List<InboxEntry>> after(String participant, long after, int limit) {
-        return pool.preparedQuery("SELECT position, kind, occurred_at, payload FROM inbox_events"
-                        + " WHERE participant = $1 AND position > $2 ORDER BY position LIMIT $3")
+        return pool.preparedQuery("SELECT e.position, e.kind, e.occurred_at, e.payload, m.id, m.conversation_id, m.seq,"
+                        + " m.sender, m.client_message_id, m.kind AS message_kind, m.content, m.visibility, m.update_tag,"
+                        + " m.sent_at, m.source_consent_id FROM inbox_events e LEFT JOIN messages m ON m.id = e.message_id"
+                        + " WHERE e.participant = $1 AND e.position > $2 ORDER BY e.position LIMIT $3")
                 .execute(Tuple.of(participant, after, limit))
                 .map(rows -> {
                     List<InboxEntry> out = new ArrayList<>(rows.size());
                     for (Row r : rows) {
                         out.add(new InboxEntry(r.getLong("position"), r.getString("kind"),
-                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("payload")));
+                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("payload"), message(r)));
                     }
                     return out;
                 });
+    }
+
+    private static ChatMessage message(Row r) {
+        if (r.getUUID("id") == null) {
+            return null;
+        }
+        ChatMessage m = new ChatMessage();
+        m.id = r.getUUID("id");
+        m.conversationId = r.getUUID("conversation_id");
+        m.seq = r.getLong("seq");
+        m.sender = ChatMessage.Sender.valueOf(r.getString("sender"));
+        m.clientMessageId = r.getString("client_message_id");
+        m.kind = r.getString("message_kind");
+        m.content = r.getString("content");
+        m.visibility = ChatMessage.Visibility.valueOf(r.getString("visibility"));
+        m.updateTag = r.getString("update_tag");
+        m.sentAt = r.getOffsetDateTime("sent_at").toInstant();
+        m.sourceConsentId = r.getString("source_consent_id");
+        return m;
     }
 
     public Uni<Long> head(String participant) {

@@ -2,6 +2,7 @@ package io.commercechat.chat.inbox.rest;
 
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -27,11 +28,13 @@ import jakarta.ws.rs.sse.Sse;
 public class EventResource {
 
     private final InboxFeed feed;
+    private final InboxLog inboxLog;
     private final ChatConfig config;
     private final SecurityIdentity identity;
 
-    public EventResource(InboxFeed feed, ChatConfig config, SecurityIdentity identity) {
+    public EventResource(InboxFeed feed, InboxLog inboxLog, ChatConfig config, SecurityIdentity identity) {
         this.feed = feed;
+        this.inboxLog = inboxLog;
         this.config = config;
         this.identity = identity;
     }
@@ -47,7 +50,7 @@ public class EventResource {
                 .id(Long.toString(e.position()))
                 .name(e.kind())
                 .mediaType(MediaType.TEXT_PLAIN_TYPE) // the payload is JSON text already
-                .data(String.class, e.payload())
+                .data(String.class, inboxLog.forPerson(e))
                 .build());
         Multi<OutboundSseEvent> heartbeats = Multi.createFrom().ticks().every(config.heartbeatInterval())
                 .map(tick -> sse.newEventBuilder().comment("keep-alive").build());

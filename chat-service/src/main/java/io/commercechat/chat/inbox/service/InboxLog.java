@@ -14,6 +14,7 @@ import io.commercechat.proto.partner.v1.MessageRedacted;
 import io.commercechat.proto.partner.v1.ReadReceipt;
 import io.commercechat.proto.partner.v1.SenderKind;
 import io.commercechat.proto.partner.v1.TypingIndicator;
+import io.commercechat.support.ProtoTime;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -22,7 +23,8 @@ import java.util.UUID;
 /**
  * Writes inbox events in the caller's transaction, each shaped for its reader: JSON views for the
  * person's SSE stream, the protobuf JSON of {@link InboxEvent} (without position and time, which
- * come from the row) for a business's Subscribe stream.
+ * come from the row) for a business's Subscribe stream; and renders message events, which name
+ * their message, for either reader.
  */
 @ApplicationScoped
 public class InboxLog {
@@ -42,20 +44,26 @@ public class InboxLog {
         this.views = views;
     }
 
-    /** The person first, then the business: every writer takes inbox locks in this order. */
-    public Uni<Void> messageAdded(Conversation c, ChatMessage m) {
-        Uni<Void> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.MESSAGE, views.toJson(views.forPerson(m)));
-        if (m.visibility != ChatMessage.Visibility.EVERYONE) {
-            return person.replaceWithVoid();
-        }
-        return person.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.MESSAGE,
-                MessageContents.toJson(InboxEvent.newBuilder().setMessage(MessageViews.forBusiness(m)).build())))
-                .replaceWithVoid();
+    /**
+     * A person-only message (an account card) became visible to the business. The person first,
+     * then the business: every writer takes inbox locks in this order. (New messages get their
+     * events inside send_message().)
+     */
+    public Uni<Void> messageShared(Conversation c, ChatMessage m) {
+        return inbox.appendMessage(Caller.inboxOfPerson(c.personSub), m.id)
+                .chain(() -> inbox.appendMessage(Caller.inboxOfBusiness(c.businessId), m.id));
     }
 
-    /** A person-only message (an account card) became visible to the business. */
-    public Uni<Void> messageShared(Conversation c, ChatMessage m) {
-        return messageAdded(c, m);
+    /** An event as the person's SSE stream carries it (JSON). */
+    public String forPerson(InboxEntry e) {
+        return e.message() == null ? e.payload() : views.toJson(views.forPerson(e.message()));
+    }
+
+    /** An event as a business's Subscribe stream carries it. */
+    public static InboxEvent forBusiness(InboxEntry e) {
+        InboxEvent.Builder event = e.message() == null ? MessageContents.parse(e.payload(), InboxEvent.newBuilder())
+                : InboxEvent.newBuilder().setMessage(MessageViews.forBusiness(e.message()));
+        return event.setPosition(e.position()).setOccurredAt(ProtoTime.of(e.occurredAt())).build();
     }
 
     /** A message's content was replaced; the business hears of it only if it could see the message. */

@@ -5,7 +5,11 @@ import io.commercechat.chat.message.ChatMessage;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -15,9 +19,57 @@ import java.util.UUID;
 @ApplicationScoped
 public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUID> {
 
-    public Uni<ChatMessage> findByClientId(UUID conversationId, ChatMessage.Sender sender, String clientMessageId) {
-        return find("conversationId = ?1 and sender = ?2 and clientMessageId = ?3", conversationId, sender, clientMessageId)
-                .firstResult();
+    /** What send_message() is asked to append; the owner fields are null for the assistant. */
+    public record Append(UUID conversationId, String personSub, String businessId, ChatMessage message, String orderNumber,
+            boolean bankOnly, Duration replyWindow, Duration humanAgentWindow) {}
+
+    /** send_message()'s outcome (see V4__send_in_one_statement.sql) and the message it names, if any. */
+    public record Appended(String outcome, ChatMessage message) {}
+
+    private static final String SEND = "SELECT r_outcome, r_id, r_seq, r_kind, r_visibility, r_sent_at, r_source_consent_id"
+            + " FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            + " make_interval(secs => $14), make_interval(secs => $15))";
+
+    private final Pool pool;
+
+    public MessageRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Appends a message in one statement on the reactive pool, its own transaction: the lock, the
+     * checks, the message, the conversation's counters and both inbox events commit together or not
+     * at all. {@code a.message()} brings id, sender, client message id, kind, content, visibility,
+     * update tag and source consent; on success seq and sentAt are filled in.
+     */
+    public Uni<Appended> append(Append a) {
+        ChatMessage m = a.message();
+        Tuple args = Tuple.tuple()
+                .addUUID(a.conversationId()).addString(a.personSub()).addString(a.businessId()).addString(m.sender.name())
+                .addUUID(m.id).addString(m.clientMessageId).addString(m.kind).addString(m.content)
+                .addString(m.visibility.name()).addString(m.updateTag).addString(m.sourceConsentId)
+                .addString(a.orderNumber()).addBoolean(a.bankOnly())
+                .addDouble(a.replyWindow().toMillis() / 1000.0).addDouble(a.humanAgentWindow().toMillis() / 1000.0);
+        return pool.preparedQuery(SEND).execute(args).map(rows -> {
+            Row r = rows.iterator().next();
+            String outcome = r.getString("r_outcome");
+            if (r.getUUID("r_id") == null) {
+                return new Appended(outcome, null);
+            }
+            ChatMessage stored = new ChatMessage();
+            stored.id = r.getUUID("r_id");
+            stored.conversationId = a.conversationId();
+            stored.seq = r.getLong("r_seq");
+            stored.sender = m.sender;
+            stored.clientMessageId = m.clientMessageId;
+            stored.kind = r.getString("r_kind");
+            stored.content = m.content; // a duplicate has the same content by definition
+            stored.visibility = ChatMessage.Visibility.valueOf(r.getString("r_visibility"));
+            stored.updateTag = m.updateTag;
+            stored.sentAt = r.getOffsetDateTime("r_sent_at").toInstant();
+            stored.sourceConsentId = r.getString("r_source_consent_id");
+            return new Appended(outcome, stored);
+        });
     }
 
     /**
@@ -80,14 +132,5 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
     /** The account cards (not yet replaced) read under a consent, oldest first. */
     public Uni<List<ChatMessage>> cardsOf(String consentId) {
         return list("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId);
-    }
-
-    /** Reserves a receipt order number for the shop; false when it is already taken. */
-    public Uni<Boolean> reserveOrderNumber(String businessId, String orderNumber, UUID messageId) {
-        return getSession().chain(s -> s.createNativeQuery("INSERT INTO receipt_orders (business_id, order_number, message_id)"
-                        + " VALUES (:b, :o, :m) ON CONFLICT DO NOTHING")
-                .setParameter("b", businessId).setParameter("o", orderNumber).setParameter("m", messageId)
-                .executeUpdate())
-                .map(n -> n == 1);
     }
 }

@@ -3,7 +3,6 @@ package io.commercechat.chat.message.service;
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.config.ChatConfig;
-import io.commercechat.chat.conversation.Conversation;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.conversation.service.ConversationService;
@@ -17,21 +16,21 @@ import io.commercechat.proto.partner.v1.UpdateTag;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Sending and reading messages. A send locks the conversation row for the rest of its
- * transaction: that serializes sends to one conversation, so seq is assigned gapless and in
- * commit order, a retry with the same client message id finds the first message, and the inbox
- * events are appended in seq order.
+ * Sending and reading messages. A send is one call of the database function send_message(): it
+ * locks the conversation row for its transaction, which serializes sends to one conversation, so
+ * seq is assigned gapless and in commit order, a retry with the same client message id finds the
+ * first message, and the inbox events are appended in seq order. The rules that depend on the
+ * conversation's state are checked there, under the lock; this class validates input and turns
+ * the function's outcome into an answer.
  */
 @ApplicationScoped
 public class MessageService {
@@ -72,109 +71,70 @@ public class MessageService {
         return id;
     }
 
-    @WithTransaction
+    /** Appends {@code out} as {@code from}: one statement, its own transaction (see {@link MessageRepository#append}). */
     public Uni<Sent> send(Party from, Outgoing out) {
         clientMessageId(out.clientMessageId());
         UpdateTag tag = out.updateTag() == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : out.updateTag();
         if (tag == UpdateTag.UNRECOGNIZED) {
             throw ChatFailure.invalid("update_tag has an unknown value");
         }
-        String content = MessageContents.toJson(out.content());
-        String tagName = tag == UpdateTag.UPDATE_TAG_UNSPECIFIED ? null : tag.name();
-        return conversations.lockFor(from, out.conversationId()).chain(found -> {
-            if (found == null) {
-                throw ChatFailure.notFound("the conversation");
-            }
-            return messages.findByClientId(found.id, from.sender(), out.clientMessageId()).chain(existing -> {
-                if (existing != null) {
-                    if (existing.content.equals(content) && Objects.equals(existing.updateTag, tagName)) {
-                        return Uni.createFrom().item(new Sent(existing, true));
-                    }
-                    throw ChatFailure.conflict("client-message-id-reused", "clientMessageId " + out.clientMessageId()
-                            + " was already used for a different message in this conversation");
-                }
-                return businesses.findById(found.businessId)
-                        .invoke(business -> checkRules(from, found, business, out.content(), tag))
-                        .chain(business -> insert(from.sender(), found, business, out, content, tagName, null));
-            });
-        });
+        ChatMessage m = newMessage(from.sender(), out, tag, null);
+        MessageContent content = out.content();
+        // a person can only ask for bank data (the assistant's payloads) where the bank is
+        boolean bankOnly = from.isPerson() && content.hasText() && content.getText().getBody().startsWith(ASSISTANT_PAYLOAD_PREFIX);
+        return append(from.isPerson() ? from.id() : null, from.isPerson() ? null : from.id(), out.conversationId(), m,
+                content, bankOnly);
     }
 
-    private void checkRules(Party from, Conversation c, Business business, MessageContent content, UpdateTag tag) {
-        if (from.isPerson()) {
-            if (c.blocked) {
-                throw ChatFailure.precondition("business-blocked", "you have blocked this business; unblock it to write");
-            }
-            if (business.kind == Business.Kind.SHOP && content.hasText()
-                    && content.getText().getBody().startsWith(ASSISTANT_PAYLOAD_PREFIX)) {
-                throw bankDataNotForShops();
-            }
-            return;
-        }
-        if (c.blocked) {
-            throw ConversationService.blocked();
-        }
-        if (content.hasReceipt() && business.kind != Business.Kind.SHOP) {
-            throw ChatFailure.invalid("receipts are for shops");
-        }
-        Instant now = Instant.now();
-        Instant last = c.personLastMessageAt;
-        boolean inWindow = last != null && last.plus(config.replyWindow()).isAfter(now);
-        if (!inWindow && tag == UpdateTag.UPDATE_TAG_UNSPECIFIED) {
-            throw ChatFailure.precondition("outside-reply-window", "more than 24 hours have passed since the person's last"
-                    + " message: set a non-promotional update_tag (ACCOUNT_UPDATE, POST_PURCHASE_UPDATE or HUMAN_AGENT)");
-        }
-        if (!inWindow && tag == UpdateTag.UPDATE_TAG_HUMAN_AGENT && (last == null || last.plus(HUMAN_AGENT_WINDOW).isBefore(now))) {
-            throw ChatFailure.precondition("outside-reply-window",
-                    "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
-        }
+    private Uni<Sent> append(String personSub, String businessId, UUID conversationId, ChatMessage m, MessageContent content,
+            boolean bankOnly) {
+        String orderNumber = content.hasReceipt() ? content.getReceipt().getOrderNumber() : null;
+        var a = new MessageRepository.Append(conversationId, personSub, businessId, m, orderNumber, bankOnly,
+                config.replyWindow(), HUMAN_AGENT_WINDOW);
+        return messages.append(a)
+                .onFailure(MessageService::isOrderNumberRace).transform(e -> orderNumberTaken(orderNumber))
+                .map(done -> switch (done.outcome()) {
+                    case "sent" -> new Sent(done.message(), false);
+                    case "duplicate" -> new Sent(done.message(), true);
+                    case "not_found" -> throw ChatFailure.notFound("the conversation");
+                    case "client_message_id_reused" -> throw ChatFailure.conflict("client-message-id-reused", "clientMessageId "
+                            + m.clientMessageId + " was already used for a different message in this conversation");
+                    case "blocked" -> throw personSub != null
+                            ? ChatFailure.precondition("business-blocked", "you have blocked this business; unblock it to write")
+                            : ConversationService.blocked();
+                    case "bank_data_not_for_shops" -> throw bankDataNotForShops();
+                    case "receipts_for_shops" -> throw ChatFailure.invalid("receipts are for shops");
+                    case "outside_reply_window" -> throw ChatFailure.precondition("outside-reply-window", "more than 24 hours"
+                            + " have passed since the person's last message: set a non-promotional update_tag"
+                            + " (ACCOUNT_UPDATE, POST_PURCHASE_UPDATE or HUMAN_AGENT)");
+                    case "human_agent_window" -> throw ChatFailure.precondition("outside-reply-window",
+                            "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
+                    case "order_number_taken" -> throw orderNumberTaken(orderNumber);
+                    default -> throw new IllegalStateException("send_message answered " + done.outcome());
+                });
     }
 
-    private Uni<Sent> insert(ChatMessage.Sender sender, Conversation c, Business business, Outgoing out, String content,
-            String tagName, String sourceConsentId) {
-        // the activity number first: the conversation changes only after it, so its row is written once
-        return conversations.nextActivity().chain(activity -> {
-            ChatMessage m = newMessage(sender, c, out, content, tagName, sourceConsentId);
-            c.activitySeq = activity;
-            return messages.persistAndFlush(m) // native statements below do not flush by themselves
-                    .call(() -> out.content().hasReceipt()
-                            ? messages.reserveOrderNumber(business.id, out.content().getReceipt().getOrderNumber(), m.id)
-                                    .invoke(reserved -> {
-                                        if (!reserved) {
-                                            throw ChatFailure.conflict("order-number-taken", "receipt order number "
-                                                    + out.content().getReceipt().getOrderNumber() + " was already sent by this shop");
-                                        }
-                                    })
-                            : Uni.createFrom().voidItem())
-                    .call(() -> inboxLog.messageAdded(c, m))
-                    .map(x -> new Sent(m, false));
-        });
+    private static ChatFailure orderNumberTaken(String orderNumber) {
+        return ChatFailure.conflict("order-number-taken", "receipt order number " + orderNumber + " was already sent by this shop");
     }
 
-    /** The message with the next seq, and the conversation's counters moved on to it. */
-    private static ChatMessage newMessage(ChatMessage.Sender sender, Conversation c, Outgoing out, String content,
-            String tagName, String sourceConsentId) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    /** Two sends of one order number at once: the later one fails on receipt_orders' key. */
+    private static boolean isOrderNumberRace(Throwable e) {
+        return e instanceof PgException pg && "23505".equals(pg.getSqlState()) && "receipt_orders_pkey".equals(pg.getConstraint());
+    }
+
+    /** A new message; seq and sentAt are the database's. */
+    private static ChatMessage newMessage(ChatMessage.Sender sender, Outgoing out, UpdateTag tag, String sourceConsentId) {
         ChatMessage m = new ChatMessage();
         m.id = UUID.randomUUID();
-        m.conversationId = c.id;
-        m.seq = c.lastSeq + 1;
+        m.conversationId = out.conversationId();
         m.sender = sender;
         m.clientMessageId = out.clientMessageId();
         m.kind = MessageContents.kind(out.content());
-        m.content = content;
+        m.content = MessageContents.toJson(out.content());
         m.visibility = out.visibility();
-        m.updateTag = tagName;
-        m.sentAt = now;
+        m.updateTag = tag == UpdateTag.UPDATE_TAG_UNSPECIFIED ? null : tag.name();
         m.sourceConsentId = sourceConsentId;
-        c.lastSeq = m.seq;
-        c.lastMessageAt = now;
-        if (sender == ChatMessage.Sender.PERSON) {
-            c.personLastMessageAt = now;
-            c.personReadSeq = m.seq; // writing implies having read everything before
-        } else if (sender == ChatMessage.Sender.BUSINESS) {
-            c.businessReadSeq = m.seq;
-        }
         return m;
     }
 
@@ -188,19 +148,15 @@ public class MessageService {
 
     /**
      * A message from the built-in assistant (marked as automated everywhere). Account cards name
-     * the consent they were read under ({@code sourceConsentId}).
+     * the consent they were read under ({@code sourceConsentId}). {@code clientMessageId} makes a
+     * repeated post of the same message a no-op (e.g. "renewal-" + consent id).
      */
-    @WithTransaction
-    public Uni<ChatMessage> postAsAssistant(UUID conversationId, MessageContent content, ChatMessage.Visibility visibility,
-            UpdateTag tag, String sourceConsentId) {
-        UpdateTag t = tag == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : tag;
-        String tagName = t == UpdateTag.UPDATE_TAG_UNSPECIFIED ? null : t.name();
-        var out = new Outgoing(conversationId, "assistant-" + UUID.randomUUID(), content, t, visibility);
-        return conversations.findById(conversationId, LockModeType.PESSIMISTIC_WRITE)
-                .chain(c -> businesses.findById(c.businessId)
-                        .chain(business -> insert(ChatMessage.Sender.ASSISTANT, c, business, out, MessageContents.toJson(content),
-                                tagName, sourceConsentId)))
-                .map(Sent::message);
+    public Uni<ChatMessage> postAsAssistant(UUID conversationId, String clientMessageId, MessageContent content,
+            ChatMessage.Visibility visibility, UpdateTag tag, String sourceConsentId) {
+        var out = new Outgoing(conversationId, clientMessageId, content, tag, visibility);
+        ChatMessage m = newMessage(ChatMessage.Sender.ASSISTANT, out, tag == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : tag,
+                sourceConsentId);
+        return append(null, null, conversationId, m, content, false).map(Sent::message);
     }
 
     /**

@@ -4,9 +4,9 @@ import io.commercechat.chat.conversation.ConversationViews;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.grpc.GrpcErrors;
-import io.commercechat.support.ProtoTime;
 import io.commercechat.chat.grpc.Validate;
 import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
@@ -16,7 +16,6 @@ import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.partner.v1.BusinessMessaging;
 import io.commercechat.proto.partner.v1.GetHistoryRequest;
 import io.commercechat.proto.partner.v1.GetHistoryResponse;
-import io.commercechat.proto.partner.v1.InboxEvent;
 import io.commercechat.proto.partner.v1.ListConversationsRequest;
 import io.commercechat.proto.partner.v1.ListConversationsResponse;
 import io.commercechat.proto.partner.v1.MarkReadRequest;
@@ -58,8 +57,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
             Caller business = Caller.business(identity);
             long after = Validate.nonNegative(req.getAfterPosition(), "after_position");
             return feed.follow(Caller.inboxOfBusiness(business.businessId()), after)
-                    .map(e -> SubscribeResponse.newBuilder().setEvent(MessageContents.parse(e.payload(), InboxEvent.newBuilder())
-                            .setPosition(e.position()).setOccurredAt(ProtoTime.of(e.occurredAt()))).build());
+                    .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
