@@ -8,7 +8,9 @@
 -- Message events point at their message instead of carrying a copy of it: a stream renders the
 -- message as it is now. So a replay after a consent ended shows the notice that replaced an
 -- account card, never the bank data, and the copy no longer costs a JSON rendering per send.
-ALTER TABLE inbox_events ADD COLUMN message_id uuid REFERENCES messages (id);
+-- No foreign key: the event is written in the same transaction as its message, messages are never
+-- deleted, and the key's check would lock the message row twice per send (measured: ~8 % of a send).
+ALTER TABLE inbox_events ADD COLUMN message_id uuid;
 ALTER TABLE inbox_events ALTER COLUMN payload DROP NOT NULL;
 UPDATE inbox_events SET message_id = (payload::json ->> 'id')::uuid, payload = NULL
     WHERE kind = 'message' AND participant LIKE 'p:%';

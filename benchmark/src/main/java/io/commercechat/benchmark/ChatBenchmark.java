@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * The chat-service benchmark of issue 4 §7, in one run against one PostgreSQL:
  * <ol>
  * <li>baseline: N connections doing plain single-row INSERT + commit (autocommit) for D seconds;</li>
+ * <li>database ceiling: N connections calling send_message(), the one statement chat-service runs
+ * per send, directly: what the database can take, however many chat-service replicas send;</li>
  * <li>sends: N concurrent people, each in their own conversation, POSTing messages to a real
  * chat-service process (the packaged jar) as fast as answers come back;</li>
  * <li>delivery: every sender also holds an SSE stream open; sends are paced (open loop) at half of
@@ -54,7 +56,7 @@ public final class ChatBenchmark {
 
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
-    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 5);
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 30);
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -116,6 +118,7 @@ public final class ChatBenchmark {
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
         try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
             say("chat-service log: %s", chat.log());
+            double ceiling = databaseCeiling(pg, chatDb);
             List<Sender> senders = new ArrayList<>();
             for (int i = 0; i < CONCURRENCY; i++) {
                 senders.add(new Sender(chat.baseUrl(), "bench-person-" + suffix + "-" + i));
@@ -124,6 +127,8 @@ public final class ChatBenchmark {
             delivery(senders, sendRate / 2);
             say("");
             say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / baseline);
+            say("database ceiling for sends / baseline rate = %.0f %% (what chat-service replicas together can reach)",
+                    100 * ceiling / baseline);
         }
         Path out = ServiceProcess.repoRoot().resolve("benchmark/target/benchmark-results.txt");
         Files.createDirectories(out.getParent());
@@ -139,24 +144,87 @@ public final class ChatBenchmark {
             c.createStatement().execute("CREATE TABLE bench_messages (id uuid PRIMARY KEY, conversation_id uuid NOT NULL,"
                     + " seq bigint NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
         }
+        // one conversation per connection, its seq counting up: the same shape as a chat message row
+        List<UUID> conversations = new ArrayList<>();
+        for (int i = 0; i < CONCURRENCY; i++) {
+            conversations.add(UUID.randomUUID());
+        }
+        double rate = jdbcLoad(pg, db, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
+                (ps, connection, n) -> {
+                    ps.setObject(1, UUID.randomUUID());
+                    ps.setObject(2, conversations.get(connection));
+                    ps.setLong(3, n);
+                    ps.setString(4, BODY);
+                    ps.executeUpdate(); // autocommit: one row, one commit
+                });
+        say("");
+        say("1. baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", CONCURRENCY, rate);
+        return rate;
+    }
+
+    // ---- 1b. the database's part of a send, without chat-service ----------------------------------------------
+
+    /**
+     * N connections calling send_message() (what chat-service runs once per send) for D seconds, each
+     * in its own conversation: the rate the database can take sends at, whatever the number of
+     * chat-service replicas in front of it.
+     */
+    private double databaseCeiling(PostgresResource.Server pg, String db) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        List<UUID> conversations = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (id, person_sub, business_id, person_ref,"
+                        + " person_display_name, activity_seq, created_at)"
+                        + " VALUES (?, ?, 'demo-shop', ?, 'Bench', nextval('conversation_activity_seq'), now())")) {
+            for (int i = 0; i < CONCURRENCY; i++) {
+                UUID id = UUID.randomUUID();
+                ps.setObject(1, id);
+                ps.setString(2, "bench-db-" + suffix + "-" + i);
+                ps.setString(3, "ref-" + suffix + "-" + i);
+                ps.executeUpdate();
+                conversations.add(id);
+            }
+        }
+        String content = "{\"text\":{\"body\":\"" + BODY + "\"}}";
+        double rate = jdbcLoad(pg, db, "SELECT r_outcome FROM send_message(?, ?, NULL, 'PERSON', ?, ?, 'TEXT', ?, 'EVERYONE',"
+                + " NULL, NULL, NULL, false, interval '24 hours', interval '7 days')", (ps, connection, n) -> {
+                    ps.setObject(1, conversations.get(connection));
+                    ps.setString(2, "bench-db-" + suffix + "-" + connection);
+                    ps.setObject(3, UUID.randomUUID());
+                    ps.setString(4, "db-" + n);
+                    ps.setString(5, content);
+                    try (var rs = ps.executeQuery()) { // autocommit: one send, one commit
+                        rs.next();
+                        if (!"sent".equals(rs.getString(1))) {
+                            throw new IllegalStateException("send_message answered " + rs.getString(1));
+                        }
+                    }
+                });
+        say("1b. database send_message() directly (chat-service's one statement per send), %d JDBC connections: %,.0f sends/s",
+                CONCURRENCY, rate);
+        return rate;
+    }
+
+    /** One unit of work on a connection's statement; {@code n} counts from 1 per connection. */
+    private interface JdbcStep {
+        void run(PreparedStatement ps, int connection, long n) throws Exception;
+    }
+
+    /** N connections, each repeating {@code step} on its own prepared {@code sql}; the measured rate per second. */
+    private static double jdbcLoad(PostgresResource.Server pg, String db, String sql, JdbcStep step) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong done = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
         CountDownLatch finished = new CountDownLatch(CONCURRENCY);
         for (int t = 0; t < CONCURRENCY; t++) {
+            int connection = t;
             pool.execute(() -> {
                 try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
-                        PreparedStatement ps = c.prepareStatement(
-                                "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)")) {
-                    UUID conversation = UUID.randomUUID();
-                    long seq = 0;
+                        PreparedStatement ps = c.prepareStatement(sql)) {
+                    long n = 0;
                     while (!stop.get()) {
-                        ps.setObject(1, UUID.randomUUID());
-                        ps.setObject(2, conversation);
-                        ps.setLong(3, ++seq);
-                        ps.setString(4, BODY);
-                        ps.executeUpdate(); // autocommit: one row, one commit
+                        step.run(ps, connection, ++n);
                         if (measuring.get()) {
                             done.incrementAndGet();
                         }
@@ -172,8 +240,6 @@ public final class ChatBenchmark {
         stop.set(true);
         finished.await(30, TimeUnit.SECONDS);
         pool.shutdown();
-        say("");
-        say("1. baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", CONCURRENCY, rate);
         return rate;
     }
 

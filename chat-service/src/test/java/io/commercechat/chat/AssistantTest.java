@@ -124,6 +124,15 @@ class AssistantTest extends BankFlowSupport {
         // the bank's copy of the shared card is gone too
         Message sharedNow = bankHistory(c).stream().filter(m -> m.getId().equals(card.get("id"))).findFirst().orElseThrow();
         assertTrue(sharedNow.getContent().hasNotice(), sharedNow.toString());
+        // and a replay of the whole inbox (a new device, Last-Event-ID 0) shows the notices, never the bank data
+        try (SseClient replay = SseClient.open(baseUrl(), ISSUER.person(me), 0L)) {
+            List<SseClient.Event> all = replay.take((int) cardCount, "redacted", WAIT);
+            List<SseClient.Event> cardEvents = all.stream()
+                    .filter(e -> e.name().equals("message") && e.data().contains("This card was removed")).toList();
+            // each card was announced when posted, and the shared one again when shared
+            assertEquals(cardCount + 1, cardEvents.size(), all.toString());
+            assertTrue(all.stream().noneMatch(e -> e.data().contains("accountCard") || e.data().contains("••••")), all.toString());
+        }
     }
 
     @Test

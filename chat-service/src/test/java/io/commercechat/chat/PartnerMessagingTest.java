@@ -26,6 +26,7 @@ import io.commercechat.proto.partner.v1.UpdateTag;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.sql.Connection;
@@ -37,6 +38,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -164,6 +169,50 @@ class PartnerMessagingTest extends ChatTestSupport {
     }
 
     @Test
+    void oneOrderNumberSentAtOnceInManyConversationsIsTakenOnce() throws Exception {
+        int n = 8;
+        List<String> conversations = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String person = newPerson();
+            String c = open(person, SHOP);
+            send(person, c, "p1", "hi").statusCode(201);
+            conversations.add(c);
+        }
+        String order = "ORD-" + UUID.randomUUID().toString().substring(0, 8);
+        var start = new CountDownLatch(1);
+        var pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Status.Code>> results = new ArrayList<>();
+            for (String c : conversations) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        partner(SHOP).sendMessage(sendReq(c, "r1", receipt(order, 50)).build());
+                        return Status.Code.OK;
+                    } catch (StatusRuntimeException e) {
+                        assertTrue(e.getStatus().getDescription().contains(order), e.getStatus().toString());
+                        return e.getStatus().getCode();
+                    }
+                }));
+            }
+            start.countDown();
+            List<Status.Code> codes = new ArrayList<>();
+            for (var r : results) {
+                codes.add(r.get(30, TimeUnit.SECONDS));
+            }
+            assertEquals(1, codes.stream().filter(Status.Code.OK::equals).count(), codes.toString());
+            assertEquals(n - 1, codes.stream().filter(Status.Code.ALREADY_EXISTS::equals).count(), codes.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+        // exactly one receipt exists, and the refused sends left no message behind
+        long receipts = conversations.stream().mapToLong(c -> partner(SHOP)
+                .getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setPageSize(10).build())
+                .getMessagesList().stream().filter(m -> m.getContent().hasReceipt()).count()).sum();
+        assertEquals(1, receipts);
+    }
+
+    @Test
     void twentyFourHourRuleNeedsAnUpdateTag() {
         String me = newPerson();
         String c = open(me, SHOP);
@@ -270,7 +319,7 @@ class PartnerMessagingTest extends ChatTestSupport {
         try {
             partner(SHOP).getHistory(GetHistoryRequest.newBuilder().setConversationId(conversationId).setPageSize(1).build());
             return SHOP;
-        } catch (io.grpc.StatusRuntimeException notTheShop) {
+        } catch (StatusRuntimeException notTheShop) {
             return BANK;
         }
     }

@@ -4,14 +4,12 @@ import io.commercechat.chat.conversation.ConversationViews;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.grpc.GrpcErrors;
-import io.commercechat.chat.grpc.Validate;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.message.service.MessageService;
-import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.partner.v1.BusinessMessaging;
 import io.commercechat.proto.partner.v1.GetHistoryRequest;
@@ -26,6 +24,8 @@ import io.commercechat.proto.partner.v1.SetTypingRequest;
 import io.commercechat.proto.partner.v1.SetTypingResponse;
 import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.SubscribeResponse;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -55,7 +55,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     public Multi<SubscribeResponse> subscribe(SubscribeRequest req) {
         return Multi.createFrom().deferred(() -> {
             Caller business = Caller.business(identity);
-            long after = Validate.nonNegative(req.getAfterPosition(), "after_position");
+            long after = GrpcValidation.nonNegative(req.getAfterPosition(), "after_position");
             return feed.follow(Caller.inboxOfBusiness(business.businessId()), after)
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
         }).onFailure().transform(GrpcErrors::toStatus);
@@ -64,7 +64,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     @Override
     public Uni<SendMessageResponse> sendMessage(SendMessageRequest req) {
         return call(party -> {
-            var out = new MessageService.Outgoing(Validate.uuid(req.getConversationId(), "conversation_id"),
+            var out = new MessageService.Outgoing(GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
                     MessageService.clientMessageId(req.getClientMessageId()),
                     MessageContents.validateFromBusiness(req.getContent()), req.getUpdateTag(),
                     ChatMessage.Visibility.EVERYONE);
@@ -75,33 +75,27 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
 
     @Override
     public Uni<MarkReadResponse> markRead(MarkReadRequest req) {
-        return call(party -> conversations.markRead(party, Validate.uuid(req.getConversationId(), "conversation_id"),
+        return call(party -> conversations.markRead(party, GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
                 req.getSeq()), seq -> MarkReadResponse.newBuilder().setReadSeq(seq).build());
     }
 
     @Override
     public Uni<SetTypingResponse> setTyping(SetTypingRequest req) {
-        return call(party -> conversations.typing(party, Validate.uuid(req.getConversationId(), "conversation_id"),
+        return call(party -> conversations.typing(party, GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
                 req.getTyping()), x -> SetTypingResponse.getDefaultInstance());
     }
 
     @Override
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest req) {
         return call(party -> {
-            int size = Validate.pageSize(req.getPageSize(), 20);
-            long before;
-            try {
-                before = RestParams.fromCursor(req.getPageToken());
-            } catch (RuntimeException e) {
-                throw io.commercechat.chat.error.ChatFailure.invalid("page_token is not a token from a previous response");
-            }
-            return conversations.list(party, before, size);
+            int size = GrpcValidation.pageSize(req.getPageSize());
+            return conversations.list(party, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), size);
         }, page -> {
             var b = ListConversationsResponse.newBuilder();
             page.conversations().forEach(c -> b.addConversations(
                     ConversationViews.forBusiness(c, page.unread().getOrDefault(c.id, 0L))));
             if (page.hasMore()) {
-                b.setNextPageToken(RestParams.cursor(page.conversations().get(page.conversations().size() - 1).activitySeq));
+                b.setNextPageToken(PageTokens.encode(page.conversations().get(page.conversations().size() - 1).activitySeq));
             }
             return b.build();
         });
@@ -109,9 +103,9 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
 
     @Override
     public Uni<GetHistoryResponse> getHistory(GetHistoryRequest req) {
-        return call(party -> messages.history(party, Validate.uuid(req.getConversationId(), "conversation_id"),
-                Validate.nonNegative(req.getBeforeSeq(), "before_seq"), Validate.nonNegative(req.getAfterSeq(), "after_seq"),
-                Validate.pageSize(req.getPageSize(), 50)), h -> {
+        return call(party -> messages.history(party, GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
+                GrpcValidation.nonNegative(req.getBeforeSeq(), "before_seq"), GrpcValidation.nonNegative(req.getAfterSeq(), "after_seq"),
+                GrpcValidation.pageSize(req.getPageSize(), 50)), h -> {
                     var b = GetHistoryResponse.newBuilder().setHasMore(h.hasMore());
                     h.messages().forEach(m -> b.addMessages(MessageViews.forBusiness(m)));
                     return b.build();
