@@ -1,0 +1,70 @@
+package io.commercechat.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.commercechat.chat.background.BackgroundWork;
+import io.commercechat.chat.consent.repository.ConsentWatchRepository;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The consent event lease: with several replicas on one database exactly one follows
+ * consent-service's event stream; another takes over only once the holder's lease has run out, and
+ * a holder that lost its lease can no longer move the stored position.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class ConsentLeaseTest {
+
+    private static final Duration LEASE = Duration.ofSeconds(2);
+
+    @Inject
+    ConsentWatchRepository watch;
+
+    @Inject
+    BackgroundWork background;
+
+    @BeforeEach
+    void freeLease() {
+        // earlier test applications on this database may have left their lease behind
+        PartnerMessagingTest.sql("UPDATE consent_event_cursor SET holder = NULL, lease_until = '-infinity', position = 7");
+    }
+
+    @Test
+    void oneReplicaFollowsAtATimeAndAnotherTakesOverWhenTheLeaseRunsOut() throws Exception {
+        assertEquals(7L, tx(() -> watch.acquire("replica-a", LEASE)));
+        assertNull(tx(() -> watch.acquire("replica-b", LEASE)), "b must not take a lease a holds");
+        assertNull(tx(() -> watch.lockPosition("replica-b")));
+        assertEquals(7L, tx(() -> watch.lockPosition("replica-a")));
+        tx(() -> watch.lockPosition("replica-a").chain(p -> watch.advance(p + 1)));
+        assertEquals(8L, tx(() -> watch.acquire("replica-a", LEASE)), "the holder extends its lease");
+
+        // replica-a stops renewing (it died, or its database connection hangs)
+        TimeUnit.MILLISECONDS.sleep(LEASE.toMillis() + 500);
+        assertNull(tx(() -> watch.lockPosition("replica-a")), "a lapsed holder can no longer apply events");
+        assertEquals(8L, tx(() -> watch.acquire("replica-b", LEASE)), "b takes over where a stopped");
+        assertNull(tx(() -> watch.acquire("replica-a", LEASE)));
+
+        // a replica that shuts down hands over at once
+        assertEquals(1, tx(() -> watch.release("replica-b")));
+        assertEquals(8L, tx(() -> watch.acquire("replica-a", LEASE)));
+        tx(() -> watch.release("replica-a"));
+    }
+
+    /** Runs {@code work} in a transaction on its own Vert.x context, as the watcher does, and waits for it. */
+    private <T> T tx(Supplier<Uni<T>> work) {
+        return background.call(() -> Panache.withTransaction(work)).await().atMost(Duration.ofSeconds(10));
+    }
+}
