@@ -4,8 +4,8 @@ import io.commercechat.accounts.client.BankClient;
 import io.commercechat.accounts.client.GrpcChannels;
 import io.commercechat.accounts.client.ServiceTokens;
 import io.commercechat.accounts.config.AccountsConfig;
-import io.commercechat.accounts.grpc.GrpcErrors;
 import io.commercechat.proto.accounts.v1.Bank;
+import io.commercechat.support.Rejections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +32,7 @@ public class BankRegistry {
     public BankClient bank(String bankId) {
         BankClient client = clients.get(bankId);
         if (client == null) {
-            throw GrpcErrors.notFound("no partner bank \"" + bankId + "\"");
+            throw Rejections.notFound("no partner bank \"" + bankId + "\"");
         }
         return client;
     }

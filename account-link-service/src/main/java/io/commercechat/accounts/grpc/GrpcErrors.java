@@ -26,20 +26,4 @@ public final class GrpcErrors {
                 failure.getStackTrace().length > 0 ? failure.getStackTrace()[0] : "?");
         return Status.INTERNAL.withDescription("account-link-service could not complete the request").asRuntimeException();
     }
-
-    public static StatusRuntimeException invalid(String description) {
-        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException notFound(String description) {
-        return Status.NOT_FOUND.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException precondition(String description) {
-        return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException denied(String description) {
-        return Status.PERMISSION_DENIED.withDescription(description).asRuntimeException();
-    }
 }

@@ -31,16 +31,4 @@ public final class GrpcErrors {
         LOG.errorf(failure, "unexpected failure (%s)", failure.getClass().getName());
         return Status.INTERNAL.withDescription("consent-service could not complete the request").asRuntimeException();
     }
-
-    public static StatusRuntimeException invalid(String description) {
-        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException notFound(String description) {
-        return Status.NOT_FOUND.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException precondition(String description) {
-        return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
-    }
 }

@@ -1,5 +1,6 @@
 package io.commercechat.sandbox.grpc;
 
+import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.jboss.logging.Logger;
@@ -29,19 +30,7 @@ public final class GrpcErrors {
         return Status.INTERNAL.withDescription("sandbox bank could not complete the request").asRuntimeException();
     }
 
-    public static StatusRuntimeException invalid(String description) {
-        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException notFound(String description) {
-        return Status.NOT_FOUND.withDescription(description).asRuntimeException();
-    }
-
-    public static StatusRuntimeException precondition(String description) {
-        return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
-    }
-
     public static StatusRuntimeException tokenRevokedOrUnknown() {
-        return Status.PERMISSION_DENIED.withDescription(TOKEN_REVOKED_OR_UNKNOWN).asRuntimeException();
+        return Rejections.denied(TOKEN_REVOKED_OR_UNKNOWN);
     }
 }

@@ -1,17 +1,16 @@
 package io.commercechat.sandbox.grpc;
 
+import io.commercechat.support.Rejections;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Opaque cursor tokens and page sizes shared by every list RPC. A token carries the sort key of
- * the last item returned and a fingerprint of the query, so it cannot be replayed against a
- * different account or date window.
+ * Opaque cursor tokens shared by every list RPC. A token carries the sort key of the last item
+ * returned and a fingerprint of the query, so it cannot be replayed against a different account
+ * or date window.
  */
 public final class PageTokens {
 
-    public static final int DEFAULT_SIZE = 20;
-    public static final int MAX_SIZE = 100;
     private static final String PREFIX = "s1|";
 
     private PageTokens() {}
@@ -35,13 +34,6 @@ public final class PageTokens {
         } catch (IllegalArgumentException malformed) {
             // falls through
         }
-        throw GrpcErrors.invalid("page_token is not a token from a previous response to the same request");
-    }
-
-    public static int size(int requested) {
-        if (requested < 0 || requested > MAX_SIZE) {
-            throw GrpcErrors.invalid("page_size must be between 1 and " + MAX_SIZE + " (0 means " + DEFAULT_SIZE + ")");
-        }
-        return requested == 0 ? DEFAULT_SIZE : requested;
+        throw Rejections.invalid("page_token is not a token from a previous response to the same request");
     }
 }

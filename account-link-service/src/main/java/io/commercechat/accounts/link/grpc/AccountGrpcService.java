@@ -2,7 +2,6 @@ package io.commercechat.accounts.link.grpc;
 
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.grpc.GrpcErrors;
-import io.commercechat.accounts.grpc.PageTokens;
 import io.commercechat.accounts.link.service.BankDataReader;
 import io.commercechat.accounts.link.service.LinkFlow;
 import io.commercechat.accounts.security.Caller;
@@ -26,6 +25,8 @@ import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
 import io.commercechat.proto.accounts.v1.UnlinkRequest;
 import io.commercechat.proto.accounts.v1.UnlinkResponse;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -57,7 +58,7 @@ public class AccountGrpcService implements AccountService {
     public Uni<ListBanksResponse> listBanks(ListBanksRequest req) {
         return call(c -> Uni.createFrom().item(() -> {
             c.requireMesh("ListBanks");
-            int size = PageTokens.size(req.getPageSize());
+            int size = GrpcValidation.pageSize(req.getPageSize());
             int from = (int) Math.max(0, PageTokens.decode(req.getPageToken(), 0));
             List<Bank> all = banks.banks();
             int start = Math.min(from, all.size());

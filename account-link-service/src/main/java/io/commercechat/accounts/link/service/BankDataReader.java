@@ -3,9 +3,6 @@ package io.commercechat.accounts.link.service;
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
-import io.commercechat.accounts.grpc.GrpcErrors;
-import io.commercechat.accounts.grpc.PageTokens;
-import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.LinkMapper;
 import io.commercechat.accounts.link.LinkedAccount;
@@ -26,7 +23,10 @@ import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
 import io.commercechat.proto.partner.v1.BankListTransactionsRequest;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
 import io.commercechat.support.ProtoTime;
+import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;
@@ -79,8 +79,8 @@ public class BankDataReader {
      * out, and when every link is denied the first reason is returned.
      */
     public Uni<ListAccountsResponse> listAccounts(Caller caller, ListAccountsRequest req) {
-        Purpose purpose = Validate.known(req.getPurpose(), "purpose");
-        int size = PageTokens.size(req.getPageSize());
+        Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
+        int size = GrpcValidation.pageSize(req.getPageSize());
         long offset = PageTokens.decode(req.getPageToken(), 0);
         boolean oneLink = !req.getLinkId().isEmpty();
         Uni<List<Link>> candidates = oneLink ? flow.own(caller, req.getLinkId()).map(List::of) : links.active(caller.subject());
@@ -117,7 +117,7 @@ public class BankDataReader {
     }
 
     public Uni<GetBalancesResponse> getBalances(Caller caller, GetBalancesRequest req) {
-        Purpose purpose = Validate.known(req.getPurpose(), "purpose");
+        Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
         return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
                         Permission.PERMISSION_BALANCES, purpose)
                 .chain(() -> token(owned.link))
@@ -128,8 +128,8 @@ public class BankDataReader {
     }
 
     public Uni<ListTransactionsResponse> listTransactions(Caller caller, ListTransactionsRequest req) {
-        Purpose purpose = Validate.known(req.getPurpose(), "purpose");
-        int size = PageTokens.size(req.getPageSize());
+        Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
+        int size = GrpcValidation.pageSize(req.getPageSize());
         TransactionCursor requested;
         if (req.getPageToken().isEmpty()) {
             Instant requestedTo = ProtoTime.from(req.getTo(), "to");
@@ -141,7 +141,7 @@ public class BankDataReader {
             requested = TransactionCursor.decode(req.getPageToken());
         }
         if (requested.from().isAfter(requested.to())) {
-            throw GrpcErrors.invalid("from must not be after to");
+            throw Rejections.invalid("from must not be after to");
         }
         return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
                         Permission.PERMISSION_TRANSACTIONS, purpose)
@@ -177,7 +177,7 @@ public class BankDataReader {
         Instant from = requested.from().isBefore(earliest) ? earliest : requested.from();
         Instant to = latest != null && requested.to().isAfter(latest) ? latest : requested.to();
         if (from.isAfter(to)) {
-            throw GrpcErrors.invalid("the requested window is outside what the consent allows: transactions from "
+            throw Rejections.invalid("the requested window is outside what the consent allows: transactions from "
                     + earliest.truncatedTo(ChronoUnit.SECONDS) + (latest == null ? "" : " to " + latest.truncatedTo(ChronoUnit.SECONDS))
                     + " only");
         }
@@ -202,7 +202,7 @@ public class BankDataReader {
 
         static TransactionCursor decode(String token) {
             if (token.length() > MAX_PAGE_TOKEN) {
-                throw GrpcErrors.invalid("page_token is not a token from a previous response");
+                throw Rejections.invalid("page_token is not a token from a previous response");
             }
             try {
                 String raw = new String(java.util.Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
@@ -213,7 +213,7 @@ public class BankDataReader {
             } catch (RuntimeException malformed) {
                 // falls through
             }
-            throw GrpcErrors.invalid("page_token is not a token from a previous response");
+            throw Rejections.invalid("page_token is not a token from a previous response");
         }
     }
 
@@ -221,12 +221,12 @@ public class BankDataReader {
 
     /** The account if it belongs to one of the caller's links; otherwise it does not exist for them. */
     private Uni<Owned> ownAccount(Caller caller, String accountId) {
-        UUID id = Validate.uuid(accountId, "account_id");
+        UUID id = GrpcValidation.uuid(accountId, "account_id");
         return accounts.find(id).chain(account -> account == null ? Uni.createFrom().nullItem()
                         : links.find(account.linkId).map(link -> link == null ? null : new Owned(link, account)))
                 .map(owned -> {
                     if (owned == null || !owned.link.userId.equals(caller.subject())) {
-                        throw GrpcErrors.notFound("no account " + id);
+                        throw Rejections.notFound("no account " + id);
                     }
                     return owned;
                 });
@@ -242,7 +242,7 @@ public class BankDataReader {
                         .setConsentId(link.consentId.toString()).build())
                 .invoke(decision -> {
                     if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
-                        throw GrpcErrors.denied("access denied: " + decision.getReason());
+                        throw Rejections.denied("access denied: " + decision.getReason());
                     }
                 })
                 .replaceWithVoid();
@@ -250,12 +250,12 @@ public class BankDataReader {
 
     private Uni<String> token(Link link) {
         if (!link.isActive()) {
-            return Uni.createFrom().failure(GrpcErrors.denied("access denied: the link is "
+            return Uni.createFrom().failure(Rejections.denied("access denied: the link is "
                     + link.status.name().replace("LINK_STATUS_", "").toLowerCase()));
         }
         return tokens.usable(link.id).map(sealed -> {
             if (sealed == null) {
-                throw GrpcErrors.denied("access denied: access to this bank has ended");
+                throw Rejections.denied("access denied: access to this bank has ended");
             }
             return cipher.open(link.id, sealed);
         });
@@ -265,10 +265,10 @@ public class BankDataReader {
         return call.onFailure(StatusRuntimeException.class).transform(f -> {
             StatusRuntimeException e = (StatusRuntimeException) f;
             return switch (e.getStatus().getCode()) {
-                case PERMISSION_DENIED -> GrpcErrors.denied("the bank no longer accepts this link's access: "
+                case PERMISSION_DENIED -> Rejections.denied("the bank no longer accepts this link's access: "
                         + e.getStatus().getDescription());
-                case NOT_FOUND -> GrpcErrors.notFound("the bank does not know this account any more");
-                case INVALID_ARGUMENT -> GrpcErrors.invalid("the bank refused the request: " + e.getStatus().getDescription());
+                case NOT_FOUND -> Rejections.notFound("the bank does not know this account any more");
+                case INVALID_ARGUMENT -> Rejections.invalid("the bank refused the request: " + e.getStatus().getDescription());
                 default -> e;
             };
         });

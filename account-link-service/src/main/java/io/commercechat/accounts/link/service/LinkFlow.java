@@ -4,8 +4,6 @@ import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.BankClient;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
-import io.commercechat.accounts.grpc.GrpcErrors;
-import io.commercechat.accounts.grpc.PageTokens;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.LinkMapper;
@@ -30,7 +28,10 @@ import io.commercechat.proto.partner.v1.BeginAuthorisationRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
 import io.commercechat.support.ProtoTime;
+import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -86,10 +87,10 @@ public class LinkFlow {
     }
 
     public Uni<BeginLinkResponse> begin(Caller caller, BeginLinkRequest req) {
-        String bankId = Validate.bankId(req.getBankId());
+        String bankId = GrpcValidation.bankId(req.getBankId());
         BankClient bank = banks.bank(bankId);
-        List<Permission> permissions = Validate.knownSet(req.getPermissionsList(), "permissions");
-        List<Purpose> purposes = Validate.knownSet(req.getPurposesList(), "purposes");
+        List<Permission> permissions = GrpcValidation.knownSet(req.getPermissionsList(), "permissions");
+        List<Purpose> purposes = GrpcValidation.knownSet(req.getPurposesList(), "purposes");
         int validDays = Validate.validDays(req.getValidDays());
         String redirectUri = Validate.redirectUri(req.getRedirectUri(), config.allowedRedirectPrefixes());
         // The consent states how far back transactions may be read (as Open Banking's TransactionFromDateTime).
@@ -145,12 +146,9 @@ public class LinkFlow {
     public Uni<io.commercechat.proto.accounts.v1.Link> complete(Caller caller, CompleteLinkRequest req) {
         String state = Validate.state(req.getState());
         String code = Validate.code(req.getCode());
-        String error = req.getError();
+        String error = GrpcValidation.optional(req.getError(), "error", 200);
         if (code.isEmpty() && error.isEmpty()) {
-            throw GrpcErrors.invalid("code or error is required (from the bank's redirect)");
-        }
-        if (error.length() > 200) {
-            throw GrpcErrors.invalid("error is longer than 200 characters");
+            throw Rejections.invalid("code or error is required (from the bank's redirect)");
         }
         String stateHash = hash(state);
         Instant now = Instant.now();
@@ -158,13 +156,13 @@ public class LinkFlow {
             if (link == null) {
                 return links.findByStateHash(stateHash).chain(known -> Uni.createFrom().failure(
                         known == null || !known.userId.equals(caller.subject())
-                                ? GrpcErrors.precondition("unknown state: this authorisation was not started here (start the link again)")
-                                : GrpcErrors.precondition("the state was already used (link " + known.id + " is "
+                                ? Rejections.precondition("unknown state: this authorisation was not started here (start the link again)")
+                                : Rejections.precondition("the state was already used (link " + known.id + " is "
                                         + describe(known.status) + ")")));
             }
             if (!now.isBefore(link.stateExpiresAt)) {
                 return fail(link, caller, "the authorisation took too long")
-                        .chain(() -> Uni.createFrom().failure(GrpcErrors.precondition("the authorisation expired: start the link again")));
+                        .chain(() -> Uni.createFrom().failure(Rejections.precondition("the authorisation expired: start the link again")));
             }
             if (!error.isEmpty()) {
                 String reason = "access_denied".equals(error) ? "you declined at the bank" : "the bank reported: " + safe(error);
@@ -177,7 +175,7 @@ public class LinkFlow {
                         boolean refused = status.getCode() == Status.Code.FAILED_PRECONDITION;
                         String why = refused ? "the bank refused the authorisation code: " + status.getDescription()
                                 : "the bank could not exchange the authorisation code";
-                        return fail(link, caller, why).chain(() -> Uni.createFrom().failure(refused ? GrpcErrors.precondition(why) : e));
+                        return fail(link, caller, why).chain(() -> Uni.createFrom().failure(refused ? Rejections.precondition(why) : e));
                     })
                     .chain(exchanged -> activate(caller, bank, link, exchanged));
         });
@@ -192,7 +190,7 @@ public class LinkFlow {
         return selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
-                        throw GrpcErrors.precondition("no account was selected at the bank");
+                        throw Rejections.precondition("no account was selected at the bank");
                     }
                     return consents.authorise(caller.rawToken(), link.consentId.toString(),
                             selected.stream().map(a -> a.bankAccountId).toList())
@@ -203,7 +201,7 @@ public class LinkFlow {
                                                 ? accounts.persist(selected)
                                                         .chain(() -> tokens.insert(link.id, sealed, tokenExpiry, Instant.now()))
                                                         .replaceWithVoid()
-                                                : Uni.createFrom().failure(GrpcErrors.precondition("the link is no longer pending"))));
+                                                : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))));
                             });
                 })
                 // The bank issued a token we will not use: end it there, and end the consent here.
@@ -242,7 +240,7 @@ public class LinkFlow {
     }
 
     public Uni<ListLinksResponse> list(Caller caller, int pageSize, String pageToken) {
-        int size = PageTokens.size(pageSize);
+        int size = GrpcValidation.pageSize(pageSize);
         long before = PageTokens.decode(pageToken, Long.MAX_VALUE);
         return links.page(caller.subject(), before, size + 1).chain(page -> {
             List<Link> shown = page.stream().limit(size).toList();
@@ -276,10 +274,10 @@ public class LinkFlow {
 
     /** The link if it is the caller's; another person's link does not exist for them. */
     public Uni<Link> own(Caller caller, String linkId) {
-        UUID id = Validate.uuid(linkId, "link_id");
+        UUID id = GrpcValidation.uuid(linkId, "link_id");
         return links.find(id).map(l -> {
             if (l == null || !l.userId.equals(caller.subject())) {
-                throw GrpcErrors.notFound("no link " + id);
+                throw Rejections.notFound("no link " + id);
             }
             return l;
         });

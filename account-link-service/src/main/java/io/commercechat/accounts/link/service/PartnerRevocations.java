@@ -1,12 +1,12 @@
 package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.client.ConsentClient;
-import io.commercechat.accounts.grpc.GrpcErrors;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.security.Caller;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,14 +29,14 @@ public class PartnerRevocations {
     public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
         String bankLinkId = req.getBankLinkId();
         if (bankLinkId.isEmpty() || bankLinkId.length() > 255) {
-            throw GrpcErrors.invalid("bank_link_id is required (at most 255 characters)");
+            throw Rejections.invalid("bank_link_id is required (at most 255 characters)");
         }
         String reason = Validate.reason(req.getReason());
         String shown = reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason;
         // business_id must be the link's bank: another bank's link does not exist for this caller.
         return links.findByBankLink(bank.businessId(), bankLinkId).chain(link -> {
             if (link == null) {
-                return Uni.createFrom().failure(GrpcErrors.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
+                return Uni.createFrom().failure(Rejections.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
             }
             if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
                 return Uni.createFrom().item(false);

@@ -2,7 +2,6 @@ package io.commercechat.consent.access.service;
 
 import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.repository.AccessRecordRepository;
-import io.commercechat.consent.grpc.PageTokens;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
@@ -14,6 +13,8 @@ import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -45,11 +46,11 @@ public class AccessChecker {
     @WithTransaction
     public Uni<Decision> check(Caller caller, CheckAccessRequest req) {
         String userId = Validate.userId(caller.actingFor(req.getUserId()));
-        String bankId = Validate.bankId(req.getBankId());
+        String bankId = GrpcValidation.bankId(req.getBankId());
         String accountId = Validate.accountId(req.getAccountId());
-        Permission permission = Validate.known(req.getPermission(), "permission");
-        Purpose purpose = Validate.known(req.getPurpose(), "purpose");
-        UUID consentId = Validate.optionalUuid(req.getConsentId(), "consent_id");
+        Permission permission = GrpcValidation.known(req.getPermission(), "permission");
+        Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
+        UUID consentId = GrpcValidation.optionalUuid(req.getConsentId(), "consent_id");
 
         Uni<List<Consent>> candidates = consentId != null
                 ? consents.find("id = ?1 and userId = ?2", consentId, userId).withLock(LockModeType.PESSIMISTIC_READ).list()
@@ -110,7 +111,7 @@ public class AccessChecker {
     @WithSession
     public Uni<List<AccessRecord>> list(Caller caller, ListAccessRecordsRequest req, int limit) {
         String userId = caller.actingFor(req.getUserId());
-        UUID consentId = Validate.optionalUuid(req.getConsentId(), "consent_id");
-        return records.page(userId, consentId, PageTokens.decode(req.getPageToken()), limit);
+        UUID consentId = GrpcValidation.optionalUuid(req.getConsentId(), "consent_id");
+        return records.page(userId, consentId, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
     }
 }

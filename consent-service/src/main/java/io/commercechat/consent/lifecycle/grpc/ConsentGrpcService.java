@@ -4,8 +4,6 @@ import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.service.AccessChecker;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.GrpcErrors;
-import io.commercechat.consent.grpc.PageTokens;
-import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.service.ConsentLifecycle;
 import io.commercechat.consent.receipt.service.ReceiptSigner;
@@ -36,6 +34,9 @@ import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
 import io.commercechat.proto.consent.v1.VerifyEventLogResponse;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
+import io.commercechat.support.ProtoTime;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -95,7 +96,7 @@ public class ConsentGrpcService implements ConsentService {
     @Override
     public Uni<ListConsentsResponse> listConsents(ListConsentsRequest req) {
         return call(c -> {
-            int size = PageTokens.size(req.getPageSize());
+            int size = GrpcValidation.pageSize(req.getPageSize());
             return lifecycle.list(c, req, size + 1).map(page -> {
                 var b = ListConsentsResponse.newBuilder();
                 page.stream().limit(size).forEach(x -> b.addConsents(ConsentMapper.toProto(x)));
@@ -120,7 +121,7 @@ public class ConsentGrpcService implements ConsentService {
     @Override
     public Uni<ListAccessRecordsResponse> listAccessRecords(ListAccessRecordsRequest req) {
         return call(c -> {
-            int size = PageTokens.size(req.getPageSize());
+            int size = GrpcValidation.pageSize(req.getPageSize());
             return access.list(c, req, size + 1).map(page -> {
                 var b = ListAccessRecordsResponse.newBuilder();
                 page.stream().limit(size).forEach(r -> b.addRecords(toProto(r)));
@@ -155,10 +156,7 @@ public class ConsentGrpcService implements ConsentService {
     public Multi<WatchConsentEventsResponse> watchConsentEvents(WatchConsentEventsRequest req) {
         return Multi.createFrom().deferred(() -> {
             Caller.of(identity).requireService("WatchConsentEvents");
-            if (req.getAfterPosition() < 0) {
-                throw GrpcErrors.invalid("after_position must not be negative");
-            }
-            return eventLog.watch(req.getAfterPosition())
+            return eventLog.watch(GrpcValidation.nonNegative(req.getAfterPosition(), "after_position"))
                     .map(e -> WatchConsentEventsResponse.newBuilder().setEvent(e).build());
         }).onFailure().transform(GrpcErrors::toStatus);
     }

@@ -3,9 +3,6 @@ package io.commercechat.consent.lifecycle.service;
 import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
-import io.commercechat.consent.grpc.GrpcErrors;
-import io.commercechat.consent.grpc.PageTokens;
-import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
@@ -19,6 +16,10 @@ import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.ListConsentsRequest;
 import io.commercechat.proto.consent.v1.ReceiptKind;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.PageTokens;
+import io.commercechat.support.ProtoTime;
+import io.commercechat.support.Rejections;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -63,17 +64,17 @@ public class ConsentLifecycle {
         Consent c = new Consent();
         c.id = UUID.randomUUID();
         c.userId = Validate.userId(caller.actingFor(req.getUserId()));
-        c.bankId = Validate.bankId(req.getBankId());
-        c.permissions = Consent.join(Validate.knownSet(req.getPermissionsList(), "permissions"));
-        c.purposes = Consent.join(Validate.knownSet(req.getPurposesList(), "purposes"));
+        c.bankId = GrpcValidation.bankId(req.getBankId());
+        c.permissions = Consent.join(GrpcValidation.knownSet(req.getPermissionsList(), "permissions"));
+        c.purposes = Consent.join(GrpcValidation.knownSet(req.getPurposesList(), "purposes"));
         c.accountIds = Consent.join(Validate.accountIds(req.getAccountIdsList()));
         if (req.getValidDays() < 1 || req.getValidDays() > config.maxValidDays()) {
-            throw GrpcErrors.invalid("valid_days must be between 1 and " + config.maxValidDays());
+            throw Rejections.invalid("valid_days must be between 1 and " + config.maxValidDays());
         }
         c.transactionFrom = ProtoTime.from(req.getTransactionFrom(), "transaction_from");
         c.transactionTo = ProtoTime.from(req.getTransactionTo(), "transaction_to");
         if (c.transactionFrom != null && c.transactionTo != null && c.transactionFrom.isAfter(c.transactionTo)) {
-            throw GrpcErrors.invalid("transaction_from must not be after transaction_to");
+            throw Rejections.invalid("transaction_from must not be after transaction_to");
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         c.createdAt = now;
@@ -89,20 +90,20 @@ public class ConsentLifecycle {
 
     @WithTransaction
     public Uni<Consent> authorise(Caller caller, String consentId, List<String> accountIds, long expectedVersion) {
-        UUID id = Validate.uuid(consentId, "consent_id");
+        UUID id = GrpcValidation.uuid(consentId, "consent_id");
         List<String> selected = Validate.accountIds(accountIds);
         return changeVisible(caller, id, c -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "authorised");
             if (expectedVersion > 0 && c.version != expectedVersion) {
-                throw GrpcErrors.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
+                throw Rejections.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             if (!c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
-                throw GrpcErrors.precondition(LAPSED + "; start linking again");
+                throw Rejections.precondition(LAPSED + "; start linking again");
             }
             if (!selected.isEmpty()) {
                 if (!c.accountIdList().isEmpty() && !new HashSet<>(c.accountIdList()).containsAll(selected)) {
-                    throw GrpcErrors.precondition("the selected accounts are outside the consent's account scope");
+                    throw Rejections.precondition("the selected accounts are outside the consent's account scope");
                 }
                 c.accountIds = Consent.join(selected);
             }
@@ -116,7 +117,7 @@ public class ConsentLifecycle {
 
     @WithTransaction
     public Uni<Consent> reject(Caller caller, String consentId, String reason) {
-        UUID id = Validate.uuid(consentId, "consent_id");
+        UUID id = GrpcValidation.uuid(consentId, "consent_id");
         String why = Validate.reason(reason);
         return changeVisible(caller, id, c -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "rejected");
@@ -129,11 +130,11 @@ public class ConsentLifecycle {
 
     @WithTransaction
     public Uni<Consent> revoke(Caller caller, String consentId, Actor revokedBy, String reason) {
-        UUID id = Validate.uuid(consentId, "consent_id");
-        Actor by = Validate.known(revokedBy, "revoked_by");
+        UUID id = GrpcValidation.uuid(consentId, "consent_id");
+        Actor by = GrpcValidation.known(revokedBy, "revoked_by");
         String why = Validate.reason(reason);
         if (!caller.isService() && by != Actor.ACTOR_USER) {
-            throw GrpcErrors.invalid("a person can only revoke as ACTOR_USER");
+            throw Rejections.invalid("a person can only revoke as ACTOR_USER");
         }
         return changeVisible(caller, id, c -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AUTHORISED, "revoked");
@@ -151,29 +152,29 @@ public class ConsentLifecycle {
 
     @WithSession
     public Uni<Consent> get(Caller caller, String consentId) {
-        UUID id = Validate.uuid(consentId, "consent_id");
+        UUID id = GrpcValidation.uuid(consentId, "consent_id");
         return consents.findById(id).map(c -> visible(caller, c, id));
     }
 
     @WithSession
     public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, int limit) {
         String userId = caller.actingFor(req.getUserId());
-        String bankId = req.getBankId().isEmpty() ? "" : Validate.bankId(req.getBankId());
-        List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> Validate.known(s, "statuses")).toList();
-        return consents.page(userId, bankId, statuses, PageTokens.decode(req.getPageToken()), limit);
+        String bankId = req.getBankId().isEmpty() ? "" : GrpcValidation.bankId(req.getBankId());
+        List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> GrpcValidation.known(s, "statuses")).toList();
+        return consents.page(userId, bankId, statuses, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
     }
 
     @WithSession
     public Uni<Receipt> receipt(Caller caller, String consentId, ReceiptKind kind) {
-        UUID id = Validate.uuid(consentId, "consent_id");
+        UUID id = GrpcValidation.uuid(consentId, "consent_id");
         if (kind == ReceiptKind.UNRECOGNIZED) {
-            throw GrpcErrors.invalid("kind has an unknown value");
+            throw Rejections.invalid("kind has an unknown value");
         }
         return consents.findById(id).map(c -> visible(caller, c, id))
                 .chain(c -> receipts.latest(id, kind))
                 .map(r -> {
                     if (r == null) {
-                        throw GrpcErrors.notFound("this consent has no such receipt yet");
+                        throw Rejections.notFound("this consent has no such receipt yet");
                     }
                     return r;
                 });
@@ -233,7 +234,7 @@ public class ConsentLifecycle {
     /** Another person's consent answers NOT_FOUND, so that its existence does not leak. */
     private static Consent visible(Caller caller, Consent c, UUID id) {
         if (c == null || !caller.maySee(c.userId)) {
-            throw GrpcErrors.notFound("consent " + id + " not found");
+            throw Rejections.notFound("consent " + id + " not found");
         }
         return c;
     }
@@ -242,7 +243,7 @@ public class ConsentLifecycle {
         if (c.status != required) {
             // the reason tells the caller why (e.g. lapsed), whichever of the sweep or this call got there first
             String why = c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")";
-            throw GrpcErrors.precondition("the consent is " + describe(c.status) + why + "; only a consent that is "
+            throw Rejections.precondition("the consent is " + describe(c.status) + why + "; only a consent that is "
                     + describe(required) + " can be " + verb);
         }
     }

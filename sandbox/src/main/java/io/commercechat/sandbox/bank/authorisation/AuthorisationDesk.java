@@ -6,8 +6,8 @@ import io.commercechat.sandbox.bank.ledger.Ledger;
 import io.commercechat.sandbox.bank.ledger.LedgerAccount;
 import io.commercechat.sandbox.bank.link.BankLinks;
 import io.commercechat.sandbox.config.SandboxConfig;
-import io.commercechat.sandbox.grpc.GrpcErrors;
 import io.commercechat.sandbox.security.Secrets;
+import io.commercechat.support.Rejections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +71,7 @@ public class AuthorisationDesk {
         Instant now = clock.instant();
         sweep(now);
         if (!accessExpiresAt.isAfter(now)) {
-            throw GrpcErrors.invalid("expires_at must be in the future");
+            throw Rejections.invalid("expires_at must be in the future");
         }
         PendingAuthorisation p = new PendingAuthorisation(Secrets.random("az_", 18), state, redirectUri, permissions, purposes,
                 accessExpiresAt, requesterDisplayName, consentReference, now.plus(config.authorisationTtl()));
@@ -144,18 +144,18 @@ public class AuthorisationDesk {
     public BankLinks.Grant exchange(String code, String redirectUri) {
         IssuedCode issued = code == null || code.isEmpty() ? null : codes.get(Secrets.hash(code));
         if (issued == null) {
-            throw GrpcErrors.precondition("authorisation code is unknown");
+            throw Rejections.precondition("authorisation code is unknown");
         }
         if (!issued.used.compareAndSet(false, true)) {
             Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)
                     .ifPresent(l -> links.revoke(l, "authorisation code replayed"));
-            throw GrpcErrors.precondition("authorisation code was already used");
+            throw Rejections.precondition("authorisation code was already used");
         }
         if (!clock.instant().isBefore(issued.expiresAt)) {
-            throw GrpcErrors.precondition("authorisation code has expired");
+            throw Rejections.precondition("authorisation code has expired");
         }
         if (!issued.redirectUri.equals(redirectUri)) {
-            throw GrpcErrors.precondition("redirect_uri does not match the one of the authorisation request");
+            throw Rejections.precondition("redirect_uri does not match the one of the authorisation request");
         }
         BankLinks.Grant grant = links.grant(issued.customerId, issued.accountIds, issued.accessExpiresAt);
         issued.grantedLinkId = grant.link().id();

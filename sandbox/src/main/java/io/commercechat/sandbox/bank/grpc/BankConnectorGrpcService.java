@@ -28,10 +28,12 @@ import io.commercechat.sandbox.faults.FaultInjector;
 import io.commercechat.sandbox.faults.FaultInjector.Rpc;
 import io.commercechat.sandbox.grpc.GrpcErrors;
 import io.commercechat.sandbox.grpc.PageTokens;
-import io.commercechat.support.ProtoTime;
 import io.commercechat.sandbox.grpc.Validate;
 import io.commercechat.sandbox.money.Moneys;
 import io.commercechat.sandbox.security.MeshCaller;
+import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.ProtoTime;
+import io.commercechat.support.Rejections;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -74,14 +76,14 @@ public class BankConnectorGrpcService implements BankConnector {
         return call(Rpc.BEGIN_AUTHORISATION, () -> {
             Instant expiresAt = ProtoTime.from(req.getExpiresAt(), "expires_at");
             if (expiresAt == null) {
-                throw GrpcErrors.invalid("expires_at is required");
+                throw Rejections.invalid("expires_at is required");
             }
-            PendingAuthorisation p = desk.begin(Validate.required(req.getState(), "state", 512),
+            PendingAuthorisation p = desk.begin(GrpcValidation.required(req.getState(), "state", 512),
                     Validate.redirectUri(req.getRedirectUri()),
-                    Validate.knownSet(req.getPermissionsList(), "permissions"),
-                    Validate.knownSet(req.getPurposesList(), "purposes"), expiresAt,
-                    Validate.required(req.getRequesterDisplayName(), "requester_display_name", 100),
-                    Validate.optional(req.getConsentReference(), "consent_reference", 128));
+                    GrpcValidation.knownSet(req.getPermissionsList(), "permissions"),
+                    GrpcValidation.knownSet(req.getPurposesList(), "purposes"), expiresAt,
+                    GrpcValidation.required(req.getRequesterDisplayName(), "requester_display_name", 100),
+                    GrpcValidation.optional(req.getConsentReference(), "consent_reference", 128));
             return BeginAuthorisationResponse.newBuilder().setAuthorisationId(p.id())
                     .setAuthorisationUrl(desk.authorisationUrl(p)).build();
         });
@@ -90,8 +92,8 @@ public class BankConnectorGrpcService implements BankConnector {
     @Override
     public Uni<ExchangeCodeResponse> exchangeCode(ExchangeCodeRequest req) {
         return call(Rpc.EXCHANGE_CODE, () -> {
-            Validate.required(req.getCode(), "code", 200);
-            Validate.required(req.getRedirectUri(), "redirect_uri", 2000);
+            GrpcValidation.required(req.getCode(), "code", 200);
+            GrpcValidation.required(req.getRedirectUri(), "redirect_uri", 2000);
             BankLinks.Grant grant = desk.exchange(req.getCode(), req.getRedirectUri());
             return ExchangeCodeResponse.newBuilder().setAccessToken(grant.accessToken())
                     .setAccessTokenExpiresAt(ProtoTime.of(grant.link().expiresAt()))
@@ -102,7 +104,7 @@ public class BankConnectorGrpcService implements BankConnector {
     @Override
     public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req) {
         return call(Rpc.LIST_ACCOUNTS, () -> {
-            int size = PageTokens.size(req.getPageSize());
+            int size = GrpcValidation.pageSize(req.getPageSize());
             BankLink link = links.active(req.getAccessToken());
             List<String> ids = link.accountIds();
             String after = PageTokens.decode(req.getPageToken(), "accounts|" + link.id());
@@ -110,7 +112,7 @@ public class BankConnectorGrpcService implements BankConnector {
             if (after != null) {
                 start = ids.indexOf(after) + 1;
                 if (start == 0) {
-                    throw GrpcErrors.invalid("page_token is not a token from a previous response to the same request");
+                    throw Rejections.invalid("page_token is not a token from a previous response to the same request");
                 }
             }
             int end = Math.min(ids.size(), start + size);
@@ -143,11 +145,11 @@ public class BankConnectorGrpcService implements BankConnector {
     @Override
     public Uni<BankListTransactionsResponse> listTransactions(BankListTransactionsRequest req) {
         return call(Rpc.LIST_TRANSACTIONS, () -> {
-            int size = PageTokens.size(req.getPageSize());
+            int size = GrpcValidation.pageSize(req.getPageSize());
             Instant from = ProtoTime.from(req.getFrom(), "from");
             Instant to = ProtoTime.from(req.getTo(), "to");
             if (from != null && to != null && from.isAfter(to)) {
-                throw GrpcErrors.invalid("from must not be after to");
+                throw Rejections.invalid("from must not be after to");
             }
             LedgerAccount account = sharedAccount(links.active(req.getAccessToken()), req.getAccountId());
             String query = "tx|" + account.id() + "|" + from + "|" + to;
@@ -178,7 +180,7 @@ public class BankConnectorGrpcService implements BankConnector {
     @Override
     public Uni<RevokeAccessResponse> revokeAccess(RevokeAccessRequest req) {
         return call(Rpc.REVOKE_ACCESS, () -> {
-            String reason = Validate.optional(req.getReason(), "reason", 200);
+            String reason = GrpcValidation.optional(req.getReason(), "reason", 200);
             return RevokeAccessResponse.newBuilder().setRevoked(links.revokeByToken(req.getAccessToken(), reason)).build();
         });
     }
@@ -193,11 +195,11 @@ public class BankConnectorGrpcService implements BankConnector {
 
     /** An account of the link; any other account (even one of the same customer) is NOT_FOUND. */
     private LedgerAccount sharedAccount(BankLink link, String accountId) {
-        Validate.required(accountId, "account_id", 64);
+        GrpcValidation.required(accountId, "account_id", 64);
         if (!link.accountIds().contains(accountId)) {
-            throw GrpcErrors.notFound("account " + accountId + " is not shared with this link");
+            throw Rejections.notFound("account " + accountId + " is not shared with this link");
         }
-        return ledger.account(accountId).orElseThrow(() -> GrpcErrors.notFound("account " + accountId + " not found"));
+        return ledger.account(accountId).orElseThrow(() -> Rejections.notFound("account " + accountId + " not found"));
     }
 
     private static BankAccount toProto(LedgerAccount a) {
