@@ -9,6 +9,7 @@ import io.commercechat.proto.partner.v1.GetHistoryRequest;
 import io.commercechat.proto.partner.v1.Message;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.SseStream;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -109,11 +110,11 @@ class AssistantTest extends BankFlowSupport {
 
         // revoke: every card of that consent is replaced, live on the person's stream
         long cardCount = history(me, c).stream().filter(kind("ACCOUNT_CARD")).count();
-        try (SseClient sse = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+        try (SseStream sse = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
             as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
-            List<SseClient.Event> redacted = sse.take((int) cardCount, "redacted", WAIT).stream()
+            List<SseStream.Event> redacted = sse.take((int) cardCount, "redacted", WAIT).stream()
                     .filter(e -> e.name().equals("redacted")).toList();
-            for (SseClient.Event e : redacted) {
+            for (SseStream.Event e : redacted) {
                 JsonPath r = JsonPath.from(e.data());
                 assertEquals(c, r.getString("conversationId"));
                 assertTrue(r.getString("replacement.notice.text").contains("access to Sandbox Bank ended"), e.data());
@@ -125,9 +126,9 @@ class AssistantTest extends BankFlowSupport {
         Message sharedNow = bankHistory(c).stream().filter(m -> m.getId().equals(card.get("id"))).findFirst().orElseThrow();
         assertTrue(sharedNow.getContent().hasNotice(), sharedNow.toString());
         // and a replay of the whole inbox (a new device, Last-Event-ID 0) shows the notices, never the bank data
-        try (SseClient replay = SseClient.open(baseUrl(), ISSUER.person(me), 0L)) {
-            List<SseClient.Event> all = replay.take((int) cardCount, "redacted", WAIT);
-            List<SseClient.Event> cardEvents = all.stream()
+        try (SseStream replay = SseStream.personEvents(baseUrl(), ISSUER.person(me), 0L)) {
+            List<SseStream.Event> all = replay.take((int) cardCount, "redacted", WAIT);
+            List<SseStream.Event> cardEvents = all.stream()
                     .filter(e -> e.name().equals("message") && e.data().contains("This card was removed")).toList();
             // each card was announced when posted, and the shared one again when shared
             assertEquals(cardCount + 1, cardEvents.size(), all.toString());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.commercechat.proto.partner.v1.InboxEvent;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
+import io.commercechat.testkit.SseStream;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -93,7 +94,7 @@ class ChatReplicasIT {
         String me = "person-" + UUID.randomUUID();
         String c = open(a, me, "demo-shop");
         ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port()).usePlaintext().build();
-        try (SseClient onB = SseClient.open(b.baseUrl(), ISSUER.person(me), null);
+        try (SseStream onB = SseStream.personEvents(b.baseUrl(), ISSUER.person(me), null);
                 InboxSubscriber shopOnA = InboxSubscriber.open(channelA, ISSUER.partner("demo-shop"), 0)) {
             // the shop's inbox holds other tests' events too: read up to this conversation's creation
             while (!shopOnA.take(1, FAST).get(0).getConversationUpdated().getId().equals(c)) {
@@ -102,7 +103,7 @@ class ChatReplicasIT {
             assertEquals("connected", onB.nextComment(FAST));
             long sent = System.nanoTime();
             send(a, me, c, "m1", "sent through A");
-            SseClient.Event e = onB.next(FAST);
+            SseStream.Event e = onB.next(FAST);
             assertNotNull(e, "the SSE stream on B got the message committed on A without waiting for a poll");
             assertEquals("sent through A", JsonPath.from(e.data()).getString("content.text.body"));
             long millis = (System.nanoTime() - sent) / 1_000_000;
@@ -151,8 +152,8 @@ class ChatReplicasIT {
     void aStreamResumesOnTheOtherReplicaAfterItsReplicaDies() throws Exception {
         String me = "person-" + UUID.randomUUID();
         String c = open(a, me, "demo-shop");
-        List<SseClient.Event> seen = new ArrayList<>();
-        try (SseClient onB = SseClient.open(b.baseUrl(), ISSUER.person(me), null)) {
+        List<SseStream.Event> seen = new ArrayList<>();
+        try (SseStream onB = SseStream.personEvents(b.baseUrl(), ISSUER.person(me), null)) {
             for (int i = 1; i <= 3; i++) {
                 send(a, me, c, "k" + i, "before " + i);
             }
@@ -163,7 +164,7 @@ class ChatReplicasIT {
             for (int i = 4; i <= 6; i++) {
                 send(a, me, c, "k" + i, "after " + i);
             }
-            try (SseClient onA = SseClient.open(a.baseUrl(), ISSUER.person(me), seen.get(seen.size() - 1).id())) {
+            try (SseStream onA = SseStream.personEvents(a.baseUrl(), ISSUER.person(me), seen.get(seen.size() - 1).id())) {
                 seen.addAll(onA.take(3, "message", FAST));
             }
         } finally {

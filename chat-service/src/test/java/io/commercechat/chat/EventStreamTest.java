@@ -10,6 +10,7 @@ import io.commercechat.proto.partner.v1.SetTypingRequest;
 import io.commercechat.proto.partner.v1.Text;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.SseStream;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,9 +42,9 @@ class EventStreamTest extends ChatTestSupport {
         String me = newPerson();
         String token = ISSUER.person(me);
         String c = open(me, SHOP);
-        List<SseClient.Event> seen = new ArrayList<>();
+        List<SseStream.Event> seen = new ArrayList<>();
 
-        try (SseClient first = SseClient.open(baseUrl(), token, null)) {
+        try (SseStream first = SseStream.personEvents(baseUrl(), token, null)) {
             assertEquals(200, first.status());
             assertTrue(first.contentType().startsWith("text/event-stream"), first.contentType());
             send(me, c, "p1", "I ordered shoes").statusCode(201);
@@ -57,12 +58,12 @@ class EventStreamTest extends ChatTestSupport {
             businessSays(c, "b" + i, "update " + i); // sent while the person is offline
         }
         long last = seen.get(seen.size() - 1).id();
-        try (SseClient second = SseClient.open(baseUrl(), token, last)) {
+        try (SseStream second = SseStream.personEvents(baseUrl(), token, last)) {
             seen.addAll(second.take(8 - countMessages(seen), "message", WAIT));
             assertEquals(null, second.next(Duration.ofMillis(1500)), "nothing more than was committed");
         }
 
-        List<Long> ids = seen.stream().map(SseClient.Event::id).toList();
+        List<Long> ids = seen.stream().map(SseStream.Event::id).toList();
         for (int i = 1; i < ids.size(); i++) {
             assertEquals(ids.get(i - 1) + 1, ids.get(i), "inbox positions arrive once each, in order: " + ids);
         }
@@ -81,16 +82,16 @@ class EventStreamTest extends ChatTestSupport {
         send(me, c, "p1", "hello").statusCode(201);
         businessSays(c, "b1", "hi there");
         send(me, c, "p2", "where is my parcel?").statusCode(201);
-        try (SseClient stream = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+        try (SseStream stream = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
             stream.take(3, "message", WAIT);
             partner(SHOP).markRead(io.commercechat.proto.partner.v1.MarkReadRequest.newBuilder().setConversationId(c).setSeq(3).build());
             partner(SHOP).setTyping(SetTypingRequest.newBuilder().setConversationId(c).setTyping(true).build());
-            SseClient.Event read = stream.next(WAIT);
+            SseStream.Event read = stream.next(WAIT);
             assertNotNull(read);
             assertEquals("read", read.name());
             assertEquals(3, JsonPath.from(read.data()).getInt("readSeq"));
             assertEquals("BUSINESS", JsonPath.from(read.data()).getString("reader"));
-            SseClient.Event typing = stream.next(WAIT);
+            SseStream.Event typing = stream.next(WAIT);
             assertNotNull(typing);
             assertEquals("typing", typing.name());
             assertEquals(true, JsonPath.from(typing.data()).getBoolean("typing"));
@@ -106,10 +107,10 @@ class EventStreamTest extends ChatTestSupport {
         String other = newPerson();
         String mine = open(me, SHOP);
         String theirs = open(other, SHOP);
-        try (SseClient stream = SseClient.open(baseUrl(), ISSUER.person(me), null)) {
+        try (SseStream stream = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
             send(other, theirs, "o1", "not for you").statusCode(201);
             send(me, mine, "m1", "mine").statusCode(201);
-            SseClient.Event e = stream.next(WAIT);
+            SseStream.Event e = stream.next(WAIT);
             assertNotNull(e);
             assertEquals(mine, JsonPath.from(e.data()).getString("conversationId"));
             assertEquals(null, stream.next(Duration.ofMillis(1500)));
@@ -121,7 +122,7 @@ class EventStreamTest extends ChatTestSupport {
         assertTrue(Map.of().isEmpty());
     }
 
-    private static int countMessages(List<SseClient.Event> events) {
+    private static int countMessages(List<SseStream.Event> events) {
         return (int) events.stream().filter(e -> e.name().equals("message")).count();
     }
 }

@@ -17,24 +17,19 @@ import io.commercechat.proto.partner.v1.SendMessageRequest;
 import io.commercechat.proto.partner.v1.SetTypingRequest;
 import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.UpdateTag;
+import io.commercechat.testkit.SseStream;
 import io.commercechat.testkit.TestIssuer;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,68 +46,7 @@ class AgentConsoleTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record SseEvent(String id, String name, String data) {}
-
-    /** A minimal EventSource: collects the events of one SSE connection. */
-    static final class SseClient implements AutoCloseable {
-        final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
-        final CompletableFuture<HttpResponse<Stream<String>>> response;
-        volatile Stream<String> lines;
-
-        SseClient(String lastEventId) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + "/agent/events"))
-                    .header("Accept", "text/event-stream");
-            if (lastEventId != null) {
-                request.header("Last-Event-ID", lastEventId);
-            }
-            response = HttpClient.newHttpClient().sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
-            response.thenAcceptAsync(r -> {
-                lines = r.body();
-                String[] current = new String[3];
-                StringBuilder data = new StringBuilder();
-                try {
-                    r.body().forEach(line -> {
-                        if (line.isEmpty()) {
-                            if (data.length() > 0 || current[1] != null) {
-                                events.add(new SseEvent(current[0], current[1], data.toString()));
-                            }
-                            current[0] = null;
-                            current[1] = null;
-                            data.setLength(0);
-                        } else if (line.startsWith("id:")) {
-                            current[0] = line.substring(3).strip();
-                        } else if (line.startsWith("event:")) {
-                            current[1] = line.substring(6).strip();
-                        } else if (line.startsWith("data:")) {
-                            data.append(line.substring(5).stripLeading());
-                        }
-                    });
-                } catch (RuntimeException closed) {
-                    // connection closed by the test
-                }
-            });
-        }
-
-        SseEvent next(String name) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (System.nanoTime() < deadline) {
-                SseEvent e = events.poll(200, TimeUnit.MILLISECONDS);
-                if (e != null && name.equals(e.name())) {
-                    return e;
-                }
-            }
-            fail("no '" + name + "' event within 15 s");
-            return null;
-        }
-
-        @Override
-        public void close() {
-            if (lines != null) {
-                lines.close();
-            }
-            response.cancel(true);
-        }
-    }
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     @BeforeAll
     static void chatServiceIsUp() {
@@ -127,8 +61,8 @@ class AgentConsoleTest {
     @Test
     @Order(1)
     void eventsAreRelayedInOrderAndTheSubscriptionResumesFromTheLastPositionAfterADrop() throws Exception {
-        try (SseClient browser = new SseClient(null)) {
-            assertNotNull(browser.next("status"));
+        try (SseStream browser = consoleEvents(null)) {
+            assertNotNull(next(browser, "status"));
             await(() -> !FakePlatform.SUBSCRIPTIONS.isEmpty(), "the sandbox subscribes to the bank's inbox");
             FakePlatform.Received<SubscribeRequest> first = FakePlatform.SUBSCRIPTIONS.get(FakePlatform.SUBSCRIPTIONS.size() - 1);
             assertPartnerToken(first.authorization(), "sandbox-bank");
@@ -137,8 +71,8 @@ class AgentConsoleTest {
             InboxEvent e2 = FakePlatform.publish(FakePlatform.personText("conv-live", 2, "two"));
             InboxEvent e3 = FakePlatform.publish(FakePlatform.personText("conv-live", 3, "three"));
             for (InboxEvent expected : new InboxEvent[] {e1, e2, e3}) {
-                SseEvent got = browser.next("inbox");
-                assertEquals(Long.toString(expected.getPosition()), got.id());
+                SseStream.Event got = next(browser, "inbox");
+                assertEquals(expected.getPosition(), got.id());
                 JsonNode event = JSON.readTree(got.data());
                 assertEquals(expected.getPosition(), event.get("position").asLong());
                 assertEquals(expected.getMessage().getContent().getText().getBody(),
@@ -153,14 +87,14 @@ class AgentConsoleTest {
                     "it resumes after the last processed position");
 
             InboxEvent e4 = FakePlatform.publish(FakePlatform.personText("conv-live", 4, "four"));
-            SseEvent got = browser.next("inbox");
-            assertEquals(Long.toString(e4.getPosition()), got.id(), "nothing repeated, nothing lost");
+            SseStream.Event got = next(browser, "inbox");
+            assertEquals(e4.getPosition(), got.id(), "nothing repeated, nothing lost");
             assertEquals("four", JSON.readTree(got.data()).at("/message/content/text/body").asText());
 
             // a browser reconnecting with Last-Event-ID gets what it missed, in order
-            try (SseClient again = new SseClient(Long.toString(e2.getPosition()))) {
-                assertEquals(Long.toString(e3.getPosition()), again.next("inbox").id());
-                assertEquals(Long.toString(e4.getPosition()), again.next("inbox").id());
+            try (SseStream again = consoleEvents(e2.getPosition())) {
+                assertEquals(e3.getPosition(), next(again, "inbox").id());
+                assertEquals(e4.getPosition(), next(again, "inbox").id());
             }
         }
         given().get("/agent/status").then().statusCode(200).body("upstream", equalTo("live"));
@@ -264,6 +198,17 @@ class AgentConsoleTest {
         InboxEvent after = FakePlatform.publish(FakePlatform.personText("conv-live", 5, "back"));
         await(() -> ((Number) given().get("/agent/status").then().extract().path("lastPosition")).longValue() == after.getPosition(),
                 "events flow again");
+    }
+
+    /** The console's event stream as the page's EventSource opens it; {@code lastEventId} null: live events only. */
+    private static SseStream consoleEvents(Long lastEventId) {
+        return SseStream.open("http://127.0.0.1:" + RestAssured.port + "/agent/events", null, lastEventId);
+    }
+
+    /** The next event of that name; events of other names before it are skipped. */
+    private static SseStream.Event next(SseStream stream, String name) throws InterruptedException {
+        List<SseStream.Event> read = stream.take(1, name, WAIT);
+        return read.get(read.size() - 1);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -12,10 +12,10 @@ import io.commercechat.systemtests.client.BankAgent;
 import io.commercechat.systemtests.client.Connections;
 import io.commercechat.systemtests.client.BankAuthorisationPage;
 import io.commercechat.systemtests.client.Rest;
-import io.commercechat.systemtests.client.SseStream;
 import io.commercechat.systemtests.mesh.Mesh;
 import io.commercechat.systemtests.mesh.JourneySteps;
 import io.commercechat.systemtests.mesh.MeshExtension;
+import io.commercechat.testkit.SseStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +62,7 @@ class BankDataJourneyIT {
         this.mesh = mesh;
         String token = mesh.signIn("alice", "alice-demo");
         alice = new Rest(mesh.chat().baseUrl(), token);
-        aliceEvents = SseStream.open(mesh.chat().baseUrl(), token, null);
+        aliceEvents = SseStream.personEvents(mesh.chat().baseUrl(), token, null);
         agent = new BankAgent(mesh.chat().port(), mesh.bankToken());
         agentInbox = agent.subscribe(0);
         Rest.Response opened = alice.post("/v1/conversations", Map.of("businessId", BANK));
@@ -121,12 +121,12 @@ class BankDataJourneyIT {
         assertEquals(201, asked.status(), asked.toString());
         long askedSeq = asked.get("seq").asLong();
 
-        SseStream.Event card = aliceEvents.until(e -> e.name().equals("message") && e.data().path("seq").asLong() > askedSeq
-                && e.data().path("content").has("accountCard"), WAIT).stream().reduce((a, b) -> b).orElseThrow();
-        assertTrue(card.data().path("personOnly").asBoolean(), "a card is the person's only: " + card);
-        assertEquals("ASSISTANT", card.data().path("sender").asText());
-        assertTrue(card.data().path("automated").asBoolean(), "the assistant is marked automated");
-        cardMessageId = card.data().path("id").asText();
+        SseStream.Event card = aliceEvents.until(e -> e.name().equals("message") && data(e).path("seq").asLong() > askedSeq
+                && data(e).path("content").has("accountCard"), WAIT).stream().reduce((a, b) -> b).orElseThrow();
+        assertTrue(data(card).path("personOnly").asBoolean(), "a card is the person's only: " + card);
+        assertEquals("ASSISTANT", data(card).path("sender").asText());
+        assertTrue(data(card).path("automated").asBoolean(), "the assistant is marked automated");
+        cardMessageId = data(card).path("id").asText();
 
         // the bank sees alice's question, never the card
         agentInbox.until(e -> e.hasMessage() && e.getMessage().getClientMessageId().equals("balance-1"), WAIT);
@@ -200,8 +200,8 @@ class BankDataJourneyIT {
         // kill -9 in ChatJourneyIT the restarted instance takes the stream over only once the dead one's lease ran out.
         Duration redaction = Duration.ofSeconds(60);
         SseStream.Event redacted = aliceEvents.until(e -> e.name().equals("redacted")
-                && e.data().toString().contains(cardMessageId), redaction).stream().reduce((a, b) -> b).orElseThrow();
-        assertTrue(redacted.data().toString().contains("notice"), "replacement: " + redacted);
+                && data(e).toString().contains(cardMessageId), redaction).stream().reduce((a, b) -> b).orElseThrow();
+        assertTrue(data(redacted).toString().contains("notice"), "replacement: " + redacted);
         agentInbox.until(InboxEvent::hasRedacted, redaction);
         Rest.Response history = alice.get("/v1/conversations/" + conversationId + "/messages?limit=100");
         assertEquals(200, history.status());
@@ -215,12 +215,17 @@ class BankDataJourneyIT {
                 Map.of("clientMessageId", "balance-2", "text", "Show balance"));
         assertEquals(201, asked.status(), asked.toString());
         long askedSeq = asked.get("seq").asLong();
-        SseStream.Event answer = aliceEvents.until(e -> e.name().equals("message") && e.data().path("seq").asLong() > askedSeq
-                && e.data().path("automated").asBoolean(), WAIT).stream().reduce((a, b) -> b).orElseThrow();
-        assertFalse(answer.data().path("content").has("accountCard"), "a card after the consent ended: " + answer);
+        SseStream.Event answer = aliceEvents.until(e -> e.name().equals("message") && data(e).path("seq").asLong() > askedSeq
+                && data(e).path("automated").asBoolean(), WAIT).stream().reduce((a, b) -> b).orElseThrow();
+        assertFalse(data(answer).path("content").has("accountCard"), "a card after the consent ended: " + answer);
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    /** The event's JSON data (MissingNode when it is not JSON). */
+    private static JsonNode data(SseStream.Event event) {
+        return Rest.parse(event.data());
+    }
 
     /** The first present text field of the given names. */
     private static String text(JsonNode node, String... names) {

@@ -14,10 +14,10 @@ import io.commercechat.proto.partner.v1.SenderKind;
 import io.commercechat.systemtests.client.BankAgent;
 import io.commercechat.systemtests.client.Connections;
 import io.commercechat.systemtests.client.Rest;
-import io.commercechat.systemtests.client.SseStream;
 import io.commercechat.systemtests.mesh.Mesh;
 import io.commercechat.systemtests.mesh.JourneySteps;
 import io.commercechat.systemtests.mesh.MeshExtension;
+import io.commercechat.testkit.SseStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,7 +98,7 @@ class ChatJourneyIT {
     @Test
     @Order(2)
     void aliceOpensAChatWithHerBank() {
-        aliceEvents = SseStream.open(mesh.chat().baseUrl(), aliceToken, null);
+        aliceEvents = SseStream.personEvents(mesh.chat().baseUrl(), aliceToken, null);
         assertEquals(200, aliceEvents.status());
         agent = new BankAgent(mesh.chat().port(), mesh.bankToken());
         agentInbox = agent.subscribe(0);
@@ -134,10 +134,10 @@ class ChatJourneyIT {
     @Test
     @Order(4)
     void aliceReceivesTheReplyOverSse() throws Exception {
-        SseStream.Event reply = aliceUntil(e -> e.name().equals("message") && e.data().path("seq").asLong() == 2);
-        assertEquals("BUSINESS", reply.data().path("sender").asText());
-        assertEquals("Sorry about that! It is unblocked now.", reply.data().path("content").path("text").path("body").asText());
-        assertEquals(conversationId, reply.data().path("conversationId").asText());
+        SseStream.Event reply = aliceUntil(e -> e.name().equals("message") && data(e).path("seq").asLong() == 2);
+        assertEquals("BUSINESS", data(reply).path("sender").asText());
+        assertEquals("Sorry about that! It is unblocked now.", data(reply).path("content").path("text").path("body").asText());
+        assertEquals(conversationId, data(reply).path("conversationId").asText());
     }
 
     @Test
@@ -160,7 +160,7 @@ class ChatJourneyIT {
     void killingChatServiceMidConversationLosesAndDuplicatesNothing() throws Exception {
         // one more exchange, read by both sides, before the crash
         assertEquals(201, send("alice-2", "Thanks! Can I also raise my limit?").status());
-        aliceUntil(e -> e.name().equals("message") && e.data().path("seq").asLong() == 3);
+        aliceUntil(e -> e.name().equals("message") && data(e).path("seq").asLong() == 3);
         agentUntil(e -> e.hasMessage() && e.getMessage().getSeq() == 3);
         long aliceLast = aliceSeen.get(aliceSeen.size() - 1).id();
         long agentLast = agentSeen.get(agentSeen.size() - 1).getPosition();
@@ -190,21 +190,21 @@ class ChatJourneyIT {
                 "the agent's retry is a duplicate, not a new message");
 
         // both resume from the last position they processed
-        aliceEvents = SseStream.open(mesh.chat().baseUrl(), aliceToken, aliceLast);
+        aliceEvents = SseStream.personEvents(mesh.chat().baseUrl(), aliceToken, aliceLast);
         assertEquals(200, aliceEvents.status());
         agentInbox = agent.subscribe(agentLast);
-        aliceUntil(e -> e.name().equals("message") && e.data().path("seq").asLong() == 6);
+        aliceUntil(e -> e.name().equals("message") && data(e).path("seq").asLong() == 6);
         agentUntil(e -> e.hasMessage() && e.getMessage().getSeq() == 6);
         // and after it the streams are live again
         assertEquals(201, send("alice-5", "Great, thank you!").status());
-        aliceUntil(e -> e.name().equals("message") && e.data().path("seq").asLong() == 7);
+        aliceUntil(e -> e.name().equals("message") && data(e).path("seq").asLong() == 7);
         agentUntil(e -> e.hasMessage() && e.getMessage().getSeq() == 7);
         aliceSeen.addAll(aliceEvents.drain(Duration.ofMillis(1500)));
         agentSeen.addAll(agentInbox.drain(Duration.ofMillis(500)));
 
         // every message exactly once, in order, on both sides
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), aliceSeen.stream().filter(e -> e.name().equals("message"))
-                .map(e -> e.data().path("seq").asLong()).toList(), "alice's messages: " + aliceSeen);
+                .map(e -> data(e).path("seq").asLong()).toList(), "alice's messages: " + aliceSeen);
         assertEquals(List.of(1L, 3L, 4L, 5L, 7L), agentSeen.stream().filter(InboxEvent::hasMessage)
                 .filter(e -> e.getMessage().getSender() == SenderKind.SENDER_KIND_PERSON)
                 .map(e -> e.getMessage().getSeq()).toList(), "messages the agent received from alice: " + agentSeen);
@@ -223,6 +223,11 @@ class ChatJourneyIT {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    /** The event's JSON data (MissingNode when it is not JSON). */
+    private static JsonNode data(SseStream.Event event) {
+        return Rest.parse(event.data());
+    }
 
     private Rest.Response send(String clientMessageId, String text) {
         return alice.post("/v1/conversations/" + conversationId + "/messages",

@@ -11,6 +11,7 @@ import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.SubscribeResponse;
 import io.commercechat.proto.partner.v1.Text;
 import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.Received;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;

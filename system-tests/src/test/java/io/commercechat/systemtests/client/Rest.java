@@ -73,7 +73,8 @@ public final class Rest {
         }
     }
 
-    static JsonNode parse(String text) {
+    /** JSON text as a tree; MissingNode when empty or not JSON. */
+    public static JsonNode parse(String text) {
         if (text == null || text.isBlank()) {
             return MissingNode.getInstance();
         }
