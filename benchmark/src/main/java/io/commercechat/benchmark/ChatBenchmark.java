@@ -4,6 +4,7 @@ import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -57,6 +58,8 @@ public final class ChatBenchmark {
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
     private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 30);
+    /** wrk drives the closed-loop sends when it is installed (apt-get install wrk), unless -Dbench.client=java. */
+    private static final String WRK = "java".equals(System.getProperty("bench.client")) ? null : onPath("wrk");
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -65,9 +68,24 @@ public final class ChatBenchmark {
     private final TestIssuer issuer = TestIssuer.get();
     private final List<String> report = new ArrayList<>();
 
+    private static String onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
     public static void main(String[] args) throws Exception {
-        new ChatBenchmark().run();
-        System.exit(0);
+        try {
+            new ChatBenchmark().run();
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0); // the HTTP client's threads would keep the JVM alive
     }
 
     private void run() throws Exception {
@@ -246,6 +264,9 @@ public final class ChatBenchmark {
     // ---- 2. message sends through chat-service -----------------------------------------------------------------
 
     private double sends(List<Sender> senders) throws Exception {
+        if (WRK != null) {
+            return sendsWithWrk(senders);
+        }
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong done = new AtomicLong();
@@ -284,6 +305,65 @@ public final class ChatBenchmark {
         say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people: %,.0f messages/s"
                 + " (failed: %d); request latency %s", CONCURRENCY, rate, failed.get(), percentiles(latencies));
         return rate;
+    }
+
+    /**
+     * The same closed loop driven by wrk (a C load generator): the Java client costs about as much CPU
+     * per request as chat-service itself, and on a shared two-core machine that CPU is taken from the
+     * service being measured. Each request goes to the next sender's conversation with its own token.
+     */
+    private double sendsWithWrk(List<Sender> senders) throws Exception {
+        StringBuilder lua = new StringBuilder("local senders = {\n");
+        for (Sender s : senders) {
+            lua.append(String.format("  {person=\"%s\", token=\"%s\", conversation=\"%s\"},%n", s.person, s.token, s.conversation));
+        }
+        lua.append("""
+                }
+                local threads = 0
+                function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                function init(args) run = args[1]; n = 0 end
+                function request()
+                  n = n + 1
+                  local s = senders[((n * 2 + tid) % #senders) + 1]
+                  local body = '{"clientMessageId":"' .. run .. '-' .. tid .. '-' .. n .. '","text":"BODY"}'
+                  return wrk.format("POST", "/v1/conversations/" .. s.conversation .. "/messages",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. s.token}, body)
+                end
+                """.replace("BODY", BODY)); // not formatted(): Lua's % operator
+        Path script = Files.createTempFile("bench-sends-", ".lua");
+        Files.writeString(script, lua);
+        try {
+            wrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm");
+            String out = wrk(senders.get(0).baseUrl, script, SECONDS, "measure");
+            long non2xx = out.contains("Non-2xx") ? Long.parseLong(find(out, "Non-2xx or 3xx responses:\\s+(\\d+)")) : 0;
+            // only answered sends count (wrk's own Requests/sec would include refusals)
+            double rate = (Long.parseLong(find(out, "(\\d+) requests in")) - non2xx) / (double) SECONDS;
+            String failed = non2xx + (out.contains("Socket errors") ? "; " + find(out, "Socket errors: ([^\\n]+)") : "");
+            say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
+                    + " (failed: %s); request latency p50 %s, p90 %s, p99 %s", CONCURRENCY, rate, failed,
+                    find(out, "(?m)^\\s*50%\\s+(\\S+)"), find(out, "(?m)^\\s*90%\\s+(\\S+)"), find(out, "(?m)^\\s*99%\\s+(\\S+)"));
+            return rate;
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static String wrk(String baseUrl, Path script, int seconds, String run) throws Exception {
+        Process p = new ProcessBuilder(WRK, "-t2", "-c" + CONCURRENCY, "-d" + seconds + "s", "--latency", "--timeout", "30s",
+                "-s", script.toString(), baseUrl, "--", run).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("wrk failed: " + out);
+        }
+        return out;
+    }
+
+    private static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + regex + " in: " + text);
+        }
+        return m.group(1);
     }
 
     // ---- 3. delivery latency to connected SSE streams ----------------------------------------------------------
