@@ -19,6 +19,28 @@ UPDATE inbox_events SET message_id = (payload::json -> 'message' ->> 'id')::uuid
 ALTER TABLE inbox_events ADD CONSTRAINT inbox_events_message_or_payload
     CHECK ((kind = 'message') = (message_id IS NOT NULL) AND (message_id IS NULL) = (payload IS NOT NULL));
 
+-- A send numbers its inbox events itself: it is one statement, so the head row lock it takes here is
+-- held only for the rest of the statement and its commit, as long as the commit trigger (V3) would
+-- hold it, and the trigger's second write of every event is saved (measured: ~20 % of a send in the
+-- database). Events appended by multi-statement transactions are still numbered at their commit.
+DROP TRIGGER inbox_events_number_at_commit ON inbox_events;
+CREATE CONSTRAINT TRIGGER inbox_events_number_at_commit AFTER INSERT ON inbox_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.position IS NULL) EXECUTE FUNCTION inbox_number_at_commit();
+
+CREATE FUNCTION inbox_append_message(p_participant varchar, p_message uuid, p_at timestamptz) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pos bigint;
+BEGIN
+    INSERT INTO inbox_heads AS h (participant, last_position) VALUES (p_participant, 1)
+        ON CONFLICT (participant) DO UPDATE SET last_position = h.last_position + 1
+        RETURNING h.last_position INTO pos;
+    INSERT INTO inbox_events (participant, position, kind, occurred_at, message_id)
+        VALUES (p_participant, pos, 'message', p_at, p_message);
+    PERFORM pg_notify('chat_inbox', pos || ' ' || p_participant);
+END;
+$$;
+
 -- Appends a message to a conversation. p_person_sub / p_business_id: the sending side, whose
 -- ownership is checked (both NULL for the assistant, which chat-service itself drives).
 -- Outcomes: sent, duplicate (the same client message id with the same content and tag: the first
@@ -91,10 +113,9 @@ BEGIN
             business_read_seq = CASE WHEN p_sender = 'BUSINESS' THEN next_seq ELSE business_read_seq END
         WHERE id = c.id;
     -- the person's inbox first, then the business's: every writer takes inbox locks in this order
-    INSERT INTO inbox_events (participant, kind, occurred_at, message_id) VALUES ('p:' || c.person_sub, 'message', sent, p_id);
+    PERFORM inbox_append_message('p:' || c.person_sub, p_id, sent);
     IF p_visibility = 'EVERYONE' THEN
-        INSERT INTO inbox_events (participant, kind, occurred_at, message_id)
-            VALUES ('b:' || c.business_id, 'message', sent, p_id);
+        PERFORM inbox_append_message('b:' || c.business_id, p_id, sent);
     END IF;
     RETURN QUERY SELECT 'sent'::varchar, p_id, next_seq, p_kind, p_visibility, sent, p_source_consent_id;
 END;
