@@ -51,9 +51,11 @@ CREATE FUNCTION send_message(
     p_client_message_id varchar, p_kind varchar, p_content text, p_visibility varchar, p_update_tag varchar,
     p_source_consent_id varchar, p_order_number varchar, p_bank_only boolean,
     p_reply_window interval, p_human_agent_window interval)
-RETURNS TABLE (r_outcome varchar, r_id uuid, r_seq bigint, r_kind varchar, r_visibility varchar,
-               r_sent_at timestamptz, r_source_consent_id varchar)
+RETURNS TABLE (outcome varchar, id uuid, conversation_id uuid, seq bigint, sender varchar, client_message_id varchar,
+               kind varchar, content text, visibility varchar, update_tag varchar, sent_at timestamptz,
+               source_consent_id varchar)  -- the messages row's columns, in its order
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     c conversations%ROWTYPE;
     m messages%ROWTYPE;
@@ -65,8 +67,7 @@ BEGIN
     SELECT * INTO c FROM conversations WHERE id = p_conversation FOR UPDATE;
     IF NOT FOUND OR c.person_sub <> coalesce(p_person_sub, c.person_sub)
             OR c.business_id <> coalesce(p_business_id, c.business_id) THEN
-        RETURN QUERY SELECT 'not_found'::varchar, NULL::uuid, NULL::bigint, NULL::varchar, NULL::varchar,
-            NULL::timestamptz, NULL::varchar;
+        RETURN QUERY SELECT 'not_found'::varchar, (m).*;  -- m is still all NULL
         RETURN;
     END IF;
 
@@ -75,13 +76,13 @@ BEGIN
     IF FOUND THEN
         RETURN QUERY SELECT CASE WHEN m.content = p_content AND m.update_tag IS NOT DISTINCT FROM p_update_tag
                                  THEN 'duplicate' ELSE 'client_message_id_reused' END::varchar,
-            m.id, m.seq, m.kind, m.visibility, m.sent_at, m.source_consent_id;
+            (m).*;
         RETURN;
     END IF;
 
     SELECT kind INTO business_kind FROM businesses WHERE id = c.business_id;
     in_window := c.person_last_message_at + p_reply_window > sent;
-    RETURN QUERY SELECT refused, NULL::uuid, NULL::bigint, NULL::varchar, NULL::varchar, NULL::timestamptz, NULL::varchar
+    RETURN QUERY SELECT refused, (m).*  -- m found nothing: all NULL
         FROM (SELECT CASE
             WHEN p_sender IN ('PERSON', 'BUSINESS') AND c.blocked THEN 'blocked'
             WHEN p_bank_only AND business_kind <> 'BANK' THEN 'bank_data_not_for_shops'
@@ -117,6 +118,7 @@ BEGIN
     IF p_visibility = 'EVERYONE' THEN
         PERFORM inbox_append_message('b:' || c.business_id, p_id, sent);
     END IF;
-    RETURN QUERY SELECT 'sent'::varchar, p_id, next_seq, p_kind, p_visibility, sent, p_source_consent_id;
+    RETURN QUERY SELECT 'sent'::varchar, p_id, c.id, next_seq, p_sender, p_client_message_id, p_kind, p_content,
+        p_visibility, p_update_tag, sent, p_source_consent_id;
 END;
 $$;

@@ -204,7 +204,7 @@ public final class ChatBenchmark {
             }
         }
         String content = "{\"text\":{\"body\":\"" + BODY + "\"}}";
-        double rate = jdbcLoad(pg, db, "SELECT r_outcome FROM send_message(?, ?, NULL, 'PERSON', ?, ?, 'TEXT', ?, 'EVERYONE',"
+        double rate = jdbcLoad(pg, db, "SELECT outcome FROM send_message(?, ?, NULL, 'PERSON', ?, ?, 'TEXT', ?, 'EVERYONE',"
                 + " NULL, NULL, NULL, false, interval '24 hours', interval '7 days')", (ps, connection, n) -> {
                     ps.setObject(1, conversations.get(connection));
                     ps.setString(2, "bench-db-" + suffix + "-" + connection);

@@ -204,13 +204,13 @@ public class BankAssistant {
                 .setCardId(UUID.randomUUID().toString()).setAccountDisplayName(from.account().getDisplayName())
                 .setMaskedNumber(from.account().getMaskedNumber()).setTitle(title).addAllLines(lines)
                 .setAsOf(ProtoTime.of(asOf))).build();
-        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), card, ChatMessage.Visibility.PERSON_ONLY,
-                UpdateTag.UPDATE_TAG_UNSPECIFIED, from.link().getConsentId()).replaceWithVoid();
+        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), card,
+                ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_UNSPECIFIED, from.link().getConsentId()).replaceWithVoid();
     }
 
     private Uni<Void> say(Target t, MessageContent content) {
-        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), content, ChatMessage.Visibility.PERSON_ONLY,
-                UpdateTag.UPDATE_TAG_UNSPECIFIED, null).replaceWithVoid();
+        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), content,
+                ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_UNSPECIFIED, null).replaceWithVoid();
     }
 
     static MessageContent menu(Target t) {

@@ -1,7 +1,7 @@
 package io.commercechat.chat.inbox.repository;
 
 import io.commercechat.chat.inbox.InboxEntry;
-import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.repository.MessageRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -54,38 +54,18 @@ public class InboxRepository {
 
     /** Committed events with position > after, in order; message events with their message as it is now. */
     public Uni<List<InboxEntry>> after(String participant, long after, int limit) {
-        return pool.preparedQuery("SELECT e.position, e.kind, e.occurred_at, e.payload, m.id, m.conversation_id, m.seq,"
-                        + " m.sender, m.client_message_id, m.kind AS message_kind, m.content, m.visibility, m.update_tag,"
-                        + " m.sent_at, m.source_consent_id FROM inbox_events e LEFT JOIN messages m ON m.id = e.message_id"
+        return pool.preparedQuery("SELECT e.position, e.kind AS event_kind, e.occurred_at, e.payload, m.*"
+                        + " FROM inbox_events e LEFT JOIN messages m ON m.id = e.message_id"
                         + " WHERE e.participant = $1 AND e.position > $2 ORDER BY e.position LIMIT $3")
                 .execute(Tuple.of(participant, after, limit))
                 .map(rows -> {
                     List<InboxEntry> out = new ArrayList<>(rows.size());
                     for (Row r : rows) {
-                        out.add(new InboxEntry(r.getLong("position"), r.getString("kind"),
-                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("payload"), message(r)));
+                        out.add(new InboxEntry(r.getLong("position"), r.getString("event_kind"),
+                                r.getOffsetDateTime("occurred_at").toInstant(), r.getString("payload"), MessageRepository.fromRow(r)));
                     }
                     return out;
                 });
-    }
-
-    private static ChatMessage message(Row r) {
-        if (r.getUUID("id") == null) {
-            return null;
-        }
-        ChatMessage m = new ChatMessage();
-        m.id = r.getUUID("id");
-        m.conversationId = r.getUUID("conversation_id");
-        m.seq = r.getLong("seq");
-        m.sender = ChatMessage.Sender.valueOf(r.getString("sender"));
-        m.clientMessageId = r.getString("client_message_id");
-        m.kind = r.getString("message_kind");
-        m.content = r.getString("content");
-        m.visibility = ChatMessage.Visibility.valueOf(r.getString("visibility"));
-        m.updateTag = r.getString("update_tag");
-        m.sentAt = r.getOffsetDateTime("sent_at").toInstant();
-        m.sourceConsentId = r.getString("source_consent_id");
-        return m;
     }
 
     public Uni<Long> head(String participant) {

@@ -26,8 +26,7 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
     /** send_message()'s outcome (see V4__send_in_one_statement.sql) and the message it names, if any. */
     public record Appended(String outcome, ChatMessage message) {}
 
-    private static final String SEND = "SELECT r_outcome, r_id, r_seq, r_kind, r_visibility, r_sent_at, r_source_consent_id"
-            + " FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+    private static final String SEND = "SELECT * FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
             + " make_interval(secs => $14), make_interval(secs => $15))";
 
     private final Pool pool;
@@ -40,7 +39,7 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
      * Appends a message in one statement on the reactive pool, its own transaction: the lock, the
      * checks, the message, the conversation's counters and both inbox events commit together or not
      * at all. {@code a.message()} brings id, sender, client message id, kind, content, visibility,
-     * update tag and source consent; on success seq and sentAt are filled in.
+     * update tag and source consent; the answer carries the stored message (the first one for a retry).
      */
     public Uni<Appended> append(Append a) {
         ChatMessage m = a.message();
@@ -52,24 +51,28 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 .addDouble(a.replyWindow().toMillis() / 1000.0).addDouble(a.humanAgentWindow().toMillis() / 1000.0);
         return pool.preparedQuery(SEND).execute(args).map(rows -> {
             Row r = rows.iterator().next();
-            String outcome = r.getString("r_outcome");
-            if (r.getUUID("r_id") == null) {
-                return new Appended(outcome, null);
-            }
-            ChatMessage stored = new ChatMessage();
-            stored.id = r.getUUID("r_id");
-            stored.conversationId = a.conversationId();
-            stored.seq = r.getLong("r_seq");
-            stored.sender = m.sender;
-            stored.clientMessageId = m.clientMessageId;
-            stored.kind = r.getString("r_kind");
-            stored.content = m.content; // a duplicate has the same content by definition
-            stored.visibility = ChatMessage.Visibility.valueOf(r.getString("r_visibility"));
-            stored.updateTag = m.updateTag;
-            stored.sentAt = r.getOffsetDateTime("r_sent_at").toInstant();
-            stored.sourceConsentId = r.getString("r_source_consent_id");
-            return new Appended(outcome, stored);
+            return new Appended(r.getString("outcome"), fromRow(r));
         });
+    }
+
+    /** A messages row (columns by name, as send_message() and the inbox read return them); null when id is null. */
+    public static ChatMessage fromRow(Row r) {
+        if (r.getUUID("id") == null) {
+            return null;
+        }
+        ChatMessage m = new ChatMessage();
+        m.id = r.getUUID("id");
+        m.conversationId = r.getUUID("conversation_id");
+        m.seq = r.getLong("seq");
+        m.sender = ChatMessage.Sender.valueOf(r.getString("sender"));
+        m.clientMessageId = r.getString("client_message_id");
+        m.kind = r.getString("kind");
+        m.content = r.getString("content");
+        m.visibility = ChatMessage.Visibility.valueOf(r.getString("visibility"));
+        m.updateTag = r.getString("update_tag");
+        m.sentAt = r.getOffsetDateTime("sent_at").toInstant();
+        m.sourceConsentId = r.getString("source_consent_id");
+        return m;
     }
 
     /**
