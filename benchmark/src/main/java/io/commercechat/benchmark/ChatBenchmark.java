@@ -3,11 +3,13 @@ package io.commercechat.benchmark;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,11 +29,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,12 +44,16 @@ import java.util.regex.Pattern;
  * <li>baseline: N connections doing plain single-row INSERT + commit (autocommit) for D seconds;</li>
  * <li>database ceiling: N connections calling send_message(), the one statement chat-service runs
  * per send, directly: what the database can take, however many chat-service replicas send;</li>
+ * <li>edge ceiling: the same N people making the cheapest authenticated request (refused before any
+ * database work): what the HTTP edge alone takes on this machine, an upper bound for any send;</li>
  * <li>sends: N concurrent people, each in their own conversation, POSTing messages to a real
  * chat-service process (the packaged jar) as fast as answers come back;</li>
  * <li>delivery: every sender also holds an SSE stream open; sends are paced (open loop) at half of
- * the measured send rate and the time from the send's request start, and from its 201, to the event
- * on the stream is recorded.</li>
+ * the measured send rate and the time from the send's creation to the event on the stream is
+ * recorded.</li>
  * </ol>
+ * All HTTP load comes from wrk (apt-get install wrk): a Java client takes as much CPU per request as
+ * the service measured, on the same cores.
  * Targets: send rate ≥ 50 % of the baseline rate; delivery p99 &lt; 25 ms. Results go to stdout and
  * {@code benchmark/target/benchmark-results.txt}. Tuning: -Dbench.concurrency, -Dbench.seconds,
  * -Dbench.warmup-seconds, -Dbench.synchronous-commit (on, as a bank runs PostgreSQL; off to compare).
@@ -58,8 +63,11 @@ public final class ChatBenchmark {
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
     private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 30);
-    /** wrk drives the closed-loop sends when it is installed (apt-get install wrk), unless -Dbench.client=java. */
-    private static final String WRK = "java".equals(System.getProperty("bench.client")) ? null : onPath("wrk");
+    /** wrk (a C load generator, apt-get install wrk) drives every HTTP load, so the load takes little CPU from the service. */
+    private static final String WRK = onPath("wrk");
+    private static final int WRK_THREADS = 2;
+    /** -Dbench.delivery-rate=N: only the delivery phase, at N messages/s (to study latency at a chosen load). */
+    private static final int DELIVERY_RATE = Integer.getInteger("bench.delivery-rate", 0);
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -89,6 +97,9 @@ public final class ChatBenchmark {
     }
 
     private void run() throws Exception {
+        if (WRK == null) {
+            throw new IllegalStateException("the benchmark drives its HTTP load with wrk: apt-get install wrk");
+        }
         PostgresResource.Server pg = PostgresResource.server();
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
@@ -111,7 +122,7 @@ public final class ChatBenchmark {
         say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
                 + " one process", server, syncCommit);
 
-        double baseline = baseline(pg, baselineDb);
+        double baseline = DELIVERY_RATE > 0 ? 0 : baseline(pg, baselineDb);
 
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
         config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(chatDb));
@@ -136,15 +147,20 @@ public final class ChatBenchmark {
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
         try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
             say("chat-service log: %s", chat.log());
-            double ceiling = databaseCeiling(pg, chatDb);
-            List<Sender> senders = new ArrayList<>();
-            for (int i = 0; i < CONCURRENCY; i++) {
-                senders.add(new Sender(chat.baseUrl(), "bench-person-" + suffix + "-" + i));
+            if (DELIVERY_RATE > 0) {
+                delivery(people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
+                return;
             }
+            double ceiling = databaseCeiling(pg, chatDb);
+            List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
+            double edge = edgeCeiling(senders);
             double sendRate = sends(senders);
-            delivery(senders, sendRate / 2);
+            // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
+            delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
             say("");
             say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / baseline);
+            say("edge ceiling / baseline rate = %.0f %% (no send through this HTTP edge on this machine can be faster)",
+                    100 * edge / baseline);
             say("database ceiling for sends / baseline rate = %.0f %% (what chat-service replicas together can reach)",
                     100 * ceiling / baseline);
         }
@@ -152,6 +168,14 @@ public final class ChatBenchmark {
         Files.createDirectories(out.getParent());
         Files.write(out, report);
         say("written to %s", out.toAbsolutePath());
+    }
+
+    private List<Sender> people(String baseUrl, String prefix) throws Exception {
+        List<Sender> people = new ArrayList<>();
+        for (int i = 0; i < CONCURRENCY; i++) {
+            people.add(new Sender(baseUrl, prefix + "-" + i));
+        }
+        return people;
     }
 
     // ---- 1. plain INSERT + commit ----------------------------------------------------------------------------
@@ -263,99 +287,113 @@ public final class ChatBenchmark {
 
     // ---- 2. message sends through chat-service -----------------------------------------------------------------
 
+    /**
+     * The sends' closed loop: wrk (a C load generator) posts as fast as answers come back, each request
+     * to the next sender's conversation with its own token. A Java client costs about as much CPU per
+     * request as chat-service itself, and on a shared two-core machine that CPU is taken from the
+     * service being measured.
+     */
     private double sends(List<Sender> senders) throws Exception {
-        if (WRK != null) {
-            return sendsWithWrk(senders);
-        }
-        AtomicBoolean measuring = new AtomicBoolean(false);
-        AtomicBoolean stop = new AtomicBoolean(false);
-        AtomicLong done = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        List<Long> latencies = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
-        CountDownLatch finished = new CountDownLatch(CONCURRENCY);
-        for (Sender s : senders) {
-            pool.execute(() -> {
-                List<Long> mine = new ArrayList<>();
-                try {
-                    while (!stop.get()) {
-                        long start = System.nanoTime();
-                        boolean ok = s.send(BODY) == 201;
-                        if (measuring.get()) {
-                            if (ok) {
-                                done.incrementAndGet();
-                                mine.add(System.nanoTime() - start);
-                            } else {
-                                failed.incrementAndGet();
-                            }
-                        }
-                    }
-                } finally {
-                    synchronized (latencies) {
-                        latencies.addAll(mine);
-                    }
-                    finished.countDown();
-                }
-            });
-        }
-        double rate = measure(measuring, done);
-        stop.set(true);
-        finished.await(30, TimeUnit.SECONDS);
-        pool.shutdown();
-        say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people: %,.0f messages/s"
-                + " (failed: %d); request latency %s", CONCURRENCY, rate, failed.get(), percentiles(latencies));
+        String out = wrk(senders, SEND_REQUEST, 0);
+        double rate = answered(out) / (double) SECONDS;
+        say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
+                + " (failed: %s); request latency %s", CONCURRENCY, rate, failures(out), wrkLatency(out));
         return rate;
     }
 
     /**
-     * The same closed loop driven by wrk (a C load generator): the Java client costs about as much CPU
-     * per request as chat-service itself, and on a shared two-core machine that CPU is taken from the
-     * service being measured. Each request goes to the next sender's conversation with its own token.
+     * What the HTTP edge alone takes on this machine: the same people and tokens, the cheapest request
+     * that is still authenticated (token verified, roles checked, then refused with a 400 problem for
+     * its malformed conversation id, before any database work). No send can be cheaper than this.
      */
-    private double sendsWithWrk(List<Sender> senders) throws Exception {
-        StringBuilder lua = new StringBuilder("local senders = {\n");
-        for (Sender s : senders) {
-            lua.append(String.format("  {person=\"%s\", token=\"%s\", conversation=\"%s\"},%n", s.person, s.token, s.conversation));
-        }
-        lua.append("""
-                }
-                local threads = 0
-                function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-                function init(args) run = args[1]; n = 0 end
+    private double edgeCeiling(List<Sender> senders) throws Exception {
+        String out = wrk(senders, """
                 function request()
                   n = n + 1
                   local s = senders[((n * 2 + tid) % #senders) + 1]
-                  local body = '{"clientMessageId":"' .. run .. '-' .. tid .. '-' .. n .. '","text":"BODY"}'
-                  return wrk.format("POST", "/v1/conversations/" .. s.conversation .. "/messages",
-                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. s.token}, body)
+                  return wrk.format("GET", "/v1/conversations/not-a-uuid/messages", {["Authorization"] = "Bearer " .. s.token})
                 end
-                """.replace("BODY", BODY)); // not formatted(): Lua's % operator
-        Path script = Files.createTempFile("bench-sends-", ".lua");
+                function response(status) if status ~= 400 then error("BENCH-FAILED expected 400, got " .. status) end end
+                """, 0);
+        double rate = Long.parseLong(find(out, "(\\d+) requests in")) / (double) SECONDS;
+        say("0. edge      the cheapest authenticated request (token verified, 400 before any database work), %d"
+                + " connections (wrk): %,.0f requests/s; latency %s", CONCURRENCY, rate, wrkLatency(out));
+        return rate;
+    }
+
+    /** A send with a unique client message id; the text carries the wall clock (µs) at which it was built. */
+    private static final String SEND_REQUEST = """
+            function request()
+              n = n + 1
+              local s = senders[((n * 2 + tid) % #senders) + 1]
+              local body = '{"clientMessageId":"' .. run .. '-' .. tid .. '-' .. n .. '","text":"BODY #bench-'
+                .. string.format("%.0f", now_us()) .. '#"}'
+              return wrk.format("POST", "/v1/conversations/" .. s.conversation .. "/messages",
+                {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. s.token}, body)
+            end
+            """.replace("BODY", BODY); // not formatted(): Lua's % operator
+
+    /**
+     * Runs wrk with the senders' tokens and {@code body} (Lua: request(), optionally delay()/response())
+     * for the warm-up, then for the measured seconds ({@code warmUpInRun}: 0 = a separate warm-up run;
+     * otherwise one run of warm-up + measurement, for phases that measure on the stream side).
+     */
+    private String wrk(List<Sender> senders, String body, int warmUpInRun) throws Exception {
+        StringBuilder lua = new StringBuilder("""
+                local ffi = require("ffi")
+                ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } bench_timeval;
+                           int gettimeofday(bench_timeval *tv, void *tz); ]]
+                local tv = ffi.new("bench_timeval")
+                function now_us() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000000 + tonumber(tv.tv_usec) end
+                local threads = 0
+                function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                function init(args) run = args[1]; n = 0 end
+                senders = {
+                """);
+        for (Sender s : senders) {
+            lua.append(String.format("  {token=\"%s\", conversation=\"%s\"},%n", s.token, s.conversation));
+        }
+        lua.append("}\n").append(body);
+        Path script = Files.createTempFile("bench-", ".lua");
         Files.writeString(script, lua);
         try {
-            wrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm");
-            String out = wrk(senders.get(0).baseUrl, script, SECONDS, "measure");
-            long non2xx = out.contains("Non-2xx") ? Long.parseLong(find(out, "Non-2xx or 3xx responses:\\s+(\\d+)")) : 0;
-            // only answered sends count (wrk's own Requests/sec would include refusals)
-            double rate = (Long.parseLong(find(out, "(\\d+) requests in")) - non2xx) / (double) SECONDS;
-            String failed = non2xx + (out.contains("Socket errors") ? "; " + find(out, "Socket errors: ([^\\n]+)") : "");
-            say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
-                    + " (failed: %s); request latency p50 %s, p90 %s, p99 %s", CONCURRENCY, rate, failed,
-                    find(out, "(?m)^\\s*50%\\s+(\\S+)"), find(out, "(?m)^\\s*90%\\s+(\\S+)"), find(out, "(?m)^\\s*99%\\s+(\\S+)"));
-            return rate;
+            if (warmUpInRun > 0) {
+                return runWrk(senders.get(0).baseUrl, script, warmUpInRun + SECONDS, "run");
+            }
+            runWrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm");
+            return runWrk(senders.get(0).baseUrl, script, SECONDS, "measure");
         } finally {
             Files.deleteIfExists(script);
         }
     }
 
-    private static String wrk(String baseUrl, Path script, int seconds, String run) throws Exception {
-        Process p = new ProcessBuilder(WRK, "-t2", "-c" + CONCURRENCY, "-d" + seconds + "s", "--latency", "--timeout", "30s",
-                "-s", script.toString(), baseUrl, "--", run).redirectErrorStream(true).start();
+    private static String runWrk(String baseUrl, Path script, int seconds, String run) throws Exception {
+        Process p = new ProcessBuilder(WRK, "-t" + WRK_THREADS, "-c" + CONCURRENCY, "-d" + seconds + "s", "--latency",
+                "--timeout", "30s", "-s", script.toString(), baseUrl, "--", run + "-" + UUID.randomUUID())
+                .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
+        if (p.waitFor() != 0 || out.contains("BENCH-FAILED")) {
             throw new IllegalStateException("wrk failed: " + out);
         }
         return out;
+    }
+
+    /** Requests answered 2xx (wrk's own Requests/sec would include refusals). */
+    private static long answered(String wrkOut) {
+        return Long.parseLong(find(wrkOut, "(\\d+) requests in")) - non2xx(wrkOut);
+    }
+
+    private static long non2xx(String wrkOut) {
+        return wrkOut.contains("Non-2xx") ? Long.parseLong(find(wrkOut, "Non-2xx or 3xx responses:\\s+(\\d+)")) : 0;
+    }
+
+    private static String failures(String wrkOut) {
+        return non2xx(wrkOut) + (wrkOut.contains("Socket errors") ? "; " + find(wrkOut, "Socket errors: ([^\\n]+)") : "");
+    }
+
+    private static String wrkLatency(String wrkOut) {
+        return "p50 " + find(wrkOut, "(?m)^\\s*50%\\s+(\\S+)") + ", p90 " + find(wrkOut, "(?m)^\\s*90%\\s+(\\S+)")
+                + ", p99 " + find(wrkOut, "(?m)^\\s*99%\\s+(\\S+)");
     }
 
     private static String find(String text, String regex) {
@@ -368,94 +406,137 @@ public final class ChatBenchmark {
 
     // ---- 3. delivery latency to connected SSE streams ----------------------------------------------------------
 
+    /**
+     * Every sender holds its SSE stream; wrk sends on a fixed schedule at {@code rate} (each wrk thread
+     * gives its connections the next free slot, so slow answers do not slow the schedule down), and the
+     * time from the request's creation (the wall clock in the message text) to the event on the stream
+     * is recorded for the messages created during the measured seconds.
+     */
     private void delivery(List<Sender> senders, double rate) throws Exception {
-        Map<Long, long[]> inFlight = new ConcurrentHashMap<>(); // mark -> {request start, 201 received}
-        List<Long> fromStart = new ArrayList<>();
-        List<Long> fromAck = new ArrayList<>();
-        AtomicBoolean measuring = new AtomicBoolean(false);
-        AtomicLong marks = new AtomicLong();
-        List<Thread> readers = new ArrayList<>();
-        List<InputStream> streams = new ArrayList<>();
-        CountDownLatch connected = new CountDownLatch(senders.size());
-        for (Sender s : senders) {
-            InputStream body = s.openStream();
-            streams.add(body);
-            Thread reader = new Thread(() -> readStream(body, connected, inFlight, measuring, fromStart, fromAck), "sse-" + s.person);
-            reader.setDaemon(true);
-            reader.start();
-            readers.add(reader);
-        }
-        if (!connected.await(30, TimeUnit.SECONDS)) {
+        long phaseStart = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long measureFrom = phaseStart + (WARMUP_SECONDS + 1) * 1_000_000L;
+        long measureTo = measureFrom + SECONDS * 1_000_000L;
+        StreamReader streams = new StreamReader(senders, phaseStart, measureFrom, measureTo);
+        Thread reader = new Thread(streams, "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        if (!streams.connected.await(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("not every event stream connected");
         }
-        // open loop: each sender sends at rate/N on its own schedule, whatever the answers do
-        long periodNanos = (long) (1e9 * senders.size() / rate);
-        ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY * 2);
-        for (int i = 0; i < senders.size(); i++) {
-            Sender s = senders.get(i);
-            ticks.scheduleAtFixedRate(() -> pool.execute(() -> {
-                long mark = marks.incrementAndGet();
-                long[] times = {System.nanoTime(), 0};
-                inFlight.put(mark, times);
-                if (s.send(BODY + " #bench-" + mark + "#") == 201) {
-                    times[1] = System.nanoTime();
-                }
-            }), periodNanos * i / senders.size(), periodNanos, TimeUnit.NANOSECONDS);
-        }
-        TimeUnit.SECONDS.sleep(WARMUP_SECONDS);
-        measuring.set(true);
-        TimeUnit.SECONDS.sleep(SECONDS);
-        measuring.set(false);
-        ticks.shutdownNow();
-        pool.shutdown();
-        pool.awaitTermination(10, TimeUnit.SECONDS);
+        double periodMs = 1000.0 * WRK_THREADS / rate; // between two sends of one wrk thread
+        String out = wrk(senders, SEND_REQUEST + """
+                local period, due = PERIOD, nil
+                function delay()
+                  local now = now_us() / 1000
+                  due = math.max(due or now, now - 100) + period
+                  return math.max(0, math.floor(due - now))
+                end
+                """.replace("PERIOD", String.format(Locale.ROOT, "%.3f", periodMs)), WARMUP_SECONDS + 1);
         TimeUnit.SECONDS.sleep(1);
-        for (InputStream in : streams) {
-            try {
-                in.close();
-            } catch (Exception ignored) {
-                // closing the streams ends the readers
-            }
-        }
-        say("3. delivery  paced at %,.0f messages/s (half the send rate) to %d connected SSE streams:", rate, senders.size());
-        synchronized (fromStart) {
-            say("             request start → event on the stream: %s", percentiles(fromStart));
-            say("             201 received  → event on the stream: %s (negative = event before the answer)",
-                    percentiles(fromAck));
-            say("             delivered while measuring: %,d; still undelivered at the end: %,d", fromStart.size(),
-                    inFlight.values().stream().filter(t -> t[1] != 0).count());
-        }
+        streams.stop();
+        reader.join(5000);
+        List<Long> latencies = streams.latencies;
+        long acknowledged = answered(out);
+        say("3. delivery  paced at %,.0f messages/s (half the send rate unless set) by wrk to %d connected SSE streams:", rate,
+                senders.size());
+        say("             request created → event on the stream: %s", percentiles(latencies));
+        say("             measured rate %,.0f messages/s; failed sends: %s; send latency over the whole run, warm-up"
+                + " included: %s", latencies.size() / (double) SECONDS, failures(out), wrkLatency(out));
+        long delivered = streams.delivered.get();
+        say("             acknowledged %,d, delivered %,d: %,d acknowledged but not delivered", acknowledged, delivered,
+                Math.max(0, acknowledged - delivered));
     }
 
-    private void readStream(InputStream body, CountDownLatch connected, Map<Long, long[]> inFlight, AtomicBoolean measuring,
-            List<Long> fromStart, List<Long> fromAck) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-            boolean first = true;
-            for (String line; (line = in.readLine()) != null;) {
-                if (first) {
-                    connected.countDown();
-                    first = false;
-                }
-                if (!line.startsWith("data:")) {
-                    continue;
-                }
-                long now = System.nanoTime();
-                Matcher m = MARK.matcher(line);
-                if (m.find()) {
-                    long[] times = inFlight.remove(Long.parseLong(m.group(1)));
-                    if (times != null && measuring.get()) {
-                        synchronized (fromStart) {
-                            fromStart.add(now - times[0]);
-                            if (times[1] != 0) {
-                                fromAck.add(now - times[1]);
-                            }
+    /**
+     * Reads every SSE stream on one thread with one selector (raw HTTP/1.1; the marks are found in the
+     * bytes as they arrive): a thread per stream, or the JDK client's hand-offs between threads, cost
+     * CPU on the cores the service runs on and added their own scheduling delays to the figures.
+     */
+    private final class StreamReader implements Runnable {
+        final CountDownLatch connected;
+        final AtomicLong delivered = new AtomicLong();
+        final List<Long> latencies = new ArrayList<>();
+        private final long phaseStart;
+        private final long measureFrom;
+        private final long measureTo;
+        private final Selector selector;
+        private volatile boolean stopped;
+
+        StreamReader(List<Sender> senders, long phaseStart, long measureFrom, long measureTo) throws Exception {
+            this.phaseStart = phaseStart;
+            this.measureFrom = measureFrom;
+            this.measureTo = measureTo;
+            this.connected = new CountDownLatch(senders.size());
+            this.selector = Selector.open();
+            for (Sender s : senders) {
+                URI uri = URI.create(s.baseUrl);
+                SocketChannel ch = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                ch.write(ByteBuffer.wrap(("GET /v1/events HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAccept: text/event-stream\r\n"
+                        + "Authorization: Bearer " + s.token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+                ch.configureBlocking(false);
+                ch.register(selector, SelectionKey.OP_READ, new StringBuilder());
+            }
+        }
+
+        @Override
+        public void run() {
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            try {
+                while (!stopped) {
+                    selector.select(200);
+                    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+                    for (SelectionKey key : selector.selectedKeys()) {
+                        StringBuilder pending = (StringBuilder) key.attachment();
+                        buf.clear();
+                        if (((SocketChannel) key.channel()).read(buf) < 0) { // the service closed it
+                            throw new IllegalStateException("an event stream ended");
                         }
+                        pending.append(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+                        read(pending, now);
+                    }
+                    selector.selectedKeys().clear();
+                }
+            } catch (Exception e) {
+                e.printStackTrace();
+            } finally {
+                for (SelectionKey key : selector.keys()) {
+                    try {
+                        key.channel().close();
+                    } catch (Exception ignored) {
+                        // closing anyway
                     }
                 }
             }
-        } catch (Exception closed) {
-            // the benchmark closed the stream
+        }
+
+        /** Takes the complete marks out of {@code pending}; the first bytes (status line) mean connected. */
+        private void read(StringBuilder pending, long now) {
+            if (pending.length() > 0 && pending.charAt(0) == 'H') {
+                if (!pending.toString().startsWith("HTTP/1.1 200")) {
+                    throw new IllegalStateException("event stream refused: " + pending.substring(0, Math.min(80, pending.length())));
+                }
+                connected.countDown();
+                pending.setCharAt(0, ' ');
+            }
+            Matcher m = MARK.matcher(pending);
+            int end = 0;
+            while (m.find()) {
+                end = m.end();
+                long created = Long.parseLong(m.group(1));
+                if (created >= phaseStart) { // not an earlier phase's message
+                    delivered.incrementAndGet();
+                    if (created >= measureFrom && created < measureTo) {
+                        latencies.add((now - created) * 1000);
+                    }
+                }
+            }
+            int split = pending.lastIndexOf("#bench-");
+            pending.delete(0, split >= end ? split : pending.length()); // keep a mark cut in two for the next read
+        }
+
+        void stop() {
+            stopped = true;
+            selector.wakeup();
         }
     }
 
@@ -497,7 +578,6 @@ public final class ChatBenchmark {
         final String baseUrl;
         final String token;
         final String conversation;
-        final AtomicLong next = new AtomicLong();
 
         Sender(String baseUrl, String person) throws Exception {
             this.person = person;
@@ -512,25 +592,7 @@ public final class ChatBenchmark {
             this.conversation = id.group(1);
         }
 
-        int send(String text) {
-            String body = "{\"clientMessageId\":\"" + person + "-" + next.incrementAndGet() + "\",\"text\":\"" + text + "\"}";
-            try {
-                return http.send(json("/v1/conversations/" + conversation + "/messages", body),
-                        HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (Exception e) {
-                return -1;
-            }
-        }
 
-        InputStream openStream() throws Exception {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/events"))
-                    .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token).GET().build();
-            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("event stream refused: " + r.statusCode());
-            }
-            return r.body();
-        }
 
         private HttpRequest json(String path, String body) {
             return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
