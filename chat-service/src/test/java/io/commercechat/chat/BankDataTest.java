@@ -103,9 +103,12 @@ class BankDataTest extends BankFlowSupport {
         thatDay.forEach(t -> assertTrue(t.get("bookedAt").toString().startsWith(day), t.toString()));
 
         // consents, their signed receipt, verified with the public keys
-        as(me).get("/v1/consents").then().statusCode(200).body("consents.id", org.hamcrest.Matchers.hasItem(consentId));
+        // (with the bank's name, which the Privacy page shows, not only its id)
+        as(me).get("/v1/consents").then().statusCode(200).body("consents.id", org.hamcrest.Matchers.hasItem(consentId))
+                .body("consents.find { it.id == '" + consentId + "' }.bankDisplayName", equalTo("Sandbox Bank"));
         as(me).get("/v1/consents/" + consentId).then().statusCode(200).body("status", equalTo("AUTHORISED"))
-                .body("bankId", equalTo(BANK)).body("purposes", equalTo(List.of("ACCOUNT_OVERVIEW")));
+                .body("bankId", equalTo(BANK)).body("bankDisplayName", equalTo("Sandbox Bank"))
+                .body("purposes", equalTo(List.of("ACCOUNT_OVERVIEW")));
         JsonPath receipt = as(me).get("/v1/consents/" + consentId + "/receipt").then().statusCode(200)
                 .body("kind", equalTo("AUTHORISATION")).extract().jsonPath();
         String keys = given().get("/v1/receipt-keys").then().statusCode(200).contentType(ContentType.JSON)
@@ -121,6 +124,7 @@ class BankDataTest extends BankFlowSupport {
                     && consentId.equals(r.get("consentId")) && "ACCOUNT_OVERVIEW".equals(r.get("purpose"))),
                     permission + " read is in the access log: " + records);
         }
+        assertTrue(records.stream().allMatch(r -> "Sandbox Bank".equals(r.get("bankDisplayName"))), "bank names: " + records);
 
         // revoke: the next read is refused with the reason
         as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200).body("status", equalTo("REVOKED"))

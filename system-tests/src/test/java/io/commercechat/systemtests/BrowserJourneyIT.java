@@ -190,6 +190,9 @@ class BrowserJourneyIT {
     @Order(4)
     void endsAccessOnThePrivacyPage() {
         browser.get(mesh.webOrigin() + "/#/privacy");
+        // the consent names its bank by name, not by id
+        wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.xpath("//li[contains(@class,'card-item')]/h3[normalize-space()='Sandbox Bank']")));
         click(By.xpath("//button[normalize-space()='End access']"));
         screenshot("revoke-confirm");
         click(By.xpath("//dialog//button[@value='ok']"));

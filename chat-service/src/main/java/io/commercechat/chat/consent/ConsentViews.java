@@ -11,13 +11,17 @@ import io.commercechat.proto.consent.v1.ListConsentsResponse;
 import io.commercechat.support.ProtoTime;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
-/** Consents, receipts and the access log as the REST API shows them (enums by short name, ISO-8601 times). */
+/**
+ * Consents, receipts and the access log as the REST API shows them (enums by short name, ISO-8601
+ * times, the bank's display name next to its id: {@code bankNames} maps partner bank ids to names).
+ */
 public final class ConsentViews {
 
     private ConsentViews() {}
 
-    public record ConsentView(String id, String bankId, String status, String statusReason, String endedBy,
+    public record ConsentView(String id, String bankId, String bankDisplayName, String status, String statusReason, String endedBy,
             List<String> permissions, List<String> purposes, Instant transactionFrom, Instant transactionTo,
             Instant createdAt, Instant authorisedAt, Instant expiresAt, Instant updatedAt, long version) {}
 
@@ -26,13 +30,13 @@ public final class ConsentViews {
     /** {@code jws}: the compact JWS (ES256), verifiable with {@code GET /v1/receipt-keys}. */
     public record ReceiptView(String consentId, String kind, String jws, String keyId, Instant issuedAt) {}
 
-    public record AccessRecordView(String id, String bankId, String accountId, String consentId, String service,
+    public record AccessRecordView(String id, String bankId, String bankDisplayName, String accountId, String consentId, String service,
             String permission, String purpose, String decision, String reason, Instant occurredAt) {}
 
     public record AccessLog(List<AccessRecordView> records, String nextCursor) {}
 
-    public static ConsentView consent(Consent c) {
-        return new ConsentView(c.getId(), c.getBankId(), name(c.getStatus(), "CONSENT_STATUS_"),
+    public static ConsentView consent(Consent c, Map<String, String> bankNames) {
+        return new ConsentView(c.getId(), c.getBankId(), bankNames.get(c.getBankId()), name(c.getStatus(), "CONSENT_STATUS_"),
                 c.getStatusReason().isEmpty() ? null : c.getStatusReason(), name(c.getEndedBy(), "ACTOR_"),
                 c.getPermissionsList().stream().map(p -> name(p, "PERMISSION_")).toList(),
                 c.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(),
@@ -41,8 +45,8 @@ public final class ConsentViews {
                 ProtoTime.from(c.getExpiresAt(), "expires_at"), ProtoTime.from(c.getUpdatedAt(), "updated_at"), c.getVersion());
     }
 
-    public static ConsentList consents(ListConsentsResponse r) {
-        return new ConsentList(r.getConsentsList().stream().map(ConsentViews::consent).toList(),
+    public static ConsentList consents(ListConsentsResponse r, Map<String, String> bankNames) {
+        return new ConsentList(r.getConsentsList().stream().map(c -> consent(c, bankNames)).toList(),
                 RestParams.nextCursor(r.getNextPageToken()));
     }
 
@@ -51,13 +55,13 @@ public final class ConsentViews {
                 ProtoTime.from(r.getIssuedAt(), "issued_at"));
     }
 
-    public static AccessLog accessLog(ListAccessRecordsResponse r) {
-        return new AccessLog(r.getRecordsList().stream().map(ConsentViews::accessRecord).toList(),
+    public static AccessLog accessLog(ListAccessRecordsResponse r, Map<String, String> bankNames) {
+        return new AccessLog(r.getRecordsList().stream().map(a -> accessRecord(a, bankNames)).toList(),
                 RestParams.nextCursor(r.getNextPageToken()));
     }
 
-    static AccessRecordView accessRecord(AccessRecord a) {
-        return new AccessRecordView(a.getId(), a.getBankId(), a.getAccountId().isEmpty() ? null : a.getAccountId(),
+    static AccessRecordView accessRecord(AccessRecord a, Map<String, String> bankNames) {
+        return new AccessRecordView(a.getId(), a.getBankId(), bankNames.get(a.getBankId()), a.getAccountId().isEmpty() ? null : a.getAccountId(),
                 a.getConsentId().isEmpty() ? null : a.getConsentId(), a.getService(), name(a.getPermission(), "PERMISSION_"),
                 name(a.getPurpose(), "PURPOSE_"), name(a.getDecision(), "ACCESS_DECISION_"),
                 a.getReason().isEmpty() ? null : a.getReason(), ProtoTime.from(a.getOccurredAt(), "occurred_at"));

@@ -1,11 +1,13 @@
 package io.commercechat.chat.consent.rest;
 
+import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
-import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.consent.ConsentViews.AccessLog;
+import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -22,10 +24,12 @@ import jakarta.ws.rs.core.MediaType;
 public class AccessLogResource {
 
     private final ConsentClient consents;
+    private final BusinessRepository businesses;
     private final SecurityIdentity identity;
 
-    public AccessLogResource(ConsentClient consents, SecurityIdentity identity) {
+    public AccessLogResource(ConsentClient consents, BusinessRepository businesses, SecurityIdentity identity) {
         this.consents = consents;
+        this.businesses = businesses;
         this.identity = identity;
     }
 
@@ -37,6 +41,8 @@ public class AccessLogResource {
         if (consentId != null && !consentId.isEmpty()) {
             req.setConsentId(RestParams.uuid(consentId, "consentId").toString());
         }
-        return consents.listAccessRecords(Caller.forwardedToken(identity), req.build()).map(ConsentViews::accessLog);
+        // bank names are read before the peer call, on the request's own context
+        return Panache.withSession(businesses::bankNames).chain(names -> consents
+                .listAccessRecords(Caller.forwardedToken(identity), req.build()).map(r -> ConsentViews.accessLog(r, names)));
     }
 }

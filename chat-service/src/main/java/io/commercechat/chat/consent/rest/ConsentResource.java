@@ -1,16 +1,18 @@
 package io.commercechat.chat.consent.rest;
 
+import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
-import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.consent.ConsentViews.ConsentList;
 import io.commercechat.chat.consent.ConsentViews.ConsentView;
 import io.commercechat.chat.consent.ConsentViews.ReceiptView;
+import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.rest.ProtoEnums;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.consent.v1.GetReceiptRequest;
 import io.commercechat.proto.consent.v1.ListConsentsRequest;
 import io.commercechat.proto.consent.v1.ReceiptKind;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -21,6 +23,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.Map;
 
 /** The person's consents (consent-service, with the person's own token): list, read, signed receipts, revoke. */
 @Path("/v1/consents")
@@ -29,10 +32,12 @@ import jakarta.ws.rs.core.MediaType;
 public class ConsentResource {
 
     private final ConsentClient consents;
+    private final BusinessRepository businesses;
     private final SecurityIdentity identity;
 
-    public ConsentResource(ConsentClient consents, SecurityIdentity identity) {
+    public ConsentResource(ConsentClient consents, BusinessRepository businesses, SecurityIdentity identity) {
         this.consents = consents;
+        this.businesses = businesses;
         this.identity = identity;
     }
 
@@ -45,13 +50,14 @@ public class ConsentResource {
         if (bankId != null && !bankId.isEmpty()) {
             req.setBankId(bankId);
         }
-        return consents.listConsents(token(), req.build()).map(ConsentViews::consents);
+        return bankNames().chain(names -> consents.listConsents(token(), req.build()).map(r -> ConsentViews.consents(r, names)));
     }
 
     @GET
     @Path("/{id}")
     public Uni<ConsentView> get(@PathParam("id") String id) {
-        return consents.getConsent(token(), RestParams.uuid(id, "consent id").toString()).map(ConsentViews::consent);
+        String consentId = RestParams.uuid(id, "consent id").toString();
+        return bankNames().chain(names -> consents.getConsent(token(), consentId).map(c -> ConsentViews.consent(c, names)));
     }
 
     /**
@@ -73,7 +79,13 @@ public class ConsentResource {
     @POST
     @Path("/{id}/revoke")
     public Uni<ConsentView> revoke(@PathParam("id") String id) {
-        return consents.revoke(token(), RestParams.uuid(id, "consent id").toString()).map(ConsentViews::consent);
+        String consentId = RestParams.uuid(id, "consent id").toString();
+        return bankNames().chain(names -> consents.revoke(token(), consentId).map(c -> ConsentViews.consent(c, names)));
+    }
+
+    /** Read before the peer call, on the request's own context (the reactive session must not cross threads). */
+    private Uni<Map<String, String>> bankNames() {
+        return Panache.withSession(businesses::bankNames);
     }
 
     private String token() {
