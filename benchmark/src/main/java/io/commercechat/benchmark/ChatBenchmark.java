@@ -515,6 +515,9 @@ public final class ChatBenchmark {
         /** Takes the complete marks out of {@code pending}; the first bytes (status line) mean connected. */
         private void read(StringBuilder pending, long now) {
             if (pending.length() > 0 && pending.charAt(0) == 'H') {
+                if (pending.indexOf("\r\n") < 0) {
+                    return; // the status line is not complete yet
+                }
                 if (!pending.toString().startsWith("HTTP/1.1 200")) {
                     throw new IllegalStateException("event stream refused: " + pending.substring(0, Math.min(80, pending.length())));
                 }
