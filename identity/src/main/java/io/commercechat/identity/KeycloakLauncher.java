@@ -13,10 +13,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -36,8 +40,10 @@ import java.util.stream.Stream;
  * ({@code lib/quarkus/}) on the first start and the realm file this launcher copies to
  * {@code data/import/} (Keycloak 26 reads {@code --import-realm} files only from there). The realm is imported
  * only when it does not exist yet in the database (Keycloak's IGNORE_EXISTING strategy), so a data dir kept from
- * an older realm file keeps the older realm: delete the data dir (or pass {@code --fresh} to {@link #main}) after
- * changing the realm file.
+ * an older realm file would keep the older realm. The launcher therefore stamps the data dir with the realm
+ * file's SHA-256 ({@code realm.sha256}); when a database made from another realm file (or from before the stamp)
+ * is found, it is moved aside to {@code replaced-TIME/} and Keycloak starts from the current realm file, saying
+ * so. {@code --fresh} ({@link #main}) deletes the data dir instead.
  */
 public final class KeycloakLauncher {
 
@@ -82,15 +88,21 @@ public final class KeycloakLauncher {
         int managementPort = freePort();
 
         Path data = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(data.resolve("h2"));
-        Path importDir = home.resolve("data").resolve("import");
-        Files.createDirectories(importDir);
-        try (InputStream realm = KeycloakLauncher.class.getResourceAsStream(REALM_RESOURCE)) {
-            if (realm == null) {
+        byte[] realm;
+        try (InputStream in = KeycloakLauncher.class.getResourceAsStream(REALM_RESOURCE)) {
+            if (in == null) {
                 throw new IOException("realm file " + REALM_RESOURCE + " is not on the classpath");
             }
-            Files.copy(realm, importDir.resolve("commerce-chat-realm.json"), StandardCopyOption.REPLACE_EXISTING);
+            realm = in.readAllBytes();
         }
+        Path replaced = prepareDataDir(data, realm);
+        if (replaced != null) {
+            System.out.println("The realm file changed since " + data + " was made: starting from the current realm"
+                    + " (the old Keycloak database is kept in " + replaced + ")");
+        }
+        Path importDir = home.resolve("data").resolve("import");
+        Files.createDirectories(importDir);
+        Files.write(importDir.resolve("commerce-chat-realm.json"), realm);
 
         String base = "http://127.0.0.1:" + httpPort;
         List<String> command = new ArrayList<>(List.of(
@@ -411,6 +423,48 @@ public final class KeycloakLauncher {
             // defaults only
         }
         return p;
+    }
+
+    /**
+     * Makes {@code data} ready for a start from {@code realm}: a database made from another realm file (the
+     * stamp differs or is missing) is moved to {@code replaced-TIME/}, whose path is returned (else null);
+     * the stamp is then the current realm's.
+     */
+    static Path prepareDataDir(Path data, byte[] realm) throws IOException {
+        Path stamp = data.resolve("realm.sha256");
+        String current = sha256(realm);
+        Path moved = null;
+        boolean hasDatabase = Files.isDirectory(data.resolve("h2")) && !isEmpty(data.resolve("h2"));
+        if (hasDatabase && !(Files.isRegularFile(stamp) && Files.readString(stamp).strip().equals(current))) {
+            String name = "replaced-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
+            moved = data.resolve(name);
+            for (int n = 2; Files.exists(moved); n++) {
+                moved = data.resolve(name + "-" + n);
+            }
+            Files.createDirectories(moved);
+            for (String part : List.of("h2", "transaction-logs")) {
+                if (Files.exists(data.resolve(part))) {
+                    Files.move(data.resolve(part), moved.resolve(part));
+                }
+            }
+        }
+        Files.createDirectories(data.resolve("h2"));
+        Files.writeString(stamp, current + "\n");
+        return moved;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
