@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.partner.v1.InboxEvent;
-import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.SseStream;
 import io.commercechat.testkit.TestIssuer;
@@ -16,7 +15,6 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,26 +40,14 @@ class ChatReplicasIT {
 
     @BeforeAll
     static void start() {
-        PostgresResource.Server pg = PostgresResource.server();
-        String db = "replicas_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        PostgresResource.createDatabase(pg, db);
-        Map<String, String> config = new HashMap<>(ISSUER.verificationConfig());
-        config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));
-        config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(db));
-        config.put("quarkus.datasource.username", pg.user());
-        config.put("quarkus.datasource.password", pg.password());
-        config.put("chat.person-ref-key", "replicas-it-key");
+        Map<String, String> config = MeshPeers.chatProcessConfig(ISSUER, "replicas_");
         config.put("chat.stream-poll-interval", "PT30S");
-        config.put("quarkus.log.console.json.enabled", "false");
         // peers are not under test here: the addresses only have to be present (prod requires them)
         String nowhere = Integer.toString(ServiceProcess.freePort());
         for (String peer : new String[] {"account-link", "consent"}) {
             config.put("quarkus.grpc.clients." + peer + ".host", "127.0.0.1");
             config.put("quarkus.grpc.clients." + peer + ".port", nowhere);
         }
-        config.put("quarkus.oidc-client.auth-server-url", ISSUER.baseUrl());
-        config.put("quarkus.oidc-client.token-path", "/token");
-        config.put("quarkus.oidc-client.credentials.secret", "chat-service-replicas-secret");
         a = ServiceProcess.start("chat-service", config);
         b = ServiceProcess.start("chat-service", config);
     }

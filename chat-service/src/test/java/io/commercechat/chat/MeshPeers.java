@@ -20,6 +20,8 @@ import org.jose4j.keys.EllipticCurves;
 public final class MeshPeers {
 
     static final String ACCOUNT_LINK_SECRET = "account-link-service-test-secret";
+    /** chat-service's client secret for the processes of {@link #chatProcessConfig} (one per test JVM). */
+    private static final String CHAT_PROCESS_SECRET = "chat-service-process-test-secret";
     static final String TOKEN_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     private static MeshPeers instance;
 
@@ -84,6 +86,27 @@ public final class MeshPeers {
         config.put("quarkus.datasource.password", pg.password());
     }
 
+    /** The service's own token (client credentials) from the test issuer. */
+    private static void serviceClient(Map<String, String> config, TestIssuer issuer, String secret) {
+        config.put("quarkus.oidc-client.auth-server-url", issuer.baseUrl());
+        config.put("quarkus.oidc-client.token-path", "/token");
+        config.put("quarkus.oidc-client.credentials.secret", secret);
+    }
+
+    /**
+     * chat-service as a process of its own (the packaged jar, {@link ServiceProcess}) on a new database;
+     * its peers, and anything else under test, are the caller's to add.
+     */
+    static Map<String, String> chatProcessConfig(TestIssuer issuer, String databasePrefix) {
+        issuer.registerServiceClient("chat-service", CHAT_PROCESS_SECRET);
+        PostgresResource.Server pg = PostgresResource.server();
+        Map<String, String> config = common(issuer);
+        datasource(config, pg, database(pg, databasePrefix));
+        serviceClient(config, issuer, CHAT_PROCESS_SECRET);
+        config.put("chat.person-ref-key", databasePrefix + "person-ref-key");
+        return config;
+    }
+
     static Map<String, String> consentConfig(TestIssuer issuer, PostgresResource.Server pg, String db) {
         Map<String, String> config = common(issuer);
         datasource(config, pg, db);
@@ -116,9 +139,7 @@ public final class MeshPeers {
         issuer.registerServiceClient("account-link-service", ACCOUNT_LINK_SECRET);
         Map<String, String> config = common(issuer);
         datasource(config, pg, db);
-        config.put("quarkus.oidc-client.auth-server-url", issuer.baseUrl());
-        config.put("quarkus.oidc-client.token-path", "/token");
-        config.put("quarkus.oidc-client.credentials.secret", ACCOUNT_LINK_SECRET);
+        serviceClient(config, issuer, ACCOUNT_LINK_SECRET);
         config.put("accounts.consent-service.host", "127.0.0.1");
         config.put("accounts.consent-service.port", Integer.toString(consentPort));
         config.put("accounts.banks.sandbox-bank.display-name", "Sandbox Bank");

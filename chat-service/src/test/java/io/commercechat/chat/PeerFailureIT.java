@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
 import io.restassured.http.ContentType;
@@ -19,7 +18,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,27 +58,14 @@ class PeerFailureIT {
         accept.setDaemon(true);
         accept.start();
 
-        PostgresResource.Server pg = PostgresResource.server();
-        String db = "peer_failure_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        PostgresResource.createDatabase(pg, db);
-        Map<String, String> config = new HashMap<>(ISSUER.verificationConfig());
-        config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));
-        config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(db));
-        config.put("quarkus.datasource.username", pg.user());
-        config.put("quarkus.datasource.password", pg.password());
-        config.put("chat.person-ref-key", "peer-failure-it-key");
+        Map<String, String> config = MeshPeers.chatProcessConfig(ISSUER, "peer_failure_");
         config.put("chat.consent-events.enabled", "false");
-        config.put("quarkus.log.console.json.enabled", "false");
         config.put("quarkus.grpc.clients.account-link.host", "127.0.0.1");
         config.put("quarkus.grpc.clients.account-link.port", Integer.toString(hungPeer.getLocalPort()));
         config.put("quarkus.grpc.clients.consent.host", "127.0.0.1");
         config.put("quarkus.grpc.clients.consent.port", Integer.toString(ServiceProcess.freePort()));
         config.put("chat.account-link-deadline", "PT" + DEADLINE_MILLIS / 1000 + "S");
         config.put("chat.consent-deadline", "PT" + DEADLINE_MILLIS / 1000 + "S");
-        config.put("quarkus.oidc-client.auth-server-url", ISSUER.baseUrl());
-        config.put("quarkus.oidc-client.token-path", "/token");
-        config.put("quarkus.oidc-client.credentials.secret", "chat-service-peer-failure-secret");
-        ISSUER.registerServiceClient("chat-service", "chat-service-peer-failure-secret");
         chat = ServiceProcess.start("chat-service", config);
     }
 
