@@ -2,8 +2,8 @@ package io.commercechat.chat.consent.rest;
 
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
-import io.commercechat.chat.consent.ConsentViews.AccessLog;
 import io.commercechat.chat.consent.ConsentViews;
+import io.commercechat.chat.consent.ConsentViews.AccessLog;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;

@@ -2,10 +2,10 @@ package io.commercechat.chat.consent.rest;
 
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.consent.ConsentViews.ConsentList;
 import io.commercechat.chat.consent.ConsentViews.ConsentView;
 import io.commercechat.chat.consent.ConsentViews.ReceiptView;
-import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.rest.ProtoEnums;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
