@@ -5,11 +5,8 @@ import io.commercechat.chat.message.ChatMessage;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,43 +16,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUID> {
 
-    /** What send_message() is asked to append; the owner fields are null for the assistant. */
-    public record Append(UUID conversationId, String personSub, String businessId, ChatMessage message, String orderNumber,
-            boolean bankOnly, Duration replyWindow, Duration humanAgentWindow) {}
-
-    /** send_message()'s outcome (see V4__send_in_one_statement.sql) and the message it names, if any. */
-    public record Appended(String outcome, ChatMessage message) {}
-
-    private static final String SEND = "SELECT * FROM send_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            + " make_interval(secs => $14), make_interval(secs => $15))";
-
-    private final Pool pool;
-
-    public MessageRepository(Pool pool) {
-        this.pool = pool;
-    }
-
-    /**
-     * Appends a message in one statement on the reactive pool, its own transaction: the lock, the
-     * checks, the message, the conversation's counters and both inbox events commit together or not
-     * at all. {@code a.message()} brings id, sender, client message id, kind, content, visibility,
-     * update tag and source consent; the answer carries the stored message (the first one for a retry).
-     */
-    public Uni<Appended> append(Append a) {
-        ChatMessage m = a.message();
-        Tuple args = Tuple.tuple()
-                .addUUID(a.conversationId()).addString(a.personSub()).addString(a.businessId()).addString(m.sender.name())
-                .addUUID(m.id).addString(m.clientMessageId).addString(m.kind).addString(m.content)
-                .addString(m.visibility.name()).addString(m.updateTag).addString(m.sourceConsentId)
-                .addString(a.orderNumber()).addBoolean(a.bankOnly())
-                .addDouble(a.replyWindow().toMillis() / 1000.0).addDouble(a.humanAgentWindow().toMillis() / 1000.0);
-        return pool.preparedQuery(SEND).execute(args).map(rows -> {
-            Row r = rows.iterator().next();
-            return new Appended(r.getString("outcome"), fromRow(r));
-        });
-    }
-
-    /** A messages row (columns by name, as send_message() and the inbox read return them); null when id is null. */
+    /** A messages row (columns by name, as send_messages() and the inbox read return them); null when id is null. */
     public static ChatMessage fromRow(Row r) {
         if (r.getUUID("id") == null) {
             return null;

@@ -11,6 +11,7 @@ import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.repository.MessageRepository;
+import io.commercechat.chat.message.repository.MessageWriter;
 import io.commercechat.proto.partner.v1.MessageContent;
 import io.commercechat.proto.partner.v1.UpdateTag;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -25,12 +26,12 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Sending and reading messages. A send is one call of the database function send_message(): it
- * locks the conversation row for its transaction, which serializes sends to one conversation, so
- * seq is assigned gapless and in commit order, a retry with the same client message id finds the
- * first message, and the inbox events are appended in seq order. The rules that depend on the
- * conversation's state are checked there, under the lock; this class validates input and turns
- * the function's outcome into an answer.
+ * Sending and reading messages. A send is one call of the database function send_message(), in a
+ * batch of sends written in one transaction ({@link MessageWriter}): it locks the conversation row
+ * for its transaction, which serializes sends to one conversation, so seq is assigned gapless and in
+ * commit order, a retry with the same client message id finds the first message, and the inbox
+ * events are appended in seq order. The rules that depend on the conversation's state are checked
+ * there, under the lock; this class validates input and turns the function's outcome into an answer.
  */
 @ApplicationScoped
 public class MessageService {
@@ -48,14 +49,16 @@ public class MessageService {
 
     private final ConversationRepository conversations;
     private final MessageRepository messages;
+    private final MessageWriter writer;
     private final BusinessRepository businesses;
     private final InboxLog inboxLog;
     private final ChatConfig config;
 
-    public MessageService(ConversationRepository conversations, MessageRepository messages, BusinessRepository businesses,
-            InboxLog inboxLog, ChatConfig config) {
+    public MessageService(ConversationRepository conversations, MessageRepository messages, MessageWriter writer,
+            BusinessRepository businesses, InboxLog inboxLog, ChatConfig config) {
         this.conversations = conversations;
         this.messages = messages;
+        this.writer = writer;
         this.businesses = businesses;
         this.inboxLog = inboxLog;
         this.config = config;
@@ -71,7 +74,7 @@ public class MessageService {
         return id;
     }
 
-    /** Appends {@code out} as {@code from}: one statement, its own transaction (see {@link MessageRepository#append}). */
+    /** Appends {@code out} as {@code from}, in a batch of sends written together (see {@link MessageWriter}). */
     public Uni<Sent> send(Party from, Outgoing out) {
         clientMessageId(out.clientMessageId());
         UpdateTag tag = out.updateTag() == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : out.updateTag();
@@ -89,9 +92,9 @@ public class MessageService {
     private Uni<Sent> append(String personSub, String businessId, UUID conversationId, ChatMessage m, MessageContent content,
             boolean bankOnly) {
         String orderNumber = content.hasReceipt() ? content.getReceipt().getOrderNumber() : null;
-        var a = new MessageRepository.Append(conversationId, personSub, businessId, m, orderNumber, bankOnly,
+        var a = new MessageWriter.Append(conversationId, personSub, businessId, m, orderNumber, bankOnly,
                 config.replyWindow(), HUMAN_AGENT_WINDOW);
-        return messages.append(a)
+        return writer.append(a)
                 .onFailure(MessageService::isOrderNumberRace).transform(e -> orderNumberTaken(orderNumber))
                 .map(done -> switch (done.outcome()) {
                     case "sent" -> new Sent(done.message(), false);

@@ -1,0 +1,217 @@
+package io.commercechat.chat.message.repository;
+
+import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.message.ChatMessage;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes sends to the database in batches: the sends that arrive while earlier ones are being
+ * written go together in one call of send_messages() (V5__send_in_batches.sql), one transaction,
+ * so they share one commit flush and take each inbox head lock once. A send that arrives when
+ * fewer than {@link #IN_FLIGHT} batches are being written is written at once, so batching adds no
+ * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
+ * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
+ * reaches only the send that caused it.
+ */
+@ApplicationScoped
+public class MessageWriter {
+
+    /** What to append; the owner fields are null for the assistant, which chat-service itself drives. */
+    public record Append(UUID conversationId, String personSub, String businessId, ChatMessage message, String orderNumber,
+            boolean bankOnly, Duration replyWindow, Duration humanAgentWindow) {}
+
+    /** send_message()'s outcome (see V4__send_in_one_statement.sql) and the message it names, if any. */
+    public record Appended(String outcome, ChatMessage message) {}
+
+    private static final Logger LOG = Logger.getLogger(MessageWriter.class);
+
+    /** Sends per statement: enough to share a flush among many senders, small enough to hold locks briefly. */
+    static final int BATCH = 64;
+    /** Batches being written at once by this instance (each holds one pooled connection). */
+    static final int IN_FLIGHT = 2;
+    /** Sends waiting beyond this are refused (503) rather than queued without bound. */
+    static final int MAX_WAITING = 8192;
+
+    private static final String SEND = "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            + " make_interval(secs => $14), make_interval(secs => $15))";
+
+    /** A send waiting for its batch; its answer is delivered on the context it was asked from. */
+    private record Pending(Append append, Context context, UniEmitter<? super Appended> answer) {}
+
+    private final Pool pool;
+    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    private int inFlight;  // guarded by waiting
+
+    public MessageWriter(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Appends a message: the lock, the checks, the message, the conversation's counters and its inbox
+     * events commit together or not at all. {@code a.message()} brings id, sender, client message id,
+     * kind, content, visibility, update tag and source consent; the answer carries the stored message
+     * (the first one for a retry).
+     */
+    public Uni<Appended> append(Append a) {
+        return Uni.createFrom().emitter(answer -> {
+            List<Pending> batch;
+            synchronized (waiting) {
+                if (waiting.size() >= MAX_WAITING) {
+                    answer.fail(ChatFailure.unavailable("temporarily-unavailable",
+                            "too many messages are being sent right now; nothing was sent, try again in a minute"));
+                    return;
+                }
+                waiting.add(new Pending(a, Vertx.currentContext(), answer));
+                batch = takeBatch();
+            }
+            if (batch != null) {
+                write(batch);
+            }
+        });
+    }
+
+    /** The next batch to write, or null when enough are being written or none is waiting. Holds the lock. */
+    private List<Pending> takeBatch() {
+        if (inFlight >= IN_FLIGHT || waiting.isEmpty()) {
+            return null;
+        }
+        inFlight++;
+        List<Pending> batch = new ArrayList<>(Math.min(BATCH, waiting.size()));
+        while (batch.size() < BATCH && !waiting.isEmpty()) {
+            batch.add(waiting.poll());
+        }
+        return batch;
+    }
+
+    private void write(List<Pending> batch) {
+        execute(batch).subscribe().with(rows -> {
+            try {
+                answer(batch, rows);
+            } finally {
+                written();
+            }
+        }, failure -> {
+            if (batch.size() == 1) {
+                deliver(batch.get(0), null, failure);
+                written();
+                return;
+            }
+            LOG.warnf("a batch of %d sends failed (%s); writing them one by one", batch.size(),
+                    failure.getClass().getSimpleName());
+            Uni<Void> oneByOne = Uni.createFrom().voidItem();
+            for (Pending p : batch) {
+                oneByOne = oneByOne.chain(() -> execute(List.of(p))
+                        .onItemOrFailure().invoke((rows, e) -> {
+                            if (e == null) {
+                                answer(List.of(p), rows);
+                            } else {
+                                deliver(p, null, e);
+                            }
+                        })
+                        .onFailure().recoverWithNull().replaceWithVoid());
+            }
+            oneByOne.subscribe().with(x -> written());
+        });
+    }
+
+    /** A batch is done: write the next one if sends are waiting. */
+    private void written() {
+        List<Pending> next;
+        synchronized (waiting) {
+            inFlight--;
+            next = takeBatch();
+        }
+        if (next != null) {
+            write(next);
+        }
+    }
+
+    private Uni<RowSet<Row>> execute(List<Pending> batch) {
+        int n = batch.size();
+        UUID[] conversation = new UUID[n];
+        String[] personSub = new String[n];
+        String[] businessId = new String[n];
+        String[] sender = new String[n];
+        UUID[] id = new UUID[n];
+        String[] clientMessageId = new String[n];
+        String[] kind = new String[n];
+        String[] content = new String[n];
+        String[] visibility = new String[n];
+        String[] updateTag = new String[n];
+        String[] sourceConsentId = new String[n];
+        String[] orderNumber = new String[n];
+        Boolean[] bankOnly = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            Append a = batch.get(i).append();
+            ChatMessage m = a.message();
+            conversation[i] = a.conversationId();
+            personSub[i] = a.personSub();
+            businessId[i] = a.businessId();
+            sender[i] = m.sender.name();
+            id[i] = m.id;
+            clientMessageId[i] = m.clientMessageId;
+            kind[i] = m.kind;
+            content[i] = m.content;
+            visibility[i] = m.visibility.name();
+            updateTag[i] = m.updateTag;
+            sourceConsentId[i] = m.sourceConsentId;
+            orderNumber[i] = a.orderNumber();
+            bankOnly[i] = a.bankOnly();
+        }
+        // the windows are the same for every send (configuration and a constant)
+        Append first = batch.get(0).append();
+        Tuple args = Tuple.tuple()
+                .addArrayOfUUID(conversation).addArrayOfString(personSub).addArrayOfString(businessId)
+                .addArrayOfString(sender).addArrayOfUUID(id).addArrayOfString(clientMessageId).addArrayOfString(kind)
+                .addArrayOfString(content).addArrayOfString(visibility).addArrayOfString(updateTag)
+                .addArrayOfString(sourceConsentId).addArrayOfString(orderNumber).addArrayOfBoolean(bankOnly)
+                .addDouble(first.replyWindow().toMillis() / 1000.0).addDouble(first.humanAgentWindow().toMillis() / 1000.0);
+        return pool.preparedQuery(SEND).execute(args);
+    }
+
+    /** One row per send, named by its index in the batch (from 1). */
+    private static void answer(List<Pending> batch, RowSet<Row> rows) {
+        Appended[] answers = new Appended[batch.size()];
+        for (Row r : rows) {
+            answers[r.getInteger("item") - 1] = new Appended(r.getString("outcome"), MessageRepository.fromRow(r));
+        }
+        for (int i = 0; i < answers.length; i++) {
+            Pending p = batch.get(i);
+            if (answers[i] == null) {
+                deliver(p, null, new IllegalStateException("send_messages gave no answer for a send"));
+            } else {
+                deliver(p, answers[i], null);
+            }
+        }
+    }
+
+    /** The caller continues on its own context (its request's, with its Hibernate session), not the batch's. */
+    private static void deliver(Pending p, Appended answer, Throwable failure) {
+        Runnable complete = () -> {
+            if (failure == null) {
+                p.answer().complete(answer);
+            } else {
+                p.answer().fail(failure);
+            }
+        };
+        if (p.context() == null || p.context() == Vertx.currentContext()) {
+            complete.run();
+        } else {
+            p.context().runOnContext(v -> complete.run());
+        }
+    }
+}

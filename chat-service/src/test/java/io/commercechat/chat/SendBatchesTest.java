@@ -1,0 +1,187 @@
+package io.commercechat.chat;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.repository.MessageWriter;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sends written together (MessageWriter, V5 send_messages()): many sends at once share
+ * transactions, each keeps its own outcome, and a send that breaks its batch fails alone.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class SendBatchesTest extends ChatTestSupport {
+
+    private static final Duration DAY = Duration.ofHours(24);
+    private static final Duration WEEK = Duration.ofDays(7);
+
+    @Inject
+    MessageWriter writer;
+
+    @Inject
+    Pool pool;
+
+    private record Chat(String person, UUID conversation) {}
+
+    @Test
+    void manySendsAtOnceShareTransactionsAndEachConversationStaysGapless() throws Exception {
+        List<Chat> chats = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String person = newPerson();
+            chats.add(new Chat(person, UUID.fromString(open(person, i % 2 == 0 ? SHOP : BANK))));
+        }
+        int perChat = 40;
+        List<CompletableFuture<MessageWriter.Appended>> answers = new ArrayList<>();
+        for (int i = 0; i < perChat; i++) {
+            for (Chat chat : chats) {  // interleaved, all asked before any is answered
+                answers.add(writer.append(personText(chat, "m-" + i, "message " + i)).subscribeAsCompletionStage());
+            }
+        }
+        Map<UUID, List<Long>> seqs = new HashMap<>();
+        for (CompletableFuture<MessageWriter.Appended> a : answers) {
+            MessageWriter.Appended done = a.get(30, TimeUnit.SECONDS);
+            assertEquals("sent", done.outcome());
+            seqs.computeIfAbsent(done.message().conversationId, c -> new ArrayList<>()).add(done.message().seq);
+        }
+        for (Chat chat : chats) {
+            List<Long> s = seqs.get(chat.conversation());
+            s.sort(Long::compare);
+            List<Long> expected = new ArrayList<>();
+            for (long n = 1; n <= perChat; n++) {
+                expected.add(n);
+            }
+            assertEquals(expected, s, "seq 1.." + perChat + " without gap or duplicate in " + chat.conversation());
+        }
+
+        UUID[] ids = chats.stream().map(Chat::conversation).toArray(UUID[]::new);
+        Row written = pool.preparedQuery("SELECT count(*) AS sends, count(DISTINCT xmin::text) AS transactions"
+                + " FROM messages WHERE conversation_id = ANY ($1)").execute(Tuple.of(ids)).await().indefinitely()
+                .iterator().next();
+        long sends = written.getLong("sends");
+        long transactions = written.getLong("transactions");
+        assertEquals(chats.size() * perChat, sends);
+        assertTrue(transactions * 4 <= sends, sends + " sends asked at once were written in " + transactions
+                + " transactions: expected batches of several sends");
+
+        // every sent message is in its person's inbox and, visible to everyone, in its business's, once
+        Row events = pool.preparedQuery("SELECT count(*) AS n, count(DISTINCT (participant, message_id)) AS distinct_n"
+                + " FROM inbox_events e JOIN messages m ON m.id = e.message_id WHERE m.conversation_id = ANY ($1)")
+                .execute(Tuple.of(ids)).await().indefinitely().iterator().next();
+        assertEquals(2 * sends, events.getLong("n"));
+        assertEquals(2 * sends, events.getLong("distinct_n"));
+    }
+
+    @Test
+    void aBatchGivesEachSendItsOwnOutcome() {
+        String me = newPerson();
+        UUID c = UUID.fromString(open(me, SHOP));
+        UUID first = UUID.randomUUID();
+        UUID unknownConversation = UUID.randomUUID();
+        // one statement, as MessageWriter writes a batch: a send, its retry, the same client id with
+        // other content, a conversation that does not exist, another person's send into this one
+        String sql = "SELECT item, outcome, id, seq FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                + " $13, make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item";
+        String other = newPerson();
+        Tuple args = Tuple.tuple()
+                .addArrayOfUUID(new UUID[] {c, c, c, unknownConversation, c})
+                .addArrayOfString(new String[] {me, me, me, me, other})
+                .addArrayOfString(new String[] {null, null, null, null, null})
+                .addArrayOfString(new String[] {"PERSON", "PERSON", "PERSON", "PERSON", "PERSON"})
+                .addArrayOfUUID(new UUID[] {first, UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()})
+                .addArrayOfString(new String[] {"a", "a", "a", "b", "c"})
+                .addArrayOfString(new String[] {"TEXT", "TEXT", "TEXT", "TEXT", "TEXT"})
+                .addArrayOfString(new String[] {text("hello"), text("hello"), text("changed"), text("x"), text("y")})
+                .addArrayOfString(new String[] {"EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE"})
+                .addArrayOfString(new String[] {null, null, null, null, null})
+                .addArrayOfString(new String[] {null, null, null, null, null})
+                .addArrayOfString(new String[] {null, null, null, null, null})
+                .addArrayOfBoolean(new Boolean[] {false, false, false, false, false});
+        List<String> outcomes = new ArrayList<>();
+        List<UUID> messageIds = new ArrayList<>();
+        for (Row r : pool.preparedQuery(sql).execute(args).await().indefinitely()) {
+            outcomes.add(r.getString("outcome"));
+            messageIds.add(r.getUUID("id"));
+        }
+        assertEquals(List.of("sent", "duplicate", "client_message_id_reused", "not_found", "not_found"), outcomes);
+        assertEquals(first, messageIds.get(0));
+        assertEquals(first, messageIds.get(1), "the retry answers with the first message");
+        assertNull(messageIds.get(3));
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
+                .body("messages.size()", equalTo(1));
+    }
+
+    @Test
+    void aSendThatBreaksItsBatchFailsAlone() throws Exception {
+        String me = newPerson();
+        UUID c = UUID.fromString(open(me, SHOP));
+        UUID reused = UUID.randomUUID();
+        List<CompletableFuture<MessageWriter.Appended>> answers = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            // sends 20 and 40 carry the same message id: whichever is written second breaks the messages key
+            MessageWriter.Append a = personText(new Chat(me, c), "k-" + i, "message " + i);
+            if (i == 20 || i == 40) {
+                a.message().id = reused;
+            }
+            answers.add(writer.append(a).subscribeAsCompletionStage());
+        }
+        int sent = 0;
+        List<Throwable> failures = new ArrayList<>();
+        for (CompletableFuture<MessageWriter.Appended> a : answers) {
+            try {
+                assertEquals("sent", a.get(30, TimeUnit.SECONDS).outcome());
+                sent++;
+            } catch (ExecutionException e) {
+                failures.add(e.getCause());
+            }
+        }
+        assertEquals(59, sent);
+        assertEquals(1, failures.size());
+        PgException pg = assertInstanceOf(PgException.class, failures.get(0));
+        assertEquals("23505", pg.getSqlState());
+        as(me).get("/v1/conversations/" + c + "/messages?limit=100").then().statusCode(200)
+                .body("messages.size()", equalTo(59))
+                .body("messages[0].seq", equalTo(59));
+    }
+
+    private static MessageWriter.Append personText(Chat chat, String clientId, String body) {
+        ChatMessage m = new ChatMessage();
+        m.id = UUID.randomUUID();
+        m.conversationId = chat.conversation();
+        m.sender = ChatMessage.Sender.PERSON;
+        m.clientMessageId = clientId;
+        m.kind = "TEXT";
+        m.content = text(body);
+        m.visibility = ChatMessage.Visibility.EVERYONE;
+        return new MessageWriter.Append(chat.conversation(), chat.person(), null, m, null, false, DAY, WEEK);
+    }
+
+    private static String text(String body) {
+        return MessageContents.toJson(MessageContents.text(body));
+    }
+}
