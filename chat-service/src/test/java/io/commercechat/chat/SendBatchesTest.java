@@ -101,39 +101,61 @@ class SendBatchesTest extends ChatTestSupport {
     void aBatchGivesEachSendItsOwnOutcome() {
         String me = newPerson();
         UUID c = UUID.fromString(open(me, SHOP));
+        String other = newPerson();
+        UUID quiet = UUID.fromString(open(other, SHOP));  // its person has not written
         UUID first = UUID.randomUUID();
         UUID unknownConversation = UUID.randomUUID();
+        String order = "order-" + UUID.randomUUID();
         // one statement, as MessageWriter writes a batch: a send, its retry, the same client id with
-        // other content, a conversation that does not exist, another person's send into this one
+        // other content, a conversation that does not exist, another person's send into this one, the
+        // shop's receipt (answering the person's message of this batch), a second receipt with the same
+        // order number, and the shop writing first into a conversation outside the 24-hour window
         String sql = "SELECT item, outcome, id, seq FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
                 + " $13, make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item";
-        String other = newPerson();
+        UUID[] ids = new UUID[8];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i == 0 ? first : UUID.randomUUID();
+        }
+        String receipt = "{\"receipt\":{\"orderNumber\":\"" + order + "\"}}";
         Tuple args = Tuple.tuple()
-                .addArrayOfUUID(new UUID[] {c, c, c, unknownConversation, c})
-                .addArrayOfString(new String[] {me, me, me, me, other})
-                .addArrayOfString(new String[] {null, null, null, null, null})
-                .addArrayOfString(new String[] {"PERSON", "PERSON", "PERSON", "PERSON", "PERSON"})
-                .addArrayOfUUID(new UUID[] {first, UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()})
-                .addArrayOfString(new String[] {"a", "a", "a", "b", "c"})
-                .addArrayOfString(new String[] {"TEXT", "TEXT", "TEXT", "TEXT", "TEXT"})
-                .addArrayOfString(new String[] {text("hello"), text("hello"), text("changed"), text("x"), text("y")})
-                .addArrayOfString(new String[] {"EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE"})
-                .addArrayOfString(new String[] {null, null, null, null, null})
-                .addArrayOfString(new String[] {null, null, null, null, null})
-                .addArrayOfString(new String[] {null, null, null, null, null})
-                .addArrayOfBoolean(new Boolean[] {false, false, false, false, false});
+                .addArrayOfUUID(new UUID[] {c, c, c, unknownConversation, c, c, c, quiet})
+                .addArrayOfString(new String[] {me, me, me, me, other, null, null, null})
+                .addArrayOfString(new String[] {null, null, null, null, null, SHOP, SHOP, SHOP})
+                .addArrayOfString(new String[] {"PERSON", "PERSON", "PERSON", "PERSON", "PERSON", "BUSINESS", "BUSINESS",
+                        "BUSINESS"})
+                .addArrayOfUUID(ids)
+                .addArrayOfString(new String[] {"a", "a", "a", "b", "c", "r1", "r2", "late"})
+                .addArrayOfString(new String[] {"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "RECEIPT", "RECEIPT", "TEXT"})
+                .addArrayOfString(new String[] {text("hello"), text("hello"), text("changed"), text("x"), text("y"), receipt,
+                        receipt, text("sale!")})
+                .addArrayOfString(new String[] {"EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE",
+                        "EVERYONE", "EVERYONE"})
+                .addArrayOfString(new String[8])
+                .addArrayOfString(new String[8])
+                .addArrayOfString(new String[] {null, null, null, null, null, order, order, null})
+                .addArrayOfBoolean(new Boolean[] {false, false, false, false, false, false, false, false});
         List<String> outcomes = new ArrayList<>();
         List<UUID> messageIds = new ArrayList<>();
+        List<Long> seqs = new ArrayList<>();
         for (Row r : pool.preparedQuery(sql).execute(args).await().indefinitely()) {
             outcomes.add(r.getString("outcome"));
             messageIds.add(r.getUUID("id"));
+            seqs.add(r.getLong("seq"));
         }
-        assertEquals(List.of("sent", "duplicate", "client_message_id_reused", "not_found", "not_found"), outcomes);
+        assertEquals(List.of("sent", "duplicate", "client_message_id_reused", "not_found", "not_found", "sent",
+                "order_number_taken", "outside_reply_window"), outcomes);
         assertEquals(first, messageIds.get(0));
         assertEquals(first, messageIds.get(1), "the retry answers with the first message");
         assertNull(messageIds.get(3));
+        assertEquals(2L, seqs.get(5), "the receipt follows the person's message");
+        // refused sends leave nothing behind: no message, no gap in seq, no inbox event
         as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
-                .body("messages.size()", equalTo(1));
+                .body("messages.seq", equalTo(List.of(2, 1)));
+        as(other).get("/v1/conversations/" + quiet + "/messages").then().statusCode(200)
+                .body("messages.size()", equalTo(0));
+        Row events = pool.preparedQuery("SELECT count(*) AS n FROM inbox_events WHERE message_id = ANY ($1)")
+                .execute(Tuple.of(ids)).await().indefinitely().iterator().next();
+        assertEquals(4, events.getLong("n"), "two messages, each in the person's and the shop's inbox");
     }
 
     @Test

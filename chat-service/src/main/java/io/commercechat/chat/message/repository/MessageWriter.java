@@ -34,7 +34,7 @@ public class MessageWriter {
     public record Append(UUID conversationId, String personSub, String businessId, ChatMessage message, String orderNumber,
             boolean bankOnly, Duration replyWindow, Duration humanAgentWindow) {}
 
-    /** send_message()'s outcome (see V4__send_in_one_statement.sql) and the message it names, if any. */
+    /** A send's outcome (see V5__send_in_batches.sql) and the message it names, if any. */
     public record Appended(String outcome, ChatMessage message) {}
 
     private static final Logger LOG = Logger.getLogger(MessageWriter.class);

@@ -26,8 +26,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Sending and reading messages. A send is one call of the database function send_message(), in a
- * batch of sends written in one transaction ({@link MessageWriter}): it locks the conversation row
+ * Sending and reading messages. A send is written by the database function send_messages(), in a
+ * batch of sends in one transaction ({@link MessageWriter}): it locks the conversation row
  * for its transaction, which serializes sends to one conversation, so seq is assigned gapless and in
  * commit order, a retry with the same client message id finds the first message, and the inbox
  * events are appended in seq order. The rules that depend on the conversation's state are checked
@@ -113,7 +113,7 @@ public class MessageService {
                     case "human_agent_window" -> throw ChatFailure.precondition("outside-reply-window",
                             "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
                     case "order_number_taken" -> throw orderNumberTaken(orderNumber);
-                    default -> throw new IllegalStateException("send_message answered " + done.outcome());
+                    default -> throw new IllegalStateException("send_messages answered " + done.outcome());
                 });
     }
 
