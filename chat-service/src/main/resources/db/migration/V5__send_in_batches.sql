@@ -13,12 +13,13 @@
 -- of a send's time in the database).
 --
 -- Batches of different chat-service instances (and an instance's batches in flight) run at the same
--- time, so a batch takes all its locks up front, in one order that every writer follows:
--- conversations by id, then people's inbox heads by participant, then businesses' heads by
--- participant. Single-conversation writers (read receipts, sharing, redaction) lock their
--- conversation and then, at commit (V3), the person's head before the business's: the same order.
--- Heads that do not exist yet are created first (position 0: an empty inbox), so that they can be
--- locked like the others.
+-- time, so a batch takes its locks in one order that every writer follows: all its conversations
+-- first, by id; at the end, for the inbox append, people's inbox heads by participant, then
+-- businesses' heads by participant (taken last, the head of a business all senders share is held only
+-- for the append and the commit). Single-conversation writers (read receipts, sharing, redaction)
+-- lock their conversation and then, at commit (V3), the person's head before the business's: the
+-- same order. Heads that do not exist yet are created first (position 0: an empty inbox), so that
+-- they can be locked like the others.
 
 -- One send without its inbox events: V4's send_message() up to the conversation's counters, with the
 -- message inserted before the rules are checked (outcomes:
@@ -129,14 +130,6 @@ BEGIN
     PERFORM 1 FROM conversations WHERE id = ANY (p_conversation) ORDER BY id FOR UPDATE;
     SELECT array_agg(c.id), array_agg(c.person_sub), array_agg(c.business_id) INTO conv_ids, conv_people, conv_businesses
         FROM conversations c WHERE c.id = ANY (p_conversation);
-    IF conv_ids IS NOT NULL THEN
-        SELECT array_agg(h ORDER BY h LIKE 'b:%', h) INTO heads
-            FROM (SELECT 'p:' || u AS h FROM unnest(conv_people) u UNION SELECT 'b:' || u FROM unnest(conv_businesses) u) x;
-        INSERT INTO inbox_heads (participant, last_position)
-            SELECT h, 0 FROM unnest(heads) WITH ORDINALITY AS u (h, n) ORDER BY n
-            ON CONFLICT (participant) DO NOTHING;
-        PERFORM 1 FROM inbox_heads WHERE participant = ANY (heads) ORDER BY participant LIKE 'b:%', participant FOR UPDATE;
-    END IF;
 
     FOR i IN 1 .. coalesce(cardinality(p_conversation), 0) LOOP
         SELECT * INTO r FROM message_append(p_conversation[i], p_person_sub[i], p_business_id[i], p_sender[i], p_id[i],
@@ -162,6 +155,12 @@ BEGIN
     -- each inbox's events get the positions after its head, in send order (so a conversation's
     -- events follow its seq), and each inbox is announced once, with its new last position
     IF cardinality(ev_participant) > 0 THEN
+        -- the inbox head locks are taken last, so they are held only for this append and the commit
+        SELECT array_agg(h ORDER BY h LIKE 'b:%', h) INTO heads FROM (SELECT DISTINCT unnest(ev_participant) AS h) x;
+        INSERT INTO inbox_heads (participant, last_position)
+            SELECT h, 0 FROM unnest(heads) WITH ORDINALITY AS u (h, n) ORDER BY n
+            ON CONFLICT (participant) DO NOTHING;
+        PERFORM 1 FROM inbox_heads WHERE participant = ANY (heads) ORDER BY participant LIKE 'b:%', participant FOR UPDATE;
         WITH ev AS (SELECT u.participant, u.message_id, u.at,
                            row_number() OVER (PARTITION BY u.participant ORDER BY u.n) AS k
                         FROM unnest(ev_participant, ev_message, ev_at) WITH ORDINALITY AS u (participant, message_id, at, n)),
@@ -173,7 +172,7 @@ BEGIN
             SELECT ev.participant, moved.before + ev.k, 'message', ev.at, ev.message_id
                 FROM ev JOIN moved ON moved.participant = ev.participant;
         PERFORM pg_notify('chat_inbox', h.last_position || ' ' || h.participant)
-            FROM inbox_heads h WHERE h.participant IN (SELECT DISTINCT unnest(ev_participant));
+            FROM inbox_heads h WHERE h.participant = ANY (heads);
     END IF;
 END;
 $$;
