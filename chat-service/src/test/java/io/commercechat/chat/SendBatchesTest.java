@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.repository.MessageWriter;
@@ -189,6 +190,40 @@ class SendBatchesTest extends ChatTestSupport {
         as(me).get("/v1/conversations/" + c + "/messages?limit=100").then().statusCode(200)
                 .body("messages.size()", equalTo(59))
                 .body("messages[0].seq", equalTo(59));
+    }
+
+    @Test
+    void sendsBeyondTheWaitingBoundAreRefusedAndNothingOfThemIsStored() throws Exception {
+        List<Chat> chats = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String person = newPerson();
+            chats.add(new Chat(person, UUID.fromString(open(person, SHOP))));
+        }
+        // asked far faster than they can be written: the queue behind the batches in flight fills up
+        int asked = 20_000;
+        List<CompletableFuture<MessageWriter.Appended>> answers = new ArrayList<>(asked);
+        for (int i = 0; i < asked; i++) {
+            answers.add(writer.append(personText(chats.get(i % chats.size()), "flood-" + i, "flood " + i))
+                    .subscribeAsCompletionStage());
+        }
+        int sent = 0;
+        int refused = 0;
+        for (CompletableFuture<MessageWriter.Appended> a : answers) {
+            try {
+                assertEquals("sent", a.get(120, TimeUnit.SECONDS).outcome());
+                sent++;
+            } catch (ExecutionException e) {
+                ChatFailure failure = assertInstanceOf(ChatFailure.class, e.getCause());
+                assertEquals(ChatFailure.Kind.UNAVAILABLE, failure.kind());
+                refused++;
+            }
+        }
+        assertEquals(asked, sent + refused);
+        assertTrue(refused > 0, "no send was refused: the waiting sends are not bounded");
+        UUID[] ids = chats.stream().map(Chat::conversation).toArray(UUID[]::new);
+        Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = ANY ($1)")
+                .execute(Tuple.of(ids)).await().indefinitely().iterator().next();
+        assertEquals(sent, stored.getLong("n"), "exactly the sends answered as sent are stored");
     }
 
     private static MessageWriter.Append personText(Chat chat, String clientId, String body) {

@@ -98,12 +98,9 @@ public class MessageWriter {
     }
 
     private void write(List<Pending> batch) {
-        execute(batch).subscribe().with(rows -> {
-            try {
-                answer(batch, rows);
-            } finally {
-                written();
-            }
+        statement(batch).subscribe().with(rows -> {
+            answer(batch, rows);
+            written();
         }, failure -> {
             if (batch.size() == 1) {
                 deliver(batch.get(0), null, failure);
@@ -114,7 +111,7 @@ public class MessageWriter {
                     failure.getClass().getSimpleName());
             Uni<Void> oneByOne = Uni.createFrom().voidItem();
             for (Pending p : batch) {
-                oneByOne = oneByOne.chain(() -> execute(List.of(p))
+                oneByOne = oneByOne.chain(() -> statement(List.of(p))
                         .onItemOrFailure().invoke((rows, e) -> {
                             if (e == null) {
                                 answer(List.of(p), rows);
@@ -138,6 +135,11 @@ public class MessageWriter {
         if (next != null) {
             write(next);
         }
+    }
+
+    /** The batch's statement; building it cannot fail outside the Uni (a slot in flight must always be freed). */
+    private Uni<RowSet<Row>> statement(List<Pending> batch) {
+        return Uni.createFrom().deferred(() -> execute(batch));
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
@@ -183,18 +185,24 @@ public class MessageWriter {
         return pool.preparedQuery(SEND).execute(args);
     }
 
-    /** One row per send, named by its index in the batch (from 1). */
+    /** One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever the rows are. */
     private static void answer(List<Pending> batch, RowSet<Row> rows) {
         Appended[] answers = new Appended[batch.size()];
-        for (Row r : rows) {
-            answers[r.getInteger("item") - 1] = new Appended(r.getString("outcome"), MessageRepository.fromRow(r));
+        RuntimeException unreadable = null;
+        try {
+            for (Row r : rows) {
+                answers[r.getInteger("item") - 1] = new Appended(r.getString("outcome"), MessageRepository.fromRow(r));
+            }
+        } catch (RuntimeException e) {
+            unreadable = e;
         }
         for (int i = 0; i < answers.length; i++) {
             Pending p = batch.get(i);
-            if (answers[i] == null) {
-                deliver(p, null, new IllegalStateException("send_messages gave no answer for a send"));
-            } else {
+            if (answers[i] != null) {
                 deliver(p, answers[i], null);
+            } else {
+                deliver(p, null, unreadable != null ? unreadable
+                        : new IllegalStateException("send_messages gave no answer for a send"));
             }
         }
     }
