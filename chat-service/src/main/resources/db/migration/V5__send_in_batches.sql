@@ -18,14 +18,12 @@
 -- businesses' heads by participant (taken last, the head of a business all senders share is held only
 -- for the append and the commit). Single-conversation writers (read receipts, sharing, redaction)
 -- lock their conversation and then, at commit (V3), the person's head before the business's: the
--- same order. Heads that do not exist yet are created first (position 0: an empty inbox), so that
--- they can be locked like the others.
+-- same order.
 
--- V4's functions are replaced: a send is now one step of send_messages()'s loop (a nested function
--- call per send cost a third of the send's time in the database).
-DROP FUNCTION send_message(uuid, varchar, varchar, varchar, uuid, varchar, varchar, text, varchar, varchar, varchar,
-    varchar, boolean, interval, interval);
-DROP FUNCTION inbox_append_message(varchar, uuid, timestamptz);
+-- V4's send_message() is replaced: a send is now one step of send_messages()'s loop (a nested
+-- function call per send cost a third of the send's time in the database). It stays for one release,
+-- so that instances of the previous version keep sending during a rolling update; a later migration
+-- drops it and inbox_append_message().
 
 -- p_person_sub / p_business_id: the sending side, whose ownership is checked (both NULL for the
 -- assistant, which chat-service itself drives). One row per send, item = its index in the arrays
@@ -51,7 +49,6 @@ DECLARE
     sent timestamptz;
     in_window boolean;
     next_seq bigint;
-    heads varchar[];
     -- the inbox events of the batch, in send order
     ev_participant varchar[] := '{}';
     ev_message uuid[] := '{}';
@@ -104,7 +101,9 @@ BEGIN
                     DELETE FROM messages WHERE id = p_id[i];  -- inserted just above, never seen by anyone
                 ELSE
                     IF p_order_number[i] IS NOT NULL THEN
-                        -- a concurrent send of the same number fails here on the primary key (order_number_taken)
+                        -- a concurrent batch's send of the same number fails here on the primary key (its batch
+                        -- is then written one by one: order_number_taken); two batches taking two numbers in
+                        -- opposite order deadlock, and PostgreSQL's detector fails one of them the same way
                         INSERT INTO receipt_orders (business_id, order_number, message_id)
                             VALUES (c.business_id, p_order_number[i], p_id[i]);
                     END IF;
@@ -142,24 +141,22 @@ BEGIN
     -- each inbox's events get the positions after its head, in send order (so a conversation's
     -- events follow its seq), and each inbox is announced once, with its new last position
     IF cardinality(ev_participant) > 0 THEN
-        -- the inbox head locks are taken last, so they are held only for this append and the commit
-        SELECT array_agg(h ORDER BY h LIKE 'b:%', h) INTO heads FROM (SELECT DISTINCT unnest(ev_participant) AS h) x;
-        INSERT INTO inbox_heads (participant, last_position)
-            SELECT h, 0 FROM unnest(heads) WITH ORDINALITY AS u (h, n) ORDER BY n
-            ON CONFLICT (participant) DO NOTHING;
-        PERFORM 1 FROM inbox_heads WHERE participant = ANY (heads) ORDER BY participant LIKE 'b:%', participant FOR UPDATE;
+        -- One statement locks and moves every head, in lock order (people's, then businesses', each by
+        -- participant), creating the heads that do not exist yet; the head locks come last, so they are
+        -- held only for this append and the commit.
         WITH ev AS (SELECT u.participant, u.message_id, u.at,
                            row_number() OVER (PARTITION BY u.participant ORDER BY u.n) AS k
                         FROM unnest(ev_participant, ev_message, ev_at) WITH ORDINALITY AS u (participant, message_id, at, n)),
              added AS (SELECT ev.participant, count(*) AS n FROM ev GROUP BY ev.participant),
-             moved AS (UPDATE inbox_heads h SET last_position = h.last_position + added.n FROM added
-                        WHERE h.participant = added.participant
-                        RETURNING h.participant, h.last_position - added.n AS before)
+             moved AS (INSERT INTO inbox_heads AS h (participant, last_position)
+                        SELECT a.participant, a.n FROM added a ORDER BY a.participant LIKE 'b:%', a.participant
+                        ON CONFLICT (participant) DO UPDATE SET last_position = h.last_position + excluded.last_position
+                        RETURNING h.participant, h.last_position)
         INSERT INTO inbox_events (participant, position, kind, occurred_at, message_id)
-            SELECT ev.participant, moved.before + ev.k, 'message', ev.at, ev.message_id
-                FROM ev JOIN moved ON moved.participant = ev.participant;
+            SELECT ev.participant, moved.last_position - added.n + ev.k, 'message', ev.at, ev.message_id
+                FROM ev JOIN added ON added.participant = ev.participant JOIN moved ON moved.participant = ev.participant;
         PERFORM pg_notify('chat_inbox', h.last_position || ' ' || h.participant)
-            FROM inbox_heads h WHERE h.participant = ANY (heads);
+            FROM inbox_heads h WHERE h.participant IN (SELECT DISTINCT unnest(ev_participant));
     END IF;
 END;
 $$;

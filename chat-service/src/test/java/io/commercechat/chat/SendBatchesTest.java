@@ -218,7 +218,6 @@ class SendBatchesTest extends ChatTestSupport {
                 refused++;
             }
         }
-        assertEquals(asked, sent + refused);
         assertTrue(refused > 0, "no send was refused: the waiting sends are not bounded");
         UUID[] ids = chats.stream().map(Chat::conversation).toArray(UUID[]::new);
         Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = ANY ($1)")

@@ -189,12 +189,12 @@ public class MessageWriter {
     private static void answer(List<Pending> batch, RowSet<Row> rows) {
         Appended[] answers = new Appended[batch.size()];
         RuntimeException unreadable = null;
-        try {
-            for (Row r : rows) {
+        for (Row r : rows) {
+            try {
                 answers[r.getInteger("item") - 1] = new Appended(r.getString("outcome"), MessageRepository.fromRow(r));
+            } catch (RuntimeException e) {
+                unreadable = e;  // only that row's send goes unanswered; the others still are
             }
-        } catch (RuntimeException e) {
-            unreadable = e;
         }
         for (int i = 0; i < answers.length; i++) {
             Pending p = batch.get(i);
