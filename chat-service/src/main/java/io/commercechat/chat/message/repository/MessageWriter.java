@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -143,46 +145,32 @@ public class MessageWriter {
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
-        int n = batch.size();
-        UUID[] conversation = new UUID[n];
-        String[] personSub = new String[n];
-        String[] businessId = new String[n];
-        String[] sender = new String[n];
-        UUID[] id = new UUID[n];
-        String[] clientMessageId = new String[n];
-        String[] kind = new String[n];
-        String[] content = new String[n];
-        String[] visibility = new String[n];
-        String[] updateTag = new String[n];
-        String[] sourceConsentId = new String[n];
-        String[] orderNumber = new String[n];
-        Boolean[] bankOnly = new Boolean[n];
-        for (int i = 0; i < n; i++) {
-            Append a = batch.get(i).append();
-            ChatMessage m = a.message();
-            conversation[i] = a.conversationId();
-            personSub[i] = a.personSub();
-            businessId[i] = a.businessId();
-            sender[i] = m.sender.name();
-            id[i] = m.id;
-            clientMessageId[i] = m.clientMessageId;
-            kind[i] = m.kind;
-            content[i] = m.content;
-            visibility[i] = m.visibility.name();
-            updateTag[i] = m.updateTag;
-            sourceConsentId[i] = m.sourceConsentId;
-            orderNumber[i] = a.orderNumber();
-            bankOnly[i] = a.bankOnly();
-        }
-        // the windows are the same for every send (configuration and a constant)
+        // one array per column of send_messages(); the windows are the same for every send (configuration, a constant)
         Append first = batch.get(0).append();
         Tuple args = Tuple.tuple()
-                .addArrayOfUUID(conversation).addArrayOfString(personSub).addArrayOfString(businessId)
-                .addArrayOfString(sender).addArrayOfUUID(id).addArrayOfString(clientMessageId).addArrayOfString(kind)
-                .addArrayOfString(content).addArrayOfString(visibility).addArrayOfString(updateTag)
-                .addArrayOfString(sourceConsentId).addArrayOfString(orderNumber).addArrayOfBoolean(bankOnly)
+                .addArrayOfUUID(column(batch, Append::conversationId, UUID[]::new))
+                .addArrayOfString(column(batch, Append::personSub, String[]::new))
+                .addArrayOfString(column(batch, Append::businessId, String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().sender.name(), String[]::new))
+                .addArrayOfUUID(column(batch, a -> a.message().id, UUID[]::new))
+                .addArrayOfString(column(batch, a -> a.message().clientMessageId, String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().kind, String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().content, String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().visibility.name(), String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().updateTag, String[]::new))
+                .addArrayOfString(column(batch, a -> a.message().sourceConsentId, String[]::new))
+                .addArrayOfString(column(batch, Append::orderNumber, String[]::new))
+                .addArrayOfBoolean(column(batch, Append::bankOnly, Boolean[]::new))
                 .addDouble(first.replyWindow().toMillis() / 1000.0).addDouble(first.humanAgentWindow().toMillis() / 1000.0);
         return pool.preparedQuery(SEND).execute(args);
+    }
+
+    private static <T> T[] column(List<Pending> batch, Function<Append, T> field, IntFunction<T[]> array) {
+        T[] values = array.apply(batch.size());
+        for (int i = 0; i < values.length; i++) {
+            values[i] = field.apply(batch.get(i).append());
+        }
+        return values;
     }
 
     /** One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever the rows are. */
