@@ -39,6 +39,19 @@ public interface ChatConfig {
 
     ConsentEvents consentEvents();
 
+    VerifiedTokenMemory verifiedTokens();
+
+    /** Bearer tokens remembered once SmallRye JWT verified them (see security.VerifiedTokens). */
+    interface VerifiedTokenMemory {
+        /** The longest a verified token is served without verifying it again (never past its expiry). */
+        @WithDefault("PT60S")
+        Duration maxAge();
+
+        /** Tokens remembered at most (one per signed-in person or business, each a few kilobytes). */
+        @WithDefault("10000")
+        int capacity();
+    }
+
     WebClient webClient();
 
     /** What the reference web client served at / is told in /config.json. */
