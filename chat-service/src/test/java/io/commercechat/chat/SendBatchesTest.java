@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sends written together (MessageWriter, V5 send_messages()): many sends at once share
+ * Sends written together (MessageWriter, send_message_batch(): V5's rules, V7's answer): many sends at once share
  * transactions, each keeps its own outcome, and a send that breaks its batch fails alone.
  */
 @QuarkusTest
@@ -111,7 +111,7 @@ class SendBatchesTest extends ChatTestSupport {
         // other content, a conversation that does not exist, another person's send into this one, the
         // shop's receipt (answering the person's message of this batch), a second receipt with the same
         // order number, and the shop writing first into a conversation outside the 24-hour window
-        String sql = "SELECT item, outcome, id, seq FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+        String sql = "SELECT item, outcome, id, seq, person_position, business_position FROM send_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
                 + " $13, make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item";
         UUID[] ids = new UUID[8];
         for (int i = 0; i < ids.length; i++) {
@@ -138,17 +138,32 @@ class SendBatchesTest extends ChatTestSupport {
         List<String> outcomes = new ArrayList<>();
         List<UUID> messageIds = new ArrayList<>();
         List<Long> seqs = new ArrayList<>();
+        List<Long[]> positions = new ArrayList<>();
         for (Row r : pool.preparedQuery(sql).execute(args).await().indefinitely()) {
             outcomes.add(r.getString("outcome"));
             messageIds.add(r.getUUID("id"));
             seqs.add(r.getLong("seq"));
+            positions.add(new Long[] {r.getLong("person_position"), r.getLong("business_position")});
         }
         assertEquals(List.of("sent", "duplicate", "client_message_id_reused", "not_found", "not_found", "sent",
                 "order_number_taken", "outside_reply_window"), outcomes);
-        assertEquals(first, messageIds.get(0));
+        assertNull(messageIds.get(0), "a sent message is not echoed back: chat-service holds it");
+        assertEquals(1L, seqs.get(0));
         assertEquals(first, messageIds.get(1), "the retry answers with the first message");
+        assertEquals(1L, seqs.get(1));
         assertNull(messageIds.get(3));
         assertEquals(2L, seqs.get(5), "the receipt follows the person's message");
+        // each sent message names the positions its events took in the person's and the shop's inbox
+        for (int item : new int[] {0, 5}) {
+            for (Row e : pool.preparedQuery("SELECT participant, position FROM inbox_events WHERE message_id = $1")
+                    .execute(Tuple.of(ids[item])).await().indefinitely()) {
+                Long expected = positions.get(item)[e.getString("participant").startsWith("p:") ? 0 : 1];
+                assertEquals(expected, e.getLong("position"), "item " + item + " in " + e.getString("participant"));
+            }
+        }
+        assertEquals(positions.get(0)[0] + 1, positions.get(5)[0], "the receipt follows in the person's inbox");
+        assertEquals(positions.get(0)[1] + 1, positions.get(5)[1], "and in the shop's");
+        assertNull(positions.get(2)[0], "a refused send has no inbox position");
         // refused sends leave nothing behind: no message, no gap in seq, no inbox event
         as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
                 .body("messages.seq", equalTo(List.of(2, 1)));

@@ -22,7 +22,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Writes sends to the database in batches: the sends that arrive while earlier ones are being
- * written go together in one call of send_messages() (V5__send_in_batches.sql), one transaction,
+ * written go together in one call of send_message_batch() (V5__send_in_batches.sql for its rules,
+ * V7__send_batch_answers_in_brief.sql for its answer), one transaction,
  * so they share one commit flush and take each inbox head lock once. A send that arrives when
  * fewer than {@link #IN_FLIGHT} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
@@ -36,7 +37,10 @@ public class MessageWriter {
     public record Append(UUID conversationId, String personSub, String businessId, ChatMessage message, String orderNumber,
             boolean bankOnly, Duration replyWindow, Duration humanAgentWindow) {}
 
-    /** A send's outcome (see V5__send_in_batches.sql) and the message it names, if any. */
+    /**
+     * A send's outcome (see V5__send_in_batches.sql) and the message it names, if any: the sent
+     * message, or a retry's first one.
+     */
     public record Appended(String outcome, ChatMessage message) {}
 
     private static final Logger LOG = Logger.getLogger(MessageWriter.class);
@@ -48,7 +52,7 @@ public class MessageWriter {
     /** Sends waiting beyond this are refused (503) rather than queued without bound. */
     static final int MAX_WAITING = 8192;
 
-    private static final String SEND = "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+    private static final String SEND = "SELECT * FROM send_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
             + " make_interval(secs => $14), make_interval(secs => $15))";
 
     /** A send waiting for its batch; its answer is delivered on the context it was asked from. */
@@ -145,7 +149,7 @@ public class MessageWriter {
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
-        // one array per column of send_messages(); the windows are the same for every send (configuration, a constant)
+        // one array per column of send_message_batch(); the windows are the same for every send (configuration, a constant)
         Append first = batch.get(0).append();
         Tuple args = Tuple.tuple()
                 .addArrayOfUUID(column(batch, Append::conversationId, UUID[]::new))
@@ -179,7 +183,8 @@ public class MessageWriter {
         RuntimeException unreadable = null;
         for (Row r : rows) {
             try {
-                answers[r.getInteger("item") - 1] = new Appended(r.getString("outcome"), MessageRepository.fromRow(r));
+                int item = r.getInteger("item") - 1;
+                answers[item] = answered(batch.get(item).append().message(), r);
             } catch (RuntimeException e) {
                 unreadable = e;  // only that row's send goes unanswered; the others still are
             }
@@ -190,9 +195,26 @@ public class MessageWriter {
                 deliver(p, answers[i], null);
             } else {
                 deliver(p, null, unreadable != null ? unreadable
-                        : new IllegalStateException("send_messages gave no answer for a send"));
+                        : new IllegalStateException("send_message_batch gave no answer for a send"));
             }
         }
+    }
+
+    /**
+     * A sent message is the one this send brought, with the seq and time the database gave it; a
+     * retry is answered with the first message, which the database returns whole.
+     */
+    private static Appended answered(ChatMessage asked, Row r) {
+        String outcome = r.getString("outcome");
+        return switch (outcome) {
+            case "sent" -> {
+                asked.seq = r.getLong("seq");
+                asked.sentAt = r.getOffsetDateTime("sent_at").toInstant();
+                yield new Appended(outcome, asked);
+            }
+            case "duplicate" -> new Appended(outcome, MessageRepository.fromRow(r));
+            default -> new Appended(outcome, null);
+        };
     }
 
     /** The caller continues on its own context (its request's, with its Hibernate session), not the batch's. */
