@@ -12,15 +12,17 @@
 -- inbox_append_message().
 --
 -- One row per send: item = its index in the arrays (from 1); outcome as in V5; for 'sent' its seq,
--- sent_at and the positions of its events in the person's and (when visible to it) the business's
--- inbox; for 'duplicate' the first message's row (seq, sent_at and the columns after them).
+-- sent_at and the inboxes and positions its events took (the person's; the business's when the
+-- message is visible to it): chat-service hands these committed events to its own open streams,
+-- which then need not read them back; for 'duplicate' the first message's row (seq, sent_at and the
+-- columns after them).
 CREATE FUNCTION send_message_batch(
     p_conversation uuid[], p_person_sub varchar[], p_business_id varchar[], p_sender varchar[], p_id uuid[],
     p_client_message_id varchar[], p_kind varchar[], p_content text[], p_visibility varchar[], p_update_tag varchar[],
     p_source_consent_id varchar[], p_order_number varchar[], p_bank_only boolean[],
     p_reply_window interval, p_human_agent_window interval)
-RETURNS TABLE (item int, outcome varchar, seq bigint, sent_at timestamptz, person_position bigint,
-               business_position bigint, id uuid, conversation_id uuid, sender varchar, client_message_id varchar, kind varchar,
+RETURNS TABLE (item int, outcome varchar, seq bigint, sent_at timestamptz, person_inbox varchar, person_position bigint,
+               business_inbox varchar, business_position bigint, id uuid, conversation_id uuid, sender varchar, client_message_id varchar, kind varchar,
                content text, visibility varchar, update_tag varchar, source_consent_id varchar)
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 #variable_conflict use_column
@@ -137,7 +139,8 @@ BEGIN
                             FROM ev JOIN added ON added.participant = ev.participant
                             JOIN moved ON moved.participant = ev.participant
                         RETURNING inbox_events.participant, inbox_events.position, inbox_events.message_id)
-        SELECT s.item::int, s.outcome, coalesce(s.seq, f.seq), coalesce(s.sent_at, f.sent_at), pp.position, bp.position,
+        SELECT s.item::int, s.outcome, coalesce(s.seq, f.seq), coalesce(s.sent_at, f.sent_at), pp.participant::varchar, pp.position,
+               bp.participant::varchar, bp.position,
                f.id, f.conversation_id, f.sender::varchar, f.client_message_id::varchar, f.kind::varchar, f.content, f.visibility::varchar,
                f.update_tag::varchar, f.source_consent_id::varchar
             FROM unnest(r_outcome, r_seq, r_sent, r_first) WITH ORDINALITY AS s (outcome, seq, sent_at, first_id, item)

@@ -2,7 +2,9 @@ package io.commercechat.chat.inbox.service;
 
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.repository.InboxRepository;
+import io.commercechat.chat.message.ChatMessage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
@@ -13,20 +15,23 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Follows inboxes for SSE and Subscribe streams, on any replica. The database is the only source
- * of truth: a stream reads committed events after its own cursor. PostgreSQL LISTEN/NOTIFY (one
- * connection per replica) only wakes streams early; a poll every {@code chat.stream-poll-interval}
- * covers missed notifications and a lost listener connection.
+ * of truth: a stream emits committed events after its own position, gapless and in order.
+ * PostgreSQL LISTEN/NOTIFY (one connection per replica) tells streams which positions have
+ * committed, so they read only when there is something new; a poll every
+ * {@code chat.stream-poll-interval} covers missed notifications and a lost listener connection.
+ * Message events that this replica's sends commit are handed to its own streams directly
+ * ({@link #committed}), which saves those streams a read and the wait for the notification.
  */
 @ApplicationScoped
 public class InboxFeed {
@@ -76,12 +81,39 @@ public class InboxFeed {
         }
     }
 
+    /** NOTIFY's payload is '<the inbox's last position> <participant>' (all of it committed when it arrives). */
     private void notified(String payload) {
         int space = payload.indexOf(' ');
         if (space > 0) {
             Set<Wakeup> streams = waiting.get(payload.substring(space + 1));
             if (streams != null) {
-                streams.forEach(Wakeup::signal);
+                long last;
+                try {
+                    last = Long.parseLong(payload, 0, space, 10);
+                } catch (NumberFormatException e) {
+                    last = Long.MAX_VALUE; // not ours to judge: read
+                }
+                for (Wakeup w : streams) {
+                    w.announced(last);
+                }
+            }
+        }
+    }
+
+    /**
+     * Message events this replica has just committed (their send returned after its commit), handed
+     * to its own streams of those inboxes: a stream that is at the position before takes them as
+     * they are instead of reading them back. Streams elsewhere, and any event not handed over, are
+     * read from the database as before (NOTIFY, the poll).
+     */
+    public void committed(List<InboxPosition> events, ChatMessage message) {
+        for (InboxPosition at : events) {
+            Set<Wakeup> streams = waiting.get(at.participant());
+            if (streams != null) {
+                InboxEntry entry = new InboxEntry(at.position(), InboxEntry.MESSAGE, message.sentAt, null, message);
+                for (Wakeup w : streams) {
+                    w.handOff(entry);
+                }
             }
         }
     }
@@ -89,27 +121,21 @@ public class InboxFeed {
     /** Every committed event after {@code afterPosition}, in order, then new ones as they commit. */
     public Multi<InboxEntry> follow(String participant, long afterPosition) {
         return Multi.createFrom().deferred(() -> {
-            Wakeup wakeup = new Wakeup();
+            Wakeup wakeup = new Wakeup(afterPosition);
             waiting.computeIfAbsent(participant, k -> ConcurrentHashMap.newKeySet()).add(wakeup);
-            AtomicLong cursor = new AtomicLong(afterPosition);
-            // After a read that was not full, the stream has every event committed before that read
-            // began, so it waits for the next wake-up (or the poll) instead of reading again at once:
-            // one read per notification instead of two. A notification that arrives before clear()
-            // names an event committed before the read that follows, so nothing is skipped.
-            AtomicBoolean caughtUp = new AtomicBoolean(false);
+            // Each turn emits the events right after the stream's position: those handed over by this
+            // replica's sends when they follow on without a gap, otherwise a read of the database. A
+            // turn waits only when no committed event beyond the position is known (announced or
+            // handed); the poll reads anyway, for lost notifications.
             return Multi.createBy().repeating()
-                    .uni(() -> (caughtUp.get() ? wakeup.await(config.streamPollInterval().toMillis()) : Uni.createFrom().voidItem())
+                    .uni(() -> wakeup.await(config.streamPollInterval().toMillis())
                             .chain(() -> {
-                                wakeup.clear();
-                                return inbox.after(participant, cursor.get(), BATCH);
+                                List<InboxEntry> handed = wakeup.takeHanded();
+                                return handed.isEmpty() ? inbox.after(participant, wakeup.position(), BATCH)
+                                        : Uni.createFrom().item(handed);
                             }))
                     .indefinitely()
-                    .onItem().invoke(batch -> {
-                        caughtUp.set(batch.size() < BATCH);
-                        if (!batch.isEmpty()) {
-                            cursor.set(batch.get(batch.size() - 1).position());
-                        }
-                    })
+                    .onItem().invoke(batch -> wakeup.emitted(batch, batch.size() == BATCH))
                     .onItem().transformToIterable((List<InboxEntry> batch) -> batch)
                     .onTermination().invoke(() -> waiting.computeIfPresent(participant, (k, set) -> {
                         set.remove(wakeup);
@@ -119,31 +145,75 @@ public class InboxFeed {
     }
 
     /**
-     * A stream's wake-up flag. A notification that arrives while the stream is reading is kept
-     * (the flag), so the stream reads again at once instead of sleeping through it.
+     * One stream's state: the position it has emitted up to, the highest committed position it
+     * knows of (from NOTIFY or a hand-off), the events handed to it, and its parked wait. The wait
+     * is decided from that state under one lock, so no announcement between a read and the next
+     * wait is lost.
      */
     private final class Wakeup {
-        private boolean pending;
+        /** Handed events kept for a stream that is behind them (it reads the database instead when more). */
+        private static final int MAX_HANDED = 256;
+
+        private long position;
+        private long known;
+        private boolean readAgain = true;  // the first turn reads (the replay); so does a turn after a full batch
+        private final TreeMap<Long, InboxEntry> handed = new TreeMap<>();
         private UniEmitter<? super Void> parked;
         private long timer = -1;
 
-        synchronized void clear() {
-            pending = false;
+        Wakeup(long position) {
+            this.position = position;
+            this.known = position;
         }
 
-        synchronized void signal() {
-            if (parked != null) {
-                release();
-            } else {
-                pending = true;
+        synchronized long position() {
+            return position;
+        }
+
+        synchronized void announced(long last) {
+            if (last > known) {
+                known = last;
             }
+            if (last > position) {
+                release();
+            }
+        }
+
+        synchronized void handOff(InboxEntry entry) {
+            if (entry.position() <= position) {
+                return;
+            }
+            if (handed.size() >= MAX_HANDED) {
+                handed.clear();  // far behind: it reads the database
+            }
+            handed.put(entry.position(), entry);
+            announced(entry.position());
+        }
+
+        /** The handed events that follow the stream's position without a gap (possibly none). */
+        synchronized List<InboxEntry> takeHanded() {
+            handed.headMap(position, true).clear();
+            List<InboxEntry> run = new ArrayList<>();
+            long next = position + 1;
+            for (InboxEntry e = handed.get(next); e != null && run.size() < BATCH; e = handed.get(++next)) {
+                run.add(e);
+            }
+            handed.headMap(next, false).clear();
+            return run;
+        }
+
+        synchronized void emitted(List<InboxEntry> batch, boolean full) {
+            if (!batch.isEmpty()) {
+                position = batch.get(batch.size() - 1).position();
+            }
+            readAgain = full;
         }
 
         Uni<Void> await(long maxMillis) {
             return Uni.createFrom().emitter(emitter -> {
                 synchronized (Wakeup.this) {
-                    if (pending) {
-                        pending = false;
+                    if (readAgain || known > position) {
+                        readAgain = false;
                         emitter.complete(null);
                         return;
                     }
@@ -167,6 +237,7 @@ public class InboxFeed {
             });
         }
 
+        /** Holds the lock. */
         private void release() {
             UniEmitter<? super Void> e = parked;
             parked = null;

@@ -1,6 +1,7 @@
 package io.commercechat.chat.message.repository;
 
 import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.message.ChatMessage;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -39,9 +40,9 @@ public class MessageWriter {
 
     /**
      * A send's outcome (see V5__send_in_batches.sql) and the message it names, if any: the sent
-     * message, or a retry's first one.
+     * message, or a retry's first one. A sent message also names the committed inbox events it made.
      */
-    public record Appended(String outcome, ChatMessage message) {}
+    public record Appended(String outcome, ChatMessage message, List<InboxPosition> events) {}
 
     private static final Logger LOG = Logger.getLogger(MessageWriter.class);
 
@@ -210,10 +211,15 @@ public class MessageWriter {
             case "sent" -> {
                 asked.seq = r.getLong("seq");
                 asked.sentAt = r.getOffsetDateTime("sent_at").toInstant();
-                yield new Appended(outcome, asked);
+                List<InboxPosition> events = new ArrayList<>(2);
+                events.add(new InboxPosition(r.getString("person_inbox"), r.getLong("person_position")));
+                if (r.getString("business_inbox") != null) {
+                    events.add(new InboxPosition(r.getString("business_inbox"), r.getLong("business_position")));
+                }
+                yield new Appended(outcome, asked, events);
             }
-            case "duplicate" -> new Appended(outcome, MessageRepository.fromRow(r));
-            default -> new Appended(outcome, null);
+            case "duplicate" -> new Appended(outcome, MessageRepository.fromRow(r), List.of());
+            default -> new Appended(outcome, null, List.of());
         };
     }
 

@@ -7,6 +7,7 @@ import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
@@ -52,15 +53,17 @@ public class MessageService {
     private final MessageWriter writer;
     private final BusinessRepository businesses;
     private final InboxLog inboxLog;
+    private final InboxFeed feed;
     private final ChatConfig config;
 
     public MessageService(ConversationRepository conversations, MessageRepository messages, MessageWriter writer,
-            BusinessRepository businesses, InboxLog inboxLog, ChatConfig config) {
+            BusinessRepository businesses, InboxLog inboxLog, InboxFeed feed, ChatConfig config) {
         this.conversations = conversations;
         this.messages = messages;
         this.writer = writer;
         this.businesses = businesses;
         this.inboxLog = inboxLog;
+        this.feed = feed;
         this.config = config;
     }
 
@@ -97,7 +100,10 @@ public class MessageService {
         return writer.append(a)
                 .onFailure(MessageService::isOrderNumberRace).transform(e -> orderNumberTaken(orderNumber))
                 .map(done -> switch (done.outcome()) {
-                    case "sent" -> new Sent(done.message(), false);
+                    case "sent" -> {
+                        feed.committed(done.events(), done.message());
+                        yield new Sent(done.message(), false);
+                    }
                     case "duplicate" -> new Sent(done.message(), true);
                     case "not_found" -> throw ChatFailure.notFound("the conversation");
                     case "client_message_id_reused" -> throw ChatFailure.conflict("client-message-id-reused", "clientMessageId "

@@ -1,0 +1,172 @@
+package io.commercechat.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.inbox.InboxPosition;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.chat.inbox.repository.InboxRepository;
+import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streams of one inbox while its events come two ways at once: message events that this
+ * instance's sends hand to its streams (InboxFeed.committed) and events that only the database
+ * and NOTIFY bring (typing). Each stream still gets every position once, in order, without a gap,
+ * whether it is live or catching up from behind.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class InboxFeedTest extends ChatTestSupport {
+
+    private static final String SHOP_INBOX = "b:" + SHOP;
+
+    @Inject
+    InboxFeed feed;
+
+    @Inject
+    InboxRepository inbox;
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void handedAndReadEventsInterleaveGaplessOnceAndInOrder() throws Exception {
+        String writer = newPerson();
+        String typist = newPerson();
+        String writing = open(writer, SHOP);
+        String typing = open(typist, SHOP);
+        long start = inbox.head(SHOP_INBOX).await().atMost(Duration.ofSeconds(10));
+
+        List<InboxEntry> live = Collections.synchronizedList(new ArrayList<>());
+        List<InboxEntry> behind = Collections.synchronizedList(new ArrayList<>());
+        Cancellable liveStream = feed.follow(SHOP_INBOX, start).subscribe().with(live::add);
+        int n = 40;
+        CompletableFuture<Void> sends = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < n; i++) {
+                send(writer, writing, "m-" + i, "message " + i).statusCode(201);
+            }
+        });
+        CompletableFuture<Void> typings = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < n; i++) {
+                as(typist).body(Map.of("typing", i % 2 == 0)).put("/v1/conversations/" + typing + "/typing").then()
+                        .statusCode(200);
+            }
+        });
+        // a second stream starts from the beginning while the others write: it replays, then goes live
+        Cancellable behindStream = feed.follow(SHOP_INBOX, Math.max(0, start - 30)).subscribe().with(behind::add);
+        sends.get(60, TimeUnit.SECONDS);
+        typings.get(60, TimeUnit.SECONDS);
+        long end = inbox.head(SHOP_INBOX).await().atMost(Duration.ofSeconds(10));
+        try {
+            awaitPosition(live, end);
+            awaitPosition(behind, end);
+        } finally {
+            liveStream.cancel();
+            behindStream.cancel();
+        }
+
+        assertGapless(live, start);
+        assertGapless(behind, Math.max(0, start - 30));
+        List<InboxEntry> mine;
+        synchronized (live) {
+            mine = live.stream().filter(e -> e.position() <= end).toList();
+        }
+        long writersMessages = mine.stream().filter(e -> InboxEntry.MESSAGE.equals(e.kind()) && e.message() != null
+                && e.message().clientMessageId.startsWith("m-") && e.message().conversationId.toString().equals(writing)).count();
+        long typingEvents = mine.stream().filter(e -> InboxEntry.TYPING.equals(e.kind()) && e.payload().contains(typing)).count();
+        assertEquals(n, writersMessages, "every message event once");
+        assertEquals(n, typingEvents, "every typing event once");
+        List<String> order = mine.stream().filter(e -> InboxEntry.MESSAGE.equals(e.kind()) && e.message() != null
+                && e.message().conversationId.toString().equals(writing)).map(e -> e.message().clientMessageId).toList();
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sent.add("m-" + i);
+        }
+        assertEquals(sent, order, "in the order they were sent");
+    }
+
+    @Test
+    void aHandedEventWaitsForTheEventsBeforeItAndIsNotReadBackWhenItFollowsOn() throws Exception {
+        String participant = "p:" + newPerson();
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = feed.follow(participant, 0).subscribe().with(got::add);
+        try {
+            // 1 and 2 committed without a notification reaching the stream; 2 is also handed over
+            commit(participant, 1);
+            commit(participant, 2);
+            feed.committed(List.of(new InboxPosition(participant, 2)), message());
+            awaitPosition(got, 2);
+            assertEquals(List.of(1L, 2L), got.stream().map(InboxEntry::position).toList(), "1 is read before 2 is emitted");
+
+            // the stream is at 2: an event handed over at 3 follows on, and is emitted as handed, without a read
+            ChatMessage handed = message();
+            feed.committed(List.of(new InboxPosition(participant, 3)), handed);
+            commit(participant, 3);
+            awaitPosition(got, 3);
+            assertEquals(3, got.size());
+            assertSame(handed, got.get(2).message());
+        } finally {
+            stream.cancel();
+        }
+    }
+
+    /** An event committed straight into the inbox (a typing event), with no notification. */
+    private void commit(String participant, long position) {
+        pool.preparedQuery("INSERT INTO inbox_events (participant, position, kind, occurred_at, payload)"
+                + " VALUES ($1, $2, 'typing', now(), '{}')").execute(Tuple.of(participant, position))
+                .await().atMost(Duration.ofSeconds(10));
+    }
+
+    private static ChatMessage message() {
+        ChatMessage m = new ChatMessage();
+        m.id = UUID.randomUUID();
+        m.conversationId = UUID.randomUUID();
+        m.sentAt = Instant.now();
+        return m;
+    }
+
+    private static void awaitPosition(List<InboxEntry> stream, long position) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            synchronized (stream) {
+                if (!stream.isEmpty() && stream.get(stream.size() - 1).position() >= position) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the stream did not reach position " + position);
+    }
+
+    private static void assertGapless(List<InboxEntry> stream, long after) {
+        synchronized (stream) {
+            assertTrue(!stream.isEmpty());
+            long expected = after + 1;
+            for (InboxEntry e : stream) {
+                assertEquals(expected, e.position(), "positions follow on without a gap or a repeat");
+                expected++;
+            }
+        }
+    }
+}
