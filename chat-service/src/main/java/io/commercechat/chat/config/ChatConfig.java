@@ -14,6 +14,16 @@ public interface ChatConfig {
     @WithDefault("PT24H")
     Duration replyWindow();
 
+    /**
+     * Batches of sends one replica writes at once (message/repository/MessageWriter), each on its own
+     * pooled connection. More overlap one batch's work with another's commit, but they queue on the
+     * inbox head of a business they share, holding their conversations' locks meanwhile; measured
+     * (benchmark, 32 senders to one shop): 1 → 5,700–6,300 sends/s, 2 → 4,900–5,400, 3 → 4,500–4,700,
+     * 4 → 3,300–4,100.
+     */
+    @WithDefault("1")
+    int sendBatchesInFlight();
+
     /** How long a typing indicator lasts unless repeated. */
     @WithDefault("PT6S")
     Duration typingTtl();

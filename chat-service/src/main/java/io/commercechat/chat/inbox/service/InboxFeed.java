@@ -91,7 +91,8 @@ public class InboxFeed {
                 try {
                     last = Long.parseLong(payload, 0, space, 10);
                 } catch (NumberFormatException e) {
-                    last = Long.MAX_VALUE; // not ours to judge: read
+                    streams.forEach(Wakeup::readOnce);  // not a position: read once, as the poll would
+                    return;
                 }
                 for (Wakeup w : streams) {
                     w.announced(last);
@@ -177,6 +178,10 @@ public class InboxFeed {
             if (last > position) {
                 release();
             }
+        }
+
+        synchronized void readOnce() {
+            release();
         }
 
         synchronized void handOff(InboxEntry entry) {

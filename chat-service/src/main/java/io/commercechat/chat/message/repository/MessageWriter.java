@@ -1,5 +1,6 @@
 package io.commercechat.chat.message.repository;
 
+import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.message.ChatMessage;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * written go together in one call of send_message_batch() (V5__send_in_batches.sql for its rules,
  * V7__send_batch_answers_in_brief.sql for its answer), one transaction,
  * so they share one commit flush and take each inbox head lock once. A send that arrives when
- * fewer than {@link #IN_FLIGHT} batches are being written is written at once, so batching adds no
+ * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
  * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
  * reaches only the send that caused it.
@@ -48,8 +49,6 @@ public class MessageWriter {
 
     /** Sends per statement: enough to share a flush among many senders, small enough to hold locks briefly. */
     static final int BATCH = 64;
-    /** Batches being written at once by this instance (each holds one pooled connection). */
-    static final int IN_FLIGHT = 2;
     /** Sends waiting beyond this are refused (503) rather than queued without bound. */
     static final int MAX_WAITING = 8192;
 
@@ -60,11 +59,17 @@ public class MessageWriter {
     private record Pending(Append append, Context context, UniEmitter<? super Appended> answer) {}
 
     private final Pool pool;
+    /** Batches being written at once by this instance (each holds one pooled connection). */
+    private final int maxInFlight;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;  // guarded by waiting
 
-    public MessageWriter(Pool pool) {
+    public MessageWriter(Pool pool, ChatConfig config) {
         this.pool = pool;
+        this.maxInFlight = config.sendBatchesInFlight();
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("chat.send-batches-in-flight must be at least 1, not " + maxInFlight);
+        }
     }
 
     /**
@@ -93,7 +98,7 @@ public class MessageWriter {
 
     /** The next batch to write, or null when enough are being written or none is waiting. Holds the lock. */
     private List<Pending> takeBatch() {
-        if (inFlight >= IN_FLIGHT || waiting.isEmpty()) {
+        if (inFlight >= maxInFlight || waiting.isEmpty()) {
             return null;
         }
         inFlight++;
@@ -106,8 +111,8 @@ public class MessageWriter {
 
     private void write(List<Pending> batch) {
         statement(batch).subscribe().with(rows -> {
+            written();  // the next batch goes to the database while this one's answers are delivered
             answer(batch, rows);
-            written();
         }, failure -> {
             if (batch.size() == 1) {
                 deliver(batch.get(0), null, failure);
