@@ -8,8 +8,8 @@
 --
 -- The checks, their order, the locks and their order are V5's (see V5__send_in_batches.sql); only
 -- the answer changed. send_messages() stays for one release, so that instances of the previous
--- version keep sending during a rolling update; a later migration drops it, send_message() and
--- inbox_append_message().
+-- version keep sending during a rolling update, but as a wrapper of this function (at the end), so the
+-- rules live in one place; a later migration drops it, send_message() and inbox_append_message().
 --
 -- One row per send: item = its index in the arrays (from 1); outcome as in V5; for 'sent' its seq,
 -- sent_at and the inboxes and positions its events took (the person's; the business's when the
@@ -152,5 +152,37 @@ BEGIN
     -- each inbox is announced once, with its new last position (delivered at commit)
     PERFORM pg_notify('chat_inbox', h.last_position || ' ' || h.participant)
         FROM inbox_heads h WHERE h.participant IN (SELECT DISTINCT unnest(ev_participant));
+END;
+$$;
+
+-- V5's send_messages() for instances of the previous version during a rolling update: the same
+-- arguments and answer (the messages row of a sent message or a retry's first one), now written by
+-- send_message_batch(). The rows are read in a second statement, which sees what the first inserted.
+CREATE OR REPLACE FUNCTION send_messages(
+    p_conversation uuid[], p_person_sub varchar[], p_business_id varchar[], p_sender varchar[], p_id uuid[],
+    p_client_message_id varchar[], p_kind varchar[], p_content text[], p_visibility varchar[], p_update_tag varchar[],
+    p_source_consent_id varchar[], p_order_number varchar[], p_bank_only boolean[],
+    p_reply_window interval, p_human_agent_window interval)
+RETURNS TABLE (item int, outcome varchar, id uuid, conversation_id uuid, seq bigint, sender varchar,
+               client_message_id varchar, kind varchar, content text, visibility varchar, update_tag varchar,
+               sent_at timestamptz, source_consent_id varchar)
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    b_outcome varchar[];
+    b_message uuid[];
+BEGIN
+    SELECT array_agg(b.outcome ORDER BY b.item),
+           array_agg(CASE b.outcome WHEN 'sent' THEN p_id[b.item] ELSE b.id END ORDER BY b.item)
+        INTO b_outcome, b_message
+        FROM send_message_batch(p_conversation, p_person_sub, p_business_id, p_sender, p_id, p_client_message_id,
+                                p_kind, p_content, p_visibility, p_update_tag, p_source_consent_id, p_order_number,
+                                p_bank_only, p_reply_window, p_human_agent_window) b;
+    RETURN QUERY
+        SELECT u.item::int, u.outcome, m.id, m.conversation_id, m.seq, m.sender::varchar, m.client_message_id::varchar,
+               m.kind::varchar, m.content, m.visibility::varchar, m.update_tag::varchar, m.sent_at,
+               m.source_consent_id::varchar
+            FROM unnest(b_outcome, b_message) WITH ORDINALITY AS u (outcome, message_id, item)
+            LEFT JOIN LATERAL (SELECT * FROM messages mm WHERE mm.id = u.message_id LIMIT 1) m ON true
+            ORDER BY u.item;
 END;
 $$;

@@ -150,38 +150,51 @@ public final class ChatBenchmark {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.chat."))
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
         try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
-            say("chat-service log: %s", chat.log());
-            if (DELIVERY_RATE > 0) {
-                delivery(people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
-                return;
+            measure(pg, chat, baseline, baselineDb, chatDb, suffix);
+        } finally {
+            // a run leaves hundreds of megabytes behind; left in place, the next run's phases shared the
+            // disk and the cores with their checkpoints and autovacuum
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password())) {
+                for (String db : List.of(chatDb, baselineDb)) {
+                    c.createStatement().execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+                }
             }
-            if (SENDS_ONLY) {
-                sends(people(chat.baseUrl(), "bench-person-" + suffix));
-                return;
-            }
-            double ceiling = databaseCeiling(pg, chatDb);
-            List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
-            double edge = edgeCeiling(senders);
-            double sendRate = sends(senders);
-            // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
-            delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
-            // the baseline again, after everything else: on a shared machine it moves by a quarter
-            // between runs, so the ratio is taken against the mean of both measurements
-            double after = baseline(pg, baselineDb, "1'.", "again, after the other phases");
-            double first = baseline;
-            baseline = (first + after) / 2;
-            say("");
-            say("baseline, mean of both measurements = %,.0f rows/s (%,.0f before, %,.0f after)", baseline, first, after);
-            say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / baseline);
-            say("edge ceiling / baseline rate = %.0f %% (no send through this HTTP edge on this machine can be faster)",
-                    100 * edge / baseline);
-            say("database, one send per transaction / baseline rate = %.0f %% (what sends reach without batching)",
-                    100 * ceiling / baseline);
         }
         Path out = ServiceProcess.repoRoot().resolve("benchmark/target/benchmark-results.txt");
         Files.createDirectories(out.getParent());
         Files.write(out, report);
         say("written to %s", out.toAbsolutePath());
+    }
+
+    /** The phases against a running chat-service; {@code baseline} is phase 1's rate. */
+    private void measure(PostgresResource.Server pg, ServiceProcess chat, double baseline, String baselineDb, String chatDb,
+            String suffix) throws Exception {
+        say("chat-service log: %s", chat.log());
+        if (DELIVERY_RATE > 0) {
+            delivery(people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
+            return;
+        }
+        if (SENDS_ONLY) {
+            sends(people(chat.baseUrl(), "bench-person-" + suffix));
+            return;
+        }
+        double ceiling = databaseCeiling(pg, chatDb);
+        List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
+        double edge = edgeCeiling(senders);
+        double sendRate = sends(senders);
+        // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
+        delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
+        // the baseline again, after everything else: on a shared machine it moves by a quarter
+        // between runs, so the ratio is taken against the mean of both measurements
+        double after = baseline(pg, baselineDb, "1'.", "again, after the other phases");
+        double mean = (baseline + after) / 2;
+        say("");
+        say("baseline, mean of both measurements = %,.0f rows/s (%,.0f before, %,.0f after)", mean, baseline, after);
+        say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / mean);
+        say("edge ceiling / baseline rate = %.0f %% (no send through this HTTP edge on this machine can be faster)",
+                100 * edge / mean);
+        say("database, one send per transaction / baseline rate = %.0f %% (what sends reach without batching)",
+                100 * ceiling / mean);
     }
 
     private List<Sender> people(String baseUrl, String prefix) throws Exception {
