@@ -74,17 +74,22 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
             return Uni.createFrom().nullItem(); // not a bearer JWT: someone else's to verify
         }
         String token = request.getToken().getToken();
-        Verified known = verified.get(token);
-        if (known != null && clock.millis() < known.until()) {
-            return Uni.createFrom().item(identity(known.jwt(), request));
+        JsonWebToken known = remembered(token);
+        if (known != null) {
+            return Uni.createFrom().item(identity(known, request));
         }
         return context.runBlocking(() -> identity(verify(token), request));
     }
 
     /** Whether {@code token} is served from memory now (for tests). */
     boolean remembers(String token) {
+        return remembered(token) != null;
+    }
+
+    /** The verified token, if it is remembered and still within its time; else null. */
+    private JsonWebToken remembered(String token) {
         Verified known = verified.get(token);
-        return known != null && clock.millis() < known.until();
+        return known != null && clock.millis() < known.until() ? known.jwt() : null;
     }
 
     /** SmallRye JWT's verification (signature, issuer, audience, times, required claims); remembers a pass. */

@@ -136,7 +136,7 @@ public class InboxFeed {
                                         : Uni.createFrom().item(handed);
                             }))
                     .indefinitely()
-                    .onItem().invoke(batch -> wakeup.emitted(batch, batch.size() == BATCH))
+                    .onItem().invoke(wakeup::emitted)
                     .onItem().transformToIterable((List<InboxEntry> batch) -> batch)
                     .onTermination().invoke(() -> waiting.computeIfPresent(participant, (k, set) -> {
                         set.remove(wakeup);
@@ -207,11 +207,11 @@ public class InboxFeed {
             return run;
         }
 
-        synchronized void emitted(List<InboxEntry> batch, boolean full) {
+        synchronized void emitted(List<InboxEntry> batch) {
             if (!batch.isEmpty()) {
                 position = batch.get(batch.size() - 1).position();
             }
-            readAgain = full;
+            readAgain = batch.size() == BATCH;  // a full batch: more may be there already
         }
 
         Uni<Void> await(long maxMillis) {
