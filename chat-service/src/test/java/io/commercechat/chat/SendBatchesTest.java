@@ -145,35 +145,22 @@ class SendBatchesTest extends ChatTestSupport {
         // other content, a conversation that does not exist, another person's send into this one, the
         // shop's receipt (answering the person's message of this batch), a second receipt with the same
         // order number, and the shop writing first into a conversation outside the 24-hour window
-        String sql = "SELECT item, outcome, id, seq, person_position, business_position FROM send_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                + " $13, make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item";
         UUID[] ids = new UUID[8];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = i == 0 ? first : UUID.randomUUID();
-        }
         String receipt = "{\"receipt\":{\"orderNumber\":\"" + order + "\"}}";
-        Tuple args = Tuple.tuple()
-                .addArrayOfUUID(new UUID[] {c, c, c, unknownConversation, c, c, c, quiet})
-                .addArrayOfString(new String[] {me, me, me, me, other, null, null, null})
-                .addArrayOfString(new String[] {null, null, null, null, null, SHOP, SHOP, SHOP})
-                .addArrayOfString(new String[] {"PERSON", "PERSON", "PERSON", "PERSON", "PERSON", "BUSINESS", "BUSINESS",
-                        "BUSINESS"})
-                .addArrayOfUUID(ids)
-                .addArrayOfString(new String[] {"a", "a", "a", "b", "c", "r1", "r2", "late"})
-                .addArrayOfString(new String[] {"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "RECEIPT", "RECEIPT", "TEXT"})
-                .addArrayOfString(new String[] {text("hello"), text("hello"), text("changed"), text("x"), text("y"), receipt,
-                        receipt, text("sale!")})
-                .addArrayOfString(new String[] {"EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE", "EVERYONE",
-                        "EVERYONE", "EVERYONE"})
-                .addArrayOfString(new String[8])
-                .addArrayOfString(new String[8])
-                .addArrayOfString(new String[] {null, null, null, null, null, order, order, null})
-                .addArrayOfBoolean(new Boolean[] {false, false, false, false, false, false, false, false});
+        List<Row> rows = sendBatch(List.of(
+                Send.person(c, me, "a", text("hello")).withId(first),
+                Send.person(c, me, "a", text("hello")),
+                Send.person(c, me, "a", text("changed")),
+                Send.person(unknownConversation, me, "b", text("x")),
+                Send.person(c, other, "c", text("y")),
+                Send.shop(c, "r1", "RECEIPT", receipt, order),
+                Send.shop(c, "r2", "RECEIPT", receipt, order),
+                Send.shop(quiet, "late", "TEXT", text("sale!"), null)), ids);
         List<String> outcomes = new ArrayList<>();
         List<UUID> messageIds = new ArrayList<>();
         List<Long> seqs = new ArrayList<>();
         List<Long[]> positions = new ArrayList<>();
-        for (Row r : pool.preparedQuery(sql).execute(args).await().indefinitely()) {
+        for (Row r : rows) {
             outcomes.add(r.getString("outcome"));
             messageIds.add(r.getUUID("id"));
             seqs.add(r.getLong("seq"));
@@ -272,6 +259,92 @@ class SendBatchesTest extends ChatTestSupport {
         Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = ANY ($1)")
                 .execute(Tuple.of(ids)).await().indefinitely().iterator().next();
         assertEquals(sent, stored.getLong("n"), "exactly the sends answered as sent are stored");
+    }
+
+    @Test
+    void sendsToDifferentConversationsAreWrittenTogetherAndStillSeeEachOther() {
+        // one round of the batch holds each conversation's first send, the next round their second: the
+        // shop's receipts answer the people's messages of the same batch, one order number goes to the
+        // first receipt that uses it (two conversations, one round), a retry answers with its first
+        // message even in a conversation blocked since, and seq and sent_at keep their order
+        String ann = newPerson();
+        UUID a = UUID.fromString(open(ann, SHOP));
+        String bob = newPerson();
+        UUID b = UUID.fromString(open(bob, SHOP));
+        String cat = newPerson();
+        UUID quiet = UUID.fromString(open(cat, SHOP));
+        String dan = newPerson();
+        UUID blocked = UUID.fromString(open(dan, SHOP));
+        send(dan, blocked.toString(), "d1", "before the block").statusCode(201);
+        as(dan).put("/v1/conversations/" + blocked + "/block").then().statusCode(200);
+        String order = "order-" + UUID.randomUUID();
+        String receipt = "{\"receipt\":{\"orderNumber\":\"" + order + "\"}}";
+        UUID[] ids = new UUID[8];
+        List<Row> rows = sendBatch(List.of(
+                Send.person(a, ann, "a1", text("hello")),
+                Send.person(b, bob, "b1", text("hi")),
+                Send.shop(a, "ra", "RECEIPT", receipt, order),
+                Send.shop(b, "rb", "RECEIPT", receipt, order),
+                Send.shop(quiet, "rq", "RECEIPT", receipt, "other-" + order),
+                Send.person(a, ann, "a1", text("hello")),
+                Send.person(blocked, dan, "d1", text("before the block")),
+                Send.person(blocked, dan, "d2", text("after the block"))), ids);
+        assertEquals(List.of("sent", "sent", "sent", "order_number_taken", "outside_reply_window", "duplicate",
+                "duplicate", "blocked"), rows.stream().map(r -> r.getString("outcome")).toList());
+        assertEquals(List.of(1L, 1L, 2L), rows.subList(0, 3).stream().map(r -> r.getLong("seq")).toList());
+        assertEquals(ids[0], rows.get(5).getUUID("id"), "the retry answers with the first message of this batch");
+        assertTrue(rows.get(2).getOffsetDateTime("sent_at").isAfter(rows.get(0).getOffsetDateTime("sent_at")),
+                "the receipt was written after the message it answers");
+        Row owner = pool.preparedQuery("SELECT message_id FROM receipt_orders WHERE business_id = $1 AND order_number = $2")
+                .execute(Tuple.of(SHOP, order)).await().indefinitely().iterator().next();
+        assertEquals(ids[2], owner.getUUID("message_id"), "the first receipt with the number has it");
+        as(bob).get("/v1/conversations/" + b + "/messages").then().statusCode(200).body("messages.seq", equalTo(List.of(1)));
+        as(cat).get("/v1/conversations/" + quiet + "/messages").then().statusCode(200).body("messages.size()", equalTo(0));
+        as(dan).get("/v1/conversations/" + blocked + "/messages").then().statusCode(200)
+                .body("messages.seq", equalTo(List.of(1)));
+    }
+
+    /** One send of a batch, as MessageWriter hands it to send_message_batch(). */
+    private record Send(UUID conversation, String person, String business, String sender, UUID id, String clientId,
+            String kind, String content, String orderNumber) {
+        static Send person(UUID conversation, String person, String clientId, String content) {
+            return new Send(conversation, person, null, "PERSON", UUID.randomUUID(), clientId, "TEXT", content, null);
+        }
+
+        static Send shop(UUID conversation, String clientId, String kind, String content, String orderNumber) {
+            return new Send(conversation, null, SHOP, "BUSINESS", UUID.randomUUID(), clientId, kind, content, orderNumber);
+        }
+
+        Send withId(UUID id) {
+            return new Send(conversation, person, business, sender, id, clientId, kind, content, orderNumber);
+        }
+    }
+
+    /** Calls send_message_batch() with these sends in one statement; {@code ids} receives their message ids. */
+    private List<Row> sendBatch(List<Send> sends, UUID[] ids) {
+        int n = sends.size();
+        for (int i = 0; i < n; i++) {
+            ids[i] = sends.get(i).id();
+        }
+        Tuple args = Tuple.tuple()
+                .addArrayOfUUID(sends.stream().map(Send::conversation).toArray(UUID[]::new))
+                .addArrayOfString(sends.stream().map(Send::person).toArray(String[]::new))
+                .addArrayOfString(sends.stream().map(Send::business).toArray(String[]::new))
+                .addArrayOfString(sends.stream().map(Send::sender).toArray(String[]::new))
+                .addArrayOfUUID(ids.clone())
+                .addArrayOfString(sends.stream().map(Send::clientId).toArray(String[]::new))
+                .addArrayOfString(sends.stream().map(Send::kind).toArray(String[]::new))
+                .addArrayOfString(sends.stream().map(Send::content).toArray(String[]::new))
+                .addArrayOfString(sends.stream().map(s -> "EVERYONE").toArray(String[]::new))
+                .addArrayOfString(new String[n])
+                .addArrayOfString(new String[n])
+                .addArrayOfString(sends.stream().map(Send::orderNumber).toArray(String[]::new))
+                .addArrayOfBoolean(sends.stream().map(s -> false).toArray(Boolean[]::new));
+        List<Row> rows = new ArrayList<>();
+        pool.preparedQuery("SELECT * FROM send_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+                + " make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item").execute(args)
+                .await().indefinitely().forEach(rows::add);
+        return rows;
     }
 
     private static MessageWriter.Append personText(Chat chat, String clientId, String body) {
