@@ -317,13 +317,15 @@ public final class ChatBenchmark {
     // ---- 2. message sends through chat-service -----------------------------------------------------------------
 
     /**
-     * The sends' closed loop: wrk (a C load generator) posts as fast as answers come back, each request
-     * to the next sender's conversation with its own token. A Java client costs about as much CPU per
-     * request as chat-service itself, and on a shared two-core machine that CPU is taken from the
-     * service being measured.
+     * The sends' closed loop: wrk (a C load generator) posts as fast as answers come back, each person on
+     * a wrk thread and connection of their own, so a person has one send in flight at a time, as a
+     * person typing does. (Before, each of two threads took the next person for each request from a
+     * counter: one person could have several sends in flight on different connections, which made the
+     * database take them in turn.) A Java client costs about as much CPU per request as chat-service
+     * itself, and on a shared two-core machine that CPU is taken from the service being measured.
      */
     private double sends(List<Sender> senders) throws Exception {
-        String out = wrk(senders, SEND_REQUEST, 0);
+        String out = wrk(senders, OWN_SEND_REQUEST, 0, senders.size());
         double rate = answered(out) / (double) SECONDS;
         say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
                 + " (failed: %s); request latency %s", CONCURRENCY, rate, failures(out), wrkLatency(out));
@@ -362,12 +364,27 @@ public final class ChatBenchmark {
             end
             """.replace("BODY", BODY); // not formatted(): Lua's % operator
 
+    /** SEND_REQUEST for a thread with one connection: always its own person. */
+    private static final String OWN_SEND_REQUEST = ownPerson(SEND_REQUEST);
+
+    private static String ownPerson(String request) {
+        String next = "senders[((n * 2 + tid) % #senders) + 1]";
+        if (!request.contains(next)) {
+            throw new IllegalStateException("the send request no longer picks its person as expected");
+        }
+        return request.replace(next, "senders[tid + 1]");
+    }
+
     /**
      * Runs wrk with the senders' tokens and {@code body} (Lua: request(), optionally delay()/response())
      * for the warm-up, then for the measured seconds ({@code warmUpInRun}: 0 = a separate warm-up run;
      * otherwise one run of warm-up + measurement, for phases that measure on the stream side).
      */
     private String wrk(List<Sender> senders, String body, int warmUpInRun) throws Exception {
+        return wrk(senders, body, warmUpInRun, WRK_THREADS);
+    }
+
+    private String wrk(List<Sender> senders, String body, int warmUpInRun, int threads) throws Exception {
         StringBuilder lua = new StringBuilder("""
                 local ffi = require("ffi")
                 ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } bench_timeval;
@@ -387,17 +404,17 @@ public final class ChatBenchmark {
         Files.writeString(script, lua);
         try {
             if (warmUpInRun > 0) {
-                return runWrk(senders.get(0).baseUrl, script, warmUpInRun + SECONDS, "run");
+                return runWrk(senders.get(0).baseUrl, script, warmUpInRun + SECONDS, "run", threads);
             }
-            runWrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm");
-            return runWrk(senders.get(0).baseUrl, script, SECONDS, "measure");
+            runWrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm", threads);
+            return runWrk(senders.get(0).baseUrl, script, SECONDS, "measure", threads);
         } finally {
             Files.deleteIfExists(script);
         }
     }
 
-    private static String runWrk(String baseUrl, Path script, int seconds, String run) throws Exception {
-        Process p = new ProcessBuilder(WRK, "-t" + WRK_THREADS, "-c" + CONCURRENCY, "-d" + seconds + "s", "--latency",
+    private static String runWrk(String baseUrl, Path script, int seconds, String run, int threads) throws Exception {
+        Process p = new ProcessBuilder(WRK, "-t" + threads, "-c" + CONCURRENCY, "-d" + seconds + "s", "--latency",
                 "--timeout", "30s", "-s", script.toString(), baseUrl, "--", run + "-" + UUID.randomUUID())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
