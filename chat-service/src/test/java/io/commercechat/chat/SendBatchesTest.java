@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sends written together (MessageWriter, send_message_batch(): V5's rules, V7's answer): many sends at once share
- * transactions, each keeps its own outcome, and a send that breaks its batch fails alone.
+ * Sends written together (MessageWriter, send_message_batch(): V5's rules, V7's answer, V8's rounds): many sends at
+ * once share transactions, each keeps its own outcome, and a send that breaks its batch fails alone.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
