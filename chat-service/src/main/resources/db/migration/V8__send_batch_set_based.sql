@@ -8,18 +8,22 @@
 -- so chat-service and instances of the previous version call it unchanged. A later send of a batch
 -- sees the earlier ones (a retry in the same batch is a duplicate, a business may answer its person's
 -- message of the same batch, seq counts on): a batch is written in rounds, round k holding every
--- conversation's k-th send of the batch. Within a round every send has a conversation of its own and is
--- independent of the others, except for receipt order numbers, unique per shop across conversations:
--- the first send of a number, in item order, gets it. chat-service's batches hold mostly one send per
--- conversation, so a batch is usually one round.
+-- conversation's k-th send of the batch. Within a round every send has a conversation of its own and
+-- (see the order numbers below) is independent of the others. chat-service's batches hold mostly one send
+-- per conversation, so a batch is usually one round.
 --
 -- Every statement here reads by primary key or by the unique key an insert names, so the plans
 -- PL/pgSQL caches per session cannot go wrong when the tables have grown since they were made (a
 -- first version looked retries up with a join, planned while messages was empty; it used the
 -- (conversation_id, seq) index and read whole conversations: sends fell from 5,000 to 500 a second).
 --
--- sent_at is taken once per round (V7: once per send). Sends of one conversation are in different
--- rounds, so its messages' sent_at still increase with seq.
+-- Intended differences from V7: sent_at is taken once per round (V7: once per send); sends of one
+-- conversation are in different rounds, so its messages' sent_at still increase with seq. An inbox's events
+-- of one batch are numbered round by round, in item order within a round, so within an inbox positions and
+-- occurred_at increase together (V7: item order; the two orders differ only between conversations, whose
+-- sends of one batch are concurrent). The conversations of one round get their activity order in the order
+-- the update meets them (V7: item order). A batch in which a receipt order number occurs more than once is
+-- written one send a round, in item order, so the first send of a number gets it, as in V7.
 CREATE OR REPLACE FUNCTION send_message_batch(
     p_conversation uuid[], p_person_sub varchar[], p_business_id varchar[], p_sender varchar[], p_id uuid[],
     p_client_message_id varchar[], p_kind varchar[], p_content text[], p_visibility varchar[], p_update_tag varchar[],
@@ -44,7 +48,6 @@ DECLARE
     ev_participant varchar[] := '{}';
     ev_message uuid[] := '{}';
     ev_at timestamptz[] := '{}';
-    ev_item int[] := '{}';
     r_item int[];
     r_outcome varchar[];
     r_seq bigint[];
@@ -54,13 +57,20 @@ DECLARE
     same_body boolean;
     r_participant varchar[];
     r_message uuid[];
-    r_event_item int[];
 BEGIN
     PERFORM 1 FROM conversations WHERE id = ANY (p_conversation) ORDER BY id FOR UPDATE;
 
-    SELECT array_agg(k ORDER BY i), max(k) INTO round_of, rounds
-        FROM (SELECT u.i, row_number() OVER (PARTITION BY u.c ORDER BY u.i) AS k
-                FROM unnest(p_conversation) WITH ORDINALITY AS u (c, i)) x;
+    -- A receipt order number that more than one send of the batch carries goes to the first of them that
+    -- is sent, in item order, even when they are in different conversations and so would be in different
+    -- rounds: such a batch (rare) is written one send a round, in item order, as V7 wrote every batch.
+    IF EXISTS (SELECT 1 FROM unnest(p_order_number) AS o (n) WHERE o.n IS NOT NULL GROUP BY o.n HAVING count(*) > 1) THEN
+        round_of := ARRAY(SELECT generate_series(1, cardinality(p_conversation)));
+        rounds := cardinality(p_conversation);
+    ELSE
+        SELECT array_agg(k ORDER BY i), max(k) INTO round_of, rounds
+            FROM (SELECT u.i, row_number() OVER (PARTITION BY u.c ORDER BY u.i) AS k
+                    FROM unnest(p_conversation) WITH ORDINALITY AS u (c, i)) x;
+    END IF;
 
     FOR r IN 1 .. coalesce(rounds, 0) LOOP
         sent := clock_timestamp();
@@ -68,7 +78,8 @@ BEGIN
                 SELECT g.i AS item, p_sender[g.i] AS from_side, p_id[g.i] AS message, p_update_tag[g.i] AS tag,
                        p_order_number[g.i] AS order_no, p_bank_only[g.i] AS bank_only,
                        c.id AS c_id, c.person_sub AS c_person, c.business_id AS c_business, c.last_seq AS c_last_seq,
-                       c.blocked AS c_blocked, c.person_last_message_at AS c_person_last, b.kind AS business_kind
+                       c.blocked AS c_blocked, c.person_last_message_at AS c_person_last, b.kind AS business_kind,
+                       o.number_taken
                     FROM generate_subscripts(p_conversation, 1) AS g (i)
                     -- LATERAL ... LIMIT 1: one index probe per send, whatever the plan cached in this
                     -- session thought of the tables' sizes
@@ -76,6 +87,8 @@ BEGIN
                          AND c.person_sub = coalesce(p_person_sub[g.i], c.person_sub)
                          AND c.business_id = coalesce(p_business_id[g.i], c.business_id) LIMIT 1) c ON true
                     LEFT JOIN LATERAL (SELECT * FROM businesses b WHERE b.id = c.business_id LIMIT 1) b ON true
+                    LEFT JOIN LATERAL (SELECT true AS number_taken FROM receipt_orders o
+                         WHERE o.business_id = c.business_id AND o.order_number = p_order_number[g.i] LIMIT 1) o ON true
                     WHERE round_of[g.i] = r),
              -- As in V5, every send to a conversation of its side is inserted first: a retry is found by
              -- the insert's unique key (the arbiter index, never a plan's choice; a lookup planned
@@ -89,11 +102,13 @@ BEGIN
                            p_content[item], p_visibility[item], tag, sent, p_source_consent_id[item]
                         FROM send WHERE c_id IS NOT NULL ORDER BY item
                     ON CONFLICT (conversation_id, sender, client_message_id) DO NOTHING
-                    RETURNING messages.id),
+                    RETURNING messages.id, messages.conversation_id),
              refused AS (
                 SELECT send.*, CASE
                     WHEN c_id IS NULL THEN 'not_found'
-                    WHEN NOT EXISTS (SELECT 1 FROM inserted WHERE inserted.id = send.message) THEN 'retry'
+                    -- by id and conversation: a retry may carry the id another send of the round inserted
+                    WHEN NOT EXISTS (SELECT 1 FROM inserted
+                         WHERE inserted.id = send.message AND inserted.conversation_id = send.c_id) THEN 'retry'
                     WHEN from_side IN ('PERSON', 'BUSINESS') AND c_blocked THEN 'blocked'
                     WHEN bank_only AND business_kind <> 'BANK' THEN 'bank_data_not_for_shops'
                     WHEN from_side = 'BUSINESS' AND order_no IS NOT NULL AND business_kind <> 'SHOP'
@@ -104,19 +119,10 @@ BEGIN
                          AND tag = 'UPDATE_TAG_HUMAN_AGENT'
                          AND NOT coalesce(c_person_last + p_human_agent_window > sent, false)
                          THEN 'human_agent_window'
-                    WHEN order_no IS NOT NULL AND EXISTS (SELECT 1 FROM receipt_orders o
-                         WHERE o.business_id = c_business AND o.order_number = order_no)
-                         THEN 'order_number_taken'
+                    WHEN order_no IS NOT NULL AND number_taken THEN 'order_number_taken'
                     END AS refusal
                     FROM send),
-             decided AS (
-                SELECT refused.*, coalesce(refusal,
-                           -- an order number sent by an earlier send of this round (another conversation)
-                           CASE WHEN order_no IS NOT NULL AND row_number() OVER (
-                                   PARTITION BY c_business, order_no, refusal IS NULL ORDER BY item) > 1
-                                THEN 'order_number_taken' END,
-                           'sent')::varchar AS result
-                    FROM refused),
+             decided AS (SELECT refused.*, coalesce(refusal, 'sent')::varchar AS result FROM refused),
              receipts AS (
                 -- as in V5: a concurrent batch's send of the same number fails here on the key
                 INSERT INTO receipt_orders (business_id, order_number, message_id)
@@ -144,13 +150,15 @@ BEGIN
                                                (('b:' || d.c_business)::varchar, p_visibility[d.item] = 'EVERYONE'))
                                        e (participant, wanted)
                     WHERE d.result = 'sent' AND e.wanted)
-        SELECT (SELECT array_agg(d.item) FROM decided d), (SELECT array_agg(d.result) FROM decided d),
-               (SELECT array_agg(CASE WHEN d.result = 'sent' THEN d.c_last_seq + 1 END) FROM decided d),
+        -- parallel arrays, each in item order
+        SELECT (SELECT array_agg(d.item ORDER BY d.item) FROM decided d),
+               (SELECT array_agg(d.result ORDER BY d.item) FROM decided d),
+               (SELECT array_agg(CASE WHEN d.result = 'sent' THEN d.c_last_seq + 1 END ORDER BY d.item) FROM decided d),
                (SELECT array_agg(d.message) FROM decided d
                     WHERE d.result NOT IN ('sent', 'not_found', 'retry')),
-               (SELECT array_agg(e.participant) FROM events e), (SELECT array_agg(e.message) FROM events e),
-               (SELECT array_agg(e.item) FROM events e)
-            INTO r_item, r_outcome, r_seq, r_refused, r_participant, r_message, r_event_item;
+               (SELECT array_agg(e.participant ORDER BY e.item, e.participant) FROM events e),
+               (SELECT array_agg(e.message ORDER BY e.item, e.participant) FROM events e)
+            INTO r_item, r_outcome, r_seq, r_refused, r_participant, r_message;
 
         IF r_refused IS NOT NULL THEN
             DELETE FROM messages WHERE id = ANY (r_refused);  -- inserted above, never seen by anyone
@@ -180,7 +188,6 @@ BEGIN
             ev_participant := ev_participant || r_participant;
             ev_message := ev_message || r_message;
             ev_at := ev_at || array_fill(sent, ARRAY[cardinality(r_participant)]);
-            ev_item := ev_item || r_event_item;
         END IF;
     END LOOP;
 
@@ -191,7 +198,7 @@ BEGIN
     RETURN QUERY
         WITH ev AS (SELECT u.participant, u.message_id, u.at,
                            row_number() OVER (PARTITION BY u.participant ORDER BY u.n) AS k
-                        FROM unnest(ev_participant, ev_message, ev_at, ev_item) AS u (participant, message_id, at, n)),
+                        FROM unnest(ev_participant, ev_message, ev_at) WITH ORDINALITY AS u (participant, message_id, at, n)),
              added AS (SELECT ev.participant, count(*) AS n FROM ev GROUP BY ev.participant),
              moved AS (INSERT INTO inbox_heads AS h (participant, last_position)
                         SELECT a.participant, a.n FROM added a ORDER BY a.participant LIKE 'b:%', a.participant
@@ -216,6 +223,6 @@ BEGIN
 
     -- each inbox is announced once, with its new last position (delivered at commit)
     PERFORM pg_notify('chat_inbox', h.last_position || ' ' || h.participant)
-        FROM inbox_heads h WHERE h.participant IN (SELECT DISTINCT unnest(ev_participant));
+        FROM inbox_heads h WHERE h.participant = ANY (ARRAY(SELECT DISTINCT unnest(ev_participant)));  -- by key
 END;
 $$;

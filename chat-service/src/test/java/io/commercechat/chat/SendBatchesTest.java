@@ -146,15 +146,14 @@ class SendBatchesTest extends ChatTestSupport {
         // shop's receipt (answering the person's message of this batch), a second receipt with the same
         // order number, and the shop writing first into a conversation outside the 24-hour window
         UUID[] ids = new UUID[8];
-        String receipt = "{\"receipt\":{\"orderNumber\":\"" + order + "\"}}";
         List<Row> rows = sendBatch(List.of(
                 Send.person(c, me, "a", text("hello")).withId(first),
                 Send.person(c, me, "a", text("hello")),
                 Send.person(c, me, "a", text("changed")),
                 Send.person(unknownConversation, me, "b", text("x")),
                 Send.person(c, other, "c", text("y")),
-                Send.shop(c, "r1", "RECEIPT", receipt, order),
-                Send.shop(c, "r2", "RECEIPT", receipt, order),
+                Send.shop(c, "r1", "RECEIPT", receipt(order), order),
+                Send.shop(c, "r2", "RECEIPT", receipt(order), order),
                 Send.shop(quiet, "late", "TEXT", text("sale!"), null)), ids);
         List<String> outcomes = new ArrayList<>();
         List<UUID> messageIds = new ArrayList<>();
@@ -263,43 +262,80 @@ class SendBatchesTest extends ChatTestSupport {
 
     @Test
     void sendsToDifferentConversationsAreWrittenTogetherAndStillSeeEachOther() {
-        // one round of the batch holds each conversation's first send, the next round their second: the
-        // shop's receipts answer the people's messages of the same batch, one order number goes to the
-        // first receipt that uses it (two conversations, one round), a retry answers with its first
-        // message even in a conversation blocked since, and seq and sent_at keep their order
+        // each conversation's first send of the batch is written in one round, its second in the next: the
+        // shop's receipt answers the person's message of the same batch, a retry answers with its first
+        // message (of this batch, or of before a block), and seq and sent_at keep their order
         String ann = newPerson();
         UUID a = UUID.fromString(open(ann, SHOP));
-        String bob = newPerson();
-        UUID b = UUID.fromString(open(bob, SHOP));
         String cat = newPerson();
         UUID quiet = UUID.fromString(open(cat, SHOP));
         String dan = newPerson();
         UUID blocked = UUID.fromString(open(dan, SHOP));
         send(dan, blocked.toString(), "d1", "before the block").statusCode(201);
         as(dan).put("/v1/conversations/" + blocked + "/block").then().statusCode(200);
-        String order = "order-" + UUID.randomUUID();
-        String receipt = "{\"receipt\":{\"orderNumber\":\"" + order + "\"}}";
-        UUID[] ids = new UUID[8];
+        UUID[] ids = new UUID[7];
         List<Row> rows = sendBatch(List.of(
                 Send.person(a, ann, "a1", text("hello")),
-                Send.person(b, bob, "b1", text("hi")),
-                Send.shop(a, "ra", "RECEIPT", receipt, order),
-                Send.shop(b, "rb", "RECEIPT", receipt, order),
-                Send.shop(quiet, "rq", "RECEIPT", receipt, "other-" + order),
+                Send.shop(a, "ra", "TEXT", text("your order has shipped"), null),
+                Send.shop(quiet, "rq", "TEXT", text("sale!"), null),
                 Send.person(a, ann, "a1", text("hello")),
                 Send.person(blocked, dan, "d1", text("before the block")),
-                Send.person(blocked, dan, "d2", text("after the block"))), ids);
-        assertEquals(List.of("sent", "sent", "sent", "order_number_taken", "outside_reply_window", "duplicate",
-                "duplicate", "blocked"), rows.stream().map(r -> r.getString("outcome")).toList());
-        assertEquals(List.of(1L, 1L, 2L), rows.subList(0, 3).stream().map(r -> r.getLong("seq")).toList());
-        assertEquals(ids[0], rows.get(5).getUUID("id"), "the retry answers with the first message of this batch");
-        assertTrue(rows.get(2).getOffsetDateTime("sent_at").isAfter(rows.get(0).getOffsetDateTime("sent_at")),
+                Send.person(blocked, dan, "d2", text("after the block")),
+                Send.person(a, ann, "a2", text("thanks"))), ids);
+        assertEquals(List.of("sent", "sent", "outside_reply_window", "duplicate", "duplicate", "blocked", "sent"),
+                rows.stream().map(r -> r.getString("outcome")).toList());
+        assertEquals(List.of(1L, 2L), List.of(rows.get(0).getLong("seq"), rows.get(1).getLong("seq")));
+        assertEquals(3L, rows.get(6).getLong("seq"));
+        assertEquals(ids[0], rows.get(3).getUUID("id"), "the retry answers with the first message of this batch");
+        assertTrue(rows.get(1).getOffsetDateTime("sent_at").isAfter(rows.get(0).getOffsetDateTime("sent_at")),
                 "the receipt was written after the message it answers");
+        as(cat).get("/v1/conversations/" + quiet + "/messages").then().statusCode(200).body("messages.size()", equalTo(0));
+        as(dan).get("/v1/conversations/" + blocked + "/messages").then().statusCode(200)
+                .body("messages.seq", equalTo(List.of(1)));
+    }
+
+    @Test
+    void anOrderNumberGoesToTheFirstSendThatCarriesItWhateverItsConversation() {
+        // the receipt into ann's conversation is her conversation's second send, the one into bob's is his
+        // first: written by rounds alone, bob's would be written first and take the number
+        String ann = newPerson();
+        UUID a = UUID.fromString(open(ann, SHOP));
+        String bob = newPerson();
+        UUID b = UUID.fromString(open(bob, SHOP));
+        send(bob, b.toString(), "b0", "hi").statusCode(201);
+        String order = "order-" + UUID.randomUUID();
+        UUID[] ids = new UUID[4];
+        List<Row> rows = sendBatch(List.of(
+                Send.person(a, ann, "a1", text("hello")),
+                Send.shop(a, "ra", "RECEIPT", receipt(order), order),
+                Send.shop(b, "rb", "RECEIPT", receipt(order), order),
+                Send.person(b, bob, "b1", text("thanks"))), ids);
+        assertEquals(List.of("sent", "sent", "order_number_taken", "sent"),
+                rows.stream().map(r -> r.getString("outcome")).toList());
         Row owner = pool.preparedQuery("SELECT message_id FROM receipt_orders WHERE business_id = $1 AND order_number = $2")
                 .execute(Tuple.of(SHOP, order)).await().indefinitely().iterator().next();
-        assertEquals(ids[2], owner.getUUID("message_id"), "the first receipt with the number has it");
-        as(bob).get("/v1/conversations/" + b + "/messages").then().statusCode(200).body("messages.seq", equalTo(List.of(1)));
-        as(cat).get("/v1/conversations/" + quiet + "/messages").then().statusCode(200).body("messages.size()", equalTo(0));
+        assertEquals(ids[1], owner.getUUID("message_id"), "the first receipt with the number has it");
+        as(bob).get("/v1/conversations/" + b + "/messages").then().statusCode(200).body("messages.seq", equalTo(List.of(2, 1)));
+    }
+
+    @Test
+    void aRetryCarryingTheIdOfAnotherSendOfItsRoundIsStillARetry() {
+        // a retry's message id is not looked at (the first message keeps its own): here it is the id the other
+        // send of the round inserts, and that send stays sent and stored
+        String ann = newPerson();
+        UUID a = UUID.fromString(open(ann, SHOP));
+        String dan = newPerson();
+        UUID blocked = UUID.fromString(open(dan, SHOP));
+        send(dan, blocked.toString(), "d1", "before the block").statusCode(201);
+        as(dan).put("/v1/conversations/" + blocked + "/block").then().statusCode(200);
+        UUID shared = UUID.randomUUID();
+        List<Row> rows = sendBatch(List.of(
+                Send.person(a, ann, "a1", text("hello")).withId(shared),
+                Send.person(blocked, dan, "d1", text("before the block")).withId(shared)), new UUID[2]);
+        assertEquals(List.of("sent", "duplicate"), rows.stream().map(r -> r.getString("outcome")).toList());
+        assertEquals(2, rows.size());
+        as(ann).get("/v1/conversations/" + a + "/messages").then().statusCode(200)
+                .body("messages.id", equalTo(List.of(shared.toString())));
         as(dan).get("/v1/conversations/" + blocked + "/messages").then().statusCode(200)
                 .body("messages.seq", equalTo(List.of(1)));
     }
@@ -357,6 +393,10 @@ class SendBatchesTest extends ChatTestSupport {
         m.content = text(body);
         m.visibility = ChatMessage.Visibility.EVERYONE;
         return new MessageWriter.Append(chat.conversation(), chat.person(), null, m, null, false, DAY, WEEK);
+    }
+
+    private static String receipt(String orderNumber) {
+        return "{\"receipt\":{\"orderNumber\":\"" + orderNumber + "\"}}";
     }
 
     private static String text(String body) {
