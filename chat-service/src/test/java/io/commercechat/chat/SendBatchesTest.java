@@ -270,9 +270,7 @@ class SendBatchesTest extends ChatTestSupport {
         String cat = newPerson();
         UUID quiet = UUID.fromString(open(cat, SHOP));
         String dan = newPerson();
-        UUID blocked = UUID.fromString(open(dan, SHOP));
-        send(dan, blocked.toString(), "d1", "before the block").statusCode(201);
-        as(dan).put("/v1/conversations/" + blocked + "/block").then().statusCode(200);
+        UUID blocked = blockedAfterOneMessage(dan);
         UUID[] ids = new UUID[7];
         List<Row> rows = sendBatch(List.of(
                 Send.person(a, ann, "a1", text("hello")),
@@ -325,9 +323,7 @@ class SendBatchesTest extends ChatTestSupport {
         String ann = newPerson();
         UUID a = UUID.fromString(open(ann, SHOP));
         String dan = newPerson();
-        UUID blocked = UUID.fromString(open(dan, SHOP));
-        send(dan, blocked.toString(), "d1", "before the block").statusCode(201);
-        as(dan).put("/v1/conversations/" + blocked + "/block").then().statusCode(200);
+        UUID blocked = blockedAfterOneMessage(dan);
         UUID shared = UUID.randomUUID();
         List<Row> rows = sendBatch(List.of(
                 Send.person(a, ann, "a1", text("hello")).withId(shared),
@@ -338,6 +334,14 @@ class SendBatchesTest extends ChatTestSupport {
                 .body("messages.id", equalTo(List.of(shared.toString())));
         as(dan).get("/v1/conversations/" + blocked + "/messages").then().statusCode(200)
                 .body("messages.seq", equalTo(List.of(1)));
+    }
+
+    /** The person's conversation with the shop, in which they wrote "before the block" (client id d1) and then blocked it. */
+    private static UUID blockedAfterOneMessage(String person) {
+        UUID c = UUID.fromString(open(person, SHOP));
+        send(person, c.toString(), "d1", "before the block").statusCode(201);
+        as(person).put("/v1/conversations/" + c + "/block").then().statusCode(200);
+        return c;
     }
 
     /** One send of a batch, as MessageWriter hands it to send_message_batch(). */
