@@ -35,7 +35,7 @@ RETURNS TABLE (item int, outcome varchar, seq bigint, sent_at timestamptz, perso
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 #variable_conflict use_column
 DECLARE
-    round_of int[];  -- by item: the how-many-th send of its conversation in this batch it is
+    round_of int[];  -- by item: the round it is written in
     rounds int;
     sent timestamptz;
     -- each send's answer, in the order the rounds decided them
@@ -44,7 +44,7 @@ DECLARE
     a_seq bigint[] := '{}';
     a_sent timestamptz[] := '{}';
     a_first uuid[] := '{}';  -- a retry's first message
-    -- the inbox events of the batch, with the item that made each (send order)
+    -- the inbox events of the batch, round by round, in item order within a round
     ev_participant varchar[] := '{}';
     ev_message uuid[] := '{}';
     ev_at timestamptz[] := '{}';
@@ -191,7 +191,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- As in V5: each inbox's events get the positions after its head, in send order, and one statement
+    -- As in V5: each inbox's events get the positions after its head, in the order above, and one statement
     -- locks and moves every head in lock order (people's, then businesses', each by participant),
     -- last, so the head locks are held only for this append and the commit. The answers come out of
     -- the same statement, each sent message with the positions its events took.

@@ -352,11 +352,14 @@ public final class ChatBenchmark {
         return rate;
     }
 
-    /** A send with a unique client message id; the text carries the wall clock (µs) at which it was built. */
-    private static final String SEND_REQUEST = """
+    /**
+     * A send with a unique client message id; the text carries the wall clock (µs) at which it was built.
+     * PERSON stands for the Lua expression that picks whose send it is.
+     */
+    private static final String SEND_TEMPLATE = """
             function request()
               n = n + 1
-              local s = senders[((n * 2 + tid) % #senders) + 1]
+              local s = PERSON
               local body = '{"clientMessageId":"' .. run .. '-' .. tid .. '-' .. n .. '","text":"BODY #bench-'
                 .. string.format("%.0f", now_us()) .. '#"}'
               return wrk.format("POST", "/v1/conversations/" .. s.conversation .. "/messages",
@@ -364,16 +367,11 @@ public final class ChatBenchmark {
             end
             """.replace("BODY", BODY); // not formatted(): Lua's % operator
 
-    /** SEND_REQUEST for a thread with one connection: always its own person. */
-    private static final String OWN_SEND_REQUEST = ownPerson(SEND_REQUEST);
+    /** Each request of a wrk thread for the next person of its share (paced phases: any person will do). */
+    private static final String SEND_REQUEST = SEND_TEMPLATE.replace("PERSON", "senders[((n * 2 + tid) % #senders) + 1]");
 
-    private static String ownPerson(String request) {
-        String next = "senders[((n * 2 + tid) % #senders) + 1]";
-        if (!request.contains(next)) {
-            throw new IllegalStateException("the send request no longer picks its person as expected");
-        }
-        return request.replace(next, "senders[tid + 1]");
-    }
+    /** For a thread with one connection: always its own person. */
+    private static final String OWN_SEND_REQUEST = SEND_TEMPLATE.replace("PERSON", "senders[tid + 1]");
 
     /**
      * Runs wrk with the senders' tokens and {@code body} (Lua: request(), optionally delay()/response())

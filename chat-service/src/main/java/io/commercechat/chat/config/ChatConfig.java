@@ -17,9 +17,9 @@ public interface ChatConfig {
     /**
      * Batches of sends one replica writes at once (message/repository/MessageWriter), each on its own
      * pooled connection. More overlap one batch's work with another's commit, but they queue on the
-     * inbox head of a business they share, holding their conversations' locks meanwhile. Measured
-     * (benchmark, 32 senders to one shop), durable PostgreSQL: 1 → 5,700–6,300 sends/s, 2 → 4,900–5,400,
-     * 3 → 4,500–4,700, 4 → 3,300–4,100; without fsync (embedded) 1 → 4,900–5,800, 2 → 5,400–7,000.
+     * inbox head of a business they share, and each batch is smaller. Measured (benchmark, 32 senders to
+     * one shop, durable PostgreSQL) with V8: 1 → 4,500–8,800 sends/s, 2 → 3,200–6,300; with V7: 1 →
+     * 5,700–6,300, 2 → 4,900–5,400, 3 → 4,500–4,700, 4 → 3,300–4,100.
      */
     @WithDefault("1")
     int sendBatchesInFlight();

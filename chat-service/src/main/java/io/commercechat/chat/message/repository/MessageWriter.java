@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 /**
  * Writes sends to the database in batches: the sends that arrive while earlier ones are being
  * written go together in one call of send_message_batch() (V5__send_in_batches.sql for its rules,
- * V7__send_batch_answers_in_brief.sql for its answer), one transaction,
+ * V7__send_batch_answers_in_brief.sql for its answer, V8__send_batch_set_based.sql for how it writes them), one transaction,
  * so they share one commit flush and take each inbox head lock once. A send that arrives when
  * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
