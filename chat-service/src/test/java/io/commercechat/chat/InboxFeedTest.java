@@ -138,7 +138,7 @@ class InboxFeedTest extends ChatTestSupport {
                 .await().atMost(Duration.ofSeconds(10));
     }
 
-    private static ChatMessage message() {
+    static ChatMessage message() {
         ChatMessage m = new ChatMessage();
         m.id = UUID.randomUUID();
         m.conversationId = UUID.randomUUID();
@@ -146,7 +146,7 @@ class InboxFeedTest extends ChatTestSupport {
         return m;
     }
 
-    private static void awaitPosition(List<InboxEntry> stream, long position) throws InterruptedException {
+    static void awaitPosition(List<InboxEntry> stream, long position) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             synchronized (stream) {

@@ -15,6 +15,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,12 @@ import org.jboss.logging.Logger;
  * committed, so they read only when there is something new; a poll every
  * {@code chat.stream-poll-interval} covers missed notifications and a lost listener connection.
  * Message events that this replica's sends commit are handed to its own streams directly
- * ({@link #committed}), which saves those streams a read and the wait for the notification.
+ * ({@link #committed}), which saves those streams a read and the wait for the notification. The
+ * notifications that arrive while this replica writes a batch of sends are held until the batch's
+ * events have been handed over ({@link #writing}, {@link #written}): a batch's NOTIFY and its answer
+ * arrive on two connections at about the same time, and when the notification came first the
+ * stream read back the event it was about to be handed (measured: two sends in three, with 128
+ * streams open).
  */
 @ApplicationScoped
 public class InboxFeed {
@@ -39,6 +45,8 @@ public class InboxFeed {
     private static final Logger LOG = Logger.getLogger(InboxFeed.class);
     public static final String CHANNEL = "chat_inbox";
     private static final int BATCH = 200;
+    /** Notifications held beyond this are let through at once (a batch that takes very long to answer). */
+    private static final int MAX_HELD = 4096;
 
     private final InboxRepository inbox;
     private final ChatConfig config;
@@ -49,6 +57,10 @@ public class InboxFeed {
     private final Map<String, Set<Wakeup>> waiting = new ConcurrentHashMap<>();
     private PgSubscriber subscriber;
     private volatile boolean stopping;
+    /** Guards {@link #batchesWriting} and {@link #held}. */
+    private final Object gate = new Object();
+    private int batchesWriting;
+    private final ArrayDeque<String> held = new ArrayDeque<>();
 
     public InboxFeed(InboxRepository inbox, ChatConfig config, Vertx vertx,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -81,8 +93,41 @@ public class InboxFeed {
         }
     }
 
+    /** This replica starts writing a batch of sends: notifications wait until {@link #written} (one call each). */
+    public void writing() {
+        synchronized (gate) {
+            batchesWriting++;
+        }
+    }
+
+    /**
+     * A batch of this replica's sends is written and its committed events are handed over (or it
+     * failed): the notifications held meanwhile go through now. Those of this batch find their
+     * streams already at the positions they announce and cost no read; those of other replicas'
+     * sends waited at most one batch.
+     */
+    public void written() {
+        List<String> release;
+        synchronized (gate) {
+            batchesWriting--;
+            release = new ArrayList<>(held);
+            held.clear();
+        }
+        release.forEach(this::announce);
+    }
+
     /** NOTIFY's payload is '<the inbox's last position> <participant>' (all of it committed when it arrives). */
     private void notified(String payload) {
+        synchronized (gate) {
+            if (batchesWriting > 0 && held.size() < MAX_HELD) {
+                held.add(payload);
+                return;
+            }
+        }
+        announce(payload);
+    }
+
+    private void announce(String payload) {
         int space = payload.indexOf(' ');
         if (space > 0) {
             Set<Wakeup> streams = waiting.get(payload.substring(space + 1));

@@ -3,6 +3,7 @@ package io.commercechat.chat.message.repository;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.InboxPosition;
+import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.message.ChatMessage;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -30,7 +31,9 @@ import org.jboss.logging.Logger;
  * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
  * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
- * reaches only the send that caused it.
+ * reaches only the send that caused it. A batch's sent messages are handed to this replica's open
+ * streams as soon as its answer arrives, before the senders hear of it; the notifications that
+ * arrive while it is written wait for that (see {@link InboxFeed}).
  */
 @ApplicationScoped
 public class MessageWriter {
@@ -46,6 +49,8 @@ public class MessageWriter {
     public record Appended(String outcome, ChatMessage message, List<InboxPosition> events) {}
 
     private static final Logger LOG = Logger.getLogger(MessageWriter.class);
+    /** The outcome of a send that was written. */
+    public static final String SENT = "sent";
 
     /** Sends per statement: enough to share a flush among many senders, small enough to hold locks briefly. */
     static final int BATCH = 64;
@@ -59,13 +64,15 @@ public class MessageWriter {
     private record Pending(Append append, Context context, UniEmitter<? super Appended> answer) {}
 
     private final Pool pool;
+    private final InboxFeed feed;
     /** Batches being written at once by this instance (each holds one pooled connection). */
     private final int maxInFlight;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;  // guarded by waiting
 
-    public MessageWriter(Pool pool, ChatConfig config) {
+    public MessageWriter(Pool pool, InboxFeed feed, ChatConfig config) {
         this.pool = pool;
+        this.feed = feed;
         this.maxInFlight = config.sendBatchesInFlight();
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("chat.send-batches-in-flight must be at least 1, not " + maxInFlight);
@@ -110,11 +117,17 @@ public class MessageWriter {
     }
 
     private void write(List<Pending> batch) {
+        feed.writing();
         statement(batch).subscribe().with(rows -> {
+            Answer[] answers = answers(batch, rows);
+            feed.written();
             written();  // the next batch goes to the database while this one's answers are delivered
-            answer(batch, rows);
+            for (int i = 0; i < answers.length; i++) {
+                deliver(batch.get(i), answers[i].appended(), answers[i].failure());
+            }
         }, failure -> {
             if (batch.size() == 1) {
+                feed.written();
                 deliver(batch.get(0), null, failure);
                 written();
                 return;
@@ -125,15 +138,15 @@ public class MessageWriter {
             for (Pending p : batch) {
                 oneByOne = oneByOne.chain(() -> statement(List.of(p))
                         .onItemOrFailure().invoke((rows, e) -> {
-                            if (e == null) {
-                                answer(List.of(p), rows);
-                            } else {
-                                deliver(p, null, e);
-                            }
+                            Answer a = e == null ? answers(List.of(p), rows)[0] : new Answer(null, e);
+                            deliver(p, a.appended(), a.failure());
                         })
                         .onFailure().recoverWithNull().replaceWithVoid());
             }
-            oneByOne.subscribe().with(x -> written());
+            oneByOne.subscribe().with(x -> {
+                feed.written();
+                written();
+            });
         });
     }
 
@@ -183,26 +196,45 @@ public class MessageWriter {
         return values;
     }
 
-    /** One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever the rows are. */
-    private static void answer(List<Pending> batch, RowSet<Row> rows) {
-        Appended[] answers = new Appended[batch.size()];
+    /** A send's answer: what was appended, or why not. */
+    private record Answer(Appended appended, Throwable failure) {}
+
+    /**
+     * One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever
+     * the rows are; each sent message is handed to this replica's streams here, on the batch's answer.
+     */
+    private Answer[] answers(List<Pending> batch, RowSet<Row> rows) {
+        Appended[] appended = new Appended[batch.size()];
         RuntimeException unreadable = null;
         for (Row r : rows) {
             try {
                 int item = r.getInteger("item") - 1;
-                answers[item] = answered(batch.get(item).append().message(), r);
+                appended[item] = answered(batch.get(item).append().message(), r);
             } catch (RuntimeException e) {
                 unreadable = e;  // only that row's send goes unanswered; the others still are
             }
         }
+        Answer[] answers = new Answer[batch.size()];
         for (int i = 0; i < answers.length; i++) {
-            Pending p = batch.get(i);
-            if (answers[i] != null) {
-                deliver(p, answers[i], null);
+            if (appended[i] != null) {
+                if (SENT.equals(appended[i].outcome())) {
+                    handOff(appended[i]);
+                }
+                answers[i] = new Answer(appended[i], null);
             } else {
-                deliver(p, null, unreadable != null ? unreadable
+                answers[i] = new Answer(null, unreadable != null ? unreadable
                         : new IllegalStateException("send_message_batch gave no answer for a send"));
             }
+        }
+        return answers;
+    }
+
+    /** The send is committed whatever happens here: a stream not handed its event reads it. */
+    private void handOff(Appended sent) {
+        try {
+            feed.committed(sent.events(), sent.message());
+        } catch (RuntimeException e) {
+            LOG.warnf("a sent message was not handed to the open streams (%s); they read it", e.getClass().getSimpleName());
         }
     }
 
@@ -213,7 +245,7 @@ public class MessageWriter {
     private static Appended answered(ChatMessage asked, Row r) {
         String outcome = r.getString("outcome");
         return switch (outcome) {
-            case "sent" -> {
+            case SENT -> {
                 asked.seq = r.getLong("seq");
                 asked.sentAt = r.getOffsetDateTime("sent_at").toInstant();
                 List<InboxPosition> events = new ArrayList<>(2);

@@ -7,7 +7,6 @@ import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.error.ChatFailure;
-import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
@@ -27,7 +26,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Sending and reading messages. A send is written by the database function send_messages(), in a
+ * Sending and reading messages. A send is written by the database function send_message_batch(), in a
  * batch of sends in one transaction ({@link MessageWriter}): it locks the conversation row
  * for its transaction, which serializes sends to one conversation, so seq is assigned gapless and in
  * commit order, a retry with the same client message id finds the first message, and the inbox
@@ -53,17 +52,15 @@ public class MessageService {
     private final MessageWriter writer;
     private final BusinessRepository businesses;
     private final InboxLog inboxLog;
-    private final InboxFeed feed;
     private final ChatConfig config;
 
     public MessageService(ConversationRepository conversations, MessageRepository messages, MessageWriter writer,
-            BusinessRepository businesses, InboxLog inboxLog, InboxFeed feed, ChatConfig config) {
+            BusinessRepository businesses, InboxLog inboxLog, ChatConfig config) {
         this.conversations = conversations;
         this.messages = messages;
         this.writer = writer;
         this.businesses = businesses;
         this.inboxLog = inboxLog;
-        this.feed = feed;
         this.config = config;
     }
 
@@ -100,10 +97,7 @@ public class MessageService {
         return writer.append(a)
                 .onFailure(MessageService::isOrderNumberRace).transform(e -> orderNumberTaken(orderNumber))
                 .map(done -> switch (done.outcome()) {
-                    case "sent" -> {
-                        feed.committed(done.events(), done.message());
-                        yield new Sent(done.message(), false);
-                    }
+                    case MessageWriter.SENT -> new Sent(done.message(), false);  // its events were handed to the streams
                     case "duplicate" -> new Sent(done.message(), true);
                     case "not_found" -> throw ChatFailure.notFound("the conversation");
                     case "client_message_id_reused" -> throw ChatFailure.conflict("client-message-id-reused", "clientMessageId "

@@ -1,0 +1,114 @@
+package io.commercechat.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.inbox.InboxPosition;
+import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The notifications that arrive while this replica writes a batch of sends are held until the
+ * batch's events are handed to the streams (InboxFeed.writing / written), so a stream does not read
+ * back an event it is about to be handed, and nothing held is lost. Streams poll only every minute
+ * here, so what a stream emits came from a notification or a hand-off.
+ */
+@QuarkusTest
+@TestProfile(HeldNotificationsTest.RarePolls.class)
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class HeldNotificationsTest extends ChatTestSupport {
+
+    public static class RarePolls implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("chat.stream-poll-interval", "PT60S");
+        }
+    }
+
+    @Inject
+    InboxFeed feed;
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void aNotificationDuringABatchWaitsForItsHandOffAndCostsNoRead() throws Exception {
+        String participant = "p:" + newPerson();
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = follow(participant, got);
+        ChatMessage handed = InboxFeedTest.message();
+        try {
+            feed.writing();
+            try {
+                // the batch's event commits and is announced before its answer is handed over
+                commitAndNotify(participant, 1);
+                Thread.sleep(500);
+                feed.committed(List.of(new InboxPosition(participant, 1)), handed);
+            } finally {
+                feed.written();
+            }
+            InboxFeedTest.awaitPosition(got, 1);
+            Thread.sleep(500);  // a read the notification caused would have emitted the stored row first
+        } finally {
+            stream.cancel();
+        }
+        assertEquals(1, got.size(), "position 1 once");
+        assertSame(handed, got.get(0).message(), "emitted as handed, not read back");
+    }
+
+    @Test
+    void aHeldNotificationOfAnEventNotHandedOverGoesThroughWhenTheBatchIsWritten() throws Exception {
+        String participant = "p:" + newPerson();
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = follow(participant, got);
+        try {
+            feed.writing();
+            try {
+                commitAndNotify(participant, 1);  // another replica's event: nobody here hands it over
+                Thread.sleep(500);
+                assertTrue(got.isEmpty(), "held while the batch is written");
+            } finally {
+                feed.written();
+            }
+            InboxFeedTest.awaitPosition(got, 1);  // well before the next poll
+        } finally {
+            stream.cancel();
+        }
+        assertEquals(1, got.size());
+        assertEquals(InboxEntry.TYPING, got.get(0).kind(), "read from the database");
+    }
+
+    /** A stream of the (empty) inbox that has done its first read and waits. */
+    private Cancellable follow(String participant, List<InboxEntry> got) throws InterruptedException {
+        Cancellable stream = feed.follow(participant, 0).subscribe().with(got::add);
+        Thread.sleep(1000);
+        return stream;
+    }
+
+    /** A typing event committed with its notification, as another writer would. */
+    private void commitAndNotify(String participant, long position) {
+        pool.preparedQuery("WITH e AS (INSERT INTO inbox_events (participant, position, kind, occurred_at, payload)"
+                + " VALUES ($1, $2, 'typing', now(), '{}') RETURNING participant, position)"
+                + " SELECT pg_notify('" + InboxFeed.CHANNEL + "', e.position || ' ' || e.participant) FROM e")
+                .execute(Tuple.of(participant, position)).await().atMost(Duration.ofSeconds(10));
+    }
+}
