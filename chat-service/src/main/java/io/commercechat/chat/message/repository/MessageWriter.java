@@ -119,9 +119,9 @@ public class MessageWriter {
     private void write(List<Pending> batch) {
         feed.writing();
         statement(batch).subscribe().with(rows -> {
+            written();  // the next batch goes to the database while this one's events and answers are delivered
             Answer[] answers = answers(batch, rows);
             feed.written();
-            written();  // the next batch goes to the database while this one's answers are delivered
             for (int i = 0; i < answers.length; i++) {
                 deliver(batch.get(i), answers[i].appended(), answers[i].failure());
             }
