@@ -10,6 +10,7 @@ import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.MessageIds;
 import io.commercechat.chat.message.repository.MessageRepository;
 import io.commercechat.chat.message.repository.MessageWriter;
 import io.commercechat.proto.partner.v1.MessageContent;
@@ -129,7 +130,7 @@ public class MessageService {
     /** A new message; seq and sentAt are the database's. */
     private static ChatMessage newMessage(ChatMessage.Sender sender, Outgoing out, UpdateTag tag, String sourceConsentId) {
         ChatMessage m = new ChatMessage();
-        m.id = UUID.randomUUID();
+        m.id = MessageIds.next();
         m.conversationId = out.conversationId();
         m.sender = sender;
         m.clientMessageId = out.clientMessageId();
