@@ -99,40 +99,6 @@ class SendBatchesTest extends ChatTestSupport {
     }
 
     @Test
-    void thePreviousVersionsSendMessagesStillAnswersWithWholeRows() {
-        // pods of the previous version call V5's send_messages() during a rolling update (now a wrapper, V7)
-        String me = newPerson();
-        UUID c = UUID.fromString(open(me, SHOP));
-        UUID first = UUID.randomUUID();
-        Tuple args = Tuple.tuple()
-                .addArrayOfUUID(new UUID[] {c, c})
-                .addArrayOfString(new String[] {me, me})
-                .addArrayOfString(new String[2])
-                .addArrayOfString(new String[] {"PERSON", "PERSON"})
-                .addArrayOfUUID(new UUID[] {first, UUID.randomUUID()})
-                .addArrayOfString(new String[] {"old-pod", "old-pod"})
-                .addArrayOfString(new String[] {"TEXT", "TEXT"})
-                .addArrayOfString(new String[] {text("from an old pod"), text("from an old pod")})
-                .addArrayOfString(new String[] {"EVERYONE", "EVERYONE"})
-                .addArrayOfString(new String[2])
-                .addArrayOfString(new String[2])
-                .addArrayOfString(new String[2])
-                .addArrayOfBoolean(new Boolean[] {false, false});
-        List<Row> rows = new ArrayList<>();
-        pool.preparedQuery("SELECT * FROM send_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-                + " make_interval(secs => 86400), make_interval(secs => 604800)) ORDER BY item").execute(args)
-                .await().indefinitely().forEach(rows::add);
-        assertEquals(List.of("sent", "duplicate"), rows.stream().map(r -> r.getString("outcome")).toList());
-        for (Row r : rows) {
-            assertEquals(first, r.getUUID("id"));
-            assertEquals(1L, r.getLong("seq"));
-            assertEquals(text("from an old pod"), r.getString("content"));
-            assertEquals(c, r.getUUID("conversation_id"));
-        }
-        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200).body("messages.seq", equalTo(List.of(1)));
-    }
-
-    @Test
     void aBatchGivesEachSendItsOwnOutcome() {
         String me = newPerson();
         UUID c = UUID.fromString(open(me, SHOP));

@@ -14,7 +14,7 @@ import java.util.UUID;
 
 /**
  * Inbox storage. Appends run in the caller's Hibernate Reactive transaction (message sends append
- * theirs inside send_messages(), see V5__send_in_batches.sql); the event gets its
+ * theirs inside send_message_batch(), see V8__send_batch_set_based.sql); the event gets its
  * position, and NOTIFY goes out, while that transaction commits (see V3__inbox_positions_at_commit.sql). Reads go straight
  * to the reactive pool, so streams can poll from any thread without a Hibernate session.
  */

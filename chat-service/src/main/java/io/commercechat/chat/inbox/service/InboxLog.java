@@ -47,7 +47,7 @@ public class InboxLog {
     /**
      * A person-only message (an account card) became visible to the business. The person first,
      * then the business: every writer takes inbox locks in this order. (New messages get their
-     * events inside send_messages(), see V5__send_in_batches.sql.)
+     * events inside send_message_batch(), see V8__send_batch_set_based.sql.)
      */
     public Uni<Void> messageShared(Conversation c, ChatMessage m) {
         return inbox.appendMessage(Caller.inboxOfPerson(c.personSub), m.id)

@@ -16,7 +16,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUID> {
 
-    /** A messages row (columns by name, as send_messages() and the inbox read return them); null when id is null. */
+    /** A messages row (columns by name, as send_message_batch() and the inbox read return them); null when id is null. */
     public static ChatMessage fromRow(Row r) {
         if (r.getUUID("id") == null) {
             return null;

@@ -114,7 +114,7 @@ public class MessageService {
                     case "human_agent_window" -> throw ChatFailure.precondition("outside-reply-window",
                             "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
                     case "order_number_taken" -> throw orderNumberTaken(orderNumber);
-                    default -> throw new IllegalStateException("send_messages answered " + done.outcome());
+                    default -> throw new IllegalStateException("send_message_batch answered " + done.outcome());
                 });
     }
 
