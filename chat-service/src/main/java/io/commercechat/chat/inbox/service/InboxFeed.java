@@ -110,6 +110,9 @@ public class InboxFeed {
         List<String> release;
         synchronized (gate) {
             batchesWriting--;
+            if (held.isEmpty()) {
+                return;  // the usual case: nothing to copy
+            }
             release = new ArrayList<>(held);
             held.clear();
         }

@@ -121,6 +121,7 @@ public class MessageWriter {
         statement(batch).subscribe().with(rows -> {
             written();  // the next batch goes to the database while this one's events and answers are delivered
             Answer[] answers = answers(batch, rows);
+            handOff(answers);
             feed.written();
             for (int i = 0; i < answers.length; i++) {
                 deliver(batch.get(i), answers[i].appended(), answers[i].failure());
@@ -138,8 +139,9 @@ public class MessageWriter {
             for (Pending p : batch) {
                 oneByOne = oneByOne.chain(() -> statement(List.of(p))
                         .onItemOrFailure().invoke((rows, e) -> {
-                            Answer a = e == null ? answers(List.of(p), rows)[0] : new Answer(null, e);
-                            deliver(p, a.appended(), a.failure());
+                            Answer[] a = e == null ? answers(List.of(p), rows) : new Answer[] {new Answer(null, e)};
+                            handOff(a);
+                            deliver(p, a[0].appended(), a[0].failure());
                         })
                         .onFailure().recoverWithNull().replaceWithVoid());
             }
@@ -199,10 +201,7 @@ public class MessageWriter {
     /** A send's answer: what was appended, or why not. */
     private record Answer(Appended appended, Throwable failure) {}
 
-    /**
-     * One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever
-     * the rows are; each sent message is handed to this replica's streams here, on the batch's answer.
-     */
+    /** One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever the rows are. */
     private Answer[] answers(List<Pending> batch, RowSet<Row> rows) {
         Appended[] appended = new Appended[batch.size()];
         RuntimeException unreadable = null;
@@ -217,9 +216,6 @@ public class MessageWriter {
         Answer[] answers = new Answer[batch.size()];
         for (int i = 0; i < answers.length; i++) {
             if (appended[i] != null) {
-                if (SENT.equals(appended[i].outcome())) {
-                    handOff(appended[i]);
-                }
                 answers[i] = new Answer(appended[i], null);
             } else {
                 answers[i] = new Answer(null, unreadable != null ? unreadable
@@ -229,12 +225,20 @@ public class MessageWriter {
         return answers;
     }
 
-    /** The send is committed whatever happens here: a stream not handed its event reads it. */
-    private void handOff(Appended sent) {
-        try {
-            feed.committed(sent.events(), sent.message());
-        } catch (RuntimeException e) {
-            LOG.warnf("a sent message was not handed to the open streams (%s); they read it", e.getClass().getSimpleName());
+    /**
+     * The sent messages go to this replica's open streams, on the batch's answer and before the senders
+     * hear of it. The sends are committed whatever happens here: a stream not handed its event reads it.
+     */
+    private void handOff(Answer[] answers) {
+        for (Answer a : answers) {
+            if (a.appended() != null && SENT.equals(a.appended().outcome())) {
+                try {
+                    feed.committed(a.appended().events(), a.appended().message());
+                } catch (RuntimeException e) {
+                    LOG.warnf("a sent message was not handed to the open streams (%s); they read it",
+                            e.getClass().getSimpleName());
+                }
+            }
         }
     }
 
