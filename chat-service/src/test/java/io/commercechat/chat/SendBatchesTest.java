@@ -302,6 +302,18 @@ class SendBatchesTest extends ChatTestSupport {
                 .body("messages.seq", equalTo(List.of(1)));
     }
 
+    @Test
+    void sendsAndStreamReadsArePlannedOncePerConnection() {
+        // V10: without it PostgreSQL planned inbox_read() on every call, and a one-send batch's lock and append too
+        for (String function : List.of("send_message_batch", "inbox_read")) {
+            Row settings = pool.preparedQuery("SELECT proconfig FROM pg_proc WHERE proname = $1").execute(Tuple.of(function))
+                    .await().indefinitely().iterator().next();
+            List<String> config = List.of(settings.getArrayOfStrings("proconfig"));
+            assertTrue(config.contains("plan_cache_mode=force_generic_plan"), function + " runs with " + config);
+            assertTrue(config.contains("enable_seqscan=off"), function + " runs with " + config);
+        }
+    }
+
     /** The person's conversation with the shop, in which they wrote "before the block" (client id d1) and then blocked it. */
     private static UUID blockedAfterOneMessage(String person) {
         UUID c = UUID.fromString(open(person, SHOP));
