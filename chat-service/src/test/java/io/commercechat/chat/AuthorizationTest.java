@@ -43,7 +43,30 @@ class AuthorizationTest extends ChatTestSupport {
                 new Call("POST", "/v1/conversations/{id}/read", Map.of("seq", 1)),
                 new Call("PUT", "/v1/conversations/{id}/typing", Map.of("typing", true)),
                 new Call("PUT", "/v1/conversations/{id}/block", null),
-                new Call("DELETE", "/v1/conversations/{id}/block", null));
+                new Call("DELETE", "/v1/conversations/{id}/block", null),
+                new Call("POST", "/v1/conversations/{id}/messages/" + SOME_ID + "/share", null));
+    }
+
+    /** An id of the right form that names nothing: authorization is decided before any lookup. */
+    private static final String SOME_ID = "7d1c0f5e-3b7a-4c55-9a51-2f4a8e6b9c10";
+
+    /** The account and consent endpoints (forwarded to account-link-service and consent-service). */
+    static List<Call> bankDataCalls() {
+        return List.of(
+                new Call("GET", "/v1/banks", null),
+                new Call("POST", "/v1/links", Map.of("bankId", BANK)),
+                new Call("POST", "/v1/links/complete", Map.of("state", "s", "code", "c")),
+                new Call("GET", "/v1/links", null),
+                new Call("GET", "/v1/links/" + SOME_ID, null),
+                new Call("DELETE", "/v1/links/" + SOME_ID, null),
+                new Call("GET", "/v1/accounts", null),
+                new Call("GET", "/v1/accounts/" + SOME_ID + "/balances", null),
+                new Call("GET", "/v1/accounts/" + SOME_ID + "/transactions", null),
+                new Call("GET", "/v1/consents", null),
+                new Call("GET", "/v1/consents/" + SOME_ID, null),
+                new Call("GET", "/v1/consents/" + SOME_ID + "/receipt", null),
+                new Call("POST", "/v1/consents/" + SOME_ID + "/revoke", null),
+                new Call("GET", "/v1/access-log", null));
     }
 
     static List<Call> everyEndpoint() {
@@ -52,6 +75,7 @@ class AuthorizationTest extends ChatTestSupport {
         all.add(new Call("GET", "/v1/conversations", null));
         all.add(new Call("POST", "/v1/conversations", Map.of("businessId", SHOP)));
         all.add(new Call("GET", "/v1/events", null));
+        all.addAll(bankDataCalls());
         return all;
     }
 

@@ -208,6 +208,10 @@ class BankDataTest extends BankFlowSupport {
         cases.add(Map.entry("account id", as(me).get("/v1/accounts/123/balances").then()));
         cases.add(Map.entry("limit", as(me).queryParam("limit", 1000).get("/v1/accounts/" + id + "/transactions").then()));
         cases.add(Map.entry("from", as(me).queryParam("from", "yesterday").get("/v1/accounts/" + id + "/transactions").then()));
+        cases.add(Map.entry("to at the end of time", as(me).queryParam("to", "+999999999-12-31")
+                .get("/v1/accounts/" + id + "/transactions").then()));
+        cases.add(Map.entry("from beyond year 9999", as(me).queryParam("from", "+10000-01-01T00:00:00Z")
+                .get("/v1/accounts/" + id + "/transactions").then()));
         cases.add(Map.entry("from after to", as(me).queryParam("from", "2025-03-02").queryParam("to", "2025-03-01")
                 .get("/v1/accounts/" + id + "/transactions").then()));
         cases.add(Map.entry("purpose", as(me).queryParam("purpose", "MARKETING").get("/v1/accounts").then()));

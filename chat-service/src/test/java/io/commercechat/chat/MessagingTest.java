@@ -168,6 +168,33 @@ class MessagingTest extends ChatTestSupport {
     }
 
     @Test
+    void opensOfOnePairAtOnceAllGetTheOneConversation() throws Exception {
+        // a double submit: every open answers, one of them creates, all name the same conversation
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String me = newPerson();
+                List<Future<io.restassured.response.ExtractableResponse<io.restassured.response.Response>>> opens = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    opens.add(pool.submit(() -> as(me).body(Map.of("businessId", BANK)).post("/v1/conversations").then().extract()));
+                }
+                Set<String> ids = new HashSet<>();
+                int created = 0;
+                for (var f : opens) {
+                    var r = f.get(30, TimeUnit.SECONDS);
+                    assertTrue(r.statusCode() == 200 || r.statusCode() == 201, r.statusCode() + ": " + r.asString());
+                    created += r.statusCode() == 201 ? 1 : 0;
+                    ids.add(r.path("id"));
+                }
+                assertEquals(1, ids.size(), "one conversation per person and business: " + ids);
+                assertEquals(1, created, "exactly one open created it");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void readWatermarksAndUnreadCounts() {
         String me = newPerson();
         String c = open(me, BANK);

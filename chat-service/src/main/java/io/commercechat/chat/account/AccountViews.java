@@ -15,7 +15,7 @@ import io.commercechat.proto.accounts.v1.ListLinksResponse;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
 import io.commercechat.proto.accounts.v1.Transaction;
 import io.commercechat.proto.common.v1.Money;
-import io.commercechat.support.ProtoTime;
+import io.commercechat.chat.client.PeerTimes;
 import java.time.Instant;
 import java.util.List;
 
@@ -81,8 +81,8 @@ public final class AccountViews {
                 l.getStatusReason().isEmpty() ? null : l.getStatusReason(),
                 l.getPermissionsList().stream().map(p -> name(p, "PERMISSION_")).toList(),
                 l.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(),
-                ProtoTime.from(l.getCreatedAt(), "created_at"), ProtoTime.from(l.getUpdatedAt(), "updated_at"),
-                ProtoTime.from(l.getExpiresAt(), "expires_at"), l.getAccountsList().stream().map(AccountViews::account).toList());
+                PeerTimes.from(l.getCreatedAt(), "created_at"), PeerTimes.from(l.getUpdatedAt(), "updated_at"),
+                PeerTimes.from(l.getExpiresAt(), "expires_at"), l.getAccountsList().stream().map(AccountViews::account).toList());
     }
 
     public static LinkList links(ListLinksResponse r) {
@@ -102,7 +102,7 @@ public final class AccountViews {
     }
 
     static BalanceView balance(Balance b) {
-        return new BalanceView(name(b.getType(), "BALANCE_TYPE_"), money(b.getAmount()), ProtoTime.from(b.getAsOf(), "as_of"));
+        return new BalanceView(name(b.getType(), "BALANCE_TYPE_"), money(b.getAmount()), PeerTimes.from(b.getAsOf(), "as_of"));
     }
 
     public static TransactionPage transactions(ListTransactionsResponse r) {
@@ -111,7 +111,7 @@ public final class AccountViews {
     }
 
     static TransactionView transaction(Transaction t) {
-        return new TransactionView(t.getId(), ProtoTime.from(t.getBookedAt(), "booked_at"), money(t.getAmount()),
+        return new TransactionView(t.getId(), PeerTimes.from(t.getBookedAt(), "booked_at"), money(t.getAmount()),
                 t.getDescription(), t.getMerchantName().isEmpty() ? null : t.getMerchantName(),
                 t.getCategory().isEmpty() ? null : t.getCategory(), name(t.getStatus(), "TRANSACTION_STATUS_"));
     }

@@ -8,7 +8,7 @@ import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.GetReceiptResponse;
 import io.commercechat.proto.consent.v1.ListAccessRecordsResponse;
 import io.commercechat.proto.consent.v1.ListConsentsResponse;
-import io.commercechat.support.ProtoTime;
+import io.commercechat.chat.client.PeerTimes;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +40,9 @@ public final class ConsentViews {
                 c.getStatusReason().isEmpty() ? null : c.getStatusReason(), name(c.getEndedBy(), "ACTOR_"),
                 c.getPermissionsList().stream().map(p -> name(p, "PERMISSION_")).toList(),
                 c.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(),
-                ProtoTime.from(c.getTransactionFrom(), "transaction_from"), ProtoTime.from(c.getTransactionTo(), "transaction_to"),
-                ProtoTime.from(c.getCreatedAt(), "created_at"), ProtoTime.from(c.getAuthorisedAt(), "authorised_at"),
-                ProtoTime.from(c.getExpiresAt(), "expires_at"), ProtoTime.from(c.getUpdatedAt(), "updated_at"), c.getVersion());
+                PeerTimes.from(c.getTransactionFrom(), "transaction_from"), PeerTimes.from(c.getTransactionTo(), "transaction_to"),
+                PeerTimes.from(c.getCreatedAt(), "created_at"), PeerTimes.from(c.getAuthorisedAt(), "authorised_at"),
+                PeerTimes.from(c.getExpiresAt(), "expires_at"), PeerTimes.from(c.getUpdatedAt(), "updated_at"), c.getVersion());
     }
 
     public static ConsentList consents(ListConsentsResponse r, Map<String, String> bankNames) {
@@ -52,7 +52,7 @@ public final class ConsentViews {
 
     public static ReceiptView receipt(String consentId, GetReceiptResponse r) {
         return new ReceiptView(consentId, name(r.getKind(), "RECEIPT_KIND_"), r.getJws(), r.getKeyId(),
-                ProtoTime.from(r.getIssuedAt(), "issued_at"));
+                PeerTimes.from(r.getIssuedAt(), "issued_at"));
     }
 
     public static AccessLog accessLog(ListAccessRecordsResponse r, Map<String, String> bankNames) {
@@ -64,6 +64,6 @@ public final class ConsentViews {
         return new AccessRecordView(a.getId(), a.getBankId(), bankNames.get(a.getBankId()), a.getAccountId().isEmpty() ? null : a.getAccountId(),
                 a.getConsentId().isEmpty() ? null : a.getConsentId(), a.getService(), name(a.getPermission(), "PERMISSION_"),
                 name(a.getPurpose(), "PURPOSE_"), name(a.getDecision(), "ACCESS_DECISION_"),
-                a.getReason().isEmpty() ? null : a.getReason(), ProtoTime.from(a.getOccurredAt(), "occurred_at"));
+                a.getReason().isEmpty() ? null : a.getReason(), PeerTimes.from(a.getOccurredAt(), "occurred_at"));
     }
 }

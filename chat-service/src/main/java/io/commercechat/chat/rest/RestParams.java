@@ -2,6 +2,7 @@ package io.commercechat.chat.rest;
 
 import io.commercechat.chat.error.ChatFailure;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -99,16 +100,25 @@ public final class RestParams {
         if (value == null || value.isEmpty()) {
             return null;
         }
+        Instant at;
         try {
-            return Instant.parse(value);
+            at = Instant.parse(value);
         } catch (DateTimeParseException notAnInstant) {
             try {
                 LocalDate day = LocalDate.parse(value);
-                return endOfDay ? day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusNanos(1)
+                at = endOfDay ? day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusNanos(1)
                         : day.atStartOfDay().toInstant(ZoneOffset.UTC);
-            } catch (DateTimeParseException notADay) {
+            } catch (DateTimeException notADay) {  // unparseable, or a day at the end of LocalDate's range
                 throw ChatFailure.invalid(name + " must be a date (2025-03-01) or an instant (2025-03-01T10:00:00Z)");
             }
         }
+        // the years a protobuf Timestamp can carry to the peers
+        if (at.isBefore(FIRST) || at.isAfter(LAST)) {
+            throw ChatFailure.invalid(name + " must be between the years 0001 and 9999");
+        }
+        return at;
     }
+
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 }

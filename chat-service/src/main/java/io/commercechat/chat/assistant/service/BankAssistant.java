@@ -5,6 +5,7 @@ import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.AccountLinkClient;
 import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.client.PeerTimes;
 import io.commercechat.chat.conversation.Conversation;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.error.ChatFailure;
@@ -152,7 +153,7 @@ public class BankAssistant {
             chain = chain.chain(() -> accountLink.getBalances(token, GetBalancesRequest.newBuilder()
                             .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build())
                     .chain(r -> card(t, entry, "Balance", r.getBalancesList().stream().map(BankAssistant::line).toList(),
-                            r.getBalancesList().stream().map(b -> ProtoTime.from(b.getAsOf(), "as_of"))
+                            r.getBalancesList().stream().map(b -> PeerTimes.from(b.getAsOf(), "as_of"))
                                     .filter(x -> x != null).max(Instant::compareTo).orElse(Instant.now()))));
         }
         return chain;
@@ -250,14 +251,14 @@ public class BankAssistant {
     }
 
     private static Instant expiry(Link l) {
-        Instant e = ProtoTime.from(l.getExpiresAt(), "expires_at");
+        Instant e = PeerTimes.from(l.getExpiresAt(), "expires_at");
         return e == null ? Instant.now() : e;
     }
 
     private static String describe(Target t, Consent c) {
         String what = c.getPermissionsList().stream().map(p -> words(p.name(), "PERMISSION_")).collect(Collectors.joining(", "));
         String why = c.getPurposesList().stream().map(p -> words(p.name(), "PURPOSE_")).collect(Collectors.joining(", "));
-        Instant until = ProtoTime.from(c.getExpiresAt(), "expires_at");
+        Instant until = PeerTimes.from(c.getExpiresAt(), "expires_at");
         return t.bank() + " data Commerce Chat may read: " + what + "; for " + why
                 + (until == null ? "" : "; until " + DATE.format(until)) + ".";
     }
@@ -272,7 +273,7 @@ public class BankAssistant {
     }
 
     static String line(Transaction tx) {
-        Instant at = ProtoTime.from(tx.getBookedAt(), "booked_at");
+        Instant at = PeerTimes.from(tx.getBookedAt(), "booked_at");
         String what = tx.getMerchantName().isEmpty() ? tx.getDescription() : tx.getMerchantName();
         return (at == null ? "" : DAY.format(at) + "  ") + what + "  " + money(tx.getAmount());
     }

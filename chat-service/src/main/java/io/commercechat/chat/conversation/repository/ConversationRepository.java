@@ -13,14 +13,18 @@ import java.util.UUID;
 @ApplicationScoped
 public class ConversationRepository implements PanacheRepositoryBase<Conversation, UUID> {
 
-    /** Inserts the conversation unless the pair already has one; true when this call created it. */
+    /**
+     * Inserts the conversation unless the pair already has one; true when this call created it. Any key's
+     * conflict means "already there": with a named key, two opens of one pair at once failed on the other
+     * one, (business, person ref), which is derived from the same pair.
+     */
     public Uni<Boolean> insertIfAbsent(UUID id, String sub, String businessId, String personRef, String displayName,
             Instant now) {
         return getSession().chain(s -> s.createNativeQuery(
                         "INSERT INTO conversations (id, person_sub, business_id, person_ref, person_display_name,"
                                 + " activity_seq, created_at) VALUES (:id, :sub, :business, :ref, :name,"
                                 + " nextval('conversation_activity_seq'), :now)"
-                                + " ON CONFLICT (person_sub, business_id) DO NOTHING")
+                                + " ON CONFLICT DO NOTHING")
                 .setParameter("id", id).setParameter("sub", sub).setParameter("business", businessId)
                 .setParameter("ref", personRef).setParameter("name", displayName).setParameter("now", now)
                 .executeUpdate())
