@@ -164,13 +164,33 @@ class AuthorizationTest extends ChatTestSupport {
         boolean listed = partner(BANK).listConversations(ListConversationsRequest.newBuilder().setPageSize(100).build())
                 .getConversationsList().stream().anyMatch(x -> x.getId().equals(c));
         org.junit.jupiter.api.Assertions.assertFalse(listed);
-        // the bank's inbox never carries the shop's events
+        // the bank's inbox never carries the shop's events: read it from the start up to a message the bank must
+        // see, sent after the shop's events (so the stream demonstrably works and has passed them)
+        as(person).body(Map.of("typing", true)).put("/v1/conversations/" + c + "/typing").then().statusCode(200);
+        String ownPerson = newPerson();
+        String own = open(ownPerson, BANK);
+        String marker = send(ownPerson, own, "marker", "for the bank").statusCode(201).extract().path("id");
         try (InboxSubscriber bank = InboxSubscriber.open(channel, ISSUER.partner(BANK), 0)) {
-            for (var e = bank.next(Duration.ofMillis(1500)); e != null; e = bank.next(Duration.ofMillis(300))) {
-                org.junit.jupiter.api.Assertions.assertNotEquals(c, e.hasMessage() ? e.getMessage().getConversationId()
-                        : e.getConversationUpdated().getId());
+            boolean markerSeen = false;
+            while (!markerSeen) {
+                var e = bank.next(Duration.ofSeconds(10));
+                org.junit.jupiter.api.Assertions.assertNotNull(e, "the bank's stream ended before the bank's own message: "
+                        + bank.error(Duration.ZERO));
+                org.junit.jupiter.api.Assertions.assertNotEquals(c, conversationOf(e), e.toString());
+                markerSeen = e.hasMessage() && e.getMessage().getId().equals(marker);
             }
         }
+    }
+
+    private static String conversationOf(io.commercechat.proto.partner.v1.InboxEvent e) {
+        return switch (e.getKindCase()) {
+            case MESSAGE -> e.getMessage().getConversationId();
+            case READ -> e.getRead().getConversationId();
+            case TYPING -> e.getTyping().getConversationId();
+            case REDACTED -> e.getRedacted().getConversationId();
+            case CONVERSATION_UPDATED -> e.getConversationUpdated().getId();
+            case KIND_NOT_SET -> throw new AssertionError("an event without a kind: " + e);
+        };
     }
 
     @Test
@@ -181,7 +201,13 @@ class AuthorizationTest extends ChatTestSupport {
                 ISSUER.person(person), Status.Code.PERMISSION_DENIED,
                 ISSUER.service("account-link-service"), Status.Code.PERMISSION_DENIED,
                 ISSUER.expired(person), Status.Code.UNAUTHENTICATED,
-                ISSUER.badSignature(person), Status.Code.UNAUTHENTICATED);
+                ISSUER.badSignature(person), Status.Code.UNAUTHENTICATED,
+                ISSUER.wrongIssuer(BANK), Status.Code.UNAUTHENTICATED,
+                ISSUER.wrongAudience(BANK), Status.Code.UNAUTHENTICATED,
+                ISSUER.algNone(BANK), Status.Code.UNAUTHENTICATED,
+                ISSUER.notYetValid(BANK), Status.Code.UNAUTHENTICATED,
+                ISSUER.missingSub(), Status.Code.UNAUTHENTICATED,
+                "not-a-jwt", Status.Code.UNAUTHENTICATED);
         for (var entry : tokens.entrySet()) {
             BusinessMessagingGrpc.BusinessMessagingBlockingStub stub = grpcAs(entry.getKey());
             List<Function<BusinessMessagingGrpc.BusinessMessagingBlockingStub, Object>> rpcs = List.of(
