@@ -84,8 +84,16 @@ export class Api {
   }
 
   // Chat
-  businesses() {
-    return this.get('/v1/businesses').then((r) => list(r, 'businesses'));
+  // The directory is paged (100 a page); the chat view offers all of it, up to 1,000 businesses.
+  async businesses() {
+    const all = [];
+    let cursor;
+    do {
+      const r = await this.get('/v1/businesses', { cursor, limit: 100 });
+      all.push(...list(r, 'businesses'));
+      cursor = nextCursor(r);
+    } while (cursor && all.length < 1000);
+    return all;
   }
 
   openConversation(businessId) {

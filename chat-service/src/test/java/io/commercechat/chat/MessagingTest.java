@@ -195,6 +195,29 @@ class MessagingTest extends ChatTestSupport {
     }
 
     @Test
+    void theBusinessDirectoryIsPagedByName() {
+        String me = newPerson();
+        List<String> whole = as(me).get("/v1/businesses").then().statusCode(200).body("nextCursor", nullValue())
+                .extract().path("businesses.displayName");
+        assertTrue(whole.size() >= 2, "the directory holds the sandbox bank and the demo shop: " + whole);
+        List<String> sorted = new ArrayList<>(whole);
+        sorted.sort(String::compareTo);
+        assertEquals(sorted, whole, "ordered by name");
+        List<String> paged = new ArrayList<>();
+        String cursor = null;
+        do {
+            var page = as(me).queryParam("limit", 1).queryParam("cursor", cursor == null ? "" : cursor).get("/v1/businesses")
+                    .then().statusCode(200).body("businesses", hasSize(1)).extract().jsonPath();
+            paged.addAll(page.getList("businesses.displayName"));
+            cursor = page.getString("nextCursor");
+        } while (cursor != null);
+        assertEquals(whole, paged, "one business a page, each once, in the same order");
+        as(me).queryParam("cursor", "not-a-cursor").get("/v1/businesses").then().statusCode(400)
+                .contentType("application/problem+json");
+        as(me).queryParam("limit", 101).get("/v1/businesses").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
     void readWatermarksAndUnreadCounts() {
         String me = newPerson();
         String c = open(me, BANK);

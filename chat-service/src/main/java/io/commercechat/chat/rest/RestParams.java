@@ -76,6 +76,28 @@ public final class RestParams {
         throw ChatFailure.invalid("cursor is not a cursor from a previous response");
     }
 
+    /** The cursor after a row of a list ordered by name, then id (ids are [a-z0-9-], so the first ':' ends the id). */
+    public static String nameCursor(String name, String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("n1:" + id + ":" + name).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {name, id} of the row a page starts after; null for the first page. */
+    public static String[] fromNameCursor(String cursor) {
+        if (cursor == null || cursor.isEmpty()) {
+            return null;
+        }
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            int colon = raw.indexOf(':', 3);
+            if (raw.startsWith("n1:") && colon > 3) {
+                return new String[] {raw.substring(colon + 1), raw.substring(3, colon)};
+            }
+        } catch (IllegalArgumentException malformed) {
+            // falls through
+        }
+        throw ChatFailure.invalid("cursor is not a cursor from a previous response");
+    }
+
     /** A peer's opaque page token, passed through as our cursor ("" for the first page). */
     public static String peerCursor(String cursor) {
         if (cursor == null) {

@@ -4,15 +4,28 @@ import io.commercechat.chat.business.Business;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 @ApplicationScoped
 public class BusinessRepository implements PanacheRepositoryBase<Business, String> {
 
-    public Uni<List<Business>> all() {
-        return find("order by displayName, id").list();
+    /** The directory by name, then id: {@code limit} businesses after ({@code name}, {@code id}), or from the start when null. */
+    public Uni<List<Business>> page(String[] after, int limit) {
+        var query = after == null ? find("order by displayName, id")
+                : find("displayName > ?1 or (displayName = ?1 and id > ?2) order by displayName, id", after[0], after[1]);
+        return query.range(0, limit - 1).list();
+    }
+
+    /** The businesses with these ids (those of one page of conversations), by id. */
+    public Uni<Map<String, Business>> byIds(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return list("id in ?1", Set.copyOf(ids)).map(found -> found.stream().collect(Collectors.toMap(b -> b.id, b -> b)));
     }
 
     /** Partner bank id → the bank's display name, for every bank business (a handful of rows). */

@@ -2,12 +2,14 @@ package io.commercechat.chat.business.rest;
 
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.rest.RestParams;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 
@@ -22,7 +24,8 @@ public class BusinessResource {
         }
     }
 
-    public record BusinessList(List<BusinessView> businesses) {}
+    /** A page of the directory; {@code nextCursor} is null on the last. */
+    public record BusinessList(List<BusinessView> businesses, String nextCursor) {}
 
     private final BusinessRepository businesses;
 
@@ -32,7 +35,14 @@ public class BusinessResource {
 
     @GET
     @WithSession
-    public Uni<BusinessList> list() {
-        return businesses.all().map(all -> new BusinessList(all.stream().map(BusinessView::of).toList()));
+    public Uni<BusinessList> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        String[] after = RestParams.fromNameCursor(cursor);
+        int size = RestParams.limit(limit, 100);
+        return businesses.page(after, size + 1).map(found -> {
+            List<Business> page = found.stream().limit(size).toList();
+            Business last = page.isEmpty() ? null : page.get(page.size() - 1);
+            return new BusinessList(page.stream().map(BusinessView::of).toList(),
+                    found.size() > size ? RestParams.nameCursor(last.displayName, last.id) : null);
+        });
     }
 }

@@ -94,9 +94,8 @@ public class ConversationService {
         List<UUID> ids = page.stream().map(c -> c.id).toList();
         return messages.unreadCounts(party, ids).chain(unread -> {
             Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
-            return latest.chain(last -> businesses.all().map(all -> new Page(page,
-                    all.stream().collect(Collectors.toMap(b -> b.id, Function.identity())), unread,
-                    last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), hasMore)));
+            return latest.chain(last -> businesses.byIds(page.stream().map(c -> c.businessId).toList()).map(named -> new Page(page,
+                    named, unread, last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), hasMore)));
         });
     }
 
