@@ -108,8 +108,10 @@ class AssistantTest extends BankFlowSupport {
         String text = history(me, c).stream().filter(m -> "PERSON".equals(m.get("sender"))).findFirst().orElseThrow().get("id").toString();
         as(me).post("/v1/conversations/" + c + "/messages/" + text + "/share").then().statusCode(409);
 
-        // revoke: every card of that consent is replaced, live on the person's stream
+        // revoke: every card of that consent is replaced, live on the person's stream (one card a transaction
+        // here: MeshResource)
         long cardCount = history(me, c).stream().filter(kind("ACCOUNT_CARD")).count();
+        assertTrue(cardCount >= 2, "a balance and a transactions card: " + cardCount);
         try (SseStream sse = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
             as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
             List<SseStream.Event> redacted = sse.take((int) cardCount, "redacted", WAIT).stream()

@@ -30,6 +30,8 @@ public class MeshResource implements QuarkusTestResourceLifecycleManager {
         }
         config.put("chat.consent-events.enabled", "true");
         config.put("chat.consent-events.reconnect-delay", "PT0.5S");
+        // one card a transaction, so that a consent's several cards are replaced across transactions
+        config.put("chat.consent-events.redactions-per-transaction", "1");
         return config;
     }
 

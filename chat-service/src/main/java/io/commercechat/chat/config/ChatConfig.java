@@ -89,6 +89,13 @@ public interface ChatConfig {
         /** Wait before reconnecting after the stream ended or failed. */
         @WithDefault("PT2S")
         Duration reconnectDelay();
+
+        /**
+         * Account cards replaced per transaction when a consent ends: a consent lives up to 180 days and may have
+         * left many cards; each transaction locks their conversations, so it is kept short.
+         */
+        @WithDefault("100")
+        int redactionsPerTransaction();
     }
 
     interface Renewal {

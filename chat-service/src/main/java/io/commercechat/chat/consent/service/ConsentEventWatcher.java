@@ -47,6 +47,8 @@ public class ConsentEventWatcher {
     private final ServiceTokens tokens;
     private final BackgroundWork background;
     private final ChatConfig config;
+    /** Cards replaced per transaction when a consent ends (chat.consent-events.redactions-per-transaction). */
+    private final int redactionsPerTransaction;
     private final Vertx vertx;
     private volatile Cancellable stream;
     private volatile boolean stopped;
@@ -61,6 +63,11 @@ public class ConsentEventWatcher {
         this.background = background;
         this.config = config;
         this.vertx = vertx;
+        this.redactionsPerTransaction = config.consentEvents().redactionsPerTransaction();
+        if (redactionsPerTransaction < 1) {
+            throw new IllegalArgumentException("chat.consent-events.redactions-per-transaction must be at least 1, not "
+                    + redactionsPerTransaction);
+        }
     }
 
     void start(@Observes StartupEvent ev) {
@@ -125,35 +132,43 @@ public class ConsentEventWatcher {
         }
     }
 
-    /** Applies one event with the position, or fails (ending the stream) when the lease was lost. */
+    /**
+     * Applies one event with the position, or fails (ending the stream) when the lease was lost. An ended
+     * consent's cards are replaced a bounded number per transaction; the position moves past the event in the
+     * transaction that finds no more of them.
+     */
     Uni<Void> apply(ConsentEvent e) {
         return Panache.withTransaction(() -> watch.lockPosition(holder).chain(position -> {
             if (position == null) {
                 throw new IllegalStateException("consent event lease lost");
             }
             if (e.getPosition() <= position) {
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().item(false);
             }
-            return effect(e).chain(() -> watch.advance(e.getPosition())).replaceWithVoid();
-        }));
+            return effect(e).chain(more -> more ? Uni.createFrom().item(true)
+                    : watch.advance(e.getPosition()).replaceWith(false));
+        })).chain(more -> more ? apply(e) : Uni.createFrom().voidItem());
     }
 
-    private Uni<?> effect(ConsentEvent e) {
+    /** Does what the event asks; true when it has more to do in another transaction. */
+    private Uni<Boolean> effect(ConsentEvent e) {
         var consent = e.getConsent();
         if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED) {
             Instant expires = ProtoTime.from(consent.getExpiresAt(), "expires_at");
-            return expires == null ? Uni.createFrom().voidItem()
-                    : watch.authorised(consent.getId(), consent.getUserId(), consent.getBankId(), expires);
+            return expires == null ? Uni.createFrom().item(false)
+                    : watch.authorised(consent.getId(), consent.getUserId(), consent.getBankId(), expires).replaceWith(false);
         }
         if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED) {
-            return watch.ended(consent.getId()).chain(() -> messages.redactCardsOf(consent.getId(), consent.getBankId()))
+            return watch.ended(consent.getId())
+                    .chain(() -> messages.redactCardsOf(consent.getId(), consent.getBankId(), redactionsPerTransaction))
                     .invoke(n -> {
                         if (n > 0) {
                             LOG.debugf("removed %d account card(s) after consent event %d", (Object) n, (Object) e.getPosition());
                         }
-                    });
+                    })
+                    .map(n -> n == redactionsPerTransaction);
         }
-        return Uni.createFrom().voidItem();
+        return Uni.createFrom().item(false);
     }
 
     private static String describe(Throwable f) {

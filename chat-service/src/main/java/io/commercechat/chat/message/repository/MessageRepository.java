@@ -93,8 +93,9 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 + " (select c.lastSeq from Conversation c where c.id = m.conversationId)", conversationIds);
     }
 
-    /** The account cards (not yet replaced) read under a consent, oldest first. */
-    public Uni<List<ChatMessage>> cardsOf(String consentId) {
-        return list("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId);
+    /** Up to {@code limit} account cards (not yet replaced) read under a consent, by conversation and seq. */
+    public Uni<List<ChatMessage>> cardsOf(String consentId, int limit) {
+        return find("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId)
+                .range(0, limit - 1).list();
     }
 }

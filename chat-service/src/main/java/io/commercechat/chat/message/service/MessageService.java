@@ -193,13 +193,14 @@ public class MessageService {
     }
 
     /**
-     * Replaces every account card read under an ended consent by a notice, and tells both inboxes
-     * (the business only when the card had been shared with it). Cards already replaced are left
-     * alone, so handling the same consent event twice changes nothing.
+     * Replaces up to {@code limit} account cards read under an ended consent by a notice, and tells both
+     * inboxes (the business only when the card had been shared with it); returns how many. Cards already
+     * replaced are left alone, so the caller repeats until fewer than {@code limit} were replaced, and
+     * handling the same consent event twice changes nothing.
      */
     @WithTransaction
-    public Uni<Integer> redactCardsOf(String consentId, String bankDisplayName) {
-        return messages.cardsOf(consentId).chain(cards -> {
+    public Uni<Integer> redactCardsOf(String consentId, String bankDisplayName, int limit) {
+        return messages.cardsOf(consentId, limit).chain(cards -> {
             Uni<Integer> done = Uni.createFrom().item(0);
             for (ChatMessage card : cards) {
                 done = done.chain(n -> conversations.findById(card.conversationId, LockModeType.PESSIMISTIC_WRITE)
