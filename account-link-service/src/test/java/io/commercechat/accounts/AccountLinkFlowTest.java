@@ -81,6 +81,13 @@ class AccountLinkFlowTest extends MeshTestSupport {
     void fullLinkFlowThenReadsWithPaging() throws Exception {
         assertEquals(List.of("sandbox-bank"), as(ISSUER.service("chat-service")).listBanks(ListBanksRequest.getDefaultInstance())
                 .getBanksList().stream().map(b -> b.getId()).toList());
+        // a page token beyond the list (even beyond an int) is an empty last page, not an internal error
+        for (long beyond : new long[] {5, 2_147_483_648L, Long.MAX_VALUE}) {
+            var page = as(ISSUER.service("chat-service")).listBanks(ListBanksRequest.newBuilder()
+                    .setPageToken(io.commercechat.support.PageTokens.encode(beyond)).build());
+            assertEquals(0, page.getBanksCount());
+            assertTrue(page.getNextPageToken().isEmpty());
+        }
 
         String sub = newPerson();
         BeginLinkResponse begun = begin(sub);
@@ -301,14 +308,22 @@ class AccountLinkFlowTest extends MeshTestSupport {
             assertEquals(1, s.executeUpdate());
         }
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
-        // bound to its link: the same ciphertext under another link id does not decrypt
-        UUID elsewhere = UUID.randomUUID();
-        try {
-            decrypt(elsewhere, tokenRow(linkId));
-            throw new AssertionError("decrypted under a different link id");
-        } catch (IllegalStateException expected) {
-            // associated data = link id
+        // bound to its link: the service will not use this link's sealed token for another link (the link id is the
+        // associated data), so a row copied between links in the database reads nothing
+        String otherSub = newPerson();
+        Link other = linkAccount(otherSub);
+        TokenRow sealed = tokenRow(linkId);
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
+            s.setString(1, sealed.keyId());
+            s.setBytes(2, sealed.nonce());
+            s.setBytes(3, sealed.ciphertext());
+            s.setObject(4, UUID.fromString(other.getId()));
+            assertEquals(1, s.executeUpdate());
         }
+        var refused = assertStatus(Status.Code.INTERNAL, () -> balances(otherSub, other.getAccounts(0).getId()));
+        assertFalse(refused.getStatus().getDescription().contains(token), "the answer names no token");
+        assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty(), "the original link still reads");
     }
 
     @Test
@@ -389,6 +404,31 @@ class AccountLinkFlowTest extends MeshTestSupport {
         // idempotent: the bank may say it again
         assertFalse(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder().setBankLinkId(bankLinkId)
                 .build()).getRevoked());
+    }
+
+    @Test
+    @Order(10)
+    void aBanksLongestReasonStillEndsTheConsent() throws Exception {
+        // the contract lets a bank give 200 characters; with this service's words before them they are cut to
+        // what consent-service takes, instead of the revocation being refused and the link staying active
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        // 200 characters; the cut falls on a two-unit character, which is dropped whole, never halved
+        String reason = "r".repeat(172) + "\uD83C\uDFE6" + "r".repeat(26);
+        assertEquals(200, reason.length());
+        assertTrue(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder()
+                .setBankLinkId(bankLinkId(UUID.fromString(link.getId()))).setReason(reason).build()).getRevoked());
+        Link ended = getLink(sub, link.getId());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
+        assertTrue(ended.getStatusReason().startsWith("access ended by the bank: rrr"), ended.getStatusReason());
+        assertTrue(ended.getStatusReason().endsWith("r…"), ended.getStatusReason());
+        assertTrue(ended.getStatusReason().codePoints().noneMatch(cp -> Character.getType(cp) == Character.SURROGATE), "no half character");
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                .build()).getConsent();
+        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
+        assertTrue(consent.getStatusReason().endsWith("…"), consent.getStatusReason());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, link.getAccounts(0).getId()));
     }
 
     @Test

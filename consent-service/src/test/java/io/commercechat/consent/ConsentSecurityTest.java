@@ -2,7 +2,9 @@ package io.commercechat.consent;
 
 import static io.commercechat.testkit.GrpcCalls.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
@@ -77,6 +79,28 @@ class ConsentSecurityTest extends ConsentTestSupport {
             });
             assertStatus(Status.Code.PERMISSION_DENIED, () -> call.accept(as(ISSUER.partner("sandbox-bank"))));
         });
+    }
+
+    @Test
+    void anotherPersonsConsentIdNeverOpensAccessNorItsLog() {
+        String owner = newPerson();
+        String consentId = service().createConsent(request(owner).build()).getConsent().getId();
+        CheckAccessRequest.Builder check = CheckAccessRequest.newBuilder().setBankId("sandbox-bank")
+                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).setConsentId(consentId);
+        // a read checked for the owner under that consent: their log now holds a record of it
+        service().checkAccess(check.clone().setUserId(owner).build());
+        var owners = as(ISSUER.person(owner));
+        assertTrue(owners.listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId).build())
+                .getRecordsCount() >= 1);
+        // a service asking for another person under the owner's consent is denied, and the answer does not name it
+        String mallory = newPerson();
+        var forMallory = service().checkAccess(check.clone().setUserId(mallory).build());
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, forMallory.getDecision());
+        assertEquals("", forMallory.getConsentId());
+        // that person filtering their own log by the owner's consent finds nothing of the owner's
+        var malloryRecords = as(ISSUER.person(mallory)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(consentId).build()).getRecordsList();
+        assertTrue(malloryRecords.stream().noneMatch(r -> r.getUserId().equals(owner)), malloryRecords.toString());
     }
 
     @Test

@@ -54,4 +54,19 @@ public final class Validate {
     public static String reason(String reason) {
         return GrpcValidation.optional(reason, "reason", MAX_REASON);
     }
+
+    /**
+     * A reason this service composes (its own words and a bank's, each allowed up to the limit), cut to the
+     * limit consent-service takes: a bank's valid 200-character reason must still end the consent.
+     */
+    public static String composedReason(String reason) {
+        if (reason.length() <= MAX_REASON) {
+            return reason;
+        }
+        int cut = MAX_REASON - 1;
+        if (Character.isLowSurrogate(reason.charAt(cut))) {
+            cut--;  // never half a character
+        }
+        return reason.substring(0, cut) + "…";
+    }
 }

@@ -40,7 +40,9 @@ public class LinkedAccount {
         a.listPosition = position;
         a.bankAccountId = bankAccountId;
         a.displayName = displayName;
-        a.type = type;
+        // a type the bank added after our contract was compiled is stored as unspecified: UNRECOGNIZED has no
+        // number, and every later view of the link would fail on it
+        a.type = type == AccountType.UNRECOGNIZED ? AccountType.ACCOUNT_TYPE_UNSPECIFIED : type;
         a.currency = currency;
         a.maskedNumber = maskedNumber;
         return a;

@@ -59,9 +59,9 @@ public class AccountGrpcService implements AccountService {
         return call(c -> Uni.createFrom().item(() -> {
             c.requireMesh("ListBanks");
             int size = GrpcValidation.pageSize(req.getPageSize());
-            int from = (int) Math.max(0, PageTokens.decode(req.getPageToken(), 0));
+            long from = Math.max(0, PageTokens.decode(req.getPageToken(), 0));
             List<Bank> all = banks.banks();
-            int start = Math.min(from, all.size());
+            int start = (int) Math.min(from, all.size());  // clamped before the cast: a forged token may exceed an int
             int end = Math.min(start + size, all.size());
             var b = ListBanksResponse.newBuilder().addAllBanks(all.subList(start, end));
             if (end < all.size()) {

@@ -185,9 +185,9 @@ public class LinkFlow {
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
         String bankLinkId = exchanged.getBankLinkId().isEmpty() ? null : exchanged.getBankLinkId();
-        Instant tokenExpiry = exchanged.hasAccessTokenExpiresAt()
-                ? ProtoTime.from(exchanged.getAccessTokenExpiresAt(), "access_token_expires_at") : null;
-        return selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
+        // inside the chain, so that a bank answer we cannot use still ends its token there (below)
+        return Uni.createFrom().item(() -> tokenExpiry(exchanged))
+                .chain(tokenExpiry -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
                         throw Rejections.precondition("no account was selected at the bank");
@@ -203,7 +203,7 @@ public class LinkFlow {
                                                         .replaceWithVoid()
                                                 : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))));
                             });
-                })
+                }))
                 // The bank issued a token we will not use: end it there, and end the consent here.
                 .onFailure().call(e -> revokeQuietly(bank, accessToken)
                         .chain(() -> fail(link, caller, "the link could not be completed")))
@@ -283,6 +283,19 @@ public class LinkFlow {
         });
     }
 
+    /** When the bank's token expires (null: the bank did not say); a time no timestamp may hold is the bank's fault. */
+    private static Instant tokenExpiry(ExchangeCodeResponse exchanged) {
+        if (!exchanged.hasAccessTokenExpiresAt()) {
+            return null;
+        }
+        try {
+            return ProtoTime.from(exchanged.getAccessTokenExpiresAt(), "access_token_expires_at");
+        } catch (StatusRuntimeException outOfRange) {
+            throw Status.UNAVAILABLE.withDescription("the bank answered with a token expiry that cannot be used; try again later")
+                    .asRuntimeException();
+        }
+    }
+
     private Uni<io.commercechat.proto.accounts.v1.Link> view(UUID linkId) {
         return links.find(linkId).chain(l -> accounts.accountsOf(List.of(l.id))
                 .map(byLink -> LinkMapper.toProto(l, banks.displayName(l.bankId), byLink.getOrDefault(l.id, List.of()))));
@@ -292,7 +305,8 @@ public class LinkFlow {
      * PENDING -> FAILED, and the consent awaiting authorisation is rejected (best effort: it lapses
      * anyway). Never fails: it runs on the way out of another failure.
      */
-    private Uni<Void> fail(Link link, Caller caller, String reason) {
+    private Uni<Void> fail(Link link, Caller caller, String why) {
+        String reason = Validate.composedReason(why);  // it may carry the bank's words
         return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING), LinkStatus.LINK_STATUS_FAILED, reason,
                         Instant.now())
                 .chain(() -> consents.reject(caller.rawToken(), link.consentId.toString(), reason))

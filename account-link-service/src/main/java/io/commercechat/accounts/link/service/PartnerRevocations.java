@@ -32,7 +32,7 @@ public class PartnerRevocations {
             throw Rejections.invalid("bank_link_id is required (at most 255 characters)");
         }
         String reason = Validate.reason(req.getReason());
-        String shown = reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason;
+        String shown = Validate.composedReason(reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason);
         // business_id must be the link's bank: another bank's link does not exist for this caller.
         return links.findByBankLink(bank.businessId(), bankLinkId).chain(link -> {
             if (link == null) {
