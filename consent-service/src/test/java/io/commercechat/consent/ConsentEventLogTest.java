@@ -168,6 +168,47 @@ class ConsentEventLogTest extends ConsentTestSupport {
     }
 
     @Test
+    void aLogLongerThanOneReadIsVerifiedToItsEnd() throws Exception {
+        // verification reads the log 1,000 entries at a time (holding one read at a time): an altered entry after
+        // the first read is still found
+        long events;
+        try (Connection c = db(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("select count(*) from consent_events")) {
+            r.next();
+            events = r.getLong(1);
+        }
+        String user = newPerson();
+        for (long i = events; i <= 1_100; i++) {
+            service().createConsent(request(user).build());
+        }
+        long last;
+        String original;
+        try (Connection c = db(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select position, snapshot from consent_events order by position desc limit 1")) {
+            r.next();
+            last = r.getLong(1);
+            original = r.getString(2);
+        }
+        var intact = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
+        assertTrue(intact.getIntact(), intact.getDetail());
+        assertTrue(intact.getEventsChecked() > 1_100, intact.getDetail());
+        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+            ps.setString(1, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
+            ps.setLong(2, last);
+            assertEquals(1, ps.executeUpdate());
+            var after = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
+            assertFalse(after.getIntact());
+            assertEquals(last, after.getFirstBrokenPosition());
+            assertEquals(intact.getEventsChecked(), after.getEventsChecked(), "every entry before it was checked");
+        } finally {
+            try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+                ps.setString(1, original);
+                ps.setLong(2, last);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    @Test
     void receiptsVerifyWithOnlyThePublishedJwks() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();

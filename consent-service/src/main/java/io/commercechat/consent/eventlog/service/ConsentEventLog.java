@@ -11,6 +11,7 @@ import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentEvent;
 import io.commercechat.proto.consent.v1.ConsentEventType;
 import io.commercechat.proto.consent.v1.VerifyEventLogResponse;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -89,7 +90,14 @@ public class ConsentEventLog {
                 return Uni.createFrom().item(VerifyEventLogResponse.newBuilder().setIntact(true).setEventsChecked(count)
                         .setDetail("all " + count + " events chain correctly").build());
             }
-            return verifyFrom(batch.get(batch.size() - 1).position, previous, count);
+            long last = batch.get(batch.size() - 1).position;
+            String chained = previous;
+            long sofar = count;
+            // the checked entries leave the session, so a walk of the whole log holds one batch at a time
+            return Panache.getSession().chain(session -> {
+                session.clear();
+                return verifyFrom(last, chained, sofar);
+            });
         });
     }
 
