@@ -4,6 +4,7 @@ import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.BankClient;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
+import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.LinkMapper;
@@ -184,7 +185,6 @@ public class LinkFlow {
     /** After the code exchange: accounts, consent authorised, token sealed, link ACTIVE (one transaction). */
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
-        String bankLinkId = exchanged.getBankLinkId().isEmpty() ? null : exchanged.getBankLinkId();
         // inside the chain, so that a bank answer we cannot use still ends its token there (below)
         return Uni.createFrom().item(() -> tokenExpiry(exchanged))
                 .chain(tokenExpiry -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
@@ -196,6 +196,7 @@ public class LinkFlow {
                             selected.stream().map(a -> a.bankAccountId).toList())
                             .chain(() -> {
                                 TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
+                                String bankLinkId = BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId());
                                 return Panache.withTransaction(() -> links.activate(link.id, bankLinkId, Instant.now())
                                         .chain(activated -> activated
                                                 ? accounts.persist(selected)
@@ -224,6 +225,7 @@ public class LinkFlow {
                 .setPageToken(pageToken).build()).chain(page -> {
                     for (BankAccount a : page.getAccountsList()) {
                         if ((wanted.isEmpty() || wanted.contains(a.getAccountId())) && out.size() < MAX_ACCOUNTS) {
+                            BankAnswers.account(bank.bankId(), a);
                             out.add(LinkedAccount.of(linkId, out.size(), a.getAccountId(),
                                     LinkRepository.truncate(a.getDisplayName()), a.getType(), a.getCurrency(),
                                     LinkedAccount.mask(a.getAccountNumber())));

@@ -1,0 +1,47 @@
+package io.commercechat.accounts.bank;
+
+import io.commercechat.proto.partner.v1.BankAccount;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.regex.Pattern;
+
+/**
+ * A bank's answers during a link are checked before anything of them is stored or passed on: the bank is a
+ * partner, and what this service keeps (and consent-service takes) has limits of its own. An answer outside
+ * them is the bank's fault, so the person gets UNAVAILABLE naming the bank, never INTERNAL or INVALID_ARGUMENT.
+ */
+public final class BankAnswers {
+
+    /** What a consent can name as an account (consent-service's rule). */
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final int MAX_BANK_LINK_ID = 255;
+
+    private BankAnswers() {}
+
+    public static BankAccount account(String bankId, BankAccount a) {
+        if (!ACCOUNT_ID.matcher(a.getAccountId()).matches()) {
+            throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
+        }
+        if (!CURRENCY.matcher(a.getCurrency()).matches()) {
+            throw unusable(bankId, "a currency that is not a three-letter ISO 4217 code");
+        }
+        return a;
+    }
+
+    /** The bank's id for the link, or null when it gave none. */
+    public static String bankLinkId(String bankId, String id) {
+        if (id.isEmpty()) {
+            return null;
+        }
+        if (id.length() > MAX_BANK_LINK_ID) {
+            throw unusable(bankId, "a link id longer than " + MAX_BANK_LINK_ID + " characters");
+        }
+        return id;
+    }
+
+    private static StatusRuntimeException unusable(String bankId, String what) {
+        return Status.UNAVAILABLE.withDescription("bank " + bankId + " answered with " + what + "; nothing was linked, try again later")
+                .asRuntimeException();
+    }
+}
