@@ -121,12 +121,18 @@ class AccountLinkFlowTest extends MeshTestSupport {
             assertTrue(a.getMaskedNumber().matches("•••• \\S{4}"), a.getMaskedNumber());
             assertEquals(link.getId(), a.getLinkId());
         }
-        // paging over accounts
-        var firstPage = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).setPageSize(1).build());
-        assertEquals(1, firstPage.getAccountsCount());
-        if (accounts.size() > 1) {
-            assertFalse(firstPage.getNextPageToken().isEmpty());
-        }
+        // paging over accounts, one a page: every account once, in the same order as one page of all
+        assertTrue(accounts.size() >= 2, "the sandbox links more than one account: " + accounts.size());
+        List<String> paged = new java.util.ArrayList<>();
+        String pageToken = "";
+        do {
+            var page = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).setPageSize(1)
+                    .setPageToken(pageToken).build());
+            assertEquals(1, page.getAccountsCount());
+            paged.add(page.getAccounts(0).getId());
+            pageToken = page.getNextPageToken();
+        } while (!pageToken.isEmpty());
+        assertEquals(accounts.stream().map(LinkedAccount::getId).toList(), paged);
 
         LinkedAccount account = accounts.get(0);
         GetBalancesResponse b = balances(sub, account.getId());

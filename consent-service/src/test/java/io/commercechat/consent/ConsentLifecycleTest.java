@@ -24,8 +24,9 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -127,24 +128,27 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     @Test
     void listConsentsPagesNewestFirstWithoutGapsOrRepeats() {
         String user = newPerson();
-        Set<String> created = new HashSet<>();
+        List<String> created = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             created.add(service().createConsent(request(user).build()).getConsent().getId());
         }
         service().createConsent(request(newPerson()).build()); // someone else's
-        Set<String> seen = new HashSet<>();
+        List<String> seen = new ArrayList<>();
         String token = "";
         int pages = 0;
         do {
             var page = as(ISSUER.person(user)).listConsents(ListConsentsRequest.newBuilder().setPageSize(3).setPageToken(token).build());
             page.getConsentsList().forEach(c -> {
                 assertEquals(user, c.getUserId());
-                assertTrue(seen.add(c.getId()), "no repeats");
+                assertFalse(seen.contains(c.getId()), "no repeats");
+                seen.add(c.getId());
             });
             token = page.getNextPageToken();
             pages++;
         } while (!token.isEmpty());
-        assertEquals(created, seen);
+        List<String> newestFirst = new ArrayList<>(created);
+        Collections.reverse(newestFirst);
+        assertEquals(newestFirst, seen, "the last created first, across pages");
         assertEquals(3, pages);
         var filtered = service().listConsents(ListConsentsRequest.newBuilder().setUserId(user)
                 .addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).build());
