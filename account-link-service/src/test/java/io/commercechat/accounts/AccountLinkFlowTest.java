@@ -211,11 +211,19 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .newBuilder().setState("not-a-state-we-issued").setCode("whatever").build()));
         assertTrue(wrongState.getStatus().getDescription().contains("unknown state"));
         for (String uri : new String[] {"https://evil.example/cb", "javascript:alert(1)", "ftp://127.0.0.1:1/x", ""}) {
-            assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
-                    .addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW).setValidDays(30).setRedirectUri(uri).build()));
+            var e = assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
+                    .addPermissions(Permission.PERMISSION_ACCOUNTS_BASIC).addPurposes(OVERVIEW).setValidDays(30).setRedirectUri(uri)
+                    .build()));
+            assertTrue(e.getStatus().getDescription().contains("redirect_uri"), e.getStatus().getDescription());
         }
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
-                .addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW).setValidDays(181).setRedirectUri(REDIRECT).build()));
+                .addPermissions(Permission.PERMISSION_ACCOUNTS_BASIC).addPurposes(OVERVIEW).setValidDays(181).setRedirectUri(REDIRECT)
+                .build()));
+        // linking reads the chosen accounts' names, types and currencies: a consent without ACCOUNTS_BASIC cannot link
+        var noAccounts = assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder()
+                .setBankId(BANK).addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW).setValidDays(30)
+                .setRedirectUri(REDIRECT).build()));
+        assertTrue(noAccounts.getStatus().getDescription().contains("ACCOUNTS_BASIC"), noAccounts.getStatus().getDescription());
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
                 .addPurposes(OVERVIEW).setValidDays(30).setRedirectUri(REDIRECT).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).getLink(GetLinkRequest.newBuilder().setLinkId("nope").build()));
@@ -541,6 +549,14 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String sub = newPerson();
         Link link = linkAccount(sub);
         LinkedAccount account = link.getAccounts(0);
+        // completing the link read the chosen accounts at the bank: that read is in the log already
+        var atLink = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(link.getConsentId()).build()).getRecordsList();
+        AccessRecord listed = atLink.stream().filter(r -> r.getPermission() == Permission.PERMISSION_ACCOUNTS_BASIC).findFirst()
+                .orElseThrow(() -> new AssertionError("no ACCOUNTS_BASIC record after linking in " + atLink));
+        assertEquals("account-link-service", listed.getService());
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, listed.getDecision());
+        assertEquals(OVERVIEW, listed.getPurpose());
         assertFalse(balances(sub, account.getId()).getBalancesList().isEmpty());
         var records = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
                 .setConsentId(link.getConsentId()).build()).getRecordsList();

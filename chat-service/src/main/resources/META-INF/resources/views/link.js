@@ -6,6 +6,8 @@ import { PERMISSIONS, PURPOSES, enumLabel } from '../format.js';
 
 const PENDING_LINK_KEY = 'cc.link.pending';
 const DEFAULT_PERMISSIONS = ['ACCOUNTS_BASIC', 'BALANCES', 'TRANSACTIONS'];
+// Linking reads which accounts the person chose (names, types, currencies): every link asks for it.
+const REQUIRED_PERMISSION = 'ACCOUNTS_BASIC';
 const DEFAULT_PURPOSES = ['ACCOUNT_OVERVIEW'];
 const VALIDITY_DAYS = [30, 90, 180];
 
@@ -48,8 +50,9 @@ export async function renderLinkForm(root, { api, query }) {
     h('fieldset', {},
       h('legend', {}, 'What may be read'),
       PERMISSIONS.map((p) => h('label', { class: 'choice' },
-        h('input', { type: 'checkbox', name: 'permission', value: p.value, checked: DEFAULT_PERMISSIONS.includes(p.value) }),
-        ' ', p.label))),
+        h('input', { type: 'checkbox', name: 'permission', value: p.value,
+          checked: DEFAULT_PERMISSIONS.includes(p.value), disabled: p.value === REQUIRED_PERMISSION }),
+        ' ', p.label, p.value === REQUIRED_PERMISSION ? ' (always: linking shows which accounts you chose)' : ''))),
     h('fieldset', {},
       h('legend', {}, 'What for'),
       h('p', { class: 'muted small' }, 'Never for advertising or marketing.'),
@@ -67,7 +70,7 @@ export async function renderLinkForm(root, { api, query }) {
     clear(error);
     const data = new FormData(form);
     const bankId = data.get('bank');
-    const permissions = data.getAll('permission');
+    const permissions = [REQUIRED_PERMISSION, ...data.getAll('permission')];  // a disabled box is not in the form data
     const purposes = data.getAll('purpose');
     if (!bankId || !permissions.length || !purposes.length) {
       error.appendChild(notice('error', 'Choose a bank, at least one kind of data and at least one purpose.'));

@@ -19,6 +19,8 @@ import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.accounts.v1.ListLinksResponse;
+import io.commercechat.proto.consent.v1.AccessDecision;
+import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.Permission;
@@ -91,6 +93,11 @@ public class LinkFlow {
         String bankId = GrpcValidation.bankId(req.getBankId());
         BankClient bank = banks.bank(bankId);
         List<Permission> permissions = GrpcValidation.knownSet(req.getPermissionsList(), "permissions");
+        if (!permissions.contains(Permission.PERMISSION_ACCOUNTS_BASIC)) {
+            // completing the link reads which accounts the person chose (names, types, currencies) under this consent
+            throw Rejections.invalid("permissions must include PERMISSION_ACCOUNTS_BASIC: linking reads the names, types"
+                    + " and currencies of the accounts you choose");
+        }
         List<Purpose> purposes = GrpcValidation.knownSet(req.getPurposesList(), "purposes");
         int validDays = Validate.validDays(req.getValidDays());
         String redirectUri = Validate.redirectUri(req.getRedirectUri(), config.allowedRedirectPrefixes());
@@ -194,6 +201,7 @@ public class LinkFlow {
                     }
                     return consents.authorise(caller.rawToken(), link.consentId.toString(),
                             selected.stream().map(a -> a.bankAccountId).toList())
+                            .chain(() -> accountListRead(caller, link))
                             .chain(() -> {
                                 TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
                                 String bankLinkId = BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId());
@@ -283,6 +291,22 @@ public class LinkFlow {
             }
             return l;
         });
+    }
+
+    /**
+     * The account list read at the bank to complete the link goes into the person's access log like every other
+     * read: checked against the consent the person has just authorised (ACCOUNTS_BASIC, the link's first purpose).
+     */
+    private Uni<Void> accountListRead(Caller caller, Link link) {
+        return consents.checkAccess(CheckAccessRequest.newBuilder().setUserId(caller.subject()).setBankId(link.bankId)
+                        .setPermission(Permission.PERMISSION_ACCOUNTS_BASIC).setPurpose(link.purposeList().get(0))
+                        .setConsentId(link.consentId.toString()).build())
+                .invoke(decision -> {
+                    if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
+                        throw Rejections.denied("access denied: " + decision.getReason());
+                    }
+                })
+                .replaceWithVoid();
     }
 
     /** When the bank's token expires (null: the bank did not say); a time no timestamp may hold is the bank's fault. */
