@@ -446,6 +446,28 @@ class AccountLinkFlowTest extends MeshTestSupport {
     }
 
     @Test
+    @Order(10)
+    void aLinkThatFailsAfterTheAuthorisationLeavesNoConsentAuthorised() throws Exception {
+        // the consent loses ACCOUNTS_BASIC behind the service's back, so the account-list read after the person's
+        // authorisation is denied: the link fails, and the consent the person had just authorised is ended with it
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE consents SET permissions = regexp_replace(permissions, 'PERMISSION_ACCOUNTS_BASIC,?', '') WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(begun.getLink().getConsentId()));
+            assertEquals(1, s.executeUpdate());
+        }
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                .setState(back.get("state")).setCode(back.get("code")).build()));
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, begun.getLink().getId()).getStatus());
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus(), consent.getStatusReason());
+        assertEquals(Actor.ACTOR_SYSTEM, consent.getEndedBy());
+    }
+
+    @Test
     @Order(11)
     void anExpiredConsentDeniesReadsAndEndsTheLink() throws Exception {
         String sub = newPerson();

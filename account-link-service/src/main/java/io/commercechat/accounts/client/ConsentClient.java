@@ -76,6 +76,12 @@ public class ConsentClient {
                 .setConsentId(consentId).setRevokedBy(Actor.ACTOR_BANK).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
+    /** Commerce Chat itself ends the consent (service token), e.g. when a link failed after the person authorised it. */
+    public Uni<Consent> revokeAsSystem(String consentId, String reason) {
+        return write("RevokeConsent", null, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_SYSTEM).setReason(reason).build()).map(r -> r.getConsent()));
+    }
+
     /**
      * Asks before a bank-data read, as this service for the person in {@code req.user_id}. Any
      * failure to get an answer (down, slow, refused, no service token) is a denial: UNAVAILABLE,

@@ -192,9 +192,11 @@ public class LinkFlow {
     /** After the code exchange: accounts, consent authorised, token sealed, link ACTIVE (one transaction). */
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
-        // inside the chain, so that a bank answer we cannot use still ends its token there (below)
-        return Uni.createFrom().item(() -> tokenExpiry(exchanged))
-                .chain(tokenExpiry -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
+        // checked inside the chain, so that a bank answer we cannot use still ends its token there (below), and
+        // before the consent is authorised
+        return Uni.createFrom().item(() -> new Grant(tokenExpiry(exchanged), BankAnswers.bankLinkId(link.bankId,
+                        exchanged.getBankLinkId())))
+                .chain(grant -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
                         throw Rejections.precondition("no account was selected at the bank");
@@ -204,11 +206,10 @@ public class LinkFlow {
                             .chain(() -> accountListRead(caller, link))
                             .chain(() -> {
                                 TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
-                                String bankLinkId = BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId());
-                                return Panache.withTransaction(() -> links.activate(link.id, bankLinkId, Instant.now())
+                                return Panache.withTransaction(() -> links.activate(link.id, grant.bankLinkId(), Instant.now())
                                         .chain(activated -> activated
                                                 ? accounts.persist(selected)
-                                                        .chain(() -> tokens.insert(link.id, sealed, tokenExpiry, Instant.now()))
+                                                        .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), Instant.now()))
                                                         .replaceWithVoid()
                                                 : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))));
                             });
@@ -309,6 +310,9 @@ public class LinkFlow {
                 .replaceWithVoid();
     }
 
+    /** What the bank's code exchange granted, as this service keeps it. */
+    private record Grant(Instant tokenExpiry, String bankLinkId) {}
+
     /** When the bank's token expires (null: the bank did not say); a time no timestamp may hold is the bank's fault. */
     private static Instant tokenExpiry(ExchangeCodeResponse exchanged) {
         if (!exchanged.hasAccessTokenExpiresAt()) {
@@ -328,14 +332,18 @@ public class LinkFlow {
     }
 
     /**
-     * PENDING -> FAILED, and the consent awaiting authorisation is rejected (best effort: it lapses
-     * anyway). Never fails: it runs on the way out of another failure.
+     * PENDING -> FAILED, and the consent is ended: rejected while it awaits authorisation, revoked when the failure
+     * came after the person authorised it (so no consent stays authorised for a link that does not exist). Best
+     * effort (an unauthorised consent lapses anyway); never fails: it runs on the way out of another failure.
      */
     private Uni<Void> fail(Link link, Caller caller, String why) {
         String reason = Validate.composedReason(why);  // it may carry the bank's words
+        String consentId = link.consentId.toString();
         return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING), LinkStatus.LINK_STATUS_FAILED, reason,
                         Instant.now())
-                .chain(() -> consents.reject(caller.rawToken(), link.consentId.toString(), reason))
+                .chain(() -> consents.reject(caller.rawToken(), consentId, reason)
+                        .onFailure(e -> code(e) == Status.Code.FAILED_PRECONDITION)
+                        .recoverWithUni(notAwaiting -> consents.revokeAsSystem(consentId, reason)))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
                     LOG.warnf("could not fail link %s / reject consent %s (%s); the consent lapses on its own", link.id,

@@ -138,6 +138,13 @@ public class ConsentEventWatcher {
      * transaction that finds no more of them.
      */
     Uni<Void> apply(ConsentEvent e) {
+        // one transaction after another (a loop, not a recursion: a consent may have left many cards)
+        return Uni.createFrom().deferred(() -> applyOnce(e)).repeat().whilst(more -> more)
+                .collect().last().replaceWithVoid();
+    }
+
+    /** One transaction of {@link #apply}; true when the event has more to do. */
+    private Uni<Boolean> applyOnce(ConsentEvent e) {
         return Panache.withTransaction(() -> watch.lockPosition(holder).chain(position -> {
             if (position == null) {
                 throw new IllegalStateException("consent event lease lost");
@@ -147,7 +154,7 @@ public class ConsentEventWatcher {
             }
             return effect(e).chain(more -> more ? Uni.createFrom().item(true)
                     : watch.advance(e.getPosition()).replaceWith(false));
-        })).chain(more -> more ? apply(e) : Uni.createFrom().voidItem());
+        }));
     }
 
     /** Does what the event asks; true when it has more to do in another transaction. */
