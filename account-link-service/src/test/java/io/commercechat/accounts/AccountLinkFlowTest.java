@@ -313,31 +313,29 @@ class AccountLinkFlowTest extends MeshTestSupport {
         }
         // a token sealed under the previous key id (as before a rotation) still works
         TokenRow old = encrypt(linkId, "k1", token);
-        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
-                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
-            s.setString(1, old.keyId());
-            s.setBytes(2, old.nonce());
-            s.setBytes(3, old.ciphertext());
-            s.setObject(4, linkId);
-            assertEquals(1, s.executeUpdate());
-        }
+        storeTokenRow(linkId, old);
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
         // bound to its link: the service will not use this link's sealed token for another link (the link id is the
         // associated data), so a row copied between links in the database reads nothing
         String otherSub = newPerson();
         Link other = linkAccount(otherSub);
         TokenRow sealed = tokenRow(linkId);
-        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
-                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
-            s.setString(1, sealed.keyId());
-            s.setBytes(2, sealed.nonce());
-            s.setBytes(3, sealed.ciphertext());
-            s.setObject(4, UUID.fromString(other.getId()));
-            assertEquals(1, s.executeUpdate());
-        }
+        storeTokenRow(UUID.fromString(other.getId()), sealed);
         var refused = assertStatus(Status.Code.INTERNAL, () -> balances(otherSub, other.getAccounts(0).getId()));
         assertFalse(refused.getStatus().getDescription().contains(token), "the answer names no token");
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty(), "the original link still reads");
+    }
+
+    /** Puts a sealed token on a link's row behind the service's back (as a rotation or someone with database access would). */
+    private static void storeTokenRow(UUID linkId, TokenRow row) throws Exception {
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
+            s.setString(1, row.keyId());
+            s.setBytes(2, row.nonce());
+            s.setBytes(3, row.ciphertext());
+            s.setObject(4, linkId);
+            assertEquals(1, s.executeUpdate());
+        }
     }
 
     @Test

@@ -148,21 +148,15 @@ class ConsentEventLogTest extends ConsentTestSupport {
             target = r.getLong(1);
             original = r.getString(2);
         }
-        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+        try {
             // someone quietly widens what the person agreed to
-            ps.setString(1, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
-            ps.setLong(2, target);
-            assertEquals(1, ps.executeUpdate());
+            setSnapshot(target, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
             var after = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
             assertFalse(after.getIntact());
             assertEquals(target, after.getFirstBrokenPosition());
             assertTrue(after.getDetail().contains("altered"), after.getDetail());
         } finally {
-            try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
-                ps.setString(1, original);
-                ps.setLong(2, target);
-                ps.executeUpdate();
-            }
+            setSnapshot(target, original);
         }
         assertTrue(service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance()).getIntact());
     }
@@ -191,20 +185,14 @@ class ConsentEventLogTest extends ConsentTestSupport {
         var intact = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
         assertTrue(intact.getIntact(), intact.getDetail());
         assertTrue(intact.getEventsChecked() > 1_100, intact.getDetail());
-        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
-            ps.setString(1, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
-            ps.setLong(2, last);
-            assertEquals(1, ps.executeUpdate());
+        try {
+            setSnapshot(last, original.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
             var after = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
             assertFalse(after.getIntact());
             assertEquals(last, after.getFirstBrokenPosition());
             assertEquals(intact.getEventsChecked(), after.getEventsChecked(), "every entry before it was checked");
         } finally {
-            try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
-                ps.setString(1, original);
-                ps.setLong(2, last);
-                ps.executeUpdate();
-            }
+            setSnapshot(last, original);
         }
     }
 
@@ -282,6 +270,15 @@ class ConsentEventLogTest extends ConsentTestSupport {
             throw new AssertionError(e);
         } finally {
             requests.onCompleted();
+        }
+    }
+
+    /** Rewrites one stored event's snapshot behind the service's back (as someone with database access could). */
+    private static void setSnapshot(long position, String snapshot) throws Exception {
+        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+            ps.setString(1, snapshot);
+            ps.setLong(2, position);
+            assertEquals(1, ps.executeUpdate());
         }
     }
 }

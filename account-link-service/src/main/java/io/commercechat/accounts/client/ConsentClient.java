@@ -1,6 +1,7 @@
 package io.commercechat.accounts.client;
 
 import io.commercechat.accounts.config.AccountsConfig;
+import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
@@ -8,11 +9,14 @@ import io.commercechat.proto.consent.v1.CheckAccessResponse;
 import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc;
+import io.commercechat.proto.consent.v1.Permission;
+import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.consent.v1.RejectConsentRequest;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.support.BearerToken;
+import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;
@@ -94,6 +98,23 @@ public class ConsentClient {
                     LOG.warnf("CheckAccess failed (%s): denying", describe(e));
                     return Status.UNAVAILABLE.withDescription(FAIL_CLOSED).asRuntimeException();
                 }));
+    }
+
+    /**
+     * A bank-data read by this service for the person, under the consent of the person's link: the access log shows
+     * account-link-service reading, for this permission and purpose. Anything but an allow is PERMISSION_DENIED with
+     * consent-service's reason (and an unanswered check UNAVAILABLE, as {@link #checkAccess}).
+     */
+    public Uni<Void> requireAccess(String userId, String bankId, String consentId, String bankAccountId, Permission permission,
+            Purpose purpose) {
+        return checkAccess(CheckAccessRequest.newBuilder().setUserId(userId).setBankId(bankId).setAccountId(bankAccountId)
+                        .setPermission(permission).setPurpose(purpose).setConsentId(consentId).build())
+                .invoke(decision -> {
+                    if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
+                        throw Rejections.denied("access denied: " + decision.getReason());
+                    }
+                })
+                .replaceWithVoid();
     }
 
     /** The consent event stream after a position (service token, no deadline: it follows new events). */

@@ -13,6 +13,10 @@ import java.util.UUID;
 /** Path and query parameters, parsed here so a wrong value is a 400 that says which one. */
 public final class RestParams {
 
+    /** The years a protobuf Timestamp can carry to the peers. */
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private RestParams() {}
 
     public static UUID uuid(String value, String name) {
@@ -134,13 +138,9 @@ public final class RestParams {
                 throw ChatFailure.invalid(name + " must be a date (2025-03-01) or an instant (2025-03-01T10:00:00Z)");
             }
         }
-        // the years a protobuf Timestamp can carry to the peers
         if (at.isBefore(FIRST) || at.isAfter(LAST)) {
             throw ChatFailure.invalid(name + " must be between the years 0001 and 9999");
         }
         return at;
     }
-
-    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 }

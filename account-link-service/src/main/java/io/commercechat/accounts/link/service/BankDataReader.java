@@ -17,8 +17,6 @@ import io.commercechat.proto.accounts.v1.ListAccountsRequest;
 import io.commercechat.proto.accounts.v1.ListAccountsResponse;
 import io.commercechat.proto.accounts.v1.ListTransactionsRequest;
 import io.commercechat.proto.accounts.v1.ListTransactionsResponse;
-import io.commercechat.proto.consent.v1.AccessDecision;
-import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
@@ -237,15 +235,7 @@ public class BankDataReader {
      * account-link-service reading, for this permission and purpose.
      */
     private Uni<Void> check(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
-        return consents.checkAccess(CheckAccessRequest.newBuilder().setUserId(caller.subject()).setBankId(link.bankId)
-                        .setAccountId(bankAccountId).setPermission(permission).setPurpose(purpose)
-                        .setConsentId(link.consentId.toString()).build())
-                .invoke(decision -> {
-                    if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
-                        throw Rejections.denied("access denied: " + decision.getReason());
-                    }
-                })
-                .replaceWithVoid();
+        return consents.requireAccess(caller.subject(), link.bankId, link.consentId.toString(), bankAccountId, permission, purpose);
     }
 
     private Uni<String> token(Link link) {

@@ -19,8 +19,6 @@ import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.accounts.v1.ListLinksResponse;
-import io.commercechat.proto.consent.v1.AccessDecision;
-import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.Permission;
@@ -299,15 +297,8 @@ public class LinkFlow {
      * read: checked against the consent the person has just authorised (ACCOUNTS_BASIC, the link's first purpose).
      */
     private Uni<Void> accountListRead(Caller caller, Link link) {
-        return consents.checkAccess(CheckAccessRequest.newBuilder().setUserId(caller.subject()).setBankId(link.bankId)
-                        .setPermission(Permission.PERMISSION_ACCOUNTS_BASIC).setPurpose(link.purposeList().get(0))
-                        .setConsentId(link.consentId.toString()).build())
-                .invoke(decision -> {
-                    if (decision.getDecision() != AccessDecision.ACCESS_DECISION_ALLOW) {
-                        throw Rejections.denied("access denied: " + decision.getReason());
-                    }
-                })
-                .replaceWithVoid();
+        return consents.requireAccess(caller.subject(), link.bankId, link.consentId.toString(), "",
+                Permission.PERMISSION_ACCOUNTS_BASIC, link.purposeList().get(0));
     }
 
     /** What the bank's code exchange granted, as this service keeps it. */
@@ -346,7 +337,7 @@ public class LinkFlow {
                         .recoverWithUni(notAwaiting -> consents.revokeAsSystem(consentId, reason)))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("could not fail link %s / reject consent %s (%s); the consent lapses on its own", link.id,
+                    LOG.warnf("could not fail link %s / end consent %s (%s); an unauthorised consent lapses on its own", link.id,
                             link.consentId, code(e));
                     return Uni.createFrom().voidItem();
                 });

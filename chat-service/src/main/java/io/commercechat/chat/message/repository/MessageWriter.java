@@ -203,21 +203,18 @@ public class MessageWriter {
 
     /** One row per send, named by its index in the batch (from 1). Every send gets an answer, whatever the rows are. */
     private Answer[] answers(List<Pending> batch, RowSet<Row> rows) {
-        Appended[] appended = new Appended[batch.size()];
+        Answer[] answers = new Answer[batch.size()];
         RuntimeException unreadable = null;
         for (Row r : rows) {
             try {
                 int item = r.getInteger("item") - 1;
-                appended[item] = answered(batch.get(item).append().message(), r);
+                answers[item] = new Answer(answered(batch.get(item).append().message(), r), null);
             } catch (RuntimeException e) {
                 unreadable = e;  // only that row's send goes unanswered; the others still are
             }
         }
-        Answer[] answers = new Answer[batch.size()];
         for (int i = 0; i < answers.length; i++) {
-            if (appended[i] != null) {
-                answers[i] = new Answer(appended[i], null);
-            } else {
+            if (answers[i] == null) {
                 answers[i] = new Answer(null, unreadable != null ? unreadable
                         : new IllegalStateException("send_message_batch gave no answer for a send"));
             }
