@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.consentevents.ConsentEventConsumer;
+import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
@@ -40,8 +43,11 @@ import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +71,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(MeshResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AccountLinkFlowTest extends MeshTestSupport {
+
+    @Inject
+    LinkRepository links;
 
     private static final Purpose OVERVIEW = Purpose.PURPOSE_ACCOUNT_OVERVIEW;
 
@@ -441,6 +450,26 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertTrue(consent.getStatusReason().endsWith("…"), consent.getStatusReason());
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, link.getAccounts(0).getId()));
+    }
+
+    @Test
+    @Order(10)
+    void aBankLinkIdThatAnotherLinkHasIsTheBanksFaultNotAnInternalError() throws Exception {
+        // a bank that gives a second link the id of a first: the unique key refuses the activation, which LinkFlow
+        // answers with UNAVAILABLE naming the bank (and the link fails, the token is revoked), never INTERNAL.
+        // The sandbox bank never repeats an id, so the activation is called here with the first link's id.
+        Link first = linkAccount(newPerson());
+        String secondSub = newPerson();
+        BeginLinkResponse second = begin(secondSub);
+        Throwable refused = assertThrows(Throwable.class, () -> VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
+                () -> links.activate(UUID.fromString(second.getLink().getId()), bankLinkId(UUID.fromString(first.getId())),
+                        Instant.now()))));
+        assertTrue(LinkRepository.bankLinkIdTaken(refused), refused.toString());
+        assertFalse(LinkRepository.bankLinkIdTaken(new IllegalStateException("the link is no longer pending")));
+        assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(secondSub, second.getLink().getId()).getStatus(), "nothing half-written");
+        Status answer = BankAnswers.bankLinkIdTaken(BANK).getStatus();
+        assertEquals(Status.Code.UNAVAILABLE, answer.getCode());
+        assertTrue(answer.getDescription().startsWith("bank " + BANK + " answered with a link id"), answer.getDescription());
     }
 
     @Test

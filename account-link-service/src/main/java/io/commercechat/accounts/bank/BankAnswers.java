@@ -40,6 +40,11 @@ public final class BankAnswers {
         return id;
     }
 
+    /** The bank gave a link id that another link with it already has (a unique key refused it). */
+    public static StatusRuntimeException bankLinkIdTaken(String bankId) {
+        return unusable(bankId, "a link id it had already given for another link");
+    }
+
     private static StatusRuntimeException unusable(String bankId, String what) {
         return Status.UNAVAILABLE.withDescription("bank " + bankId + " answered with " + what + "; nothing was linked, try again later")
                 .asRuntimeException();

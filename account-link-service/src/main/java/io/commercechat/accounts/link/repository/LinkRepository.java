@@ -6,6 +6,7 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.smallrye.mutiny.Uni;
+import org.hibernate.exception.ConstraintViolationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Collection;
@@ -78,6 +79,19 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
     public Uni<Boolean> activate(UUID id, String bankLinkId, Instant now) {
         return update("status = ?1, statusReason = '', bankLinkId = ?2, updatedAt = ?3 where id = ?4 and status = ?5",
                 LinkStatus.LINK_STATUS_ACTIVE, bankLinkId, now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
+    }
+
+    /**
+     * Whether {@code e} is the unique key {@code links_bank_link_idx} refusing a bank's link id that another link
+     * with that bank already has (the bank's answer, not our fault: the caller turns it into UNAVAILABLE).
+     */
+    public static boolean bankLinkIdTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConstraintViolationException violation) {  // Hibernate's report of PostgreSQL's 23505
+                return "links_bank_link_idx".equals(violation.getConstraintName());
+            }
+        }
+        return false;
     }
 
     public static String truncate(String s) {

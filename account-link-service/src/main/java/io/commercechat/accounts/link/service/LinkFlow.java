@@ -209,7 +209,8 @@ public class LinkFlow {
                                                 ? accounts.persist(selected)
                                                         .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), Instant.now()))
                                                         .replaceWithVoid()
-                                                : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))));
+                                                : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
+                                        .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
                             });
                 }))
                 // The bank issued a token we will not use: end it there, and end the consent here.
