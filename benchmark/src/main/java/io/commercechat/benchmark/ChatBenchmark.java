@@ -39,26 +39,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The chat-service benchmark of issue 4 §7, in one run against one PostgreSQL:
+ * The chat-service benchmark of issue 4 §7, in one run against one PostgreSQL and one chat-service process (the
+ * packaged jar):
  * <ol>
- * <li>baseline: N connections doing plain single-row INSERT + commit (autocommit) for D seconds, measured
- * first and again last (it moves between runs on a shared machine; the ratio uses the mean);</li>
  * <li>database, one send per transaction: N connections calling send_message_batch() with one send each,
  * directly: the sends' database work without chat-service's batching (chat-service writes the sends
  * that arrive together in one call, see MessageWriter);</li>
  * <li>edge ceiling: the same N people making the cheapest authenticated request (refused before any
  * database work): what the HTTP edge alone takes on this machine, an upper bound for any send;</li>
- * <li>sends: N concurrent people, each in their own conversation, POSTing messages to a real
- * chat-service process (the packaged jar) as fast as answers come back;</li>
- * <li>delivery: every sender also holds an SSE stream open; sends are paced (open loop) at half of
- * the measured send rate and the time from the send's creation to the event on the stream is
- * recorded.</li>
+ * <li>sends against baseline, in alternating slices of D seconds after a warm-up: baseline (N connections doing
+ * plain single-row INSERT + commit, autocommit), sends (N concurrent people, each in their own conversation,
+ * POSTing messages as fast as answers come back), baseline, sends, …, baseline; each send slice is compared
+ * with the mean of the baselines on either side, and the ratio is taken over all slices;</li>
+ * <li>delivery: N other people hold SSE streams open; sends are paced (open loop) at half of the measured send
+ * rate and the time from the send's creation to the event on the stream is recorded.</li>
  * </ol>
  * All HTTP load comes from wrk (apt-get install wrk): a Java client takes as much CPU per request as
  * the service measured, on the same cores.
  * Targets: send rate ≥ 50 % of the baseline rate; delivery p99 &lt; 25 ms. Results go to stdout and
  * {@code benchmark/target/benchmark-results.txt}. Tuning: -Dbench.concurrency, -Dbench.seconds,
- * -Dbench.warmup-seconds, -Dbench.synchronous-commit (on, as a bank runs PostgreSQL; off to compare).
+ * -Dbench.warmup-seconds, -Dbench.slices, -Dbench.synchronous-commit (on, as a bank runs PostgreSQL; off to compare).
  */
 public final class ChatBenchmark {
 
@@ -72,6 +72,8 @@ public final class ChatBenchmark {
     private static final int DELIVERY_RATE = Integer.getInteger("bench.delivery-rate", 0);
     /** -Dbench.sends-only=true: only the sends phase (to study the send path's cost). */
     private static final boolean SENDS_ONLY = Boolean.getBoolean("bench.sends-only");
+    /** -Dbench.slices=N: how many send slices alternate with baseline slices (the ratio is taken over all). */
+    private static final int SLICES = Integer.getInteger("bench.slices", 3);
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -126,7 +128,6 @@ public final class ChatBenchmark {
         say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
                 + " one process", server, syncCommit);
 
-        double baseline = DELIVERY_RATE > 0 || SENDS_ONLY ? 0 : baseline(pg, baselineDb, "1.", "");
 
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
         config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(chatDb));
@@ -150,7 +151,7 @@ public final class ChatBenchmark {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.chat."))
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
         try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
-            measure(pg, chat, baseline, baselineDb, chatDb, suffix);
+            measure(pg, chat, baselineDb, chatDb, suffix);
         } finally {
             // a run leaves hundreds of megabytes behind; left in place, the next run's phases shared the
             // disk and the cores with their checkpoints and autovacuum
@@ -166,35 +167,52 @@ public final class ChatBenchmark {
         say("written to %s", out.toAbsolutePath());
     }
 
-    /** The phases against a running chat-service; {@code baseline} is phase 1's rate. */
-    private void measure(PostgresResource.Server pg, ServiceProcess chat, double baseline, String baselineDb, String chatDb,
-            String suffix) throws Exception {
+    /**
+     * The phases against a running chat-service. The send rate and the baseline are measured in alternating slices
+     * (baseline, sends, baseline, sends, …, baseline), each send slice against the mean of the baselines on either
+     * side: on this shared machine the speed of both moved by a third within minutes, and slices minutes apart
+     * compared one machine with another.
+     */
+    private void measure(PostgresResource.Server pg, ServiceProcess chat, String baselineDb, String chatDb, String suffix)
+            throws Exception {
         say("chat-service log: %s", chat.log());
         if (DELIVERY_RATE > 0) {
             delivery(people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
             return;
         }
+        List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
         if (SENDS_ONLY) {
-            sends(people(chat.baseUrl(), "bench-person-" + suffix));
+            sends(senders, WARMUP_SECONDS, "2.");
             return;
         }
         double ceiling = databaseCeiling(pg, chatDb);
-        List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
         double edge = edgeCeiling(senders);
-        double sendRate = sends(senders);
+        sends(senders, WARMUP_SECONDS, "2.");  // the warm-up, and a first measurement not counted below
+        double before = baseline(pg, baselineDb, "1.", "");
+        double sent = 0;
+        double base = 0;
+        List<String> ratios = new ArrayList<>();
+        for (int slice = 1; slice <= SLICES; slice++) {
+            double rate = sends(senders, 0, "2." + slice);
+            double after = baseline(pg, baselineDb, "1." + slice, "");
+            double around = (before + after) / 2;
+            ratios.add(String.format("%.0f %%", 100 * rate / around));
+            sent += rate;
+            base += around;
+            before = after;
+        }
+        double sendRate = sent / SLICES;
+        double baseline = base / SLICES;
         // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
         delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
-        // the baseline again, after everything else: on a shared machine it moves by a quarter
-        // between runs, so the ratio is taken against the mean of both measurements
-        double after = baseline(pg, baselineDb, "1'.", "again, after the other phases");
-        double mean = (baseline + after) / 2;
         say("");
-        say("baseline, mean of both measurements = %,.0f rows/s (%,.0f before, %,.0f after)", mean, baseline, after);
-        say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / mean);
+        say("over %d alternating slices: sends %,.0f messages/s, baseline %,.0f rows/s (each slice against the mean of the"
+                + " baselines on either side: %s)", SLICES, sendRate, baseline, String.join(", ", ratios));
+        say("send rate / baseline rate = %.0f %% (target ≥ 50 %%)", 100 * sendRate / baseline);
         say("edge ceiling / baseline rate = %.0f %% (no send through this HTTP edge on this machine can be faster)",
-                100 * edge / mean);
+                100 * edge / baseline);
         say("database, one send per transaction / baseline rate = %.0f %% (what sends reach without batching)",
-                100 * ceiling / mean);
+                100 * ceiling / baseline);
     }
 
     private List<Sender> people(String baseUrl, String prefix) throws Exception {
@@ -226,7 +244,6 @@ public final class ChatBenchmark {
                     ps.setString(4, BODY);
                     ps.executeUpdate(); // autocommit: one row, one commit
                 });
-        say("");
         say("%-3s baseline  single-row INSERT + commit, %d JDBC connections%s: %,.0f rows/s", phase, CONCURRENCY,
                 when.isEmpty() ? "" : " (" + when + ")", rate);
         return rate;
@@ -324,11 +341,11 @@ public final class ChatBenchmark {
      * threads), CPU taken from the service being measured. A Java client costs about as much CPU per
      * request as chat-service itself.
      */
-    private double sends(List<Sender> senders) throws Exception {
-        String out = wrk(senders, OWN_SEND_REQUEST, 0);
+    private double sends(List<Sender> senders, int warmUpSeconds, String phase) throws Exception {
+        String out = wrk(senders, OWN_SEND_REQUEST, 0, WRK_THREADS, warmUpSeconds);
         double rate = answered(out) / (double) SECONDS;
-        say("2. sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
-                + " (failed: %s); request latency %s", CONCURRENCY, rate, failures(out), wrkLatency(out));
+        say("%-3s sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
+                + " (failed: %s); request latency %s", phase, CONCURRENCY, rate, failures(out), wrkLatency(out));
         return rate;
     }
 
@@ -408,10 +425,10 @@ public final class ChatBenchmark {
      * otherwise one run of warm-up + measurement, for phases that measure on the stream side).
      */
     private String wrk(List<Sender> senders, String body, int warmUpInRun) throws Exception {
-        return wrk(senders, body, warmUpInRun, WRK_THREADS);
+        return wrk(senders, body, warmUpInRun, WRK_THREADS, WARMUP_SECONDS);
     }
 
-    private String wrk(List<Sender> senders, String body, int warmUpInRun, int threads) throws Exception {
+    private String wrk(List<Sender> senders, String body, int warmUpInRun, int threads, int warmUpSeconds) throws Exception {
         StringBuilder lua = new StringBuilder("""
                 local ffi = require("ffi")
                 ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } bench_timeval;
@@ -433,7 +450,9 @@ public final class ChatBenchmark {
             if (warmUpInRun > 0) {
                 return runWrk(senders.get(0).baseUrl, script, warmUpInRun + SECONDS, "run", threads);
             }
-            runWrk(senders.get(0).baseUrl, script, WARMUP_SECONDS, "warm", threads);
+            if (warmUpSeconds > 0) {
+                runWrk(senders.get(0).baseUrl, script, warmUpSeconds, "warm", threads);
+            }
             return runWrk(senders.get(0).baseUrl, script, SECONDS, "measure", threads);
         } finally {
             Files.deleteIfExists(script);
