@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.consentevents.ConsentEventConsumer;
-import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
@@ -43,16 +40,14 @@ import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.vertx.VertxContextSupport;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,8 +67,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AccountLinkFlowTest extends MeshTestSupport {
 
-    @Inject
-    LinkRepository links;
 
     private static final Purpose OVERVIEW = Purpose.PURPOSE_ACCOUNT_OVERVIEW;
 
@@ -455,21 +448,39 @@ class AccountLinkFlowTest extends MeshTestSupport {
     @Test
     @Order(10)
     void aBankLinkIdThatAnotherLinkHasIsTheBanksFaultNotAnInternalError() throws Exception {
-        // a bank that gives a second link the id of a first: the unique key refuses the activation, which LinkFlow
-        // answers with UNAVAILABLE naming the bank (and the link fails, the token is revoked), never INTERNAL.
-        // The sandbox bank never repeats an id, so the activation is called here with the first link's id.
-        Link first = linkAccount(newPerson());
-        String secondSub = newPerson();
-        BeginLinkResponse second = begin(secondSub);
-        Throwable refused = assertThrows(Throwable.class, () -> VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
-                () -> links.activate(UUID.fromString(second.getLink().getId()), bankLinkId(UUID.fromString(first.getId())),
-                        Instant.now()))));
-        assertTrue(LinkRepository.bankLinkIdTaken(refused), refused.toString());
-        assertFalse(LinkRepository.bankLinkIdTaken(new IllegalStateException("the link is no longer pending")));
-        assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(secondSub, second.getLink().getId()).getStatus(), "nothing half-written");
-        Status answer = BankAnswers.bankLinkIdTaken(BANK).getStatus();
-        assertEquals(Status.Code.UNAVAILABLE, answer.getCode());
-        assertTrue(answer.getDescription().startsWith("bank " + BANK + " answered with a link id"), answer.getDescription());
+        // a bank that gives a second link the id of a first: the unique key refuses the activation, and the person
+        // gets UNAVAILABLE naming the bank; the link fails, nothing of it is stored, the consent is ended. The sandbox
+        // bank never repeats an id, so a trigger behind the service's back turns the second link's id into the first's.
+        String firstBankLinkId = bankLinkId(UUID.fromString(linkAccount(newPerson()).getId()));
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        try (Connection c = ownDb(); Statement s = c.createStatement()) {
+            s.execute("CREATE FUNCTION test_repeated_bank_link_id() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " IF NEW.id = '" + linkId + "' AND NEW.bank_link_id IS NOT NULL THEN NEW.bank_link_id := '"
+                    + firstBankLinkId + "'; END IF; RETURN NEW; END $$");
+            s.execute("CREATE TRIGGER test_repeated_bank_link_id BEFORE UPDATE ON links FOR EACH ROW"
+                    + " EXECUTE FUNCTION test_repeated_bank_link_id()");
+        }
+        try {
+            Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+            var refused = assertStatus(Status.Code.UNAVAILABLE, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                    .setState(back.get("state")).setCode(back.get("code")).build()));
+            assertTrue(refused.getStatus().getDescription().startsWith("bank " + BANK + " answered with a link id it had already"),
+                    refused.getStatus().getDescription());
+        } finally {
+            try (Connection c = ownDb(); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER test_repeated_bank_link_id ON links");
+                s.execute("DROP FUNCTION test_repeated_bank_link_id()");
+            }
+        }
+        Link failed = getLink(sub, linkId.toString());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, failed.getStatus());
+        assertEquals(0, failed.getAccountsCount());
+        assertNull(tokenRow(linkId), "no token stored for a link that failed");
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus(), consent.getStatusReason());
     }
 
     @Test
