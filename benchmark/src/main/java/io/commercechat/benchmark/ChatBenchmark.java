@@ -47,10 +47,11 @@ import java.util.regex.Pattern;
  * that arrive together in one call, see MessageWriter);</li>
  * <li>edge ceiling: the same N people making the cheapest authenticated request (refused before any
  * database work): what the HTTP edge alone takes on this machine, an upper bound for any send;</li>
- * <li>sends against baseline, in alternating slices of D seconds after a warm-up: baseline (N connections doing
- * plain single-row INSERT + commit, autocommit), sends (N concurrent people, each in their own conversation,
- * POSTing messages as fast as answers come back), baseline, sends, …, baseline; each send slice is compared
- * with the mean of the baselines on either side, and the ratio is taken over all slices;</li>
+ * <li>sends against baseline, in alternating slices of D seconds after a warm-up (a baseline slice after the first
+ * gets 2 s for its connections to open): baseline (N connections doing plain single-row INSERT + commit,
+ * autocommit), sends (N concurrent people, each in their own conversation, POSTing messages as fast as answers
+ * come back), baseline, sends, …, baseline; each send slice is compared with the mean of the baselines on either
+ * side, and the ratio is taken over all slices;</li>
  * <li>delivery: N other people hold SSE streams open; sends are paced (open loop) at half of the measured send
  * rate and the time from the send's creation to the event on the stream is recorded.</li>
  * </ol>
@@ -74,6 +75,8 @@ public final class ChatBenchmark {
     private static final boolean SENDS_ONLY = Boolean.getBoolean("bench.sends-only");
     /** -Dbench.slices=N: how many send slices alternate with baseline slices (the ratio is taken over all). */
     private static final int SLICES = Integer.getInteger("bench.slices", 3);
+    /** Before a baseline slice after the first: its N connections open and prepare their statement. */
+    private static final int SETTLE_SECONDS = 2;
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -105,6 +108,9 @@ public final class ChatBenchmark {
     private void run() throws Exception {
         if (WRK == null) {
             throw new IllegalStateException("the benchmark drives its HTTP load with wrk: apt-get install wrk");
+        }
+        if (SLICES < 1) {
+            throw new IllegalArgumentException("-Dbench.slices must be at least 1, not " + SLICES);
         }
         PostgresResource.Server pg = PostgresResource.server();
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
@@ -188,13 +194,13 @@ public final class ChatBenchmark {
         double ceiling = databaseCeiling(pg, chatDb);
         double edge = edgeCeiling(senders);
         sends(senders, WARMUP_SECONDS, "2.");  // the warm-up, and a first measurement not counted below
-        double before = baseline(pg, baselineDb, "1.", "");
+        double before = baseline(pg, baselineDb, "1.", WARMUP_SECONDS);
         double sent = 0;
         double base = 0;
         List<String> ratios = new ArrayList<>();
         for (int slice = 1; slice <= SLICES; slice++) {
             double rate = sends(senders, 0, "2." + slice);
-            double after = baseline(pg, baselineDb, "1." + slice, "");
+            double after = baseline(pg, baselineDb, "1." + slice, SETTLE_SECONDS);
             double around = (before + after) / 2;
             ratios.add(String.format("%.0f %%", 100 * rate / around));
             sent += rate;
@@ -225,7 +231,8 @@ public final class ChatBenchmark {
 
     // ---- 1. plain INSERT + commit ----------------------------------------------------------------------------
 
-    private double baseline(PostgresResource.Server pg, String db, String phase, String when) throws Exception {
+    /** {@code warmUpSeconds}: the full warm-up for the first measurement, a settling time for the slices after it. */
+    private double baseline(PostgresResource.Server pg, String db, String phase, int warmUpSeconds) throws Exception {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password())) {
             // the same shape as a chat message row: ids, a sequence number, a text body, a timestamp
             c.createStatement().execute("CREATE TABLE IF NOT EXISTS bench_messages (id uuid PRIMARY KEY, conversation_id uuid NOT NULL,"
@@ -236,7 +243,7 @@ public final class ChatBenchmark {
         for (int i = 0; i < CONCURRENCY; i++) {
             conversations.add(UUID.randomUUID());
         }
-        double rate = jdbcLoad(pg, db, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
+        double rate = jdbcLoad(pg, db, warmUpSeconds, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
                 (ps, connection, n) -> {
                     ps.setObject(1, UUID.randomUUID());
                     ps.setObject(2, conversations.get(connection));
@@ -244,8 +251,7 @@ public final class ChatBenchmark {
                     ps.setString(4, BODY);
                     ps.executeUpdate(); // autocommit: one row, one commit
                 });
-        say("%-3s baseline  single-row INSERT + commit, %d JDBC connections%s: %,.0f rows/s", phase, CONCURRENCY,
-                when.isEmpty() ? "" : " (" + when + ")", rate);
+        say("%-3s baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", phase, CONCURRENCY, rate);
         return rate;
     }
 
@@ -273,7 +279,7 @@ public final class ChatBenchmark {
             }
         }
         String content = "{\"text\":{\"body\":\"" + BODY + "\"}}";
-        double rate = jdbcLoad(pg, db, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
+        double rate = jdbcLoad(pg, db, WARMUP_SECONDS, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
                 + " '{PERSON}', ARRAY[?::uuid], ARRAY[?::varchar], '{TEXT}', ARRAY[?::text], '{EVERYONE}', '{NULL}', '{NULL}',"
                 + " '{NULL}', '{false}', interval '24 hours', interval '7 days')", (ps, connection, n) -> {
                     ps.setObject(1, conversations.get(connection));
@@ -299,7 +305,8 @@ public final class ChatBenchmark {
     }
 
     /** N connections, each repeating {@code step} on its own prepared {@code sql}; the measured rate per second. */
-    private static double jdbcLoad(PostgresResource.Server pg, String db, String sql, JdbcStep step) throws Exception {
+    private static double jdbcLoad(PostgresResource.Server pg, String db, int warmUpSeconds, String sql, JdbcStep step)
+            throws Exception {
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong done = new AtomicLong();
@@ -324,7 +331,7 @@ public final class ChatBenchmark {
                 }
             });
         }
-        double rate = measure(measuring, done);
+        double rate = measure(measuring, done, warmUpSeconds);
         stop.set(true);
         finished.await(30, TimeUnit.SECONDS);
         pool.shutdown();
@@ -406,7 +413,9 @@ public final class ChatBenchmark {
               local s = table.remove(free)
               if tid == 0 and never_sent == nil then never_sent = s  -- wrk's check of the script
               elseif s == nil and never_sent then s, never_sent = never_sent, false; s.in_flight = false end
-              if not s or s.in_flight then error("BENCH-FAILED no person without a send in flight") end
+              if not s or s.in_flight then
+                error("BENCH-FAILED no person without a send in flight (a connection lost an answer: wrk socket error?)")
+              end
               s.in_flight = true
               return s
             end
@@ -638,8 +647,8 @@ public final class ChatBenchmark {
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     /** Warm-up, then counts what {@code done} gained while {@code measuring} was on; returns per second. */
-    private static double measure(AtomicBoolean measuring, AtomicLong done) throws InterruptedException {
-        TimeUnit.SECONDS.sleep(WARMUP_SECONDS);
+    private static double measure(AtomicBoolean measuring, AtomicLong done, int warmUpSeconds) throws InterruptedException {
+        TimeUnit.SECONDS.sleep(warmUpSeconds);
         long start = System.nanoTime();
         measuring.set(true);
         TimeUnit.SECONDS.sleep(SECONDS);
