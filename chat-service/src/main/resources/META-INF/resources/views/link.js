@@ -72,8 +72,8 @@ export async function renderLinkForm(root, { api, query }) {
     const bankId = data.get('bank');
     const permissions = [REQUIRED_PERMISSION, ...data.getAll('permission')];  // a disabled box is not in the form data
     const purposes = data.getAll('purpose');
-    if (!bankId || !permissions.length || !purposes.length) {
-      error.appendChild(notice('error', 'Choose a bank, at least one kind of data and at least one purpose.'));
+    if (!bankId || !purposes.length) {  // permissions always hold the required one
+      error.appendChild(notice('error', 'Choose a bank and at least one purpose.'));
       return;
     }
     submit.disabled = true;

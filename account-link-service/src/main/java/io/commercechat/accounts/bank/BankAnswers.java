@@ -1,5 +1,6 @@
 package io.commercechat.accounts.bank;
 
+import io.commercechat.accounts.link.Link;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -15,7 +16,6 @@ public final class BankAnswers {
     /** What a consent can name as an account (consent-service's rule). */
     private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    private static final int MAX_BANK_LINK_ID = 255;
 
     private BankAnswers() {}
 
@@ -34,8 +34,8 @@ public final class BankAnswers {
         if (id.isEmpty()) {
             return null;
         }
-        if (id.length() > MAX_BANK_LINK_ID) {
-            throw unusable(bankId, "a link id longer than " + MAX_BANK_LINK_ID + " characters");
+        if (id.length() > Link.MAX_BANK_LINK_ID) {
+            throw unusable(bankId, "a link id longer than " + Link.MAX_BANK_LINK_ID + " characters");
         }
         return id;
     }

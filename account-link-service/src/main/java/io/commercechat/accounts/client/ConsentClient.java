@@ -71,19 +71,22 @@ public class ConsentClient {
     }
 
     public Uni<Consent> revokeAsUser(String personToken, String consentId, String reason) {
-        return write("RevokeConsent", personToken, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
-                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(reason).build()).map(r -> r.getConsent()));
+        return revoke(personToken, Actor.ACTOR_USER, consentId, reason);
     }
 
     public Uni<Consent> revokeAsBank(String consentId, String reason) {
-        return write("RevokeConsent", null, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
-                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_BANK).setReason(reason).build()).map(r -> r.getConsent()));
+        return revoke(null, Actor.ACTOR_BANK, consentId, reason);
     }
 
     /** Commerce Chat itself ends the consent (service token), e.g. when a link failed after the person authorised it. */
     public Uni<Consent> revokeAsSystem(String consentId, String reason) {
-        return write("RevokeConsent", null, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
-                .setConsentId(consentId).setRevokedBy(Actor.ACTOR_SYSTEM).setReason(reason).build()).map(r -> r.getConsent()));
+        return revoke(null, Actor.ACTOR_SYSTEM, consentId, reason);
+    }
+
+    /** {@code personToken} null: as this service. */
+    private Uni<Consent> revoke(String personToken, Actor by, String consentId, String reason) {
+        return write("RevokeConsent", personToken, s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+                .setConsentId(consentId).setRevokedBy(by).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
     /**

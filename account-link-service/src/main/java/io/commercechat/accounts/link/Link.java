@@ -23,6 +23,8 @@ import org.hibernate.generator.EventType;
 @Table(name = "links")
 public class Link {
 
+    public static final int MAX_BANK_LINK_ID = 255;
+
     @Id
     public UUID id;
 
@@ -48,6 +50,7 @@ public class Link {
     public String stateHash;
     public boolean stateUsed;
     public Instant stateExpiresAt;
+    /** The bank's id for the link (column bank_link_id), at most {@link #MAX_BANK_LINK_ID} characters. */
     public String bankLinkId;
     public Instant createdAt;
     public Instant updatedAt;

@@ -61,7 +61,7 @@ public final class RestParams {
     }
 
     public static String cursor(long position) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(("c1:" + position).getBytes(StandardCharsets.UTF_8));
+        return opaque("c1", Long.toString(position));
     }
 
     /** Long.MAX_VALUE for the first page. */
@@ -70,19 +70,15 @@ public final class RestParams {
             return Long.MAX_VALUE;
         }
         try {
-            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            if (raw.startsWith("c1:")) {
-                return Long.parseLong(raw.substring(3));
-            }
-        } catch (IllegalArgumentException malformed) {
-            // falls through
+            return Long.parseLong(payload(cursor, "c1"));
+        } catch (NumberFormatException malformed) {
+            throw notACursor();
         }
-        throw ChatFailure.invalid("cursor is not a cursor from a previous response");
     }
 
     /** The cursor after a row of a list ordered by name, then id (ids are [a-z0-9-], so the first ':' ends the id). */
     public static String nameCursor(String name, String id) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(("n1:" + id + ":" + name).getBytes(StandardCharsets.UTF_8));
+        return opaque("n1", id + ":" + name);
     }
 
     /** {name, id} of the row a page starts after; null for the first page. */
@@ -90,16 +86,34 @@ public final class RestParams {
         if (cursor == null || cursor.isEmpty()) {
             return null;
         }
+        String idAndName = payload(cursor, "n1");
+        int colon = idAndName.indexOf(':');
+        if (colon < 1) {
+            throw notACursor();
+        }
+        return new String[] {idAndName.substring(colon + 1), idAndName.substring(0, colon)};
+    }
+
+    /** Our cursors: a kind ("c1", "n1") and its payload, opaque to clients. */
+    private static String opaque(String kind, String payload) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((kind + ":" + payload).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The payload of a cursor of {@code kind}; a 400 for anything else. */
+    private static String payload(String cursor, String kind) {
         try {
             String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            int colon = raw.indexOf(':', 3);
-            if (raw.startsWith("n1:") && colon > 3) {
-                return new String[] {raw.substring(colon + 1), raw.substring(3, colon)};
+            if (raw.startsWith(kind + ":")) {
+                return raw.substring(kind.length() + 1);
             }
         } catch (IllegalArgumentException malformed) {
             // falls through
         }
-        throw ChatFailure.invalid("cursor is not a cursor from a previous response");
+        throw notACursor();
+    }
+
+    private static ChatFailure notACursor() {
+        return ChatFailure.invalid("cursor is not a cursor from a previous response");
     }
 
     /** A peer's opaque page token, passed through as our cursor ("" for the first page). */
@@ -108,7 +122,7 @@ public final class RestParams {
             return "";
         }
         if (cursor.length() > 1024) {
-            throw ChatFailure.invalid("cursor is not a cursor from a previous response");
+            throw notACursor();
         }
         return cursor;
     }

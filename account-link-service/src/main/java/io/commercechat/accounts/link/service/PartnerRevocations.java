@@ -2,6 +2,7 @@ package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.grpc.Validate;
+import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.security.Caller;
 import io.commercechat.proto.accounts.v1.LinkStatus;
@@ -28,8 +29,8 @@ public class PartnerRevocations {
     /** True when this call ended the link; false when it had already ended (idempotent). */
     public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
         String bankLinkId = req.getBankLinkId();
-        if (bankLinkId.isEmpty() || bankLinkId.length() > 255) {
-            throw Rejections.invalid("bank_link_id is required (at most 255 characters)");
+        if (bankLinkId.isEmpty() || bankLinkId.length() > Link.MAX_BANK_LINK_ID) {
+            throw Rejections.invalid("bank_link_id is required (at most " + Link.MAX_BANK_LINK_ID + " characters)");
         }
         String reason = Validate.reason(req.getReason());
         String shown = Validate.composedReason(reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason);
