@@ -366,6 +366,33 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .getLink().getStatus());
     }
 
+    /**
+     * The consent is revoked elsewhere and the event stream has ended the link, but its call to the bank (slow here) is
+     * still in flight when the person unlinks: Unlink still returns only once the bank was told and the token is gone.
+     */
+    @Test
+    @Order(8)
+    void unlinkRightAfterTheLinkEndedElsewhereStillWaitsForTheBank() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String token = bankToken(linkId);
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}").statusCode());
+            consentAs(ISSUER.person(sub)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                    .setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
+            await("the event stream ended the link", Duration.ofSeconds(5),
+                    () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
+            assertEquals(LinkStatus.LINK_STATUS_REVOKED, person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId())
+                    .build()).getLink().getStatus());
+            assertNull(tokenRow(linkId), "the token row is gone when Unlink returns");
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                    .setAccessToken(token).build()));
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+    }
+
     @Test
     @Order(9)
     void revokingTheConsentElsewhereEndsTheLinkThroughTheEventStream() throws Exception {

@@ -22,7 +22,8 @@ import org.jboss.logging.Logger;
  * Ends a link's access, whoever ended it (person, bank, expiry): the link leaves ACTIVE, the bank
  * token becomes unusable at once, and the bank is told with RevokeAccess. When the bank cannot be
  * reached, the revocation is retried with growing backoff until the bank confirmed; only then is
- * the token row deleted. Every step is idempotent, so replicas and replays are harmless.
+ * the token row deleted. Every step is idempotent (the bank's RevokeAccess too), so replicas,
+ * replays and two endings of one link at once are harmless.
  */
 @ApplicationScoped
 public class AccessEnding {
@@ -49,12 +50,22 @@ public class AccessEnding {
         return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING), to,
                         reason, now)
                 .call(() -> tokens.markForRevocation(link.id, reason, now))
-                .call(this::revokeDue)
+                .call(() -> revokeNow(link.id))
                 .invoke(changed -> {
                     if (changed) {
                         LOG.infof("link %s ended: %s", link.id, to);
                     }
                 });
+    }
+
+    /**
+     * Tells the bank now about this link's ended token, if it is still pending, and deletes it once the bank confirmed.
+     * Whoever ends a link (the person's Unlink and the consent event it causes may race, and either may find the
+     * other's bank call still in flight) returns only after the bank was told, unless the bank failed: then the
+     * sweep retries. Calling the bank twice for one token is harmless.
+     */
+    public Uni<Void> revokeNow(UUID linkId) {
+        return tokens.pending(linkId).chain(p -> p == null ? Uni.createFrom().voidItem() : revokeAtBank(p));
     }
 
     /** Retries revocations that failed before (and picks up rows another replica left behind). */

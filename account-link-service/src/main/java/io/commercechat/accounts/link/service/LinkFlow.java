@@ -278,7 +278,8 @@ public class LinkFlow {
             if (link.status == LinkStatus.LINK_STATUS_PENDING) {
                 return fail(link, caller, "cancelled by you").chain(() -> view(link.id));
             }
-            return view(link.id);
+            // Ended elsewhere a moment ago: the bank may not have confirmed yet, and Unlink promises it has.
+            return ending.revokeNow(link.id).chain(() -> view(link.id));
         });
     }
 

@@ -47,6 +47,13 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
                 LinkRepository.truncate(reason), now, linkId);
     }
 
+    /** The link's token if its revocation is still to be confirmed by the bank (null otherwise). */
+    @WithSession
+    public Uni<PendingRevocation> pending(UUID linkId) {
+        return find("linkId = ?1 and revokePending = true", linkId).firstResult()
+                .map(t -> t == null ? null : pendingRevocation(t));
+    }
+
     /**
      * Claims up to {@code limit} due revocations for {@code lease}: rows are read with
      * {@code FOR UPDATE SKIP LOCKED}, so two replicas never work on the same row at the same time.
@@ -60,9 +67,12 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
                 .getResultList())
                 .map(due -> due.stream().map(t -> {
                     t.nextAttemptAt = now.plus(lease); // flushed with the commit
-                    return new PendingRevocation(t.linkId, new Sealed(t.keyId, t.nonce, t.ciphertext), t.revokeReason,
-                            t.revokeAttempts);
+                    return pendingRevocation(t);
                 }).toList());
+    }
+
+    private static PendingRevocation pendingRevocation(BankToken t) {
+        return new PendingRevocation(t.linkId, new Sealed(t.keyId, t.nonce, t.ciphertext), t.revokeReason, t.revokeAttempts);
     }
 
     @WithTransaction
