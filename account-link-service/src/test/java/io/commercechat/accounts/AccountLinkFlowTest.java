@@ -378,7 +378,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         UUID linkId = UUID.fromString(link.getId());
         String token = bankToken(linkId);
         try {
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}").statusCode());
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1000}").statusCode());
             consentAs(ISSUER.person(sub)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(link.getConsentId())
                     .setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
             await("the event stream ended the link", Duration.ofSeconds(5),
@@ -558,12 +558,13 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String sub = newPerson();
         Link link = linkAccount(sub);
         try {
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"latencyMillis\":3000}").statusCode());
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"latencyMillis\":8000}").statusCode());
             long start = System.nanoTime();
             var slow = assertStatus(Status.Code.DEADLINE_EXCEEDED, () -> balances(sub, link.getAccounts(0).getId()));
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(slow.getStatus().getDescription().contains("sandbox-bank"), slow.getStatus().getDescription());
-            assertTrue(millis < 2900, "gave up at the 2 s deadline, not after " + millis + " ms");
+            // far below the bank's 8 s, with room for a loaded machine around the 2 s deadline
+            assertTrue(millis < 5000, "gave up at the 2 s deadline, not after " + millis + " ms");
         } finally {
             sandboxHook("DELETE", "/sandbox/faults", null);
         }

@@ -2,8 +2,11 @@ package io.commercechat.accounts.bank;
 
 import io.commercechat.accounts.link.Link;
 import io.commercechat.proto.partner.v1.BankAccount;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.support.ProtoTime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /**
@@ -38,6 +41,18 @@ public final class BankAnswers {
             throw unusable(bankId, "a link id longer than " + Link.MAX_BANK_LINK_ID + " characters");
         }
         return id;
+    }
+
+    /** When the bank's token expires (null: the bank did not say). */
+    public static Instant tokenExpiry(String bankId, ExchangeCodeResponse exchanged) {
+        if (!exchanged.hasAccessTokenExpiresAt()) {
+            return null;
+        }
+        try {
+            return ProtoTime.from(exchanged.getAccessTokenExpiresAt(), "access_token_expires_at");
+        } catch (StatusRuntimeException outOfRange) {
+            throw unusable(bankId, "a token expiry that is not a valid timestamp");
+        }
     }
 
     /** The bank gave a link id that another link with it already has (a unique key refused it). */

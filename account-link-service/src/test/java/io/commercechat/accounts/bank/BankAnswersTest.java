@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.commercechat.proto.partner.v1.BankAccount;
+import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class BankAnswersTest {
@@ -20,6 +23,9 @@ class BankAnswersTest {
         assertEquals(GOOD, BankAnswers.account("sandbox-bank", GOOD));
         assertEquals("x".repeat(255), BankAnswers.bankLinkId("sandbox-bank", "x".repeat(255)));
         assertNull(BankAnswers.bankLinkId("sandbox-bank", ""));
+        assertNull(BankAnswers.tokenExpiry("sandbox-bank", ExchangeCodeResponse.getDefaultInstance()), "the bank did not say");
+        assertEquals(Instant.ofEpochSecond(1_800_000_000L, 5), BankAnswers.tokenExpiry("sandbox-bank", ExchangeCodeResponse
+                .newBuilder().setAccessTokenExpiresAt(Timestamp.newBuilder().setSeconds(1_800_000_000L).setNanos(5)).build()));
     }
 
     @Test
@@ -38,5 +44,12 @@ class BankAnswersTest {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> BankAnswers.bankLinkId("sandbox-bank", "x".repeat(256)));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        // beyond year 9999: no timestamp can hold it, so no expiry could be kept
+        ExchangeCodeResponse farFuture = ExchangeCodeResponse.newBuilder()
+                .setAccessTokenExpiresAt(Timestamp.newBuilder().setSeconds(253_402_300_800L)).build();
+        e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.tokenExpiry("sandbox-bank", farFuture));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with a token expiry"),
+                e.getStatus().getDescription());
     }
 }

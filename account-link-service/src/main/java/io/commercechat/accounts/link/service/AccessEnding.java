@@ -8,6 +8,7 @@ import io.commercechat.accounts.token.repository.BankTokenRepository.PendingRevo
 import io.commercechat.accounts.token.service.TokenCipher;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -47,9 +48,10 @@ public class AccessEnding {
     /** Ends an ACTIVE (or PENDING) link; emits whether this call ended it. */
     public Uni<Boolean> end(Link link, LinkStatus to, String reason) {
         Instant now = Instant.now();
-        return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING), to,
-                        reason, now)
-                .call(() -> tokens.markForRevocation(link.id, reason, now))
+        // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow).
+        return Panache.withTransaction(() -> links.transition(link.id,
+                                EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING), to, reason, now)
+                        .call(() -> tokens.markForRevocation(link.id, reason, now)))
                 .call(() -> revokeNow(link.id))
                 .invoke(changed -> {
                     if (changed) {

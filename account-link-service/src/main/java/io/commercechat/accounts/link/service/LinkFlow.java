@@ -192,7 +192,7 @@ public class LinkFlow {
         String accessToken = exchanged.getAccessToken();
         // checked inside the chain, so that a bank answer we cannot use still ends its token there (below), and
         // before the consent is authorised
-        return Uni.createFrom().item(() -> new Grant(tokenExpiry(exchanged), BankAnswers.bankLinkId(link.bankId,
+        return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged), BankAnswers.bankLinkId(link.bankId,
                         exchanged.getBankLinkId())))
                 .chain(grant -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
@@ -305,19 +305,6 @@ public class LinkFlow {
 
     /** What the bank's code exchange granted, as this service keeps it. */
     private record Grant(Instant tokenExpiry, String bankLinkId) {}
-
-    /** When the bank's token expires (null: the bank did not say); a time no timestamp may hold is the bank's fault. */
-    private static Instant tokenExpiry(ExchangeCodeResponse exchanged) {
-        if (!exchanged.hasAccessTokenExpiresAt()) {
-            return null;
-        }
-        try {
-            return ProtoTime.from(exchanged.getAccessTokenExpiresAt(), "access_token_expires_at");
-        } catch (StatusRuntimeException outOfRange) {
-            throw Status.UNAVAILABLE.withDescription("the bank answered with a token expiry that cannot be used; try again later")
-                    .asRuntimeException();
-        }
-    }
 
     private Uni<io.commercechat.proto.accounts.v1.Link> view(UUID linkId) {
         return links.find(linkId).chain(l -> accounts.accountsOf(List.of(l.id))

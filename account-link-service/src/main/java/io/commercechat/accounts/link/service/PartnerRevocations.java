@@ -26,7 +26,7 @@ public class PartnerRevocations {
         this.ending = ending;
     }
 
-    /** True when this call ended the link; false when it had already ended (idempotent). */
+    /** True when this call ended the access; false when it had already ended (idempotent). */
     public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
         String bankLinkId = req.getBankLinkId();
         if (bankLinkId.isEmpty() || bankLinkId.length() > Link.MAX_BANK_LINK_ID) {
@@ -42,9 +42,12 @@ public class PartnerRevocations {
             if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
                 return Uni.createFrom().item(false);
             }
-            return consents.revokeAsBank(link.consentId.toString(), shown)
-                    .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull()
-                    .chain(() -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown));
+            // This call ended access if its revocation of the consent took, even when the consent event that
+            // revocation causes ended the link before the end() below could.
+            return consents.revokeAsBank(link.consentId.toString(), shown).replaceWith(true)
+                    .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithItem(false)
+                    .chain(revokedHere -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown)
+                            .map(endedHere -> revokedHere || endedHere));
         });
     }
 }
