@@ -622,7 +622,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
         } finally {
             peers().consent.restart();
         }
-        await("reads work again", Duration.ofSeconds(20), () -> {
+        // a restarted JVM on a loaded machine, then the channel's reconnect backoff
+        await("reads work again", Duration.ofSeconds(60), () -> {
             try {
                 return !balances(sub, accountId).getBalancesList().isEmpty();
             } catch (StatusRuntimeException e) {

@@ -36,11 +36,17 @@ class ConsentLeaseTest {
     @Inject
     BackgroundWork background;
 
+    /** Where this application's own watcher was: given back afterwards, so that no consent event is skipped. */
+    private long reached;
+
     @BeforeEach
     void freeLease() {
         // "replica-a" takes over in the same transaction, before this application's own watcher can
-        tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor SET holder = NULL,"
-                + " lease_until = '-infinity', position = 7").executeUpdate()).chain(() -> watch.acquire("replica-a", LEASE)));
+        reached = tx(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "SELECT position FROM consent_event_cursor FOR UPDATE", Long.class).getSingleResult())
+                .call(() -> Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor SET holder = NULL,"
+                        + " lease_until = '-infinity', position = 7").executeUpdate()))
+                .call(() -> watch.acquire("replica-a", LEASE)));
     }
 
     @Test
@@ -68,7 +74,7 @@ class ConsentLeaseTest {
     void handBack() {
         // this application's own watcher follows again (other tests need it)
         tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor SET holder = NULL,"
-                + " lease_until = '-infinity'").executeUpdate()));
+                + " lease_until = '-infinity', position = :reached").setParameter("reached", reached).executeUpdate()));
     }
 
     /** The lease runs out now (as it would after {@link #LEASE} without renewal). */

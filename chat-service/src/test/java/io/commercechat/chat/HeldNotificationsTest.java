@@ -60,18 +60,18 @@ class HeldNotificationsTest extends ChatTestSupport {
             feed.writing();
             try {
                 // the batch's event commits and is announced before its answer is handed over
-                commitAndNotify(participant, 1);
+                commitAndNotify(participant, 3);
                 Thread.sleep(500);
-                feed.committed(List.of(new InboxPosition(participant, 1)), handed);
+                feed.committed(List.of(new InboxPosition(participant, 3)), handed);
             } finally {
                 feed.written();
             }
-            InboxFeedTest.awaitPosition(got, 1);
+            InboxFeedTest.awaitPosition(got, 3);
             Thread.sleep(500);  // a read the notification caused would have emitted the stored row first
         } finally {
             stream.cancel();
         }
-        assertEquals(1, got.size(), "position 1 once");
+        assertEquals(1, got.size(), "position 3 once");
         assertSame(handed, got.get(0).message(), "emitted as handed, not read back");
     }
 
@@ -83,13 +83,13 @@ class HeldNotificationsTest extends ChatTestSupport {
         try {
             feed.writing();
             try {
-                commitAndNotify(participant, 1);  // another replica's event: nobody here hands it over
+                commitAndNotify(participant, 3);  // another replica's event: nobody here hands it over
                 Thread.sleep(500);
                 assertTrue(got.isEmpty(), "held while the batch is written");
             } finally {
                 feed.written();
             }
-            InboxFeedTest.awaitPosition(got, 1);  // well before the next poll
+            InboxFeedTest.awaitPosition(got, 3);  // well before the next poll
         } finally {
             stream.cancel();
         }
@@ -97,10 +97,18 @@ class HeldNotificationsTest extends ChatTestSupport {
         assertEquals(InboxEntry.TYPING, got.get(0).kind(), "read from the database");
     }
 
-    /** A stream of the (empty) inbox that has done its first read and waits. */
+    /**
+     * A stream that has done its first read and hears notifications, with nothing in {@code got}: position 1 shows
+     * the first read is done (it read it, or a notification brought it), position 2, committed after that, can
+     * only come from a notification (the next poll is a minute away). The tests go on at position 3.
+     */
     private Cancellable follow(String participant, List<InboxEntry> got) throws InterruptedException {
         Cancellable stream = feed.follow(participant, 0).subscribe().with(got::add);
-        Thread.sleep(1000);
+        commitAndNotify(participant, 1);
+        InboxFeedTest.awaitPosition(got, 1);
+        commitAndNotify(participant, 2);
+        InboxFeedTest.awaitPosition(got, 2);
+        got.clear();
         return stream;
     }
 

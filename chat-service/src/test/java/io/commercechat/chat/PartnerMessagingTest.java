@@ -93,8 +93,12 @@ class PartnerMessagingTest extends ChatTestSupport {
         try (InboxSubscriber all = InboxSubscriber.open(channel, ISSUER.partner(SHOP), 0)) {
             // the inbox holds at least the conversation_updated and the message just sent
             List<InboxEvent> history = new ArrayList<>();
-            for (InboxEvent e; (e = all.next(Duration.ofMillis(1500))) != null;) {
+            // up to the message just sent (a pause in the replay on a loaded machine is not its end)
+            for (InboxEvent e; (e = all.next(Duration.ofSeconds(20))) != null;) {
                 history.add(e);
+                if (e.hasMessage() && e.getMessage().getConversationId().equals(c) && e.getMessage().getClientMessageId().equals("p0")) {
+                    break;
+                }
             }
             assertTrue(history.size() >= 2);
             for (int i = 0; i < history.size(); i++) {

@@ -29,7 +29,7 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
     void anExpiredCodeIsRefused() throws InterruptedException {
         BeginAuthorisationResponse begun = begin("state-e");
         String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
-        Thread.sleep(1_300);
+        Thread.sleep(3_300);
         var expired = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
                 ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build()));
         assertEquals("authorisation code has expired", expired.getStatus().getDescription());

@@ -59,9 +59,15 @@ public class ConsentWatchRepository {
                 .setParameter("expires", expiresAt).executeUpdate());
     }
 
+    /**
+     * Marks a consent ended: no renewal offer, and from this transaction's commit on no account card of it can be
+     * written (send_message_batch() refuses it, V11). Waits for a card being written under it to commit first.
+     */
     public Uni<Integer> ended(String consentId) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "UPDATE consent_expiries SET ended = true WHERE consent_id = :id")
+        return Panache.getSession().chain(s -> s.createNativeQuery("WITH offer AS ("
+                        + "UPDATE consent_expiries SET ended = true WHERE consent_id = :id) "
+                        + "INSERT INTO card_consents (consent_id, ended) VALUES (:id, true) "
+                        + "ON CONFLICT (consent_id) DO UPDATE SET ended = true")
                 .setParameter("id", consentId).executeUpdate());
     }
 

@@ -30,8 +30,9 @@ import org.jboss.logging.Logger;
  * takeover the stream resumes after the last applied event. Applying an event twice is harmless.
  * <ul>
  * <li>AUTHORISED: remember the expiry for the renewal offer;</li>
- * <li>REVOKED / EXPIRED: replace every account card read under the consent by a notice (pushed to
- * the person's stream, and to the bank's when the card was shared).</li>
+ * <li>REVOKED / EXPIRED: mark the consent ended, so that no card of it is written any more (in a
+ * transaction of its own, first), then replace every account card read under it by a notice (pushed
+ * to the person's stream, and to the bank's when the card was shared).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -133,28 +134,39 @@ public class ConsentEventWatcher {
     }
 
     /**
-     * Applies one event with the position, or fails (ending the stream) when the lease was lost. An ended
-     * consent's cards are replaced a bounded number per transaction; the position moves past the event in the
-     * transaction that finds no more of them.
+     * Applies one event with the position, or fails (ending the stream) when the lease was lost. An ended consent is
+     * first marked ended in a transaction of its own: from its commit on no card of it can be written, so the cards
+     * the transactions after it find are all there will be. Those are replaced a bounded number per transaction;
+     * the position moves past the event in the transaction that finds no more of them.
      */
     Uni<Void> apply(ConsentEvent e) {
+        Uni<Void> marked = !ends(e) ? Uni.createFrom().voidItem()
+                : Panache.withTransaction(() -> due(e).chain(due -> due ? watch.ended(e.getConsent().getId()).replaceWithVoid()
+                        : Uni.createFrom().voidItem()));
         // one transaction after another (a loop, not a recursion: a consent may have left many cards)
-        return Uni.createFrom().deferred(() -> applyOnce(e)).repeat().whilst(more -> more)
-                .collect().last().replaceWithVoid();
+        return marked.chain(() -> Uni.createFrom().deferred(() -> applyOnce(e)).repeat().whilst(more -> more)
+                .collect().last().replaceWithVoid());
     }
 
     /** One transaction of {@link #apply}; true when the event has more to do. */
     private Uni<Boolean> applyOnce(ConsentEvent e) {
-        return Panache.withTransaction(() -> watch.lockPosition(holder).chain(position -> {
+        return Panache.withTransaction(() -> due(e).chain(due -> !due ? Uni.createFrom().item(false)
+                : effect(e).chain(more -> more ? Uni.createFrom().item(true)
+                        : watch.advance(e.getPosition()).replaceWith(false))));
+    }
+
+    /** In a transaction: locks the stored position; true while the event is still to apply, failure when the lease is lost. */
+    private Uni<Boolean> due(ConsentEvent e) {
+        return watch.lockPosition(holder).map(position -> {
             if (position == null) {
                 throw new IllegalStateException("consent event lease lost");
             }
-            if (e.getPosition() <= position) {
-                return Uni.createFrom().item(false);
-            }
-            return effect(e).chain(more -> more ? Uni.createFrom().item(true)
-                    : watch.advance(e.getPosition()).replaceWith(false));
-        }));
+            return e.getPosition() > position;
+        });
+    }
+
+    private static boolean ends(ConsentEvent e) {
+        return e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED;
     }
 
     /** Does what the event asks; true when it has more to do in another transaction. */
@@ -165,9 +177,8 @@ public class ConsentEventWatcher {
             return expires == null ? Uni.createFrom().item(false)
                     : watch.authorised(consent.getId(), consent.getUserId(), consent.getBankId(), expires).replaceWith(false);
         }
-        if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED) {
-            return watch.ended(consent.getId())
-                    .chain(() -> messages.redactCardsOf(consent.getId(), consent.getBankId(), redactionsPerTransaction))
+        if (ends(e)) {
+            return messages.redactCardsOf(consent.getId(), consent.getBankId(), redactionsPerTransaction)
                     .invoke(n -> {
                         if (n > 0) {
                             LOG.debugf("removed %d account card(s) after consent event %d", (Object) n, (Object) e.getPosition());

@@ -114,6 +114,9 @@ public class MessageService {
                     case "human_agent_window" -> throw ChatFailure.precondition("outside-reply-window",
                             "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
                     case "order_number_taken" -> throw orderNumberTaken(orderNumber);
+                    // a card whose read was allowed, but whose consent ended before it was written (V11)
+                    case "consent_ended" -> throw ChatFailure.forbidden("consent-ended",
+                            "access to the account ended before this could be shown");
                     default -> throw new IllegalStateException("send_message_batch answered " + done.outcome());
                 });
     }
