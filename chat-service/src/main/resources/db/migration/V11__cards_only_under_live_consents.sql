@@ -4,8 +4,8 @@
 -- card_consents has a row per consent that cards were written under or that ended: the watcher marks an ended
 -- consent there, committed before it looks for cards, and send_message_batch() locks the row of each card's
 -- consent and refuses ('consent_ended') a card whose consent is marked. Lock order in send_message_batch():
--- conversations, then card_consents; the watcher's mark takes only the card_consents row, so the two never wait on
--- each other in opposite orders.
+-- conversations, then card_consents. The watcher's mark takes the card_consents row last (after consent_expiries)
+-- and nothing after it, so it never holds that row while it waits.
 --
 -- The function below is V8's with three changes: the card_consents lock after the conversations lock, the
 -- consent_ended refusal, and V10's plan_cache_mode written into the definition (CREATE OR REPLACE replaces it).

@@ -163,8 +163,9 @@ class AssistantTest extends BankFlowSupport {
         try (Connection db = chatDb()) {
             db.setAutoCommit(false);
             try {
-                // the bank answers after 300 ms: time enough for the lock below to be taken before the card comes
-                sandboxFaults("{\"rpc\":\"GetBalances\",\"latencyMillis\":300}");
+                // the bank answers after 1.2 s (its deadline here is 2 s): time enough for the lock below to be taken
+                // before the card comes, even on a loaded machine
+                sandboxFaults("{\"rpc\":\"GetBalances\",\"latencyMillis\":1200}");
                 send(me, c, "q1", "Show balance").statusCode(201);
                 try (PreparedStatement lock = db.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
                     lock.setObject(1, UUID.fromString(c));

@@ -42,12 +42,11 @@ public class PartnerRevocations {
             if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
                 return Uni.createFrom().item(false);
             }
-            // This call ended access if its revocation of the consent took, even when the consent event that
-            // revocation causes ended the link before the end() below could.
+            // This call ended access exactly when its revocation of the consent took (one caller can), whoever then
+            // ends the link: this call below, or the consent event that revocation causes.
             return consents.revokeAsBank(link.consentId.toString(), shown).replaceWith(true)
                     .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithItem(false)
-                    .chain(revokedHere -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown)
-                            .map(endedHere -> revokedHere || endedHere));
+                    .call(revokedHere -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown));
         });
     }
 }

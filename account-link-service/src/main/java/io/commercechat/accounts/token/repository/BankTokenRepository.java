@@ -40,10 +40,13 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
                 .map(t -> t == null ? null : new Sealed(t.keyId, t.nonce, t.ciphertext));
     }
 
-    /** Stops all use of the token at once; the bank is told afterwards (and until it confirmed). */
+    /**
+     * Stops all use of the token at once; the bank is told afterwards (and until it confirmed). A token already
+     * marked keeps the reason and the backoff of whoever ended its link first.
+     */
     @WithTransaction
     public Uni<Integer> markForRevocation(UUID linkId, String reason, Instant now) {
-        return update("revokePending = true, revokeReason = ?1, nextAttemptAt = ?2 where linkId = ?3",
+        return update("revokePending = true, revokeReason = ?1, nextAttemptAt = ?2 where linkId = ?3 and revokePending = false",
                 LinkRepository.truncate(reason), now, linkId);
     }
 

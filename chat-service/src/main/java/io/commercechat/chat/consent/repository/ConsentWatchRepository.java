@@ -15,6 +15,8 @@ import java.util.List;
 public class ConsentWatchRepository {
 
     private static final String CURSOR = "consent-events";
+    /** consent_id's length in consent_expiries, card_consents and messages.source_consent_id. */
+    private static final int MAX_CONSENT_ID = 64;
 
     /** A consent whose renewal is due. */
     public record Due(String consentId, String personSub, String bankId, Instant expiresAt) {}
@@ -62,13 +64,19 @@ public class ConsentWatchRepository {
     /**
      * Marks a consent ended: no renewal offer, and from this transaction's commit on no account card of it can be
      * written (send_message_batch() refuses it, V11). Waits for a card being written under it to commit first.
+     * Two statements in this order: the card_consents row is taken last, so this never holds it while it waits for
+     * the consent_expiries row (which a renewal offer holds while its message waits for a conversation that a
+     * batch with a card of this consent holds).
      */
-    public Uni<Integer> ended(String consentId) {
-        return Panache.getSession().chain(s -> s.createNativeQuery("WITH offer AS ("
-                        + "UPDATE consent_expiries SET ended = true WHERE consent_id = :id) "
-                        + "INSERT INTO card_consents (consent_id, ended) VALUES (:id, true) "
-                        + "ON CONFLICT (consent_id) DO UPDATE SET ended = true")
-                .setParameter("id", consentId).executeUpdate());
+    public Uni<Void> ended(String consentId) {
+        if (consentId.length() > MAX_CONSENT_ID) {
+            return Uni.createFrom().voidItem();  // not an id this service stores: no card and no expiry name it
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_expiries SET ended = true WHERE consent_id = :id")
+                        .setParameter("id", consentId).executeUpdate()
+                .chain(() -> s.createNativeQuery("INSERT INTO card_consents (consent_id, ended) VALUES (:id, true)"
+                        + " ON CONFLICT (consent_id) DO UPDATE SET ended = true").setParameter("id", consentId).executeUpdate()))
+                .replaceWithVoid();
     }
 
     /**
