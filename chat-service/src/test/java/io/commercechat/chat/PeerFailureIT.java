@@ -103,7 +103,7 @@ class PeerFailureIT {
         assertTokenNotLogged(token);
     }
 
-    /** A 503 problem with Retry-After naming the peer as the person knows it, answered within twice the deadline. */
+    /** A 503 problem with Retry-After naming the peer as the person knows it, answered within twice the deadline (plus a margin). */
     private static void unavailable(String peer, Supplier<ValidatableResponse> call) {
         long start = System.nanoTime();
         ValidatableResponse r = call.get();
@@ -111,7 +111,8 @@ class PeerFailureIT {
         r.statusCode(503).contentType("application/problem+json").header("Retry-After", equalTo("30"))
                 .body("status", equalTo(503)).body("type", endsWith("temporarily-unavailable"))
                 .body("detail", startsWith(peer)).body("detail", endsWith("nothing was changed, try again in a minute"));
-        assertTrue(millis < 2 * DEADLINE_MILLIS + 1000, "answered in " + millis + " ms");
+        // without the deadline a hung peer would never answer; the margin is for a cold JVM on a loaded machine
+        assertTrue(millis < 2 * DEADLINE_MILLIS + 3000, "answered in " + millis + " ms");
     }
 
     private static void assertTokenNotLogged(String token) {
