@@ -3,11 +3,11 @@ package io.commercechat.accounts.bank;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.support.ContractFormats;
 import io.commercechat.support.ProtoTime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
-import java.util.regex.Pattern;
 
 /**
  * A bank's answers during a link are checked before anything of them is stored or passed on: the bank is a
@@ -16,17 +16,13 @@ import java.util.regex.Pattern;
  */
 public final class BankAnswers {
 
-    /** What a consent can name as an account (consent-service's rule). */
-    private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-
     private BankAnswers() {}
 
     public static BankAccount account(String bankId, BankAccount a) {
-        if (!ACCOUNT_ID.matcher(a.getAccountId()).matches()) {
+        if (!ContractFormats.isAccountId(a.getAccountId())) {  // what a consent can name
             throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
         }
-        if (!CURRENCY.matcher(a.getCurrency()).matches()) {
+        if (!ContractFormats.isCurrency(a.getCurrency())) {
             throw unusable(bankId, "a currency that is not a three-letter ISO 4217 code");
         }
         return a;

@@ -10,6 +10,7 @@ import io.commercechat.proto.partner.v1.Button;
 import io.commercechat.proto.partner.v1.MessageContent;
 import io.commercechat.proto.partner.v1.QuickReply;
 import io.commercechat.proto.partner.v1.ReceiptItem;
+import io.commercechat.support.ContractFormats;
 import java.net.URI;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,6 @@ import java.util.regex.Pattern;
 public final class MessageContents {
 
     public static final int MAX_BODY = 4000;
-    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Pattern ORDER_NUMBER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}");
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
@@ -97,7 +97,7 @@ public final class MessageContents {
     }
 
     private static String money(Money m, String field) {
-        if (!CURRENCY.matcher(m.getCurrency()).matches()) {
+        if (!ContractFormats.isCurrency(m.getCurrency())) {
             throw ChatFailure.invalid(field + " needs an ISO 4217 currency code such as EUR");
         }
         if (m.getUnits() < 0 || m.getNanos() < 0 || m.getNanos() > 999_999_999) {

@@ -1,15 +1,14 @@
 package io.commercechat.consent.grpc;
 
+import io.commercechat.support.ContractFormats;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.Rejections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Consent-specific input checks (the shared ones are in GrpcValidation); each failure is INVALID_ARGUMENT. */
 public final class Validate {
 
-    private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final int MAX_REASON = 200;
     private static final int MAX_USER_ID = 255;
 
@@ -24,7 +23,7 @@ public final class Validate {
             throw Rejections.invalid("at most 50 account_ids");
         }
         for (String id : ids) {
-            if (!ACCOUNT_ID.matcher(id).matches()) {
+            if (!ContractFormats.isAccountId(id)) {
                 throw Rejections.invalid("account_ids must be 1-64 characters of letters, digits, '_' and '-'");
             }
         }
@@ -32,7 +31,7 @@ public final class Validate {
     }
 
     public static String accountId(String id) {
-        if (!id.isEmpty() && !ACCOUNT_ID.matcher(id).matches()) {
+        if (!id.isEmpty() && !ContractFormats.isAccountId(id)) {
             throw Rejections.invalid("account_id must be 1-64 characters of letters, digits, '_' and '-'");
         }
         return id;

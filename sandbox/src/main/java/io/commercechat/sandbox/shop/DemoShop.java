@@ -2,6 +2,7 @@ package io.commercechat.sandbox.shop;
 
 import io.commercechat.proto.partner.v1.Receipt;
 import io.commercechat.proto.partner.v1.ReceiptItem;
+import io.commercechat.support.ContractFormats;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.sandbox.money.Moneys;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,7 +11,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * The demo shop ({@code demo-shop}, a second partner business): builds receipts with exact money
@@ -22,7 +22,6 @@ public class DemoShop {
 
     public static final String BUSINESS_ID = "demo-shop";
     public static final String MERCHANT_NAME = "Demo Shop";
-    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
     /** One line of an order; {@code unitPrice} in the order's currency, at most 2 decimals. */
     public record Item(String description, int quantity, BigDecimal unitPrice) {}
@@ -47,7 +46,7 @@ public class DemoShop {
 
     /** Validates the order and builds its receipt; IllegalArgumentException says what is wrong. */
     public Receipt receipt(String currency, List<Item> items) {
-        if (currency == null || !CURRENCY.matcher(currency).matches()) {
+        if (currency == null || !ContractFormats.isCurrency(currency)) {
             throw new IllegalArgumentException("currency must be an ISO 4217 code such as EUR or GBP");
         }
         if (items == null || items.isEmpty() || items.size() > 50) {

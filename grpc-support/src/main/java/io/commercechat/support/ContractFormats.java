@@ -1,0 +1,25 @@
+package io.commercechat.support;
+
+import java.util.regex.Pattern;
+
+/**
+ * Formats the contracts give values that several services check (each with its own words to the caller): what a
+ * consent can name as an account, and a currency code. One definition, so the services cannot drift apart.
+ */
+public final class ContractFormats {
+
+    /** A bank's account id as a consent names it: 1-64 letters, digits, '_' or '-'. */
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** An ISO 4217 alphabetic code (three capital letters). */
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
+    private ContractFormats() {}
+
+    public static boolean isAccountId(String value) {
+        return ACCOUNT_ID.matcher(value).matches();
+    }
+
+    public static boolean isCurrency(String value) {
+        return CURRENCY.matcher(value).matches();
+    }
+}
