@@ -557,16 +557,25 @@ class AccountLinkFlowTest extends MeshTestSupport {
     void aSlowBankIsDeadlineExceeded() throws Exception {
         String sub = newPerson();
         Link link = linkAccount(sub);
+        long start = System.nanoTime();
         try {
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"latencyMillis\":8000}").statusCode());
-            long start = System.nanoTime();
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"latencyMillis\":4000}").statusCode());
+            start = System.nanoTime();
             var slow = assertStatus(Status.Code.DEADLINE_EXCEEDED, () -> balances(sub, link.getAccounts(0).getId()));
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(slow.getStatus().getDescription().contains("sandbox-bank"), slow.getStatus().getDescription());
-            // far below the bank's 8 s, with room for a loaded machine around the 2 s deadline
-            assertTrue(millis < 5000, "gave up at the 2 s deadline, not after " + millis + " ms");
+            // well before the bank's 4 s, with room for a loaded machine around the 2 s deadline
+            assertTrue(millis < 3500, "gave up at the 2 s deadline, not after " + millis + " ms");
         } finally {
             sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        // The sandbox still answers the abandoned call when its 4 s are up, on a stream the caller has reset. Quarkus'
+        // gRPC server on the HTTP port does not see that reset (quarkusio/quarkus#56268), and the late answer tears
+        // down the whole HTTP/2 connection: calls in flight on it fail with INTERNAL. Wait for it here, so that it
+        // lands while nothing else is in flight, not in a later test (it did once, in CI).
+        long left = 4300 - (System.nanoTime() - start) / 1_000_000;
+        if (left > 0) {
+            Thread.sleep(left);
         }
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
     }
