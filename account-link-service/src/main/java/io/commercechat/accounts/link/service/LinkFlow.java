@@ -192,8 +192,8 @@ public class LinkFlow {
         String accessToken = exchanged.getAccessToken();
         // checked inside the chain, so that a bank answer we cannot use still ends its token there (below), and
         // before the consent is authorised
-        return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged), BankAnswers.bankLinkId(link.bankId,
-                        exchanged.getBankLinkId())))
+        return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
+                        BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
                 .chain(grant -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {

@@ -72,8 +72,8 @@ public class ConsentWatchRepository {
         if (consentId.length() > MAX_CONSENT_ID) {
             return Uni.createFrom().voidItem();  // not an id this service stores: no card and no expiry name it
         }
-        return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_expiries SET ended = true WHERE consent_id = :id")
-                        .setParameter("id", consentId).executeUpdate()
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "UPDATE consent_expiries SET ended = true WHERE consent_id = :id").setParameter("id", consentId).executeUpdate()
                 .chain(() -> s.createNativeQuery("INSERT INTO card_consents (consent_id, ended) VALUES (:id, true)"
                         + " ON CONFLICT (consent_id) DO UPDATE SET ended = true").setParameter("id", consentId).executeUpdate()))
                 .replaceWithVoid();

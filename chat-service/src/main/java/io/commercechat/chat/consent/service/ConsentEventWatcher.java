@@ -141,7 +141,7 @@ public class ConsentEventWatcher {
      */
     Uni<Void> apply(ConsentEvent e) {
         Uni<Void> marked = !ends(e) ? Uni.createFrom().voidItem()
-                : Panache.withTransaction(() -> due(e).chain(due -> due ? watch.ended(e.getConsent().getId()).replaceWithVoid()
+                : Panache.withTransaction(() -> due(e).chain(due -> due ? watch.ended(e.getConsent().getId())
                         : Uni.createFrom().voidItem()));
         // one transaction after another (a loop, not a recursion: a consent may have left many cards)
         return marked.chain(() -> Uni.createFrom().deferred(() -> applyOnce(e)).repeat().whilst(more -> more)
@@ -166,7 +166,8 @@ public class ConsentEventWatcher {
     }
 
     private static boolean ends(ConsentEvent e) {
-        return e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED;
+        return e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_REVOKED
+                || e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED;
     }
 
     /** Does what the event asks; true when it has more to do in another transaction. */
