@@ -77,6 +77,16 @@ public final class ChatBenchmark {
     private static final int SLICES = Integer.getInteger("bench.slices", 3);
     /** Before a baseline slice after the first: its N connections open and prepare their statement. */
     private static final int SETTLE_SECONDS = 2;
+    /**
+     * chat-service's JVM as production runs it: the JVM defaults of the image it ships on (Red Hat's
+     * ubi9/openjdk-21-runtime) inside its pod's 768Mi memory limit, with what its Deployment changes
+     * (G1, a heap of 60 % of the limit from the start: chat-service's application.properties).
+     * -Dbench.chat-jvm="..." replaces them.
+     */
+    private static final List<String> CHAT_JVM = List.of(System.getProperty("bench.chat-jvm",
+            "-XX:MaxRAM=768m -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 -XX:+UseG1GC -XX:MinHeapFreeRatio=10"
+                    + " -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError")
+            .trim().split("\\s+"));
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
 
@@ -132,7 +142,7 @@ public final class ChatBenchmark {
         String server = System.getenv("COMMERCECHAT_TEST_PG_URL") == null ? "embedded (fsync=off)"
                 : "COMMERCECHAT_TEST_PG_URL " + pg.host() + ":" + pg.port();
         say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
-                + " one process", server, syncCommit);
+                + " one process, JVM options %s", server, syncCommit, String.join(" ", CHAT_JVM));
 
 
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
@@ -156,7 +166,7 @@ public final class ChatBenchmark {
         // -Dbench.chat.<property>=<value> passes extra configuration to chat-service (for experiments)
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.chat."))
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
-        try (ServiceProcess chat = ServiceProcess.start("chat-service", config)) {
+        try (ServiceProcess chat = ServiceProcess.start("chat-service", config, CHAT_JVM)) {
             measure(pg, chat, baselineDb, chatDb, suffix);
         } finally {
             // a run leaves hundreds of megabytes behind; left in place, the next run's phases shared the
@@ -209,6 +219,12 @@ public final class ChatBenchmark {
         }
         double sendRate = sent / SLICES;
         double baseline = base / SLICES;
+        // The baseline's table (millions of rows by now) goes before the delivery phase: left in place, its
+        // autovacuum and the checkpoint of its pages ran during that phase, work the chat does not cause.
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(baselineDb), pg.user(), pg.password())) {
+            c.createStatement().execute("DROP TABLE bench_messages");
+            c.createStatement().execute("CHECKPOINT");
+        }
         // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
         delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
         say("");

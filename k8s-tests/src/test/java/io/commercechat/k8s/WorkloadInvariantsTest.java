@@ -139,6 +139,28 @@ class WorkloadInvariantsTest {
                 .forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
     }
 
+    /**
+     * The JVM services run G1 with their heap sized from the start, not the image's ParallelGC with the
+     * heap kept at its smallest (k8s/README.md, "The JVM in the image"); heap + the rest must fit the limit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void quarkusServicesRunG1WithAHeapSizedFromTheStart(String name) {
+        Overlay o = Overlay.of(name);
+        int checked = 0;
+        for (var w : o.workloads()) {
+            if (!"quarkus".equals(w.labels().get("app.kubernetes.io/managed-by"))) continue;
+            Container c = w.containers().get(0);
+            assertEquals("-XX:+UseG1GC", env(c, "GC_CONTAINER_OPTIONS"), w.id());
+            int heapPercent = Integer.parseInt(env(c, "JAVA_MAX_MEM_RATIO"));
+            assertTrue(heapPercent >= 50 && heapPercent <= 70, w.id() + ": heap " + heapPercent
+                    + " % of the memory limit leaves too much or too little for metaspace, code, threads and direct buffers");
+            assertEquals("-XX:InitialRAMPercentage=" + heapPercent, env(c, "JDK_JAVA_OPTIONS"), w.id());
+            checked++;
+        }
+        assertTrue(checked >= 3, name + ": expected the Quarkus services, found " + checked);
+    }
+
     /** Quarkus delays shutdown (readiness DOWN) then drains; Kubernetes must wait longer than both. */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})

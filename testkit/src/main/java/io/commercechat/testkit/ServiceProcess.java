@@ -39,6 +39,11 @@ public final class ServiceProcess implements AutoCloseable {
      * until {@code /q/health/ready} answers 200.
      */
     public static ServiceProcess start(String module, Map<String, String> config) {
+        return start(module, config, List.of("-Xmx256m"));
+    }
+
+    /** The same, with these JVM options instead of the tests' small heap (the benchmark runs production's). */
+    public static ServiceProcess start(String module, Map<String, String> config, List<String> jvmOptions) {
         Path jar = repoRoot().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build " + module + " first (the reactor builds it before its dependents)");
@@ -49,7 +54,7 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("quarkus.http.host", "127.0.0.1");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
+        cmd.addAll(jvmOptions);
         all.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());

@@ -1,7 +1,7 @@
 package io.commercechat.chat.message;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.proto.partner.v1.Message;
@@ -10,14 +10,20 @@ import io.commercechat.proto.partner.v1.UpdateTag;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A stored message as a person sees it (REST and SSE) and as a business sees it (gRPC). */
 @ApplicationScoped
 public class MessageViews {
 
-    /** The person-facing shape; {@code content} uses the protobuf JSON mapping of MessageContent. */
+    /**
+     * The person-facing shape; {@code content} uses the protobuf JSON mapping of MessageContent. It is
+     * stored in that mapping and written out as it is stored, not parsed into a tree again for each view.
+     */
     public record MessageView(UUID id, UUID conversationId, long seq, String sender, boolean automated,
-            String clientMessageId, String kind, JsonNode content, Instant sentAt, String updateTag, boolean personOnly) {}
+            String clientMessageId, String kind, @JsonRawValue @Schema(type = SchemaType.OBJECT) String content,
+            Instant sentAt, String updateTag, boolean personOnly) {}
 
     private final ObjectMapper json;
 
@@ -26,22 +32,8 @@ public class MessageViews {
     }
 
     public MessageView forPerson(ChatMessage m) {
-        try {
-            return new MessageView(m.id, m.conversationId, m.seq, m.sender.name(), m.sender == ChatMessage.Sender.ASSISTANT,
-                    m.clientMessageId, m.kind, json.readTree(m.content), m.sentAt, m.updateTag,
-                    m.visibility == ChatMessage.Visibility.PERSON_ONLY);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored message content is not JSON", e);
-        }
-    }
-
-    /** Stored content as JSON, for views that carry it. */
-    public JsonNode content(ChatMessage m) {
-        try {
-            return json.readTree(m.content);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored message content is not JSON", e);
-        }
+        return new MessageView(m.id, m.conversationId, m.seq, m.sender.name(), m.sender == ChatMessage.Sender.ASSISTANT,
+                m.clientMessageId, m.kind, m.content, m.sentAt, m.updateTag, m.visibility == ChatMessage.Visibility.PERSON_ONLY);
     }
 
     public static Message forBusiness(ChatMessage m) {

@@ -64,16 +64,20 @@ public class BankAssistant {
         MANAGE_ACCESS("Manage access"), MENU("Menu");
 
         final String label;
+        private final String payload;
 
         Request(String label) {
             this.label = label;
+            this.payload = MessageService.ASSISTANT_PAYLOAD_PREFIX + name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
         public String payload() {
-            return MessageService.ASSISTANT_PAYLOAD_PREFIX + name().toLowerCase(Locale.ROOT).replace('_', '-');
+            return payload;
         }
     }
 
+    /** Longer texts are not requests, even with spaces around them. */
+    private static final int LONGEST_REQUEST = 64;
     private static final int MAX_CARDS = 3;
     private static final int RECENT = 5;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMM", Locale.UK).withZone(ZoneOffset.UTC);
@@ -98,7 +102,10 @@ public class BankAssistant {
 
     /** Which request a person's text is: a label (any case) or a payload; "help" shows the menu. */
     public static Optional<Request> requestOf(String text) {
-        String t = text == null ? "" : text.strip();
+        if (text == null || text.length() > LONGEST_REQUEST) {
+            return Optional.empty(); // every send passes here: most are not requests
+        }
+        String t = text.strip();
         if (t.equalsIgnoreCase("help")) {
             return Optional.of(Request.MENU);
         }

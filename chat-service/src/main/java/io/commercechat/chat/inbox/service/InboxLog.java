@@ -1,5 +1,6 @@
 package io.commercechat.chat.inbox.service;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.commercechat.chat.conversation.Conversation;
 import io.commercechat.chat.conversation.ConversationViews;
 import io.commercechat.chat.conversation.Party;
@@ -31,8 +32,8 @@ public class InboxLog {
 
     public record ReadView(UUID conversationId, String reader, long readSeq) {}
 
-    /** {@code replacement}: the MessageContent now shown instead (protobuf JSON mapping). */
-    public record RedactedView(UUID conversationId, UUID messageId, long seq, com.fasterxml.jackson.databind.JsonNode replacement) {}
+    /** {@code replacement}: the MessageContent now shown instead (protobuf JSON mapping, written out as stored). */
+    public record RedactedView(UUID conversationId, UUID messageId, long seq, @JsonRawValue String replacement) {}
 
     public record TypingView(UUID conversationId, String who, boolean typing, Instant expiresAt) {}
 
@@ -69,7 +70,7 @@ public class InboxLog {
     /** A message's content was replaced; the business hears of it only if it could see the message. */
     public Uni<Void> redacted(Conversation c, ChatMessage m) {
         Uni<Void> person = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.REDACTED,
-                views.toJson(new RedactedView(c.id, m.id, m.seq, views.content(m))));
+                views.toJson(new RedactedView(c.id, m.id, m.seq, m.content)));
         if (m.visibility != ChatMessage.Visibility.EVERYONE) {
             return person.replaceWithVoid();
         }

@@ -76,7 +76,6 @@ public class MessageResource {
     @Path("/{id}/messages")
     public Uni<Response> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
-        MessageService.clientMessageId(body.clientMessageId());
         var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), MessageContents.text(body.text()),
                 UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
         return messages.send(person(), out)
