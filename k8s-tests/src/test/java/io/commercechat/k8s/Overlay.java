@@ -130,6 +130,11 @@ final class Overlay {
         return w;
     }
 
+    /** The workloads quarkus-kubernetes generated: our services. */
+    List<Workload> quarkusWorkloads() {
+        return workloads().stream().filter(w -> "quarkus".equals(w.labels().get("app.kubernetes.io/managed-by"))).toList();
+    }
+
     @Override
     public String toString() {
         return name;

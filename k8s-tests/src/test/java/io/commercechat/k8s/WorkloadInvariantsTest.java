@@ -63,8 +63,7 @@ class WorkloadInvariantsTest {
     @ValueSource(strings = {"dev", "prod"})
     void quarkusServicesProbeSmallRyeHealth(String name) {
         Overlay o = Overlay.of(name);
-        for (var w : o.workloads()) {
-            if (!"quarkus".equals(w.labels().get("app.kubernetes.io/managed-by"))) continue;
+        for (var w : o.quarkusWorkloads()) {
             Container c = w.containers().get(0);
             assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath(), w.id());
             assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath(), w.id());
@@ -135,8 +134,7 @@ class WorkloadInvariantsTest {
         for (String image : images) {
             assertTrue(image != null && PINNED.matcher(image).matches(), name + ": image not pinned to a tag: " + image);
         }
-        o.workloads().stream().filter(w -> "quarkus".equals(w.labels().get("app.kubernetes.io/managed-by")))
-                .forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
+        o.quarkusWorkloads().forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
     }
 
     /**
@@ -147,18 +145,16 @@ class WorkloadInvariantsTest {
     @ValueSource(strings = {"dev", "prod"})
     void quarkusServicesRunG1WithAHeapSizedFromTheStart(String name) {
         Overlay o = Overlay.of(name);
-        int checked = 0;
-        for (var w : o.workloads()) {
-            if (!"quarkus".equals(w.labels().get("app.kubernetes.io/managed-by"))) continue;
+        List<Overlay.Workload> services = o.quarkusWorkloads();
+        for (var w : services) {
             Container c = w.containers().get(0);
             assertEquals("-XX:+UseG1GC", env(c, "GC_CONTAINER_OPTIONS"), w.id());
             int heapPercent = Integer.parseInt(env(c, "JAVA_MAX_MEM_RATIO"));
             assertTrue(heapPercent >= 50 && heapPercent <= 70, w.id() + ": heap " + heapPercent
                     + " % of the memory limit leaves too much or too little for metaspace, code, threads and direct buffers");
             assertEquals("-XX:InitialRAMPercentage=" + heapPercent, env(c, "JDK_JAVA_OPTIONS"), w.id());
-            checked++;
         }
-        assertTrue(checked >= 3, name + ": expected the Quarkus services, found " + checked);
+        assertTrue(services.size() >= 3, name + ": expected the Quarkus services, found " + services.size());
     }
 
     /** Quarkus delays shutdown (readiness DOWN) then drains; Kubernetes must wait longer than both. */
@@ -166,9 +162,8 @@ class WorkloadInvariantsTest {
     @ValueSource(strings = {"dev", "prod"})
     void terminationGracePeriodCoversTheShutdownDelayAndTimeout(String name) {
         Overlay o = Overlay.of(name);
-        int checked = 0;
-        for (var w : o.workloads()) {
-            if (!"quarkus".equals(w.labels().get("app.kubernetes.io/managed-by"))) continue;
+        List<Overlay.Workload> services = o.quarkusWorkloads();
+        for (var w : services) {
             Container c = w.containers().get(0);
             Duration delay = duration(env(c, "QUARKUS_SHUTDOWN_DELAY"), w.id());
             Duration timeout = duration(env(c, "QUARKUS_SHUTDOWN_TIMEOUT"), w.id());
@@ -176,9 +171,8 @@ class WorkloadInvariantsTest {
             Long grace = w.template().getSpec().getTerminationGracePeriodSeconds();
             assertTrue(grace != null && grace > delay.plus(timeout).toSeconds(),
                     w.id() + ": terminationGracePeriodSeconds " + grace + " must exceed delay " + delay + " + timeout " + timeout);
-            checked++;
         }
-        assertTrue(checked >= 3, name + ": expected the Quarkus services, found " + checked);
+        assertTrue(services.size() >= 3, name + ": expected the Quarkus services, found " + services.size());
     }
 
     @ParameterizedTest

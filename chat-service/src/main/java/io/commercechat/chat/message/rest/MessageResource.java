@@ -38,7 +38,7 @@ import java.util.UUID;
 public class MessageResource {
 
     /** A person writes text; clientMessageId makes retries safe. */
-    public record SendMessage(@NotBlank @Size(max = 64) String clientMessageId,
+    public record SendMessage(@NotBlank @Size(max = MessageService.MAX_CLIENT_MESSAGE_ID) String clientMessageId,
             @NotBlank @Size(max = MessageContents.MAX_BODY) String text) {}
 
     public record MessagePage(List<MessageView> messages, boolean hasMore) {}
