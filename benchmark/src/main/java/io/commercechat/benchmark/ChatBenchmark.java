@@ -21,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,7 +89,8 @@ public final class ChatBenchmark {
                     + " -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError")
             .trim().split("\\s+"));
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
-    private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#");
+    /** A message's creation time (µs, in its text) and the time its batch began in the database (sentAt, on the same line). */
+    private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#[^\\n]*?\"sentAt\":\"([^\"]+)\"");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(8)).build();
@@ -556,13 +558,18 @@ public final class ChatBenchmark {
         TimeUnit.SECONDS.sleep(1);
         streams.stop();
         reader.join(5000);
-        List<Long> latencies = streams.latencies;
+        List<long[]> measured = streams.measured();
+        long[] latencies = measured.get(0);
         long acknowledged = answered(out);
         say("3. delivery  paced at %,.0f messages/s (half the send rate unless set) by wrk to %d connected SSE streams:", rate,
                 senders.size());
         say("             request created → event on the stream: %s", percentiles(latencies));
+        say("             of which created → its batch began in the database (sentAt): %s", percentiles(measured.get(1)));
+        say("             and batch began → event on the stream: %s", percentiles(measured.get(2)));
+        say("             p99 by the second the messages were created in (warm-up | measured | after; the phase began at %s):"
+                + " %s", Instant.EPOCH.plus(phaseStart, ChronoUnit.MICROS).truncatedTo(ChronoUnit.SECONDS), streams.secondsP99());
         say("             measured rate %,.0f messages/s; failed sends: %s; send latency over the whole run, warm-up"
-                + " included: %s", latencies.size() / (double) SECONDS, failures(out), wrkLatency(out));
+                + " included: %s", latencies.length / (double) SECONDS, failures(out), wrkLatency(out));
         long delivered = streams.delivered.get();
         say("             acknowledged %,d, delivered %,d: %,d acknowledged but not delivered", acknowledged, delivered,
                 Math.max(0, acknowledged - delivered));
@@ -576,7 +583,14 @@ public final class ChatBenchmark {
     private final class StreamReader implements Runnable {
         final CountDownLatch connected;
         final AtomicLong delivered = new AtomicLong();
-        final List<Long> latencies = new ArrayList<>();
+        /**
+         * Per event of this phase, in arrival order: created, its batch's start in the database, and received (µs).
+         * The reader does the same small work for every event from the phase's start, so the measured seconds
+         * cost it no more than the warm-up (it once parsed sentAt with Instant.parse only in the measured seconds,
+         * and the first of them read 40–50 ms worse while that code was still interpreted).
+         */
+        private long[] events = new long[3 * 65_536];
+        private int eventCount;
         private final long phaseStart;
         private final long measureFrom;
         private final long measureTo;
@@ -649,13 +663,56 @@ public final class ChatBenchmark {
                 long created = Long.parseLong(m.group(1));
                 if (created >= phaseStart) { // not an earlier phase's message
                     delivered.incrementAndGet();
-                    if (created >= measureFrom && created < measureTo) {
-                        latencies.add((now - created) * 1000);
+                    if (3 * eventCount + 3 > events.length) {
+                        events = Arrays.copyOf(events, events.length * 2);
                     }
+                    events[3 * eventCount] = created;
+                    events[3 * eventCount + 1] = epochMicros(pending, m.start(2));
+                    events[3 * eventCount + 2] = now;
+                    eventCount++;
                 }
             }
             int split = pending.lastIndexOf("#bench-");
             pending.delete(0, split >= end ? split : pending.length()); // keep a mark cut in two for the next read
+        }
+
+        /** Latencies (ns) of the events created in the measured seconds: whole, before the batch began, and after. */
+        List<long[]> measured() {
+            long[] whole = new long[eventCount];
+            long[] before = new long[eventCount];
+            long[] after = new long[eventCount];
+            int n = 0;
+            for (int i = 0; i < eventCount; i++) {
+                long created = events[3 * i];
+                if (created >= measureFrom && created < measureTo) {
+                    whole[n] = (events[3 * i + 2] - created) * 1000;
+                    before[n] = (events[3 * i + 1] - created) * 1000;
+                    after[n] = (events[3 * i + 2] - events[3 * i + 1]) * 1000;
+                    n++;
+                }
+            }
+            return List.of(Arrays.copyOf(whole, n), Arrays.copyOf(before, n), Arrays.copyOf(after, n));
+        }
+
+        /** The p99 of each second of the phase, by the second the messages were created in. */
+        String secondsP99() {
+            List<List<Long>> bySecond = new ArrayList<>();
+            for (int i = 0; i < eventCount; i++) {
+                int second = (int) ((events[3 * i] - phaseStart) / 1_000_000L);
+                while (bySecond.size() <= second) {
+                    bySecond.add(new ArrayList<>());
+                }
+                bySecond.get(second).add((events[3 * i + 2] - events[3 * i]) * 1000);
+            }
+            StringBuilder out = new StringBuilder();
+            int measured = (int) ((measureFrom - phaseStart) / 1_000_000L);
+            int after = (int) ((measureTo - phaseStart) / 1_000_000L);
+            for (int i = 0; i < bySecond.size(); i++) {
+                long[] sorted = bySecond.get(i).stream().mapToLong(Long::longValue).sorted().toArray();
+                out.append(i == measured || i == after ? " | " : " ").append(sorted.length == 0 ? "-"
+                        : String.format(Locale.ROOT, "%.0f", at(sorted, 0.99)));
+            }
+            return out.toString().trim() + " ms";
         }
 
         void stop() {
@@ -676,14 +733,43 @@ public final class ChatBenchmark {
         return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static String percentiles(List<Long> nanos) {
-        if (nanos.isEmpty()) {
+    private static String percentiles(long[] nanos) {
+        if (nanos.length == 0) {
             return "no samples";
         }
-        long[] sorted = nanos.stream().mapToLong(Long::longValue).toArray();
+        long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         return String.format(Locale.ROOT, "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (n=%d)",
                 at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99), sorted[sorted.length - 1] / 1e6, sorted.length);
+    }
+
+    /**
+     * µs since the epoch of an ISO-8601 instant in UTC as Jackson writes it ({@code 2026-12-05T09:30:00.123456Z},
+     * 0–9 fraction digits) starting at {@code at}: by hand, a few ns, where Instant.parse took microseconds.
+     */
+    static long epochMicros(CharSequence s, int at) {
+        long day = LocalDate.of(digits(s, at, 4), digits(s, at + 5, 2), digits(s, at + 8, 2)).toEpochDay();
+        long micros = ((day * 24 + digits(s, at + 11, 2)) * 60 + digits(s, at + 14, 2)) * 60 + digits(s, at + 17, 2);
+        micros *= 1_000_000L;
+        int i = at + 19;
+        if (s.charAt(i) == '.') {
+            long scale = 100_000L;
+            for (i++; Character.isDigit(s.charAt(i)); i++, scale /= 10) {
+                micros += (s.charAt(i) - '0') * scale;  // digits beyond µs add 0 (scale 0)
+            }
+        }
+        if (s.charAt(i) != 'Z') {
+            throw new IllegalStateException("sentAt is not an instant in UTC: " + s.subSequence(at, i + 1));
+        }
+        return micros;
+    }
+
+    private static int digits(CharSequence s, int at, int n) {
+        int v = 0;
+        for (int i = at; i < at + n; i++) {
+            v = v * 10 + (s.charAt(i) - '0');
+        }
+        return v;
     }
 
     private static double at(long[] sorted, double q) {
