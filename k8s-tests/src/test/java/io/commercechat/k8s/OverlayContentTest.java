@@ -88,7 +88,7 @@ class OverlayContentTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void prodDatabaseIsAThreeInstanceCloudNativePgClusterWithOneDatabaseAndRolePerService() {
+    void prodDatabaseIsAThreeInstanceCloudNativePgClusterWithItsOwnWalVolumeAndOneDatabaseAndRolePerService() {
         Overlay prod = Overlay.of("prod");
         List<GenericKubernetesResource> clusters = prod.generic("Cluster");
         assertEquals(1, clusters.size());
@@ -96,6 +96,8 @@ class OverlayContentTest {
         assertEquals("postgresql.cnpg.io/v1", cluster.getApiVersion());
         Map<String, Object> spec = WorkloadInvariantsTest.spec(cluster);
         assertEquals(3, ((Number) spec.get("instances")).intValue());
+        Map<String, Object> wal = (Map<String, Object>) spec.get("walStorage");
+        assertTrue(wal != null && wal.get("size") != null, "WAL on a volume of its own (commits must not queue behind data writes)");
         List<Map<String, Object>> roles = (List<Map<String, Object>>) ((Map<String, Object>) spec.get("managed")).get("roles");
         assertEquals(Set.of("consent", "accountlink", "chat"), roles.stream().map(r -> (String) r.get("name")).collect(Collectors.toSet()));
         Map<String, String> databases = prod.generic("Database").stream().map(WorkloadInvariantsTest::spec)
