@@ -4,6 +4,7 @@ import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -145,6 +146,7 @@ public final class ChatBenchmark {
                 : "COMMERCECHAT_TEST_PG_URL " + pg.host() + ":" + pg.port();
         say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
                 + " one process, JVM options %s", server, syncCommit, String.join(" ", CHAT_JVM));
+        say("Kernel writeback (a local server's commits wait behind it, benchmark/README.md): %s", writeback());
 
 
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
@@ -731,6 +733,21 @@ public final class ChatBenchmark {
         TimeUnit.SECONDS.sleep(SECONDS);
         measuring.set(false);
         return done.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** This machine's page-cache writeback settings: on one disk they decide how long a commit's fsync can wait. */
+    private static String writeback() {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("dirty_background_bytes", "dirty_background_ratio", "dirty_expire_centisecs",
+                "dirty_writeback_centisecs")) {
+            try {
+                out.append(out.length() == 0 ? "" : ", ").append("vm.").append(name).append('=')
+                        .append(Files.readString(Path.of("/proc/sys/vm", name)).trim());
+            } catch (IOException | RuntimeException e) {
+                return "not readable here (" + e.getClass().getSimpleName() + ")";
+            }
+        }
+        return out.toString();
     }
 
     private static String percentiles(long[] nanos) {
