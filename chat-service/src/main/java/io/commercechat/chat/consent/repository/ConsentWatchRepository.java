@@ -17,6 +17,9 @@ public class ConsentWatchRepository {
     private static final String CURSOR = "consent-events";
     /** consent_id's length in consent_expiries, card_consents and messages.source_consent_id. */
     private static final int MAX_CONSENT_ID = 64;
+    /** person_sub's and bank_id's lengths in consent_expiries (the same as conversations.person_sub and a bank's id). */
+    private static final int MAX_PERSON_SUB = 255;
+    private static final int MAX_BANK_ID = 64;
 
     /** A consent whose renewal is due. */
     public record Due(String consentId, String personSub, String bankId, Instant expiresAt) {}
@@ -54,7 +57,15 @@ public class ConsentWatchRepository {
                 .setParameter("name", CURSOR).setParameter("holder", holder).executeUpdate());
     }
 
+    /**
+     * Remembers an authorised consent's expiry for the renewal offer; 0 when it was known already, or when its ids are
+     * longer than any this service stores. consent-service's own columns keep them shorter; if one ever were not, the
+     * insert would fail and the event stream would stop at that event for good, holding back every later revocation.
+     */
     public Uni<Integer> authorised(String consentId, String personSub, String bankId, Instant expiresAt) {
+        if (consentId.length() > MAX_CONSENT_ID || personSub.length() > MAX_PERSON_SUB || bankId.length() > MAX_BANK_ID) {
+            return Uni.createFrom().item(0);  // no conversation or card can name it, so there is nothing to offer
+        }
         return Panache.getSession().chain(s -> s.createNativeQuery("INSERT INTO consent_expiries (consent_id, person_sub,"
                         + " bank_id, expires_at) VALUES (:id, :sub, :bank, :expires) ON CONFLICT (consent_id) DO NOTHING")
                 .setParameter("id", consentId).setParameter("sub", personSub).setParameter("bank", bankId)
