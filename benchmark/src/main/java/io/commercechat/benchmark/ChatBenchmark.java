@@ -572,7 +572,7 @@ public final class ChatBenchmark {
                 + " %s", Instant.EPOCH.plus(phaseStart, ChronoUnit.MICROS).truncatedTo(ChronoUnit.SECONDS), streams.secondsP99());
         say("             measured rate %,.0f messages/s; failed sends: %s; send latency over the whole run, warm-up"
                 + " included: %s", latencies.length / (double) SECONDS, failures(out), wrkLatency(out));
-        long delivered = streams.delivered.get();
+        long delivered = streams.eventCount;
         say("             acknowledged %,d, delivered %,d: %,d acknowledged but not delivered", acknowledged, delivered,
                 Math.max(0, acknowledged - delivered));
     }
@@ -584,7 +584,6 @@ public final class ChatBenchmark {
      */
     private final class StreamReader implements Runnable {
         final CountDownLatch connected;
-        final AtomicLong delivered = new AtomicLong();
         /**
          * Per event of this phase, in arrival order: created, its batch's start in the database, and received (µs).
          * The reader does the same small work for every event from the phase's start, so the measured seconds
@@ -592,7 +591,8 @@ public final class ChatBenchmark {
          * and the first of them read 40–50 ms worse while that code was still interpreted).
          */
         private long[] events = new long[3 * 65_536];
-        private int eventCount;
+        /** The events of this phase delivered so far (read after the reader has stopped). */
+        int eventCount;
         private final long phaseStart;
         private final long measureFrom;
         private final long measureTo;
@@ -664,7 +664,6 @@ public final class ChatBenchmark {
                 end = m.end();
                 long created = Long.parseLong(m.group(1));
                 if (created >= phaseStart) { // not an earlier phase's message
-                    delivered.incrementAndGet();
                     if (3 * eventCount + 3 > events.length) {
                         events = Arrays.copyOf(events, events.length * 2);
                     }

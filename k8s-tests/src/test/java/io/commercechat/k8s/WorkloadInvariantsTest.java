@@ -137,6 +137,13 @@ class WorkloadInvariantsTest {
         o.quarkusWorkloads().forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
     }
 
+    /** The overlay's Quarkus services; there must be at least the three of the mesh. */
+    private static List<Overlay.Workload> quarkusServices(String name) {
+        List<Overlay.Workload> services = Overlay.of(name).quarkusWorkloads();
+        assertTrue(services.size() >= 3, name + ": expected the Quarkus services, found " + services.size());
+        return services;
+    }
+
     /**
      * The JVM services run G1 with their heap sized from the start, not the image's ParallelGC with the
      * heap kept at its smallest (k8s/README.md, "The JVM in the image"); heap + the rest must fit the limit.
@@ -144,9 +151,7 @@ class WorkloadInvariantsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void quarkusServicesRunG1WithAHeapSizedFromTheStart(String name) {
-        Overlay o = Overlay.of(name);
-        List<Overlay.Workload> services = o.quarkusWorkloads();
-        for (var w : services) {
+        for (var w : quarkusServices(name)) {
             Container c = w.containers().get(0);
             assertEquals("-XX:+UseG1GC", env(c, "GC_CONTAINER_OPTIONS"), w.id());
             int heapPercent = Integer.parseInt(env(c, "JAVA_MAX_MEM_RATIO"));
@@ -154,16 +159,13 @@ class WorkloadInvariantsTest {
                     + " % of the memory limit leaves too much or too little for metaspace, code, threads and direct buffers");
             assertEquals("-XX:InitialRAMPercentage=" + heapPercent, env(c, "JDK_JAVA_OPTIONS"), w.id());
         }
-        assertTrue(services.size() >= 3, name + ": expected the Quarkus services, found " + services.size());
     }
 
     /** Quarkus delays shutdown (readiness DOWN) then drains; Kubernetes must wait longer than both. */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void terminationGracePeriodCoversTheShutdownDelayAndTimeout(String name) {
-        Overlay o = Overlay.of(name);
-        List<Overlay.Workload> services = o.quarkusWorkloads();
-        for (var w : services) {
+        for (var w : quarkusServices(name)) {
             Container c = w.containers().get(0);
             Duration delay = duration(env(c, "QUARKUS_SHUTDOWN_DELAY"), w.id());
             Duration timeout = duration(env(c, "QUARKUS_SHUTDOWN_TIMEOUT"), w.id());
@@ -172,7 +174,6 @@ class WorkloadInvariantsTest {
             assertTrue(grace != null && grace > delay.plus(timeout).toSeconds(),
                     w.id() + ": terminationGracePeriodSeconds " + grace + " must exceed delay " + delay + " + timeout " + timeout);
         }
-        assertTrue(services.size() >= 3, name + ": expected the Quarkus services, found " + services.size());
     }
 
     @ParameterizedTest
