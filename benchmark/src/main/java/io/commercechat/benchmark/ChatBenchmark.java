@@ -20,6 +20,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -125,7 +128,7 @@ public final class ChatBenchmark {
         if (SLICES < 1) {
             throw new IllegalArgumentException("-Dbench.slices must be at least 1, not " + SLICES);
         }
-        PostgresResource.Server pg = PostgresResource.server();
+        PostgresResource.Server pg = PostgresResource.durableServer();
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         String chatDb = "bench_chat_" + suffix;
@@ -142,10 +145,10 @@ public final class ChatBenchmark {
 
         say("Commerce Chat benchmark  %s  concurrency=%d  duration=%ds (+%ds warm-up)  cores=%d",
                 Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
-        String server = System.getenv("COMMERCECHAT_TEST_PG_URL") == null ? "embedded (fsync=off)"
-                : "COMMERCECHAT_TEST_PG_URL " + pg.host() + ":" + pg.port();
-        say("PostgreSQL: %s, same server for both measurements, synchronous_commit=%s; chat-service: packaged jar,"
-                + " one process, JVM options %s", server, syncCommit, String.join(" ", CHAT_JVM));
+        String server = System.getenv("COMMERCECHAT_TEST_PG_URL") == null ? "embedded" : "COMMERCECHAT_TEST_PG_URL";
+        say("PostgreSQL: %s %s:%d (%s), same server for both measurements, synchronous_commit=%s; chat-service: packaged"
+                + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg), syncCommit,
+                String.join(" ", CHAT_JVM));
         say("Kernel writeback (a local server's commits wait behind it, benchmark/README.md): %s", writeback());
 
 
@@ -734,6 +737,22 @@ public final class ChatBenchmark {
         return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 
+    /** What the server says it runs with, rather than what it was asked to. */
+    private static String serverSettings(PostgresResource.Server pg) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password());
+                Statement s = c.createStatement()) {
+            for (String name : List.of("server_version", "fsync", "full_page_writes", "wal_sync_method", "shared_buffers",
+                    "max_wal_size", "checkpoint_timeout")) {
+                try (ResultSet rs = s.executeQuery("SHOW " + name)) {
+                    rs.next();
+                    out.append(out.length() == 0 ? "" : ", ").append(name).append('=').append(rs.getString(1));
+                }
+            }
+        }
+        return out.toString();
+    }
+
     /** This machine's page-cache writeback settings: on one disk they decide how long a commit's fsync can wait. */
     private static String writeback() {
         StringBuilder out = new StringBuilder();
@@ -741,7 +760,8 @@ public final class ChatBenchmark {
                 "dirty_writeback_centisecs")) {
             try {
                 out.append(out.length() == 0 ? "" : ", ").append("vm.").append(name).append('=')
-                        .append(Files.readString(Path.of("/proc/sys/vm", name)).trim());
+                        // not Files.readString: on JDK 17 it returns the first byte of a /proc file (size 0)
+                        .append(String.join("", Files.readAllLines(Path.of("/proc/sys/vm", name))).trim());
             } catch (IOException | RuntimeException e) {
                 return "not readable here (" + e.getClass().getSimpleName() + ")";
             }

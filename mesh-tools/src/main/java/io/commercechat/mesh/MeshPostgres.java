@@ -2,6 +2,7 @@ package io.commercechat.mesh;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
@@ -69,25 +71,20 @@ final class MeshPostgres {
             System.err.println("port " + port + " on 127.0.0.1 is in use; choose another one (MESH_POSTGRES_PORT)");
             return 1;
         }
+        Optional<String> madeBy = dataVersion();
+        String major = serverMajorVersion();
+        if (madeBy.isPresent() && !madeBy.get().equals(major)) {
+            // PostgreSQL would refuse it too, but only after the start timeout, and with no way out
+            System.err.println("The data in " + dataDir + " was made by PostgreSQL " + madeBy.get() + "; the mesh runs "
+                    + major + " (the major version k8s deploys) and cannot open it. Dump it with PostgreSQL " + madeBy.get()
+                    + " (pg_dumpall) if you need it, or start empty: ./mesh down && rm -rf " + dataDir);
+            return 1;
+        }
         boolean fresh = !Files.exists(dataDir.resolve("postgresql.conf"));
         Files.createDirectories(dataDir);
 
         long started = System.nanoTime();
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(dataDir)
-                .setCleanDataDirectory(false) // the default (true) deletes the data on close and re-runs initdb
-                .setPort(port)
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .setServerConfig("max_connections", "200")
-                // zonky's test defaults trade durability for speed (-F, synchronous_commit=off); this database keeps
-                // a developer's conversations and links, so a commit is on disk when it returns (later -c wins over -F)
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setRegisterShutdownHook(false) // our own hook below, so that it is the only one and it reports
-                .setOutputRedirector(ProcessBuilder.Redirect.INHERIT)
-                .setErrorRedirector(ProcessBuilder.Redirect.INHERIT)
-                .start();
+        EmbeddedPostgres postgres = start();
 
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -124,6 +121,46 @@ final class MeshPostgres {
                 deleteReadyFile();
                 return 1;
             }
+        }
+    }
+
+    /** Starts the server on the kept data directory (initdb only when it holds no cluster yet). */
+    private EmbeddedPostgres start() throws IOException {
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false) // the default (true) deletes the data on close and re-runs initdb
+                .setPort(port)
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("max_connections", "200")
+                // zonky's test defaults trade durability for speed (-F, synchronous_commit=off); this database keeps
+                // a developer's conversations and links, so a commit is on disk when it returns (later -c wins over -F)
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .setRegisterShutdownHook(false) // our own hook below, so that it is the only one and it reports
+                .setOutputRedirector(ProcessBuilder.Redirect.INHERIT)
+                .setErrorRedirector(ProcessBuilder.Redirect.INHERIT)
+                .start();
+    }
+
+    /** The major version of the binaries this build runs, e.g. "17" (mesh-postgres.properties, filtered by Maven). */
+    private static String serverMajorVersion() throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = MeshPostgres.class.getResourceAsStream("/mesh-postgres.properties")) {
+            if (in == null) {
+                throw new IOException("mesh-postgres.properties is missing from the classpath");
+            }
+            p.load(in);
+        }
+        return p.getProperty("binaries-version").split("\\.")[0];
+    }
+
+    /** The major version that made the data directory ({@code PG_VERSION}), if there is one. */
+    private Optional<String> dataVersion() {
+        try {
+            return Optional.of(Files.readString(dataDir.resolve("PG_VERSION"), StandardCharsets.US_ASCII).trim());
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

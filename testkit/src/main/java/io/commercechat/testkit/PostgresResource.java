@@ -38,32 +38,60 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
 
     /** The server tests run against (started on first use). */
     public static synchronized Server server() {
-        String external = System.getenv("COMMERCECHAT_TEST_PG_URL");
-        if (external != null && !external.isBlank()) {
+        String external = externalUrl();
+        if (external != null) {
             URI uri = URI.create(external.replaceFirst("^jdbc:", ""));
             String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres", ""} : uri.getUserInfo().split(":", 2);
             return new Server(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), userInfo[0],
                     userInfo.length > 1 ? userInfo[1] : "");
         }
         if (embedded == null) {
-            try {
-                embedded = EmbeddedPostgres.builder()
-                        .setServerConfig("max_connections", "300")
-                        .setServerConfig("fsync", "off") // tests only: durability across OS crashes is not under test
-                        .start();
-                EmbeddedPostgres started = embedded;
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        started.close();
-                    } catch (Exception ignored) {
-                        // JVM is exiting
-                    }
-                }));
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start embedded PostgreSQL", e);
-            }
+            // tests only: durability across OS crashes is not under test
+            embedded = startEmbedded("off");
         }
         return new Server("127.0.0.1", embedded.getPort(), "postgres", "postgres");
+    }
+
+    /**
+     * A server for measurements, whose commits reach the disk as production's do: the one named by
+     * {@code COMMERCECHAT_TEST_PG_URL} (configured by whoever runs it), else an embedded server of its own with
+     * {@code fsync=on}, stopped with the JVM. The embedded one keeps PostgreSQL's defaults otherwise, as the
+     * k8s Cluster does (it sets no server parameters).
+     */
+    public static Server durableServer() {
+        if (externalUrl() != null) {
+            return server();
+        }
+        EmbeddedPostgres durable = startEmbedded("on");
+        return new Server("127.0.0.1", durable.getPort(), "postgres", "postgres");
+    }
+
+    private static String externalUrl() {
+        String external = System.getenv("COMMERCECHAT_TEST_PG_URL");
+        return external == null || external.isBlank() ? null : external;
+    }
+
+    /** fsync "off" for tests (zonky's defaults: no flushes at all), "on" for a server that flushes as production's does. */
+    private static EmbeddedPostgres startEmbedded(String fsync) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setServerConfig("max_connections", "300")
+                    .setServerConfig("fsync", fsync);
+            if ("on".equals(fsync)) {
+                builder.setServerConfig("synchronous_commit", "on"); // zonky defaults to off
+            }
+            EmbeddedPostgres started = builder.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.close();
+                } catch (Exception ignored) {
+                    // JVM is exiting
+                }
+            }));
+            return started;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start embedded PostgreSQL", e);
+        }
     }
 
     /** Creates an empty database; returns its name. */
