@@ -46,8 +46,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
                     userInfo.length > 1 ? userInfo[1] : "");
         }
         if (embedded == null) {
-            // tests only: durability across OS crashes is not under test
-            embedded = startEmbedded("off");
+            embedded = startEmbedded(false);
         }
         return new Server("127.0.0.1", embedded.getPort(), "postgres", "postgres");
     }
@@ -62,7 +61,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
         if (externalUrl() != null) {
             return server();
         }
-        EmbeddedPostgres durable = startEmbedded("on");
+        EmbeddedPostgres durable = startEmbedded(true);
         return new Server("127.0.0.1", durable.getPort(), "postgres", "postgres");
     }
 
@@ -71,14 +70,17 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
         return external == null || external.isBlank() ? null : external;
     }
 
-    /** fsync "off" for tests (zonky's defaults: no flushes at all), "on" for a server that flushes as production's does. */
-    private static EmbeddedPostgres startEmbedded(String fsync) {
+    /**
+     * durable: commits flushed to disk as production's are (zonky's defaults flush nothing: -F and
+     * synchronous_commit=off; a later -c wins); otherwise fsync stays off, as durability is not under test.
+     */
+    private static EmbeddedPostgres startEmbedded(boolean durable) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("max_connections", "300")
-                    .setServerConfig("fsync", fsync);
-            if ("on".equals(fsync)) {
-                builder.setServerConfig("synchronous_commit", "on"); // zonky defaults to off
+                    .setServerConfig("fsync", durable ? "on" : "off");
+            if (durable) {
+                builder.setServerConfig("synchronous_commit", "on");
             }
             EmbeddedPostgres started = builder.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
