@@ -145,7 +145,7 @@ public final class ChatBenchmark {
 
         say("Commerce Chat benchmark  %s  concurrency=%d  duration=%ds (+%ds warm-up)  cores=%d",
                 Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
-        String server = System.getenv("COMMERCECHAT_TEST_PG_URL") == null ? "embedded" : "COMMERCECHAT_TEST_PG_URL";
+        String server = PostgresResource.external() ? "COMMERCECHAT_TEST_PG_URL" : "embedded";
         say("PostgreSQL: %s %s:%d (%s), same server for both measurements, synchronous_commit=%s; chat-service: packaged"
                 + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg), syncCommit,
                 String.join(" ", CHAT_JVM));

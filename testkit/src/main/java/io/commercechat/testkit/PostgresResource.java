@@ -58,11 +58,16 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
      * k8s Cluster does (it sets no server parameters).
      */
     public static Server durableServer() {
-        if (externalUrl() != null) {
+        if (external()) {
             return server();
         }
         EmbeddedPostgres durable = startEmbedded(true);
         return new Server("127.0.0.1", durable.getPort(), "postgres", "postgres");
+    }
+
+    /** Whether the servers are the one {@code COMMERCECHAT_TEST_PG_URL} names rather than embedded ones. */
+    public static boolean external() {
+        return externalUrl() != null;
     }
 
     private static String externalUrl() {
