@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -150,6 +152,8 @@ public final class ChatBenchmark {
                 + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg), syncCommit,
                 String.join(" ", CHAT_JVM));
         say("Kernel writeback (a local server's commits wait behind it, benchmark/README.md): %s", writeback());
+        say("Flushing 8 kB to this machine's disk (java.io.tmpdir, where the benchmark's own server keeps its data),"
+                + " idle: %s", diskFlush());
 
 
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
@@ -767,6 +771,38 @@ public final class ChatBenchmark {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * What a commit's WAL flush costs on this disk before any load: 200 writes of 8 kB, each followed by
+     * fdatasync. The baseline's rate depends on it (one flush per row), the sends' much less (one per batch):
+     * where the disk acknowledges a flush in 0.05 ms the baseline is bound by CPU alone (RESULTS.md, sixth session).
+     */
+    private static String diskFlush() {
+        Path probe = null;
+        try {
+            probe = Files.createTempFile("bench-flush", ".probe");
+            long[] nanos = new long[200];
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.WRITE)) {
+                ByteBuffer page = ByteBuffer.allocate(8192);
+                for (int i = 0; i < nanos.length; i++) {
+                    page.clear();
+                    ch.write(page, (i % 16) * 8192L);
+                    long t = System.nanoTime();
+                    ch.force(false); // fdatasync, as PostgreSQL's default wal_sync_method
+                    nanos[i] = System.nanoTime() - t;
+                }
+            }
+            Arrays.sort(nanos);
+            return String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, max %.2f ms", at(nanos, 0.50), at(nanos, 0.99),
+                    nanos[nanos.length - 1] / 1e6);
+        } catch (IOException e) {
+            return "not measurable here (" + e.getClass().getSimpleName() + ")";
+        } finally {
+            if (probe != null) {
+                probe.toFile().delete();
+            }
+        }
     }
 
     private static String percentiles(long[] nanos) {
