@@ -753,6 +753,11 @@ public final class ChatBenchmark {
                     out.append(out.length() == 0 ? "" : ", ").append(name).append('=').append(rs.getString(1));
                 }
             }
+            // the benchmark's databases are made from template1 and take its collation (production's is C)
+            try (ResultSet rs = s.executeQuery("SELECT datcollate FROM pg_database WHERE datname = 'template1'")) {
+                rs.next();
+                out.append(", collation=").append(rs.getString(1));
+            }
         }
         return out.toString();
     }

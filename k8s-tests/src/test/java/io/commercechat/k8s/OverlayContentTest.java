@@ -109,6 +109,20 @@ class OverlayContentTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void bothOverlaysInitialiseTheirDatabaseWithTheCLocale() {
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(Overlay.of("prod").generic("Cluster").get(0));
+        Map<String, Object> initdb = (Map<String, Object>) ((Map<String, Object>) spec.get("bootstrap")).get("initdb");
+        assertEquals("UTF8", initdb.get("encoding"));
+        assertEquals("C", initdb.get("localeCollate"));
+        assertEquals("C", initdb.get("localeCType"));
+        StatefulSet db = Overlay.of("dev").get(StatefulSet.class, "commerce-chat-db");
+        String args = db.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("POSTGRES_INITDB_ARGS")).map(e -> e.getValue()).findFirst().orElse("");
+        assertEquals(List.of("--encoding=UTF8", "--locale=C"), List.of(args.split(" ")));
+    }
+
+    @Test
     void prodEdgeRoutesRestToChatAndOnlyThePartnerServicesOverGrpc() {
         Overlay prod = Overlay.of("prod");
         assertEquals(1, prod.all(Gateway.class).size());

@@ -130,6 +130,7 @@ final class MeshPostgres {
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false) // the default (true) deletes the data on close and re-runs initdb
                 .setPort(port)
+                .setLocaleConfig("locale", "C") // initdb only: as production's clusters, whatever the machine's LANG
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "200")
                 // zonky's test defaults trade durability for speed (-F, synchronous_commit=off); this database keeps

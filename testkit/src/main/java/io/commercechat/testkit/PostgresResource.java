@@ -82,6 +82,9 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
     private static EmbeddedPostgres startEmbedded(boolean durable) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    // as production's clusters (k8s/overlays/prod/database.yaml): initdb would otherwise take the
+                    // machine's LANG, and text would sort one way in the tests and another in production
+                    .setLocaleConfig("locale", "C")
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("fsync", durable ? "on" : "off");
             if (durable) {
