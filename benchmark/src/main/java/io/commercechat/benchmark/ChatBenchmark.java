@@ -781,7 +781,7 @@ public final class ChatBenchmark {
     /**
      * What a commit's WAL flush costs on this disk before any load: 200 writes of 8 kB, each followed by
      * fdatasync. The baseline's rate depends on it (one flush per row), the sends' much less (one per batch):
-     * where the disk acknowledges a flush in 0.05 ms the baseline is bound by CPU alone (RESULTS.md, sixth session).
+     * where the disk acknowledges a flush in 0.04 ms the baseline is bound by CPU alone (RESULTS.md, sixth session).
      */
     private static String diskFlush() {
         Path probe = null;
