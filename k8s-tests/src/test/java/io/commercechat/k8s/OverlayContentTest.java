@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -102,24 +103,28 @@ class OverlayContentTest {
         assertEquals(Set.of("consent", "accountlink", "chat"), roles.stream().map(r -> (String) r.get("name")).collect(Collectors.toSet()));
         Map<String, String> databases = prod.generic("Database").stream().map(WorkloadInvariantsTest::spec)
                 .collect(Collectors.toMap(s -> (String) s.get("name"), s -> (String) s.get("owner")));
-        Map<String, Object> initdb = (Map<String, Object>) ((Map<String, Object>) spec.get("bootstrap")).get("initdb");
+        Map<String, Object> initdb = initdb(spec);
         databases.put((String) initdb.get("database"), (String) initdb.get("owner"));
         assertEquals(Map.of("consent", "consent", "accountlink", "accountlink", "chat", "chat"), databases);
         assertTrue(prod.all(StatefulSet.class).isEmpty(), "prod runs no hand-made StatefulSet database");
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void bothOverlaysInitialiseTheirDatabaseWithTheCLocale() {
-        Map<String, Object> spec = WorkloadInvariantsTest.spec(Overlay.of("prod").generic("Cluster").get(0));
-        Map<String, Object> initdb = (Map<String, Object>) ((Map<String, Object>) spec.get("bootstrap")).get("initdb");
+        Map<String, Object> initdb = initdb(WorkloadInvariantsTest.spec(Overlay.of("prod").generic("Cluster").get(0)));
         assertEquals("UTF8", initdb.get("encoding"));
         assertEquals("C", initdb.get("localeCollate"));
         assertEquals("C", initdb.get("localeCType"));
         StatefulSet db = Overlay.of("dev").get(StatefulSet.class, "commerce-chat-db");
         String args = db.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
-                .filter(e -> e.getName().equals("POSTGRES_INITDB_ARGS")).map(e -> e.getValue()).findFirst().orElse("");
+                .filter(e -> e.getName().equals("POSTGRES_INITDB_ARGS")).map(EnvVar::getValue).findFirst().orElse("");
         assertEquals(List.of("--encoding=UTF8", "--locale=C"), List.of(args.split(" ")));
+    }
+
+    /** The CloudNativePG Cluster's bootstrap.initdb section. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> initdb(Map<String, Object> clusterSpec) {
+        return (Map<String, Object>) ((Map<String, Object>) clusterSpec.get("bootstrap")).get("initdb");
     }
 
     @Test
