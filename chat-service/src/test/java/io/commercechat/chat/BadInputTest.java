@@ -139,8 +139,17 @@ class BadInputTest extends ChatTestSupport {
 
     @Test
     void openApiIsPublished() {
-        given().get("/q/openapi?format=json").then().statusCode(200)
+        var doc = given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/conversations/{id}/messages"));
+        // the POSTs that create answer 201 (and 200 for what already existed) with the same documented body
+        String schema = ".content.'application/json'.schema.'$ref'";
+        for (String code : List.of("201", "200")) {
+            doc.body("paths.'/v1/conversations/{id}/messages'.post.responses.'" + code + "'" + schema,
+                    org.hamcrest.Matchers.equalTo("#/components/schemas/MessageView"));
+            doc.body("paths.'/v1/conversations'.post.responses.'" + code + "'" + schema,
+                    org.hamcrest.Matchers.equalTo("#/components/schemas/ConversationView"));
+        }
+        doc.body("paths.'/v1/links'.post.responses.'201'" + schema, org.hamcrest.Matchers.equalTo("#/components/schemas/LinkStarted"));
     }
 
     @Test

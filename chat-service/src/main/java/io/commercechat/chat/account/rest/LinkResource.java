@@ -34,8 +34,12 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.RestResponse.Status;
 
 /**
  * Linking a bank account (the authorisation-code flow of DESIGN.md section 6): begin, the person
@@ -66,13 +70,15 @@ public class LinkResource {
 
     /** 201: the link is PENDING; send the browser to {@code authorisationUrl}. */
     @POST
-    public Uni<Response> begin(@NotNull @Valid BeginLink body) {
+    @APIResponse(responseCode = "201", description = "The link is PENDING until the bank's authorisation completes",
+            content = @Content(schema = @Schema(implementation = LinkStarted.class)))
+    public Uni<RestResponse<LinkStarted>> begin(@NotNull @Valid BeginLink body) {
         BeginLinkRequest.Builder req = BeginLinkRequest.newBuilder().setBankId(body.bankId()).setValidDays(body.validDays())
                 .setRedirectUri(body.redirectUri());
         body.permissions().forEach(p -> req.addPermissions(ProtoEnums.parse(Permission.class, "PERMISSION_", p, "permissions")));
         body.purposes().forEach(p -> req.addPurposes(ProtoEnums.parse(Purpose.class, "PURPOSE_", p, "purposes")));
         return accountLink.beginLink(token(), req.build())
-                .map(r -> Response.status(201).entity(AccountViews.started(r)).build());
+                .map(r -> RestResponse.status(Status.CREATED, AccountViews.started(r)));
     }
 
     @POST

@@ -25,10 +25,14 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.RestResponse.Status;
 
 /** A person's conversations: open, list, read watermark, typing, block. */
 @Path("/v1/conversations")
@@ -67,11 +71,13 @@ public class ConversationResource {
 
     /** Get-or-create: 201 when created, 200 when the person already had it. */
     @POST
-    public Uni<Response> open(@NotNull @Valid OpenConversation body) {
-        return conversations.open(Caller.person(identity), body.businessId()).map(o -> Response
-                .status(o.created() ? 201 : 200)
-                .entity(ConversationViews.forPerson(o.conversation(), o.business(), 0, null))
-                .build());
+    @APIResponse(responseCode = "201", description = "The conversation was created",
+            content = @Content(schema = @Schema(implementation = ConversationView.class)))
+    @APIResponse(responseCode = "200", description = "The person already had this conversation")
+    public Uni<RestResponse<ConversationView>> open(@NotNull @Valid OpenConversation body) {
+        return conversations.open(Caller.person(identity), body.businessId())
+                .map(o -> RestResponse.status(o.created() ? Status.CREATED : Status.OK,
+                        ConversationViews.forPerson(o.conversation(), o.business(), 0, null)));
     }
 
     @GET

@@ -25,9 +25,13 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.RestResponse.Status;
 
 /** A person's messages in one conversation. */
 // Same root as ConversationResource: JAX-RS then answers a wrong method with 405, not 404.
@@ -74,7 +78,10 @@ public class MessageResource {
     /** 201 for the first send; 200 with the first result for a retry of the same message. */
     @POST
     @Path("/{id}/messages")
-    public Uni<Response> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
+    @APIResponse(responseCode = "201", description = "The message was sent",
+            content = @Content(schema = @Schema(implementation = MessageView.class)))
+    @APIResponse(responseCode = "200", description = "A retry: the message first sent with this clientMessageId")
+    public Uni<RestResponse<MessageView>> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
         var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), MessageContents.text(body.text()),
                 UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
@@ -85,7 +92,7 @@ public class MessageResource {
                         assistant.onPersonMessage(conversationId, body.text(), Caller.forwardedToken(identity));
                     }
                 })
-                .map(sent -> Response.status(sent.duplicate() ? 200 : 201).entity(views.forPerson(sent.message())).build());
+                .map(sent -> RestResponse.status(sent.duplicate() ? Status.OK : Status.CREATED, views.forPerson(sent.message())));
     }
 
     /**
