@@ -52,6 +52,8 @@ import java.util.regex.Pattern;
  * <li>database, one send per transaction: N connections calling send_message_batch() with one send each,
  * directly: the sends' database work without chat-service's batching (chat-service writes the sends
  * that arrive together in one call, see MessageWriter);</li>
+ * <li>database, the writer's ceiling: one connection writing batches of 64 sends one after another, as
+ * chat-service's batch writer does with one batch in flight: no send rate through chat-service can be higher;</li>
  * <li>edge ceiling: the same N people making the cheapest authenticated request (refused before any
  * database work): what the HTTP edge alone takes on this machine, an upper bound for any send;</li>
  * <li>sends against baseline, in alternating slices of D seconds after a warm-up (a baseline slice after the first
@@ -95,6 +97,10 @@ public final class ChatBenchmark {
                     + " -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError")
             .trim().split("\\s+"));
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
+    /** The stored content of a text message with BODY (the protobuf JSON mapping, as chat-service stores it). */
+    private static final String CONTENT = "{\"text\":{\"body\":\"" + BODY + "\"}}";
+    /** Sends per batch in phase 1c: chat-service's MessageWriter.BATCH. */
+    private static final int WRITER_BATCH = 64;
     /** A message's creation time (µs, in its text) and the time its batch began in the database (sentAt, on the same line). */
     private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#[^\\n]*?\"sentAt\":\"([^\"]+)\"");
 
@@ -213,6 +219,7 @@ public final class ChatBenchmark {
             return;
         }
         double ceiling = databaseCeiling(pg, chatDb);
+        double writer = writerCeiling(pg, chatDb);
         double edge = edgeCeiling(senders);
         sends(senders, WARMUP_SECONDS, "2.");  // the warm-up, and a first measurement not counted below
         double before = baseline(pg, baselineDb, "1.", WARMUP_SECONDS);
@@ -250,6 +257,8 @@ public final class ChatBenchmark {
                 100 * edge / baseline);
         say("database, one send per transaction / baseline rate = %.0f %% (what sends reach without batching)",
                 100 * ceiling / baseline);
+        say("database, batches of %d from one connection / baseline rate = %.0f %% (what one batch in flight can reach)",
+                WRITER_BATCH, 100 * writer / baseline);
     }
 
     private List<Sender> people(String baseUrl, String prefix) throws Exception {
@@ -274,13 +283,14 @@ public final class ChatBenchmark {
         for (int i = 0; i < CONCURRENCY; i++) {
             conversations.add(UUID.randomUUID());
         }
-        double rate = jdbcLoad(pg, db, warmUpSeconds, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
+        double rate = jdbcLoad(pg, db, CONCURRENCY, warmUpSeconds, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
                 (ps, connection, n) -> {
                     ps.setObject(1, UUID.randomUUID());
                     ps.setObject(2, conversations.get(connection));
                     ps.setLong(3, n);
                     ps.setString(4, BODY);
                     ps.executeUpdate(); // autocommit: one row, one commit
+                    return 1;
                 });
         say("%-3s baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", phase, CONCURRENCY, rate);
         return rate;
@@ -295,64 +305,130 @@ public final class ChatBenchmark {
      */
     private double databaseCeiling(PostgresResource.Server pg, String db) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        List<UUID> conversations = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
-                PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (id, person_sub, business_id, person_ref,"
-                        + " person_display_name, activity_seq, created_at)"
-                        + " VALUES (?, ?, 'demo-shop', ?, 'Bench', nextval('conversation_activity_seq'), now())")) {
-            for (int i = 0; i < CONCURRENCY; i++) {
-                UUID id = UUID.randomUUID();
-                ps.setObject(1, id);
-                ps.setString(2, "bench-db-" + suffix + "-" + i);
-                ps.setString(3, "ref-" + suffix + "-" + i);
-                ps.executeUpdate();
-                conversations.add(id);
-            }
-        }
-        String content = "{\"text\":{\"body\":\"" + BODY + "\"}}";
-        double rate = jdbcLoad(pg, db, WARMUP_SECONDS, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
+        List<UUID> conversations = conversations(pg, db, "bench-db-" + suffix + "-", CONCURRENCY);
+        double rate = jdbcLoad(pg, db, CONCURRENCY, WARMUP_SECONDS, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
                 + " '{PERSON}', ARRAY[?::uuid], ARRAY[?::varchar], '{TEXT}', ARRAY[?::text], '{EVERYONE}', '{NULL}', '{NULL}',"
                 + " '{NULL}', '{false}', interval '24 hours', interval '7 days')", (ps, connection, n) -> {
                     ps.setObject(1, conversations.get(connection));
                     ps.setString(2, "bench-db-" + suffix + "-" + connection);
                     ps.setObject(3, UUID.randomUUID());
                     ps.setString(4, "db-" + n);
-                    ps.setString(5, content);
+                    ps.setString(5, CONTENT);
                     try (var rs = ps.executeQuery()) { // autocommit: one send, one commit
                         rs.next();
                         if (!"sent".equals(rs.getString(1))) {
                             throw new IllegalStateException("send_message_batch answered " + rs.getString(1));
                         }
                     }
+                    return 1;
                 });
         say("1b. database  send_message_batch() with one send per call (no batching), %d JDBC connections: %,.0f sends/s",
                 CONCURRENCY, rate);
         return rate;
     }
 
-    /** One unit of work on a connection's statement; {@code n} counts from 1 per connection. */
-    private interface JdbcStep {
-        void run(PreparedStatement ps, int connection, long n) throws Exception;
+    /**
+     * One batch as chat-service writes it with one batch in flight, for D seconds after a short settling time:
+     * one connection, one call of send_message_batch() with 64 sends (MessageWriter.BATCH), each in a conversation
+     * of its own, one transaction and one commit a batch, the next batch when the answer is in. The database's
+     * work alone, without HTTP or chat-service's CPU beside it: with one batch in flight no send rate through
+     * chat-service can be higher.
+     */
+    private double writerCeiling(PostgresResource.Server pg, String db) throws Exception {
+        String prefix = "bench-writer-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        UUID[] conversations = conversations(pg, db, prefix, WRITER_BATCH).toArray(UUID[]::new);
+        String[] people = new String[WRITER_BATCH];
+        for (int i = 0; i < WRITER_BATCH; i++) {
+            people[i] = prefix + i;
+        }
+        String[] none = new String[WRITER_BATCH];
+        String[] person = new String[WRITER_BATCH];
+        String[] text = new String[WRITER_BATCH];
+        String[] content = new String[WRITER_BATCH];
+        String[] everyone = new String[WRITER_BATCH];
+        Boolean[] bankOnly = new Boolean[WRITER_BATCH];
+        Arrays.fill(person, "PERSON");
+        Arrays.fill(text, "TEXT");
+        Arrays.fill(content, CONTENT);
+        Arrays.fill(everyone, "EVERYONE");
+        Arrays.fill(bankOnly, false);
+        double rate = jdbcLoad(pg, db, 1, 5, "SELECT count(*) FILTER (WHERE outcome = 'sent') FROM send_message_batch(?, ?, ?, ?,"
+                + " ?, ?, ?, ?, ?, ?, ?, ?, ?, interval '24 hours', interval '7 days')", (ps, connection, n) -> {
+                    Connection c = ps.getConnection();
+                    UUID[] ids = new UUID[WRITER_BATCH];
+                    String[] clientIds = new String[WRITER_BATCH];
+                    for (int i = 0; i < WRITER_BATCH; i++) {
+                        ids[i] = UUID.randomUUID();
+                        clientIds[i] = "writer-" + n + "-" + i;
+                    }
+                    ps.setArray(1, c.createArrayOf("uuid", conversations));
+                    ps.setArray(2, c.createArrayOf("varchar", people));
+                    ps.setArray(3, c.createArrayOf("varchar", none));
+                    ps.setArray(4, c.createArrayOf("varchar", person));
+                    ps.setArray(5, c.createArrayOf("uuid", ids));
+                    ps.setArray(6, c.createArrayOf("varchar", clientIds));
+                    ps.setArray(7, c.createArrayOf("varchar", text));
+                    ps.setArray(8, c.createArrayOf("text", content));
+                    ps.setArray(9, c.createArrayOf("varchar", everyone));
+                    for (int column = 10; column <= 12; column++) {
+                        ps.setArray(column, c.createArrayOf("varchar", none));
+                    }
+                    ps.setArray(13, c.createArrayOf("boolean", bankOnly));
+                    try (var rs = ps.executeQuery()) { // autocommit: one batch, one commit
+                        rs.next();
+                        if (rs.getInt(1) != WRITER_BATCH) {
+                            throw new IllegalStateException("send_message_batch sent " + rs.getInt(1) + " of " + WRITER_BATCH);
+                        }
+                    }
+                    return WRITER_BATCH;
+                });
+        say("1c. database  send_message_batch() with %d sends per call, one connection, one batch after another: %,.0f sends/s",
+                WRITER_BATCH, rate);
+        return rate;
     }
 
-    /** N connections, each repeating {@code step} on its own prepared {@code sql}; the measured rate per second. */
-    private static double jdbcLoad(PostgresResource.Server pg, String db, int warmUpSeconds, String sql, JdbcStep step)
-            throws Exception {
+    /** {@code n} conversations with the demo shop, of the people {@code prefix + i}. */
+    private static List<UUID> conversations(PostgresResource.Server pg, String db, String prefix, int n) throws SQLException {
+        List<UUID> conversations = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (id, person_sub, business_id, person_ref,"
+                        + " person_display_name, activity_seq, created_at)"
+                        + " VALUES (?, ?, 'demo-shop', ?, 'Bench', nextval('conversation_activity_seq'), now())")) {
+            for (int i = 0; i < n; i++) {
+                UUID id = UUID.randomUUID();
+                ps.setObject(1, id);
+                ps.setString(2, prefix + i);
+                ps.setString(3, "ref-" + prefix + i);
+                ps.executeUpdate();
+                conversations.add(id);
+            }
+        }
+        return conversations;
+    }
+
+    /** One unit of work on a connection's statement, answering how many items it did; {@code n} counts from 1 per connection. */
+    private interface JdbcStep {
+        int run(PreparedStatement ps, int connection, long n) throws Exception;
+    }
+
+    /** {@code connections} connections, each repeating {@code step} on its own prepared {@code sql}; the measured items per second. */
+    private static double jdbcLoad(PostgresResource.Server pg, String db, int connections, int warmUpSeconds, String sql,
+            JdbcStep step) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
-        CountDownLatch finished = new CountDownLatch(CONCURRENCY);
-        for (int t = 0; t < CONCURRENCY; t++) {
+        ExecutorService pool = Executors.newFixedThreadPool(connections);
+        CountDownLatch finished = new CountDownLatch(connections);
+        for (int t = 0; t < connections; t++) {
             int connection = t;
             pool.execute(() -> {
                 try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
                         PreparedStatement ps = c.prepareStatement(sql)) {
                     long n = 0;
                     while (!stop.get()) {
-                        step.run(ps, connection, ++n);
+                        int items = step.run(ps, connection, ++n);
                         if (measuring.get()) {
-                            done.incrementAndGet();
+                            done.addAndGet(items);
                         }
                     }
                 } catch (Exception e) {
