@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.common.v1.Money;
 import io.commercechat.proto.partner.v1.Button;
@@ -29,6 +30,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +71,11 @@ class BadInputTest extends ChatTestSupport {
                 new Bad("GET", "/v1/conversations?limit=0", null, null, 400),
                 new Bad("GET", "/v1/conversations?limit=101", null, null, 400),
                 new Bad("GET", "/v1/conversations?limit=abc", null, null, 400),
+                // businesses: a cursor of the right kind whose id or name could not have come from us
+                new Bad("GET", "/v1/businesses?cursor=" + cursor("n1:a\u0000:b"), null, null, 400),
+                new Bad("GET", "/v1/businesses?cursor=" + cursor("n1:demo-shop:Demo\u0000Shop"), null, null, 400),
+                new Bad("GET", "/v1/businesses?cursor=" + cursor("n1:Demo Shop:demo-shop"), null, null, 400),
+                new Bad("GET", "/v1/businesses?cursor=" + cursor("n1:demo-shop:" + "x".repeat(201)), null, null, 400),
                 // one conversation
                 new Bad("GET", "/v1/conversations/not-a-uuid", null, null, 400),
                 new Bad("GET", "/v1/conversations/" + UUID.randomUUID(), null, null, 404),
@@ -135,6 +142,40 @@ class BadInputTest extends ChatTestSupport {
         // none of that changed the conversation
         as(me).get(msgs).then().statusCode(200).body("messages.seq", org.hamcrest.Matchers.equalTo(List.of(1)));
         given().auth().oauth2(ISSUER.person(me)).accept("application/xml").get("/v1/businesses").then().statusCode(406);
+    }
+
+    /**
+     * Query strings no HTTP client here would send, so they are written on a socket. Escapes that are not
+     * percent-encoding are refused by Vert.x's HTTP codec before any of chat-service runs (a 400 without a body, as for
+     * any malformed request line); escapes of bytes that are not UTF-8 reach the resource and get its problem.
+     * Neither is ever a 500.
+     */
+    @Test
+    void aQueryStringThatIsNotPercentEncodingIsRefused() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        Map<String, Boolean> reachesTheService = Map.of(
+                "/v1/conversations?limit=%ZZ", false,
+                "/v1/conversations/" + c + "/messages?before=%", false,
+                "/v1/conversations?limit=%FF", true,
+                "/v1/conversations?cursor=%C0%AF", true);
+        for (var target : reachesTheService.entrySet()) {
+            try (var socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET " + target.getKey() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + ISSUER.person(me) + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 400 "), target + " -> " + answer);
+                if (target.getValue()) {
+                    assertTrue(answer.contains("\"type\":\"https://commercechat.example/problems/invalid-request\""),
+                            target + " -> " + answer);
+                }
+            }
+        }
+    }
+
+    private static String cursor(String raw) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

@@ -6,6 +6,7 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.regex.Pattern;
 
 /** A bank or shop people chat with. Seeded by migrations; banks name their partner bank. */
 @Entity
@@ -13,6 +14,11 @@ import java.time.Instant;
 public class Business {
 
     public enum Kind { BANK, SHOP }
+
+    /** What a business id looks like (businesses.id). */
+    public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+    /** businesses.display_name's length. */
+    public static final int MAX_DISPLAY_NAME = 200;
 
     @Id
     public String id;

@@ -1,5 +1,6 @@
 package io.commercechat.chat.rest;
 
+import io.commercechat.chat.business.Business;
 import io.commercechat.chat.error.ChatFailure;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -91,7 +92,13 @@ public final class RestParams {
         if (colon < 1) {
             throw notACursor();
         }
-        return new String[] {idAndName.substring(colon + 1), idAndName.substring(0, colon)};
+        String id = idAndName.substring(0, colon);
+        String name = idAndName.substring(colon + 1);
+        // only what nameCursor() writes goes on to the query: PostgreSQL refuses text with a NUL in it (a 500 before)
+        if (!Business.ID.matcher(id).matches() || name.length() > Business.MAX_DISPLAY_NAME || name.indexOf('\0') >= 0) {
+            throw notACursor();
+        }
+        return new String[] {name, id};
     }
 
     /** Our cursors: a kind ("c1", "n1") and its payload, opaque to clients. */

@@ -12,6 +12,7 @@ import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.ProtoEnums;
 import io.commercechat.proto.accounts.v1.Balance;
 import io.commercechat.proto.accounts.v1.GetBalancesRequest;
 import io.commercechat.proto.accounts.v1.Link;
@@ -263,19 +264,21 @@ public class BankAssistant {
     }
 
     private static String describe(Target t, Consent c) {
-        String what = c.getPermissionsList().stream().map(p -> words(p.name(), "PERMISSION_")).collect(Collectors.joining(", "));
-        String why = c.getPurposesList().stream().map(p -> words(p.name(), "PURPOSE_")).collect(Collectors.joining(", "));
+        String what = c.getPermissionsList().stream().map(p -> words(p, "PERMISSION_", "other data")).collect(Collectors.joining(", "));
+        String why = c.getPurposesList().stream().map(p -> words(p, "PURPOSE_", "another purpose")).collect(Collectors.joining(", "));
         Instant until = PeerTimes.from(c.getExpiresAt(), "expires_at");
         return t.bank() + " data Commerce Chat may read: " + what + "; for " + why
                 + (until == null ? "" : "; until " + DATE.format(until)) + ".";
     }
 
-    private static String words(String name, String prefix) {
-        return name.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', ' ');
+    /** "BALANCE_TYPE_AVAILABLE" as "available"; {@code unknown} for a value newer than this build (a bank may send one). */
+    private static String words(Enum<?> value, String prefix, String unknown) {
+        String name = ProtoEnums.name(value, prefix);
+        return name == null ? unknown : name.toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     static String line(Balance b) {
-        String type = words(b.getType().name(), "BALANCE_TYPE_");
+        String type = words(b.getType(), "BALANCE_TYPE_", "balance");
         return Character.toUpperCase(type.charAt(0)) + type.substring(1) + "  " + money(b.getAmount());
     }
 

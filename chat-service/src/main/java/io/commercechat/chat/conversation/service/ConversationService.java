@@ -21,14 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** Conversations, read watermarks, typing and blocks. Object-level authorization happens here, via {@link Party#owns}. */
 @ApplicationScoped
 public class ConversationService {
 
-    private static final Pattern BUSINESS_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
     public record Opened(Conversation conversation, Business business, boolean created) {}
 
@@ -56,7 +54,7 @@ public class ConversationService {
     /** Get-or-create the person's conversation with a business. */
     @WithTransaction
     public Uni<Opened> open(Caller person, String businessId) {
-        if (businessId == null || !BUSINESS_ID.matcher(businessId).matches()) {
+        if (businessId == null || !Business.ID.matcher(businessId).matches()) {
             throw ChatFailure.invalid("businessId must be 1-64 characters of a-z, 0-9 and '-'");
         }
         return businesses.findById(businessId).chain(business -> {
