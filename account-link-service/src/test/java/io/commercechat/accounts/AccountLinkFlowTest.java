@@ -352,6 +352,11 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
         Link unlinked = person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()).getLink();
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, unlinked.getStatus());
+        // the accounts are no longer shown either, by any way to the link
+        assertEquals(0, unlinked.getAccountsCount());
+        assertEquals(0, getLink(sub, link.getId()).getAccountsCount());
+        assertTrue(person(sub).listLinks(ListLinksRequest.newBuilder().setPageSize(100).build()).getLinksList().stream()
+                .filter(l -> l.getId().equals(link.getId())).allMatch(l -> l.getAccountsCount() == 0));
         var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
         assertTrue(denied.getStatus().getDescription().contains("revoked"), denied.getStatus().getDescription());
         assertNull(tokenRow(linkId), "the token row is gone");

@@ -56,6 +56,11 @@ public final class BankAnswers {
         return unusable(bankId, "a link id it had already given for another link");
     }
 
+    /** The bank's account list went on for more than {@code pages} pages (its page tokens never ended). */
+    public static StatusRuntimeException endlessAccountList(String bankId, int pages) {
+        return unusable(bankId, "an account list longer than " + pages + " pages");
+    }
+
     private static StatusRuntimeException unusable(String bankId, String what) {
         return Status.UNAVAILABLE.withDescription("bank " + bankId + " answered with " + what + "; nothing was linked, try again later")
                 .asRuntimeException();

@@ -21,7 +21,11 @@ public final class LinkMapper {
                 .setCreatedAt(ProtoTime.of(l.createdAt))
                 .setUpdatedAt(ProtoTime.of(l.updatedAt))
                 .setExpiresAt(ProtoTime.of(l.expiresAt));
-        accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
+        // while ACTIVE only: once access has ended, what the bank said of its accounts is not shown any more (ListAccounts,
+        // the other way to them, checks the consent on every call)
+        if (l.isActive()) {
+            accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
+        }
         return b.build();
     }
 

@@ -51,5 +51,9 @@ class BankAnswersTest {
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with a token expiry"),
                 e.getStatus().getDescription());
+        e = BankAnswers.endlessAccountList("sandbox-bank", 20);
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with an account list longer than 20 pages"),
+                e.getStatus().getDescription());
     }
 }

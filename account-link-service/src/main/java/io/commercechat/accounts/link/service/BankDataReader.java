@@ -46,7 +46,11 @@ import java.util.UUID;
 public class BankDataReader {
 
     private static final Duration DEFAULT_WINDOW = Duration.ofDays(90);
-    private static final int MAX_PAGE_TOKEN = 512;
+    /**
+     * Our transaction cursors' length: what chat-service passes through as a REST cursor (RestParams.peerCursor). A
+     * cursor this service hands out must be accepted back, by it and by chat-service, so encoding checks it too.
+     */
+    static final int MAX_PAGE_TOKEN = 1024;
 
     private final LinkFlow flow;
     private final LinkRepository links;
@@ -154,7 +158,8 @@ public class BankDataReader {
                             .map(r -> {
                                 var b = ListTransactionsResponse.newBuilder().addAllTransactions(r.getTransactionsList());
                                 if (!r.getNextPageToken().isEmpty()) {
-                                    b.setNextPageToken(new TransactionCursor(window.from(), window.to(), r.getNextPageToken()).encode());
+                                    b.setNextPageToken(new TransactionCursor(window.from(), window.to(), r.getNextPageToken())
+                                            .encode(owned.link.bankId));
                                 }
                                 return b.build();
                             });
@@ -193,9 +198,19 @@ public class BankDataReader {
     /** Our cursor over a bank's: the date window of the first page plus the bank's opaque token. */
     record TransactionCursor(Instant from, Instant to, String bankPageToken) {
 
-        String encode() {
+        /**
+         * Our cursor for the bank's next page. A bank token too long for it is the bank's fault (the contract sets no
+         * limit): UNAVAILABLE naming the bank, rather than a cursor that the next call would refuse.
+         */
+        String encode(String bankId) {
             String raw = "t1|" + from + "|" + to + "|" + bankPageToken;
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String token = java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (token.length() > MAX_PAGE_TOKEN) {
+                throw Status.UNAVAILABLE.withDescription("bank " + bankId + " answered with a page token too long to page on;"
+                        + " ask for a shorter window (from, to)").asRuntimeException();
+            }
+            return token;
         }
 
         static TransactionCursor decode(String token) {

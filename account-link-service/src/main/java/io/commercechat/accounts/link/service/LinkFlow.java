@@ -64,6 +64,8 @@ public class LinkFlow {
 
     private static final Logger LOG = Logger.getLogger(LinkFlow.class);
     private static final int MAX_ACCOUNTS = 50;
+    /** Pages of the bank's account list read at most: a bank whose page tokens never end must not hold a link open. */
+    private static final int MAX_ACCOUNT_PAGES = 20;
 
     private final AccountsConfig config;
     private final BankRegistry banks;
@@ -224,15 +226,21 @@ public class LinkFlow {
 
     /** The accounts the person selected (all of the token's accounts when the bank did not say), masked. */
     private Uni<List<LinkedAccount>> selectedAccounts(BankClient bank, UUID linkId, String accessToken, List<String> selected) {
-        return accountPage(bank, linkId, accessToken, new LinkedHashSet<>(selected), new ArrayList<>(), "");
+        return accountPage(bank, linkId, accessToken, new LinkedHashSet<>(selected), new ArrayList<>(), "", 1);
     }
 
     private Uni<List<LinkedAccount>> accountPage(BankClient bank, UUID linkId, String accessToken, Set<String> wanted,
-            List<LinkedAccount> out, String pageToken) {
+            List<LinkedAccount> out, String pageToken, int pageNumber) {
+        if (pageNumber > MAX_ACCOUNT_PAGES) {
+            return Uni.createFrom().failure(BankAnswers.endlessAccountList(bank.bankId(), MAX_ACCOUNT_PAGES));
+        }
         return bank.listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(accessToken).setPageSize(100)
                 .setPageToken(pageToken).build()).chain(page -> {
                     for (BankAccount a : page.getAccountsList()) {
-                        if ((wanted.isEmpty() || wanted.contains(a.getAccountId())) && out.size() < MAX_ACCOUNTS) {
+                        // an account listed twice (a bank's offset paging while its accounts change) is linked once:
+                        // linked_accounts keeps each of a link's accounts once, and a second row failed the link
+                        if ((wanted.isEmpty() || wanted.contains(a.getAccountId())) && out.size() < MAX_ACCOUNTS
+                                && out.stream().noneMatch(known -> known.bankAccountId.equals(a.getAccountId()))) {
                             BankAnswers.account(bank.bankId(), a);
                             out.add(LinkedAccount.of(linkId, out.size(), a.getAccountId(),
                                     LinkRepository.truncate(a.getDisplayName()), a.getType(), a.getCurrency(),
@@ -241,7 +249,7 @@ public class LinkFlow {
                     }
                     String next = page.getNextPageToken();
                     return next.isEmpty() || out.size() >= MAX_ACCOUNTS ? Uni.createFrom().item(out)
-                            : accountPage(bank, linkId, accessToken, wanted, out, next);
+                            : accountPage(bank, linkId, accessToken, wanted, out, next, pageNumber + 1);
                 });
     }
 
