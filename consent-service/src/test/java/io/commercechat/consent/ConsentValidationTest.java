@@ -1,6 +1,7 @@
 package io.commercechat.consent;
 
 import static io.commercechat.testkit.GrpcCalls.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
@@ -24,6 +25,7 @@ import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +65,11 @@ class ConsentValidationTest extends ConsentTestSupport {
         cases.put("malformed consent id (reject)", () -> service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId("zzz").build()));
         cases.put("oversized reason", () -> service().rejectConsent(RejectConsentRequest.newBuilder()
                 .setConsentId("00000000-0000-0000-0000-000000000000").setReason(longText).build()));
+        // PostgreSQL text cannot hold a NUL: refused as input, not failed in the write
+        String pending = service().createConsent(request(user).build()).getConsent().getId();
+        cases.put("reason with a NUL character", () -> service().rejectConsent(RejectConsentRequest.newBuilder()
+                .setConsentId(pending).setReason("no\u0000thanks").build()));
+        cases.put("user_id with a NUL character", () -> service().createConsent(request(user + "\u0000").build()));
         cases.put("revoke without actor", () -> service().revokeConsent(RevokeConsentRequest.newBuilder()
                 .setConsentId("00000000-0000-0000-0000-000000000000").build()));
         cases.put("revoke with unknown actor", () -> service().revokeConsent(RevokeConsentRequest.newBuilder()
@@ -89,8 +96,10 @@ class ConsentValidationTest extends ConsentTestSupport {
             var e = assertStatus(Status.Code.INVALID_ARGUMENT, call);
             assertTrue(e.getStatus().getDescription().length() > 8, name + ": " + e.getStatus().getDescription());
         });
-        // nothing was half-written by the refused creates
-        assertTrue(service().listConsents(ListConsentsRequest.newBuilder().setUserId(user).build()).getConsentsList().isEmpty());
+        // nothing was half-written by the refused calls: the one consent created above is still awaiting authorisation
+        var consents = service().listConsents(ListConsentsRequest.newBuilder().setUserId(user).build()).getConsentsList();
+        assertEquals(List.of(pending), consents.stream().map(c -> c.getId()).toList());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, consents.get(0).getStatus());
         // unknown but well-formed ids are NOT_FOUND
         assertStatus(Status.Code.NOT_FOUND, () -> service().getConsent(GetConsentRequest.newBuilder()
                 .setConsentId("00000000-0000-0000-0000-000000000000").build()));

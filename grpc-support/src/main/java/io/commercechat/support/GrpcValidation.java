@@ -49,10 +49,14 @@ public final class GrpcValidation {
         return optional(value, field, maxLength);
     }
 
-    /** At most {@code maxLength} characters; absent is "". */
+    /** At most {@code maxLength} characters, none of them NUL; absent is "". */
     public static String optional(String value, String field, int maxLength) {
         if (value != null && value.length() > maxLength) {
             throw Rejections.invalid(field + " is longer than " + maxLength + " characters");
+        }
+        if (value != null && value.indexOf('\0') >= 0) {
+            // PostgreSQL text cannot hold it: refused here, where it is the caller's, not as a failed write (INTERNAL)
+            throw Rejections.invalid(field + " must not contain NUL characters");
         }
         return value == null ? "" : value;
     }
