@@ -28,6 +28,7 @@ import io.commercechat.proto.accounts.v1.UnlinkRequest;
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.AccessRecord;
 import io.commercechat.proto.consent.v1.Actor;
+import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
@@ -196,9 +197,50 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertTrue(link.getStatusReason().contains("declined"), link.getStatusReason());
         assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest
                 .newBuilder().setConsentId(link.getConsentId()).build()).getConsent().getStatus());
+        assertNull(consentEndDue(UUID.fromString(link.getId())), "the consent was ended at once: nothing left to retry");
         // the state is one-time
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
                 .setState(back.get("state")).setError("access_denied").build()));
+    }
+
+    /**
+     * A link failed after the person authorised its consent, and consent-service could not be told then (what
+     * LinkFlow.fail leaves behind, made here in the database): the consent is still ended, by the retry sweep. Before,
+     * the failure was only logged and the consent stayed AUTHORISED for a link that did not exist.
+     */
+    @Test
+    @Order(3)
+    void aFailedLinksConsentIsEndedEvenWhenConsentServiceMissedTheFailure() throws Exception {
+        String sub = newPerson();
+        Link pending = begin(sub).getLink();
+        UUID linkId = UUID.fromString(pending.getId());
+        String consentId = pending.getConsentId();
+        var consents = consentAs(ISSUER.person(sub));
+        consents.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).addAccountIds("acc-1").build());
+        try (Connection c = ownDb(); var s = c.prepareStatement("UPDATE links SET status = 'LINK_STATUS_FAILED',"
+                + " status_reason = 'the link could not be completed', consent_end_due_at = now() WHERE id = ?")) {
+            s.setObject(1, linkId);
+            assertEquals(1, s.executeUpdate());
+        }
+        await("the consent is ended", Duration.ofSeconds(20), () -> consents.getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(consentId).build()).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED);
+        var ended = consents.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()).getConsent();
+        assertEquals(Actor.ACTOR_SYSTEM, ended.getEndedBy());
+        await("the retry is done", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+    }
+
+    /** When ending a failed link's consent is next tried; null when nothing is left to do. */
+    private static Instant consentEndDue(UUID linkId) {
+        try (Connection c = ownDb(); var s = c.prepareStatement("SELECT consent_end_due_at FROM links WHERE id = ?")) {
+            s.setObject(1, linkId);
+            try (var r = s.executeQuery()) {
+                assertTrue(r.next());
+                var at = r.getTimestamp(1);
+                return at == null ? null : at.toInstant();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

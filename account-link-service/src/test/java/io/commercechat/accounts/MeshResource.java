@@ -43,6 +43,7 @@ public class MeshResource implements QuarkusTestResourceLifecycleManager {
         config.put("accounts.circuit-breaker.request-volume-threshold", "4");
         config.put("accounts.circuit-breaker.delay", "1s");
         config.put("accounts.revocation-retry-interval", "1s");
+        config.put("accounts.consent-end-retry-interval", "1s");
         config.put("accounts.consent-events.reconnect-delay", "500ms");
         // shorter than the sandbox's 365 days of history, so clipping is visible
         config.put("accounts.transactions-max-history", "P120D");

@@ -75,6 +75,10 @@ public interface AccountsConfig {
     @WithDefault("10s")
     String revocationRetryInterval();
 
+    /** How often the consents of failed links that consent-service missed are ended again (FailedLinkConsents). */
+    @WithDefault("10s")
+    String consentEndRetryInterval();
+
     interface Endpoint {
         String host();
 

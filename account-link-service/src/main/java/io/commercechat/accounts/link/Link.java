@@ -58,6 +58,9 @@ public class Link {
     /** The consent's transaction window (null = unbounded on that side). */
     public Instant transactionFrom;
     public Instant transactionTo;
+    /** When ending the consent of this FAILED link is (re)tried; null once done (V3). */
+    public Instant consentEndDueAt;
+    public int consentEndAttempts;
 
     public List<Permission> permissionList() {
         return split(permissions).stream().map(Permission::valueOf).toList();

@@ -8,6 +8,7 @@ import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.smallrye.mutiny.Uni;
 import org.hibernate.exception.ConstraintViolationException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -73,6 +74,45 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
     public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now) {
         return update("status = ?1, statusReason = ?2, updatedAt = ?3 where id = ?4 and status in ?5",
                 to, truncate(reason), now, id, List.copyOf(from)).map(n -> n == 1);
+    }
+
+    /**
+     * PENDING -> FAILED, and its consent's end due now, in one statement: if this replica stops before consent-service
+     * is told, the sweep tells it (FailedLinkConsents). False when the link was no longer PENDING.
+     */
+    @WithTransaction
+    public Uni<Boolean> fail(UUID id, String reason, Instant now) {
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, consentEndDueAt = ?3 where id = ?4 and status = ?5",
+                LinkStatus.LINK_STATUS_FAILED, truncate(reason), now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
+    }
+
+    /** The failed link's consent has been ended (or needs no ending). */
+    @WithTransaction
+    public Uni<Integer> consentEnded(UUID id) {
+        return update("consentEndDueAt = null where id = ?1", id);
+    }
+
+    /**
+     * Claims up to {@code limit} failed links whose consent's end is due, for {@code lease}, counting the attempt:
+     * rows are read with {@code FOR UPDATE SKIP LOCKED}, so two replicas never work on the same link at once.
+     */
+    @WithTransaction
+    public Uni<List<Link>> claimConsentEndsDue(Instant now, Duration lease, int limit) {
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM links WHERE consent_end_due_at <= :now"
+                + " ORDER BY consent_end_due_at LIMIT :limit FOR UPDATE SKIP LOCKED", Link.class)
+                .setParameter("now", now)
+                .setParameter("limit", limit)
+                .getResultList())
+                .invoke(due -> due.forEach(l -> {
+                    l.consentEndDueAt = now.plus(lease); // flushed with the commit
+                    l.consentEndAttempts++;
+                }));
+    }
+
+    /** The next attempt at ending a failed link's consent. */
+    @WithTransaction
+    public Uni<Integer> consentEndFailed(UUID id, Instant nextAttemptAt) {
+        return update("consentEndDueAt = ?1 where id = ?2 and consentEndDueAt is not null", nextAttemptAt, id);
     }
 
     /** PENDING -> ACTIVE with the bank's link id; joins the caller's transaction (with the accounts and the token). */

@@ -46,7 +46,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,10 +74,12 @@ public class LinkFlow {
     private final BankTokenRepository tokens;
     private final TokenCipher cipher;
     private final AccessEnding ending;
+    private final FailedLinkConsents failedLinkConsents;
     private final SecureRandom random = new SecureRandom();
 
     public LinkFlow(AccountsConfig config, BankRegistry banks, ConsentClient consents, LinkRepository links,
-            LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher, AccessEnding ending) {
+            LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher, AccessEnding ending,
+            FailedLinkConsents failedLinkConsents) {
         this.config = config;
         this.banks = banks;
         this.consents = consents;
@@ -87,6 +88,7 @@ public class LinkFlow {
         this.tokens = tokens;
         this.cipher = cipher;
         this.ending = ending;
+        this.failedLinkConsents = failedLinkConsents;
     }
 
     public Uni<BeginLinkResponse> begin(Caller caller, BeginLinkRequest req) {
@@ -321,21 +323,20 @@ public class LinkFlow {
 
     /**
      * PENDING -> FAILED, and the consent is ended: rejected while it awaits authorisation, revoked when the failure
-     * came after the person authorised it (so no consent stays authorised for a link that does not exist). Best
-     * effort (an unauthorised consent lapses anyway); never fails: it runs on the way out of another failure.
+     * came after the person authorised it, so no consent stays authorised for a link that does not exist. The link
+     * is marked with its consent's end due as it fails; when consent-service cannot be told now, FailedLinkConsents
+     * retries until it is done. Never fails: it runs on the way out of another failure.
      */
     private Uni<Void> fail(Link link, Caller caller, String why) {
         String reason = Validate.composedReason(why);  // it may carry the bank's words
         String consentId = link.consentId.toString();
-        return links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING), LinkStatus.LINK_STATUS_FAILED, reason,
-                        Instant.now())
-                .chain(() -> consents.reject(caller.rawToken(), consentId, reason)
-                        .onFailure(e -> code(e) == Status.Code.FAILED_PRECONDITION)
-                        .recoverWithUni(notAwaiting -> consents.revokeAsSystem(consentId, reason)))
+        return links.fail(link.id, reason, Instant.now())
+                .chain(() -> failedLinkConsents.endConsent(caller.rawToken(), consentId, reason))
+                .chain(() -> links.consentEnded(link.id))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("could not fail link %s / end consent %s (%s); an unauthorised consent lapses on its own", link.id,
-                            link.consentId, code(e));
+                    LOG.warnf("could not fail link %s / end consent %s now (%s); retried until done", link.id, link.consentId,
+                            code(e));
                     return Uni.createFrom().voidItem();
                 });
     }
