@@ -151,6 +151,13 @@ class AgentConsoleTest {
                 .contentType(containsString("application/problem+json")).body("detail", containsString("clientMessageId"));
         given().contentType("application/json").body("{\"clientMessageId\":\"x\",\"text\":\"hi\",\"updateTag\":\"PROMOTION\"}")
                 .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(400);
+        // JSON of the wrong shape: a problem the console can show, not the framework's bare 400
+        String conversation = "/agent/conversations/" + FakePlatform.BANK_CONVERSATION;
+        for (String[] bad : new String[][] {{"/read", "{\"seq\":\"abc\"}"}, {"/read", "[]"}, {"/typing", "{\"typing\":[1]}"},
+                {"/messages", "{\"clientMessageId\":\"y\",\"text\":\"hi\",\"quickReplies\":\"x\"}"}}) {
+            given().contentType("application/json").body(bad[1]).post(conversation + bad[0]).then().statusCode(400)
+                    .contentType(containsString("application/problem+json")).body("detail", containsString("JSON"));
+        }
         assertEquals(before + 1, FakePlatform.MESSAGES.size(), "invalid requests never reach chat-service");
     }
 

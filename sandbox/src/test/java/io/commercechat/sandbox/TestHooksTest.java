@@ -59,6 +59,15 @@ class TestHooksTest extends SandboxTestSupport {
     }
 
     @Test
+    void aRevocationBodyOfNullIsNoReasonAndAMalformedOneIsAProblem() {
+        // "null" is JSON: no reason given (it was a 500 from a NullPointerException)
+        given().contentType("application/json").body("null").post("/sandbox/links/bl_unknown/revoke").then().statusCode(404)
+                .contentType(containsString("application/problem+json"));
+        given().contentType("application/json").body("{\"reason\":").post("/sandbox/links/bl_unknown/revoke").then()
+                .statusCode(400).contentType(containsString("application/problem+json"));
+    }
+
+    @Test
     void revokingAnUnknownLinkIsNotFound() {
         given().post("/sandbox/links/bl_unknown/revoke").then().statusCode(404)
                 .contentType(containsString("application/problem+json")).body("detail", containsString("bl_unknown"));

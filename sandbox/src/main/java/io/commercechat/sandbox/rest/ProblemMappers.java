@@ -28,6 +28,52 @@ public class ProblemMappers {
                 status == 400 ? "the request body is not valid JSON of the expected shape" : title));
     }
 
+    /**
+     * JSON of the wrong shape ({@code {"seq":"abc"}}, {@code []} for an object): Quarkus passes Jackson's error on
+     * unwrapped, and its own mappers answered a 400 that was not a problem. One mapper per type its built-in ones
+     * cover, since the most specific mapper wins.
+     */
+    @ServerExceptionMapper
+    public Response json(com.fasterxml.jackson.core.JsonProcessingException e) {
+        return badJson();
+    }
+
+    @ServerExceptionMapper
+    public Response jsonParse(com.fasterxml.jackson.core.JsonParseException e) {
+        return badJson();
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return badJson();
+    }
+
+    @ServerExceptionMapper
+    public Response invalidFormat(com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
+        return badJson();
+    }
+
+    @ServerExceptionMapper
+    public Response unrecognizedProperty(com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+        return badJson();
+    }
+
+    @ServerExceptionMapper
+    public Response valueInstantiation(com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+        return badJson();
+    }
+
+    private static Response badJson() {
+        return respond(Problem.of(400, "invalid-request", "Bad Request", "the request body is not valid JSON of the expected shape"));
+    }
+
+    /** Anything else is the sandbox's fault: a 500 problem, logged, never a stack trace to the caller. */
+    @ServerExceptionMapper(priority = 10_000)
+    public Response unexpected(Throwable t) {
+        LOG.errorf(t, "unexpected failure (%s)", t.getClass().getName());
+        return respond(Problem.of(500, "internal", "Internal error", "the sandbox could not complete the request"));
+    }
+
     public static Response respond(Problem p) {
         return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
     }

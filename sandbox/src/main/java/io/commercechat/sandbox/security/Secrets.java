@@ -21,6 +21,11 @@ public final class Secrets {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** A secret as logs may name it: the first 12 hex digits of its SHA-256 (enough to tell requests apart). */
+    public static String logRef(String secret) {
+        return hash(secret).substring(0, 12);
+    }
+
     /** SHA-256 of a secret: the sandbox keeps codes and tokens only in this form. */
     public static String hash(String secret) {
         try {

@@ -73,7 +73,8 @@ public class LinkRevocationResource {
             return new RevokeRequest(null);
         }
         try {
-            return json.readValue(body, RevokeRequest.class);
+            RevokeRequest request = json.readValue(body, RevokeRequest.class);
+            return request == null ? new RevokeRequest(null) : request;  // the body "null"
         } catch (JsonProcessingException e) {
             throw ProblemException.badRequest("the body must be JSON like {\"reason\": \"...\"} (or empty)");
         }

@@ -76,7 +76,7 @@ public class AuthorisationDesk {
         PendingAuthorisation p = new PendingAuthorisation(Secrets.random("az_", 18), state, redirectUri, permissions, purposes,
                 accessExpiresAt, requesterDisplayName, consentReference, now.plus(config.authorisationTtl()));
         pending.put(p.id(), p);
-        LOG.infof("authorisation %s registered", p.id());
+        LOG.infof("authorisation %s registered", Secrets.logRef(p.id()));  // the id opens the page
         return p;
     }
 
@@ -123,7 +123,7 @@ public class AuthorisationDesk {
         String code = Secrets.random("sbc_", 24);
         codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), customerId, ordered, p.accessExpiresAt(),
                 now.plus(config.codeTtl())));
-        LOG.infof("authorisation %s approved (%d accounts)", id, ordered.size());
+        LOG.infof("authorisation %s approved (%d accounts)", Secrets.logRef(id), ordered.size());
         return redirect(p.redirectUri(), "code", code, p.state());
     }
 
@@ -133,7 +133,7 @@ public class AuthorisationDesk {
         if (pending.remove(id) == null) {
             throw new AuthorisationProblem(409, "This authorisation request was already answered.");
         }
-        LOG.infof("authorisation %s denied", id);
+        LOG.infof("authorisation %s denied", Secrets.logRef(id));
         return redirect(p.redirectUri(), "error", "access_denied", p.state());
     }
 
