@@ -73,6 +73,8 @@ export class ChatView {
     } finally {
       t.loading = false;
     }
+    // a message that arrived while the page was read may lie beyond a gap the page does not cover
+    if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
     if (this.activeId === id) {
       this.renderThread({ toBottom: true });
       this.renderHeader();
@@ -96,17 +98,20 @@ export class ChatView {
     this.renderThread({ keepScrollFromBottom: before });
   }
 
-  /** Fetches messages missed between what we have and a newer seq. */
+  /**
+   * Fetches the messages missed after the last one we hold without a gap (an event can arrive before the ones
+   * before it were read). Before, it read after the newest held, which the event had just become.
+   */
   async fillGap(id) {
     const t = this.thread(id);
     if (!t.loaded || t.filling) return;
     t.filling = true;
     try {
       for (;;) {
-        const newest = Math.max(0, ...t.messages.keys());
-        const page = await this.api.messages(id, { after: newest, limit: 100 });
+        const after = lastContiguous(t);
+        const page = await this.api.messages(id, { after, limit: 100 });
         for (const m of page.messages || []) t.messages.set(m.seq, m);
-        if (!page.hasMore || !(page.messages || []).length) break;
+        if (!page.hasMore || !(page.messages || []).length || lastContiguous(t) === after) break;
       }
     } catch {
       // the next event or a reopen tries again
@@ -151,11 +156,9 @@ export class ChatView {
     if (!id) return;
     const t = this.thread(id);
     const known = t.messages.has(m.seq);
-    if (t.loaded) {
-      const newest = Math.max(0, ...t.messages.keys());
-      t.messages.set(m.seq, m);
-      if (m.seq > newest + 1 && newest > 0) this.fillGap(id);
-    }
+    // kept while the thread's first page is being read too: the page may have been read before this message
+    if (t.loaded || t.loading) t.messages.set(m.seq, m);
+    if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
     if (m.clientMessageId) t.pending.delete(m.clientMessageId);
     const c = this.conversations.get(id);
     if (!c) {
@@ -697,6 +700,22 @@ export function preview(m) {
   if (c.accountCard) return `${c.accountCard.title || 'Account'} (only you can see this)`;
   if (c.notice) return c.notice.text;
   return 'Message';
+}
+
+/** The newest seq a thread holds (0 for none). */
+function newestSeq(t) {
+  return Math.max(0, ...t.messages.keys());
+}
+
+/**
+ * The last seq a thread holds with none missing before it: from its oldest (or from 1 when it holds the very first
+ * message) upwards while the next one is there.
+ */
+function lastContiguous(t) {
+  if (!t.messages.size) return 0;
+  let seq = t.hasOlder ? Math.min(...t.messages.keys()) : 0;
+  while (t.messages.has(seq + 1)) seq += 1;
+  return seq;
 }
 
 function initials(name) {

@@ -97,6 +97,17 @@ class AuthorizationTest extends ChatTestSupport {
                 .body("size()", equalTo(2));
     }
 
+    /** The web client's page, its scripts and the API refuse to be framed (clickjacking) and to be sniffed. */
+    @Test
+    void everyAnswerRefusesFramingAndSniffing() {
+        for (String path : List.of("/", "/index.html", "/app.js", "/config.json", "/v1/businesses")) {
+            given().get(path).then()
+                    .header("X-Frame-Options", equalTo("DENY"))
+                    .header("Content-Security-Policy", org.hamcrest.Matchers.containsString("frame-ancestors 'none'"))
+                    .header("X-Content-Type-Options", equalTo("nosniff"));
+        }
+    }
+
     @Test
     void anotherPersonsConversationIsNotFoundOnEveryEndpoint() {
         String owner = newPerson();
