@@ -53,7 +53,7 @@ public class ShopReceiptsResource {
         } catch (IllegalArgumentException bad) {
             throw ProblemException.badRequest(bad.getMessage());
         }
-        // the order number makes a retry of the same receipt idempotent at chat-service
+        // each POST is a new order; its order number names the send, so chat-service takes a resend of it once
         return messaging.send(DemoShop.BUSINESS_ID, order.conversationId(), "receipt-" + receipt.getOrderNumber(),
                         MessageContent.newBuilder().setReceipt(receipt).build(), UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE)
                 .map(sent -> new SentReceipt(receipt.getOrderNumber(), Moneys.toDecimal(receipt.getTotal()).toPlainString(),
