@@ -114,6 +114,12 @@ class AgentConsoleTest {
                 .contentType(containsString("application/problem+json"));
         given().get("/agent/conversations/c/history?beforeSeq=3&afterSeq=1").then().statusCode(400)
                 .contentType(containsString("application/problem+json"));
+        // numbers that are not numbers are a 400 problem naming the parameter (Quarkus's own answer was a 404)
+        for (String query : List.of("/agent/conversations?pageSize=abc", "/agent/conversations?pageSize=4294967297",
+                "/agent/conversations/c/history?beforeSeq=x", "/agent/conversations/c/history?pageSize=1.5")) {
+            given().get(query).then().statusCode(400).contentType(containsString("application/problem+json"))
+                    .body("detail", containsString(query.contains("beforeSeq") ? "beforeSeq" : "pageSize"));
+        }
     }
 
     @Test

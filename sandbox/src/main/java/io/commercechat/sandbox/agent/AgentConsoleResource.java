@@ -130,8 +130,9 @@ public class AgentConsoleResource {
     @GET
     @Path("conversations")
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<String> conversations(@QueryParam("pageSize") @DefaultValue("0") int pageSize,
+    public Uni<String> conversations(@QueryParam("pageSize") String pageSizeParam,
             @QueryParam("pageToken") @DefaultValue("") String pageToken) {
+        long pageSize = number(pageSizeParam, "pageSize");
         if (pageSize < 0 || pageSize > 100) {
             throw ProblemException.badRequest("pageSize must be between 1 and 100 (0 = 20)");
         }
@@ -139,16 +140,19 @@ public class AgentConsoleResource {
             throw ProblemException.badRequest("pageToken is too long");
         }
         inbox.ensureStarted();
-        return messaging.listConversations(BANK, pageSize, pageToken).map(AgentConsoleResource::json)
+        return messaging.listConversations(BANK, (int) pageSize, pageToken).map(AgentConsoleResource::json)
                 .onFailure().transform(AgentFailures::toProblem);
     }
 
     @GET
     @Path("conversations/{id}/history")
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<String> history(@PathParam("id") String id, @QueryParam("beforeSeq") @DefaultValue("0") long beforeSeq,
-            @QueryParam("afterSeq") @DefaultValue("0") long afterSeq, @QueryParam("pageSize") @DefaultValue("0") int pageSize) {
+    public Uni<String> history(@PathParam("id") String id, @QueryParam("beforeSeq") String beforeSeqParam,
+            @QueryParam("afterSeq") String afterSeqParam, @QueryParam("pageSize") String pageSizeParam) {
         requireConversationId(id);
+        long beforeSeq = number(beforeSeqParam, "beforeSeq");
+        long afterSeq = number(afterSeqParam, "afterSeq");
+        long pageSize = number(pageSizeParam, "pageSize");
         if (beforeSeq < 0 || afterSeq < 0 || (beforeSeq > 0 && afterSeq > 0)) {
             throw ProblemException.badRequest("set at most one of beforeSeq and afterSeq, as positive sequence numbers");
         }
@@ -156,7 +160,7 @@ public class AgentConsoleResource {
             throw ProblemException.badRequest("pageSize must be between 1 and 100 (0 = 50)");
         }
         GetHistoryRequest request = GetHistoryRequest.newBuilder().setConversationId(id).setBeforeSeq(beforeSeq)
-                .setAfterSeq(afterSeq).setPageSize(pageSize).build();
+                .setAfterSeq(afterSeq).setPageSize((int) pageSize).build();
         return messaging.getHistory(BANK, request).map(AgentConsoleResource::json).onFailure().transform(AgentFailures::toProblem);
     }
 
@@ -241,6 +245,21 @@ public class AgentConsoleResource {
     private static void requireConversationId(String id) {
         if (id == null || id.isBlank() || id.length() > 64 || id.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
             throw ProblemException.badRequest("the conversation id must be 1 to 64 visible ASCII characters");
+        }
+    }
+
+    /**
+     * A numeric query parameter (absent = 0). Parsed here: Quarkus answers an unparseable typed parameter with 404, as
+     * if the path did not match.
+     */
+    private static long number(String value, String name) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw ProblemException.badRequest(name + " must be a whole number");
         }
     }
 
