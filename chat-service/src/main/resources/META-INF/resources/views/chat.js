@@ -17,6 +17,7 @@ export class ChatView {
     this.announce = announce;
     this.navigate = navigate;
     this.conversations = new Map();
+    this.conversationFetches = new Set();  // ids being fetched because an event named them
     this.listCursor = null;
     this.listLoaded = false;
     this.listError = null;
@@ -161,11 +162,11 @@ export class ChatView {
     if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
     if (m.clientMessageId) t.pending.delete(m.clientMessageId);
     const c = this.conversations.get(id);
+    // announced when new to this view: not the replay of history a fresh browser's stream starts with (before the
+    // list has loaded, or at or below a conversation's last seq)
+    const fresh = !known && m.sender !== 'PERSON' && (c ? m.seq > (c.lastSeq || 0) : this.listLoaded);
     if (!c) {
-      this.api.conversation(id).then((conv) => {
-        this.conversations.set(id, conv);
-        this.renderList();
-      }).catch(() => {});
+      this.fetchConversation(id);
     } else if (m.seq > (c.lastSeq || 0)) {
       c.lastSeq = m.seq;
       c.lastMessage = m;
@@ -173,7 +174,7 @@ export class ChatView {
       if (m.sender !== 'PERSON' && !(this.activeId === id && this.visible())) c.unreadCount = (c.unreadCount || 0) + 1;
       if (m.sender === 'BUSINESS' || m.sender === 'ASSISTANT') t.typingUntil = 0;
     }
-    if (!known && m.sender !== 'PERSON') {
+    if (fresh) {
       const who = m.automated ? `${c?.businessName || 'Business'} automated assistant` : c?.businessName || 'New message';
       this.announce(`${who}: ${preview(m)}`);
     }
@@ -182,6 +183,16 @@ export class ChatView {
       this.renderThread();
       this.markReadSoon();
     }
+  }
+
+  /** One request for a conversation this view does not know yet, however many of its events arrive meanwhile. */
+  fetchConversation(id) {
+    if (this.conversationFetches.has(id)) return;
+    this.conversationFetches.add(id);
+    this.api.conversation(id).then((conv) => {
+      this.conversations.set(id, conv);
+      this.renderList();
+    }).catch(() => {}).finally(() => this.conversationFetches.delete(id));
   }
 
   onRead(r) {
