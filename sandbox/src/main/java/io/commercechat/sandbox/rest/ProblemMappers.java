@@ -9,6 +9,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    private static final String BAD_JSON = "the request body is not valid JSON of the expected shape";
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
@@ -20,51 +21,24 @@ public class ProblemMappers {
     public Response framework(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         if (status >= 500) {
-            LOG.errorf(e, "unexpected failure (%s)", e.getClass().getName());
-            return respond(Problem.of(500, "internal", "Internal error", "the sandbox could not complete the request"));
+            return unexpected(e);
         }
         String title = e.getResponse().getStatusInfo().getReasonPhrase();
-        return respond(Problem.of(status, status == 404 ? "not-found" : "invalid-request", title,
-                status == 400 ? "the request body is not valid JSON of the expected shape" : title));
+        return respond(Problem.of(status, status == 404 ? "not-found" : "invalid-request", title, status == 400 ? BAD_JSON : title));
     }
 
     /**
      * JSON of the wrong shape ({@code {"seq":"abc"}}, {@code []} for an object): Quarkus passes Jackson's error on
-     * unwrapped, and its own mappers answered a 400 that was not a problem. One mapper per type its built-in ones
-     * cover, since the most specific mapper wins.
+     * unwrapped, and its own mappers answered a 400 that was not a problem. Each type its built-in mappers cover is
+     * named, since the most specific mapper wins.
      */
-    @ServerExceptionMapper
+    @ServerExceptionMapper({com.fasterxml.jackson.core.JsonProcessingException.class,
+            com.fasterxml.jackson.core.JsonParseException.class, com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+            com.fasterxml.jackson.databind.exc.InvalidFormatException.class,
+            com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException.class,
+            com.fasterxml.jackson.databind.exc.ValueInstantiationException.class})
     public Response json(com.fasterxml.jackson.core.JsonProcessingException e) {
-        return badJson();
-    }
-
-    @ServerExceptionMapper
-    public Response jsonParse(com.fasterxml.jackson.core.JsonParseException e) {
-        return badJson();
-    }
-
-    @ServerExceptionMapper
-    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-        return badJson();
-    }
-
-    @ServerExceptionMapper
-    public Response invalidFormat(com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
-        return badJson();
-    }
-
-    @ServerExceptionMapper
-    public Response unrecognizedProperty(com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-        return badJson();
-    }
-
-    @ServerExceptionMapper
-    public Response valueInstantiation(com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
-        return badJson();
-    }
-
-    private static Response badJson() {
-        return respond(Problem.of(400, "invalid-request", "Bad Request", "the request body is not valid JSON of the expected shape"));
+        return respond(Problem.of(400, "invalid-request", "Bad Request", BAD_JSON));
     }
 
     /** Anything else is the sandbox's fault: a 500 problem, logged, never a stack trace to the caller. */

@@ -86,6 +86,11 @@ public class AccessEnding {
                         .collect().asList().replaceWithVoid());
     }
 
+    /** The wait before the next try after {@code attempts} failed ones: 2^attempts seconds, at most MAX_BACKOFF. */
+    static long backoffSeconds(int attempts) {
+        return Math.min(MAX_BACKOFF.toSeconds(), (long) Math.pow(2, Math.min(attempts, 20)));
+    }
+
     private Uni<Void> revokeAtBank(PendingRevocation p) {
         UUID linkId = p.linkId();
         return links.find(linkId).chain(link -> {
@@ -95,7 +100,7 @@ public class AccessEnding {
                     .chain(() -> tokens.deleteToken(linkId))
                     .invoke(() -> LOG.infof("bank %s confirmed the revocation of link %s; token deleted", link.bankId, linkId));
         }).replaceWithVoid().onFailure().recoverWithUni(e -> {
-            long backoffSeconds = Math.min(MAX_BACKOFF.toSeconds(), (long) Math.pow(2, Math.min(p.attempts(), 20)));
+            long backoffSeconds = backoffSeconds(p.attempts());
             LOG.warnf("revocation of link %s at the bank failed (%s); retrying in %ds", linkId,
                     e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName(),
                     backoffSeconds);

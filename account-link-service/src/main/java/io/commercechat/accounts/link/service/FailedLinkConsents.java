@@ -5,7 +5,6 @@ import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -24,7 +23,6 @@ public class FailedLinkConsents {
 
     private static final Logger LOG = Logger.getLogger(FailedLinkConsents.class);
     private static final Duration LEASE = Duration.ofSeconds(30);
-    private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
     private final LinkRepository links;
     private final ConsentClient consents;
@@ -40,13 +38,9 @@ public class FailedLinkConsents {
      */
     Uni<Void> endConsent(String personToken, String consentId, String reason) {
         return consents.reject(personToken, consentId, reason).replaceWithVoid()
-                .onFailure(e -> code(e) == Status.Code.FAILED_PRECONDITION)
+                .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION)
                 .recoverWithUni(notAwaiting -> consents.revokeAsSystem(consentId, reason).replaceWithVoid()
-                        .onFailure(e -> code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());  // ended already
-    }
-
-    private static Status.Code code(Throwable e) {
-        return e instanceof StatusRuntimeException s ? s.getStatus().getCode() : Status.Code.UNKNOWN;
+                        .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());  // ended already
     }
 
     @Scheduled(every = "${accounts.consent-end-retry-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -71,9 +65,9 @@ public class FailedLinkConsents {
                 .invoke(() -> LOG.infof("consent %s of failed link %s ended", link.consentId, link.id))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
-                    long backoff = Math.min(MAX_BACKOFF.toSeconds(), (long) Math.pow(2, Math.min(link.consentEndAttempts, 20)));
+                    long backoff = AccessEnding.backoffSeconds(link.consentEndAttempts);
                     LOG.warnf("could not end consent %s of failed link %s (%s); retrying in %ds", link.consentId, link.id,
-                            code(e), backoff);
+                            LinkFlow.code(e), backoff);
                     return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
                             .onFailure().recoverWithNull();
                 });
