@@ -85,7 +85,8 @@ function startEvents() {
   const key = `cc.events.${subject}`;
   let saveTimer = null;
   stream = new EventStream({
-    url: '/v1/events',
+    // without a stored position the stream begins at the inbox's end (a "ready" event), not with the whole history
+    url: '/v1/events?after=now',
     getToken: () => auth.accessToken(),
     lastEventId: localStorage.getItem(key) || '',
     onEvent: (evt) => chat.handleEvent(evt),

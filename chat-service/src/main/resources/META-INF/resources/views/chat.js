@@ -33,7 +33,7 @@ export class ChatView {
   thread(id) {
     let t = this.threads.get(id);
     if (!t) {
-      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, error: null,
+      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, reread: false, error: null,
         typingUntil: 0, typingTimer: null, readPosted: 0 };
       this.threads.set(id, t);
     }
@@ -73,6 +73,11 @@ export class ChatView {
       t.error = e;
     } finally {
       t.loading = false;
+    }
+    if (t.reread) {  // the stream began at a position this read may predate
+      t.reread = false;
+      this.loadThread(id);
+      return;
     }
     // a message that arrived while the page was read may lie beyond a gap the page does not cover
     if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
@@ -146,6 +151,9 @@ export class ChatView {
         break;
       case 'conversation':
         this.onConversation(payload);
+        break;
+      case 'ready':
+        this.resync();
         break;
       default:
         break;
@@ -243,10 +251,18 @@ export class ChatView {
     if (this.activeId === c.id) this.renderHeader();
   }
 
-  /** After a reconnect the server resumes the stream; a full refresh of the list keeps counts right. */
+  /**
+   * The stream began at the inbox's end ("ready": this device had no stored position, so the history was not
+   * replayed). What the view holds or is reading may be older than that position: it is read again, and
+   * everything after the position comes on the stream.
+   */
   resync() {
-    if (this.listLoaded) this.loadList();
-    if (this.activeId) this.fillGap(this.activeId);
+    if (this.listLoaded || this.root) this.loadList();
+    for (const [id, t] of this.threads) {
+      if (t.loading) t.reread = true;
+      else if (id === this.activeId) this.loadThread(id);
+      else t.loaded = false;  // read again when opened
+    }
   }
 
   visible() {

@@ -75,6 +75,53 @@ class EventStreamTest extends ChatTestSupport {
     }
 
     @Test
+    void aNewDeviceStartsAtTheInboxsEndInsteadOfReplayingTheHistory() throws Exception {
+        String me = newPerson();
+        String token = ISSUER.person(me);
+        String c = open(me, SHOP);
+        send(me, c, "p1", "first").statusCode(201);
+        businessSays(c, "b1", "second");
+        long end;
+        try (SseStream history = SseStream.personEvents(baseUrl(), token, null)) {
+            List<SseStream.Event> all = history.take(2, "message", WAIT);
+            end = all.get(all.size() - 1).id();
+        }
+        String fromNow = baseUrl() + "/v1/events?after=now";
+
+        try (SseStream fresh = SseStream.open(fromNow, token, null)) {
+            SseStream.Event ready = fresh.next(WAIT);
+            assertNotNull(ready);
+            assertEquals("ready", ready.name(), "no history before it: " + ready);
+            assertEquals(end, ready.id(), "the position the client resumes from");
+            assertEquals(end, JsonPath.from(ready.data()).getLong("position"));
+            businessSays(c, "b2", "third");
+            SseStream.Event next = fresh.next(WAIT);
+            assertNotNull(next);
+            assertEquals("message", next.name());
+            assertEquals(end + 1, next.id());
+            assertEquals(3, JsonPath.from(next.data()).getInt("seq"));
+            assertEquals(List.of(), fresh.drain(Duration.ofMillis(1500)), "nothing more than was committed");
+        }
+
+        // a client that has a position resumes from it, whatever the URL says
+        try (SseStream resumed = SseStream.open(fromNow, token, end)) {
+            SseStream.Event next = resumed.next(WAIT);
+            assertNotNull(next);
+            assertEquals(end + 1, next.id());
+            assertEquals("message", next.name());
+        }
+        // an inbox nobody has written to yet starts at 0
+        try (SseStream empty = SseStream.open(fromNow, ISSUER.person(newPerson()), null)) {
+            SseStream.Event ready = empty.next(WAIT);
+            assertNotNull(ready);
+            assertEquals("ready", ready.name());
+            assertEquals(0, ready.id());
+        }
+        as(me).queryParam("after", "later").get("/v1/events").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
+    @Test
     void deliversReadReceiptsTypingAndHeartbeats() throws Exception {
         String me = newPerson();
         String c = open(me, SHOP);

@@ -68,6 +68,8 @@ class BrowserJourneyIT {
     private BankAgent.Inbox agentInbox;
     private Path screenshots;
     private int shot;
+    /** The bank chat the journey opened (step 2). */
+    private String bankConversation;
     /** Why there is no browser; null when there is one. */
     private String noBrowser;
 
@@ -159,6 +161,7 @@ class BrowserJourneyIT {
         // the bank's agent (gRPC) sees it and answers
         List<InboxEvent> read = agentInbox.until(e -> e.hasMessage() && e.getMessage().getContent().getText().getBody().equals(text), WAIT);
         String conversationId = read.get(read.size() - 1).getMessage().getConversationId();
+        bankConversation = conversationId;
         String reply = "Yes: it was posted yesterday and should arrive on Thursday.";
         agent.sendText(conversationId, "browser-agent-1", reply);
         waitForText(reply);
@@ -205,7 +208,101 @@ class BrowserJourneyIT {
         assertTrue(consents.body().contains("REVOKED"), consents.toString());
     }
 
+    @Test
+    @Order(5)
+    void aNewDeviceStartsLiveWithoutReplayingTheHistory() {
+        Assumptions.assumeTrue(bankConversation != null, "step 2 opened no bank chat");
+        // records what the page's event streams ask for and receive, installed before the page's own scripts run
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", STREAM_RECORDER));
+        // a new device: nothing stored for the web client (no session, no stream position); the page is left
+        // first, so that its stream stores nothing more
+        browser.get("about:blank");
+        browser.executeCdpCommand("Storage.clearDataForOrigin",
+                Map.of("origin", mesh.webOrigin(), "storageTypes", "local_storage,session_storage"));
+        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+        click(By.xpath("//button[normalize-space()='Sign in']"));
+        // Keycloak may still know the browser (its own session cookie) and send it straight back
+        wait.until(d -> !d.findElements(By.id("username")).isEmpty() || !d.findElements(By.id("nav")).isEmpty());
+        if (!browser.findElements(By.id("username")).isEmpty()) {
+            browser.findElement(By.id("username")).sendKeys(PERSON);
+            browser.findElement(By.id("password")).sendKeys(PASSWORD);
+            browser.findElement(By.id("kc-login")).click();
+        }
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        // the history is read over REST, a page at a time: the thread shows the journey's first exchange
+        waitForText("Yes: it was posted yesterday and should arrive on Thursday.");
+        // the position the stream began at is stored (200 ms after "ready"); by then a replay would have arrived too
+        wait.until(d -> stored() != null);
+        Map<?, ?> stream = onlyStream();
+        assertTrue(((String) stream.get("url")).endsWith("/v1/events?after=now"), stream.toString());
+        assertEquals(null, stream.get("lastEventId"), "a new device has no position to resume from");
+        assertEquals(1L, stream.get("ready"), stream.toString());
+        assertEquals(0L, stream.get("messages"), "no message of the history came on the stream: " + stream);
+        assertEquals(stream.get("readyId"), stored(), "the device resumes from where its stream began");
+
+        String update = "Your new card has been delivered.";
+        agent.sendText(bankConversation, "browser-agent-2", update);
+        waitForText(update);
+        assertEquals(1L, onlyStream().get("messages"), "the new message, and only it, came live");
+        screenshot("new-device-live");
+    }
+
     // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Wraps fetch() so that each request to /v1/events is recorded with its Last-Event-ID and a count of the
+     * "message" and "ready" events its response carried (read from a clone of the body).
+     */
+    private static final String STREAM_RECORDER = """
+            (() => {
+              const streams = window.__eventStreams = [];
+              const original = window.fetch;
+              window.fetch = async (input, init) => {
+                const response = await original(input, init);
+                const url = String(input instanceof Request ? input.url : input);
+                if (!url.includes('/v1/events') || !response.body) return response;
+                const s = { url, lastEventId: init?.headers?.['Last-Event-ID'] ?? null, messages: 0, ready: 0, readyId: null };
+                streams.push(s);
+                const reader = response.clone().body.getReader();
+                const decoder = new TextDecoder();
+                let buffer = '', event = '', id = null;
+                (async () => {
+                  for (;;) {
+                    const { value, done } = await reader.read();
+                    if (done) return;
+                    buffer += decoder.decode(value, { stream: true });
+                    let i;
+                    while ((i = buffer.indexOf('\\n')) >= 0) {
+                      const line = buffer.slice(0, i).replace(/\\r$/, '');
+                      buffer = buffer.slice(i + 1);
+                      const field = line.split(':')[0], text = line.slice(field.length + 1).replace(/^ /, '');
+                      if (field === 'event') event = text;
+                      if (field === 'id') id = text;
+                      if (line === '') {
+                        if (event === 'message') s.messages++;
+                        if (event === 'ready') { s.ready++; s.readyId = id; }
+                        event = '';
+                      }
+                    }
+                  }
+                })().catch(() => {});
+                return response;
+              };
+            })();
+            """;
+
+    /** The one event stream the page opened since it was loaded. */
+    private Map<?, ?> onlyStream() {
+        List<?> streams = (List<?>) ((JavascriptExecutor) browser).executeScript("return window.__eventStreams");
+        assertEquals(1, streams.size(), "event streams opened: " + streams);
+        return (Map<?, ?>) streams.get(0);
+    }
+
+    /** The stream position the web client stored for the signed-in person, or null. */
+    private String stored() {
+        return (String) ((JavascriptExecutor) browser).executeScript("return Object.keys(localStorage)"
+                + ".filter(k => k.startsWith('cc.events.')).map(k => localStorage.getItem(k))[0] ?? null");
+    }
 
     /** The web client learns its OIDC issuer from chat-service's {@code /config.json}, served from configuration. */
     private void checkWebClientIsPointedAtThisKeycloak() {

@@ -1,6 +1,7 @@
 package io.commercechat.chat.inbox.rest;
 
 import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.rest.RestParams;
@@ -22,19 +23,31 @@ import jakarta.ws.rs.sse.Sse;
  * The person's inbox as Server-Sent Events. Each event's id is its inbox position: a client that
  * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets every later event once, in
  * order, from any replica. Event names: message, read, typing, redacted, conversation.
+ *
+ * <p>{@code ?after=now} (without {@code Last-Event-ID}) starts at the inbox's end: a client that has no
+ * position yet (a new device) is not sent the whole history, which it reads page by page over REST.
+ * Its first event, {@code ready}, carries the position it starts from as its id, so the client can
+ * resume from there, and tells it to read its snapshot now: whatever the snapshot misses comes after
+ * that position on the stream.
  */
 @Path("/v1/events")
 @RolesAllowed("user")
 public class EventResource {
 
+    /** The {@code after} value that starts a stream at the inbox's end. */
+    static final String NOW = "now";
+
     private final InboxFeed feed;
     private final InboxLog inboxLog;
+    private final InboxRepository inboxes;
     private final ChatConfig config;
     private final SecurityIdentity identity;
 
-    public EventResource(InboxFeed feed, InboxLog inboxLog, ChatConfig config, SecurityIdentity identity) {
+    public EventResource(InboxFeed feed, InboxLog inboxLog, InboxRepository inboxes, ChatConfig config,
+            SecurityIdentity identity) {
         this.feed = feed;
         this.inboxLog = inboxLog;
+        this.inboxes = inboxes;
         this.config = config;
         this.identity = identity;
     }
@@ -43,9 +56,26 @@ public class EventResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> events(@HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("after") String after,
             @Context Sse sse) {
-        long from = lastEventId != null && !lastEventId.isBlank() ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID")
-                : RestParams.nonNegative(after, "after");
+        boolean resuming = lastEventId != null && !lastEventId.isBlank();
         String inbox = Caller.person(identity).personInbox();
+        if (!resuming && NOW.equals(after)) {
+            // the end is read before "ready" is sent: a snapshot the client reads on "ready" is never older than it
+            return Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end -> Multi.createBy()
+                    .concatenating().streams(Multi.createFrom().item(ready(end, sse)), live(inbox, end, sse)));
+        }
+        long from = resuming ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID") : RestParams.nonNegative(after, "after");
+        // A first comment line flushes the response headers, so the client knows it is connected.
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse));
+    }
+
+    private static OutboundSseEvent ready(long position, Sse sse) {
+        return sse.newEventBuilder().id(Long.toString(position)).name("ready").mediaType(MediaType.TEXT_PLAIN_TYPE)
+                .data(String.class, "{\"position\":" + position + "}").build();
+    }
+
+    /** The inbox's events after {@code from}, with heartbeats while it is idle. */
+    private Multi<OutboundSseEvent> live(String inbox, long from, Sse sse) {
         Multi<OutboundSseEvent> events = feed.follow(inbox, from).map(e -> sse.newEventBuilder()
                 .id(Long.toString(e.position()))
                 .name(e.kind())
@@ -54,9 +84,6 @@ public class EventResource {
                 .build());
         Multi<OutboundSseEvent> heartbeats = Multi.createFrom().ticks().every(config.heartbeatInterval())
                 .map(tick -> sse.newEventBuilder().comment("keep-alive").build());
-        // A first comment line flushes the response headers, so the client knows it is connected.
-        return Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()),
-                Multi.createBy().merging().streams(events, heartbeats));
+        return Multi.createBy().merging().streams(events, heartbeats);
     }
 }
