@@ -3,6 +3,8 @@ package io.commercechat.chat.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "chat")
 public interface ChatConfig {
@@ -73,6 +75,12 @@ public interface ChatConfig {
         /** The public OIDC client (authorization code + PKCE) the web client signs in with. */
         @WithDefault("web")
         String clientId();
+
+        /**
+         * Origins besides the issuer's that the web client's pages may call (Content-Security-Policy
+         * {@code connect-src}): an OIDC provider whose token endpoint is on another origin than its issuer.
+         */
+        Optional<List<String>> connectOrigins();
     }
 
     Renewal renewal();

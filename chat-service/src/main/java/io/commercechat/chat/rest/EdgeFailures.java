@@ -24,8 +24,9 @@ public class EdgeFailures {
 
     void register(@Observes Router router) {
         // Quarkus refuses a declared Content-Length over the limit with an empty 413 before any
-        // route of ours; this runs first and says so in a problem document (gRPC has its own limits).
-        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+        // route of ours; this runs first (after the security headers) and says so in a problem document
+        // (gRPC has its own limits).
+        router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
             String length = ctx.request().getHeader("Content-Length");
             String type = ctx.request().getHeader("Content-Type");
             if (length != null && (type == null || !type.startsWith("application/grpc")) && tooLarge(length)) {
