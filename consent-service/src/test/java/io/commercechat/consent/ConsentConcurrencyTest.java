@@ -110,7 +110,7 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
         String id = service().createConsent(request(user).build()).getConsent().getId();
         service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
         CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
-                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
         AtomicLong revokedAt = new AtomicLong(Long.MAX_VALUE);
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();

@@ -72,7 +72,7 @@ class ConsentExpiryTest extends ConsentTestSupport {
         String id = service().createConsent(request(user).build()).getConsent().getId();
         service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
         CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
-                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
 
         // time passes: the consent reaches its expiry

@@ -24,9 +24,11 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -35,9 +37,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ReceiptKeyResource.class)
 class ConsentLifecycleTest extends ConsentTestSupport {
 
+    /** A read of account acc-1 (of the account list, for ACCOUNTS_BASIC). */
     private CheckAccessResponse check(String user, Permission p, Purpose purpose) {
         return service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
-                .setPermission(p).setPurpose(purpose).build());
+                .setAccountId(p == Permission.PERMISSION_ACCOUNTS_BASIC ? "" : "acc-1").setPermission(p).setPurpose(purpose).build());
     }
 
     @Test
@@ -71,6 +74,14 @@ class ConsentLifecycleTest extends ConsentTestSupport {
                 .setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build());
         assertEquals(AccessDecision.ACCESS_DECISION_DENY, otherAccount.getDecision());
         assertTrue(otherAccount.getReason().contains("not covered"), otherAccount.getReason());
+        // balances and transactions are of one account: without one the account scope cannot be checked
+        for (Permission p : List.of(Permission.PERMISSION_BALANCES, Permission.PERMISSION_TRANSACTIONS)) {
+            var noAccount = assertStatus(Status.Code.INVALID_ARGUMENT, () -> service().checkAccess(CheckAccessRequest.newBuilder()
+                    .setUserId(user).setBankId("sandbox-bank").setPermission(p).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+            assertTrue(noAccount.getStatus().getDescription().contains("account_id is required"), noAccount.getStatus().getDescription());
+        }
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW,
+                check(user, Permission.PERMISSION_ACCOUNTS_BASIC, Purpose.PURPOSE_ACCOUNT_OVERVIEW).getDecision(), "the account list");
 
         Consent revoked = as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder()
                 .setConsentId(created.getId()).setRevokedBy(Actor.ACTOR_USER).build()).getConsent();
@@ -82,9 +93,52 @@ class ConsentLifecycleTest extends ConsentTestSupport {
 
         // every decision is in the person's access log, newest first
         var records = as(ISSUER.person(user)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setPageSize(100).build());
-        assertEquals(6, records.getRecordsCount());
+        assertEquals(7, records.getRecordsCount());
         assertEquals(AccessDecision.ACCESS_DECISION_DENY, records.getRecords(0).getDecision());
         assertEquals("account-link-service", records.getRecords(0).getService());
+    }
+
+    @Test
+    void anAuthorisedConsentIsFoundBehindManyNewerUnfinishedOnes() {
+        String user = newPerson();
+        String live = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(live).build());
+        for (int i = 0; i < 51; i++) { // links begun and never finished
+            service().createConsent(request(user).build());
+        }
+        CheckAccessResponse ok = check(user, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW);
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, ok.getDecision(), ok.getReason());
+        assertEquals(live, ok.getConsentId());
+
+        // with none authorised, the newest says why
+        String other = newPerson();
+        service().createConsent(request(other).build());
+        CheckAccessResponse denied = check(other, Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW);
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, denied.getDecision());
+        assertTrue(denied.getReason().contains("awaiting authorisation"), denied.getReason());
+        assertEquals("no consent for this bank",
+                check(newPerson(), Permission.PERMISSION_BALANCES, Purpose.PURPOSE_ACCOUNT_OVERVIEW).getReason());
+    }
+
+    @Test
+    void aConsentPastItsExpiryIsNotRevokedBeforeTheSweepRecordsIt() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        var config = ConfigProvider.getConfig();
+        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
+                var ps = c.prepareStatement("update consents set expires_at = now() - interval '1 second' where id = ?::uuid")) {
+            ps.setString(1, id);
+            assertEquals(1, ps.executeUpdate());
+        }
+        // the sweep (hourly in tests) has not run: the consent ended by expiry, not by the person
+        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest
+                .newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
+        assertTrue(e.getStatus().getDescription().contains("expired"), e.getStatus().getDescription());
+        Consent unchanged = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, unchanged.getStatus(), "no revocation was written");
+        assertEquals(Actor.ACTOR_UNSPECIFIED, unchanged.getEndedBy());
     }
 
     @Test

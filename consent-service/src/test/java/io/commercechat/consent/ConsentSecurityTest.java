@@ -48,7 +48,7 @@ class ConsentSecurityTest extends ConsentTestSupport {
         rpcs.put("GetConsent", s -> s.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()));
         rpcs.put("ListConsents", s -> s.listConsents(ListConsentsRequest.newBuilder().setUserId(userId).build()));
         rpcs.put("CheckAccess", s -> s.checkAccess(CheckAccessRequest.newBuilder().setUserId(userId).setBankId("sandbox-bank")
-                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
         rpcs.put("ListAccessRecords", s -> s.listAccessRecords(ListAccessRecordsRequest.newBuilder().setUserId(userId).build()));
         rpcs.put("GetReceipt", s -> s.getReceipt(GetReceiptRequest.newBuilder().setConsentId(consentId).build()));
         rpcs.put("GetReceiptKeys", s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()));
@@ -86,7 +86,7 @@ class ConsentSecurityTest extends ConsentTestSupport {
         String owner = newPerson();
         String consentId = service().createConsent(request(owner).build()).getConsent().getId();
         CheckAccessRequest.Builder check = CheckAccessRequest.newBuilder().setBankId("sandbox-bank")
-                .setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).setConsentId(consentId);
+                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).setConsentId(consentId);
         // a read checked for the owner under that consent: their log now holds a record of it
         service().checkAccess(check.clone().setUserId(owner).build());
         var owners = as(ISSUER.person(owner));
@@ -118,7 +118,7 @@ class ConsentSecurityTest extends ConsentTestSupport {
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.listAccessRecords(ListAccessRecordsRequest.newBuilder().setUserId(owner).build()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.createConsent(request(owner).build()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.checkAccess(CheckAccessRequest.newBuilder().setUserId(owner)
-                .setBankId("sandbox-bank").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+                .setBankId("sandbox-bank").setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.verifyEventLog(VerifyEventLogRequest.getDefaultInstance()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).hasNext());
         // the person's own list does not show it either

@@ -70,6 +70,10 @@ class ConsentValidationTest extends ConsentTestSupport {
         cases.put("reason with a NUL character", () -> service().rejectConsent(RejectConsentRequest.newBuilder()
                 .setConsentId(pending).setReason("no\u0000thanks").build()));
         cases.put("user_id with a NUL character", () -> service().createConsent(request(user + "\u0000").build()));
+        cases.put("consents of a user_id with a NUL character", () -> service().listConsents(ListConsentsRequest.newBuilder()
+                .setUserId(user + "\u0000").build()));
+        cases.put("access records of a user_id with a NUL character", () -> service().listAccessRecords(
+                ListAccessRecordsRequest.newBuilder().setUserId(user + "\u0000").build()));
         cases.put("revoke without actor", () -> service().revokeConsent(RevokeConsentRequest.newBuilder()
                 .setConsentId("00000000-0000-0000-0000-000000000000").build()));
         cases.put("revoke with unknown actor", () -> service().revokeConsent(RevokeConsentRequest.newBuilder()
@@ -82,9 +86,9 @@ class ConsentValidationTest extends ConsentTestSupport {
         cases.put("check without permission", () -> service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user)
                 .setBankId("sandbox-bank").setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
         cases.put("check with unknown purpose", () -> service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user)
-                .setBankId("sandbox-bank").setPermission(Permission.PERMISSION_BALANCES).setPurposeValue(9).build()));
+                .setBankId("sandbox-bank").setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurposeValue(9).build()));
         cases.put("check with malformed consent id", () -> service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user)
-                .setBankId("sandbox-bank").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
+                .setBankId("sandbox-bank").setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
                 .setConsentId("nope").build()));
         cases.put("access records with malformed consent id", () -> service().listAccessRecords(ListAccessRecordsRequest.newBuilder()
                 .setUserId(user).setConsentId("nope").build()));

@@ -15,6 +15,7 @@ import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.PageTokens;
+import io.commercechat.support.Rejections;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -51,11 +52,21 @@ public class AccessChecker {
         Permission permission = GrpcValidation.known(req.getPermission(), "permission");
         Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
         UUID consentId = GrpcValidation.optionalUuid(req.getConsentId(), "consent_id");
+        // an empty account_id means the account list; balances and transactions are always of one account, and an
+        // account-scoped consent covers only its accounts
+        if (accountId.isEmpty() && (permission == Permission.PERMISSION_BALANCES || permission == Permission.PERMISSION_TRANSACTIONS)) {
+            throw Rejections.invalid("account_id is required to read balances or transactions");
+        }
 
+        // Without a consent id, the person's authorised consents at the bank are the candidates (locked, so a revoke
+        // waits for this check); only when there is none is the newest of any status read, to say why access is denied.
         Uni<List<Consent>> candidates = consentId != null
                 ? consents.find("id = ?1 and userId = ?2", consentId, userId).withLock(LockModeType.PESSIMISTIC_READ).list()
-                : consents.find("userId = ?1 and bankId = ?2 order by listSeq desc", userId, bankId)
-                        .withLock(LockModeType.PESSIMISTIC_READ).range(0, 49).list();
+                : consents.authorisedFor(userId, bankId)
+                        .chain(authorised -> authorised.isEmpty()
+                                ? consents.find("userId = ?1 and bankId = ?2 order by listSeq desc", userId, bankId)
+                                        .range(0, 0).list()
+                                : Uni.createFrom().item(authorised));
         return candidates.chain(found -> {
             Instant now = Instant.now();
             Verdict verdict = decide(found, bankId, accountId, permission, purpose, now);
@@ -110,7 +121,7 @@ public class AccessChecker {
 
     @WithSession
     public Uni<List<AccessRecord>> list(Caller caller, ListAccessRecordsRequest req, int limit) {
-        String userId = caller.actingFor(req.getUserId());
+        String userId = Validate.userId(caller.actingFor(req.getUserId()));
         UUID consentId = GrpcValidation.optionalUuid(req.getConsentId(), "consent_id");
         return records.page(userId, consentId, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
     }

@@ -34,10 +34,13 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
         return find(q + " order by listSeq desc", p).range(0, limit - 1).list();
     }
 
-    /** Live consents of a person at a bank, newest first. */
+    /**
+     * Authorised consents of a person at a bank, newest first, at most 50, locked FOR SHARE until the transaction ends
+     * (a revoke's update waits for it).
+     */
     public Uni<List<Consent>> authorisedFor(String userId, String bankId) {
         return find("userId = ?1 and bankId = ?2 and status = ?3 order by listSeq desc", userId, bankId,
-                ConsentStatus.CONSENT_STATUS_AUTHORISED).range(0, 49).list();
+                ConsentStatus.CONSENT_STATUS_AUTHORISED).withLock(LockModeType.PESSIMISTIC_READ).range(0, 49).list();
     }
 
     /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */

@@ -138,6 +138,12 @@ public class ConsentLifecycle {
         }
         return changeVisible(caller, id, c -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AUTHORISED, "revoked");
+            Instant now = Instant.now();
+            if (!c.isLiveAt(now)) {
+                // it ended by expiry (the sweep records that shortly); a revocation receipt would misstate how
+                throw Rejections.precondition("the consent expired on " + c.expiresAt.truncatedTo(ChronoUnit.SECONDS)
+                        + " and cannot be revoked");
+            }
             c.status = ConsentStatus.CONSENT_STATUS_REVOKED;
             c.endedBy = by;
             c.statusReason = !why.isEmpty() ? why : switch (by) {
@@ -145,7 +151,7 @@ public class ConsentLifecycle {
                 case ACTOR_SYSTEM -> "access ended by Commerce Chat";
                 default -> "access ended by you";
             };
-            c.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            c.updatedAt = now.truncatedTo(ChronoUnit.MICROS);
             return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REVOKED, by, ReceiptKind.RECEIPT_KIND_REVOCATION);
         });
     }
@@ -158,7 +164,7 @@ public class ConsentLifecycle {
 
     @WithSession
     public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, int limit) {
-        String userId = caller.actingFor(req.getUserId());
+        String userId = Validate.userId(caller.actingFor(req.getUserId()));
         String bankId = req.getBankId().isEmpty() ? "" : GrpcValidation.bankId(req.getBankId());
         List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> GrpcValidation.known(s, "statuses")).toList();
         return consents.page(userId, bankId, statuses, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
