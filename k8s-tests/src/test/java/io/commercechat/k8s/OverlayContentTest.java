@@ -3,6 +3,7 @@ package io.commercechat.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -72,7 +73,12 @@ class OverlayContentTest {
         Overlay prod = Overlay.of("prod");
         for (String svc : MESH) {
             Deployment d = prod.get(Deployment.class, svc);
-            assertTrue(d.getSpec().getReplicas() >= 2, svc + " replicas");
+            if (svc.equals("chat-service")) {
+                // the autoscaler's to set: a count in the manifest would reset it on every apply
+                assertNull(d.getSpec().getReplicas(), "chat-service's replica count is left to its autoscaler");
+            } else {
+                assertTrue(d.getSpec().getReplicas() >= 2, svc + " replicas");
+            }
             var anti = d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
             assertNotNull(anti, svc + " has no pod anti-affinity");
             var terms = anti.getPreferredDuringSchedulingIgnoredDuringExecution();
@@ -107,6 +113,35 @@ class OverlayContentTest {
         databases.put((String) initdb.get("database"), (String) initdb.get("owner"));
         assertEquals(Map.of("consent", "consent", "accountlink", "accountlink", "chat", "chat"), databases);
         assertTrue(prod.all(StatefulSet.class).isEmpty(), "prod runs no hand-made StatefulSet database");
+    }
+
+    /**
+     * PostgreSQL's max_connections covers every pool the services may open at the most pods prod runs (the
+     * autoscaler's maximum for chat-service, the fixed count for the others, one more each in a rolling update):
+     * with the default of 100 the database refused connections under load and readiness failed.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void prodDatabaseAcceptsEveryConnectionTheServicesMayOpen() throws Exception {
+        Overlay prod = Overlay.of("prod");
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(prod.generic("Cluster").get(0));
+        Map<String, Object> parameters = (Map<String, Object>) ((Map<String, Object>) spec.get("postgresql")).get("parameters");
+        int maxConnections = Integer.parseInt((String) parameters.get("max_connections"));
+        int needed = 0;
+        for (String svc : MESH) {
+            java.util.Properties props = new java.util.Properties();
+            try (var in = java.nio.file.Files.newInputStream(Overlay.repoRoot().resolve(svc + "/src/main/resources/application.properties"))) {
+                props.load(in);
+            }
+            int perPod = Integer.parseInt(props.getProperty("quarkus.datasource.reactive.max-size"))
+                    + Integer.parseInt(props.getProperty("quarkus.datasource.jdbc.max-size"))
+                    + (svc.equals("chat-service") ? 1 : 0); // its LISTEN connection
+            int pods = svc.equals("chat-service") ? prod.get(HorizontalPodAutoscaler.class, svc).getSpec().getMaxReplicas()
+                    : prod.get(Deployment.class, svc).getSpec().getReplicas();
+            needed += (pods + 1) * perPod;
+        }
+        assertTrue(maxConnections >= needed + 10, "max_connections " + maxConnections + " < " + needed
+                + " the services may open + 10 for CloudNativePG and operators");
     }
 
     @Test

@@ -158,6 +158,9 @@ class WorkloadInvariantsTest {
             assertTrue(heapPercent >= 50 && heapPercent <= 70, w.id() + ": heap " + heapPercent
                     + " % of the memory limit leaves too much or too little for metaspace, code, threads and direct buffers");
             assertEquals("-XX:InitialRAMPercentage=" + heapPercent, env(c, "JDK_JAVA_OPTIONS"), w.id());
+            // a heap of that size from the start uses about the limit at once: the scheduler must reserve it
+            assertEquals(c.getResources().getLimits().get("memory"), c.getResources().getRequests().get("memory"),
+                    w.id() + ": memory request below the limit the heap is sized from");
         }
     }
 

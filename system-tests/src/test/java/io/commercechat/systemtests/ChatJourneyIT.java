@@ -222,9 +222,48 @@ class ChatJourneyIT {
                 agent.history(conversationId).stream().map(Message::getSeq).sorted().toList());
     }
 
+
+    /**
+     * The packaged services run with production's configuration: gRPC server reflection (the list of every RPC, for
+     * grpcurl) is for development and tests only, so no caller in the cluster can enumerate the internal APIs.
+     */
+    @Test
+    @Order(7)
+    void thePackagedServicesPublishNoListOfTheirRpcs() throws Exception {
+        for (var service : List.of(mesh.chat(), mesh.accountLink(), mesh.consent())) {
+            var channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", service.port()).usePlaintext().build();
+            try {
+                var answer = new java.util.concurrent.CompletableFuture<Object>();
+                var requests = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+                        .withCallCredentials(io.commercechat.testkit.GrpcCalls.bearer(mesh.bankToken()))
+                        .serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                                answer.complete(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                answer.complete(io.grpc.Status.fromThrowable(t).getCode());
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+                requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("*").build());
+                assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, answer.get(30, java.util.concurrent.TimeUnit.SECONDS),
+                        service.module() + " answered the list of its services");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     /** The event's JSON data (MissingNode when it is not JSON). */
+
     private static JsonNode data(SseStream.Event event) {
         return Rest.parse(event.data());
     }

@@ -1,6 +1,7 @@
 package io.commercechat.chat.conversation.service;
 
 import io.commercechat.chat.config.ChatConfig;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -14,12 +15,33 @@ import javax.crypto.spec.SecretKeySpec;
  * about the person's login subject.
  */
 @ApplicationScoped
+@Startup // a key that is no key stops the start, not the first conversation
 public class PersonRefs {
+
+    /** HMAC-SHA256's block is 64 bytes; a key of fewer than 32 random bytes is weaker than the hash. */
+    static final int MIN_KEY_BYTES = 32;
 
     private final SecretKeySpec key;
 
     public PersonRefs(ChatConfig config) {
-        this.key = new SecretKeySpec(config.personRefKey().getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        this.key = new SecretKeySpec(key(config.personRefKey()), "HmacSHA256");
+    }
+
+    /**
+     * The configured key's bytes; refused when it is shorter than {@link #MIN_KEY_BYTES} or is the repository's
+     * placeholder (k8s/base: a Secret applied without being replaced would key every person_ref with a public value).
+     */
+    static byte[] key(String configured) {
+        byte[] bytes = configured.getBytes(StandardCharsets.UTF_8);
+        if (configured.startsWith("REPLACE-ME")) {
+            throw new IllegalStateException("chat.person-ref-key (CHAT_PERSON_REF_KEY) is still the placeholder of k8s/base:"
+                    + " set it to 32 random bytes, base64 (k8s/README.md, \"Create the Secrets\")");
+        }
+        if (bytes.length < MIN_KEY_BYTES) {
+            throw new IllegalStateException("chat.person-ref-key (CHAT_PERSON_REF_KEY) must be at least " + MIN_KEY_BYTES
+                    + " bytes (32 random bytes, base64, are 44 characters)");
+        }
+        return bytes;
     }
 
     public String of(String businessId, String sub) {
