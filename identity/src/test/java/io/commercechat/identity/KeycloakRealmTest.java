@@ -2,6 +2,7 @@ package io.commercechat.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,6 +168,27 @@ class KeycloakRealmTest {
         // the login page again, with Keycloak's message (not some other failure such as a lost cookie)
         assertTrue(e.getMessage().contains("HTTP 200") && e.getMessage().contains("Invalid username or password"),
                 e.getMessage());
+    }
+
+    /**
+     * The web client keeps its refresh token in the browser: each is good for one refresh, so a stolen one that the
+     * client has already used is refused (and one the thief uses first ends the client's session at its next refresh).
+     */
+    @Test
+    void aRefreshTokenIsGoodForOneRefresh() throws Exception {
+        BrowserlessLogin.Tokens tokens = BrowserlessLogin.loginForTokens(keycloak.issuer(), "web", REDIRECT, "alice", "alice-demo");
+        assertNotNull(tokens.refreshToken());
+        HttpResponse<String> first = postForm(keycloak.tokenUrl(), "grant_type=refresh_token&client_id=web&refresh_token="
+                + tokens.refreshToken());
+        assertEquals(200, first.statusCode(), first.body());
+        String next = JSON.readTree(first.body()).get("refresh_token").asText();
+        assertNotEquals(tokens.refreshToken(), next, "a new refresh token with each refresh");
+        HttpResponse<String> again = postForm(keycloak.tokenUrl(), "grant_type=refresh_token&client_id=web&refresh_token="
+                + tokens.refreshToken());
+        assertEquals(400, again.statusCode(), again.body());
+        assertTrue(again.body().contains("invalid_grant"), again.body());
+        JsonNode session = JSON.readTree(first.body());
+        assertTrue(session.get("refresh_expires_in").asLong() <= 1800, "the session ends after 30 idle minutes: " + session);
     }
 
     @Test
