@@ -167,7 +167,7 @@ public final class ChatBenchmark {
         config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(chatDb));
         config.put("quarkus.datasource.username", pg.user());
         config.put("quarkus.datasource.password", pg.password());
-        config.put("chat.person-ref-key", "benchmark-key");
+        config.put("chat.person-ref-key", "benchmark-person-ref-key-not-for-production");
         config.put("quarkus.log.console.json.enabled", "false");
         config.put("quarkus.log.level", "WARN");
         // messaging only: the bank-data peers are not started (nothing in the measured path calls them)

@@ -103,7 +103,7 @@ public final class MeshPeers {
         Map<String, String> config = common(issuer);
         datasource(config, pg, database(pg, databasePrefix));
         serviceClient(config, issuer, CHAT_PROCESS_SECRET);
-        config.put("chat.person-ref-key", databasePrefix + "person-ref-key");
+        config.put("chat.person-ref-key", databasePrefix + "person-ref-key-of-this-test-run-only");
         return config;
     }
 
