@@ -136,9 +136,28 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest
                 .newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
         assertTrue(e.getStatus().getDescription().contains("expired"), e.getStatus().getDescription());
-        Consent unchanged = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
-        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, unchanged.getStatus(), "no revocation was written");
-        assertEquals(Actor.ACTOR_UNSPECIFIED, unchanged.getEndedBy());
+
+        // it reads as the sweep will record it, not as authorised, and not as revoked
+        Consent seen = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_EXPIRED, seen.getStatus());
+        assertEquals(Actor.ACTOR_SYSTEM, seen.getEndedBy());
+        assertTrue(seen.getStatusReason().contains("expired"), seen.getStatusReason());
+        ListConsentsRequest.Builder mine = ListConsentsRequest.newBuilder().setUserId(user);
+        assertEquals(List.of(), service().listConsents(mine.clone().addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).build())
+                .getConsentsList(), "listed as authorised");
+        var expired = service().listConsents(mine.clone().addStatuses(ConsentStatus.CONSENT_STATUS_EXPIRED).build()).getConsentsList();
+        assertEquals(List.of(id), expired.stream().map(Consent::getId).toList());
+        assertEquals(ConsentStatus.CONSENT_STATUS_EXPIRED, expired.get(0).getStatus());
+        assertEquals(ConsentStatus.CONSENT_STATUS_EXPIRED, service().listConsents(mine.build()).getConsents(0).getStatus());
+        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
+                var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {
+            ps.setString(1, id);
+            try (var rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals("CONSENT_STATUS_AUTHORISED", rs.getString(1), "nothing written until the sweep records the expiry");
+            }
+        }
     }
 
     @Test

@@ -42,6 +42,7 @@ import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.time.Instant;
 import java.util.function.Function;
 
 /** The gRPC edge of consent-service: resolves the caller, delegates, maps results and errors. */
@@ -90,7 +91,7 @@ public class ConsentGrpcService implements ConsentService {
     @Override
     public Uni<GetConsentResponse> getConsent(GetConsentRequest req) {
         return call(c -> lifecycle.get(c, req.getConsentId()),
-                x -> GetConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
+                x -> GetConsentResponse.newBuilder().setConsent(lifecycle.view(x, Instant.now())).build());
     }
 
     @Override
@@ -99,7 +100,8 @@ public class ConsentGrpcService implements ConsentService {
             int size = GrpcValidation.pageSize(req.getPageSize());
             return lifecycle.list(c, req, size + 1).map(page -> {
                 var b = ListConsentsResponse.newBuilder();
-                page.stream().limit(size).forEach(x -> b.addConsents(ConsentMapper.toProto(x)));
+                Instant now = Instant.now();
+                page.stream().limit(size).forEach(x -> b.addConsents(lifecycle.view(x, now)));
                 if (page.size() > size) {
                     b.setNextPageToken(PageTokens.encode(page.get(size - 1).listSeq));
                 }

@@ -20,7 +20,13 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
     }
 
     /** Newest first, strictly before the cursor. */
-    public Uni<List<Consent>> page(String userId, String bankId, List<ConsentStatus> statuses, long before, int limit) {
+    /**
+     * A page of a person's consents, newest first. {@code statuses} filters by the status a consent reads as at
+     * {@code now}: an authorised one past its expiry reads EXPIRED, one awaiting authorisation since before
+     * {@code lapseCutoff} reads REJECTED, until the sweep records it so (ConsentLifecycle.view).
+     */
+    public Uni<List<Consent>> page(String userId, String bankId, List<ConsentStatus> statuses, Instant now,
+            Instant lapseCutoff, long before, int limit) {
         StringBuilder q = new StringBuilder("userId = :user and listSeq < :before");
         Parameters p = Parameters.with("user", userId).and("before", before);
         if (!bankId.isEmpty()) {
@@ -28,8 +34,19 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
             p.and("bank", bankId);
         }
         if (!statuses.isEmpty()) {
-            q.append(" and status in :statuses");
-            p.and("statuses", statuses);
+            String expired = "(status = :authorised and expiresAt <= :now)";
+            String lapsed = "(status = :awaiting and createdAt <= :lapseCutoff)";
+            q.append(" and ((status in :statuses and not ").append(expired).append(" and not ").append(lapsed).append(')');
+            if (statuses.contains(ConsentStatus.CONSENT_STATUS_EXPIRED)) {
+                q.append(" or ").append(expired);
+            }
+            if (statuses.contains(ConsentStatus.CONSENT_STATUS_REJECTED)) {
+                q.append(" or ").append(lapsed);
+            }
+            q.append(')');
+            p.and("statuses", statuses).and("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
+                    .and("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION).and("now", now)
+                    .and("lapseCutoff", lapseCutoff);
         }
         return find(q + " order by listSeq desc", p).range(0, limit - 1).list();
     }

@@ -5,6 +5,7 @@ import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
 import io.commercechat.consent.receipt.Receipt;
 import io.commercechat.consent.receipt.repository.ReceiptRepository;
@@ -167,7 +168,10 @@ public class ConsentLifecycle {
         String userId = Validate.userId(caller.actingFor(req.getUserId()));
         String bankId = req.getBankId().isEmpty() ? "" : GrpcValidation.bankId(req.getBankId());
         List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> GrpcValidation.known(s, "statuses")).toList();
-        return consents.page(userId, bankId, statuses, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
+        Instant now = Instant.now();
+        // filtered by the status each consent reads as now (view): a due one by the status the sweep will give it
+        return consents.page(userId, bankId, statuses, now, now.minus(config.authorisationWindow()),
+                PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
     }
 
     @WithSession
@@ -186,33 +190,59 @@ public class ConsentLifecycle {
                 });
     }
 
+    /** How the sweep ends a consent that is due: its new status, who ended it (null: nobody), why, and the event. */
+    public record Ending(ConsentStatus status, Actor endedBy, String reason, ConsentEventType event) {}
+
+    static final String EXPIRED = "access expired; renew it to keep seeing this account";
+
     /**
-     * Ends one consent that is due: an authorised consent past its expiry becomes EXPIRED; one
-     * that waited too long for authorisation becomes REJECTED (lapsed). Safe to run on every
-     * replica at once: the state is re-read under the log lock.
+     * The ending due for a consent at {@code now}, or null: an authorised consent past its expiry becomes EXPIRED;
+     * one that waited too long for authorisation becomes REJECTED (lapsed).
      */
+    public Ending dueEnding(Consent c, Instant now) {
+        if (c.status == ConsentStatus.CONSENT_STATUS_AUTHORISED && !c.expiresAt.isAfter(now)) {
+            return new Ending(ConsentStatus.CONSENT_STATUS_EXPIRED, Actor.ACTOR_SYSTEM, EXPIRED, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED);
+        }
+        if (c.status == ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION
+                && !c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
+            return new Ending(ConsentStatus.CONSENT_STATUS_REJECTED, null, LAPSED, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED);
+        }
+        return null;
+    }
+
+    /**
+     * A consent as it reads at {@code now}: one that is due reads as the sweep will record it (it runs every
+     * {@code consent.sweep-interval}), so a person never sees an expired consent as authorised.
+     */
+    public io.commercechat.proto.consent.v1.Consent view(Consent c, Instant now) {
+        var shown = ConsentMapper.toProto(c);
+        Ending due = dueEnding(c, now);
+        if (due == null) {
+            return shown;
+        }
+        var b = shown.toBuilder().setStatus(due.status()).setStatusReason(due.reason());
+        if (due.endedBy() != null) {
+            b.setEndedBy(due.endedBy());
+        }
+        return b.build();
+    }
+
+    /** Ends one consent that is due. Safe to run on every replica at once: the state is re-read under the log lock. */
     @WithTransaction
     public Uni<Boolean> endIfDue(UUID id) {
         return eventRepository.lockLog().chain(() -> consents.findById(id)).chain(c -> {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            if (c == null) {
+            Ending due = c == null ? null : dueEnding(c, now);
+            if (due == null) {
                 return Uni.createFrom().item(false);
             }
-            if (c.status == ConsentStatus.CONSENT_STATUS_AUTHORISED && !c.expiresAt.isAfter(now)) {
-                c.status = ConsentStatus.CONSENT_STATUS_EXPIRED;
-                c.endedBy = Actor.ACTOR_SYSTEM;
-                c.statusReason = "access expired; renew it to keep seeing this account";
-                c.updatedAt = now;
-                return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED, Actor.ACTOR_SYSTEM, null).replaceWith(true);
+            c.status = due.status();
+            if (due.endedBy() != null) {
+                c.endedBy = due.endedBy();
             }
-            if (c.status == ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION
-                    && !c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
-                c.status = ConsentStatus.CONSENT_STATUS_REJECTED;
-                c.statusReason = LAPSED;
-                c.updatedAt = now;
-                return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED, Actor.ACTOR_SYSTEM, null).replaceWith(true);
-            }
-            return Uni.createFrom().item(false);
+            c.statusReason = due.reason();
+            c.updatedAt = now;
+            return transition(c, due.event(), Actor.ACTOR_SYSTEM, null).replaceWith(true);
         });
     }
 
