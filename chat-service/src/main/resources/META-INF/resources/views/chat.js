@@ -19,6 +19,7 @@ export class ChatView {
     this.conversations = new Map();
     this.conversationFetches = new Set();  // ids being fetched because an event named them
     this.listCursor = null;
+    this.listGeneration = 0;
     this.listLoaded = false;
     this.listError = null;
     this.threads = new Map();
@@ -33,7 +34,7 @@ export class ChatView {
   thread(id) {
     let t = this.threads.get(id);
     if (!t) {
-      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, reread: false, error: null,
+      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, reread: false, redacted: new Set(), error: null,
         typingUntil: 0, typingTimer: null, readPosted: 0 };
       this.threads.set(id, t);
     }
@@ -46,9 +47,12 @@ export class ChatView {
   }
 
   async loadList(more = false) {
+    // of two reads of the first page in flight (mount, then "ready"), only the later one's answer counts
+    const generation = more ? this.listGeneration : ++this.listGeneration;
     try {
       const page = await this.api.conversations(more ? this.listCursor : undefined);
-      for (const c of page.conversations || []) this.conversations.set(c.id, { ...this.conversations.get(c.id), ...c });
+      if (!more && generation !== this.listGeneration) return;
+      for (const c of page.conversations || []) this.conversations.set(c.id, mergeRead(this.conversations.get(c.id), c));
       this.listCursor = nextCursor(page);
       this.listLoaded = true;
       this.listError = null;
@@ -65,7 +69,7 @@ export class ChatView {
     try {
       if (!this.conversations.has(id)) this.conversations.set(id, await this.api.conversation(id));
       const page = await this.api.messages(id, { limit: 50 });
-      for (const m of page.messages || []) t.messages.set(m.seq, m);
+      for (const m of page.messages || []) putRead(t, m);
       t.hasOlder = Boolean(page.hasMore);
       t.loaded = true;
       t.error = null;
@@ -96,7 +100,7 @@ export class ChatView {
     const before = list ? list.scrollHeight - list.scrollTop : 0;
     try {
       const page = await this.api.messages(id, { before: oldest, limit: 50 });
-      for (const m of page.messages || []) t.messages.set(m.seq, m);
+      for (const m of page.messages || []) putRead(t, m);
       t.hasOlder = Boolean(page.hasMore);
     } catch (e) {
       this.announce(e.message);
@@ -116,7 +120,7 @@ export class ChatView {
       for (;;) {
         const after = lastContiguous(t);
         const page = await this.api.messages(id, { after, limit: 100 });
-        for (const m of page.messages || []) t.messages.set(m.seq, m);
+        for (const m of page.messages || []) putRead(t, m);
         if (!page.hasMore || !(page.messages || []).length || lastContiguous(t) === after) break;
       }
     } catch {
@@ -230,6 +234,7 @@ export class ChatView {
     const id = r.conversationId;
     const t = this.thread(id);
     const replacement = r.content ? r : null;
+    t.redacted.add(r.seq);
     for (const [seq, m] of t.messages) {
       if (m.id === (r.messageId || r.id) || seq === r.seq) {
         t.messages.set(seq, replacement ? { ...m, ...replacement }
@@ -727,6 +732,27 @@ export function preview(m) {
   if (c.accountCard) return `${c.accountCard.title || 'Account'} (only you can see this)`;
   if (c.notice) return c.notice.text;
   return 'Message';
+}
+
+/**
+ * Puts a message read over REST into its thread, unless a "redacted" event has replaced it meanwhile: a page read
+ * before the redaction would bring the card's bank data back.
+ */
+function putRead(t, m) {
+  if (t.redacted.has(m.seq) && t.messages.has(m.seq)) return;
+  t.messages.set(m.seq, m);
+}
+
+/**
+ * A conversation as a list read shows it, merged into the one held: when events have moved the held one past the
+ * read (a newer last message), what the events set is kept; a read may be older than the events that followed it.
+ */
+function mergeRead(held, read) {
+  if (!held || (held.lastSeq || 0) <= (read.lastSeq || 0)) return { ...held, ...read };
+  const { lastSeq, lastMessage, lastMessageAt, unreadCount } = held;
+  return { ...held, ...read, lastSeq, lastMessage, lastMessageAt, unreadCount,
+    readSeq: Math.max(held.readSeq || 0, read.readSeq || 0),
+    businessReadSeq: Math.max(held.businessReadSeq || 0, read.businessReadSeq || 0) };
 }
 
 /** The newest seq a thread holds (0 for none). */

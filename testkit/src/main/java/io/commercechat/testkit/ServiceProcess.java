@@ -48,6 +48,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build " + module + " first (the reactor builds it before its dependents)");
         }
+        requireMigrationsOfTheSource(repoRoot().resolve(module));
         int port = freePort();
         Map<String, String> all = new TreeMap<>(config);
         all.put("quarkus.http.port", Integer.toString(port));
@@ -62,6 +63,42 @@ public final class ServiceProcess implements AutoCloseable {
         ServiceProcess p = new ServiceProcess(module, port, log, cmd);
         p.launch();
         return p;
+    }
+
+    /**
+     * Refuses a package whose Flyway migrations are not exactly its module's source ones: a build without
+     * {@code clean} keeps a migration deleted from src/main/resources in target/classes and packages it, and a
+     * benchmark once measured such a jar (benchmark/RESULTS.md, second session of 2026-12-06).
+     */
+    static void requireMigrationsOfTheSource(Path moduleDir) {
+        Path source = moduleDir.resolve("src/main/resources/db/migration");
+        Path app = moduleDir.resolve("target/quarkus-app/app");
+        if (!Files.isDirectory(source) || !Files.isDirectory(app)) {
+            return;
+        }
+        try (var sources = Files.list(source); var jars = Files.list(app)) {
+            java.util.Set<String> expected = new java.util.TreeSet<>();
+            sources.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sql")).forEach(expected::add);
+            java.util.Set<String> packaged = new java.util.TreeSet<>();
+            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) {
+                try (var zip = new java.util.zip.ZipFile(jar.toFile())) {
+                    zip.stream().map(java.util.zip.ZipEntry::getName)
+                            .filter(n -> n.startsWith("db/migration/") && n.endsWith(".sql"))
+                            .forEach(n -> packaged.add(n.substring("db/migration/".length())));
+                }
+            }
+            if (!packaged.equals(expected)) {
+                java.util.Set<String> extra = new java.util.TreeSet<>(packaged);
+                extra.removeAll(expected);
+                java.util.Set<String> missing = new java.util.TreeSet<>(expected);
+                missing.removeAll(packaged);
+                throw new IllegalStateException(moduleDir.getFileName() + "'s package is not built from its source: migrations only"
+                        + " in the package " + extra + ", only in the source " + missing + "; rebuild it: ./mvnw clean install -DskipTests -pl "
+                        + moduleDir.getFileName());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not read the migrations of " + moduleDir, e);
+        }
     }
 
     private void launch() {

@@ -59,13 +59,15 @@ public class AccessChecker {
         }
 
         // Without a consent id, the person's authorised consents at the bank are the candidates (locked, so a revoke
-        // waits for this check); only when there is none is the newest of any status read, to say why access is denied.
+        // waits for this check); only when there is none is the newest of any status read, mostly to say why access is
+        // denied.
         Uni<List<Consent>> candidates = consentId != null
                 ? consents.find("id = ?1 and userId = ?2", consentId, userId).withLock(LockModeType.PESSIMISTIC_READ).list()
                 : consents.authorisedFor(userId, bankId)
                         .chain(authorised -> authorised.isEmpty()
+                                // locked too: authorised since the read above, it may allow, and a revoke must wait
                                 ? consents.find("userId = ?1 and bankId = ?2 order by listSeq desc", userId, bankId)
-                                        .range(0, 0).list()
+                                        .withLock(LockModeType.PESSIMISTIC_READ).range(0, 0).list()
                                 : Uni.createFrom().item(authorised));
         return candidates.chain(found -> {
             Instant now = Instant.now();

@@ -98,9 +98,9 @@ public class ConsentGrpcService implements ConsentService {
     public Uni<ListConsentsResponse> listConsents(ListConsentsRequest req) {
         return call(c -> {
             int size = GrpcValidation.pageSize(req.getPageSize());
-            return lifecycle.list(c, req, size + 1).map(page -> {
+            Instant now = Instant.now();
+            return lifecycle.list(c, req, now, size + 1).map(page -> {
                 var b = ListConsentsResponse.newBuilder();
-                Instant now = Instant.now();
                 page.stream().limit(size).forEach(x -> b.addConsents(lifecycle.view(x, now)));
                 if (page.size() > size) {
                     b.setNextPageToken(PageTokens.encode(page.get(size - 1).listSeq));

@@ -164,12 +164,12 @@ public class ConsentLifecycle {
     }
 
     @WithSession
-    public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, int limit) {
+    public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, Instant now, int limit) {
         String userId = Validate.userId(caller.actingFor(req.getUserId()));
         String bankId = req.getBankId().isEmpty() ? "" : GrpcValidation.bankId(req.getBankId());
         List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> GrpcValidation.known(s, "statuses")).toList();
-        Instant now = Instant.now();
-        // filtered by the status each consent reads as now (view): a due one by the status the sweep will give it
+        // filtered by the status each consent reads as at now (view, with the same now): a due one by the status the
+        // sweep will give it
         return consents.page(userId, bankId, statuses, now, now.minus(config.authorisationWindow()),
                 PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
     }
