@@ -27,7 +27,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -35,7 +34,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.hamcrest.Matchers;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.VerificationJwkSelector;
@@ -48,14 +46,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ReceiptKeyResource.class)
 class ConsentEventLogTest extends ConsentTestSupport {
 
-    private static Connection db() throws Exception {
-        var c = ConfigProvider.getConfig();
-        return DriverManager.getConnection(c.getValue("quarkus.datasource.jdbc.url", String.class),
-                c.getValue("quarkus.datasource.username", String.class), c.getValue("quarkus.datasource.password", String.class));
-    }
-
     private static long lastPosition() throws Exception {
-        try (Connection c = db(); Statement s = c.createStatement();
+        try (Connection c = database(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("select coalesce(max(position), 0) from consent_events")) {
             r.next();
             return r.getLong(1);
@@ -141,7 +133,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
 
         long target;
         String original;
-        try (Connection c = db(); Statement s = c.createStatement();
+        try (Connection c = database(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("select position, snapshot from consent_events where consent_id = '" + id
                         + "' and type = 'CONSENT_EVENT_TYPE_CREATED'")) {
             r.next();
@@ -166,7 +158,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
         // verification reads the log 1,000 entries at a time (holding one read at a time): an altered entry after
         // the first read is still found
         long events;
-        try (Connection c = db(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("select count(*) from consent_events")) {
+        try (Connection c = database(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("select count(*) from consent_events")) {
             r.next();
             events = r.getLong(1);
         }
@@ -176,7 +168,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
         }
         long last;
         String original;
-        try (Connection c = db(); Statement s = c.createStatement();
+        try (Connection c = database(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("select position, snapshot from consent_events order by position desc limit 1")) {
             r.next();
             last = r.getLong(1);
@@ -275,7 +267,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
 
     /** Rewrites one stored event's snapshot behind the service's back (as someone with database access could). */
     private static void setSnapshot(long position, String snapshot) throws Exception {
-        try (Connection c = db(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
+        try (Connection c = database(); var ps = c.prepareStatement("update consent_events set snapshot = ? where position = ?")) {
             ps.setString(1, snapshot);
             ps.setLong(2, position);
             assertEquals(1, ps.executeUpdate());

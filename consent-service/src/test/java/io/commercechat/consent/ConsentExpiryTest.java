@@ -20,11 +20,9 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** Lapse of unauthorised consents and expiry of authorised ones, at check time and by the sweep. */
@@ -59,18 +57,6 @@ class ConsentExpiryTest extends ConsentTestSupport {
         throw new AssertionError("consent stayed " + stored + ", expected " + status);
     }
 
-    private static String storedStatus(String id) throws Exception {
-        var config = ConfigProvider.getConfig();
-        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
-                var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {
-            ps.setString(1, id);
-            try (var rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
-
     @Test
     void anUnauthorisedConsentLapses() throws Exception {
         String id = service().createConsent(request(newPerson()).build()).getConsent().getId();
@@ -92,13 +78,7 @@ class ConsentExpiryTest extends ConsentTestSupport {
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
 
         // time passes: the consent reaches its expiry
-        var config = ConfigProvider.getConfig();
-        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
-                var ps = c.prepareStatement("update consents set expires_at = now() - interval '1 second' where id = ?::uuid")) {
-            ps.setString(1, id);
-            assertEquals(1, ps.executeUpdate());
-        }
+        expireNow(id);
         var denied = service().checkAccess(check);
         assertEquals(AccessDecision.ACCESS_DECISION_DENY, denied.getDecision());
         assertTrue(denied.getReason().contains("expired"), denied.getReason());

@@ -24,11 +24,9 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -125,13 +123,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
         service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
-        var config = ConfigProvider.getConfig();
-        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
-                var ps = c.prepareStatement("update consents set expires_at = now() - interval '1 second' where id = ?::uuid")) {
-            ps.setString(1, id);
-            assertEquals(1, ps.executeUpdate());
-        }
+        expireNow(id);
         // the sweep (hourly in tests) has not run: the consent ended by expiry, not by the person
         var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest
                 .newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
@@ -149,15 +141,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         assertEquals(List.of(id), expired.stream().map(Consent::getId).toList());
         assertEquals(ConsentStatus.CONSENT_STATUS_EXPIRED, expired.get(0).getStatus());
         assertEquals(ConsentStatus.CONSENT_STATUS_EXPIRED, service().listConsents(mine.build()).getConsents(0).getStatus());
-        try (var c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class), config.getValue("quarkus.datasource.password", String.class));
-                var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {
-            ps.setString(1, id);
-            try (var rs = ps.executeQuery()) {
-                assertTrue(rs.next());
-                assertEquals("CONSENT_STATUS_AUTHORISED", rs.getString(1), "nothing written until the sweep records the expiry");
-            }
-        }
+        assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(id), "nothing written until the sweep records the expiry");
     }
 
     @Test

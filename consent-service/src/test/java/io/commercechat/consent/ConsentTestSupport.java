@@ -8,8 +8,12 @@ import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -32,6 +36,33 @@ abstract class ConsentTestSupport {
     protected ConsentServiceGrpc.ConsentServiceBlockingStub as(String token) {
         return ConsentServiceGrpc.newBlockingStub(channel).withCallCredentials(GrpcCalls.bearer(token))
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    /** A JDBC connection to the service's own database, for what a test must see or change beneath the API. */
+    protected static Connection database() throws SQLException {
+        var c = ConfigProvider.getConfig();
+        return DriverManager.getConnection(c.getValue("quarkus.datasource.jdbc.url", String.class),
+                c.getValue("quarkus.datasource.username", String.class), c.getValue("quarkus.datasource.password", String.class));
+    }
+
+    /** Time passes: the consent's expiry is a second ago (nothing else changes, the sweep has not seen it). */
+    protected static void expireNow(String consentId) throws SQLException {
+        try (var c = database(); var ps = c.prepareStatement("update consents set expires_at = now() - interval '1 second' where id = ?::uuid")) {
+            ps.setString(1, consentId);
+            if (ps.executeUpdate() != 1) {
+                throw new AssertionError("no consent " + consentId);
+            }
+        }
+    }
+
+    /** The status stored for a consent (what the sweep and the state changes wrote), or null when there is none. */
+    protected static String storedStatus(String consentId) throws SQLException {
+        try (var c = database(); var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {
+            ps.setString(1, consentId);
+            try (var rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     protected ConsentServiceGrpc.ConsentServiceBlockingStub service() {

@@ -11,7 +11,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Runs another module's packaged Quarkus application ({@code target/quarkus-app/quarkus-run.jar})
@@ -77,20 +81,20 @@ public final class ServiceProcess implements AutoCloseable {
             return;
         }
         try (var sources = Files.list(source); var jars = Files.list(app)) {
-            java.util.Set<String> expected = new java.util.TreeSet<>();
+            Set<String> expected = new TreeSet<>();
             sources.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sql")).forEach(expected::add);
-            java.util.Set<String> packaged = new java.util.TreeSet<>();
+            Set<String> packaged = new TreeSet<>();
             for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) {
-                try (var zip = new java.util.zip.ZipFile(jar.toFile())) {
-                    zip.stream().map(java.util.zip.ZipEntry::getName)
+                try (var zip = new ZipFile(jar.toFile())) {
+                    zip.stream().map(ZipEntry::getName)
                             .filter(n -> n.startsWith("db/migration/") && n.endsWith(".sql"))
                             .forEach(n -> packaged.add(n.substring("db/migration/".length())));
                 }
             }
             if (!packaged.equals(expected)) {
-                java.util.Set<String> extra = new java.util.TreeSet<>(packaged);
+                Set<String> extra = new TreeSet<>(packaged);
                 extra.removeAll(expected);
-                java.util.Set<String> missing = new java.util.TreeSet<>(expected);
+                Set<String> missing = new TreeSet<>(expected);
                 missing.removeAll(packaged);
                 throw new IllegalStateException(moduleDir.getFileName() + "'s package is not built from its source: migrations only"
                         + " in the package " + extra + ", only in the source " + missing + "; rebuild it: ./mvnw clean install -DskipTests -pl "

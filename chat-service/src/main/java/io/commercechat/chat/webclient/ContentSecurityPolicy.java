@@ -37,10 +37,6 @@ public class ContentSecurityPolicy {
                 + "connect-src " + String.join(" ", connect) + "; form-action 'self'; " + FRAMING;
     }
 
-    String policy() {
-        return policy;
-    }
-
     void register(@Observes Router router) {
         // first of all routes (EdgeFailures' early answers included), before anything can end the response
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {

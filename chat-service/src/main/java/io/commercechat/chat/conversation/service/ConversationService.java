@@ -27,7 +27,6 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class ConversationService {
 
-
     public record Opened(Conversation conversation, Business business, boolean created) {}
 
     /** A page of conversations with what a list shows; {@code latest} is filled for the person only. */

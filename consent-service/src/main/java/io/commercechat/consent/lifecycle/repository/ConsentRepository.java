@@ -14,14 +14,13 @@ import java.util.UUID;
 @ApplicationScoped
 public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
 
-    /** Reads the consent with a shared row lock, so a revocation waits for checks in flight. */
-    public Uni<Consent> findForCheck(UUID id) {
-        return findById(id, LockModeType.PESSIMISTIC_READ);
-    }
+    // Due for the sweep, not yet ended by it (ConsentLifecycle.dueEnding says the same in Java); parameters
+    // :authorised, :awaiting, :now and :lapseCutoff.
+    private static final String EXPIRED_UNRECORDED = "(status = :authorised and expiresAt <= :now)";
+    private static final String LAPSED_UNRECORDED = "(status = :awaiting and createdAt <= :lapseCutoff)";
 
-    /** Newest first, strictly before the cursor. */
     /**
-     * A page of a person's consents, newest first. {@code statuses} filters by the status a consent reads as at
+     * A page of a person's consents, newest first, strictly before the cursor {@code before}. {@code statuses} filters by the status a consent reads as at
      * {@code now}: an authorised one past its expiry reads EXPIRED, one awaiting authorisation since before
      * {@code lapseCutoff} reads REJECTED, until the sweep records it so (ConsentLifecycle.view).
      */
@@ -34,14 +33,13 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
             p.and("bank", bankId);
         }
         if (!statuses.isEmpty()) {
-            String expired = "(status = :authorised and expiresAt <= :now)";
-            String lapsed = "(status = :awaiting and createdAt <= :lapseCutoff)";
-            q.append(" and ((status in :statuses and not ").append(expired).append(" and not ").append(lapsed).append(')');
+            q.append(" and ((status in :statuses and not ").append(EXPIRED_UNRECORDED).append(" and not ")
+                    .append(LAPSED_UNRECORDED).append(')');
             if (statuses.contains(ConsentStatus.CONSENT_STATUS_EXPIRED)) {
-                q.append(" or ").append(expired);
+                q.append(" or ").append(EXPIRED_UNRECORDED);
             }
             if (statuses.contains(ConsentStatus.CONSENT_STATUS_REJECTED)) {
-                q.append(" or ").append(lapsed);
+                q.append(" or ").append(LAPSED_UNRECORDED);
             }
             q.append(')');
             p.and("statuses", statuses).and("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
@@ -63,12 +61,11 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
     /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */
     public Uni<List<UUID>> dueForSweep(Instant now, Instant awaitingCutoff, int limit) {
         return getSession().chain(s -> s.createSelectionQuery(
-                "select c.id from Consent c where (c.status = :authorised and c.expiresAt <= :now)"
-                        + " or (c.status = :awaiting and c.createdAt <= :cutoff)", UUID.class)
+                "select id from Consent where " + EXPIRED_UNRECORDED + " or " + LAPSED_UNRECORDED, UUID.class)
                 .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
                 .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION)
                 .setParameter("now", now)
-                .setParameter("cutoff", awaitingCutoff)
+                .setParameter("lapseCutoff", awaitingCutoff)
                 .setMaxResults(limit)
                 .getResultList());
     }
