@@ -50,6 +50,7 @@ class NetworkPolicyTest {
 
     private static final List<Peer> OUTSIDE = List.of(
             pod("edge", "gateway-system", Map.of("commercechat.io/edge", "true"), Map.of("app", "edge-proxy"), new Port(8443, "TCP", "https")),
+            pod("prometheus", "monitoring", Map.of("commercechat.io/monitoring", "true"), Map.of("app", "prometheus"), new Port(9090, "TCP", "web")),
             pod("elsewhere", "elsewhere", Map.of(), Map.of("app", "curious"), new Port(8080, "TCP", "http")),
             pod("kube-dns", "kube-system", Map.of(), Map.of("k8s-app", "kube-dns"), new Port(53, "UDP", "dns"), new Port(53, "TCP", "dns-tcp")),
             pod("cnpg-operator", "cnpg-system", Map.of(), Map.of("app.kubernetes.io/name", "cloudnative-pg"), new Port(9443, "TCP", "webhook")),
@@ -72,7 +73,10 @@ class NetworkPolicyTest {
             "consent-service -> commerce-chat-db:5432/TCP",
             // identity provider
             "chat-service -> keycloak:8080/TCP", "account-link-service -> keycloak:8080/TCP",
-            "consent-service -> keycloak:8080/TCP", "sandbox -> keycloak:8080/TCP");
+            "consent-service -> keycloak:8080/TCP", "sandbox -> keycloak:8080/TCP",
+            // metrics scraping
+            "prometheus -> chat-service:8080/TCP", "prometheus -> account-link-service:8080/TCP",
+            "prometheus -> consent-service:8080/TCP");
 
     private static final Set<String> PROD = Set.of(
             "edge -> chat-service:8080/TCP", "edge -> account-link-service:8080/TCP",
@@ -85,7 +89,10 @@ class NetworkPolicyTest {
             // CloudNativePG: replication and status between instances, the operator, the API server
             "commerce-chat-db -> commerce-chat-db:5432/TCP", "commerce-chat-db -> commerce-chat-db:8000/TCP",
             "cnpg-operator -> commerce-chat-db:8000/TCP",
-            "commerce-chat-db -> api-server:443/TCP", "commerce-chat-db -> api-server:6443/TCP");
+            "commerce-chat-db -> api-server:443/TCP", "commerce-chat-db -> api-server:6443/TCP",
+            // metrics scraping
+            "prometheus -> chat-service:8080/TCP", "prometheus -> account-link-service:8080/TCP",
+            "prometheus -> consent-service:8080/TCP");
 
     @Test
     void devAllowsExactlyTheDesignedEdges() {
@@ -106,7 +113,8 @@ class NetworkPolicyTest {
                     "edge -> commerce-chat-db:5432/TCP", "consent-service -> chat-service:8080/TCP",
                     "consent-service -> account-link-service:8080/TCP", "chat-service -> partner-bank:443/TCP",
                     "chat-service -> internet:443/TCP", "sandbox -> consent-service:8080/TCP",
-                    "sandbox -> commerce-chat-db:5432/TCP", "account-link-service -> chat-service:8080/TCP")) {
+                    "sandbox -> commerce-chat-db:5432/TCP", "account-link-service -> chat-service:8080/TCP",
+                    "prometheus -> commerce-chat-db:5432/TCP", "prometheus -> sandbox:8080/TCP")) {
                 assertFalse(allowed.contains(denied), name + " allows " + denied);
             }
         }
