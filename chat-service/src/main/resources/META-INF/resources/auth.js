@@ -5,7 +5,10 @@
 const TOKENS_KEY = 'cc.auth.tokens';
 const PENDING_KEY = 'cc.auth.pending';
 const DISCOVERY_KEY = 'cc.auth.discovery';
+const SILENT_KEY = 'cc.auth.silent';
 const REFRESH_MARGIN_MS = 30000;
+// At most one silent sign-in a minute: a provider that keeps refusing refreshes must not bounce the tab forever.
+const SILENT_INTERVAL_MS = 60000;
 
 /** RFC 4648 base64url without padding. */
 export function base64UrlEncode(bytes) {
@@ -56,6 +59,9 @@ export function decodeJwtPayload(jwt) {
 
 export class AuthError extends Error {}
 
+/** The provider answered, and refused (e.g. invalid_grant for a refresh token already used). */
+class RefusedError extends AuthError {}
+
 /** One signed-in session against one OIDC issuer. */
 export class Auth {
   constructor({ issuer, clientId, redirectUri, scope = 'openid profile' }) {
@@ -65,6 +71,8 @@ export class Auth {
     this.scope = scope;
     this.tokens = readJson(TOKENS_KEY);
     this.refreshing = null;
+    /** The silent sign-in the page is leaving for, if any. */
+    this.leaving = null;
     this.listeners = new Set();
   }
 
@@ -100,15 +108,19 @@ export class Auth {
     return Boolean(pending && params.get('state') && params.get('state') === pending.state);
   }
 
-  /** Redirects to the provider. `returnTo` (a hash route) and `carry` survive the round trip. */
-  async login({ returnTo = location.hash, carry = null } = {}) {
+  /**
+   * Redirects to the provider. `returnTo` (a hash route) and `carry` survive the round trip. `silent` asks the
+   * provider not to show any page (OIDC prompt=none): it answers at once, with a code while its own session
+   * lasts, else with login_required.
+   */
+  async login({ returnTo = location.hash, carry = null, silent = false } = {}) {
     const meta = await this.discovery();
     const { verifier, challenge } = await createPkcePair(crypto);
     const state = randomToken(crypto, 16);
     const nonce = randomToken(crypto, 16);
-    sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, returnTo, carry }));
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, returnTo, carry, silent }));
     const url = new URL(meta.authorization_endpoint);
-    url.search = new URLSearchParams({
+    const query = {
       response_type: 'code',
       client_id: this.clientId,
       redirect_uri: this.redirectUri,
@@ -117,7 +129,9 @@ export class Auth {
       nonce,
       code_challenge: challenge,
       code_challenge_method: 'S256',
-    }).toString();
+    };
+    if (silent) query.prompt = 'none';
+    url.search = new URLSearchParams(query).toString();
     location.assign(url.toString());
   }
 
@@ -127,6 +141,7 @@ export class Auth {
     sessionStorage.removeItem(PENDING_KEY);
     if (!pending || params.get('state') !== pending.state) throw new AuthError('This sign-in answer was not requested by this tab.');
     if (params.get('error')) {
+      if (pending.silent) throw new AuthError('Your session has ended. Please sign in again.');
       throw new AuthError(params.get('error_description') || `Sign-in did not complete (${params.get('error')}).`);
     }
     const meta = await this.discovery();
@@ -157,7 +172,7 @@ export class Auth {
       throw new AuthError('The sign-in service cannot be reached.');
     }
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new AuthError(body.error_description || `The sign-in service refused the request (${response.status}).`);
+    if (!response.ok) throw new RefusedError(body.error_description || `The sign-in service refused the request (${response.status}).`);
     return body;
   }
 
@@ -199,6 +214,7 @@ export class Auth {
 
   /** Refreshes once even when many callers ask at the same time. */
   async refresh() {
+    if (this.leaving) return this.leaving;
     if (!this.tokens?.refreshToken) {
       this.clear();
       return null;
@@ -218,7 +234,15 @@ export class Auth {
           });
           this.store(tokens);
           return this.tokens.accessToken;
-        } catch {
+        } catch (e) {
+          // A refused refresh token has most often been used already: by a duplicate of this tab, which took a
+          // copy of its session storage, or by a refresh whose answer never arrived. Each refresh token is good for one
+          // refresh (the realm's revokeRefreshToken), so one of the two copies is always refused. While the
+          // provider's own session lasts, a silent sign-in gets this tab tokens of its own without a page.
+          if (e instanceof RefusedError) {
+            this.leaving = this.silentLogin();
+            if (this.leaving) return this.leaving;
+          }
           this.clear();
           return null;
         } finally {
@@ -227,6 +251,21 @@ export class Auth {
       })();
     }
     return this.refreshing;
+  }
+
+  /**
+   * Starts a silent sign-in unless one began in the last minute, else null. Its promise stays pending while the
+   * page leaves for the provider (callers wait for the page that comes back), and gives null if it cannot start.
+   */
+  silentLogin() {
+    const last = Number(sessionStorage.getItem(SILENT_KEY)) || 0;
+    if (Date.now() - last < SILENT_INTERVAL_MS) return null;
+    sessionStorage.setItem(SILENT_KEY, String(Date.now()));
+    return this.login({ returnTo: location.hash, silent: true }).then(() => new Promise(() => {}), () => {
+      this.leaving = null;
+      this.clear();
+      return null;
+    });
   }
 
   /** Forgets the tokens here and ends the provider session (RP-initiated logout). */

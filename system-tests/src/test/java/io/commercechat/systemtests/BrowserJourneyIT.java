@@ -37,6 +37,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -245,6 +246,72 @@ class BrowserJourneyIT {
         waitForText(update);
         assertEquals(1L, onlyStream().get("messages"), "the new message, and only it, came live");
         screenshot("new-device-live");
+    }
+
+    /**
+     * A duplicated tab takes a copy of the page's session storage, its refresh token too, and each refresh token is
+     * good for one refresh (the realm's revokeRefreshToken): whichever tab refreshes second is refused. That tab gets
+     * tokens of its own by a silent sign-in (prompt=none) while Keycloak's session lasts, instead of being signed out.
+     */
+    @Test
+    @Order(6)
+    void aDuplicatedTabStaysSignedInWhenTheOtherCopyRefreshedFirst() {
+        Assumptions.assumeTrue(bankConversation != null, "step 2 opened no bank chat");
+        String first = browser.getWindowHandle();
+        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        Map<?, ?> session = (Map<?, ?>) ((JavascriptExecutor) browser).executeScript(
+                "return Object.fromEntries(Object.keys(sessionStorage).map(k => [k, sessionStorage.getItem(k)]))");
+        String copiedRefreshToken = refreshToken();
+
+        // the duplicate: a second tab of the same origin with the same session storage, whose access token is due
+        browser.switchTo().newWindow(WindowType.TAB);
+        String duplicate = browser.getWindowHandle();
+        browser.get(mesh.webOrigin() + "/config.json");
+        ((JavascriptExecutor) browser).executeScript(
+                "for (const [k, v] of Object.entries(arguments[0])) sessionStorage.setItem(k, v)", session);
+        expireAccessToken();
+        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        wait.until(d -> !copiedRefreshToken.equals(refreshToken()));
+
+        // the first tab's access token is due too: its copy of the refresh token has been used by the duplicate
+        browser.switchTo().window(first);
+        expireAccessToken();
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+        String page = (String) ((JavascriptExecutor) browser).executeScript("return document.body.innerText");
+        assertTrue(browser.findElements(By.xpath("//button[normalize-space()='Sign in']")).isEmpty()
+                && !page.contains("Your session has ended"), "not signed out: " + page);
+        assertTrue(browser.getCurrentUrl().endsWith("/#/chats/" + bankConversation), browser.getCurrentUrl());
+        waitForText("Yes: it was posted yesterday and should arrive on Thursday.");
+        String own = refreshToken();
+        assertTrue(own != null && !own.equals(copiedRefreshToken), "the first tab has tokens of its own");
+        screenshot("duplicated-tab-signed-in");
+
+        // both tabs are live: a message from the bank reaches each
+        String update = "Both of your tabs see this.";
+        agent.sendText(bankConversation, "browser-agent-3", update);
+        waitForText(update);
+        browser.switchTo().window(duplicate);
+        waitForText(update);
+        browser.close();
+        browser.switchTo().window(first);
+    }
+
+    /** The refresh token the web client holds in this tab's session storage. */
+    private String refreshToken() {
+        return (String) ((JavascriptExecutor) browser).executeScript(
+                "return JSON.parse(sessionStorage.getItem('cc.auth.tokens') || 'null')?.refreshToken ?? null");
+    }
+
+    /** Makes the access token stored in this tab due, so that the page refreshes it when it next loads. */
+    private void expireAccessToken() {
+        ((JavascriptExecutor) browser).executeScript("""
+                const t = JSON.parse(sessionStorage.getItem('cc.auth.tokens'));
+                t.expiresAt = 0;
+                sessionStorage.setItem('cc.auth.tokens', JSON.stringify(t));""");
     }
 
     // ---------------------------------------------------------------------------------------------------------
