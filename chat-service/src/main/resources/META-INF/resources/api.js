@@ -43,7 +43,13 @@ export class Api {
         if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
       }
     }
-    const token = await this.getToken();
+    let token;
+    try {
+      token = await this.getToken();
+    } catch {
+      // the sign-in service could not refresh the token now (auth.js keeps it): a failure worth retrying
+      throw new ApiError({ status: 0, detail: 'The sign-in service cannot be reached. Check your connection and try again.' });
+    }
     if (!token) {
       this.onUnauthorized?.();
       throw new ApiError({ status: 401, detail: 'Please sign in again.' });

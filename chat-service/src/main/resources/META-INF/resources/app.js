@@ -160,7 +160,8 @@ async function main() {
       carry = done.carry;
       cleanUrl(done.returnTo);
     } catch (e) {
-      cleanUrl('');
+      // the view the person was on, so that signing in again returns there
+      cleanUrl(e.returnTo || '');
       showSignIn(e instanceof AuthError ? e.message : 'Sign-in did not complete. Please try again.');
       return;
     }
@@ -179,17 +180,20 @@ async function main() {
   }
 
   api = new Api({ getToken: () => auth.accessToken(), onUnauthorized: sessionEnded });
-  chat = new ChatView({ api, announce, navigate });
+  chat = new ChatView({ api, announce, navigate, subject: auth.profile().subject });
   const me = auth.profile();
   nav.hidden = false;
   document.getElementById('who').textContent = me.name;
   document.getElementById('sign-out').addEventListener('click', () => {
     stream?.stop();
+    chat.forgetOutbox();
     auth.logout();
   });
   if (carry) {
     clear(view).appendChild(notice('info', 'Finishing the link with your bank…'));
+    auth.carry = carry;  // a silent sign-in meanwhile brings the bank's answer back to be completed
     linkResult = await completeLinkFromCallback(api, new URLSearchParams(carry));
+    auth.carry = null;
     announce(linkResult.message);
     if (location.hash !== '#/accounts') history.replaceState(null, '', '/#/accounts');
   }

@@ -59,12 +59,20 @@ export function decodeJwtPayload(jwt) {
 
 export class AuthError extends Error {}
 
-/** The provider answered, and refused (e.g. invalid_grant for a refresh token already used). */
-class RefusedError extends AuthError {}
+/** The provider refused the grant itself (invalid_grant: e.g. a refresh token already used), not a failure. */
+class RefusedGrantError extends AuthError {}
+
+/** The provider could not be reached or could not answer now (network, 429, 5xx): worth trying again later. */
+class ProviderUnavailableError extends AuthError {}
+
+/** Errors of a prompt=none answer that mean "the provider's own session has ended" (OIDC Core 3.1.2.6). */
+const SESSION_ENDED_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
 
 /** One signed-in session against one OIDC issuer. */
 export class Auth {
-  constructor({ issuer, clientId, redirectUri, scope = 'openid profile' }) {
+  /** leavingTimeoutMs: how long a page that began a silent sign-in waits to be gone before it signs out. */
+  constructor({ issuer, clientId, redirectUri, scope = 'openid profile', leavingTimeoutMs = 15000 }) {
+    this.leavingTimeoutMs = leavingTimeoutMs;
     this.issuer = issuer.replace(/\/+$/, '');
     this.clientId = clientId;
     this.redirectUri = redirectUri;
@@ -73,6 +81,8 @@ export class Auth {
     this.refreshing = null;
     /** The silent sign-in the page is leaving for, if any. */
     this.leaving = null;
+    /** What a silent sign-in must bring back besides the view: a bank's answer being completed (app.js). */
+    this.carry = null;
     this.listeners = new Set();
   }
 
@@ -141,8 +151,12 @@ export class Auth {
     sessionStorage.removeItem(PENDING_KEY);
     if (!pending || params.get('state') !== pending.state) throw new AuthError('This sign-in answer was not requested by this tab.');
     if (params.get('error')) {
-      if (pending.silent) throw new AuthError('Your session has ended. Please sign in again.');
-      throw new AuthError(params.get('error_description') || `Sign-in did not complete (${params.get('error')}).`);
+      this.clear();
+      const error = new AuthError(pending.silent && SESSION_ENDED_ERRORS.has(params.get('error'))
+        ? 'Your session has ended. Please sign in again.'
+        : params.get('error_description') || `Sign-in did not complete (${params.get('error')}).`);
+      error.returnTo = pending.returnTo || '';
+      throw error;
     }
     const meta = await this.discovery();
     const tokens = await this.tokenRequest(meta, {
@@ -169,10 +183,14 @@ export class Auth {
         body: new URLSearchParams(form).toString(),
       });
     } catch {
-      throw new AuthError('The sign-in service cannot be reached.');
+      throw new ProviderUnavailableError('The sign-in service cannot be reached.');
     }
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new RefusedError(body.error_description || `The sign-in service refused the request (${response.status}).`);
+    if (!response.ok) {
+      const message = body.error_description || `The sign-in service refused the request (${response.status}).`;
+      if (response.status === 429 || response.status >= 500) throw new ProviderUnavailableError(message);
+      throw response.status === 400 && body.error === 'invalid_grant' ? new RefusedGrantError(message) : new AuthError(message);
+    }
     return body;
   }
 
@@ -205,7 +223,10 @@ export class Auth {
     return { subject: claims.sub, name: claims.name || claims.preferred_username || 'you', groups: claims.groups || [] };
   }
 
-  /** A valid access token, refreshed when close to expiry; null when a new sign-in is needed. */
+  /**
+   * A valid access token, refreshed when close to expiry; null when a new sign-in is needed. Rejects with
+   * ProviderUnavailableError when the provider cannot refresh it now.
+   */
   async accessToken() {
     if (!this.tokens) return null;
     if (Date.now() < this.tokens.expiresAt - REFRESH_MARGIN_MS) return this.tokens.accessToken;
@@ -236,13 +257,17 @@ export class Auth {
           return this.tokens.accessToken;
         } catch (e) {
           // A refused refresh token has most often been used already: by a duplicate of this tab, which took a
-          // copy of its session storage, or by a refresh whose answer never arrived. Each refresh token is good for one
-          // refresh (the realm's revokeRefreshToken), so one of the two copies is always refused. While the
-          // provider's own session lasts, a silent sign-in gets this tab tokens of its own without a page.
-          if (e instanceof RefusedError) {
+          // copy of its session storage, or by a refresh this tab sent just before a reload. Each refresh token is
+          // good for one refresh (the realm's revokeRefreshToken), so of two tabs holding one the second to refresh is
+          // refused. While the provider's own session lasts, a silent sign-in gets this tab tokens of its own
+          // without showing a page.
+          if (e instanceof RefusedGrantError) {
             this.leaving = this.silentLogin();
             if (this.leaving) return this.leaving;
           }
+          // a provider that is down for a moment does not end the session: the tokens stay, and the caller's
+          // request fails as one that may be tried again
+          if (e instanceof ProviderUnavailableError) throw e;
           this.clear();
           return null;
         } finally {
@@ -261,11 +286,15 @@ export class Auth {
     const last = Number(sessionStorage.getItem(SILENT_KEY)) || 0;
     if (Date.now() - last < SILENT_INTERVAL_MS) return null;
     sessionStorage.setItem(SILENT_KEY, String(Date.now()));
-    return this.login({ returnTo: location.hash, silent: true }).then(() => new Promise(() => {}), () => {
+    const stay = () => {
       this.leaving = null;
       this.clear();
       return null;
-    });
+    };
+    // if the page is still here after a while (the navigation was stopped, or the page came back from the
+    // browser's back-forward cache), the tab is signed out instead of waiting for ever
+    return this.login({ returnTo: location.hash, carry: this.carry, silent: true })
+      .then(() => new Promise((resolve) => setTimeout(() => resolve(stay()), this.leavingTimeoutMs)), stay);
   }
 
   /** Forgets the tokens here and ends the provider session (RP-initiated logout). */

@@ -10,10 +10,14 @@ const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
 const SEND_RETRIES = 3;
+const OUTBOX_PREFIX = 'cc.outbox.';
 
 export class ChatView {
-  constructor({ api, announce, navigate }) {
+  /** subject: the signed-in person's, whose unsent messages and drafts this tab keeps (see restoreOutbox). */
+  constructor({ api, announce, navigate, subject }) {
     this.api = api;
+    this.outboxKey = OUTBOX_PREFIX + subject;
+    this.drafts = {};
     this.announce = announce;
     this.navigate = navigate;
     this.conversations = new Map();
@@ -27,6 +31,53 @@ export class ChatView {
     this.root = null;
     this.picking = false;
     this.typingState = { sentAt: 0, idleTimer: null, active: false };
+    this.restoreOutbox();
+  }
+
+  // ---- outbox: what the person wrote and the server has not confirmed ---------------------
+
+  /**
+   * Unsent messages and composer drafts live in this tab's session storage too, under the person's subject, so that
+   * a reload or a sign-in round trip (auth.js: a silent sign-in leaves the page) loses none of them. Messages are
+   * sent again with their clientMessageId, so one that had reached the server before the page left is kept once.
+   */
+  restoreOutbox() {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(this.outboxKey) || 'null');
+    } catch {
+      saved = null;
+    }
+    if (!saved) return;
+    this.drafts = saved.drafts || {};
+    for (const [id, messages] of Object.entries(saved.pending || {})) {
+      const t = this.thread(id);
+      for (const p of messages) t.pending.set(p.clientMessageId, { ...p, state: 'sending', error: null });
+      // one after another, in the order they were written
+      (async () => {
+        for (const p of messages) await this.deliver(id, p.clientMessageId);
+      })();
+    }
+  }
+
+  /** On signing out: nothing the person wrote stays in the tab. */
+  forgetOutbox() {
+    this.drafts = {};
+    for (const t of this.threads.values()) t.pending.clear();
+    sessionStorage.removeItem(this.outboxKey);
+  }
+
+  saveOutbox() {
+    const pending = {};
+    for (const [id, t] of this.threads) {
+      if (t.pending.size) pending[id] = [...t.pending.values()].map(({ clientMessageId, text, at }) => ({ clientMessageId, text, at }));
+    }
+    try {
+      if (!Object.keys(pending).length && !Object.keys(this.drafts).length) sessionStorage.removeItem(this.outboxKey);
+      else sessionStorage.setItem(this.outboxKey, JSON.stringify({ pending, drafts: this.drafts }));
+    } catch {
+      // storage full or disabled: the outbox then lasts as long as the page
+    }
   }
 
   // ---- state ---------------------------------------------------------------------------
@@ -172,7 +223,7 @@ export class ChatView {
     // kept while the thread's first page is being read too: the page may have been read before this message
     if (t.loaded || t.loading) t.messages.set(m.seq, m);
     if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
-    if (m.clientMessageId) t.pending.delete(m.clientMessageId);
+    if (m.clientMessageId && t.pending.delete(m.clientMessageId)) this.saveOutbox();
     const c = this.conversations.get(id);
     // announced when new to this view: not the replay of history a fresh browser's stream starts with (before the
     // list has loaded, or at or below a conversation's last seq)
@@ -311,6 +362,7 @@ export class ChatView {
     const clientMessageId = crypto.randomUUID();
     const t = this.thread(id);
     t.pending.set(clientMessageId, { clientMessageId, text: body, state: 'sending', at: new Date().toISOString() });
+    this.saveOutbox();
     this.renderThread({ toBottom: true });
     this.stopTyping(id);
     await this.deliver(id, clientMessageId);
@@ -328,6 +380,7 @@ export class ChatView {
       try {
         const m = await this.api.sendText(id, clientMessageId, p.text);
         t.pending.delete(clientMessageId);
+        this.saveOutbox();
         this.onMessage(m);
         return;
       } catch (e) {
@@ -341,6 +394,13 @@ export class ChatView {
         await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
       }
     }
+  }
+
+  /** A message that was not sent, dropped by the person (it would otherwise be sent again by the next page). */
+  discard(id, clientMessageId) {
+    this.thread(id).pending.delete(clientMessageId);
+    this.saveOutbox();
+    this.renderThread();
   }
 
   composing(id) {
@@ -549,12 +609,17 @@ export class ChatView {
         e.preventDefault();
         const text = input.value;
         input.value = '';
+        delete this.drafts[id];
         this.send(id, text);
         input.focus();
       } },
       input,
       h('button', { type: 'submit', class: 'button' }, 'Send'));
+      input.value = this.drafts[id] || '';
       input.addEventListener('input', () => {
+        if (input.value) this.drafts[id] = input.value;
+        else delete this.drafts[id];
+        this.saveOutbox();
         if (input.value.trim()) this.composing(id);
       });
       input.addEventListener('keydown', (e) => {
@@ -616,7 +681,8 @@ export class ChatView {
         h('div', { class: 'meta' },
           p.state === 'failed'
             ? [h('span', { class: 'error-text' }, `Not sent: ${p.error}`), ' ',
-              h('button', { type: 'button', class: 'link-button', onclick: () => this.deliver(id, p.clientMessageId) }, 'Retry')]
+              h('button', { type: 'button', class: 'link-button', onclick: () => this.deliver(id, p.clientMessageId) }, 'Retry'), ' ',
+              h('button', { type: 'button', class: 'link-button', onclick: () => this.discard(id, p.clientMessageId) }, 'Discard')]
             : h('span', { class: 'tick' }, 'Sending…'))));
   }
 

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * grants CONNECT to PUBLIC, so these rules are what keeps one service's role out of another's database.
  * The server's pg_hba.conf is laid out as CloudNativePG lays it out: its fixed rules (here one trust
  * line for the test's superuser, standing in for the local peer rule), the Cluster's rules, then its
- * default rule.
+ * default rule. The test starts a server of its own rather than the testkit's shared one, because it rewrites
+ * the server's pg_hba.conf.
  */
 class DatabaseAccessTest {
 

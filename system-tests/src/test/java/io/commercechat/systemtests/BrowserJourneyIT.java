@@ -263,41 +263,120 @@ class BrowserJourneyIT {
         Map<?, ?> session = (Map<?, ?>) ((JavascriptExecutor) browser).executeScript(
                 "return Object.fromEntries(Object.keys(sessionStorage).map(k => [k, sessionStorage.getItem(k)]))");
         String copiedRefreshToken = refreshToken();
+        String duplicate = null;
+        try {
+            // the duplicate: a second tab of the same origin with the same session storage, its access token due
+            browser.switchTo().newWindow(WindowType.TAB);
+            duplicate = browser.getWindowHandle();
+            browser.get(mesh.webOrigin() + "/config.json");
+            ((JavascriptExecutor) browser).executeScript(
+                    "for (const [k, v] of Object.entries(arguments[0])) sessionStorage.setItem(k, v)", session);
+            expireAccessToken();
+            browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+            wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+            wait.until(d -> !copiedRefreshToken.equals(refreshToken()));
 
-        // the duplicate: a second tab of the same origin with the same session storage, whose access token is due
-        browser.switchTo().newWindow(WindowType.TAB);
-        String duplicate = browser.getWindowHandle();
-        browser.get(mesh.webOrigin() + "/config.json");
-        ((JavascriptExecutor) browser).executeScript(
-                "for (const [k, v] of Object.entries(arguments[0])) sessionStorage.setItem(k, v)", session);
-        expireAccessToken();
-        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
-        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
-        wait.until(d -> !copiedRefreshToken.equals(refreshToken()));
+            // the first tab's access token is due too: its copy of the refresh token has been used by the
+            // duplicate; the person was writing there
+            browser.switchTo().window(first);
+            String draft = "A draft that outlives the sign-in";
+            wait.until(ExpectedConditions.elementToBeClickable(By.id("composer-input"))).sendKeys(draft);
+            expireAccessToken();
+            browser.navigate().refresh();
+            assertSignedInAndLive();
+            assertTrue(browser.getCurrentUrl().endsWith("/#/chats/" + bankConversation), browser.getCurrentUrl());
+            waitForText("Yes: it was posted yesterday and should arrive on Thursday.");
+            String own = refreshToken();
+            assertTrue(own != null && !own.equals(copiedRefreshToken), "the first tab has tokens of its own");
+            assertEquals(draft, browser.findElement(By.id("composer-input")).getDomProperty("value"), "the draft is still there");
+            screenshot("duplicated-tab-signed-in");
 
-        // the first tab's access token is due too: its copy of the refresh token has been used by the duplicate
-        browser.switchTo().window(first);
-        expireAccessToken();
-        browser.navigate().refresh();
+            // from then on each tab has tokens of its own, and each refreshes without another sign-in: the
+            // duplicate, whose tokens came from the first use of the copy ...
+            browser.switchTo().window(duplicate);
+            String duplicates = refreshToken();
+            expireAccessToken();
+            browser.navigate().refresh();
+            assertSignedInAndLive();
+            wait.until(d -> !duplicates.equals(refreshToken()));
+            assertEquals(null, silentSignInMark(), "the duplicate refreshed, and was not signed in again");
+            // ... and the first tab
+            browser.switchTo().window(first);
+            Object silentSignIn = silentSignInMark();
+            String before = refreshToken();
+            expireAccessToken();
+            browser.navigate().refresh();
+            assertSignedInAndLive();
+            wait.until(d -> !before.equals(refreshToken()));
+            assertEquals(silentSignIn, silentSignInMark(), "refreshed, not signed in again");
+
+            // both tabs are live: a message from the bank reaches each
+            String update = "Both of your tabs see this.";
+            agent.sendText(bankConversation, "browser-agent-3", update);
+            waitForText(update);
+            browser.switchTo().window(duplicate);
+            waitForText(update);
+        } finally {
+            if (duplicate != null) {
+                browser.switchTo().window(duplicate);
+                browser.close();
+                browser.switchTo().window(first);
+            }
+        }
+    }
+
+    /** Signed in (no sign-in page, no "session ended" banner) and the event stream open. */
+    private void assertSignedInAndLive() {
         wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
         String page = (String) ((JavascriptExecutor) browser).executeScript("return document.body.innerText");
         assertTrue(browser.findElements(By.xpath("//button[normalize-space()='Sign in']")).isEmpty()
                 && !page.contains("Your session has ended"), "not signed out: " + page);
-        assertTrue(browser.getCurrentUrl().endsWith("/#/chats/" + bankConversation), browser.getCurrentUrl());
-        waitForText("Yes: it was posted yesterday and should arrive on Thursday.");
-        String own = refreshToken();
-        assertTrue(own != null && !own.equals(copiedRefreshToken), "the first tab has tokens of its own");
-        screenshot("duplicated-tab-signed-in");
+    }
 
-        // both tabs are live: a message from the bank reaches each
-        String update = "Both of your tabs see this.";
-        agent.sendText(bankConversation, "browser-agent-3", update);
-        waitForText(update);
-        browser.switchTo().window(duplicate);
-        waitForText(update);
-        browser.close();
-        browser.switchTo().window(first);
+    /** When this tab last began a silent sign-in (auth.js), or null. */
+    private Object silentSignInMark() {
+        return ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('cc.auth.silent')");
+    }
+
+    /**
+     * A message the page could not send (the network refused it three times) is kept in the tab's outbox and sent,
+     * once, by the page that loads next: a reload or a sign-in round trip loses nothing the person wrote.
+     */
+    @Test
+    @Order(7)
+    void aMessageThatCouldNotBeSentIsSentOnceByTheNextPage() throws Exception {
+        Assumptions.assumeTrue(bankConversation != null, "step 2 opened no bank chat");
+        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+        wait.until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+        // this page's sends fail as they do without a network; the next page's fetch is the browser's own again
+        ((JavascriptExecutor) browser).executeScript("""
+                const original = window.fetch;
+                window.fetch = (input, init) => init?.method === 'POST' && String(input).endsWith('/messages')
+                    ? Promise.reject(new TypeError('Failed to fetch')) : original(input, init);""");
+        String text = "Please call me back tomorrow morning.";
+        WebElement composer = wait.until(ExpectedConditions.elementToBeClickable(By.id("composer-input")));
+        composer.clear();
+        composer.sendKeys(text);
+        click(By.xpath("//form[contains(@class,'composer')]//button[@type='submit']"));
+        waitForText("Not sent");
+        String outbox = (String) ((JavascriptExecutor) browser).executeScript(
+                "return Object.keys(sessionStorage).filter(k => k.startsWith('cc.outbox.')).map(k => sessionStorage.getItem(k))[0] ?? null");
+        assertTrue(outbox != null && outbox.contains(text), "kept in the tab's outbox: " + outbox);
+        screenshot("not-sent");
+
+        browser.navigate().refresh();
+        List<InboxEvent> read = agentInbox.until(e -> e.hasMessage() && e.getMessage().getContent().getText().getBody().equals(text), WAIT);
+        assertEquals(1, read.stream().filter(e -> e.hasMessage() && e.getMessage().getContent().getText().getBody().equals(text)).count());
+        waitForText(text);
+        wait.until(d -> ((JavascriptExecutor) d).executeScript(
+                "return Object.keys(sessionStorage).some(k => k.startsWith('cc.outbox.'))").equals(Boolean.FALSE));
+        assertTrue(!((String) ((JavascriptExecutor) browser).executeScript("return document.body.innerText")).contains("Not sent"));
+        Rest carol = new Rest(mesh.chat().baseUrl(), mesh.signIn(PERSON, PASSWORD));
+        Rest.Response history = carol.get("/v1/conversations/" + bankConversation + "/messages?limit=100");
+        assertEquals(200, history.status(), history.toString());
+        assertEquals(1, history.body().split(java.util.regex.Pattern.quote(text), -1).length - 1, "sent once: " + history.body());
+        screenshot("sent-after-reload");
     }
 
     /** The refresh token the web client holds in this tab's session storage. */
