@@ -292,23 +292,9 @@ class BrowserJourneyIT {
             screenshot("duplicated-tab-signed-in");
 
             // from then on each tab has tokens of its own, and each refreshes without another sign-in: the
-            // duplicate, whose tokens came from the first use of the copy ...
-            browser.switchTo().window(duplicate);
-            String duplicates = refreshToken();
-            expireAccessToken();
-            browser.navigate().refresh();
-            assertSignedInAndLive();
-            wait.until(d -> !duplicates.equals(refreshToken()));
-            assertEquals(null, silentSignInMark(), "the duplicate refreshed, and was not signed in again");
-            // ... and the first tab
-            browser.switchTo().window(first);
-            Object silentSignIn = silentSignInMark();
-            String before = refreshToken();
-            expireAccessToken();
-            browser.navigate().refresh();
-            assertSignedInAndLive();
-            wait.until(d -> !before.equals(refreshToken()));
-            assertEquals(silentSignIn, silentSignInMark(), "refreshed, not signed in again");
+            // duplicate, whose tokens came from the first use of the copy, and the first tab
+            refreshesWithoutSigningInAgain(duplicate);
+            refreshesWithoutSigningInAgain(first);
 
             // both tabs are live: a message from the bank reaches each
             String update = "Both of your tabs see this.";
@@ -323,6 +309,18 @@ class BrowserJourneyIT {
                 browser.switchTo().window(first);
             }
         }
+    }
+
+    /** The tab's page, loaded with its access token due, refreshes it and starts no silent sign-in. */
+    private void refreshesWithoutSigningInAgain(String tab) {
+        browser.switchTo().window(tab);
+        Object silentSignIn = silentSignInMark();
+        String before = refreshToken();
+        expireAccessToken();
+        browser.navigate().refresh();
+        assertSignedInAndLive();
+        wait.until(d -> !before.equals(refreshToken()));
+        assertEquals(silentSignIn, silentSignInMark(), "refreshed, not signed in again");
     }
 
     /** Signed in (no sign-in page, no "session ended" banner) and the event stream open. */
