@@ -297,12 +297,37 @@ class AccountLinkFlowTest extends MeshTestSupport {
         var reused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
                 .setState(back.get("state")).setCode(back.get("code")).build()));
         assertTrue(reused.getStatus().getDescription().contains("already used"), reused.getStatus().getDescription());
-        // the code under a fresh state: the bank refuses it, and says why
+        // the code under a fresh state: the bank refuses it (the new link's PKCE verifier is not the code's), and says why
         BeginLinkResponse second = begin(sub);
         var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
                 .setState(second.getState()).setCode(back.get("code")).build()));
-        assertTrue(replay.getStatus().getDescription().contains("already used"), replay.getStatus().getDescription());
+        assertTrue(replay.getStatus().getDescription().contains("code_verifier"), replay.getStatus().getDescription());
         assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, second.getLink().getId()).getStatus());
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(sub, link.getId()).getStatus(), "the first link keeps its access");
+    }
+
+    /**
+     * Every link shares one redirect URI, so the code in one person's redirect (a leaked URL, a shared screen) used to
+     * complete anybody's link: theirs would then read the victim's accounts under their own consent. The code is now
+     * bound to the link that began the authorisation (PKCE with the bank), and the attempt does not spend it.
+     */
+    @Test
+    @Order(5)
+    void aCodeFromAnotherPersonsRedirectCompletesNoLink() throws Exception {
+        String victim = newPerson();
+        String attacker = newPerson();
+        BeginLinkResponse victims = begin(victim);
+        Map<String, String> back = atBank(victims.getAuthorisationUrl(), true);
+        BeginLinkResponse attackers = begin(attacker);
+        var injected = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(attacker).completeLink(CompleteLinkRequest
+                .newBuilder().setState(attackers.getState()).setCode(back.get("code")).build()));
+        assertTrue(injected.getStatus().getDescription().contains("code_verifier"), injected.getStatus().getDescription());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(attacker, attackers.getLink().getId()).getStatus());
+        // the person's own redirect still completes their link
+        Link own = person(victim).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build()).getLink();
+        remember(UUID.fromString(own.getId()));
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, own.getStatus());
     }
 
     @Test

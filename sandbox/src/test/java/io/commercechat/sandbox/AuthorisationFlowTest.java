@@ -65,7 +65,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         assertTrue(redirect.get("code").length() >= 30, "an unguessable code");
         assertNull(redirect.get("error"));
 
-        ExchangeCodeResponse exchanged = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(redirect.get("code"))
+        ExchangeCodeResponse exchanged = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(redirect.get("code"))
                 .setRedirectUri(REDIRECT).build());
         assertEquals(List.of("ada-current", "ada-card"), exchanged.getAccountIdsList());
         assertFalse(exchanged.getAccessToken().isEmpty());
@@ -131,7 +131,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
     void replayedCodeIsRefusedAndRevokesTheFirstLink() {
         BeginAuthorisationResponse begun = begin("state-r");
         String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-current")).get("code");
-        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build();
+        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
         ExchangeCodeResponse first = bank().exchangeCode(exchange);
         var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(exchange));
         assertEquals("authorisation code was already used", replay.getStatus().getDescription());
@@ -145,18 +145,52 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         BeginAuthorisationResponse begun = begin("state-w");
         String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-card")).get("code");
         var wrong = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
-                ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri("https://evil.example/cb").build()));
+                ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri("https://evil.example/cb").build()));
         assertTrue(wrong.getStatus().getDescription().contains("redirect_uri"), wrong.getStatus().getDescription());
         var unknown = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
-                ExchangeCodeRequest.newBuilder().setCode("sbc_made-up").setRedirectUri(REDIRECT).build()));
+                ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("sbc_made-up").setRedirectUri(REDIRECT).build()));
         assertEquals("authorisation code is unknown", unknown.getStatus().getDescription());
+    }
+
+    /**
+     * Every link shares one redirect URI, so a code read from one person's redirect could otherwise complete another
+     * person's link; PKCE binds it to the authorisation that was begun with the verifier's challenge.
+     */
+    @Test
+    void aCodeIsExchangedOnlyWithTheVerifierOfItsAuthorisation() {
+        BeginAuthorisationResponse begun = begin("state-pkce");
+        String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-current")).get("code");
+        String someoneElses = "another-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
+        var injected = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(ExchangeCodeRequest.newBuilder()
+                .setCodeVerifier(someoneElses).setCode(code).setRedirectUri(REDIRECT).build()));
+        assertEquals("code_verifier does not match the code_challenge of the authorisation request", injected.getStatus().getDescription());
+        // not spent by that attempt: the one who began the authorisation still completes it
+        ExchangeCodeResponse own = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code)
+                .setRedirectUri(REDIRECT).build());
+        assertEquals(List.of("alan-current"), own.getAccountIdsList());
+        // both halves are required
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code)
+                .setRedirectUri(REDIRECT).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearCodeChallenge().build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").setCodeChallenge("plain").build()));
+    }
+
+    /** RFC 7636 appendix B: the S256 challenge of the example verifier. */
+    @Test
+    void theChallengeIsRfc7636s() {
+        assertEquals("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                io.commercechat.support.Pkce.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        assertTrue(io.commercechat.support.Pkce.matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assertTrue(!io.commercechat.support.Pkce.matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
     }
 
     @Test
     void concurrentExchangesOfOneCodeHaveExactlyOneWinner() throws Exception {
         BeginAuthorisationResponse begun = begin("state-c");
         String code = approve(begun.getAuthorisationId(), "cust-katherine", List.of("katherine-current")).get("code");
-        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build();
+        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Callable<Boolean>> attempts = new ArrayList<>();

@@ -31,7 +31,7 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
         String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
         Thread.sleep(3_300);
         var expired = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
-                ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build()));
+                ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build()));
         assertEquals("authorisation code has expired", expired.getStatus().getDescription());
     }
 
@@ -39,7 +39,7 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
     void faultKnobsComeFromConfiguration() {
         BeginAuthorisationResponse begun = begin("state-f");
         String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
-        ExchangeCodeResponse link = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(REDIRECT).build());
+        ExchangeCodeResponse link = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build());
         assertStatus(Status.Code.UNAVAILABLE, () -> bank().getBalances(BankGetBalancesRequest.newBuilder()
                 .setAccessToken(link.getAccessToken()).setAccountId("ada-current").build()));
         long start = System.nanoTime();

@@ -33,7 +33,7 @@ class MeshAuthTest extends SandboxTestSupport {
                 ISSUER.algNone("account-link-service"), "not-a-jwt"}) {
             assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).beginAuthorisation(authorisation("s").build()));
             assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).exchangeCode(
-                    ExchangeCodeRequest.newBuilder().setCode("c").setRedirectUri(REDIRECT).build()));
+                    ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("c").setRedirectUri(REDIRECT).build()));
         }
     }
 
@@ -44,7 +44,7 @@ class MeshAuthTest extends SandboxTestSupport {
             assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).listAccounts(
                     BankListAccountsRequest.newBuilder().setAccessToken("sbt_x").build()));
             assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).exchangeCode(
-                    ExchangeCodeRequest.newBuilder().setCode("c").setRedirectUri(REDIRECT).build()));
+                    ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("c").setRedirectUri(REDIRECT).build()));
         }
     }
 

@@ -34,6 +34,8 @@ abstract class SandboxTestSupport {
 
     protected static final TestIssuer ISSUER = TestIssuer.get();
     protected static final String REDIRECT = "https://app.commercechat.test/links/callback";
+    /** The PKCE verifier these tests begin their authorisations with (its challenge goes to BeginAuthorisation). */
+    protected static final String VERIFIER = "test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
     protected ManagedChannel channel;
 
     @BeforeEach
@@ -61,7 +63,8 @@ abstract class SandboxTestSupport {
                 .addPermissions(Permission.PERMISSION_TRANSACTIONS).addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
                 .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
                         .setSeconds(Instant.now().plus(Duration.ofDays(90)).getEpochSecond()))
-                .setRequesterDisplayName("Commerce Chat").setConsentReference(UUID.randomUUID().toString());
+                .setRequesterDisplayName("Commerce Chat").setConsentReference(UUID.randomUUID().toString())
+                .setCodeChallenge(io.commercechat.support.Pkce.challenge(VERIFIER));
     }
 
     protected BeginAuthorisationResponse begin(String state) {
@@ -105,6 +108,6 @@ abstract class SandboxTestSupport {
         BeginAuthorisationResponse begun = begin(state);
         Map<String, String> redirect = approve(begun.getAuthorisationId(), customer, accounts);
         assertEquals(state, redirect.get("state"));
-        return bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(redirect.get("code")).setRedirectUri(REDIRECT).build());
+        return bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(redirect.get("code")).setRedirectUri(REDIRECT).build());
     }
 }

@@ -48,6 +48,11 @@ public class Link {
     public String redirectUri;
     /** SHA-256 (hex) of the one-time state; the state itself is never stored. */
     public String stateHash;
+    /**
+     * The PKCE verifier whose challenge went to the bank with the authorisation request (BankConnector): only this
+     * link can exchange the code the bank issues for it. Kept while the link is PENDING, cleared when it ends.
+     */
+    public String codeVerifier;
     public boolean stateUsed;
     public Instant stateExpiresAt;
     /** The bank's id for the link (column bank_link_id), at most {@link #MAX_BANK_LINK_ID} characters. */

@@ -1,6 +1,7 @@
 package io.commercechat.sandbox.grpc;
 
 import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.Pkce;
 import io.commercechat.support.Rejections;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,5 +24,21 @@ public final class Validate {
             // falls through
         }
         throw Rejections.invalid("redirect_uri must be an absolute http(s) URL without a fragment");
+    }
+
+    /** PKCE S256 challenge (RFC 7636): required, 43 characters of base64url. */
+    public static String codeChallenge(String value) {
+        if (!Pkce.isChallenge(value)) {
+            throw Rejections.invalid("code_challenge is required: BASE64URL(SHA-256(code_verifier)), 43 characters (PKCE, S256)");
+        }
+        return value;
+    }
+
+    /** PKCE verifier (RFC 7636): required, 43-128 characters of [A-Za-z0-9-._~]. */
+    public static String codeVerifier(String value) {
+        if (!Pkce.isVerifier(value)) {
+            throw Rejections.invalid("code_verifier is required: 43-128 characters of [A-Za-z0-9-._~] (PKCE)");
+        }
+        return value;
     }
 }

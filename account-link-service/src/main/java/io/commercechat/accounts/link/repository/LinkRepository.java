@@ -82,7 +82,8 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      */
     @WithTransaction
     public Uni<Boolean> fail(UUID id, String reason, Instant now) {
-        return update("status = ?1, statusReason = ?2, updatedAt = ?3, consentEndDueAt = ?3 where id = ?4 and status = ?5",
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, consentEndDueAt = ?3, codeVerifier = null"
+                + " where id = ?4 and status = ?5",
                 LinkStatus.LINK_STATUS_FAILED, truncate(reason), now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
     }
 
@@ -117,7 +118,8 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
 
     /** PENDING -> ACTIVE with the bank's link id; joins the caller's transaction (with the accounts and the token). */
     public Uni<Boolean> activate(UUID id, String bankLinkId, Instant now) {
-        return update("status = ?1, statusReason = '', bankLinkId = ?2, updatedAt = ?3 where id = ?4 and status = ?5",
+        return update("status = ?1, statusReason = '', bankLinkId = ?2, updatedAt = ?3, codeVerifier = null"
+                + " where id = ?4 and status = ?5",
                 LinkStatus.LINK_STATUS_ACTIVE, bankLinkId, now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
     }
 

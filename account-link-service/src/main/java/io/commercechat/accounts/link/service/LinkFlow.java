@@ -31,6 +31,7 @@ import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.PageTokens;
+import io.commercechat.support.Pkce;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.support.Rejections;
 import io.grpc.Status;
@@ -114,8 +115,10 @@ public class LinkFlow {
                     random.nextBytes(raw);
                     String state = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
                     Link link = pending(caller, bankId, consent, permissions, purposes, redirectUri, state, validDays);
+                    link.codeVerifier = Pkce.newVerifier(random);
                     return links.insert(link)
                             .chain(() -> bank.beginAuthorisation(BeginAuthorisationRequest.newBuilder().setState(state)
+                                    .setCodeChallenge(Pkce.challenge(link.codeVerifier))
                                     .setRedirectUri(redirectUri).addAllPermissions(permissions).addAllPurposes(purposes)
                                     .setExpiresAt(ProtoTime.of(link.expiresAt))
                                     .setRequesterDisplayName(config.requesterDisplayName())
@@ -178,8 +181,15 @@ public class LinkFlow {
                 String reason = "access_denied".equals(error) ? "you declined at the bank" : "the bank reported: " + safe(error);
                 return fail(link, caller, reason).chain(() -> view(link.id));
             }
+            if (link.codeVerifier == null) {
+                // begun before links kept a PKCE verifier: the bank cannot exchange its code
+                return fail(link, caller, "the authorisation was started by an earlier version")
+                        .chain(() -> Uni.createFrom().failure(Rejections.precondition("this authorisation can no longer be"
+                                + " completed: start the link again")));
+            }
             BankClient bank = banks.bank(link.bankId);
-            return bank.exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(link.redirectUri).build())
+            return bank.exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(link.redirectUri)
+                            .setCodeVerifier(link.codeVerifier).build())
                     .onFailure(StatusRuntimeException.class).recoverWithUni(e -> {
                         Status status = ((StatusRuntimeException) e).getStatus();
                         boolean refused = status.getCode() == Status.Code.FAILED_PRECONDITION;

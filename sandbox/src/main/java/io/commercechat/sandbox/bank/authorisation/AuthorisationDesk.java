@@ -7,6 +7,7 @@ import io.commercechat.sandbox.bank.ledger.LedgerAccount;
 import io.commercechat.sandbox.bank.link.BankLinks;
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.security.Secrets;
+import io.commercechat.support.Pkce;
 import io.commercechat.support.Rejections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLEncoder;
@@ -50,6 +51,7 @@ public class AuthorisationDesk {
 
     private static final class IssuedCode {
         final String redirectUri;
+        final String codeChallenge;
         final String customerId;
         final List<String> accountIds;
         final Instant accessExpiresAt;
@@ -57,8 +59,10 @@ public class AuthorisationDesk {
         final AtomicBoolean used = new AtomicBoolean();
         volatile String grantedLinkId;
 
-        IssuedCode(String redirectUri, String customerId, List<String> accountIds, Instant accessExpiresAt, Instant expiresAt) {
+        IssuedCode(String redirectUri, String codeChallenge, String customerId, List<String> accountIds, Instant accessExpiresAt,
+                Instant expiresAt) {
             this.redirectUri = redirectUri;
+            this.codeChallenge = codeChallenge;
             this.customerId = customerId;
             this.accountIds = accountIds;
             this.accessExpiresAt = accessExpiresAt;
@@ -67,14 +71,14 @@ public class AuthorisationDesk {
     }
 
     public PendingAuthorisation begin(String state, String redirectUri, List<Permission> permissions, List<Purpose> purposes,
-            Instant accessExpiresAt, String requesterDisplayName, String consentReference) {
+            Instant accessExpiresAt, String requesterDisplayName, String consentReference, String codeChallenge) {
         Instant now = clock.instant();
         sweep(now);
         if (!accessExpiresAt.isAfter(now)) {
             throw Rejections.invalid("expires_at must be in the future");
         }
         PendingAuthorisation p = new PendingAuthorisation(Secrets.random("az_", 18), state, redirectUri, permissions, purposes,
-                accessExpiresAt, requesterDisplayName, consentReference, now.plus(config.authorisationTtl()));
+                accessExpiresAt, requesterDisplayName, consentReference, codeChallenge, now.plus(config.authorisationTtl()));
         pending.put(p.id(), p);
         LOG.infof("authorisation %s registered", Secrets.logRef(p.id()));  // the id opens the page
         return p;
@@ -121,7 +125,7 @@ public class AuthorisationDesk {
         }
         Instant now = clock.instant();
         String code = Secrets.random("sbc_", 24);
-        codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), customerId, ordered, p.accessExpiresAt(),
+        codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), p.codeChallenge(), customerId, ordered, p.accessExpiresAt(),
                 now.plus(config.codeTtl())));
         LOG.infof("authorisation %s approved (%d accounts)", Secrets.logRef(id), ordered.size());
         return redirect(p.redirectUri(), "code", code, p.state());
@@ -138,13 +142,19 @@ public class AuthorisationDesk {
     }
 
     /**
-     * Exchanges a code for a bank link. The code is spent by the first attempt whatever its
-     * outcome; a second use also revokes the link the first one granted (RFC 6749 section 4.1.2).
+     * Exchanges a code for a bank link. The code is spent by the first attempt of whoever began the authorisation
+     * (the PKCE verifier matches) whatever its outcome; a second use also revokes the link the first one granted
+     * (RFC 6749 section 4.1.2). An attempt with another verifier is refused without spending the code: it comes from
+     * someone who took the code from the person's redirect, and must not keep the person's own link from completing.
      */
-    public BankLinks.Grant exchange(String code, String redirectUri) {
+    public BankLinks.Grant exchange(String code, String redirectUri, String codeVerifier) {
         IssuedCode issued = code == null || code.isEmpty() ? null : codes.get(Secrets.hash(code));
         if (issued == null) {
             throw Rejections.precondition("authorisation code is unknown");
+        }
+        if (!Pkce.matches(codeVerifier, issued.codeChallenge)) {
+            LOG.warn("authorisation code presented with a code_verifier that does not match its authorisation");
+            throw Rejections.precondition("code_verifier does not match the code_challenge of the authorisation request");
         }
         if (!issued.used.compareAndSet(false, true)) {
             Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)

@@ -8,4 +8,4 @@ import java.util.List;
 /** An authorisation request waiting for the person at the bank's page. */
 public record PendingAuthorisation(String id, String state, String redirectUri, List<Permission> permissions,
         List<Purpose> purposes, Instant accessExpiresAt, String requesterDisplayName, String consentReference,
-        Instant pageExpiresAt) {}
+        String codeChallenge, Instant pageExpiresAt) {}

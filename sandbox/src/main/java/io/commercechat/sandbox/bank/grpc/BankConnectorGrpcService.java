@@ -83,7 +83,8 @@ public class BankConnectorGrpcService implements BankConnector {
                     GrpcValidation.knownSet(req.getPermissionsList(), "permissions"),
                     GrpcValidation.knownSet(req.getPurposesList(), "purposes"), expiresAt,
                     GrpcValidation.required(req.getRequesterDisplayName(), "requester_display_name", 100),
-                    GrpcValidation.optional(req.getConsentReference(), "consent_reference", 128));
+                    GrpcValidation.optional(req.getConsentReference(), "consent_reference", 128),
+                    Validate.codeChallenge(req.getCodeChallenge()));
             return BeginAuthorisationResponse.newBuilder().setAuthorisationId(p.id())
                     .setAuthorisationUrl(desk.authorisationUrl(p)).build();
         });
@@ -94,7 +95,7 @@ public class BankConnectorGrpcService implements BankConnector {
         return call(Rpc.EXCHANGE_CODE, () -> {
             GrpcValidation.required(req.getCode(), "code", 200);
             GrpcValidation.required(req.getRedirectUri(), "redirect_uri", 2000);
-            BankLinks.Grant grant = desk.exchange(req.getCode(), req.getRedirectUri());
+            BankLinks.Grant grant = desk.exchange(req.getCode(), req.getRedirectUri(), Validate.codeVerifier(req.getCodeVerifier()));
             return ExchangeCodeResponse.newBuilder().setAccessToken(grant.accessToken())
                     .setAccessTokenExpiresAt(ProtoTime.of(grant.link().expiresAt()))
                     .setBankLinkId(grant.link().id()).addAllAccountIds(grant.link().accountIds()).build();
