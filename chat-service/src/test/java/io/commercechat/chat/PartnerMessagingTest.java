@@ -135,6 +135,96 @@ class PartnerMessagingTest extends ChatTestSupport {
         }
     }
 
+    /**
+     * gRPC flow control reaches the database: a partner that takes one event and then reads nothing more is not sent
+     * the rest of its inbox into the server's memory (Quarkus' stubs ask a stream's Multi for everything at once, and
+     * the feed used to read batch after batch as fast as PostgreSQL answered). It gets all of it, in order, once it
+     * reads again.
+     */
+    @Test
+    void aSubscriberThatStopsReadingIsNotSentItsWholeInboxAtOnce() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        long start = inboxHead("b:" + SHOP);
+        int count = 500;
+        String body = "x".repeat(1000);
+        for (int i = 0; i < count; i++) {
+            send(me, c, "fc-" + i, i + " " + body).statusCode(201);
+        }
+        java.util.concurrent.BlockingQueue<InboxEvent> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        // a client that takes 64 KiB before it reads (grpc-java's default window is 1 MiB, and tuned upwards)
+        io.grpc.ManagedChannel small = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", io.commercechat.testkit.GrpcCalls.testPort())
+                .usePlaintext().flowControlWindow(64 * 1024).build();
+        io.grpc.ClientCall<io.commercechat.proto.partner.v1.SubscribeRequest, io.commercechat.proto.partner.v1.SubscribeResponse> call =
+                small.newCall(io.commercechat.proto.partner.v1.BusinessMessagingGrpc.getSubscribeMethod(),
+                        io.grpc.CallOptions.DEFAULT.withCallCredentials(io.commercechat.testkit.GrpcCalls.bearer(ISSUER.partner(SHOP))));
+        double before = emittedToStreams();
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onMessage(io.commercechat.proto.partner.v1.SubscribeResponse message) {
+                got.add(message.getEvent());
+            }
+        }, new io.grpc.Metadata());
+        call.sendMessage(io.commercechat.proto.partner.v1.SubscribeRequest.newBuilder().setAfterPosition(start).build());
+        call.halfClose();
+        call.request(1);
+        try {
+            InboxEvent first = got.poll(10, TimeUnit.SECONDS);
+            assertEquals(start + 1, first.getPosition());
+            assertEquals("fc-0", first.getMessage().getClientMessageId());
+            Thread.sleep(3000);
+            double sent = emittedToStreams() - before;
+            // what the transport took (HTTP/2 windows of 64 KiB on both sides) and a batch (200) or two read before
+            // it was full: not the whole inbox
+            assertTrue(sent >= 1 && sent <= 400, "events emitted to a stream that took one: " + sent);
+            call.request(Integer.MAX_VALUE);
+            List<InboxEvent> all = new ArrayList<>();
+            all.add(null);  // the first, taken above
+            for (InboxEvent e; (e = got.poll(10, TimeUnit.SECONDS)) != null;) {
+                all.add(e);
+                if (e.hasMessage() && e.getMessage().getClientMessageId().equals("fc-" + (count - 1))) {
+                    break;
+                }
+            }
+            List<String> mine = new ArrayList<>();
+            for (int i = 1; i < all.size(); i++) {
+                assertEquals(start + 1 + i, all.get(i).getPosition(), "gapless, in order");
+                if (all.get(i).hasMessage() && all.get(i).getMessage().getConversationId().equals(c)) {
+                    mine.add(all.get(i).getMessage().getClientMessageId());
+                }
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i < count; i++) {
+                expected.add("fc-" + i);
+            }
+            assertEquals(expected, mine, "every event arrives once the partner reads again");
+        } finally {
+            call.cancel("done", null);
+            small.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The inbox's last position (0 when it has none yet). */
+    private static long inboxHead(String participant) throws Exception {
+        Config config = ConfigProvider.getConfig();
+        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+                PreparedStatement s = c.prepareStatement("SELECT last_position FROM inbox_heads WHERE participant = ?")) {
+            s.setString(1, participant);
+            try (var r = s.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** The metric of the events this replica's streams have emitted. */
+    private static double emittedToStreams() {
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("chat_inbox_stream_events_total")).mapToDouble(l ->
+                Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElseThrow();
+    }
+
     @Test
     void sendsStructuredMessagesIdempotently() {
         String me = newPerson();

@@ -5,6 +5,8 @@ import io.commercechat.chat.inbox.InboxEntry;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.message.ChatMessage;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
@@ -22,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -61,8 +65,10 @@ public class InboxFeed {
     private final Object gate = new Object();
     private int batchesWriting;
     private final ArrayDeque<String> held = new ArrayDeque<>();
+    /** Events the streams of this replica have emitted (the metric chat.inbox.stream.events). */
+    private final LongAdder emitted = new LongAdder();
 
-    public InboxFeed(InboxRepository inbox, ChatConfig config, Vertx vertx,
+    public InboxFeed(InboxRepository inbox, ChatConfig config, Vertx vertx, MeterRegistry metrics,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") String user,
             @ConfigProperty(name = "quarkus.datasource.password") String password) {
@@ -72,6 +78,8 @@ public class InboxFeed {
         this.url = url;
         this.user = user;
         this.password = password;
+        FunctionCounter.builder("chat.inbox.stream.events", emitted, LongAdder::sum)
+                .description("inbox events emitted to SSE and Subscribe streams").register(metrics);
     }
 
     void start(@Observes StartupEvent ignored) {
@@ -169,6 +177,15 @@ public class InboxFeed {
 
     /** Every committed event after {@code afterPosition}, in order, then new ones as they commit. */
     public Multi<InboxEntry> follow(String participant, long afterPosition) {
+        // SSE: RESTEasy asks for the next event only when the last one is written, so demand paces the reads
+        return follow(participant, afterPosition, () -> Uni.createFrom().voidItem());
+    }
+
+    /**
+     * The same, reading the next events only once {@code ready} completes: for a transport that takes every item at
+     * once (a gRPC server stream), so that at most a batch more than it has taken waits in memory.
+     */
+    public Multi<InboxEntry> follow(String participant, long afterPosition, Supplier<Uni<Void>> ready) {
         return Multi.createFrom().deferred(() -> {
             Wakeup wakeup = new Wakeup(afterPosition);
             waiting.computeIfAbsent(participant, k -> ConcurrentHashMap.newKeySet()).add(wakeup);
@@ -177,14 +194,17 @@ public class InboxFeed {
             // turn waits only when no committed event beyond the position is known (announced or
             // handed); the poll reads anyway, for lost notifications.
             return Multi.createBy().repeating()
-                    .uni(() -> wakeup.await(config.streamPollInterval().toMillis())
+                    .uni(() -> ready.get().chain(() -> wakeup.await(config.streamPollInterval().toMillis()))
                             .chain(() -> {
                                 List<InboxEntry> handed = wakeup.takeHanded();
                                 return handed.isEmpty() ? inbox.after(participant, wakeup.position(), BATCH)
                                         : Uni.createFrom().item(handed);
                             }))
                     .indefinitely()
-                    .onItem().invoke(wakeup::emitted)
+                    .onItem().invoke(batch -> {
+                        wakeup.emitted(batch);
+                        emitted.add(batch.size());
+                    })
                     .onItem().transformToIterable((List<InboxEntry> batch) -> batch)
                     .onTermination().invoke(() -> waiting.computeIfPresent(participant, (k, set) -> {
                         set.remove(wakeup);

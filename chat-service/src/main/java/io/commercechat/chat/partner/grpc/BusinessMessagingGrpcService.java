@@ -56,7 +56,10 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
         return Multi.createFrom().deferred(() -> {
             Caller business = Caller.business(identity);
             long after = GrpcValidation.nonNegative(req.getAfterPosition(), "after_position");
-            return feed.follow(Caller.inboxOfBusiness(business.businessId()), after)
+            // the next events are read only when the transport takes more (gRPC flow control)
+            StreamReadiness readiness = StreamReadiness.current();
+            return feed.follow(Caller.inboxOfBusiness(business.businessId()), after,
+                    readiness == null ? () -> Uni.createFrom().voidItem() : readiness::await)
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
         }).onFailure().transform(GrpcErrors::toStatus);
     }
