@@ -1,5 +1,6 @@
 package io.commercechat.chat;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,42 @@ class EventStreamTest extends ChatTestSupport {
 
     private static String baseUrl() {
         return "http://127.0.0.1:" + GrpcCalls.testPort();
+    }
+
+    /**
+     * A stream is served no longer than a request with its token would be: it ends when the token is no longer
+     * accepted (expiry plus the verifier's 30 s of clock skew), telling the client to reconnect at once with a new
+     * token from its Last-Event-ID. Before, a leaked token kept a stream of the person's messages open for ever.
+     */
+    @Test
+    void aStreamEndsWhenTheTokenItWasOpenedWithIsNoLongerAccepted() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        // expired 26 s ago: accepted for 4 s more
+        String token = ISSUER.personUntil(me, Instant.now().minusSeconds(26));
+        try (SseStream stream = SseStream.personEvents(baseUrl(), token, null)) {
+            assertEquals(200, stream.status());
+            send(me, c, "t1", "while the token lasts").statusCode(201);
+            List<SseStream.Event> got = stream.until(e -> e.name().equals("message"), WAIT);
+            assertEquals("message", got.get(got.size() - 1).name());
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            List<String> comments = new ArrayList<>();
+            for (String comment; !stream.ended() && System.nanoTime() < deadline;) {
+                if ((comment = stream.nextComment(Duration.ofMillis(200))) != null) {
+                    comments.add(comment);
+                }
+            }
+            assertTrue(stream.ended(), "the stream ended");
+            for (String comment; (comment = stream.nextComment(Duration.ZERO)) != null;) {
+                comments.add(comment);
+            }
+            assertTrue(comments.contains("token expired"), "its last line says why: " + comments);
+        }
+        // the same token is refused from then on; a new one resumes the stream
+        given().auth().oauth2(token).get("/v1/events").then().statusCode(401);
+        try (SseStream next = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
+            assertNotNull(next.until(e -> e.name().equals("message"), WAIT));
+        }
     }
 
     private void businessSays(String c, String clientId, String text) {

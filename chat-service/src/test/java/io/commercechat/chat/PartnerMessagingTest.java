@@ -204,6 +204,20 @@ class PartnerMessagingTest extends ChatTestSupport {
         }
     }
 
+    /** A Subscribe stream ends with UNAUTHENTICATED when the token it was opened with is no longer accepted. */
+    @Test
+    void aSubscribeStreamEndsWhenItsTokenIsNoLongerAccepted() throws Exception {
+        // expired 26 s ago: accepted for 4 s more (the verifier allows 30 s of clock skew)
+        String token = ISSUER.partnerUntil(SHOP, java.time.Instant.now().minusSeconds(26));
+        try (InboxSubscriber stream = InboxSubscriber.open(channel, token, inboxHead("b:" + SHOP))) {
+            Throwable end = stream.error(Duration.ofSeconds(15));
+            assertTrue(end instanceof StatusRuntimeException, String.valueOf(end));
+            Status status = ((StatusRuntimeException) end).getStatus();
+            assertEquals(Status.Code.UNAUTHENTICATED, status.getCode());
+            assertTrue(status.getDescription().contains("subscribe again with a new token"), status.getDescription());
+        }
+    }
+
     /** The inbox's last position (0 when it has none yet). */
     private static long inboxHead(String participant) throws Exception {
         Config config = ConfigProvider.getConfig();

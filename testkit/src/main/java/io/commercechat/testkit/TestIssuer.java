@@ -122,6 +122,17 @@ public final class TestIssuer {
         return sign(base(name).groups(Set.of("service")).claim("azp", name));
     }
 
+    /** A person's token that expires at {@code expiresAt} (in the past it is still accepted within the clock skew). */
+    public String personUntil(String sub, Instant expiresAt) {
+        return sign(base(sub).groups(Set.of("user")).claim("azp", "web").issuedAt(expiresAt.minus(LIFETIME)).expiresAt(expiresAt));
+    }
+
+    /** A partner's token that expires at {@code expiresAt}. */
+    public String partnerUntil(String businessId, Instant expiresAt) {
+        return sign(base("partner-" + businessId).groups(Set.of("partner")).claim("business_id", businessId)
+                .issuedAt(expiresAt.minus(LIFETIME)).expiresAt(expiresAt));
+    }
+
     // ---- deliberately broken tokens for negative tests ----
 
     public String expired(String sub) {

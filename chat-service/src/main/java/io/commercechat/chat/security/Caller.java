@@ -3,6 +3,8 @@ package io.commercechat.chat.security;
 import io.commercechat.chat.error.ChatFailure;
 import io.grpc.Status;
 import io.quarkus.security.identity.SecurityIdentity;
+import java.time.Duration;
+import java.time.Instant;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** Who is calling, from the verified JWT: a person (group {@code user}) or a business (group {@code partner}). */
@@ -41,6 +43,17 @@ public record Caller(String subject, String businessId, String displayName) {
                     .asRuntimeException();
         }
         return new Caller(jwt.getSubject(), business.toString(), "");
+    }
+
+    /**
+     * How long the caller's token is still accepted: until its expiry plus the verifiers' clock skew
+     * ({@code mp.jwt.verify.clock.skew}). Event streams end then, so that a stream opened with a token is never
+     * served longer than a request with it would be; the client opens the next one with a new token.
+     */
+    public static Duration tokenLeft(SecurityIdentity identity, Duration clockSkew) {
+        long expires = ((JsonWebToken) identity.getPrincipal()).getExpirationTime();
+        Duration left = Duration.between(Instant.now(), Instant.ofEpochSecond(expires).plus(clockSkew));
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     public String personInbox() {

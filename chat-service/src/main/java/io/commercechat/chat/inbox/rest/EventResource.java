@@ -18,6 +18,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The person's inbox as Server-Sent Events. Each event's id is its inbox position: a client that
@@ -42,9 +44,11 @@ public class EventResource {
     private final InboxRepository inboxes;
     private final ChatConfig config;
     private final SecurityIdentity identity;
+    private final int clockSkewSeconds;
 
     public EventResource(InboxFeed feed, InboxLog inboxLog, InboxRepository inboxes, ChatConfig config,
-            SecurityIdentity identity) {
+            SecurityIdentity identity, @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "0") int clockSkewSeconds) {
+        this.clockSkewSeconds = clockSkewSeconds;
         this.feed = feed;
         this.inboxLog = inboxLog;
         this.inboxes = inboxes;
@@ -58,15 +62,27 @@ public class EventResource {
             @Context Sse sse) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         String inbox = Caller.person(identity).personInbox();
+        Duration tokenLeft = Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds));
         if (!resuming && NOW.equals(after)) {
             // the end is read before "ready" is sent: a snapshot the client reads on "ready" is never older than it
-            return Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end -> Multi.createBy()
-                    .concatenating().streams(Multi.createFrom().item(ready(end, sse)), live(inbox, end, sse)));
+            return untilTokenEnds(Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end ->
+                    Multi.createBy().concatenating().streams(Multi.createFrom().item(ready(end, sse)), live(inbox, end, sse))),
+                    tokenLeft, sse);
         }
         long from = resuming ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID") : RestParams.nonNegative(after, "after");
         // A first comment line flushes the response headers, so the client knows it is connected.
-        return Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse));
+        return untilTokenEnds(Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse)), tokenLeft, sse);
+    }
+
+    /**
+     * The stream ends when the token it was opened with is no longer accepted: a leaked or revoked session does not
+     * keep one open for ever. The last line asks the client to reconnect at once (retry: 0), with a new token and
+     * the Last-Event-ID it has, so nothing is missed.
+     */
+    private static Multi<OutboundSseEvent> untilTokenEnds(Multi<OutboundSseEvent> stream, Duration left, Sse sse) {
+        return Multi.createBy().concatenating().streams(stream.select().first(left),
+                Multi.createFrom().item(() -> sse.newEventBuilder().comment("token expired").reconnectDelay(0).build()));
     }
 
     private static OutboundSseEvent ready(long position, Sse sse) {

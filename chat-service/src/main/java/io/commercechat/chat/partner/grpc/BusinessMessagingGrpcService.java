@@ -26,12 +26,15 @@ import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.SubscribeResponse;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.PageTokens;
+import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** The partner edge: resolves the business from its token, delegates, maps results and errors. */
 @GrpcService
@@ -42,9 +45,11 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     private final MessageService messages;
     private final InboxFeed feed;
     private final SecurityIdentity identity;
+    private final int clockSkewSeconds;
 
     public BusinessMessagingGrpcService(ConversationService conversations, MessageService messages, InboxFeed feed,
-            SecurityIdentity identity) {
+            SecurityIdentity identity, @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "0") int clockSkewSeconds) {
+        this.clockSkewSeconds = clockSkewSeconds;
         this.conversations = conversations;
         this.messages = messages;
         this.feed = feed;
@@ -58,9 +63,15 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
             long after = GrpcValidation.nonNegative(req.getAfterPosition(), "after_position");
             // the next events are read only when the transport takes more (gRPC flow control)
             StreamReadiness readiness = StreamReadiness.current();
-            return feed.follow(Caller.inboxOfBusiness(business.businessId()), after,
+            Multi<SubscribeResponse> events = feed.follow(Caller.inboxOfBusiness(business.businessId()), after,
                     readiness == null ? () -> Uni.createFrom().voidItem() : readiness::await)
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
+            // ends when the token it was opened with is no longer accepted; the partner subscribes again with a new one
+            return Multi.createBy().concatenating().streams(
+                    events.select().first(Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds))),
+                    Multi.createFrom().failure(() -> Status.UNAUTHENTICATED.withDescription("the token this stream was"
+                            + " opened with has expired: subscribe again with a new token after your last position")
+                            .asRuntimeException()));
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
