@@ -189,6 +189,52 @@ class AssistantTest extends BankFlowSupport {
         assertTrue(all.stream().noneMatch(m -> m.toString().contains("This card was removed")), "never posted: " + all);
     }
 
+    /**
+     * A share that commits while the redaction of its consent's cards waits for the conversation (it read the cards
+     * before taking the lock) is kept, and the bank hears that the card it was shown is gone. Before, the redaction
+     * wrote its stale copy back: the card went person-only again and the bank never got the redacted event.
+     */
+    @Test
+    void aCardSharedWhileItsRedactionWaitsStaysSharedAndIsRedactedForTheBankToo() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        String consentId = linkAccount(me).getString("consentId");
+        send(me, c, "q1", "Show balance").statusCode(201);
+        List<Map<String, Object>> cards = awaitMessages(me, c, 1, kind("ACCOUNT_CARD"));
+        // the redaction takes the cards in seq order: the first is the one it holds while it waits
+        Map<String, Object> first = cards.stream().min(java.util.Comparator.comparingLong(m -> ((Number) m.get("seq")).longValue()))
+                .orElseThrow();
+        UUID card = UUID.fromString(first.get("id").toString());
+        try (Connection db = chatDb()) {
+            db.setAutoCommit(false);
+            try (PreparedStatement lock = db.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, UUID.fromString(c));
+                lock.executeQuery();
+            }
+            as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
+            awaitDb("the redaction read the cards and waits for the conversation", "SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE wait_event_type = 'Lock' AND query ILIKE '%from conversations%'");
+            // what a share does to the card, committed while the redaction waits
+            try (PreparedStatement share = db.prepareStatement("UPDATE messages SET visibility = 'EVERYONE' WHERE id = ?")) {
+                share.setObject(1, card);
+                share.executeUpdate();
+            }
+            db.commit();
+        }
+        awaitDb("the card was redacted", "SELECT count(*) FROM messages WHERE kind = 'NOTICE' AND id = '" + card + "'");
+        try (Connection db = chatDb(); PreparedStatement read = db.prepareStatement("SELECT visibility FROM messages WHERE id = ?")) {
+            read.setObject(1, card);
+            try (var r = read.executeQuery()) {
+                r.next();
+                assertEquals("EVERYONE", r.getString(1), "the share is kept");
+            }
+        }
+        awaitDb("the bank's inbox heard of it", "SELECT count(*) FROM inbox_events WHERE participant = 'b:" + BANK
+                + "' AND kind = 'redacted' AND payload LIKE '%" + card + "%'");
+        Message forBank = bankHistory(c).stream().filter(m -> m.getId().equals(card.toString())).findFirst().orElseThrow();
+        assertTrue(forBank.getContent().hasNotice(), forBank.toString());
+    }
+
     private static Connection chatDb() throws Exception {
         Config config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
