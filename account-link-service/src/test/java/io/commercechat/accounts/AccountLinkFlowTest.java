@@ -351,6 +351,9 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertStatus(Status.Code.NOT_FOUND, () -> partnerEvents("other-bank").notifyAccessRevoked(NotifyAccessRevokedRequest
                 .newBuilder().setBankLinkId(bankLinkId).setReason("not yours").build()));
         assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(owner, link.getId()).getStatus());
+        // a link id PostgreSQL cannot hold is the caller's error, not INTERNAL
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest
+                .newBuilder().setBankLinkId(bankLinkId + "\0").build()));
         // and the owner still reads
         assertFalse(balances(owner, accountId).getBalancesList().isEmpty());
         // a purpose outside the consent is denied, with the reason

@@ -25,6 +25,10 @@ public final class BankAnswers {
         if (!ContractFormats.isCurrency(a.getCurrency())) {
             throw unusable(bankId, "a currency that is not a three-letter ISO 4217 code");
         }
+        // stored (the name, the number's last digits) in PostgreSQL text, which cannot hold NUL
+        if (a.getDisplayName().indexOf('\0') >= 0 || a.getAccountNumber().indexOf('\0') >= 0) {
+            throw unusable(bankId, "an account name or number with a NUL character");
+        }
         return a;
     }
 
@@ -35,6 +39,9 @@ public final class BankAnswers {
         }
         if (id.length() > Link.MAX_BANK_LINK_ID) {
             throw unusable(bankId, "a link id longer than " + Link.MAX_BANK_LINK_ID + " characters");
+        }
+        if (id.indexOf('\0') >= 0) {
+            throw unusable(bankId, "a link id with a NUL character");
         }
         return id;
     }

@@ -35,7 +35,9 @@ class BankAnswersTest {
                 GOOD.toBuilder().setAccountId("a".repeat(65)).build(),
                 GOOD.toBuilder().setAccountId("acc 1").build(),
                 GOOD.toBuilder().setCurrency("EURO").build(),
-                GOOD.toBuilder().setCurrency("eur").build()}) {
+                GOOD.toBuilder().setCurrency("eur").build(),
+                GOOD.toBuilder().setDisplayName("Every\0day").build(),
+                GOOD.toBuilder().setAccountNumber("DE8937040044053201\0000").build()}) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.account("sandbox-bank", bad));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with"), e.getStatus().getDescription());
@@ -43,6 +45,8 @@ class BankAnswersTest {
         }
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> BankAnswers.bankLinkId("sandbox-bank", "x".repeat(256)));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.bankLinkId("sandbox-bank", "bl\0x"));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         // beyond year 9999: no timestamp can hold it, so no expiry could be kept
         ExchangeCodeResponse farFuture = ExchangeCodeResponse.newBuilder()

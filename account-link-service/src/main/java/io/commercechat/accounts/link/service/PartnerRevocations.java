@@ -29,8 +29,9 @@ public class PartnerRevocations {
     /** True when this call ended the access; false when it had already ended (idempotent). */
     public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
         String bankLinkId = req.getBankLinkId();
-        if (bankLinkId.isEmpty() || bankLinkId.length() > Link.MAX_BANK_LINK_ID) {
-            throw Rejections.invalid("bank_link_id is required (at most " + Link.MAX_BANK_LINK_ID + " characters)");
+        if (bankLinkId.isEmpty() || bankLinkId.length() > Link.MAX_BANK_LINK_ID || bankLinkId.indexOf('\0') >= 0) {
+            // a NUL would reach PostgreSQL, which cannot hold it, and come back as INTERNAL
+            throw Rejections.invalid("bank_link_id is required (at most " + Link.MAX_BANK_LINK_ID + " characters, no NUL)");
         }
         String reason = Validate.reason(req.getReason());
         String shown = Validate.composedReason(reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason);
