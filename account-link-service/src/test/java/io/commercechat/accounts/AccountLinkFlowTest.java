@@ -627,6 +627,32 @@ class AccountLinkFlowTest extends MeshTestSupport {
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
     }
 
+    /**
+     * A link past its expiry is shown EXPIRED, without its accounts, from that moment: before consent-service's sweep
+     * has published the consent's end and this service has handled it (here the link's own expiry is moved into the
+     * past, the consent's not, so that event never comes during the test). Before, GetLink and ListLinks kept showing
+     * it ACTIVE, with the accounts' names and masked numbers, until the event arrived.
+     */
+    @Test
+    @Order(11)
+    void aLinkPastItsExpiryIsShownExpiredBeforeTheConsentEventArrives() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        assertTrue(link.getAccountsCount() > 0);
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE links SET expires_at = now() - interval '1 second' WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(link.getId()));
+            assertEquals(1, s.executeUpdate());
+        }
+        Link shown = getLink(sub, link.getId());
+        assertEquals(LinkStatus.LINK_STATUS_EXPIRED, shown.getStatus());
+        assertEquals(0, shown.getAccountsCount(), "no account of an expired link is shown");
+        Link listed = person(sub).listLinks(ListLinksRequest.getDefaultInstance()).getLinksList().stream()
+                .filter(l -> l.getId().equals(link.getId())).findFirst().orElseThrow();
+        assertEquals(LinkStatus.LINK_STATUS_EXPIRED, listed.getStatus());
+        assertEquals(0, listed.getAccountsCount());
+    }
+
     @Test
     @Order(12)
     void aSlowBankIsDeadlineExceeded() throws Exception {

@@ -1,6 +1,8 @@
 package io.commercechat.accounts.link;
 
+import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.support.ProtoTime;
+import java.time.Instant;
 import java.util.List;
 
 /** Stored links and accounts to their proto messages. */
@@ -9,13 +11,16 @@ public final class LinkMapper {
     private LinkMapper() {}
 
     public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts) {
+        // a link past its consent's expiry is shown as the consent event will record it (EXPIRED), also before that
+        // event has been handled here: its accounts are not shown any more from that moment
+        boolean expired = l.isActive() && l.expiresAt != null && !Instant.now().isBefore(l.expiresAt);
         var b = io.commercechat.proto.accounts.v1.Link.newBuilder()
                 .setId(l.id.toString())
                 .setBankId(l.bankId)
                 .setBankDisplayName(bankDisplayName)
                 .setConsentId(l.consentId.toString())
-                .setStatus(l.status)
-                .setStatusReason(l.statusReason)
+                .setStatus(expired ? LinkStatus.LINK_STATUS_EXPIRED : l.status)
+                .setStatusReason(expired ? "the consent expired" : l.statusReason)
                 .addAllPermissions(l.permissionList())
                 .addAllPurposes(l.purposeList())
                 .setCreatedAt(ProtoTime.of(l.createdAt))
@@ -23,7 +28,7 @@ public final class LinkMapper {
                 .setExpiresAt(ProtoTime.of(l.expiresAt));
         // while ACTIVE only: once access has ended, what the bank said of its accounts is not shown any more (ListAccounts,
         // the other way to them, checks the consent on every call)
-        if (l.isActive()) {
+        if (l.isActive() && !expired) {
             accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
         }
         return b.build();
