@@ -50,6 +50,9 @@ class InboxFeedTest extends ChatTestSupport {
     @Inject
     Pool pool;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
+
     @Test
     void handedAndReadEventsInterleaveGaplessOnceAndInOrder() throws Exception {
         String writer = newPerson();
@@ -129,6 +132,55 @@ class InboxFeedTest extends ChatTestSupport {
         } finally {
             stream.cancel();
         }
+    }
+
+    /**
+     * Idle streams cost the database nothing while notifications come (the poll is a 30 s safety net; it was 1 s, a
+     * query a second per open stream), and a listener connection that is lost and comes back makes every stream
+     * read at once, for what was notified meanwhile.
+     */
+    @Test
+    void idleStreamsDoNotReadAndAListenerThatComesBackWakesThem() throws Exception {
+        List<String> participants = new ArrayList<>();
+        List<List<InboxEntry>> got = new ArrayList<>();
+        List<Cancellable> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                participants.add("p:" + newPerson());
+                List<InboxEntry> events = Collections.synchronizedList(new ArrayList<>());
+                got.add(events);
+                streams.add(feed.follow(participants.get(i), 0).subscribe().with(events::add));
+            }
+            Thread.sleep(1000);  // each has made its first read (nothing there)
+            double before = streamReads();
+            Thread.sleep(3000);
+            assertEquals(before, streamReads(), "idle streams read nothing in 3 s");
+
+            // the listener's connection breaks; an event commits while it is away (its notification is lost)
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class),
+                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class),
+                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
+                    var st = db.createStatement();
+                    var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            + " WHERE query ILIKE 'LISTEN%chat_inbox%'")) {
+                r.next();
+                assertEquals(1, r.getInt(1), "this replica's one LISTEN connection");
+            }
+            commit(participants.get(0), 1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got.get(0).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of(1L), got.get(0).stream().map(InboxEntry::position).toList(),
+                    "read once the listener was back, not at the next 30 s poll");
+        } finally {
+            streams.forEach(Cancellable::cancel);
+        }
+    }
+
+    private double streamReads() {
+        return metrics.get("chat.inbox.stream.reads").functionCounter().count();
     }
 
     /** An event committed straight into the inbox (a typing event), with no notification. */

@@ -30,9 +30,17 @@ public interface ChatConfig {
     @WithDefault("PT6S")
     Duration typingTtl();
 
-    /** Event streams re-read the inbox at least this often, even without a notification. */
-    @WithDefault("PT1S")
+    /**
+     * While this replica's LISTEN connection is up, an idle event stream re-reads its inbox this often anyway: a
+     * safety net only, since notifications arrive and a reconnected listener wakes every stream. Each read is a query,
+     * so with thousands of idle streams a short interval is a steady load on the database.
+     */
+    @WithDefault("PT30S")
     Duration streamPollInterval();
+
+    /** While the LISTEN connection is down, streams re-read this often (the notifications are not coming). */
+    @WithDefault("PT1S")
+    Duration streamPollIntervalWithoutListen();
 
     /** SSE comment lines keep idle connections open through proxies. */
     @WithDefault("PT15S")

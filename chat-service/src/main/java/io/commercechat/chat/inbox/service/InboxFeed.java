@@ -33,8 +33,10 @@ import org.jboss.logging.Logger;
  * Follows inboxes for SSE and Subscribe streams, on any replica. The database is the only source
  * of truth: a stream emits committed events after its own position, gapless and in order.
  * PostgreSQL LISTEN/NOTIFY (one connection per replica) tells streams which positions have
- * committed, so they read only when there is something new; a poll every
- * {@code chat.stream-poll-interval} covers missed notifications and a lost listener connection.
+ * committed, so they read only when there is something new. When the listener connection comes back after a loss,
+ * every stream reads once (what was notified meanwhile is lost); while it is down, streams read every
+ * {@code chat.stream-poll-interval-without-listen}, and while it is up an idle stream still reads every
+ * {@code chat.stream-poll-interval} (30 s), a safety net that costs thousands of idle streams little.
  * Message events that this replica's sends commit are handed to its own streams directly
  * ({@link #committed}), which saves those streams a read and the wait for the notification. The
  * notifications that arrive while this replica writes a batch of sends are held until the batch's
@@ -59,7 +61,7 @@ public class InboxFeed {
     private final String user;
     private final String password;
     private final Map<String, Set<Wakeup>> waiting = new ConcurrentHashMap<>();
-    private PgSubscriber subscriber;
+    private volatile PgSubscriber subscriber;
     private volatile boolean stopping;
     /** Guards {@link #batchesWriting} and {@link #held}. */
     private final Object gate = new Object();
@@ -67,6 +69,8 @@ public class InboxFeed {
     private final ArrayDeque<String> held = new ArrayDeque<>();
     /** Events the streams of this replica have emitted (the metric chat.inbox.stream.events). */
     private final LongAdder emitted = new LongAdder();
+    /** Inbox reads of this replica's streams (the metric chat.inbox.stream.reads). */
+    private final LongAdder reads = new LongAdder();
 
     public InboxFeed(InboxRepository inbox, ChatConfig config, Vertx vertx, MeterRegistry metrics,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -80,12 +84,16 @@ public class InboxFeed {
         this.password = password;
         FunctionCounter.builder("chat.inbox.stream.events", emitted, LongAdder::sum)
                 .description("inbox events emitted to SSE and Subscribe streams").register(metrics);
+        FunctionCounter.builder("chat.inbox.stream.reads", reads, LongAdder::sum)
+                .description("inbox reads by SSE and Subscribe streams (idle streams read only every chat.stream-poll-interval)")
+                .register(metrics);
     }
 
     void start(@Observes StartupEvent ignored) {
         PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password);
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
-        subscriber.channel(CHANNEL).handler(this::notified);
+        // (re)subscribed: notifications sent while the listener was away are lost, so every stream reads once
+        subscriber.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> wakeAll());
         subscriber.closeHandler(v -> {
             if (!stopping) {
                 LOG.warn("inbox LISTEN connection lost; streams poll until it is back");
@@ -136,6 +144,17 @@ public class InboxFeed {
             }
         }
         announce(payload);
+    }
+
+    private void wakeAll() {
+        waiting.values().forEach(streams -> streams.forEach(Wakeup::readOnce));
+    }
+
+    /** How long an idle stream waits before it reads anyway: long while notifications come, short while they cannot. */
+    private long pollMillis() {
+        PgSubscriber s = subscriber;
+        return (s != null && s.actualConnection() != null ? config.streamPollInterval()
+                : config.streamPollIntervalWithoutListen()).toMillis();
     }
 
     private void announce(String payload) {
@@ -194,11 +213,14 @@ public class InboxFeed {
             // turn waits only when no committed event beyond the position is known (announced or
             // handed); the poll reads anyway, for lost notifications.
             return Multi.createBy().repeating()
-                    .uni(() -> ready.get().chain(() -> wakeup.await(config.streamPollInterval().toMillis()))
+                    .uni(() -> ready.get().chain(() -> wakeup.await(pollMillis()))
                             .chain(() -> {
                                 List<InboxEntry> handed = wakeup.takeHanded();
-                                return handed.isEmpty() ? inbox.after(participant, wakeup.position(), BATCH)
-                                        : Uni.createFrom().item(handed);
+                                if (!handed.isEmpty()) {
+                                    return Uni.createFrom().item(handed);
+                                }
+                                reads.increment();
+                                return inbox.after(participant, wakeup.position(), BATCH);
                             }))
                     .indefinitely()
                     .onItem().invoke(batch -> {
