@@ -298,11 +298,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setState(back.get("state")).setCode(back.get("code")).build()));
         assertTrue(reused.getStatus().getDescription().contains("already used"), reused.getStatus().getDescription());
         // the code under a fresh state: the bank refuses it (the new link's PKCE verifier is not the code's), and says why
-        BeginLinkResponse second = begin(sub);
-        var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
-                .setState(second.getState()).setCode(back.get("code")).build()));
-        assertTrue(replay.getStatus().getDescription().contains("code_verifier"), replay.getStatus().getDescription());
-        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, second.getLink().getId()).getStatus());
+        refusedAsAnotherLinksCode(sub, begin(sub), back.get("code"));
         assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(sub, link.getId()).getStatus(), "the first link keeps its access");
     }
 
@@ -315,19 +311,22 @@ class AccountLinkFlowTest extends MeshTestSupport {
     @Order(5)
     void aCodeFromAnotherPersonsRedirectCompletesNoLink() throws Exception {
         String victim = newPerson();
+        Map<String, String> back = atBank(begin(victim).getAuthorisationUrl(), true);
         String attacker = newPerson();
-        BeginLinkResponse victims = begin(victim);
-        Map<String, String> back = atBank(victims.getAuthorisationUrl(), true);
-        BeginLinkResponse attackers = begin(attacker);
-        var injected = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(attacker).completeLink(CompleteLinkRequest
-                .newBuilder().setState(attackers.getState()).setCode(back.get("code")).build()));
-        assertTrue(injected.getStatus().getDescription().contains("code_verifier"), injected.getStatus().getDescription());
-        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(attacker, attackers.getLink().getId()).getStatus());
+        refusedAsAnotherLinksCode(attacker, begin(attacker), back.get("code"));
         // the person's own redirect still completes their link
         Link own = person(victim).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
                 .setCode(back.get("code")).build()).getLink();
         remember(UUID.fromString(own.getId()));
         assertEquals(LinkStatus.LINK_STATUS_ACTIVE, own.getStatus());
+    }
+
+    /** Completing {@code link} with a code the bank issued for another link: its PKCE check refuses it, the link fails. */
+    private void refusedAsAnotherLinksCode(String sub, BeginLinkResponse link, String code) {
+        var refused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                .setState(link.getState()).setCode(code).build()));
+        assertTrue(refused.getStatus().getDescription().contains("code_verifier"), refused.getStatus().getDescription());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, link.getLink().getId()).getStatus());
     }
 
     @Test
