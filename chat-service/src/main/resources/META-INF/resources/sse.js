@@ -201,7 +201,8 @@ export class EventStream {
         },
         onRetry: (ms) => {
           retryAfter = ms;
-          this.retryBase = Math.max(500, ms);
+          // retry: 0 asks for this one reconnect at once (a stream ended with its token), not for faster backoffs
+          if (ms > 0) this.retryBase = Math.max(500, ms);
         },
       });
       parser.lastEventId = this.lastEventId;

@@ -213,7 +213,7 @@ class AssistantTest extends BankFlowSupport {
             }
             as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
             awaitDb("the redaction read the cards and waits for the conversation", "SELECT count(*) FROM pg_stat_activity"
-                    + " WHERE wait_event_type = 'Lock' AND query ILIKE '%from conversations%'");
+                    + " WHERE wait_event_type = 'Lock' AND query ILIKE '%from conversations%' AND datname = current_database()");
             // what a share does to the card, committed while the redaction waits
             try (PreparedStatement share = db.prepareStatement("UPDATE messages SET visibility = 'EVERYONE' WHERE id = ?")) {
                 share.setObject(1, card);

@@ -151,23 +151,32 @@ class InboxFeedTest extends ChatTestSupport {
                 got.add(events);
                 streams.add(feed.follow(participants.get(i), 0).subscribe().with(events::add));
             }
-            Thread.sleep(1000);  // each has made its first read (nothing there)
+            // each makes its first read (nothing there); wait until the count settles
             double before = streamReads();
+            for (int i = 0; i < 50; i++) {
+                Thread.sleep(200);
+                double now = streamReads();
+                if (now == before && now >= 20) {
+                    break;
+                }
+                before = now;
+            }
             Thread.sleep(3000);
             assertEquals(before, streamReads(), "idle streams read nothing in 3 s");
 
-            // the listener's connection breaks; an event commits while it is away (its notification is lost)
+            // an event commits without a notification (as one sent while the listener is away is lost), then the
+            // listener's connection breaks and comes back
+            commit(participants.get(0), 1);
             try (java.sql.Connection db = java.sql.DriverManager.getConnection(
                     org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class),
                     org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class),
                     org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
                     var st = db.createStatement();
                     var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            + " WHERE query ILIKE 'LISTEN%chat_inbox%'")) {
+                            + " WHERE query ILIKE 'LISTEN%chat_inbox%' AND datname = current_database()")) {
                 r.next();
                 assertEquals(1, r.getInt(1), "this replica's one LISTEN connection");
             }
-            commit(participants.get(0), 1);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (got.get(0).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(50);

@@ -59,7 +59,9 @@ public final class Validate {
      * A reason this service composes (its own words and a bank's, each allowed up to the limit), cut to the
      * limit consent-service takes: a bank's valid 200-character reason must still end the consent.
      */
-    public static String composedReason(String reason) {
+    public static String composedReason(String composed) {
+        // a bank's words may carry a NUL, which PostgreSQL text cannot hold: the link would then not be failed
+        String reason = composed.replace("\0", "");
         if (reason.length() <= MAX_REASON) {
             return reason;
         }

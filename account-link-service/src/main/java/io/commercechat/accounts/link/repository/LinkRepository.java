@@ -72,7 +72,7 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      */
     @WithTransaction
     public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now) {
-        return update("status = ?1, statusReason = ?2, updatedAt = ?3 where id = ?4 and status in ?5",
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null where id = ?4 and status in ?5",
                 to, truncate(reason), now, id, List.copyOf(from)).map(n -> n == 1);
     }
 

@@ -193,7 +193,8 @@ public class LinkFlow {
                     .onFailure(StatusRuntimeException.class).recoverWithUni(e -> {
                         Status status = ((StatusRuntimeException) e).getStatus();
                         boolean refused = status.getCode() == Status.Code.FAILED_PRECONDITION;
-                        String why = refused ? "the bank refused the authorisation code: " + status.getDescription()
+                        String why = refused ? "the bank refused the authorisation code: "
+                                + java.util.Objects.requireNonNullElse(status.getDescription(), "no reason given")
                                 : "the bank could not exchange the authorisation code";
                         return fail(link, caller, why).chain(() -> Uni.createFrom().failure(refused ? Rejections.precondition(why) : e));
                     })

@@ -81,7 +81,7 @@ public class EventResource {
      * the Last-Event-ID it has, so nothing is missed.
      */
     private static Multi<OutboundSseEvent> untilTokenEnds(Multi<OutboundSseEvent> stream, Duration left, Sse sse) {
-        return Multi.createBy().concatenating().streams(stream.select().first(left),
+        return Multi.createBy().concatenating().streams(Caller.until(stream, left),
                 Multi.createFrom().item(() -> sse.newEventBuilder().comment("token expired").reconnectDelay(0).build()));
     }
 

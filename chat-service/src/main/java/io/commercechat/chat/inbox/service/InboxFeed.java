@@ -6,6 +6,7 @@ import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.message.ChatMessage;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -84,6 +85,8 @@ public class InboxFeed {
         this.password = password;
         FunctionCounter.builder("chat.inbox.stream.events", emitted, LongAdder::sum)
                 .description("inbox events emitted to SSE and Subscribe streams").register(metrics);
+        Gauge.builder("chat.inbox.streams", waiting, w -> w.values().stream().mapToInt(Set::size).sum())
+                .description("SSE and Subscribe streams open on this replica").register(metrics);
         FunctionCounter.builder("chat.inbox.stream.reads", reads, LongAdder::sum)
                 .description("inbox reads by SSE and Subscribe streams (idle streams read only every chat.stream-poll-interval)")
                 .register(metrics);
@@ -270,7 +273,9 @@ public class InboxFeed {
             }
         }
 
+        /** Reads at its next turn, also when it is not parked now (busy reading, or waiting for its transport). */
         synchronized void readOnce() {
+            readAgain = true;
             release();
         }
 
@@ -325,6 +330,11 @@ public class InboxFeed {
                         synchronized (Wakeup.this) {
                             if (parked == emitter) {
                                 parked = null;
+                                // a cancelled stream leaves no poll timer holding it
+                                if (timer >= 0) {
+                                    vertx.cancelTimer(timer);
+                                    timer = -1;
+                                }
                             }
                         }
                     });

@@ -68,7 +68,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
             // ends when the token it was opened with is no longer accepted; the partner subscribes again with a new one
             return Multi.createBy().concatenating().streams(
-                    events.select().first(Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds))),
+                    Caller.until(events, Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds))),
                     Multi.createFrom().failure(() -> Status.UNAUTHENTICATED.withDescription("the token this stream was"
                             + " opened with has expired: subscribe again with a new token after your last position")
                             .asRuntimeException()));
