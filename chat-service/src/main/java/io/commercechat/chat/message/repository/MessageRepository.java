@@ -93,6 +93,12 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 + " (select c.lastSeq from Conversation c where c.id = m.conversationId)", conversationIds);
     }
 
+    /** The message's visibility as committed now (a query, not the copy this session holds). */
+    public Uni<ChatMessage.Visibility> visibilityOf(UUID id) {
+        return getSession().chain(s -> s.createSelectionQuery("select m.visibility from ChatMessage m where m.id = :id",
+                ChatMessage.Visibility.class).setParameter("id", id).getSingleResult());
+    }
+
     /** Up to {@code limit} account cards (not yet replaced) read under a consent, by conversation and seq. */
     public Uni<List<ChatMessage>> cardsOf(String consentId, int limit) {
         return find("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId)

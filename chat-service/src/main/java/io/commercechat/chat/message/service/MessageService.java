@@ -221,9 +221,10 @@ public class MessageService {
             Uni<Integer> done = Uni.createFrom().item(0);
             for (ChatMessage card : cards) {
                 done = done.chain(n -> conversations.findById(card.conversationId, LockModeType.PESSIMISTIC_WRITE)
-                        // the card as it is under the lock: a share may have committed since it was read above, and
-                        // writing back the copy read then would undo it (and keep the bank from hearing of the end)
-                        .call(c -> messages.getSession().chain(session -> session.refresh(card)))
+                        // the card's visibility as it is under the lock: a share may have committed since the card was
+                        // read above, and writing back the copy read then would undo it (and keep the bank from hearing
+                        // of the end)
+                        .call(c -> messages.visibilityOf(card.id).invoke(now -> card.visibility = now))
                         .chain(c -> businesses.findById(c.businessId).chain(business -> {
                             card.kind = "NOTICE";
                             card.content = MessageContents.toJson(MessageContents.notice("This card was removed because access to "
