@@ -26,7 +26,7 @@ public final class BankAnswers {
             throw unusable(bankId, "a currency that is not a three-letter ISO 4217 code");
         }
         // stored (the name, the number's last digits) in PostgreSQL text, which cannot hold NUL
-        if (a.getDisplayName().indexOf('\0') >= 0 || a.getAccountNumber().indexOf('\0') >= 0) {
+        if (hasNul(a.getDisplayName()) || hasNul(a.getAccountNumber())) {
             throw unusable(bankId, "an account name or number with a NUL character");
         }
         return a;
@@ -40,7 +40,7 @@ public final class BankAnswers {
         if (id.length() > Link.MAX_BANK_LINK_ID) {
             throw unusable(bankId, "a link id longer than " + Link.MAX_BANK_LINK_ID + " characters");
         }
-        if (id.indexOf('\0') >= 0) {
+        if (hasNul(id)) {
             throw unusable(bankId, "a link id with a NUL character");
         }
         return id;
@@ -66,6 +66,10 @@ public final class BankAnswers {
     /** The bank's account list went on for more than {@code pages} pages (its page tokens never ended). */
     public static StatusRuntimeException endlessAccountList(String bankId, int pages) {
         return unusable(bankId, "an account list longer than " + pages + " pages");
+    }
+
+    private static boolean hasNul(String text) {
+        return text.indexOf('\0') >= 0;
     }
 
     private static StatusRuntimeException unusable(String bankId, String what) {

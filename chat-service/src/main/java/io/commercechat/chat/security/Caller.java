@@ -3,9 +3,6 @@ package io.commercechat.chat.security;
 import io.commercechat.chat.error.ChatFailure;
 import io.grpc.Status;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.smallrye.mutiny.Multi;
-import java.time.Duration;
-import java.time.Instant;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** Who is calling, from the verified JWT: a person (group {@code user}) or a business (group {@code partner}). */
@@ -44,31 +41,6 @@ public record Caller(String subject, String businessId, String displayName) {
                     .asRuntimeException();
         }
         return new Caller(jwt.getSubject(), business.toString(), "");
-    }
-
-    /**
-     * How long the caller's token is still accepted: until its expiry plus the verifiers' clock skew
-     * ({@code mp.jwt.verify.clock.skew}). Event streams end then, so that a stream opened with a token is never
-     * served longer than a request with it would be; the client opens the next one with a new token.
-     */
-    public static Duration tokenLeft(SecurityIdentity identity, Duration clockSkew) {
-        long expires = ((JsonWebToken) identity.getPrincipal()).getExpirationTime();
-        Duration left = Duration.between(Instant.now(), Instant.ofEpochSecond(expires).plus(clockSkew));
-        return left.isNegative() ? Duration.ZERO : left;
-    }
-
-    /**
-     * The stream's items until {@code left} has passed, then it completes and cancels what feeds it (the inbox feed
-     * and its wait, the heartbeats). Mutiny's {@code select().first(Duration)} completes without cancelling its
-     * upstream, which would leave the feed reading for a stream nobody receives.
-     */
-    @SuppressWarnings("unchecked")
-    public static <T> Multi<T> until(Multi<T> stream, Duration left) {
-        Object end = new Object();
-        Multi<Object> deadline = Multi.createFrom().ticks().startingAfter(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left)
-                .every(Duration.ofDays(1)).map(tick -> end);
-        return Multi.createBy().merging().streams(stream.map(item -> (Object) item), deadline)
-                .select().first(item -> item != end).map(item -> (T) item);
     }
 
     public String personInbox() {

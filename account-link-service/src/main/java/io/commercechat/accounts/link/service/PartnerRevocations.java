@@ -7,6 +7,7 @@ import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.security.Caller;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.Rejections;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
@@ -28,11 +29,7 @@ public class PartnerRevocations {
 
     /** True when this call ended the access; false when it had already ended (idempotent). */
     public Uni<Boolean> accessRevoked(Caller bank, NotifyAccessRevokedRequest req) {
-        String bankLinkId = req.getBankLinkId();
-        if (bankLinkId.isEmpty() || bankLinkId.length() > Link.MAX_BANK_LINK_ID || bankLinkId.indexOf('\0') >= 0) {
-            // a NUL would reach PostgreSQL, which cannot hold it, and come back as INTERNAL
-            throw Rejections.invalid("bank_link_id is required (at most " + Link.MAX_BANK_LINK_ID + " characters, no NUL)");
-        }
+        String bankLinkId = GrpcValidation.required(req.getBankLinkId(), "bank_link_id", Link.MAX_BANK_LINK_ID);
         String reason = Validate.reason(req.getReason());
         String shown = Validate.composedReason(reason.isBlank() ? "access ended by the bank" : "access ended by the bank: " + reason);
         // business_id must be the link's bank: another bank's link does not exist for this caller.

@@ -6,6 +6,7 @@ import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
+import io.commercechat.chat.security.TokenDeadline;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import jakarta.annotation.security.RolesAllowed;
@@ -18,8 +19,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.time.Duration;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The person's inbox as Server-Sent Events. Each event's id is its inbox position: a client that
@@ -44,11 +43,11 @@ public class EventResource {
     private final InboxRepository inboxes;
     private final ChatConfig config;
     private final SecurityIdentity identity;
-    private final int clockSkewSeconds;
+    private final TokenDeadline tokenDeadline;
 
     public EventResource(InboxFeed feed, InboxLog inboxLog, InboxRepository inboxes, ChatConfig config,
-            SecurityIdentity identity, @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "0") int clockSkewSeconds) {
-        this.clockSkewSeconds = clockSkewSeconds;
+            SecurityIdentity identity, TokenDeadline tokenDeadline) {
+        this.tokenDeadline = tokenDeadline;
         this.feed = feed;
         this.inboxLog = inboxLog;
         this.inboxes = inboxes;
@@ -62,17 +61,16 @@ public class EventResource {
             @Context Sse sse) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         String inbox = Caller.person(identity).personInbox();
-        Duration tokenLeft = Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds));
         if (!resuming && NOW.equals(after)) {
             // the end is read before "ready" is sent: a snapshot the client reads on "ready" is never older than it
             return untilTokenEnds(Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end ->
                     Multi.createBy().concatenating().streams(Multi.createFrom().item(ready(end, sse)), live(inbox, end, sse))),
-                    tokenLeft, sse);
+                    sse);
         }
         long from = resuming ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID") : RestParams.nonNegative(after, "after");
         // A first comment line flushes the response headers, so the client knows it is connected.
         return untilTokenEnds(Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse)), tokenLeft, sse);
+                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse)), sse);
     }
 
     /**
@@ -80,8 +78,8 @@ public class EventResource {
      * keep one open for ever. The last line asks the client to reconnect at once (retry: 0), with a new token and
      * the Last-Event-ID it has, so nothing is missed.
      */
-    private static Multi<OutboundSseEvent> untilTokenEnds(Multi<OutboundSseEvent> stream, Duration left, Sse sse) {
-        return Multi.createBy().concatenating().streams(Caller.until(stream, left),
+    private Multi<OutboundSseEvent> untilTokenEnds(Multi<OutboundSseEvent> stream, Sse sse) {
+        return Multi.createBy().concatenating().streams(tokenDeadline.until(identity, stream),
                 Multi.createFrom().item(() -> sse.newEventBuilder().comment("token expired").reconnectDelay(0).build()));
     }
 

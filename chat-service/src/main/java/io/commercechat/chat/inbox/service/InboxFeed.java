@@ -52,6 +52,8 @@ public class InboxFeed {
     private static final Logger LOG = Logger.getLogger(InboxFeed.class);
     public static final String CHANNEL = "chat_inbox";
     private static final int BATCH = 200;
+    /** For {@link #follow(String, long, Supplier)}: a transport whose own demand paces the reads. */
+    public static final Supplier<Uni<Void>> ALWAYS_READY = () -> Uni.createFrom().voidItem();
     /** Notifications held beyond this are let through at once (a batch that takes very long to answer). */
     private static final int MAX_HELD = 4096;
 
@@ -200,7 +202,7 @@ public class InboxFeed {
     /** Every committed event after {@code afterPosition}, in order, then new ones as they commit. */
     public Multi<InboxEntry> follow(String participant, long afterPosition) {
         // SSE: RESTEasy asks for the next event only when the last one is written, so demand paces the reads
-        return follow(participant, afterPosition, () -> Uni.createFrom().voidItem());
+        return follow(participant, afterPosition, ALWAYS_READY);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.message.service.MessageService;
 import io.commercechat.chat.security.Caller;
+import io.commercechat.chat.security.TokenDeadline;
 import io.commercechat.proto.partner.v1.BusinessMessaging;
 import io.commercechat.proto.partner.v1.GetHistoryRequest;
 import io.commercechat.proto.partner.v1.GetHistoryResponse;
@@ -32,9 +33,7 @@ import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import java.time.Duration;
 import java.util.function.Function;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** The partner edge: resolves the business from its token, delegates, maps results and errors. */
 @GrpcService
@@ -45,11 +44,11 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     private final MessageService messages;
     private final InboxFeed feed;
     private final SecurityIdentity identity;
-    private final int clockSkewSeconds;
+    private final TokenDeadline tokenDeadline;
 
     public BusinessMessagingGrpcService(ConversationService conversations, MessageService messages, InboxFeed feed,
-            SecurityIdentity identity, @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "0") int clockSkewSeconds) {
-        this.clockSkewSeconds = clockSkewSeconds;
+            SecurityIdentity identity, TokenDeadline tokenDeadline) {
+        this.tokenDeadline = tokenDeadline;
         this.conversations = conversations;
         this.messages = messages;
         this.feed = feed;
@@ -64,11 +63,11 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
             // the next events are read only when the transport takes more (gRPC flow control)
             StreamReadiness readiness = StreamReadiness.current();
             Multi<SubscribeResponse> events = feed.follow(Caller.inboxOfBusiness(business.businessId()), after,
-                    readiness == null ? () -> Uni.createFrom().voidItem() : readiness::await)
+                    readiness == null ? InboxFeed.ALWAYS_READY : readiness::await)
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
             // ends when the token it was opened with is no longer accepted; the partner subscribes again with a new one
             return Multi.createBy().concatenating().streams(
-                    Caller.until(events, Caller.tokenLeft(identity, Duration.ofSeconds(clockSkewSeconds))),
+                    tokenDeadline.until(identity, events),
                     Multi.createFrom().failure(() -> Status.UNAUTHENTICATED.withDescription("the token this stream was"
                             + " opened with has expired: subscribe again with a new token after your last position")
                             .asRuntimeException()));
