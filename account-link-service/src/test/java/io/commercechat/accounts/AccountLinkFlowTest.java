@@ -397,18 +397,6 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty(), "the original link still reads");
     }
 
-    /** Puts a sealed token on a link's row behind the service's back (as a rotation or someone with database access would). */
-    private static void storeTokenRow(UUID linkId, TokenRow row) throws Exception {
-        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
-                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
-            s.setString(1, row.keyId());
-            s.setBytes(2, row.nonce());
-            s.setBytes(3, row.ciphertext());
-            s.setObject(4, linkId);
-            assertEquals(1, s.executeUpdate());
-        }
-    }
-
     @Test
     @Order(8)
     void unlinkEndsAccessAtOnceTellsTheBankAndDeletesTheToken() throws Exception {

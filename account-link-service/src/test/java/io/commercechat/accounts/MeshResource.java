@@ -40,6 +40,9 @@ public class MeshResource implements QuarkusTestResourceLifecycleManager {
         config.put("accounts.token-keys.k1", KEY_1);
         config.put("accounts.token-keys.k2", KEY_2);
         config.put("accounts.token-keys-active", "k2");
+        // TokenKeyRotationTest runs the sweep itself (after the one at start), in batches of two
+        config.put("accounts.token-rekey-interval", "1h");
+        config.put("accounts.token-rekey-batch-size", "2");
         config.put("accounts.circuit-breaker.request-volume-threshold", "4");
         config.put("accounts.circuit-breaker.delay", "1s");
         config.put("accounts.revocation-retry-interval", "1s");

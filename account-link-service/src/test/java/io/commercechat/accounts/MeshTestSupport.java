@@ -184,6 +184,18 @@ abstract class MeshTestSupport {
         }
     }
 
+    /** Puts a sealed token on a link's row behind the service's back (as a rotation or someone with database access would). */
+    protected static void storeTokenRow(UUID linkId, TokenRow row) throws Exception {
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE bank_tokens SET key_id = ?, nonce = ?, ciphertext = ? WHERE link_id = ?")) {
+            s.setString(1, row.keyId());
+            s.setBytes(2, row.nonce());
+            s.setBytes(3, row.ciphertext());
+            s.setObject(4, linkId);
+            assertEquals(1, s.executeUpdate());
+        }
+    }
+
     protected static String bankLinkId(UUID linkId) {
         try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement("SELECT bank_link_id FROM links WHERE id = ?")) {
             s.setObject(1, linkId);

@@ -69,6 +69,18 @@ public interface AccountsConfig {
     @WithName("token-keys-active")
     String tokenKeysActive();
 
+    /**
+     * How often stored tokens under another key id than the active one are re-sealed with the active key
+     * (TokenKeyRotation); the first sweep runs right after start. Its {@code @Scheduled} expression reads the
+     * property; declared here too so that a malformed value stops the start.
+     */
+    @WithDefault("10m")
+    Duration tokenRekeyInterval();
+
+    /** Tokens re-sealed per transaction by that sweep (it goes on, batch after batch, until none are left). */
+    @WithDefault("100")
+    int tokenRekeyBatchSize();
+
     ConsentEvents consentEvents();
 
     /** How often bank revocations that failed earlier are retried. */

@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /** Encrypted bank tokens (table {@code bank_tokens}); plaintext never reaches this class. */
@@ -72,6 +74,34 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
                     t.nextAttemptAt = now.plus(lease); // flushed with the commit
                     return pendingRevocation(t);
                 }).toList());
+    }
+
+    /**
+     * Locks, for the caller's transaction, up to {@code limit} tokens sealed under another key id than
+     * {@code activeKeyId}, in link-id order after {@code after}. {@code SKIP LOCKED}: rows another replica (or a
+     * revocation) holds are left to it, and a row stays locked until the caller's changes are committed.
+     */
+    public Uni<List<BankToken>> lockUnderOtherKeys(String activeKeyId, UUID after, int limit) {
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM bank_tokens WHERE key_id <> :active "
+                + "AND link_id > :after ORDER BY link_id LIMIT :limit FOR UPDATE SKIP LOCKED", BankToken.class)
+                .setParameter("active", activeKeyId)
+                .setParameter("after", after)
+                .setParameter("limit", limit)
+                .getResultList());
+    }
+
+    /** How many tokens each key id other than {@code activeKeyId} still seals (key ids in order). */
+    @WithSession
+    public Uni<Map<String, Long>> countUnderOtherKeys(String activeKeyId) {
+        return getSession().chain(s -> s.createSelectionQuery(
+                        "select keyId, count(*) from BankToken where keyId <> :active group by keyId", Object[].class)
+                .setParameter("active", activeKeyId)
+                .getResultList())
+                .map(rows -> {
+                    Map<String, Long> counts = new TreeMap<>();
+                    rows.forEach(r -> counts.put((String) r[0], ((Number) r[1]).longValue()));
+                    return counts;
+                });
     }
 
     private static PendingRevocation pendingRevocation(BankToken t) {

@@ -7,7 +7,9 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -63,6 +65,28 @@ public class TokenCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("token encryption failed", e);
         }
+    }
+
+    /** The key id {@link #seal} uses. */
+    public String activeKeyId() {
+        return activeKeyId;
+    }
+
+    /** Whether tokens sealed under {@code keyId} can be opened here. */
+    public boolean knows(String keyId) {
+        return keys.containsKey(keyId);
+    }
+
+    /** Key ids that are configured but not active: readable only, each one removable once no token uses it. */
+    public Set<String> retiringKeyIds() {
+        Set<String> ids = new TreeSet<>(keys.keySet());
+        ids.remove(activeKeyId);
+        return ids;
+    }
+
+    /** The same token sealed under the active key with a fresh nonce; the plaintext never leaves this class. */
+    public Sealed reseal(UUID linkId, Sealed sealed) {
+        return seal(linkId, open(linkId, sealed));
     }
 
     public String open(UUID linkId, Sealed sealed) {
