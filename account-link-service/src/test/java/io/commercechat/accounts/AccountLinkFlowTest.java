@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.accounts.consentevents.ConsentEventConsumer;
+import io.commercechat.accounts.link.service.AbandonedCompletions;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
@@ -43,6 +44,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +71,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AccountLinkFlowTest extends MeshTestSupport {
 
+    @Inject
+    AbandonedCompletions abandonedCompletions;
+
+    @Inject
+    Vertx vertx;
 
     private static final Purpose OVERVIEW = Purpose.PURPOSE_ACCOUNT_OVERVIEW;
 
@@ -229,9 +237,72 @@ class AccountLinkFlowTest extends MeshTestSupport {
         await("the retry is done", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
     }
 
+    /**
+     * CompleteLink claimed these links, then stopped before they were active (the process died after the code exchange):
+     * nothing would ever end them, and a consent the person had authorised stayed AUTHORISED. The sweep fails those
+     * claimed longer ago than accounts.abandoned-completion-after (10 min) and ends their consents; a completion claimed
+     * a moment ago is left to finish.
+     */
+    @Test
+    @Order(3)
+    void aCompletionAbandonedAfterItsClaimIsFailedAndItsConsentEnded() throws Exception {
+        String sub = newPerson();
+        var consents = consentAs(ISSUER.person(sub));
+        Link authorised = claimed(sub, Duration.ofMinutes(11), true);
+        Link awaiting = claimed(sub, Duration.ofMinutes(11), false);
+        Link running = claimed(sub, Duration.ofMinutes(1), true);
+
+        onVertxContext(vertx, abandonedCompletions::failAbandoned);
+
+        for (Link l : List.of(authorised, awaiting)) {
+            Link failed = getLink(sub, l.getId());
+            assertEquals(LinkStatus.LINK_STATUS_FAILED, failed.getStatus());
+            assertTrue(failed.getStatusReason().contains("could not be completed"), failed.getStatusReason());
+        }
+        await("the authorised consent is revoked", Duration.ofSeconds(20), () -> consents.getConsent(GetConsentRequest
+                .newBuilder().setConsentId(authorised.getConsentId()).build()).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED);
+        assertEquals(Actor.ACTOR_SYSTEM, consents.getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(authorised.getConsentId()).build()).getConsent().getEndedBy());
+        await("the awaiting consent is rejected", Duration.ofSeconds(20), () -> consents.getConsent(GetConsentRequest
+                .newBuilder().setConsentId(awaiting.getConsentId()).build()).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REJECTED);
+        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(UUID.fromString(authorised.getId())) == null
+                && consentEndDue(UUID.fromString(awaiting.getId())) == null);
+
+        assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, running.getId()).getStatus());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consents.getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(running.getConsentId()).build()).getConsent().getStatus());
+        assertNull(consentEndDue(UUID.fromString(running.getId())));
+    }
+
+    /** A PENDING link as CompleteLink leaves it after claiming its state {@code ago}, its consent authorised or not yet. */
+    private Link claimed(String sub, Duration ago, boolean consentAuthorised) throws Exception {
+        Link link = begin(sub).getLink();
+        if (consentAuthorised) {
+            consentAs(ISSUER.person(sub)).authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                    .setConsentId(link.getConsentId()).addAccountIds("acc-1").build());
+        }
+        try (Connection c = ownDb(); var s = c.prepareStatement("UPDATE links SET state_used = true,"
+                + " claimed_at = now() - make_interval(secs => ?), updated_at = now() - make_interval(secs => ?) WHERE id = ?")) {
+            s.setLong(1, ago.toSeconds());
+            s.setLong(2, ago.toSeconds());
+            s.setObject(3, UUID.fromString(link.getId()));
+            assertEquals(1, s.executeUpdate());
+        }
+        return link;
+    }
+
+    /** When CompleteLink claimed the link's state; null before. */
+    private static Instant claimedAt(UUID linkId) {
+        return linkTime(linkId, "claimed_at");
+    }
+
     /** When ending a failed link's consent is next tried; null when nothing is left to do. */
     private static Instant consentEndDue(UUID linkId) {
-        try (Connection c = ownDb(); var s = c.prepareStatement("SELECT consent_end_due_at FROM links WHERE id = ?")) {
+        return linkTime(linkId, "consent_end_due_at");
+    }
+
+    private static Instant linkTime(UUID linkId, String column) {
+        try (Connection c = ownDb(); var s = c.prepareStatement("SELECT " + column + " FROM links WHERE id = ?")) {
             s.setObject(1, linkId);
             try (var r = s.executeQuery()) {
                 assertTrue(r.next());
@@ -242,6 +313,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
             throw new IllegalStateException(e);
         }
     }
+
 
     @Test
     @Order(4)
@@ -284,22 +356,95 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder().setBankLinkId("x").build()));
     }
 
+    /**
+     * A client that timed out before it saw CompleteLink's answer asks again with the same redirect: the completion
+     * succeeded, so it gets the ACTIVE link, not "already used" (before, the retry was refused and the person was told
+     * to start again, though the link was active). Only that: another person, or another code, is refused as before.
+     */
     @Test
     @Order(5)
-    void aReplayedCodeIsRefusedWithTheBanksReason() throws Exception {
+    void theSameCompletionAskedAgainAnswersTheActiveLinkAndNothingElseDoes() throws Exception {
         String sub = newPerson();
         BeginLinkResponse first = begin(sub);
         Map<String, String> back = atBank(first.getAuthorisationUrl(), true);
-        Link link = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
-                .setCode(back.get("code")).build()).getLink();
-        remember(UUID.fromString(link.getId()));
-        // the same redirect again: the state is used
-        var reused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
-                .setState(back.get("state")).setCode(back.get("code")).build()));
-        assertTrue(reused.getStatus().getDescription().contains("already used"), reused.getStatus().getDescription());
+        CompleteLinkRequest completion = CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build();
+        Link link = person(sub).completeLink(completion).getLink();
+        UUID linkId = UUID.fromString(link.getId());
+        remember(linkId);
+        String token = bankToken(linkId);
+
+        Link again = person(sub).completeLink(completion).getLink();
+        assertEquals(link, again, "the same answer: the same ACTIVE link, its accounts, nothing changed");
+        assertEquals(token, bankToken(linkId), "the code was not exchanged again");
+        // the code is recognised by a hash only
+        try (Connection c = ownDb(); var s = c.prepareStatement("SELECT completion_code_hash, links::text FROM links WHERE id = ?")) {
+            s.setObject(1, linkId);
+            try (var r = s.executeQuery()) {
+                assertTrue(r.next());
+                assertEquals(64, r.getString(1).length());
+                assertFalse(r.getString(2).contains(back.get("code")), "the code is not stored");
+            }
+        }
+
+        // another person with the same redirect: not their state
+        var otherPerson = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(newPerson()).completeLink(completion));
+        assertTrue(otherPerson.getStatus().getDescription().contains("unknown state"), otherPerson.getStatus().getDescription());
+        // the same state with another code, or with the bank's error: the state is used
+        for (CompleteLinkRequest other : List.of(completion.toBuilder().setCode(back.get("code") + "x").build(),
+                completion.toBuilder().clearCode().setError("access_denied").build())) {
+            var used = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(other));
+            assertTrue(used.getStatus().getDescription().contains("already used"), used.getStatus().getDescription());
+        }
         // the code under a fresh state: the bank refuses it (the new link's PKCE verifier is not the code's), and says why
         refusedAsAnotherLinksCode(sub, begin(sub), back.get("code"));
         assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(sub, link.getId()).getStatus(), "the first link keeps its access");
+
+        // once the link has ended, asking again does not make it look active
+        person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build());
+        var ended = assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(completion));
+        assertTrue(ended.getStatus().getDescription().contains("revoked"), ended.getStatus().getDescription());
+    }
+
+    /**
+     * The client gives up while the completion is still running (the bank is slow to list the accounts, well inside the
+     * service's deadline): asked again meanwhile, the answer says to ask again; asked again afterwards, it is the
+     * ACTIVE link the first call made.
+     */
+    @Test
+    @Order(5)
+    void aCompletionWhoseClientGaveUpIsAnsweredWhenAskedAgain() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        CompleteLinkRequest completion = CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build();
+        // its own connection: the service's late answer on the stream the client reset tears that connection down
+        // (quarkusio/quarkus#56268, see aSlowBankIsDeadlineExceeded)
+        var impatient = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", io.commercechat.testkit.GrpcCalls.testPort())
+                .usePlaintext().build();
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"ListAccounts\",\"latencyMillis\":1500}").statusCode());
+            assertStatus(Status.Code.DEADLINE_EXCEEDED, () -> io.commercechat.proto.accounts.v1.AccountServiceGrpc
+                    .newBlockingStub(impatient).withCallCredentials(io.commercechat.testkit.GrpcCalls.bearer(ISSUER.person(sub)))
+                    .withDeadlineAfter(500, java.util.concurrent.TimeUnit.MILLISECONDS).completeLink(completion));
+            // (on a slow machine the service may not have claimed the state yet when the client gives up)
+            await("the first call claimed the state", Duration.ofSeconds(5), () -> claimedAt(linkId) != null);
+            assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, linkId.toString()).getStatus(), "still being completed");
+            var running = assertStatus(Status.Code.ABORTED, () -> person(sub).completeLink(completion));
+            assertTrue(running.getStatus().getDescription().contains("still being completed"), running.getStatus().getDescription());
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+            impatient.shutdownNow();
+        }
+        await("the first call activated the link", Duration.ofSeconds(15),
+                () -> getLink(sub, linkId.toString()).getStatus() == LinkStatus.LINK_STATUS_ACTIVE);
+        Link link = person(sub).completeLink(completion).getLink();
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, link.getStatus());
+        assertEquals(linkId.toString(), link.getId());
+        assertFalse(link.getAccountsList().isEmpty());
+        remember(linkId);
     }
 
     /**
@@ -592,6 +737,49 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus(), consent.getStatusReason());
         assertEquals(Actor.ACTOR_SYSTEM, consent.getEndedBy());
+    }
+
+    /**
+     * A link fails after the code exchange and the bank cannot be told to end the token it just issued: the token is
+     * kept, sealed and unusable, and revoked when the bank answers again (before, it was forgotten and stayed valid
+     * at the bank).
+     */
+    @Test
+    @Order(10)
+    void anUnusedTokenTheBankCouldNotRevokeAtOnceIsRevokedLater() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE consents SET permissions = regexp_replace(permissions, 'PERMISSION_ACCOUNTS_BASIC,?', '') WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(begun.getLink().getConsentId()));
+            assertEquals(1, s.executeUpdate());
+        }
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        String token;
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"failureRate\":1}").statusCode());
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                    .setState(back.get("state")).setCode(back.get("code")).build()));
+            assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, linkId.toString()).getStatus());
+            token = bankToken(linkId);
+            SECRETS.add(token);
+            try (Connection c = ownDb(); var s = c.prepareStatement("SELECT revoke_pending FROM bank_tokens WHERE link_id = ?")) {
+                s.setObject(1, linkId);
+                try (var r = s.executeQuery()) {
+                    assertTrue(r.next());
+                    assertTrue(r.getBoolean(1), "kept only to be revoked");
+                }
+            }
+            assertFalse(bankDirect().listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(token).build())
+                    .getAccountsList().isEmpty(), "the bank has not ended it yet");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        await("the bank confirmed and the row is gone", Duration.ofSeconds(30), () -> tokenRow(linkId) == null);
+        var dead = assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest
+                .newBuilder().setAccessToken(token).build()));
+        assertTrue(dead.getStatus().getDescription().contains("revoked"), dead.getStatus().getDescription());
     }
 
     @Test

@@ -19,6 +19,11 @@ import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.SandboxBankPage;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +44,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -257,6 +263,14 @@ abstract class MeshTestSupport {
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30));
         b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Runs a sweep as the scheduler would: Hibernate Reactive on a (safe) Vert.x duplicated context. */
+    protected static <T> T onVertxContext(Vertx vertx, Supplier<Uni<T>> work) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        return Uni.createFrom().<T>emitter(e -> context.runOnContext(ignored -> work.get().subscribe().with(e::complete, e::fail)))
+                .await().atMost(Duration.ofSeconds(60));
     }
 
     protected static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -14,10 +14,6 @@ import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -28,11 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,7 +73,7 @@ class TokenKeyRotationTest extends MeshTestSupport {
         TokenRow moved = tokenRow(firstLink);
         storeTokenRow(movedLink, moved);
 
-        Sweep sweep = onVertxContext(rotation::sweep);
+        Sweep sweep = onVertxContext(vertx, rotation::sweep);
 
         for (Map.Entry<UUID, String> e : tokens.entrySet()) {
             TokenRow row = tokenRow(e.getKey());
@@ -107,7 +101,7 @@ class TokenKeyRotationTest extends MeshTestSupport {
         tokens.values().forEach(token -> assertFalse(log.contains(token), "the log holds a bank token"));
 
         // nothing left to do for the next sweep
-        Sweep again = onVertxContext(rotation::sweep);
+        Sweep again = onVertxContext(vertx, rotation::sweep);
         assertEquals(0, again.resealed());
         assertEquals(sweep.remaining(), again.remaining());
     }
@@ -132,14 +126,6 @@ class TokenKeyRotationTest extends MeshTestSupport {
                 URI.create("http://127.0.0.1:" + GrpcCalls.testPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return r.body();
-    }
-
-    /** Hibernate Reactive runs on a (safe) Vert.x duplicated context, as the scheduler's call would. */
-    private <T> T onVertxContext(Supplier<Uni<T>> work) {
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        return Uni.createFrom().<T>emitter(e -> context.runOnContext(ignored -> work.get().subscribe().with(e::complete, e::fail)))
-                .await().atMost(Duration.ofSeconds(60));
     }
 
     private static byte[] random(int length) {

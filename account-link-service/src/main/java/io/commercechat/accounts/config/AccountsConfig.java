@@ -91,6 +91,18 @@ public interface AccountsConfig {
     @WithDefault("10s")
     String consentEndRetryInterval();
 
+    /**
+     * How long a link may stay PENDING after CompleteLink claimed its state before AbandonedCompletions fails it (the
+     * completing process stopped, or failing the link failed). Longer than any completion takes: about 2.5 min at the
+     * default deadlines (the code exchange, up to 20 pages of accounts with retries, the consent calls).
+     */
+    @WithDefault("10m")
+    Duration abandonedCompletionAfter();
+
+    /** How often AbandonedCompletions looks for such links. */
+    @WithDefault("1m")
+    String abandonedCompletionSweepInterval();
+
     interface Endpoint {
         String host();
 

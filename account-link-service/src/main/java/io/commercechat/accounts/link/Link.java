@@ -55,6 +55,13 @@ public class Link {
     public String codeVerifier;
     public boolean stateUsed;
     public Instant stateExpiresAt;
+    /** When CompleteLink claimed the state (V5); a link still PENDING long after it was abandoned (AbandonedCompletions). */
+    public Instant claimedAt;
+    /**
+     * SHA-256 (hex) of the state and the code the claiming CompleteLink carried (V5), so that its retry is recognised;
+     * the code itself is never stored. Null when the completion carried the bank's error instead of a code.
+     */
+    public String completionCodeHash;
     /** The bank's id for the link (column bank_link_id), at most {@link #MAX_BANK_LINK_ID} characters. */
     public String bankLinkId;
     public Instant createdAt;

@@ -46,12 +46,39 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
         return find("stateHash", stateHash).firstResult();
     }
 
-    /** Uses the one-time state atomically: only the first caller gets the link (null for everyone else). */
+    /**
+     * Uses the one-time state atomically: only the first caller gets the link (null for everyone else). The claim keeps
+     * when it happened and the hash of the completion's code (null without one), so that a retry is recognised.
+     */
     @WithTransaction
-    public Uni<Link> claimState(String stateHash, String userId, Instant now) {
-        return update("stateUsed = true, updatedAt = ?1 where stateHash = ?2 and userId = ?3 and stateUsed = false "
-                + "and status = ?4", now, stateHash, userId, LinkStatus.LINK_STATUS_PENDING)
+    public Uni<Link> claimState(String stateHash, String userId, String completionCodeHash, Instant now) {
+        return update("stateUsed = true, claimedAt = ?1, completionCodeHash = ?2, updatedAt = ?1 where stateHash = ?3"
+                + " and userId = ?4 and stateUsed = false and status = ?5",
+                now, completionCodeHash, stateHash, userId, LinkStatus.LINK_STATUS_PENDING)
                 .chain(claimed -> claimed == 1 ? find("stateHash", stateHash).firstResult() : Uni.createFrom().nullItem());
+    }
+
+    /**
+     * Fails up to {@code limit} links claimed by a completion before {@code claimedBefore} and still PENDING, with their
+     * consent's end due now (FailedLinkConsents ends it), as LinkFlow fails a link. Rows are read {@code FOR UPDATE SKIP
+     * LOCKED} and written at commit: replicas sweep different links, and a link whose activation holds its row right
+     * now is skipped (the activation's own guard, status PENDING, then finds it FAILED if the sweep came first).
+     */
+    @WithTransaction
+    public Uni<List<Link>> failAbandonedCompletions(Instant claimedBefore, String reason, Instant now, int limit) {
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM links WHERE status = :pending"
+                + " AND claimed_at <= :claimedBefore ORDER BY claimed_at LIMIT :limit FOR UPDATE SKIP LOCKED", Link.class)
+                .setParameter("pending", LinkStatus.LINK_STATUS_PENDING.name())
+                .setParameter("claimedBefore", claimedBefore)
+                .setParameter("limit", limit)
+                .getResultList())
+                .invoke(abandoned -> abandoned.forEach(l -> {  // flushed with the commit
+                    l.status = LinkStatus.LINK_STATUS_FAILED;
+                    l.statusReason = truncate(reason);
+                    l.updatedAt = now;
+                    l.consentEndDueAt = now;
+                    l.codeVerifier = null;
+                }));
     }
 
     /** Newest first, before a list_seq. */

@@ -164,14 +164,11 @@ public class LinkFlow {
             throw Rejections.invalid("code or error is required (from the bank's redirect)");
         }
         String stateHash = hash(state);
+        String codeHash = code.isEmpty() ? null : completionHash(state, code);
         Instant now = Instant.now();
-        return links.claimState(stateHash, caller.subject(), now).chain(link -> {
+        return links.claimState(stateHash, caller.subject(), codeHash, now).chain(link -> {
             if (link == null) {
-                return links.findByStateHash(stateHash).chain(known -> Uni.createFrom().failure(
-                        known == null || !known.userId.equals(caller.subject())
-                                ? Rejections.precondition("unknown state: this authorisation was not started here (start the link again)")
-                                : Rejections.precondition("the state was already used (link " + known.id + " is "
-                                        + describe(known.status) + ")")));
+                return links.findByStateHash(stateHash).chain(known -> completedBefore(caller, known, codeHash));
             }
             if (!now.isBefore(link.stateExpiresAt)) {
                 return fail(link, caller, "the authorisation took too long")
@@ -202,6 +199,45 @@ public class LinkFlow {
         });
     }
 
+    /**
+     * CompleteLink for a state that was used already. The same completion asked again (same state, so the same link;
+     * the same person; the same code), as a client does that timed out before it saw the answer: answered with the link
+     * while it is ACTIVE, which only that completion can have made it, or ABORTED while that completion is still
+     * running. Everything else is refused as before: another person's state is unknown, another code or a link that
+     * is not ACTIVE (failed, or ended since) finds the state used.
+     */
+    private Uni<io.commercechat.proto.accounts.v1.Link> completedBefore(Caller caller, Link known, String codeHash) {
+        if (known == null || !known.userId.equals(caller.subject())) {
+            return Uni.createFrom().failure(Rejections.precondition(
+                    "unknown state: this authorisation was not started here (start the link again)"));
+        }
+        if (sameCompletion(known, codeHash)) {
+            if (known.status == LinkStatus.LINK_STATUS_ACTIVE) {
+                LOG.infof("link %s: its completion was asked again and is answered with the active link", known.id);
+                return view(known.id);
+            }
+            if (known.status == LinkStatus.LINK_STATUS_PENDING) {
+                return Uni.createFrom().failure(Status.ABORTED.withDescription("link " + known.id
+                        + " is still being completed: ask again in a moment").asRuntimeException());
+            }
+        }
+        return Uni.createFrom().failure(Rejections.precondition("the state was already used (link " + known.id + " is "
+                + describe(known.status) + ")"));
+    }
+
+    private static boolean sameCompletion(Link known, String codeHash) {
+        return codeHash != null && known.completionCodeHash != null && MessageDigest.isEqual(
+                codeHash.getBytes(StandardCharsets.US_ASCII), known.completionCodeHash.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * What recognises a completion's code without keeping it: the state (256 random bits, itself never stored) salts the
+     * hash, so the stored value says nothing about a code without the state.
+     */
+    static String completionHash(String state, String code) {
+        return hash(state + "\n" + code);
+    }
+
     /** After the code exchange: accounts, consent authorised, token sealed, link ACTIVE (one transaction). */
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
@@ -229,7 +265,7 @@ public class LinkFlow {
                             });
                 }))
                 // The bank issued a token we will not use: end it there, and end the consent here.
-                .onFailure().call(e -> revokeQuietly(bank, accessToken)
+                .onFailure().call(e -> revokeUnused(bank, link.id, accessToken)
                         .chain(() -> fail(link, caller, "the link could not be completed")))
                 .chain(() -> {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);
@@ -352,12 +388,29 @@ public class LinkFlow {
                 });
     }
 
-    private Uni<Void> revokeQuietly(BankClient bank, String accessToken) {
-        return bank.revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken(accessToken).setReason("link not completed").build())
+    /**
+     * Ends at the bank the token it issued for a link that will not be completed. When the bank cannot be told now, the
+     * token is kept sealed, marked for revocation only, and AccessEnding retries until the bank confirmed (before, it
+     * was forgotten and stayed valid at the bank). Never fails: it runs on the way out of another failure.
+     */
+    private Uni<Void> revokeUnused(BankClient bank, UUID linkId, String accessToken) {
+        String reason = "link not completed";
+        return bank.revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken(accessToken).setReason(reason).build())
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("could not revoke an unused token at bank %s (%s)", bank.bankId(), code(e));
-                    return Uni.createFrom().voidItem();
+                    LOG.warnf("could not revoke the unused token of link %s at bank %s (%s); retried until the bank confirms",
+                            linkId, bank.bankId(), code(e));
+                    Instant now = Instant.now();
+                    return Uni.createFrom().item(() -> cipher.seal(linkId, accessToken))
+                            .chain(sealed -> tokens.insertForRevocation(linkId, sealed, reason, now,
+                                    now.plusSeconds(AccessEnding.backoffSeconds(1))))
+                            .replaceWithVoid()
+                            .onFailure().recoverWithUni(notKept -> {
+                                LOG.warnf("the unused token of link %s could not be kept for the retry (%s): it stays valid"
+                                        + " at bank %s until the bank ends it", linkId, notKept.getClass().getSimpleName(),
+                                        bank.bankId());
+                                return Uni.createFrom().voidItem();
+                            });
                 });
     }
 

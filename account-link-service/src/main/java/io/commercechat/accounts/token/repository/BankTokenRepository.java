@@ -24,6 +24,24 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
 
     /** Joins the caller's transaction (the link's activation). */
     public Uni<BankToken> insert(UUID linkId, Sealed sealed, Instant expiresAt, Instant now) {
+        return persist(row(linkId, sealed, expiresAt, now));
+    }
+
+    /**
+     * The token a bank issued for a link that will not be completed, which the bank could not be told about at once:
+     * stored only as a revocation still to be confirmed, never usable (AccessEnding retries it, then deletes the row).
+     */
+    @WithTransaction
+    public Uni<BankToken> insertForRevocation(UUID linkId, Sealed sealed, String reason, Instant now, Instant nextAttemptAt) {
+        BankToken t = row(linkId, sealed, null, now);
+        t.revokePending = true;
+        t.revokeReason = LinkRepository.truncate(reason);
+        t.revokeAttempts = 1;
+        t.nextAttemptAt = nextAttemptAt;
+        return persist(t);
+    }
+
+    private static BankToken row(UUID linkId, Sealed sealed, Instant expiresAt, Instant now) {
         BankToken t = new BankToken();
         t.linkId = linkId;
         t.keyId = sealed.keyId();
@@ -32,7 +50,7 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
         t.expiresAt = expiresAt;
         t.createdAt = now;
         t.revokeReason = "";
-        return persist(t);
+        return t;
     }
 
     /** The usable token of a link (null once its link ended). */
