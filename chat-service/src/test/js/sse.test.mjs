@@ -122,3 +122,74 @@ test('the stream sends the bearer token and resumes with Last-Event-ID after a d
   assert.equal(server.calls[1]['Last-Event-ID'], '5', 'reconnects from the last id it saw');
   assert.deepEqual(seen.map((e) => [e.id, e.event]), [['5', 'message'], ['6', 'typing']]);
 });
+
+test('a refused position (400: not a position) is forgotten and the stream starts again from the end at once', async () => {
+  const calls = [];
+  const enc = new TextEncoder();
+  const fetch = async (url, init) => {
+    calls.push(init.headers);
+    if (calls.length === 1) {
+      return new Response('{"type":"https://commercechat.example/problems/invalid-request"}',
+        { status: 400, headers: { 'Content-Type': 'application/problem+json' } });
+    }
+    if (calls.length > 2) return new Promise(() => {});
+    return new Response(new ReadableStream({
+      start(controller) {
+        controller.enqueue(enc.encode('id: 3\nevent: ready\ndata: {"position":3}\n\n'));
+        controller.close();
+      },
+    }), { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  };
+  let rejected = 0;
+  const started = Date.now();
+  const seen = await new Promise((resolve) => {
+    const stream = new EventStream({
+      url: 'http://test/v1/events?after=now',
+      getToken: async () => 'tok',
+      lastEventId: 'abc',
+      fetch,
+      onPositionRejected: () => rejected++,
+      onEvent: (e) => {
+        stream.stop();
+        resolve(e);
+      },
+    });
+    stream.start();
+  });
+  assert.equal(calls[0]['Last-Event-ID'], 'abc');
+  assert.equal(calls[1]['Last-Event-ID'], undefined, 'the second request starts from the end (no position)');
+  assert.equal(rejected, 1);
+  assert.equal(seen.event, 'ready');
+  assert.ok(Date.now() - started < 900, 'reconnected without the backoff');
+});
+
+test('a 429 is retried after its Retry-After, not after the first backoff', async () => {
+  const calls = [];
+  const delays = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms) => {
+    if (ms >= 1000 && ms !== 45000) delays.push(ms);
+    return realSetTimeout(fn, 0);
+  };
+  try {
+    await new Promise((resolve) => {
+      const stream = new EventStream({
+        url: 'http://test/v1/events',
+        getToken: async () => 'tok',
+        fetch: async (url, init) => {
+          calls.push(init.headers);
+          if (calls.length === 1) {
+            return new Response('{}', { status: 429, headers: { 'Retry-After': '30', 'Content-Type': 'application/problem+json' } });
+          }
+          stream.stop();
+          resolve();
+          return new Promise(() => {});
+        },
+      });
+      stream.start();
+    });
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  assert.deepEqual(delays, [30000]);
+});

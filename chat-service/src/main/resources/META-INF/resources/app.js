@@ -94,6 +94,10 @@ function startEvents() {
       clearTimeout(saveTimer);
       saveTimer = setTimeout(() => localStorage.setItem(key, id), 200);
     },
+    onPositionRejected: () => {
+      clearTimeout(saveTimer);
+      localStorage.removeItem(key);
+    },
     onStatus: setConnection,
     onUnauthorized: sessionEnded,
   });

@@ -112,7 +112,7 @@ export function backoffDelay(attempt, { base = 1000, max = 30000, random = Math.
 /**
  * A resumable authenticated event stream.
  * options: url, getToken() -> Promise<string|null>, onEvent(evt), onStatus(status, detail),
- * onUnauthorized(), lastEventId, onPosition(id), heartbeatTimeoutMs.
+ * onUnauthorized(), lastEventId, onPosition(id), onPositionRejected(), heartbeatTimeoutMs.
  * status: 'connecting' | 'open' | 'waiting' | 'closed'.
  */
 export class EventStream {
@@ -183,8 +183,20 @@ export class EventStream {
         this.options.onUnauthorized?.();
         throw new Error('unauthorized');
       }
+      if (response.status === 400 && headers['Last-Event-ID']) {
+        // the stored position is refused (not a position at all): start again from the inbox's end; the "ready"
+        // event then tells the page to reload what it shows
+        this.lastEventId = '';
+        this.options.onPositionRejected?.();
+        this.attempt = 0;
+        retryAfter = 0;
+        throw new Error('position refused');
+      }
       if (!response.ok || !response.body) {
         if (response.status === 404) this.status('waiting', 'Live updates are not available.');
+        // too many streams open (or the service is busy): wait as long as it asks
+        const after = Number(response.headers.get('Retry-After'));
+        if ((response.status === 429 || response.status === 503) && after > 0) retryAfter = Math.min(after, 300) * 1000;
         throw new Error(`event stream answered ${response.status}`);
       }
       this.status('open');

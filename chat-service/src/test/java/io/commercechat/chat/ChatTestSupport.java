@@ -10,9 +10,16 @@ import io.grpc.ManagedChannelBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -56,6 +63,44 @@ public abstract class ChatTestSupport {
         return as(sub).body(Map.of("businessId", businessId)).post("/v1/conversations").then()
                 .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)))
                 .extract().path("id");
+    }
+
+    /** The first column of the first row of a query on the test database (0 when it has no row). */
+    protected static long queryLong(String sql, Object... args) {
+        try (Connection db = database(); PreparedStatement st = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                st.setObject(i + 1, args[i]);
+            }
+            try (ResultSet r = st.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs a statement on the test database; returns the rows it changed. */
+    protected static int update(String sql, Object... args) {
+        try (Connection db = database(); PreparedStatement st = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                st.setObject(i + 1, args[i]);
+            }
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The inbox's last position (0 when it has none yet). */
+    protected static long inboxHead(String participant) {
+        return queryLong("SELECT last_position FROM inbox_heads WHERE participant = ?", participant);
+    }
+
+    private static Connection database() throws SQLException {
+        Config config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
     }
 
     protected static ValidatableResponse send(String sub, String conversationId, String clientId, String text) {

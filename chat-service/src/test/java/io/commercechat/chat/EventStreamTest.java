@@ -224,6 +224,86 @@ class EventStreamTest extends ChatTestSupport {
         io.restassured.RestAssured.given().auth().oauth2(ISSUER.partner(SHOP)).get("/v1/events").then().statusCode(403);
     }
 
+    /**
+     * A position the inbox has not reached (kept across a restored database, say) starts the stream at the inbox's
+     * end with "ready", which tells the client to read its snapshot again. Before, such a stream stayed silent until
+     * the inbox got there, and the client missed every event in between.
+     */
+    @Test
+    void aPositionBeyondTheInboxsEndStartsAtTheEndWithReady() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hello").statusCode(201);
+        long end = inboxHead("p:" + me);
+        assertTrue(end >= 1, "the send's event is in the inbox");
+        try (SseStream stream = SseStream.personEvents(baseUrl(), ISSUER.person(me), end + 5)) {
+            assertEquals(200, stream.status());
+            SseStream.Event ready = stream.next(WAIT);
+            assertNotNull(ready);
+            assertEquals("ready", ready.name());
+            assertEquals(end, ready.id(), "it starts at the inbox's end");
+            businessSays(c, "b1", "after the end");
+            SseStream.Event next = stream.next(WAIT);
+            assertNotNull(next);
+            assertEquals(end + 1, next.id(), "and carries what comes next");
+        }
+        try (SseStream stream = SseStream.open(baseUrl() + "/v1/events?after=" + (end + 1000), ISSUER.person(me), null)) {
+            SseStream.Event ready = stream.next(WAIT);
+            assertNotNull(ready);
+            assertEquals("ready", ready.name());
+            assertEquals(end + 1, ready.id());
+        }
+        // the inbox's own end is a position a client may hold: it resumes there, without "ready"
+        try (SseStream stream = SseStream.personEvents(baseUrl(), ISSUER.person(me), end + 1)) {
+            assertEquals("connected", stream.nextComment(WAIT));
+            businessSays(c, "b2", "more");
+            SseStream.Event next = stream.next(WAIT);
+            assertNotNull(next);
+            assertEquals("message", next.name());
+            assertEquals(end + 2, next.id());
+        }
+    }
+
+    /**
+     * One person holds at most chat.streams-per-person streams on a replica (4 in tests): the next is answered 429
+     * with a problem before anything is streamed, and a stream that ends frees its place. Another person is not
+     * affected.
+     */
+    @Test
+    void aPersonsOpenStreamsAreLimited() throws Exception {
+        String me = newPerson();
+        String token = ISSUER.person(me);
+        List<SseStream> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                SseStream s = SseStream.personEvents(baseUrl(), token, null);
+                streams.add(s);
+                assertEquals(200, s.status(), "stream " + (i + 1));
+                assertEquals("connected", s.nextComment(WAIT), "stream " + (i + 1) + " is admitted");
+            }
+            given().auth().oauth2(token).header("Accept", "text/event-stream").get("/v1/events").then().statusCode(429)
+                    .contentType("application/problem+json").header("Retry-After", "30")
+                    .body("type", org.hamcrest.Matchers.endsWith("/too-many-streams"))
+                    .body("detail", org.hamcrest.Matchers.containsString("4 event streams open"));
+            String other = newPerson();
+            try (SseStream theirs = SseStream.personEvents(baseUrl(), ISSUER.person(other), null)) {
+                assertEquals(200, theirs.status(), "another person's stream");
+            }
+            streams.remove(0).close();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            String first;
+            do {
+                Thread.sleep(100);
+                try (SseStream again = SseStream.personEvents(baseUrl(), token, null)) {
+                    first = again.status() == 200 ? again.nextComment(WAIT) : null;
+                }
+            } while (!"connected".equals(first) && System.nanoTime() < deadline);
+            assertEquals("connected", first, "a closed stream's place is free again");
+        } finally {
+            streams.forEach(SseStream::close);
+        }
+    }
+
     private static int countMessages(List<SseStream.Event> events) {
         return (int) events.stream().filter(e -> e.name().equals("message")).count();
     }

@@ -103,7 +103,7 @@ class HeldNotificationsTest extends ChatTestSupport {
      * only come from a notification (the next poll is a minute away). The tests go on at position 3.
      */
     private Cancellable follow(String participant, List<InboxEntry> got) throws InterruptedException {
-        Cancellable stream = feed.follow(participant, 0).subscribe().with(got::add);
+        Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
         commitAndNotify(participant, 1);
         InboxFeedTest.awaitPosition(got, 1);
         commitAndNotify(participant, 2);

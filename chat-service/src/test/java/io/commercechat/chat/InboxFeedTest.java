@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,7 +64,7 @@ class InboxFeedTest extends ChatTestSupport {
 
         List<InboxEntry> live = Collections.synchronizedList(new ArrayList<>());
         List<InboxEntry> behind = Collections.synchronizedList(new ArrayList<>());
-        Cancellable liveStream = feed.follow(SHOP_INBOX, start).subscribe().with(live::add);
+        Cancellable liveStream = feed.follow(SHOP_INBOX, start, 16).subscribe().with(live::add);
         int n = 40;
         CompletableFuture<Void> sends = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < n; i++) {
@@ -77,7 +78,7 @@ class InboxFeedTest extends ChatTestSupport {
             }
         });
         // a second stream starts from the beginning while the others write: it replays, then goes live
-        Cancellable behindStream = feed.follow(SHOP_INBOX, Math.max(0, start - 30)).subscribe().with(behind::add);
+        Cancellable behindStream = feed.follow(SHOP_INBOX, Math.max(0, start - 30), 16).subscribe().with(behind::add);
         sends.get(60, TimeUnit.SECONDS);
         typings.get(60, TimeUnit.SECONDS);
         long end = inbox.head(SHOP_INBOX).await().atMost(Duration.ofSeconds(10));
@@ -113,7 +114,7 @@ class InboxFeedTest extends ChatTestSupport {
     void aHandedEventWaitsForTheEventsBeforeItAndIsNotReadBackWhenItFollowsOn() throws Exception {
         String participant = "p:" + newPerson();
         List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
-        Cancellable stream = feed.follow(participant, 0).subscribe().with(got::add);
+        Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
         try {
             // 1 and 2 committed without a notification reaching the stream; 2 is also handed over
             commit(participant, 1);
@@ -149,7 +150,7 @@ class InboxFeedTest extends ChatTestSupport {
                 participants.add("p:" + newPerson());
                 List<InboxEntry> events = Collections.synchronizedList(new ArrayList<>());
                 got.add(events);
-                streams.add(feed.follow(participants.get(i), 0).subscribe().with(events::add));
+                streams.add(feed.follow(participants.get(i), 0, 16).subscribe().with(events::add));
             }
             // each makes its first read (nothing there); wait until the count settles
             double before = streamReads();
@@ -173,7 +174,7 @@ class InboxFeedTest extends ChatTestSupport {
                     org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
                     var st = db.createStatement();
                     var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            + " WHERE query ILIKE 'LISTEN%chat_inbox%' AND datname = current_database()")) {
+                            + " WHERE application_name = '" + InboxFeed.LISTENER_NAME + "' AND datname = current_database()")) {
                 r.next();
                 assertEquals(1, r.getInt(1), "this replica's one LISTEN connection");
             }
@@ -183,6 +184,135 @@ class InboxFeedTest extends ChatTestSupport {
             }
             assertEquals(List.of(1L), got.get(0).stream().map(InboxEntry::position).toList(),
                     "read once the listener was back, not at the next 30 s poll");
+        } finally {
+            streams.forEach(Cancellable::cancel);
+        }
+    }
+
+    /**
+     * A LISTEN connection that hangs without closing (here its backend is stopped with SIGSTOP, as a half-open TCP
+     * connection or a frozen server process would leave it) is found by the periodic check and replaced: an event
+     * committed meanwhile reaches the stream within seconds (check every 2 s, 1 s to answer, in tests), not at the
+     * next 30 s poll, and the new connection listens from another backend.
+     */
+    @Test
+    void aListenerThatHangsWithoutClosingIsReplaced() throws Exception {
+        // signals a backend process of this machine: only the tests' own embedded server runs here for sure
+        Assumptions.assumeFalse(PostgresResource.external(), "needs the embedded PostgreSQL");
+        String participant = "p:" + newPerson();
+        long frozen = listenerBackend(-1);
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
+        signal("STOP", frozen);
+        try {
+            Thread.sleep(500);  // the stream has made its first read and waits for a notification
+            pool.preparedQuery("INSERT INTO inbox_events (participant, position, kind, occurred_at, payload)"
+                    + " VALUES ($1, 1, 'typing', now(), '{}')").execute(Tuple.of(participant)).await().atMost(Duration.ofSeconds(10));
+            pool.preparedQuery("SELECT pg_notify('" + InboxFeed.CHANNEL + "', $1)").execute(Tuple.of("1 " + participant))
+                    .await().atMost(Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+            while (got.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of(1L), got.stream().map(InboxEntry::position).toList(),
+                    "read once the hanging listener was replaced, not at the next 30 s poll");
+            listenerBackend(frozen);  // a new connection listens (the frozen backend is still listed until it is let go)
+        } finally {
+            signal("CONT", frozen);
+            stream.cancel();
+        }
+    }
+
+    /**
+     * The backend process of this replica's LISTEN connection other than {@code except} (waits for it: it may be
+     * reconnecting).
+     */
+    private long listenerBackend(long except) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (;;) {
+            var rows = pool.preparedQuery("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> $2"
+                    + " AND datname = current_database()").execute(Tuple.of(InboxFeed.LISTENER_NAME, (int) except))
+                    .await().atMost(Duration.ofSeconds(10));
+            if (rows.size() == 1) {
+                return rows.iterator().next().getInteger(0);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(rows.size() + " LISTEN connections instead of this replica's one");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+    }
+
+    /**
+     * A stream told of an event that its read does not find (a typing event deleted by the sweep before a lagging
+     * stream got to it) does not read again and again: it knows everything up to there was read.
+     */
+    @Test
+    void aNotifiedEventThatWasDeletedDoesNotMakeTheStreamReadInALoop() throws Exception {
+        String participant = "p:" + newPerson();
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
+        try {
+            Thread.sleep(500);  // its first read is done; it waits
+            commit(participant, 1);
+            pool.preparedQuery("DELETE FROM inbox_events WHERE participant = $1").execute(Tuple.of(participant))
+                    .await().atMost(Duration.ofSeconds(10));
+            double before = streamReads();
+            pool.preparedQuery("SELECT pg_notify('" + InboxFeed.CHANNEL + "', $1)").execute(Tuple.of("1 " + participant))
+                    .await().atMost(Duration.ofSeconds(10));
+            Thread.sleep(2000);
+            double reads = streamReads() - before;
+            assertTrue(reads >= 1 && reads <= 3, "one read for the notification, not a loop: " + reads);
+            // and it goes on: the next event arrives
+            commit(participant, 2);
+            pool.preparedQuery("SELECT pg_notify('" + InboxFeed.CHANNEL + "', $1)").execute(Tuple.of("2 " + participant))
+                    .await().atMost(Duration.ofSeconds(10));
+            awaitPosition(got, 2);
+            assertEquals(List.of(2L), got.stream().map(InboxEntry::position).toList());
+        } finally {
+            stream.cancel();
+        }
+    }
+
+    /** Streams opened at the same moment cannot pass the limit together; a closed one frees its place. */
+    @Test
+    void streamsOpenedAtOnceKeepToTheLimit() throws Exception {
+        String participant = "p:" + newPerson();
+        int tries = 12;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Throwable> refused = Collections.synchronizedList(new ArrayList<>());
+        List<Cancellable> streams = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < tries; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                streams.add(feed.follow(participant, 0, 4).subscribe().with(e -> {}, refused::add));
+            });
+            t.start();
+            threads.add(t);
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join(10_000);
+        }
+        try {
+            assertEquals(tries - 4, refused.size(), "all but four refused: " + refused);
+            assertTrue(refused.stream().allMatch(f -> f instanceof io.commercechat.chat.error.ChatFailure c
+                    && c.kind() == io.commercechat.chat.error.ChatFailure.Kind.TOO_MANY), refused.toString());
+            streams.forEach(Cancellable::cancel);
+            List<Throwable> again = new ArrayList<>();
+            Cancellable next = feed.follow(participant, 0, 4).subscribe().with(e -> {}, again::add);
+            next.cancel();
+            assertTrue(again.isEmpty(), "the cancelled streams' places are free: " + again);
         } finally {
             streams.forEach(Cancellable::cancel);
         }

@@ -35,6 +35,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestIssuerResource.class)
 class MessagingTest extends ChatTestSupport {
 
+    @jakarta.inject.Inject
+    io.commercechat.chat.inbox.service.TypingSweep typingSweep;
+
     @Test
     void concurrentSendersGetGaplessStrictlyIncreasingSeq() throws Exception {
         String me = newPerson();
@@ -83,6 +86,13 @@ class MessagingTest extends ChatTestSupport {
         JsonPath forward = as(me).get("/v1/conversations/" + c + "/messages?after=195&limit=100").then().statusCode(200)
                 .extract().jsonPath();
         assertEquals(List.of(196, 197, 198, 199, 200), forward.getList("messages.seq"));
+        // after=0 reads from the first message, oldest first (before, 0 meant "not asked" and gave the newest page)
+        JsonPath fromStart = as(me).get("/v1/conversations/" + c + "/messages?after=0&limit=3").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(List.of(1, 2, 3), fromStart.getList("messages.seq"));
+        assertEquals(true, fromStart.getBoolean("hasMore"));
+        as(me).get("/v1/conversations/" + c + "/messages?after=0&before=5").then().statusCode(400)
+                .contentType("application/problem+json");
     }
 
     /**
@@ -257,6 +267,134 @@ class MessagingTest extends ChatTestSupport {
         send(me, c, "x", "hi").statusCode(409).body("type", equalTo("https://commercechat.example/problems/business-blocked"));
         as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200).body("blocked", equalTo(false));
         send(me, c, "x", "hi").statusCode(201);
+    }
+
+    /**
+     * Clients repeat "typing" while the person types; the other side hears of it only when something would change
+     * on its screen: the first "typing", a repeat once less than half of the indicator's 6 s are left, and "stopped"
+     * only while it is shown. Before, every call appended an inbox event.
+     */
+    @Test
+    void typingIsWrittenOnlyWhenTheOtherSideWouldSeeAChange() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hello").statusCode(201);
+        String first = null;
+        for (int i = 0; i < 10; i++) {
+            String expires = as(me).body(Map.of("typing", true)).put("/v1/conversations/" + c + "/typing").then()
+                    .statusCode(200).body("typing", equalTo(true)).extract().path("expiresAt");
+            if (first == null) {
+                first = expires;
+            }
+            assertEquals(first, expires, "a repeat within the first half keeps the expiry the other side shows");
+        }
+        assertEquals(1, typingEvents("b:" + SHOP, c), "ten calls within two seconds, one event");
+        for (int i = 0; i < 3; i++) {
+            as(me).body(Map.of("typing", false)).put("/v1/conversations/" + c + "/typing").then().statusCode(200)
+                    .body("expiresAt", nullValue());
+        }
+        assertEquals(2, typingEvents("b:" + SHOP, c), "the first stop clears it; the others have nothing to clear");
+        as(me).body(Map.of("typing", true)).put("/v1/conversations/" + c + "/typing").then().statusCode(200);
+        assertEquals(3, typingEvents("b:" + SHOP, c), "typing again after a stop is news");
+
+        for (int i = 0; i < 5; i++) {
+            partner(SHOP).setTyping(io.commercechat.proto.partner.v1.SetTypingRequest.newBuilder().setConversationId(c)
+                    .setTyping(true).build());
+        }
+        assertEquals(1, typingEvents("p:" + me, c), "the business's side is limited the same way");
+    }
+
+    /** Typing events older than chat.typing-kept are deleted; newer ones, and every other event, stay. */
+    @Test
+    void oldTypingEventsAreDeleted() {
+        // a business of its own: other tests replay the shop's inbox from position 1 and expect no hole in it
+        String shop = "typing-shop-" + UUID.randomUUID().toString().substring(0, 8);
+        update("INSERT INTO businesses (id, display_name, kind) VALUES (?, 'Typing Shop', 'SHOP')", shop);
+        String me = newPerson();
+        String c = open(me, shop);
+        send(me, c, "p1", "hello").statusCode(201);
+        as(me).body(Map.of("typing", true)).put("/v1/conversations/" + c + "/typing").then().statusCode(200);
+        as(me).body(Map.of("typing", false)).put("/v1/conversations/" + c + "/typing").then().statusCode(200);
+        String other = newPerson();
+        String recent = open(other, shop);
+        as(other).body(Map.of("typing", true)).put("/v1/conversations/" + recent + "/typing").then().statusCode(200);
+        assertEquals(2, update("UPDATE inbox_events SET occurred_at = occurred_at - interval '2 hours'"
+                + " WHERE kind = 'typing' AND payload LIKE ?", "%" + c + "%"));
+        long othersBefore = queryLong("SELECT count(*) FROM inbox_events WHERE participant = ? AND kind <> 'typing'", "b:" + shop);
+        assertTrue(othersBefore >= 3, "two conversations opened and a message");
+
+        long deleted = typingSweep.sweep().await().atMost(Duration.ofSeconds(30));
+        assertTrue(deleted >= 2, "deleted " + deleted);
+        assertEquals(0, typingEvents("b:" + shop, c), "the two-hour-old ones are gone");
+        assertEquals(1, typingEvents("b:" + shop, recent), "a fresh one stays");
+        assertEquals(othersBefore, queryLong("SELECT count(*) FROM inbox_events WHERE participant = ? AND kind <> 'typing'",
+                "b:" + shop), "no other event is touched");
+    }
+
+    /**
+     * A person who blocked a business reads on without the business learning of it: no read receipt reaches its
+     * inbox, and its view of the conversation keeps the watermark the person had when blocking.
+     */
+    @Test
+    void aBlockedBusinessDoesNotLearnWhatThePersonReads() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "my order?").statusCode(201);
+        for (int i = 0; i < 3; i++) {
+            partner(SHOP).sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("b" + i)
+                    .setContent(MessageContent.newBuilder().setText(Text.newBuilder().setBody("update " + i))).build());
+        }
+        as(me).body(Map.of("seq", 2)).post("/v1/conversations/" + c + "/read").then().statusCode(200);
+        assertEquals(1, readEvents(c));
+        assertEquals(2, shopsView(c).getPersonReadSeq());
+
+        as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200);
+        as(me).body(Map.of("seq", 4)).post("/v1/conversations/" + c + "/read").then().statusCode(200).body("readSeq", equalTo(4));
+        assertEquals(0, conversationOf(me, c).get("unreadCount"), "the person's own view moves on");
+        assertEquals(1, readEvents(c), "no read receipt reaches the blocked business");
+        var seen = shopsView(c);
+        assertTrue(seen.getBlocked());
+        assertEquals(2, seen.getPersonReadSeq(), "the business sees the watermark from before the block");
+
+        as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200);
+        assertEquals(4, shopsView(c).getPersonReadSeq(), "once unblocked, the business sees the watermark again");
+    }
+
+    /**
+     * The person's given_name is what the business sees of their name: control characters (a NUL could not even be
+     * stored: the open failed with a 500) are dropped, it is cut at 100 characters without splitting one, and a claim
+     * that is not a string is no name.
+     */
+    @Test
+    void thePersonsNameReachesTheBusinessCleanedUp() {
+        assertEquals("Ann Lee", nameTheShopSees("  Ann\u0000 Lee\n"));
+        String emoji = "\uD83D\uDE00";
+        assertEquals(emoji.repeat(100), nameTheShopSees(emoji.repeat(150)), "100 characters, none split");
+        assertEquals("", nameTheShopSees(Map.of("first", "Ann")), "an object is no name");
+    }
+
+    private String nameTheShopSees(Object givenName) {
+        String me = newPerson();
+        String c = io.restassured.RestAssured.given().auth().oauth2(ISSUER.personWith(me, "given_name", givenName))
+                .contentType(io.restassured.http.ContentType.JSON).body(Map.of("businessId", SHOP))
+                .post("/v1/conversations").then().statusCode(201).extract().path("id");
+        send(me, c, "p1", "hello").statusCode(201);  // most recent in the shop's list
+        return shopsView(c).getPersonDisplayName();
+    }
+
+    private io.commercechat.proto.partner.v1.Conversation shopsView(String c) {
+        return partner(SHOP).listConversations(io.commercechat.proto.partner.v1.ListConversationsRequest.newBuilder()
+                .setPageSize(100).build()).getConversationsList().stream().filter(x -> x.getId().equals(c)).findFirst().orElseThrow();
+    }
+
+    private static long typingEvents(String inbox, String conversation) {
+        return queryLong("SELECT count(*) FROM inbox_events WHERE participant = ? AND kind = 'typing' AND payload LIKE ?",
+                inbox, "%" + conversation + "%");
+    }
+
+    private static long readEvents(String conversation) {
+        return queryLong("SELECT count(*) FROM inbox_events WHERE participant = ? AND kind = 'read' AND payload LIKE ?",
+                "b:" + SHOP, "%" + conversation + "%");
     }
 
     @SuppressWarnings("unchecked")

@@ -29,9 +29,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,8 +39,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -66,21 +61,6 @@ class PartnerMessagingTest extends ChatTestSupport {
         return MessageContent.newBuilder().setReceipt(Receipt.newBuilder().setOrderNumber(orderNumber)
                 .setMerchantName("Demo Shop").addItems(ReceiptItem.newBuilder().setDescription("Shoes").setQuantity(1)
                         .setUnitPrice(price)).setTotal(price)).build();
-    }
-
-    static void sql(String statement, Object... args) {
-        Config config = ConfigProvider.getConfig();
-        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getValue("quarkus.datasource.password", String.class));
-                PreparedStatement s = c.prepareStatement(statement)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setObject(i + 1, args[i]);
-            }
-            s.executeUpdate();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test
@@ -220,17 +200,56 @@ class PartnerMessagingTest extends ChatTestSupport {
         }
     }
 
-    /** The inbox's last position (0 when it has none yet). */
-    private static long inboxHead(String participant) throws Exception {
-        Config config = ConfigProvider.getConfig();
-        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getValue("quarkus.datasource.password", String.class));
-                PreparedStatement s = c.prepareStatement("SELECT last_position FROM inbox_heads WHERE participant = ?")) {
-            s.setString(1, participant);
-            try (var r = s.executeQuery()) {
-                return r.next() ? r.getLong(1) : 0;
+    /** A position the business's inbox has not reached is refused, not followed in silence until the inbox gets there. */
+    @Test
+    void subscribeFromBeyondTheInboxsEndIsRefused() throws Exception {
+        long end = inboxHead("b:" + SHOP);
+        try (InboxSubscriber beyond = InboxSubscriber.open(channel, ISSUER.partner(SHOP), end + 100)) {
+            Status status = Status.fromThrowable(beyond.error(WAIT));
+            assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+            assertTrue(status.getDescription().contains("beyond the last event of your inbox"), status.getDescription());
+        }
+    }
+
+    /**
+     * A business holds at most chat.streams-per-business Subscribe streams on a replica (4 in tests); the next fails
+     * with RESOURCE_EXHAUSTED, and a closed stream frees its place. Another business is not affected.
+     */
+    @Test
+    void aBusinessesOpenSubscribeStreamsAreLimited() throws Exception {
+        String business = "limited-shop-" + UUID.randomUUID().toString().substring(0, 8);
+        update("INSERT INTO businesses (id, display_name, kind) VALUES (?, 'Limited Shop', 'SHOP')", business);
+        String token = ISSUER.partner(business);
+        List<InboxSubscriber> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                streams.add(InboxSubscriber.open(channel, token, 0));
             }
+            // all four are admitted: a conversation opened now reaches each of them
+            String me = newPerson();
+            open(me, business);
+            for (InboxSubscriber s : streams) {
+                assertTrue(s.take(1, WAIT).get(0).hasConversationUpdated());
+            }
+            try (InboxSubscriber fifth = InboxSubscriber.open(channel, token, 0)) {
+                Status status = Status.fromThrowable(fifth.error(WAIT));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+                assertTrue(status.getDescription().contains("4 event streams open"), status.getDescription());
+            }
+            try (InboxSubscriber shops = InboxSubscriber.open(channel, ISSUER.partner(SHOP), inboxHead("b:" + SHOP))) {
+                assertEquals(null, shops.error(Duration.ofMillis(500)), "another business's stream is admitted");
+            }
+            streams.remove(0).close();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            boolean admitted = false;
+            while (!admitted && System.nanoTime() < deadline) {
+                try (InboxSubscriber again = InboxSubscriber.open(channel, token, 0)) {
+                    admitted = again.next(Duration.ofSeconds(2)) != null;  // the replay's first event
+                }
+            }
+            assertTrue(admitted, "a closed stream's place is free again");
+        } finally {
+            streams.forEach(InboxSubscriber::close);
         }
     }
 
@@ -267,7 +286,7 @@ class PartnerMessagingTest extends ChatTestSupport {
         var e = assertStatus(Status.Code.ALREADY_EXISTS, () -> partner(SHOP).sendMessage(sendReq(c, "r2", receipt(order, 60)).build()));
         assertTrue(e.getStatus().getDescription().contains(order));
         String other = open(newPerson(), SHOP);
-        sql("UPDATE conversations SET person_last_message_at = now() WHERE id = ?::uuid", other);
+        update("UPDATE conversations SET person_last_message_at = now() WHERE id = ?::uuid", other);
         assertStatus(Status.Code.ALREADY_EXISTS, () -> partner(SHOP).sendMessage(sendReq(other, "r1", receipt(order, 50)).build()));
         // the failed sends used no seq
         assertEquals(5, partner(SHOP).sendMessage(sendReq(c, "t1", text("thanks")).build()).getMessage().getSeq());
@@ -332,7 +351,7 @@ class PartnerMessagingTest extends ChatTestSupport {
         send(me, c, "p1", "hi").statusCode(201);
         assertEquals(2, partner(SHOP).sendMessage(sendReq(c, "x1", text("Hello")).build()).getMessage().getSeq());
 
-        sql("UPDATE conversations SET person_last_message_at = now() - interval '25 hours' WHERE id = ?::uuid", c);
+        update("UPDATE conversations SET person_last_message_at = now() - interval '25 hours' WHERE id = ?::uuid", c);
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "x2", text("Hello again")).build()));
         var tagged = partner(SHOP).sendMessage(sendReq(c, "x2", text("Your parcel shipped"))
                 .setUpdateTag(UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE).build());
@@ -340,7 +359,7 @@ class PartnerMessagingTest extends ChatTestSupport {
         // a human agent may answer within 7 days, not later
         assertEquals(4, partner(SHOP).sendMessage(sendReq(c, "x3", text("An agent here"))
                 .setUpdateTag(UpdateTag.UPDATE_TAG_HUMAN_AGENT).build()).getMessage().getSeq());
-        sql("UPDATE conversations SET person_last_message_at = now() - interval '8 days' WHERE id = ?::uuid", c);
+        update("UPDATE conversations SET person_last_message_at = now() - interval '8 days' WHERE id = ?::uuid", c);
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> partner(SHOP).sendMessage(sendReq(c, "x4", text("Late agent"))
                 .setUpdateTag(UpdateTag.UPDATE_TAG_HUMAN_AGENT).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(SHOP).sendMessage(sendReq(c, "x5", text("?"))
@@ -368,10 +387,10 @@ class PartnerMessagingTest extends ChatTestSupport {
         String c = open(me, BANK);
         send(me, c, "p1", "show my balance").statusCode(201);
         // an account card the assistant showed to the person only (seq 2)
-        sql("INSERT INTO messages (id, conversation_id, seq, sender, client_message_id, kind, content, visibility, sent_at)"
+        update("INSERT INTO messages (id, conversation_id, seq, sender, client_message_id, kind, content, visibility, sent_at)"
                 + " VALUES (gen_random_uuid(), ?::uuid, 2, 'ASSISTANT', 'card-1', 'ACCOUNT_CARD',"
                 + " '{\"accountCard\":{\"cardId\":\"k1\",\"title\":\"Balance\"}}', 'PERSON_ONLY', now())", c);
-        sql("UPDATE conversations SET last_seq = 2 WHERE id = ?::uuid", c);
+        update("UPDATE conversations SET last_seq = 2 WHERE id = ?::uuid", c);
         send(me, c, "p3", "thanks").statusCode(201).body("seq", equalTo(3));
 
         List<Long> seqs = partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build())
@@ -385,6 +404,11 @@ class PartnerMessagingTest extends ChatTestSupport {
         var forward = partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setAfterSeq(1).setPageSize(1).build());
         assertEquals(3, forward.getMessages(0).getSeq());
         assertFalse(forward.getHasMore());
+        // after_seq 0, set: from the first message the bank may see, oldest first; unset: the newest page
+        var fromStart = partner(BANK).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setAfterSeq(0).build());
+        assertEquals(List.of(1L, 3L), fromStart.getMessagesList().stream().map(m -> m.getSeq()).toList());
+        assertStatus(io.grpc.Status.Code.INVALID_ARGUMENT, () -> partner(BANK).getHistory(GetHistoryRequest.newBuilder()
+                .setConversationId(c).setBeforeSeq(3).setAfterSeq(0).build()));
     }
 
     @Test

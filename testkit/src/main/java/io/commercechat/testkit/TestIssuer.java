@@ -114,6 +114,11 @@ public final class TestIssuer {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web"));
     }
 
+    /** A person's token with one more claim, e.g. a {@code given_name} of any JSON type. */
+    public String personWith(String sub, String claim, Object value) {
+        return sign(base(sub).groups(Set.of("user")).claim("azp", "web").claim(claim, value));
+    }
+
     public String partner(String businessId) {
         return sign(base("partner-" + businessId).groups(Set.of("partner")).claim("business_id", businessId));
     }

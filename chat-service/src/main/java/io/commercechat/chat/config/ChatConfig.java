@@ -26,9 +26,46 @@ public interface ChatConfig {
     @WithDefault("1")
     int sendBatchesInFlight();
 
-    /** How long a typing indicator lasts unless repeated. */
+    /**
+     * How long a typing indicator lasts unless repeated. A repeat is written (and sent to the other side) only once
+     * less than half of it is left, so one party's indicator costs at most about two writes per this time.
+     */
     @WithDefault("PT6S")
     Duration typingTtl();
+
+    /**
+     * Typing events stay in inboxes this long, then a sweep deletes them: a stream that resumes later has no use for
+     * an indicator that expired long ago, and they would otherwise be most of an inbox's rows.
+     */
+    @WithDefault("PT10M")
+    Duration typingKept();
+
+    /** How often each replica deletes the typing events older than {@link #typingKept()}. */
+    @WithDefault("PT1M")
+    Duration typingSweepInterval();
+
+    /**
+     * Event streams (SSE) one person may hold open on one replica at once: a browser tab or device has one each. Each
+     * stream holds a connection and a reader, so a client that opens them in a loop is refused (429) beyond this.
+     */
+    @WithDefault("16")
+    int streamsPerPerson();
+
+    /** Subscribe streams one business may hold open on one replica at once (RESOURCE_EXHAUSTED beyond this). */
+    @WithDefault("32")
+    int streamsPerBusiness();
+
+    /**
+     * How often this replica checks that its LISTEN connection still answers. A connection that hangs without closing
+     * (a half-open TCP connection, a frozen backend) would otherwise leave its streams waiting for notifications
+     * that never come, reading only every {@link #streamPollInterval()}.
+     */
+    @WithDefault("PT10S")
+    Duration listenCheckInterval();
+
+    /** A check that gets no answer within this closes the LISTEN connection, which then reconnects. */
+    @WithDefault("PT5S")
+    Duration listenCheckTimeout();
 
     /**
      * While this replica's LISTEN connection is up, an idle event stream re-reads its inbox this often anyway: a

@@ -28,6 +28,11 @@ public class Conversation {
     public long personReadSeq;
     public long businessReadSeq;
     public boolean blocked;
+    /** The person's read watermark when they blocked the business: all the business sees of it while blocked. */
+    public Long readSeqAtBlock;
+    /** Until when each side's typing indicator was last announced to the other (see ConversationService#typing). */
+    public Instant personTypingUntil;
+    public Instant businessTypingUntil;
     public long activitySeq;
     public Instant createdAt;
 }

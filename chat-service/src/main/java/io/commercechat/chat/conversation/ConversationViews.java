@@ -6,7 +6,10 @@ import io.commercechat.chat.message.MessageViews.MessageView;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A conversation as each side sees it: the person never sees the person_ref, a business never the login subject. */
+/**
+ * A conversation as each side sees it: the person never sees the person_ref, a business never the login subject, and
+ * a blocked business not how far the person has read since the block.
+ */
 public final class ConversationViews {
 
     private ConversationViews() {}
@@ -30,7 +33,7 @@ public final class ConversationViews {
                 .setLastMessageAt(ProtoTime.of(c.lastMessageAt))
                 .setPersonLastMessageAt(ProtoTime.of(c.personLastMessageAt))
                 .setUnreadCount(unread)
-                .setPersonReadSeq(c.personReadSeq)
+                .setPersonReadSeq(c.blocked && c.readSeqAtBlock != null ? c.readSeqAtBlock : c.personReadSeq)
                 .setBlocked(c.blocked)
                 .build();
     }

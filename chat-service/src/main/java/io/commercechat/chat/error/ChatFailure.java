@@ -6,7 +6,7 @@ package io.commercechat.chat.error;
  */
 public class ChatFailure extends RuntimeException {
 
-    public enum Kind { INVALID, NOT_FOUND, CONFLICT, PRECONDITION, FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE }
+    public enum Kind { INVALID, NOT_FOUND, CONFLICT, PRECONDITION, FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, TOO_MANY }
 
     private final Kind kind;
     /** Stable, machine-readable slug; the problem type URI ends with it. */
@@ -49,5 +49,10 @@ public class ChatFailure extends RuntimeException {
     /** A peer this request needs cannot answer now; {@code detail} says what the person can do. */
     public static ChatFailure unavailable(String type, String detail) {
         return new ChatFailure(Kind.UNAVAILABLE, type, detail);
+    }
+
+    /** The caller holds as much of a bounded resource as it may (e.g. open event streams); it can retry later. */
+    public static ChatFailure tooMany(String type, String detail) {
+        return new ChatFailure(Kind.TOO_MANY, type, detail);
     }
 }

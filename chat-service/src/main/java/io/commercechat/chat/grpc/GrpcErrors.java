@@ -27,6 +27,7 @@ public final class GrpcErrors {
                     case FORBIDDEN -> Status.PERMISSION_DENIED;
                     case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
                     case UNAVAILABLE -> Status.UNAVAILABLE;
+                    case TOO_MANY -> Status.RESOURCE_EXHAUSTED;
                 };
                 return status.withDescription(f.getMessage()).asRuntimeException();
             }

@@ -39,11 +39,12 @@ public class ProblemMappers {
             case FORBIDDEN -> 403;
             case UNAUTHENTICATED -> 401;
             case UNAVAILABLE -> 503;
+            case TOO_MANY -> 429;
         };
         Response problem = Problem.response(status, f.type(), f.getMessage());
         return switch (f.kind()) {
             case UNAUTHENTICATED -> Response.fromResponse(problem).header("WWW-Authenticate", "Bearer").build();
-            case UNAVAILABLE -> Response.fromResponse(problem).header("Retry-After", "30").build();
+            case UNAVAILABLE, TOO_MANY -> Response.fromResponse(problem).header("Retry-After", "30").build();
             default -> problem;
         };
     }

@@ -3,12 +3,15 @@ package io.commercechat.chat.security;
 import io.commercechat.chat.error.ChatFailure;
 import io.grpc.Status;
 import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.json.JsonString;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** Who is calling, from the verified JWT: a person (group {@code user}) or a business (group {@code partner}). */
 public record Caller(String subject, String businessId, String displayName) {
 
     private static final int MAX_SUB = 255;
+    /** conversations.person_display_name is varchar(100): PostgreSQL counts characters, as code points. */
+    private static final int MAX_NAME = 100;
 
     /** The person behind a REST call (the resource is already limited to the {@code user} group). */
     public static Caller person(SecurityIdentity identity) {
@@ -17,8 +20,18 @@ public record Caller(String subject, String businessId, String displayName) {
             throw new ChatFailure(ChatFailure.Kind.FORBIDDEN, "forbidden", "the token's subject is longer than " + MAX_SUB
                     + " characters; chat-service cannot serve it");
         }
-        Object name = jwt.getClaim("given_name");
-        return new Caller(jwt.getSubject(), null, name == null ? "" : name.toString());
+        return new Caller(jwt.getSubject(), null, displayName(jwt.getClaim("given_name")));
+    }
+
+    /**
+     * The {@code given_name} claim as a business is shown it: a string claim only, without control characters (a NUL
+     * cannot even be stored), trimmed, at most {@link #MAX_NAME} characters, never split inside a character.
+     */
+    static String displayName(Object claim) {
+        String raw = claim instanceof String s ? s : claim instanceof JsonString js ? js.getString() : "";
+        StringBuilder name = new StringBuilder();
+        raw.strip().codePoints().filter(cp -> !Character.isISOControl(cp)).limit(MAX_NAME).forEach(name::appendCodePoint);
+        return name.toString().strip();
     }
 
     /**

@@ -159,9 +159,12 @@ public class AgentConsoleResource {
         if (pageSize < 0 || pageSize > 100) {
             throw ProblemException.badRequest("pageSize must be between 1 and 100 (0 = 50)");
         }
-        GetHistoryRequest request = GetHistoryRequest.newBuilder().setConversationId(id).setBeforeSeq(beforeSeq)
-                .setAfterSeq(afterSeq).setPageSize((int) pageSize).build();
-        return messaging.getHistory(BANK, request).map(AgentConsoleResource::json).onFailure().transform(AgentFailures::toProblem);
+        GetHistoryRequest.Builder request = GetHistoryRequest.newBuilder().setConversationId(id).setBeforeSeq(beforeSeq)
+                .setPageSize((int) pageSize);
+        if (afterSeqParam != null && !afterSeqParam.isBlank()) {
+            request.setAfterSeq(afterSeq);  // 0 included: from the first message
+        }
+        return messaging.getHistory(BANK, request.build()).map(AgentConsoleResource::json).onFailure().transform(AgentFailures::toProblem);
     }
 
     @POST

@@ -158,6 +158,14 @@ public class AgentInbox {
         Duration wait = backoff;
         backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         String why = describe(failure);
+        if (failure instanceof StatusRuntimeException s && s.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+            // the position is beyond the inbox's end (chat-service's database was reset): what the console holds is
+            // of another history, so it starts over from the beginning
+            LOG.infof("chat-service refused position %d of the %s inbox (%s); starting over from the beginning",
+                    lastPosition, BUSINESS, s.getStatus().getDescription());
+            lastPosition = 0;
+            recent.clear();
+        }
         LOG.infof("the %s inbox stream ended (%s); subscribing again after position %d in %d ms", BUSINESS, why,
                 lastPosition, wait.toMillis());
         setStatus("reconnecting", why + "; retrying in " + Math.max(1, wait.toSeconds()) + " s");

@@ -45,6 +45,28 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
         return findById(id, LockModeType.PESSIMISTIC_WRITE).map(c -> party.owns(c) ? c : null);
     }
 
+    /**
+     * Records the party's typing indicator as announced to the other side, unless that would change nothing it sees:
+     * {@code until} set ("typing") only when none is shown or less is left than up to {@code repeatFrom}; null
+     * ("stopped") only while one is shown at {@code now}. True when the row changed (the event is to be written).
+     */
+    public Uni<Boolean> announceTyping(Party party, UUID id, Instant until, Instant now, Instant repeatFrom) {
+        String column = party.isPerson() ? "person_typing_until" : "business_typing_until";
+        String sql = until != null
+                ? "UPDATE conversations SET " + column + " = :until WHERE id = :id AND (" + column + " IS NULL OR "
+                        + column + " <= :repeatFrom)"
+                : "UPDATE conversations SET " + column + " = NULL WHERE id = :id AND " + column + " > :now";
+        return getSession().chain(s -> {
+            var update = s.createNativeQuery(sql).setParameter("id", id);
+            if (until != null) {
+                update.setParameter("until", until).setParameter("repeatFrom", repeatFrom);
+            } else {
+                update.setParameter("now", now);
+            }
+            return update.executeUpdate();
+        }).map(n -> n == 1);
+    }
+
     /** Most recently active first, strictly before the cursor. */
     public Uni<List<Conversation>> page(Party party, long beforeActivity, int limit) {
         String owner = party.isPerson() ? "personSub" : "businessId";

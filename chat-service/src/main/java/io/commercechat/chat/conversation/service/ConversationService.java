@@ -61,9 +61,8 @@ public class ConversationService {
                 throw ChatFailure.notFound("business " + businessId);
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            String name = person.displayName().length() > 100 ? person.displayName().substring(0, 100) : person.displayName();
             return conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
-                            personRefs.of(businessId, person.subject()), name, now)
+                            personRefs.of(businessId, person.subject()), person.displayName(), now)
                     .chain(created -> conversations.findPair(person.subject(), businessId)
                             .call(c -> created ? inboxLog.conversationChanged(c) : Uni.createFrom().voidItem())
                             .map(c -> new Opened(c, business, created)));
@@ -113,6 +112,9 @@ public class ConversationService {
             }
             if (party.isPerson()) {
                 c.personReadSeq = seq;
+                if (c.blocked) {
+                    return Uni.createFrom().item(seq);  // a blocked business is not told what the person reads
+                }
             } else {
                 c.businessReadSeq = seq;
             }
@@ -120,19 +122,35 @@ public class ConversationService {
         });
     }
 
-    /** Ephemeral: the other side shows it until it expires or is cleared. */
+    /**
+     * Ephemeral: the other side shows it until it expires or is cleared; returns when it expires. Clients repeat
+     * "typing" while the person types (the web client every 3 s, a third of {@code chat.typing-ttl}), so a repeat is
+     * written only once less than two thirds of the shown indicator's time is left, and "stopped" only while one is
+     * shown: the inbox gets at most one typing event per 2 s from each side, however often a client calls. The
+     * decision is a conditional UPDATE of the conversation row, so it holds across replicas, and a call that changes
+     * nothing writes nothing. Typing events are deleted after {@code chat.typing-kept} (TypingSweep).
+     */
     @WithTransaction
     public Uni<Instant> typing(Party party, UUID id, boolean typing) {
         return conversations.findFor(party, id).chain(found -> {
             Conversation c = require(found);
-            Instant expiresAt = Instant.now().plus(config.typingTtl()).truncatedTo(ChronoUnit.MILLIS);
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            Instant expiresAt = now.plus(config.typingTtl());
             if (c.blocked) {
                 if (!party.isPerson()) {
                     throw blocked();
                 }
                 return Uni.createFrom().item(expiresAt); // nothing reaches a blocked business
             }
-            return inboxLog.typing(c, party, typing, expiresAt).replaceWith(expiresAt);
+            Instant repeatFrom = now.plus(config.typingTtl().multipliedBy(2).dividedBy(3));
+            return conversations.announceTyping(party, c.id, typing ? expiresAt : null, now, repeatFrom).chain(changed -> {
+                if (!changed) {
+                    // still shown for a while (or nothing shown to clear): the other side already knows
+                    Instant shown = party.isPerson() ? c.personTypingUntil : c.businessTypingUntil;
+                    return Uni.createFrom().item(typing && shown != null && shown.isAfter(now) ? shown : expiresAt);
+                }
+                return inboxLog.typing(c, party, typing, expiresAt).replaceWith(expiresAt);
+            });
         });
     }
 
@@ -145,6 +163,8 @@ public class ConversationService {
                 return Uni.createFrom().item(c);
             }
             c.blocked = blocked;
+            // what the business saw of the person's reading stays as it was until the person unblocks it
+            c.readSeqAtBlock = blocked ? c.personReadSeq : null;
             return inboxLog.conversationChanged(c).replaceWith(c);
         });
     }

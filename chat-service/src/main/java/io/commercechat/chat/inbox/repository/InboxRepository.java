@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -65,6 +66,19 @@ public class InboxRepository {
                     }
                     return out;
                 });
+    }
+
+    /**
+     * Deletes up to {@code limit} typing events that committed more than {@code kept} ago; returns how many. Rows
+     * another replica's sweep holds are skipped. A simple query, planned for its values on every call, so that it
+     * keeps to the partial index however small inbox_events was when a prepared plan would have been made.
+     */
+    public Uni<Integer> deleteTypingOlderThan(Duration kept, int limit) {
+        return pool.query("DELETE FROM inbox_events WHERE id IN (SELECT id FROM inbox_events WHERE kind = '"
+                        + InboxEntry.TYPING + "' AND occurred_at < now() - interval '" + kept.toMillis() + " milliseconds'"
+                        + " LIMIT " + limit + " FOR UPDATE SKIP LOCKED)")
+                .execute()
+                .map(rows -> rows.rowCount());
     }
 
     public Uni<Long> head(String participant) {

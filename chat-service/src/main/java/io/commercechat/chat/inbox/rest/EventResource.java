@@ -1,6 +1,7 @@
 package io.commercechat.chat.inbox.rest;
 
 import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
@@ -29,7 +30,9 @@ import jakarta.ws.rs.sse.Sse;
  * position yet (a new device) is not sent the whole history, which it reads page by page over REST.
  * Its first event, {@code ready}, carries the position it starts from as its id, so the client can
  * resume from there, and tells it to read its snapshot now: whatever the snapshot misses comes after
- * that position on the stream.
+ * that position on the stream. A {@code Last-Event-ID} beyond the inbox's end is answered the same way.
+ *
+ * <p>One person holds at most {@code chat.streams-per-person} streams on a replica; the next is answered 429.
  */
 @Path("/v1/events")
 @RolesAllowed("user")
@@ -61,16 +64,26 @@ public class EventResource {
             @Context Sse sse) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         String inbox = Caller.person(identity).personInbox();
-        if (!resuming && NOW.equals(after)) {
-            // the end is read before "ready" is sent: a snapshot the client reads on "ready" is never older than it
-            return untilTokenEnds(Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end ->
-                    Multi.createBy().concatenating().streams(Multi.createFrom().item(ready(end, sse)), live(inbox, end, sse))),
-                    sse);
-        }
-        long from = resuming ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID") : RestParams.nonNegative(after, "after");
-        // A first comment line flushes the response headers, so the client knows it is connected.
-        return untilTokenEnds(Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(sse.newEventBuilder().comment("connected").build()), live(inbox, from, sse)), sse);
+        boolean atEnd = !resuming && NOW.equals(after);
+        long asked = atEnd ? 0 : resuming ? RestParams.nonNegative(lastEventId.trim(), "Last-Event-ID")
+                : RestParams.nonNegative(after, "after");
+        // answered as a problem (429) while nothing is sent yet; open() below holds the limit under a race
+        feed.requireRoom(inbox, config.streamsPerPerson());
+        // The end is read before "ready" is sent: a snapshot the client reads on "ready" is never older than it. A
+        // position beyond the end (kept across a restored database) starts there too: "ready" tells the client to
+        // read its snapshot again, where a stream after that position would miss every event until the inbox got there.
+        return untilTokenEnds(Multi.createFrom().uni(inboxes.head(inbox)).onItem().transformToMultiAndConcatenate(end -> {
+            boolean fromEnd = atEnd || asked > end;
+            long from = fromEnd ? end : asked;
+            // A first line flushes the response headers, so the client knows it is connected.
+            OutboundSseEvent first = fromEnd ? ready(from, sse) : sse.newEventBuilder().comment("connected").build();
+            return Multi.createFrom().resource(() -> feed.open(inbox, from, config.streamsPerPerson(), InboxFeed.ALWAYS_READY),
+                            following -> Multi.createBy().concatenating().streams(Multi.createFrom().item(first), live(following, sse)))
+                    .withFinalizer(InboxFeed.Following::close)
+                    // opened at the same moment as others past the limit: the headers are out, so the stream says so and ends
+                    .onFailure(f -> f instanceof ChatFailure c && c.kind() == ChatFailure.Kind.TOO_MANY).recoverWithItem(
+                            sse.newEventBuilder().comment("too many streams").reconnectDelay(30_000).build());
+        }), sse);
     }
 
     /**
@@ -79,8 +92,8 @@ public class EventResource {
      * the Last-Event-ID it has, so nothing is missed.
      */
     private Multi<OutboundSseEvent> untilTokenEnds(Multi<OutboundSseEvent> stream, Sse sse) {
-        return Multi.createBy().concatenating().streams(tokenDeadline.until(identity, stream),
-                Multi.createFrom().item(() -> sse.newEventBuilder().comment("token expired").reconnectDelay(0).build()));
+        return tokenDeadline.until(identity, stream, () -> Multi.createFrom().item(
+                sse.newEventBuilder().comment("token expired").reconnectDelay(0).build()));
     }
 
     private static OutboundSseEvent ready(long position, Sse sse) {
@@ -88,9 +101,9 @@ public class EventResource {
                 .data(String.class, "{\"position\":" + position + "}").build();
     }
 
-    /** The inbox's events after {@code from}, with heartbeats while it is idle. */
-    private Multi<OutboundSseEvent> live(String inbox, long from, Sse sse) {
-        Multi<OutboundSseEvent> events = feed.follow(inbox, from).map(e -> sse.newEventBuilder()
+    /** The stream's events, with heartbeats while it is idle. */
+    private Multi<OutboundSseEvent> live(InboxFeed.Following following, Sse sse) {
+        Multi<OutboundSseEvent> events = following.events().map(e -> sse.newEventBuilder()
                 .id(Long.toString(e.position()))
                 .name(e.kind())
                 .mediaType(MediaType.TEXT_PLAIN_TYPE) // the payload is JSON text already

@@ -1,6 +1,7 @@
 package io.commercechat.chat.inbox.service;
 
 import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.InboxEntry;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.repository.InboxRepository;
@@ -15,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -37,7 +40,9 @@ import org.jboss.logging.Logger;
  * committed, so they read only when there is something new. When the listener connection comes back after a loss,
  * every stream reads once (what was notified meanwhile is lost); while it is down, streams read every
  * {@code chat.stream-poll-interval-without-listen}, and while it is up an idle stream still reads every
- * {@code chat.stream-poll-interval} (30 s), a safety net that costs thousands of idle streams little.
+ * {@code chat.stream-poll-interval} (30 s), a safety net that costs thousands of idle streams little. A listener
+ * connection that hangs without closing is found by a periodic query on it ({@code chat.listen-check-interval}) and
+ * closed, so that it reconnects.
  * Message events that this replica's sends commit are handed to its own streams directly
  * ({@link #committed}), which saves those streams a read and the wait for the notification. The
  * notifications that arrive while this replica writes a batch of sends are held until the batch's
@@ -51,6 +56,8 @@ public class InboxFeed {
 
     private static final Logger LOG = Logger.getLogger(InboxFeed.class);
     public static final String CHANNEL = "chat_inbox";
+    /** The LISTEN connection's application_name. */
+    public static final String LISTENER_NAME = "chat-service inbox listener";
     private static final int BATCH = 200;
     /** For {@link #follow(String, long, Supplier)}: a transport whose own demand paces the reads. */
     public static final Supplier<Uni<Void>> ALWAYS_READY = () -> Uni.createFrom().voidItem();
@@ -66,6 +73,9 @@ public class InboxFeed {
     private final Map<String, Set<Wakeup>> waiting = new ConcurrentHashMap<>();
     private volatile PgSubscriber subscriber;
     private volatile boolean stopping;
+    private long listenCheckTimer = -1;
+    /** A check of the LISTEN connection is waiting for its answer (one at a time). */
+    private final AtomicBoolean listenChecking = new AtomicBoolean();
     /** Guards {@link #batchesWriting} and {@link #held}. */
     private final Object gate = new Object();
     private int batchesWriting;
@@ -95,23 +105,63 @@ public class InboxFeed {
     }
 
     void start(@Observes StartupEvent ignored) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password);
-        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
+        subscriber = listen();
+        listenCheckTimer = vertx.setPeriodic(config.listenCheckInterval().toMillis(), id -> checkListener());
+    }
+
+    /** A LISTEN connection, reconnected by itself when it closes; every stream reads once when it (re)subscribes. */
+    private PgSubscriber listen() {
+        // named, so that operators (and tests) can tell it apart in pg_stat_activity
+        PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
+                .addProperty("application_name", LISTENER_NAME);
+        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
         // (re)subscribed: notifications sent while the listener was away are lost, so every stream reads once
-        subscriber.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> wakeAll());
-        subscriber.closeHandler(v -> {
-            if (!stopping) {
-                LOG.warn("inbox LISTEN connection lost; streams poll until it is back");
-            }
-        });
-        subscriber.connect().onFailure(e -> LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage()));
+        listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> wakeAll());
+        listener.connect().onFailure(e -> LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage()));
+        return listener;
     }
 
     void stop(@Observes ShutdownEvent ignored) {
         stopping = true;
+        if (listenCheckTimer >= 0) {
+            vertx.cancelTimer(listenCheckTimer);
+        }
         if (subscriber != null) {
             subscriber.close();
         }
+    }
+
+    /**
+     * Asks the LISTEN connection for an answer. One that does not come within {@code chat.listen-check-timeout} (a
+     * half-open TCP connection, a frozen backend) replaces the listener with a new one, which wakes every stream once
+     * when it has subscribed. Closing the old connection would not do: the client closes a connection only after its
+     * queries are answered, so the old listener is closed and left to finish (or fail) in its own time.
+     */
+    private void checkListener() {
+        PgSubscriber current = subscriber;
+        PgConnection connection = current == null ? null : current.actualConnection();
+        if (connection == null || stopping || !listenChecking.compareAndSet(false, true)) {
+            return;  // not connected: the subscriber is reconnecting by itself
+        }
+        AtomicBoolean decided = new AtomicBoolean();
+        long timeout = vertx.setTimer(config.listenCheckTimeout().toMillis(), id -> {
+            if (decided.compareAndSet(false, true)) {
+                listenChecking.set(false);
+                if (!stopping && subscriber == current) {
+                    LOG.warnf("inbox LISTEN connection did not answer within %s; listening on a new one",
+                            config.listenCheckTimeout());
+                    subscriber = listen();
+                    current.close();
+                }
+            }
+        });
+        connection.query("SELECT 1").execute().onComplete(answer -> {
+            if (decided.compareAndSet(false, true)) {
+                listenChecking.set(false);
+                vertx.cancelTimer(timeout);
+                // a failure means the connection closed: the subscriber reconnects by itself
+            }
+        });
     }
 
     /** This replica starts writing a batch of sends: notifications wait until {@link #written} (one call each). */
@@ -199,20 +249,94 @@ public class InboxFeed {
         }
     }
 
-    /** Every committed event after {@code afterPosition}, in order, then new ones as they commit. */
-    public Multi<InboxEntry> follow(String participant, long afterPosition) {
+    /**
+     * {@code after}, once it is known to be a position the inbox has reached; a position beyond its last one (a
+     * client that kept a position across a restored database, or made one up) fails instead of silently skipping
+     * every event until the inbox gets there.
+     */
+    public Uni<Long> resumable(String participant, long after) {
+        return inbox.head(participant).map(last -> {
+            if (after > last) {
+                throw new ChatFailure(ChatFailure.Kind.INVALID, "position-beyond-inbox", "position " + after
+                        + " is beyond the last event of your inbox (" + last + "): resume from a position you have"
+                        + " received, or start again from the end");
+            }
+            return after;
+        });
+    }
+
+    /**
+     * Every committed event after {@code afterPosition}, in order, then new ones as they commit. When the participant
+     * has {@code maxStreams} streams open on this replica already, it fails on subscription, before any item, with
+     * a {@link ChatFailure.Kind#TOO_MANY}.
+     */
+    public Multi<InboxEntry> follow(String participant, long afterPosition, int maxStreams) {
         // SSE: RESTEasy asks for the next event only when the last one is written, so demand paces the reads
-        return follow(participant, afterPosition, ALWAYS_READY);
+        return follow(participant, afterPosition, maxStreams, ALWAYS_READY);
     }
 
     /**
      * The same, reading the next events only once {@code ready} completes: for a transport that takes every item at
      * once (a gRPC server stream), so that at most a batch more than it has taken waits in memory.
      */
-    public Multi<InboxEntry> follow(String participant, long afterPosition, Supplier<Uni<Void>> ready) {
-        return Multi.createFrom().deferred(() -> {
-            Wakeup wakeup = new Wakeup(afterPosition);
-            waiting.computeIfAbsent(participant, k -> ConcurrentHashMap.newKeySet()).add(wakeup);
+    public Multi<InboxEntry> follow(String participant, long afterPosition, int maxStreams, Supplier<Uni<Void>> ready) {
+        return Multi.createFrom().resource(() -> open(participant, afterPosition, maxStreams, ready), Following::events)
+                .withFinalizer(Following::close);
+    }
+
+    /**
+     * Fails with {@link ChatFailure.Kind#TOO_MANY} when the participant has {@code maxStreams} streams open on this
+     * replica: for an edge that must answer before its stream starts (SSE sends its headers first). {@link #open}
+     * holds the limit also for streams opened at the same moment.
+     */
+    public void requireRoom(String participant, int maxStreams) {
+        Set<Wakeup> open = waiting.get(participant);
+        if (open != null && open.size() >= maxStreams) {
+            throw tooManyStreams(maxStreams);
+        }
+    }
+
+    private static ChatFailure tooManyStreams(int maxStreams) {
+        return ChatFailure.tooMany("too-many-streams", "you already have " + maxStreams
+                + " event streams open: close one, or try again later");
+    }
+
+    /**
+     * Admits one stream of the participant on this replica, or fails with {@link ChatFailure.Kind#TOO_MANY} when it
+     * has {@code maxStreams} open already. For an edge that sends something of its own before the events, once the
+     * stream is admitted: it must {@link Following#close} it however its stream ends.
+     */
+    public Following open(String participant, long afterPosition, int maxStreams, Supplier<Uni<Void>> ready) {
+        Wakeup wakeup = new Wakeup(afterPosition);
+        // counted and added in one step per participant: streams opened at once cannot pass the limit together
+        boolean[] admitted = {false};
+        waiting.compute(participant, (k, streams) -> {
+            Set<Wakeup> open = streams == null ? ConcurrentHashMap.newKeySet() : streams;
+            if (open.size() < maxStreams) {
+                open.add(wakeup);
+                admitted[0] = true;
+            }
+            return open.isEmpty() ? null : open;
+        });
+        if (!admitted[0]) {
+            throw tooManyStreams(maxStreams);
+        }
+        return new Following(participant, wakeup, ready);
+    }
+
+    /** One admitted stream: its events, and {@link #close} when the stream ends. */
+    public final class Following {
+        private final String participant;
+        private final Wakeup wakeup;
+        private final Supplier<Uni<Void>> ready;
+
+        private Following(String participant, Wakeup wakeup, Supplier<Uni<Void>> ready) {
+            this.participant = participant;
+            this.wakeup = wakeup;
+            this.ready = ready;
+        }
+
+        public Multi<InboxEntry> events() {
             // Each turn emits the events right after the stream's position: those handed over by this
             // replica's sends when they follow on without a gap, otherwise a read of the database. A
             // turn waits only when no committed event beyond the position is known (announced or
@@ -225,19 +349,27 @@ public class InboxFeed {
                                     return Uni.createFrom().item(handed);
                                 }
                                 reads.increment();
-                                return inbox.after(participant, wakeup.position(), BATCH);
+                                long known = wakeup.known();
+                                return inbox.after(participant, wakeup.position(), BATCH).invoke(read -> {
+                                    if (read.size() < BATCH) {
+                                        wakeup.readUpTo(known);
+                                    }
+                                });
                             }))
                     .indefinitely()
                     .onItem().invoke(batch -> {
                         wakeup.emitted(batch);
                         emitted.add(batch.size());
                     })
-                    .onItem().transformToIterable((List<InboxEntry> batch) -> batch)
-                    .onTermination().invoke(() -> waiting.computeIfPresent(participant, (k, set) -> {
-                        set.remove(wakeup);
-                        return set.isEmpty() ? null : set;
-                    }));
-        });
+                    .onItem().transformToIterable((List<InboxEntry> batch) -> batch);
+        }
+
+        public void close() {
+            waiting.computeIfPresent(participant, (k, set) -> {
+                set.remove(wakeup);
+                return set.isEmpty() ? null : set;
+            });
+        }
     }
 
     /**
@@ -252,6 +384,11 @@ public class InboxFeed {
 
         private long position;
         private long known;
+        /**
+         * Everything committed up to here has been read: events the stream was told of that a read did not find were
+         * deleted (old typing events, TypingSweep), and must not make it read again and again.
+         */
+        private long readUpTo;
         private boolean readAgain = true;  // the first turn reads (the replay); so does a turn after a full batch
         private final TreeMap<Long, InboxEntry> handed = new TreeMap<>();
         private UniEmitter<? super Void> parked;
@@ -266,11 +403,25 @@ public class InboxFeed {
             return position;
         }
 
+        synchronized long known() {
+            return known;
+        }
+
+        /** A read that was not full found every event committed when it began, which was at least up to {@code known}. */
+        synchronized void readUpTo(long known) {
+            readUpTo = Math.max(readUpTo, known);
+        }
+
+        /** The position up to which the stream has nothing more to look for. */
+        private long seen() {
+            return Math.max(position, readUpTo);
+        }
+
         synchronized void announced(long last) {
             if (last > known) {
                 known = last;
             }
-            if (last > position) {
+            if (last > seen()) {
                 release();
             }
         }
@@ -314,7 +465,7 @@ public class InboxFeed {
         Uni<Void> await(long maxMillis) {
             return Uni.createFrom().emitter(emitter -> {
                 synchronized (Wakeup.this) {
-                    if (readAgain || known > position) {
+                    if (readAgain || known > seen()) {
                         readAgain = false;
                         emitter.complete(null);
                         return;

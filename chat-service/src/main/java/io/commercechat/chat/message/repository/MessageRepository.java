@@ -38,7 +38,8 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
 
     /**
      * One page of history as the party sees it (a business never sees person-only messages).
-     * before > 0: seq < before, newest first; after >= 0 (and before = 0): seq > after, oldest first.
+     * before > 0: seq < before, newest first; after >= 0 (and before = 0): seq > after, oldest first; neither: the
+     * newest page, newest first.
      */
     public Uni<List<ChatMessage>> page(Party party, UUID conversationId, long before, long after, int limit) {
         StringBuilder q = new StringBuilder("conversationId = :c");
@@ -50,7 +51,7 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
         if (before > 0) {
             q.append(" and seq < :before order by seq desc");
             p.and("before", before);
-        } else if (after > 0) {
+        } else if (after >= 0) {
             q.append(" and seq > :after order by seq asc");
             p.and("after", after);
         } else {

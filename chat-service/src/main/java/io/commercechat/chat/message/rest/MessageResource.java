@@ -61,7 +61,7 @@ public class MessageResource {
 
     /**
      * History: {@code before} = seq (newest first, below it), {@code after} = seq (oldest first,
-     * above it); neither = the newest page.
+     * above it; {@code after=0} from the first message); neither = the newest page.
      */
     @GET
     @Path("/{id}/messages")
@@ -69,7 +69,7 @@ public class MessageResource {
             @QueryParam("after") String after, @QueryParam("limit") String limit) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
         long b = RestParams.nonNegative(before, "before");
-        long a = RestParams.nonNegative(after, "after");
+        long a = after == null || after.isEmpty() ? MessageService.NOT_AFTER : RestParams.nonNegative(after, "after");
         int size = RestParams.limit(limit, 50);
         return messages.history(person(), conversationId, b, a, size)
                 .map(h -> new MessagePage(h.messages().stream().map(views::forPerson).toList(), h.hasMore()));

@@ -36,6 +36,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class MessageService {
 
+    /** History's {@code after} when the caller did not ask for one (0 is a cursor: from the first message). */
+    public static final long NOT_AFTER = -1;
+
     private static final Duration HUMAN_AGENT_WINDOW = Duration.ofDays(7);
     /** messages.client_message_id's length. */
     public static final int MAX_CLIENT_MESSAGE_ID = 64;
@@ -237,13 +240,13 @@ public class MessageService {
         });
     }
 
-    /** History paged by seq; see {@link MessageRepository#page}. */
+    /** History paged by seq; see {@link MessageRepository#page}; {@code after} {@link #NOT_AFTER} when not asked for. */
     @WithSession
     public Uni<History> history(Party party, UUID conversationId, long before, long after, int limit) {
-        if (before < 0 || after < 0) {
+        if (before < 0 || after < NOT_AFTER) {
             throw ChatFailure.invalid("before and after must not be negative");
         }
-        if (before > 0 && after > 0) {
+        if (before > 0 && after != NOT_AFTER) {
             throw ChatFailure.invalid("set at most one of before and after");
         }
         if (limit < 1 || limit > 100) {

@@ -1,5 +1,6 @@
 package io.commercechat.chat.partner.grpc;
 
+import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.conversation.ConversationViews;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.service.ConversationService;
@@ -45,10 +46,12 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     private final InboxFeed feed;
     private final SecurityIdentity identity;
     private final TokenDeadline tokenDeadline;
+    private final ChatConfig config;
 
     public BusinessMessagingGrpcService(ConversationService conversations, MessageService messages, InboxFeed feed,
-            SecurityIdentity identity, TokenDeadline tokenDeadline) {
+            SecurityIdentity identity, TokenDeadline tokenDeadline, ChatConfig config) {
         this.tokenDeadline = tokenDeadline;
+        this.config = config;
         this.conversations = conversations;
         this.messages = messages;
         this.feed = feed;
@@ -59,18 +62,18 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     public Multi<SubscribeResponse> subscribe(SubscribeRequest req) {
         return Multi.createFrom().deferred(() -> {
             Caller business = Caller.business(identity);
+            String inbox = Caller.inboxOfBusiness(business.businessId());
             long after = GrpcValidation.nonNegative(req.getAfterPosition(), "after_position");
             // the next events are read only when the transport takes more (gRPC flow control)
             StreamReadiness readiness = StreamReadiness.current();
-            Multi<SubscribeResponse> events = feed.follow(Caller.inboxOfBusiness(business.businessId()), after,
-                    readiness == null ? InboxFeed.ALWAYS_READY : readiness::await)
+            Multi<SubscribeResponse> events = Multi.createFrom().uni(feed.resumable(inbox, after))
+                    .onItem().transformToMultiAndConcatenate(start -> feed.follow(inbox, start, config.streamsPerBusiness(),
+                            readiness == null ? InboxFeed.ALWAYS_READY : readiness::await))
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
             // ends when the token it was opened with is no longer accepted; the partner subscribes again with a new one
-            return Multi.createBy().concatenating().streams(
-                    tokenDeadline.until(identity, events),
-                    Multi.createFrom().failure(() -> Status.UNAUTHENTICATED.withDescription("the token this stream was"
-                            + " opened with has expired: subscribe again with a new token after your last position")
-                            .asRuntimeException()));
+            return tokenDeadline.until(identity, events, () -> Multi.createFrom().failure(() -> Status.UNAUTHENTICATED
+                    .withDescription("the token this stream was opened with has expired: subscribe again with a new"
+                            + " token after your last position").asRuntimeException()));
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
@@ -117,7 +120,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     @Override
     public Uni<GetHistoryResponse> getHistory(GetHistoryRequest req) {
         return call(party -> messages.history(party, GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
-                GrpcValidation.nonNegative(req.getBeforeSeq(), "before_seq"), GrpcValidation.nonNegative(req.getAfterSeq(), "after_seq"),
+                GrpcValidation.nonNegative(req.getBeforeSeq(), "before_seq"), req.hasAfterSeq() ? GrpcValidation.nonNegative(req.getAfterSeq(), "after_seq") : MessageService.NOT_AFTER,
                 GrpcValidation.pageSize(req.getPageSize(), 50)), h -> {
                     var b = GetHistoryResponse.newBuilder().setHasMore(h.hasMore());
                     h.messages().forEach(m -> b.addMessages(MessageViews.forBusiness(m)));
