@@ -39,6 +39,28 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MeshResource.class)
 class BankDataTest extends BankFlowSupport {
 
+    /**
+     * /v1/receipt-keys is public, so it is served from memory for a minute: a burst of anonymous requests costs
+     * consent-service one call (chat-service's gRPC client metrics count them), and every answer is the same JWKS.
+     */
+    @Test
+    void theReceiptKeysCostConsentServiceOneCallAMinute() {
+        String first = given().get("/v1/receipt-keys").then().statusCode(200).extract().asString();
+        double calls = receiptKeyCalls();
+        assertTrue(calls >= 1, "the metric counts the call behind the first answer");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(first, given().get("/v1/receipt-keys").then().statusCode(200).extract().asString());
+        }
+        assertEquals(calls, receiptKeyCalls(), "twenty requests, no call to consent-service");
+    }
+
+    /** GetReceiptKeys calls chat-service made to consent-service (Micrometer's gRPC client metrics). */
+    private static double receiptKeyCalls() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("grpc_client_requests_sent") && l.contains("method=\"GetReceiptKeys\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     void linkReadAuditRevoke() throws Exception {
         String me = newPerson();

@@ -20,6 +20,7 @@ import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -37,11 +38,18 @@ public class ConsentClient {
     private final MutinyConsentServiceStub stub;
     private final ServiceTokens serviceTokens;
     private final long deadlineMillis;
+    /** See {@link #receiptKeys()}; a rotated receipt key is in it at most this long after consent-service publishes it. */
+    static final Duration RECEIPT_KEYS_KEPT = Duration.ofSeconds(60);
+    private final Uni<String> receiptKeys;
+    private volatile boolean receiptKeysFetching;
+    private volatile long receiptKeysUntil = System.nanoTime();
 
     public ConsentClient(@GrpcClient("consent") MutinyConsentServiceStub stub, ServiceTokens serviceTokens, ChatConfig config) {
         this.stub = stub;
         this.serviceTokens = serviceTokens;
         this.deadlineMillis = config.consentDeadline().toMillis();
+        this.receiptKeys = Uni.createFrom().deferred(this::fetchReceiptKeys).memoize()
+                .until(() -> !receiptKeysFetching && System.nanoTime() - receiptKeysUntil >= 0);
     }
 
     public Uni<ListConsentsResponse> listConsents(String personToken, ListConsentsRequest req) {
@@ -67,10 +75,23 @@ public class ConsentClient {
         return call(personToken, "ListAccessRecords", "the consent", s -> s.listAccessRecords(req));
     }
 
-    /** The JWKS that verifies receipts (public keys only), asked for with chat-service's own token. */
+    /**
+     * The JWKS that verifies receipts (public keys only), asked for with chat-service's own token. Kept for
+     * {@link #RECEIPT_KEYS_KEPT}: the edge serves it to anyone without a token, and each request would otherwise cost
+     * consent-service a call. Callers that arrive while it is being fetched share that fetch; a failure is not kept.
+     */
     public Uni<String> receiptKeys() {
+        return receiptKeys;
+    }
+
+    private Uni<String> fetchReceiptKeys() {
+        receiptKeysFetching = true;
         return serviceTokens.accessToken().chain(token -> call(token, "GetReceiptKeys", "the receipt keys",
-                s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()))).map(r -> r.getJwksJson());
+                s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()))).map(r -> r.getJwksJson())
+                .onItemOrFailure().invoke((keys, failure) -> {
+                    receiptKeysUntil = failure == null ? System.nanoTime() + RECEIPT_KEYS_KEPT.toNanos() : System.nanoTime();
+                    receiptKeysFetching = false;
+                });
     }
 
     /** Consent events after a position, then new ones as they happen (chat-service's own token, no deadline). */
