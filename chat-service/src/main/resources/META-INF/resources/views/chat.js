@@ -309,8 +309,9 @@ export class ChatView {
 
   /**
    * The stream began at the inbox's end ("ready": this device had no stored position, so the history was not
-   * replayed). What the view holds or is reading may be older than that position: it is read again, and
-   * everything after the position comes on the stream.
+   * replayed, or its stored position was beyond the inbox's end, e.g. after the service's data was restored). What
+   * the view holds or is reading may be older than that position: it is read again, and everything after the
+   * position comes on the stream.
    */
   resync() {
     if (this.listLoaded || this.root) this.loadList();
