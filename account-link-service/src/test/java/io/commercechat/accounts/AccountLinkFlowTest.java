@@ -551,9 +551,17 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String token = bankToken(linkId);
         String accountId = link.getAccounts(0).getId();
         assertFalse(balances(sub, accountId).getBalancesList().isEmpty());
+        List<AccountRow> before = accountRows(linkId);
+        assertEquals(link.getAccountsCount(), before.size());
+        assertTrue(before.stream().allMatch(r -> !r.erased() && r.bankAccountId() != null && r.displayName() != null
+                && r.maskedNumber() != null && r.currency() != null && r.type() != null));
 
         Link unlinked = person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()).getLink();
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, unlinked.getStatus());
+        assertEquals("revoked by you in the app", unlinked.getStatusReason());
+        // what the bank said about the accounts is gone with the link; each row stays, bare, under the id the client has
+        assertTrue(bankDataErased(linkId), accountRows(linkId).toString());
+        assertEquals(before.stream().map(AccountRow::id).toList(), accountRows(linkId).stream().map(AccountRow::id).toList());
         // the accounts are no longer shown either, by any way to the link
         assertEquals(0, unlinked.getAccountsCount());
         assertEquals(0, getLink(sub, link.getId()).getAccountsCount());
@@ -571,6 +579,43 @@ class AccountLinkFlowTest extends MeshTestSupport {
         // idempotent
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build())
                 .getLink().getStatus());
+    }
+
+    /**
+     * The same bank accounts linked twice (two links, two consents): unlinking one erases only that link's rows; the
+     * other keeps its accounts' data and still reads. A read of the ended link's account, or of its accounts by link,
+     * is PERMISSION_DENIED as before (not NOT_FOUND), without asking consent-service.
+     */
+    @Test
+    @Order(8)
+    void unlinkErasesOnlyThatLinksBankData() throws Exception {
+        String sub = newPerson();
+        Link ended = linkAccount(sub);
+        Link kept = linkAccount(sub);
+        UUID endedId = UUID.fromString(ended.getId());
+        UUID keptId = UUID.fromString(kept.getId());
+        List<AccountRow> keptBefore = accountRows(keptId);
+        assertEquals(accountRows(endedId).stream().map(AccountRow::bankAccountId).toList(),
+                keptBefore.stream().map(AccountRow::bankAccountId).toList(), "the same accounts at the bank");
+
+        person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(ended.getId()).build());
+
+        assertTrue(bankDataErased(endedId));
+        assertEquals(keptBefore, accountRows(keptId), "the other link's accounts are untouched");
+        assertFalse(balances(sub, kept.getAccounts(0).getId()).getBalancesList().isEmpty());
+        assertEquals(kept.getAccountsList(), getLink(sub, kept.getId()).getAccountsList());
+        var all = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsList();
+        assertEquals(kept.getAccountsList().stream().map(LinkedAccount::getId).toList(),
+                all.stream().map(LinkedAccount::getId).toList(), "only the live link's accounts are listed");
+        var byAccount = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, ended.getAccounts(0).getId()));
+        assertEquals("access denied: the link is revoked (revoked by you in the app)", byAccount.getStatus().getDescription());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).listTransactions(ListTransactionsRequest.newBuilder()
+                .setAccountId(ended.getAccounts(0).getId()).setPurpose(OVERVIEW).build()));
+        var byLink = assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).listAccounts(ListAccountsRequest.newBuilder()
+                .setLinkId(ended.getId()).setPurpose(OVERVIEW).build()));
+        assertTrue(byLink.getStatus().getDescription().contains("revoked"), byLink.getStatus().getDescription());
+        // still nobody else's
+        assertStatus(Status.Code.NOT_FOUND, () -> balances(newPerson(), ended.getAccounts(0).getId()));
     }
 
     /**
@@ -613,6 +658,11 @@ class AccountLinkFlowTest extends MeshTestSupport {
         // the very next read is denied
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
         await("the link is revoked", Duration.ofSeconds(15), () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
+        assertTrue(bankDataErased(linkId), "erased with the link's end");
+        // refused here now, and still in the person's access log as a denied read
+        long deniedBefore = deniedBalanceReads(sub, link.getConsentId());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+        assertEquals(deniedBefore + 1, deniedBalanceReads(sub, link.getConsentId()), "the refused read is logged as DENY");
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
                 .setAccessToken(token).build()));
@@ -645,6 +695,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         Link ended = getLink(sub, link.getId());
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
         assertTrue(ended.getStatusReason().contains("closed in the banking app"), ended.getStatusReason());
+        assertTrue(bankDataErased(linkId), "erased with the link's end");
         var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
                 .build()).getConsent();
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
@@ -799,6 +850,9 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setLinkId(link.getId()).setPurpose(OVERVIEW).build()));
         // consent-service's sweep publishes EXPIRED; the link follows
         await("the link is expired", Duration.ofSeconds(20), () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_EXPIRED);
+        assertTrue(bankDataErased(linkId), "erased with the link's end");
+        var after = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, link.getAccounts(0).getId()));
+        assertTrue(after.getStatus().getDescription().contains("expired"), after.getStatus().getDescription());
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
     }
 
@@ -915,6 +969,62 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 return false;
             }
         });
+    }
+
+    /**
+     * A person can always stop access: with consent-service unreachable, Unlink still ends the link here (no read goes
+     * through it, its bank data is erased, the bank is told) and says that the consent follows; the retry revokes the
+     * consent, as the person's doing, once consent-service answers. Before, Unlink failed with UNAVAILABLE and the link
+     * stayed ACTIVE, readable again as soon as consent-service was back.
+     */
+    @Test
+    @Order(14)
+    void unlinkWhileConsentServiceIsDownEndsAccessAndTheConsentIsRevokedLater() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String token = bankToken(linkId);
+        String accountId = link.getAccounts(0).getId();
+        peers().consent.kill();
+        try {
+            Link unlinked = person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()).getLink();
+            assertEquals(LinkStatus.LINK_STATUS_REVOKED, unlinked.getStatus());
+            assertTrue(unlinked.getStatusReason().startsWith("revoked by you in the app (access has ended;"),
+                    unlinked.getStatusReason());
+            assertEquals(0, unlinked.getAccountsCount());
+            // refused as an ended link, not the fail-closed UNAVAILABLE of a live one
+            var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+            assertTrue(denied.getStatus().getDescription().contains("revoked"), denied.getStatus().getDescription());
+            assertTrue(bankDataErased(linkId));
+            assertNull(tokenRow(linkId), "the bank was told and the token deleted");
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                    .setAccessToken(token).build()));
+            assertTrue(consentEndDue(linkId) != null, "the consent's revocation is left to the retry");
+        } finally {
+            peers().consent.restart();
+        }
+        var consents = consentAs(ISSUER.person(sub));
+        var get = GetConsentRequest.newBuilder().setConsentId(link.getConsentId()).build();
+        // the retry's backoff grew while consent-service was down (2 s doubling)
+        await("the retry revoked the consent", Duration.ofSeconds(150), () -> {
+            try {
+                return consents.getConsent(get).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED;
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        });
+        var consent = consents.getConsent(get).getConsent();
+        assertEquals(Actor.ACTOR_USER, consent.getEndedBy(), "the person's doing, recorded for them");
+        assertEquals("revoked by you in the app", consent.getStatusReason());
+        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+        assertEquals("revoked by you in the app", getLink(sub, link.getId()).getStatusReason());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+    }
+
+    private long deniedBalanceReads(String sub, String consentId) {
+        return consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
+                .setPageSize(100).build()).getRecordsList().stream().filter(r -> r.getDecision() == AccessDecision.ACCESS_DECISION_DENY
+                        && r.getPermission() == Permission.PERMISSION_BALANCES).count();
     }
 
     @Test

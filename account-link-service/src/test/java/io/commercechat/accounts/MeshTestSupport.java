@@ -190,6 +190,38 @@ abstract class MeshTestSupport {
         }
     }
 
+    /** A row of linked_accounts as stored: the bank's data about one account of a link, or its tombstone. */
+    protected record AccountRow(UUID id, String bankAccountId, String displayName, String type, String currency,
+            String maskedNumber, boolean erased) {
+
+        boolean holdsBankData() {
+            return displayName != null || type != null || currency != null || maskedNumber != null;
+        }
+    }
+
+    protected static List<AccountRow> accountRows(UUID linkId) {
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement("SELECT id, bank_account_id, display_name, type,"
+                + " currency, masked_number, erased_at FROM linked_accounts WHERE link_id = ? ORDER BY position")) {
+            s.setObject(1, linkId);
+            List<AccountRow> rows = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    rows.add(new AccountRow(r.getObject(1, UUID.class), r.getString(2), r.getString(3), r.getString(4),
+                            r.getString(5), r.getString(6), r.getTimestamp(7) != null));
+                }
+            }
+            return rows;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The link had accounts, and none of their rows holds anything the bank said any more (tombstones only). */
+    protected static boolean bankDataErased(UUID linkId) {
+        List<AccountRow> rows = accountRows(linkId);
+        return !rows.isEmpty() && rows.stream().allMatch(r -> r.erased() && !r.holdsBankData());
+    }
+
     /** Puts a sealed token on a link's row behind the service's back (as a rotation or someone with database access would). */
     protected static void storeTokenRow(UUID linkId, TokenRow row) throws Exception {
         try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(

@@ -70,6 +70,10 @@ public class ConsentClient {
                 .setConsentId(consentId).setReason(reason).build()).map(r -> r.getConsent()));
     }
 
+    /**
+     * The person revokes; with a null token this service records it for them (the retry of an Unlink that
+     * consent-service could not be told about at once).
+     */
     public Uni<Consent> revokeAsUser(String personToken, String consentId, String reason) {
         return revoke(personToken, Actor.ACTOR_USER, consentId, reason);
     }

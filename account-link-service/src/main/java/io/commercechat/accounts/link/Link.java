@@ -70,7 +70,10 @@ public class Link {
     /** The consent's transaction window (null = unbounded on that side). */
     public Instant transactionFrom;
     public Instant transactionTo;
-    /** When ending the consent of this FAILED link is (re)tried; null once done (V3). */
+    /**
+     * When ending the consent of this link is (re)tried: a FAILED link (V3), or one the person unlinked while
+     * consent-service could not be told; null once done.
+     */
     public Instant consentEndDueAt;
     public int consentEndAttempts;
 

@@ -20,7 +20,7 @@ public final class LinkMapper {
                 .setBankDisplayName(bankDisplayName)
                 .setConsentId(l.consentId.toString())
                 .setStatus(expired ? LinkStatus.LINK_STATUS_EXPIRED : l.status)
-                .setStatusReason(expired ? "the consent expired" : l.statusReason)
+                .setStatusReason(expired ? "the consent expired" : reason(l))
                 .addAllPermissions(l.permissionList())
                 .addAllPurposes(l.purposeList())
                 .setCreatedAt(ProtoTime.of(l.createdAt))
@@ -32,6 +32,16 @@ public final class LinkMapper {
             accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
         }
         return b.build();
+    }
+
+    /**
+     * The link's status reason; for an ended link whose consent consent-service has not been told about yet (an Unlink
+     * while it was unreachable), also that access has ended all the same and the consent follows.
+     */
+    private static String reason(Link l) {
+        return l.hasEnded() && l.consentEndDueAt != null
+                ? l.statusReason + " (access has ended; your consent is marked as ended as soon as the consent service answers)"
+                : l.statusReason;
     }
 
     public static io.commercechat.proto.accounts.v1.LinkedAccount toProto(LinkedAccount a, String bankId) {

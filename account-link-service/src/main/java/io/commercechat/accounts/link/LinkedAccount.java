@@ -7,9 +7,15 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import java.time.Instant;
 import java.util.UUID;
 
-/** An account of a link: the bank's account id, names and the masked number (never the full number). */
+/**
+ * An account of a link: the bank's account id, names and the masked number (never the full number). Kept while the
+ * link is ACTIVE; when it ends, what the bank said about the account is erased and the row stays as a tombstone (id,
+ * link, position, the bank's account id, {@link #erasedAt}), so that a read of the account is still refused as one of
+ * an ended link, and logged as such (V6).
+ */
 @Entity
 @Table(name = "linked_accounts")
 public class LinkedAccount {
@@ -31,6 +37,8 @@ public class LinkedAccount {
 
     public String currency;
     public String maskedNumber;
+    /** When the bank data above was erased (its link ended); null while it is kept. */
+    public Instant erasedAt;
 
     public static LinkedAccount of(UUID linkId, int position, String bankAccountId, String displayName, AccountType type,
             String currency, String maskedNumber) {

@@ -104,6 +104,18 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
     }
 
     /**
+     * The same, and its consent's end due at {@code consentEndDueAt} in the same statement (the person unlinked: if
+     * consent-service is not told by then, FailedLinkConsents tells it).
+     */
+    @WithTransaction
+    public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now,
+            Instant consentEndDueAt) {
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null, consentEndDueAt = ?4"
+                + " where id = ?5 and status in ?6", to, truncate(reason), now, consentEndDueAt, id, List.copyOf(from))
+                .map(n -> n == 1);
+    }
+
+    /**
      * PENDING -> FAILED, and its consent's end due now, in one statement: if this replica stops before consent-service
      * is told, the sweep tells it (FailedLinkConsents). False when the link was no longer PENDING.
      */
@@ -114,14 +126,14 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
                 LinkStatus.LINK_STATUS_FAILED, truncate(reason), now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
     }
 
-    /** The failed link's consent has been ended (or needs no ending). */
+    /** The ended link's consent has been ended (or needs no ending). */
     @WithTransaction
     public Uni<Integer> consentEnded(UUID id) {
         return update("consentEndDueAt = null where id = ?1", id);
     }
 
     /**
-     * Claims up to {@code limit} failed links whose consent's end is due, for {@code lease}, counting the attempt:
+     * Claims up to {@code limit} ended links (failed, or unlinked) whose consent's end is due, for {@code lease}, counting the attempt:
      * rows are read with {@code FOR UPDATE SKIP LOCKED}, so two replicas never work on the same link at once.
      */
     @WithTransaction
@@ -137,7 +149,7 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
                 }));
     }
 
-    /** The next attempt at ending a failed link's consent. */
+    /** The next attempt at ending an ended link's consent. */
     @WithTransaction
     public Uni<Integer> consentEndFailed(UUID id, Instant nextAttemptAt) {
         return update("consentEndDueAt = ?1 where id = ?2 and consentEndDueAt is not null", nextAttemptAt, id);

@@ -3,6 +3,7 @@ package io.commercechat.accounts.link.service;
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
+import io.commercechat.accounts.link.repository.LinkedAccountRepository;
 import io.commercechat.accounts.token.repository.BankTokenRepository;
 import io.commercechat.accounts.token.repository.BankTokenRepository.PendingRevocation;
 import io.commercechat.accounts.token.service.TokenCipher;
@@ -21,7 +22,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Ends a link's access, whoever ended it (person, bank, expiry): the link leaves ACTIVE, the bank
- * token becomes unusable at once, and the bank is told with RevokeAccess. When the bank cannot be
+ * token becomes unusable at once, what the bank said about the link's accounts is erased (same
+ * transaction), and the bank is told with RevokeAccess. When the bank cannot be
  * reached, the revocation is retried with growing backoff until the bank confirmed; only then is
  * the token row deleted. Every step is idempotent (the bank's RevokeAccess too), so replicas,
  * replays and two endings of one link at once are harmless.
@@ -34,12 +36,15 @@ public class AccessEnding {
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
     private final LinkRepository links;
+    private final LinkedAccountRepository accounts;
     private final BankTokenRepository tokens;
     private final TokenCipher cipher;
     private final BankRegistry banks;
 
-    public AccessEnding(LinkRepository links, BankTokenRepository tokens, TokenCipher cipher, BankRegistry banks) {
+    public AccessEnding(LinkRepository links, LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher,
+            BankRegistry banks) {
         this.links = links;
+        this.accounts = accounts;
         this.tokens = tokens;
         this.cipher = cipher;
         this.banks = banks;
@@ -47,11 +52,22 @@ public class AccessEnding {
 
     /** Ends an ACTIVE (or PENDING) link; emits whether this call ended it. */
     public Uni<Boolean> end(Link link, LinkStatus to, String reason) {
+        return end(link, to, reason, null);
+    }
+
+    /**
+     * The same, with the link's consent still to be ended in consent-service: due at {@code consentEndDueAt}, written
+     * with the link's end (FailedLinkConsents ends it then, unless the caller has done so and cleared the mark).
+     */
+    public Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt) {
         Instant now = Instant.now();
-        // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow).
-        return Panache.withTransaction(() -> links.transition(link.id,
-                                EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING), to, reason, now)
-                        .call(() -> tokens.markForRevocation(link.id, reason, now)))
+        EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
+        // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
+        // no longer finds what the bank said about its accounts.
+        return Panache.withTransaction(() -> (consentEndDueAt == null ? links.transition(link.id, live, to, reason, now)
+                                : links.transition(link.id, live, to, reason, now, consentEndDueAt))
+                        .call(() -> tokens.markForRevocation(link.id, reason, now))
+                        .call(() -> accounts.eraseBankData(link.id, now)))
                 .call(() -> revokeNow(link.id))
                 .invoke(changed -> {
                     if (changed) {

@@ -25,6 +25,7 @@ import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.PageTokens;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.support.Rejections;
+import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;
@@ -85,7 +86,9 @@ public class BankDataReader {
         int size = GrpcValidation.pageSize(req.getPageSize());
         long offset = PageTokens.decode(req.getPageToken(), 0);
         boolean oneLink = !req.getLinkId().isEmpty();
-        Uni<List<Link>> candidates = oneLink ? flow.own(caller, req.getLinkId()).map(List::of) : links.active(caller.subject());
+        Uni<List<Link>> candidates = oneLink ? flow.own(caller, req.getLinkId())
+                .call(link -> refuseIfEnded(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose)).map(List::of)
+                : links.active(caller.subject());
         return candidates.chain(found -> Multi.createFrom().iterable(found)
                 .onItem().transformToUniAndConcatenate(link -> check(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose)
                         .map(ignored -> new Checked(link, null))
@@ -120,8 +123,9 @@ public class BankDataReader {
 
     public Uni<GetBalancesResponse> getBalances(Caller caller, GetBalancesRequest req) {
         Purpose purpose = GrpcValidation.known(req.getPurpose(), "purpose");
-        return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
-                        Permission.PERMISSION_BALANCES, purpose)
+        return ownAccount(caller, req.getAccountId())
+                .call(owned -> refuseIfEnded(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose))
+                .chain(owned -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose)
                 .chain(() -> token(owned.link))
                 .chain(token -> bankAnswer(banks.bank(owned.link.bankId).getBalances(BankGetBalancesRequest.newBuilder()
                         .setAccessToken(token).setAccountId(owned.account.bankAccountId).build())))
@@ -145,8 +149,10 @@ public class BankDataReader {
         if (requested.from().isAfter(requested.to())) {
             throw Rejections.invalid("from must not be after to");
         }
-        return ownAccount(caller, req.getAccountId()).chain(owned -> check(caller, owned.link, owned.account.bankAccountId,
-                        Permission.PERMISSION_TRANSACTIONS, purpose)
+        return ownAccount(caller, req.getAccountId())
+                .call(owned -> refuseIfEnded(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_TRANSACTIONS,
+                        purpose))
+                .chain(owned -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_TRANSACTIONS, purpose)
                 .chain(() -> {
                     // clipped on every page: our cursor is not signed, so it is never trusted further than the consent
                     TransactionCursor window = clip(requested, owned.link, Instant.now());
@@ -246,6 +252,29 @@ public class BankDataReader {
     }
 
     /**
+     * Nothing is read through a link that has ended (PERMISSION_DENIED, as before): what the bank said about its
+     * accounts is erased and its token is gone. When its consent is known to have ended in consent-service, consent-service is asked all the same, so
+     * that the refused read is in the person's access log as DENY. While the consent's
+     * end is still to be delivered (the person unlinked while consent-service was away) it is refused here alone:
+     * consent-service could still answer ALLOW and record a read that is not made.
+     */
+    private Uni<Void> refuseIfEnded(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
+        if (!link.hasEnded()) {
+            return Uni.createFrom().voidItem();
+        }
+        boolean consentEnded = link.consentEndDueAt == null && link.status != LinkStatus.LINK_STATUS_FAILED;
+        Uni<Void> logged = consentEnded
+                ? check(caller, link, bankAccountId, permission, purpose).onFailure().recoverWithNull().replaceWithVoid()
+                : Uni.createFrom().voidItem();
+        return logged.chain(() -> Uni.createFrom().failure(notActive(link)));
+    }
+
+    private static StatusRuntimeException notActive(Link link) {
+        String why = link.statusReason == null || link.statusReason.isEmpty() ? "" : " (" + link.statusReason + ")";
+        return Rejections.denied("access denied: the link is " + link.status.name().replace("LINK_STATUS_", "").toLowerCase() + why);
+    }
+
+    /**
      * CheckAccess as this service (its own token) for the person: the access log shows
      * account-link-service reading, for this permission and purpose.
      */
@@ -255,8 +284,7 @@ public class BankDataReader {
 
     private Uni<String> token(Link link) {
         if (!link.isActive()) {
-            return Uni.createFrom().failure(Rejections.denied("access denied: the link is "
-                    + link.status.name().replace("LINK_STATUS_", "").toLowerCase()));
+            return Uni.createFrom().failure(notActive(link));
         }
         return tokens.usable(link.id).map(sealed -> {
             if (sealed == null) {

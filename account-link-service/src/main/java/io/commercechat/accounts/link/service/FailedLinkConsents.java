@@ -4,6 +4,7 @@ import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
+import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.grpc.Status;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -14,15 +15,18 @@ import java.time.Instant;
 import org.jboss.logging.Logger;
 
 /**
- * Ends the consents of failed links that consent-service could not be told about when they failed (V3): a consent
- * the person authorised must not stay AUTHORISED for a link that does not exist. Retried with growing backoff until
- * consent-service has ended it; replicas share the work through row claims.
+ * Ends the consents of links that ended while consent-service could not be told (links.consent_end_due_at): a failed
+ * link's (V3; a consent the person authorised must not stay AUTHORISED for a link that does not exist), and a link the
+ * person unlinked (the link ends here at once; the consent is revoked for them, as ACTOR_USER, as soon as
+ * consent-service answers). Retried with growing backoff until consent-service has ended it; replicas share the work
+ * through row claims.
  */
 @ApplicationScoped
 public class FailedLinkConsents {
 
     private static final Logger LOG = Logger.getLogger(FailedLinkConsents.class);
-    private static final Duration LEASE = Duration.ofSeconds(30);
+    /** How long a claimed row is left to its claimer (the sweep, or the Unlink that just ended the link). */
+    static final Duration LEASE = Duration.ofSeconds(30);
 
     private final LinkRepository links;
     private final ConsentClient consents;
@@ -43,10 +47,28 @@ public class FailedLinkConsents {
                         .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());  // ended already
     }
 
+    /**
+     * Revokes, for the person, the consent of a link they unlinked: nothing when it has ended already (expired, or
+     * revoked elsewhere). {@code personToken} null: as this service, still with ACTOR_USER (it was the person's doing).
+     */
+    private Uni<Void> revokeUnlinked(String personToken, String consentId, String reason) {
+        return consents.revokeAsUser(personToken, consentId, reason).replaceWithVoid()
+                .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull();
+    }
+
+    /**
+     * After the person's Unlink ended {@code link} (its consent's end marked due, under a lease): revokes the consent
+     * now with the person's token and clears the mark; when consent-service cannot be told, the sweep retries soon.
+     * Never fails: the link has ended whatever consent-service says.
+     */
+    Uni<Void> revokeUnlinkedNow(Link link, String personToken, String reason) {
+        return endThenClear(link, true, personToken, reason, 1);
+    }
+
     @Scheduled(every = "${accounts.consent-end-retry-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> endDueConsents() {
         return endDue().onFailure().recoverWithUni(e -> {
-            LOG.warnf("failed-link consent sweep failed (%s)", e.getClass().getSimpleName());
+            LOG.warnf("consent-end sweep failed (%s)", e.getClass().getSimpleName());
             return Uni.createFrom().voidItem();
         });
     }
@@ -60,14 +82,23 @@ public class FailedLinkConsents {
 
     private Uni<Void> end(Link link) {
         String reason = Validate.composedReason(link.statusReason.isEmpty() ? "the link failed" : link.statusReason);
-        return endConsent(null, link.consentId.toString(), reason)
+        // only the person's Unlink leaves a REVOKED link with its consent's end due
+        return endThenClear(link, link.status == LinkStatus.LINK_STATUS_REVOKED, null, reason, link.consentEndAttempts);
+    }
+
+    /** Ends the consent and clears the link's mark; a failure reschedules it after {@code failedAttempts}' backoff. */
+    private Uni<Void> endThenClear(Link link, boolean unlinked, String personToken, String reason, int failedAttempts) {
+        String consentId = link.consentId.toString();
+        return (unlinked ? revokeUnlinked(personToken, consentId, reason) : endConsent(personToken, consentId, reason))
                 .chain(() -> links.consentEnded(link.id))
-                .invoke(() -> LOG.infof("consent %s of failed link %s ended", link.consentId, link.id))
+                .invoke(() -> LOG.infof("consent %s of %s link %s ended", link.consentId, unlinked ? "unlinked" : "failed",
+                        link.id))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
-                    long backoff = AccessEnding.backoffSeconds(link.consentEndAttempts);
-                    LOG.warnf("could not end consent %s of failed link %s (%s); retrying in %ds", link.consentId, link.id,
-                            LinkFlow.code(e), backoff);
+                    long backoff = AccessEnding.backoffSeconds(failedAttempts);
+                    LOG.warnf("could not end consent %s of %s link %s (%s); retrying in %ds", link.consentId,
+                            unlinked ? "unlinked" : "failed", link.id, LinkFlow.code(e), backoff);
+                    // failing that too, the lease runs out and the sweep takes it then
                     return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
                             .onFailure().recoverWithNull();
                 });

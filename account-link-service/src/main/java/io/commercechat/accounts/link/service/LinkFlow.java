@@ -322,14 +322,24 @@ public class LinkFlow {
         });
     }
 
-    /** The person ends a link: consent revoked (by them), then the bank told and the token deleted. Idempotent. */
+    /**
+     * The person ends a link. It ends here first, whatever consent-service says: no read goes through it from then on,
+     * its accounts' bank data is erased, the bank is told and the token deleted. Then the consent is revoked (by them);
+     * when consent-service cannot be told now, FailedLinkConsents revokes it as soon as it answers (the link carries
+     * its consent's end as due from the statement that ended it). Before, Unlink failed with UNAVAILABLE while
+     * consent-service was down and the link stayed ACTIVE: the person could not stop access. Idempotent.
+     */
     public Uni<io.commercechat.proto.accounts.v1.Link> unlink(Caller caller, String linkId) {
         return own(caller, linkId).chain(link -> {
             if (link.status == LinkStatus.LINK_STATUS_ACTIVE) {
-                return consents.revokeAsUser(caller.rawToken(), link.consentId.toString(), "revoked by you in the app")
-                        // Already ended in consent-service (e.g. expired a moment ago): end the link anyway.
-                        .onFailure(e -> code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull()
-                        .chain(() -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, "revoked by you in the app"))
+                String reason = "revoked by you in the app";
+                // due after a lease: the sweep takes it only if this call does not get to clear it
+                Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
+                return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue)
+                        // false: ended a moment ago by someone else (the consent's end, a bank, another Unlink), who
+                        // sees to the consent
+                        .chain(endedHere -> endedHere ? failedLinkConsents.revokeUnlinkedNow(link, caller.rawToken(), reason)
+                                : Uni.createFrom().voidItem())
                         .chain(() -> view(link.id));
             }
             if (link.status == LinkStatus.LINK_STATUS_PENDING) {
