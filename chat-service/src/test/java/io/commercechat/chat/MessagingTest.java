@@ -255,6 +255,21 @@ class MessagingTest extends ChatTestSupport {
         assertTrue(!business.getPersonRef().contains(me));
     }
 
+    /** A person's conversation-list cursor is theirs alone: another person's request with it is refused (400). */
+    @Test
+    void aConversationListCursorIsBoundToItsPerson() {
+        String me = newPerson();
+        open(me, SHOP);
+        open(me, BANK);
+        String cursor = as(me).queryParam("limit", 1).get("/v1/conversations").then().statusCode(200)
+                .extract().path("nextCursor");
+        assertNotNull(cursor);
+        as(me).queryParam("limit", 1).queryParam("cursor", cursor).get("/v1/conversations").then().statusCode(200)
+                .body("conversations", hasSize(1)).body("nextCursor", nullValue());
+        as(newPerson()).queryParam("cursor", cursor).get("/v1/conversations").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
     @Test
     void typingAndBlock() {
         String me = newPerson();

@@ -430,6 +430,21 @@ class PartnerMessagingTest extends ChatTestSupport {
         first.getConversationsList().forEach(x -> ids.add(x.getId()));
         second.getConversationsList().forEach(x -> ids.add(x.getId()));
         assertEquals(4, ids.size(), "no conversation twice across pages");
+
+        // the token does not carry the platform-wide activity number the list is ordered by, in any readable form
+        long activity = queryLong("SELECT activity_seq FROM conversations WHERE id = ?::uuid", mine.get(1));
+        String token = first.getNextPageToken();
+        String decoded = new String(java.util.Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(token.contains(Long.toString(activity)) || decoded.contains(Long.toString(activity)), token);
+        assertFalse(decoded.contains(new String(java.nio.ByteBuffer.allocate(8).putLong(activity).array(),
+                java.nio.charset.StandardCharsets.ISO_8859_1)), "not as 8 bytes either");
+        // another business cannot use it, and a changed token is no token
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(BANK).listConversations(ListConversationsRequest.newBuilder()
+                .setPageToken(token).build()));
+        char last = token.charAt(token.length() - 2);
+        String changed = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
+        assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(business).listConversations(ListConversationsRequest.newBuilder()
+                .setPageToken(changed).build()));
     }
 
     private io.commercechat.proto.partner.v1.Conversation conversation(String id) {

@@ -61,22 +61,6 @@ public final class RestParams {
         throw ChatFailure.invalid("limit must be a whole number between 1 and 100");
     }
 
-    public static String cursor(long position) {
-        return opaque("c1", Long.toString(position));
-    }
-
-    /** Long.MAX_VALUE for the first page. */
-    public static long fromCursor(String cursor) {
-        if (cursor == null || cursor.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Long.parseLong(payload(cursor, "c1"));
-        } catch (NumberFormatException malformed) {
-            throw notACursor();
-        }
-    }
-
     /** The cursor after a row of a list ordered by name, then id (ids are [a-z0-9-], so the first ':' ends the id). */
     public static String nameCursor(String name, String id) {
         return opaque("n1", id + ":" + name);
@@ -101,7 +85,7 @@ public final class RestParams {
         return new String[] {name, id};
     }
 
-    /** Our cursors: a kind ("c1", "n1") and its payload, opaque to clients. */
+    /** Our cursors: a kind ("n1") and its payload, opaque to clients. */
     private static String opaque(String kind, String payload) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString((kind + ":" + payload).getBytes(StandardCharsets.UTF_8));
     }

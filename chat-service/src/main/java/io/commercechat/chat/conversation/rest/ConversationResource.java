@@ -82,13 +82,8 @@ public class ConversationResource {
 
     @GET
     public Uni<ConversationList> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        long before = RestParams.fromCursor(cursor);
         int size = RestParams.limit(limit, 20);
-        return conversations.list(me(), before, size).map(page -> {
-            String next = page.hasMore() ? RestParams.cursor(page.conversations().get(page.conversations().size() - 1).activitySeq)
-                    : null;
-            return new ConversationList(views(page), next);
-        });
+        return conversations.list(me(), cursor, size).map(page -> new ConversationList(views(page), page.nextCursor()));
     }
 
     @GET

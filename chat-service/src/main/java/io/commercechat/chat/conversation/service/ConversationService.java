@@ -29,19 +29,24 @@ public class ConversationService {
 
     public record Opened(Conversation conversation, Business business, boolean created) {}
 
-    /** A page of conversations with what a list shows; {@code latest} is filled for the person only. */
+    /**
+     * A page of conversations with what a list shows; {@code latest} is filled for the person only; {@code nextCursor}
+     * is null on the last page.
+     */
     public record Page(List<Conversation> conversations, Map<String, Business> businesses, Map<UUID, Long> unread,
-            Map<UUID, ChatMessage> latest, boolean hasMore) {}
+            Map<UUID, ChatMessage> latest, String nextCursor) {}
 
     private final ConversationRepository conversations;
     private final BusinessRepository businesses;
     private final MessageRepository messages;
     private final InboxLog inboxLog;
     private final PersonRefs personRefs;
+    private final ActivityCursors cursors;
     private final ChatConfig config;
 
     public ConversationService(ConversationRepository conversations, BusinessRepository businesses,
-            MessageRepository messages, InboxLog inboxLog, PersonRefs personRefs, ChatConfig config) {
+            MessageRepository messages, InboxLog inboxLog, PersonRefs personRefs, ActivityCursors cursors, ChatConfig config) {
+        this.cursors = cursors;
         this.conversations = conversations;
         this.businesses = businesses;
         this.messages = messages;
@@ -74,24 +79,27 @@ public class ConversationService {
         return conversations.findFor(party, id).map(c -> require(c));
     }
 
+    /** Most recently active first; {@code cursor} from a previous page (null or empty for the first). */
     @WithSession
-    public Uni<Page> list(Party party, long beforeActivity, int limit) {
-        return conversations.page(party, beforeActivity, limit + 1)
-                .chain(found -> pageOf(party, found.stream().limit(limit).toList(), found.size() > limit));
+    public Uni<Page> list(Party party, String cursor, int limit) {
+        return conversations.page(party, cursors.before(party, cursor), limit + 1).chain(found -> {
+            List<Conversation> page = found.stream().limit(limit).toList();
+            return pageOf(party, page, found.size() > limit ? cursors.after(party, page.get(page.size() - 1).activitySeq) : null);
+        });
     }
 
     /** One conversation with what a list shows. */
     @WithSession
     public Uni<Page> one(Party party, UUID id) {
-        return conversations.findFor(party, id).chain(found -> pageOf(party, List.of(require(found)), false));
+        return conversations.findFor(party, id).chain(found -> pageOf(party, List.of(require(found)), null));
     }
 
-    private Uni<Page> pageOf(Party party, List<Conversation> page, boolean hasMore) {
+    private Uni<Page> pageOf(Party party, List<Conversation> page, String nextCursor) {
         List<UUID> ids = page.stream().map(c -> c.id).toList();
         return messages.unreadCounts(party, ids).chain(unread -> {
             Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
             return latest.chain(last -> businesses.byIds(page.stream().map(c -> c.businessId).toList()).map(named -> new Page(page,
-                    named, unread, last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), hasMore)));
+                    named, unread, last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), nextCursor)));
         });
     }
 

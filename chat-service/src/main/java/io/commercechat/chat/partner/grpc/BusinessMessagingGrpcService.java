@@ -27,7 +27,6 @@ import io.commercechat.proto.partner.v1.SetTypingResponse;
 import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.SubscribeResponse;
 import io.commercechat.support.GrpcValidation;
-import io.commercechat.support.PageTokens;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
@@ -105,13 +104,13 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest req) {
         return call(party -> {
             int size = GrpcValidation.pageSize(req.getPageSize());
-            return conversations.list(party, PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), size);
+            return conversations.list(party, req.getPageToken(), size);
         }, page -> {
             var b = ListConversationsResponse.newBuilder();
             page.conversations().forEach(c -> b.addConversations(
                     ConversationViews.forBusiness(c, page.unread().getOrDefault(c.id, 0L))));
-            if (page.hasMore()) {
-                b.setNextPageToken(PageTokens.encode(page.conversations().get(page.conversations().size() - 1).activitySeq));
+            if (page.nextCursor() != null) {
+                b.setNextPageToken(page.nextCursor());
             }
             return b.build();
         });
