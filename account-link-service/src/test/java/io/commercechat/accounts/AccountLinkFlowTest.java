@@ -75,6 +75,9 @@ class AccountLinkFlowTest extends MeshTestSupport {
     AbandonedCompletions abandonedCompletions;
 
     @Inject
+    io.commercechat.accounts.link.service.EndedLinkErasure endedLinkErasure;
+
+    @Inject
     Vertx vertx;
 
     private static final Purpose OVERVIEW = Purpose.PURPOSE_ACCOUNT_OVERVIEW;
@@ -584,7 +587,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
     /**
      * The same bank accounts linked twice (two links, two consents): unlinking one erases only that link's rows; the
      * other keeps its accounts' data and still reads. A read of the ended link's account, or of its accounts by link,
-     * is PERMISSION_DENIED as before (not NOT_FOUND), without asking consent-service.
+     * is PERMISSION_DENIED as before (not NOT_FOUND), before the bank is asked.
      */
     @Test
     @Order(8)
@@ -616,6 +619,34 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertTrue(byLink.getStatus().getDescription().contains("revoked"), byLink.getStatus().getDescription());
         // still nobody else's
         assertStatus(Status.Code.NOT_FOUND, () -> balances(newPerson(), ended.getAccounts(0).getId()));
+    }
+
+    /**
+     * A link that ended without its accounts being erased (before V6, or on a replica still on the previous version
+     * during a rollout: here its status is changed behind the service's back) has them erased by EndedLinkErasure; a
+     * live link's accounts are left alone.
+     */
+    @Test
+    @Order(8)
+    void accountsOfALinkThatEndedElsewhereAreErasedByTheSafetyNet() throws Exception {
+        String sub = newPerson();
+        Link ended = linkAccount(sub);
+        Link live = linkAccount(sub);
+        UUID endedId = UUID.fromString(ended.getId());
+        UUID liveId = UUID.fromString(live.getId());
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE links SET status = 'LINK_STATUS_REVOKED', status_reason = 'ended by an older version' WHERE id = ?")) {
+            s.setObject(1, endedId);
+            assertEquals(1, s.executeUpdate());
+        }
+        List<AccountRow> liveBefore = accountRows(liveId);
+        assertFalse(bankDataErased(endedId), "not erased yet");
+
+        int erased = onVertxContext(vertx, endedLinkErasure::erase);
+        assertTrue(erased >= ended.getAccountsCount(), "erased " + erased);
+        assertTrue(bankDataErased(endedId));
+        assertEquals(liveBefore, accountRows(liveId), "the live link's accounts are untouched");
+        assertEquals(0, (int) onVertxContext(vertx, endedLinkErasure::erase), "nothing left to erase");
     }
 
     /**

@@ -40,6 +40,7 @@ public class MeshResource implements QuarkusTestResourceLifecycleManager {
         config.put("accounts.token-keys.k1", KEY_1);
         config.put("accounts.token-keys.k2", KEY_2);
         config.put("accounts.token-keys-active", "k2");
+        config.put("accounts.token-keys-retiring", "k1");
         // TokenKeyRotationTest runs the sweep itself (after the one at start), in batches of two
         config.put("accounts.token-rekey-interval", "1h");
         config.put("accounts.token-rekey-batch-size", "2");

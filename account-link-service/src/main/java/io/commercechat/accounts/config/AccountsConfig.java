@@ -6,6 +6,8 @@ import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /** Typed configuration of account-link-service (prefix {@code accounts}). */
 @ConfigMapping(prefix = "accounts")
@@ -68,6 +70,15 @@ public interface AccountsConfig {
     /** The key id new tokens are encrypted with; older key ids stay readable. */
     @WithName("token-keys-active")
     String tokenKeysActive();
+
+    /**
+     * Key ids whose tokens TokenKeyRotation re-seals under the active key. Each must be configured and not active. Set
+     * only once every replica runs with the active key it names (a rollout of its own): a sweep never moves a token
+     * towards a key that is not named here as the way out, so replicas on different configurations cannot move
+     * tokens back and forth. Empty (the default): nothing is re-sealed.
+     */
+    @WithName("token-keys-retiring")
+    Optional<Set<String>> tokenKeysRetiring();
 
     /**
      * How often stored tokens under another key id than the active one are re-sealed with the active key

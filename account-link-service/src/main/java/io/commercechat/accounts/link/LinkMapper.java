@@ -35,11 +35,11 @@ public final class LinkMapper {
     }
 
     /**
-     * The link's status reason; for an ended link whose consent consent-service has not been told about yet (an Unlink
-     * while it was unreachable), also that access has ended all the same and the consent follows.
+     * The link's status reason; for a revoked link whose consent consent-service has not been told about yet (an
+     * Unlink while it was unreachable), also that access has ended all the same and the consent follows.
      */
     private static String reason(Link l) {
-        return l.hasEnded() && l.consentEndDueAt != null
+        return l.status == LinkStatus.LINK_STATUS_REVOKED && l.consentEndDueAt != null
                 ? l.statusReason + " (access has ended; your consent is marked as ended as soon as the consent service answers)"
                 : l.statusReason;
     }

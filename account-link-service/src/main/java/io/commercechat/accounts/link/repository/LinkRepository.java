@@ -66,8 +66,11 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      */
     @WithTransaction
     public Uni<List<Link>> failAbandonedCompletions(Instant claimedBefore, String reason, Instant now, int limit) {
-        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM links WHERE status = :pending"
-                + " AND claimed_at <= :claimedBefore ORDER BY claimed_at LIMIT :limit FOR UPDATE SKIP LOCKED", Link.class)
+        // a claim made before V5, or by a replica still on the previous version, has no claimed_at: its updated_at
+        // is the claim's time (nothing else writes a claimed PENDING link); links_pending_idx (V7) finds the PENDING ones
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM links WHERE status = :pending AND state_used"
+                + " AND coalesce(claimed_at, updated_at) <= :claimedBefore ORDER BY updated_at LIMIT :limit"
+                + " FOR UPDATE SKIP LOCKED", Link.class)
                 .setParameter("pending", LinkStatus.LINK_STATUS_PENDING.name())
                 .setParameter("claimedBefore", claimedBefore)
                 .setParameter("limit", limit)

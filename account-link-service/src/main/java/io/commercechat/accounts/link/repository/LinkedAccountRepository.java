@@ -51,4 +51,20 @@ public class LinkedAccountRepository implements PanacheRepositoryBase<LinkedAcco
         return update("displayName = null, type = null, currency = null, maskedNumber = null,"
                 + " erasedAt = ?1 where linkId = ?2 and erasedAt is null", now, linkId);
     }
+
+    /**
+     * The same for up to {@code limit} accounts of links that ended without it (before V6, or on a replica still on the
+     * previous version); returns how many. Rows another replica holds are skipped.
+     */
+    @WithTransaction
+    public Uni<Integer> eraseOfEndedLinks(Instant now, int limit) {
+        return getSession().chain(s -> s.createNativeQuery("UPDATE linked_accounts SET display_name = NULL, type = NULL,"
+                        + " currency = NULL, masked_number = NULL, erased_at = :now WHERE id IN (SELECT a.id FROM linked_accounts a"
+                        + " JOIN links l ON l.id = a.link_id WHERE a.erased_at IS NULL"
+                        + " AND l.status IN ('LINK_STATUS_REVOKED', 'LINK_STATUS_EXPIRED', 'LINK_STATUS_FAILED')"
+                        + " LIMIT :limit FOR UPDATE OF a SKIP LOCKED)")
+                .setParameter("now", now)
+                .setParameter("limit", limit)
+                .executeUpdate());
+    }
 }

@@ -95,14 +95,14 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
     }
 
     /**
-     * Locks, for the caller's transaction, up to {@code limit} tokens sealed under another key id than
-     * {@code activeKeyId}, in link-id order after {@code after}. {@code SKIP LOCKED}: rows another replica (or a
-     * revocation) holds are left to it, and a row stays locked until the caller's changes are committed.
+     * Locks, for the caller's transaction, up to {@code limit} tokens sealed under {@code keyId}, in link-id order after
+     * {@code after}. {@code SKIP LOCKED}: rows another replica (or a revocation) holds are left to it, and a row stays
+     * locked until the caller's changes are committed.
      */
-    public Uni<List<BankToken>> lockUnderOtherKeys(String activeKeyId, UUID after, int limit) {
-        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM bank_tokens WHERE key_id <> :active "
+    public Uni<List<BankToken>> lockUnderKey(String keyId, UUID after, int limit) {
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM bank_tokens WHERE key_id = :key "
                 + "AND link_id > :after ORDER BY link_id LIMIT :limit FOR UPDATE SKIP LOCKED", BankToken.class)
-                .setParameter("active", activeKeyId)
+                .setParameter("key", keyId)
                 .setParameter("after", after)
                 .setParameter("limit", limit)
                 .getResultList());

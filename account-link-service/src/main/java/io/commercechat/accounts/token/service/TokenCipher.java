@@ -32,6 +32,7 @@ public class TokenCipher {
 
     private final Map<String, SecretKey> keys = new TreeMap<>();
     private final String activeKeyId;
+    private final Set<String> retiringKeyIds;
     private final SecureRandom random = new SecureRandom();
 
     public TokenCipher(AccountsConfig config) {
@@ -51,6 +52,13 @@ public class TokenCipher {
         if (!keys.containsKey(activeKeyId)) {
             throw new IllegalStateException("accounts.token-keys-active names key id \"" + activeKeyId
                     + "\" but no accounts.token-keys." + activeKeyId + " is configured");
+        }
+        retiringKeyIds = new TreeSet<>(config.tokenKeysRetiring().orElse(Set.of()));
+        for (String kid : retiringKeyIds) {
+            if (kid.equals(activeKeyId) || !keys.containsKey(kid)) {
+                throw new IllegalStateException("accounts.token-keys-retiring names key id \"" + kid + "\", which must be"
+                        + " configured (accounts.token-keys." + kid + ") and not the active one");
+            }
         }
     }
 
@@ -77,11 +85,9 @@ public class TokenCipher {
         return keys.containsKey(keyId);
     }
 
-    /** Key ids that are configured but not active: readable only, each one removable once no token uses it. */
+    /** Key ids whose tokens are re-sealed under the active key (accounts.token-keys-retiring); readable until then. */
     public Set<String> retiringKeyIds() {
-        Set<String> ids = new TreeSet<>(keys.keySet());
-        ids.remove(activeKeyId);
-        return ids;
+        return retiringKeyIds;
     }
 
     /** The same token sealed under the active key with a fresh nonce; the plaintext never leaves this class. */

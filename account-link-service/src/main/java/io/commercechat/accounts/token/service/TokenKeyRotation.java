@@ -86,12 +86,23 @@ public class TokenKeyRotation {
         });
     }
 
-    /** Re-seals every token under another configured key id than the active one, then counts what is left. */
+    /**
+     * Re-seals every token under a retiring key id (accounts.token-keys-retiring) with the active key, then counts what
+     * is left under other key ids. Nothing to do, and nothing read, while no key id is retiring.
+     */
     public Uni<Sweep> sweep() {
         String active = cipher.activeKeyId();
+        if (cipher.retiringKeyIds().isEmpty()) {
+            return Uni.createFrom().item(new Sweep(0, 0, Map.of(), List.of()));
+        }
         Pass pass = new Pass();
-        return Multi.createBy().repeating().uni(() -> pass, p -> resealBatch(active, p))
-                .whilst(batch -> batch.rows() == batchSize)
+        return Multi.createFrom().iterable(cipher.retiringKeyIds())
+                .onItem().transformToUniAndConcatenate(retiring -> {
+                    pass.after = BEFORE_ALL;
+                    return Multi.createBy().repeating().uni(() -> pass, p -> resealBatch(retiring, p))
+                            .whilst(batch -> batch.rows() == batchSize)
+                            .collect().last();
+                })
                 .collect().last()
                 .chain(() -> tokens.countUnderOtherKeys(active))
                 .map(remaining -> new Sweep(pass.resealed, pass.undecryptable, remaining,
@@ -99,9 +110,9 @@ public class TokenKeyRotation {
                 .invoke(this::report);
     }
 
-    /** One transaction: the next rows after the pass's position, locked, re-sealed, written at commit. */
-    private Uni<Batch> resealBatch(String active, Pass pass) {
-        return Panache.withTransaction(() -> tokens.lockUnderOtherKeys(active, pass.after, batchSize).map(rows -> {
+    /** One transaction: the next rows under a retiring key after the pass's position, locked, re-sealed, written at commit. */
+    private Uni<Batch> resealBatch(String retiring, Pass pass) {
+        return Panache.withTransaction(() -> tokens.lockUnderKey(retiring, pass.after, batchSize).map(rows -> {
             for (BankToken t : rows) {
                 if (!cipher.knows(t.keyId)) {
                     continue; // unreadable here: counted by key id after the sweep
