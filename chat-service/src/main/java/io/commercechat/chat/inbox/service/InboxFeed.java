@@ -42,7 +42,7 @@ import org.jboss.logging.Logger;
  * {@code chat.stream-poll-interval-without-listen}, and while it is up an idle stream still reads every
  * {@code chat.stream-poll-interval} (30 s), a safety net that costs thousands of idle streams little. A listener
  * connection that hangs without closing is found by a periodic query on it ({@code chat.listen-check-interval}) and
- * closed, so that it reconnects.
+ * replaced by a new one.
  * Message events that this replica's sends commit are handed to its own streams directly
  * ({@link #committed}), which saves those streams a read and the wait for the notification. The
  * notifications that arrive while this replica writes a batch of sends are held until the batch's
@@ -59,7 +59,7 @@ public class InboxFeed {
     /** The LISTEN connection's application_name. */
     public static final String LISTENER_NAME = "chat-service inbox listener";
     private static final int BATCH = 200;
-    /** For {@link #follow(String, long, Supplier)}: a transport whose own demand paces the reads. */
+    /** For {@link #follow(String, long, int, Supplier)}: a transport whose own demand paces the reads. */
     public static final Supplier<Uni<Void>> ALWAYS_READY = () -> Uni.createFrom().voidItem();
     /** Notifications held beyond this are let through at once (a batch that takes very long to answer). */
     private static final int MAX_HELD = 4096;
@@ -259,7 +259,7 @@ public class InboxFeed {
             if (after > last) {
                 throw new ChatFailure(ChatFailure.Kind.INVALID, "position-beyond-inbox", "position " + after
                         + " is beyond the last event of your inbox (" + last + "): resume from a position you have"
-                        + " received, or start again from the end");
+                        + " received, or from 0 to read it from its start");
             }
             return after;
         });
