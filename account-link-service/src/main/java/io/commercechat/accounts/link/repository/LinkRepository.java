@@ -101,21 +101,12 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      * (someone else ended it first), which makes every ending idempotent.
      */
     @WithTransaction
-    public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now) {
-        return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null where id = ?4 and status in ?5",
-                to, truncate(reason), now, id, List.copyOf(from)).map(n -> n == 1);
-    }
-
-    /**
-     * The same, and its consent's end due at {@code consentEndDueAt} in the same statement (the person unlinked: if
-     * consent-service is not told by then, FailedLinkConsents tells it).
-     */
-    @WithTransaction
     public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now,
             Instant consentEndDueAt) {
-        return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null, consentEndDueAt = ?4"
-                + " where id = ?5 and status in ?6", to, truncate(reason), now, consentEndDueAt, id, List.copyOf(from))
-                .map(n -> n == 1);
+        // consentEndDueAt null: the consent's end is not this statement's business (a due end already marked stays)
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null,"
+                + " consentEndDueAt = coalesce(?4, consentEndDueAt) where id = ?5 and status in ?6",
+                to, truncate(reason), now, consentEndDueAt, id, List.copyOf(from)).map(n -> n == 1);
     }
 
     /**

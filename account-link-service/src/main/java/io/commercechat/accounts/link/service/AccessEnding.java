@@ -64,8 +64,7 @@ public class AccessEnding {
         EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
         // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
         // no longer finds what the bank said about its accounts.
-        return Panache.withTransaction(() -> (consentEndDueAt == null ? links.transition(link.id, live, to, reason, now)
-                                : links.transition(link.id, live, to, reason, now, consentEndDueAt))
+        return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt)
                         .call(() -> tokens.markForRevocation(link.id, reason, now))
                         .call(() -> accounts.eraseBankData(link.id, now)))
                 .call(() -> revokeNow(link.id))

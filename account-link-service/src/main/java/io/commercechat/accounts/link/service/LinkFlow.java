@@ -50,6 +50,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -191,7 +192,7 @@ public class LinkFlow {
                         Status status = ((StatusRuntimeException) e).getStatus();
                         boolean refused = status.getCode() == Status.Code.FAILED_PRECONDITION;
                         String why = refused ? "the bank refused the authorisation code: "
-                                + java.util.Objects.requireNonNullElse(status.getDescription(), "no reason given")
+                                + Objects.requireNonNullElse(status.getDescription(), "no reason given")
                                 : "the bank could not exchange the authorisation code";
                         return fail(link, caller, why).chain(() -> Uni.createFrom().failure(refused ? Rejections.precondition(why) : e));
                     })

@@ -22,10 +22,11 @@ import org.jboss.logging.Logger;
 /**
  * Re-seals stored bank tokens under the active key after a key rotation. Bank tokens are never refreshed, so without
  * this sweep a retired key could never be removed. Runs right after start and then every
- * {@code accounts.token-rekey-interval}, batch after batch until no token under another configured key is left.
+ * {@code accounts.token-rekey-interval}, batch after batch until no token under a retiring key
+ * ({@code accounts.token-keys-retiring}) is left.
  * Replicas share the work: each batch is one transaction that locks its rows {@code FOR UPDATE SKIP LOCKED} from
  * read to write, so nobody changes a row between its opening and its re-sealing, and rows another replica holds are
- * its work. A token whose key id is no longer configured cannot be read: it is skipped and counted.
+ * its work. Tokens under a key id that is no longer configured cannot be read: they are counted and reported.
  */
 @ApplicationScoped
 public class TokenKeyRotation {
@@ -113,10 +114,7 @@ public class TokenKeyRotation {
     /** One transaction: the next rows under a retiring key after the pass's position, locked, re-sealed, written at commit. */
     private Uni<Batch> resealBatch(String retiring, Pass pass) {
         return Panache.withTransaction(() -> tokens.lockUnderKey(retiring, pass.after, batchSize).map(rows -> {
-            for (BankToken t : rows) {
-                if (!cipher.knows(t.keyId)) {
-                    continue; // unreadable here: counted by key id after the sweep
-                }
+            for (BankToken t : rows) {  // under a retiring key, which TokenCipher checked is configured
                 try {
                     Sealed fresh = cipher.reseal(t.linkId, new Sealed(t.keyId, t.nonce, t.ciphertext));
                     t.keyId = fresh.keyId();
