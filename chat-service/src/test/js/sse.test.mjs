@@ -123,6 +123,39 @@ test('the stream sends the bearer token and resumes with Last-Event-ID after a d
   assert.deepEqual(seen.map((e) => [e.id, e.event]), [['5', 'message'], ['6', 'typing']]);
 });
 
+test('an event cut off by the end of the stream does not move the position', () => {
+  const { parser, events } = collect();
+  parser.push('id: 5\nevent: message\ndata: {"a":1}\n\nid: 6\nevent: message\ndata: {"b"');
+  parser.end();
+  assert.deepEqual(events.map((e) => e.id), ['5']);
+  assert.equal(parser.lastEventId, '5', 'the cut event (6) is not counted as seen');
+  parser.push('data: x\n\n');
+  assert.equal(events[1].id, '5', 'nor does its id reach a later event');
+});
+
+test('a stream cut in the middle of an event resumes before that event', async () => {
+  const server = fakeServer([['id: 5\nevent: message\ndata: {"a":1}\n\n', 'id: 6\nevent: message\ndata: {"b"'],
+    ['id: 6\nevent: message\ndata: {"b":2}\n\n']]);
+  const seen = [];
+  await new Promise((resolve) => {
+    const stream = new EventStream({
+      url: 'http://test/v1/events',
+      getToken: async () => 'tok',
+      fetch: server.fetch,
+      onEvent: (e) => {
+        seen.push(e);
+        if (seen.length === 2) {
+          stream.stop();
+          resolve();
+        }
+      },
+    });
+    stream.start();
+  });
+  assert.equal(server.calls[1]['Last-Event-ID'], '5', 'resumes after the last whole event');
+  assert.deepEqual(seen.map((e) => [e.id, e.data]), [['5', '{"a":1}'], ['6', '{"b":2}']]);
+});
+
 test('a refused position (400: not a position) is forgotten and the stream starts again from the end at once', async () => {
   const calls = [];
   const enc = new TextEncoder();

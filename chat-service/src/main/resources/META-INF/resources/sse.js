@@ -8,11 +8,14 @@
  * dispatched event, onComment(text) for ":" lines (heartbeats) and onRetry(ms) for "retry:".
  */
 export class SseParser {
-  constructor({ onEvent = () => {}, onComment = () => {}, onRetry = () => {} } = {}) {
+  constructor({ onEvent = () => {}, onComment = () => {}, onRetry = () => {}, lastEventId = '' } = {}) {
     this.onEvent = onEvent;
     this.onComment = onComment;
     this.onRetry = onRetry;
-    this.lastEventId = '';
+    // The position to resume after: an "id:" line takes effect only when its event is dispatched (its blank line
+    // arrives), so a stream cut in the middle of an event resumes before that event, not after it.
+    this.lastEventId = lastEventId;
+    this.idBuffer = lastEventId;
     this.buffer = '';
     this.pendingCR = false;
     this.firstChunk = true;
@@ -52,10 +55,11 @@ export class SseParser {
     this.buffer = this.buffer.slice(start);
   }
 
-  /** The stream ended: an incomplete event is discarded, as the specification says. */
+  /** The stream ended: an incomplete event is discarded, its id too, as the specification says. */
   end() {
     this.buffer = '';
     this.pendingCR = false;
+    this.idBuffer = this.lastEventId;
     this.resetEvent();
   }
 
@@ -81,7 +85,7 @@ export class SseParser {
         this.eventType = value;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastEventId = value;
+        if (!value.includes('\0')) this.idBuffer = value;
         break;
       case 'retry':
         if (/^\d+$/.test(value)) this.onRetry(Number(value));
@@ -92,6 +96,7 @@ export class SseParser {
   }
 
   dispatch() {
+    this.lastEventId = this.idBuffer;  // also for an event without data (WHATWG rules)
     if (!this.hasData) {
       this.resetEvent();
       return;
@@ -216,8 +221,8 @@ export class EventStream {
           // retry: 0 asks for this one reconnect at once (a stream ended with its token), not for faster backoffs
           if (ms > 0) this.retryBase = Math.max(500, ms);
         },
+        lastEventId: this.lastEventId,
       });
-      parser.lastEventId = this.lastEventId;
       this.parser = parser;
       const reader = response.body.getReader();
       const decoder = new TextDecoder('utf-8');
@@ -233,7 +238,7 @@ export class EventStream {
       // falls through to reconnect; aborted by stop() ends here too
     } finally {
       clearTimeout(this.watchdog);
-      // An "id:" line without data still moves the resume position (WHATWG rules).
+      // An event without data still moves the resume position (WHATWG rules); an event cut off does not.
       if (this.parser?.lastEventId) this.lastEventId = this.parser.lastEventId;
       this.parser = null;
     }
