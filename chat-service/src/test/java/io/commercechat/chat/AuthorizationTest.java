@@ -115,7 +115,15 @@ class AuthorizationTest extends ChatTestSupport {
         // refused before any resource runs (EdgeFailures): the same headers
         given().auth().oauth2(ISSUER.person(newPerson())).contentType(ContentType.JSON).body("x".repeat(70 * 1024))
                 .post("/v1/conversations").then().statusCode(413)
-                .header("Content-Security-Policy", equalTo(webClientPolicy)).header("X-Frame-Options", equalTo("DENY"));
+                .header("Content-Security-Policy", equalTo(webClientPolicy)).header("X-Frame-Options", equalTo("DENY"))
+                .header("Cache-Control", equalTo("no-store"));
+        // the API's answers are never cached (bank data on a shared computer), refusals included (BankDataTest: the
+        // public receipt keys keep their own)
+        String person = ISSUER.person(newPerson());
+        given().auth().oauth2(person).get("/v1/conversations").then().statusCode(200).header("Cache-Control", equalTo("no-store"));
+        given().auth().oauth2(person).get("/v1/conversations/not-a-uuid/messages").then().statusCode(400)
+                .header("Cache-Control", equalTo("no-store"));
+        given().get("/v1/conversations").then().statusCode(401).header("Cache-Control", equalTo("no-store"));
         // Quarkus' own pages keep the framing rules only (Swagger UI runs inline scripts)
         given().get("/q/health").then().header("Content-Security-Policy",
                 equalTo("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"));

@@ -1,0 +1,27 @@
+package io.commercechat.chat.rest;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * The API's answers carry a person's messages, balances and transactions: no browser or proxy may keep them (a shared
+ * computer's disk cache after sign-out). {@code Cache-Control: no-store} on every answer under {@code /v1/}, refusals
+ * included, unless the answer says itself how it may be kept (the public {@code /v1/receipt-keys}). Set when the
+ * headers are written, since a resource adds its own header rather than replacing one set before it.
+ */
+@ApplicationScoped
+public class NoStore {
+
+    void register(@Observes Router router) {
+        router.route("/v1/*").order(Integer.MIN_VALUE).handler(ctx -> {
+            ctx.addHeadersEndHandler(v -> {
+                if (!ctx.response().headers().contains(HttpHeaders.CACHE_CONTROL)) {
+                    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                }
+            });
+            ctx.next();
+        });
+    }
+}
