@@ -13,12 +13,13 @@ export class ApiError extends Error {
     this.errors = errors;
   }
 
-  /** The server has no such endpoint (yet): the UI shows "not available" instead of an error. */
+  /**
+   * The server does not offer this at all (an older server behind the same page): the UI shows "not available"
+   * instead of an error. A problem "not-found" is not that: it names a conversation, link or consent that is not
+   * there (any more), and its detail says so.
+   */
   get notAvailable() {
-    if (this.type) {
-      return this.type === `${PROBLEM_BASE}not-found` || this.type === `${PROBLEM_BASE}method-not-allowed`
-        || this.status === 501;
-    }
+    if (this.type) return this.type === `${PROBLEM_BASE}method-not-allowed` || this.status === 501;
     return this.status === 404 || this.status === 405 || this.status === 501;
   }
 
