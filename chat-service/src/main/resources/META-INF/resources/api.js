@@ -120,8 +120,9 @@ export class Api {
     return this.get(`/v1/conversations/${enc(id)}/messages`, { before, after, limit });
   }
 
-  sendText(id, clientMessageId, text) {
-    return this.post(`/v1/conversations/${enc(id)}/messages`, { clientMessageId, text });
+  /** payload: the chosen quick reply's or button's, whose label is the text (none for typed text). */
+  sendText(id, clientMessageId, text, payload) {
+    return this.post(`/v1/conversations/${enc(id)}/messages`, payload ? { clientMessageId, text, payload } : { clientMessageId, text });
   }
 
   markRead(id, seq) {

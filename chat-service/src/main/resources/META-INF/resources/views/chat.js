@@ -357,12 +357,13 @@ export class ChatView {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  async send(id, text) {
+  /** payload: a quick reply's or button's, sent with its label as the text, so the person's words are what they saw. */
+  async send(id, text, payload) {
     const body = text.trim();
     if (!body) return;
     const clientMessageId = crypto.randomUUID();
     const t = this.thread(id);
-    t.pending.set(clientMessageId, { clientMessageId, text: body, state: 'sending', at: new Date().toISOString() });
+    t.pending.set(clientMessageId, { clientMessageId, text: body, payload, state: 'sending', at: new Date().toISOString() });
     this.saveOutbox();
     this.renderThread({ toBottom: true });
     this.stopTyping(id);
@@ -379,7 +380,7 @@ export class ChatView {
     this.renderThread();
     for (let attempt = 0; ; attempt++) {
       try {
-        const m = await this.api.sendText(id, clientMessageId, p.text);
+        const m = await this.api.sendText(id, clientMessageId, p.text, p.payload);
         t.pending.delete(clientMessageId);
         this.saveOutbox();
         this.onMessage(m);
@@ -716,7 +717,7 @@ export class ChatView {
       qr.body ? h('p', { class: 'text' }, qr.body) : null,
       h('div', { class: 'quick-replies', role: 'group', 'aria-label': 'Quick replies' },
         (qr.options || []).map((o) => h('button', { type: 'button', class: 'chip', disabled: !isLast,
-          onclick: () => this.send(m.conversationId, o.payload || o.label) }, o.label))));
+          onclick: () => this.send(m.conversationId, o.label, o.payload) }, o.label))));
   }
 
   renderButtons(m, b) {
@@ -731,7 +732,7 @@ export class ChatView {
           return h('a', { class: 'button secondary small', href: btn.url }, btn.label);
         }
         if (btn.postbackPayload) {
-          return h('button', { type: 'button', class: 'button secondary small', onclick: () => this.send(m.conversationId, btn.postbackPayload) }, btn.label);
+          return h('button', { type: 'button', class: 'button secondary small', onclick: () => this.send(m.conversationId, btn.label, btn.postbackPayload) }, btn.label);
         }
         return h('span', { class: 'button secondary small disabled' }, btn.label);
       })));

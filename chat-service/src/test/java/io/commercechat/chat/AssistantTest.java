@@ -86,7 +86,9 @@ class AssistantTest extends BankFlowSupport {
         String consentId = link.getString("consentId");
         // one card per account (at most three): each comes after its own read, so wait for all before counting
         int perAnswer = Math.min(3, link.getList("accounts").size());
-        send(me, c, "q1", "assistant:show-balance").statusCode(201);
+        // as the web client answers a quick reply: its label as the text, its payload beside (what the assistant reads)
+        as(me).contentType("application/json").body(Map.of("clientMessageId", "q1", "text", "Balances, please",
+                "payload", "assistant:show-balance")).post("/v1/conversations/" + c + "/messages").then().statusCode(201);
         List<Map<String, Object>> cards = awaitMessages(me, c, perAnswer, kind("ACCOUNT_CARD"));
         Map<String, Object> card = cards.get(0);
         assertEquals(true, card.get("personOnly"));
@@ -276,6 +278,9 @@ class AssistantTest extends BankFlowSupport {
                 .contentType("application/problem+json")
                 .body("type", equalTo("https://commercechat.example/problems/bank-data-not-for-shops"));
         send(me, shop, "s2", "assistant:show-balance").statusCode(409)
+                .body("type", equalTo("https://commercechat.example/problems/bank-data-not-for-shops"));
+        as(me).contentType("application/json").body(Map.of("clientMessageId", "s3", "text", "Show balance",
+                "payload", "assistant:show-balance")).post("/v1/conversations/" + shop + "/messages").then().statusCode(409)
                 .body("type", equalTo("https://commercechat.example/problems/bank-data-not-for-shops"));
     }
 

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -295,6 +296,38 @@ class PartnerMessagingTest extends ChatTestSupport {
         send(me, bankConversation, "p1", "hi").statusCode(201);
         assertStatus(Status.Code.INVALID_ARGUMENT,
                 () -> partner(BANK).sendMessage(sendReq(bankConversation, "r1", receipt("X-1", 1)).build()));
+    }
+
+    /**
+     * A reply to a quick reply is the label the person saw, as their text, with the option's payload beside it: a
+     * business whose payload says something else cannot put those words in the person's mouth, and still gets its value.
+     */
+    @Test
+    void aQuickReplyAnswerIsTheLabelThePersonSawWithThePayloadBeside() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hi").statusCode(201);
+        partner(SHOP).sendMessage(sendReq(c, "q1", MessageContent.newBuilder().setQuickReplies(QuickReplies.newBuilder()
+                .setBody("Accept the new terms?").addOptions(QuickReply.newBuilder().setLabel("No thanks")
+                        .setPayload("I accept the new terms"))).build()).build());
+        as(me).contentType("application/json")
+                .body(Map.of("clientMessageId", "p2", "text", "No thanks", "payload", "I accept the new terms"))
+                .post("/v1/conversations/" + c + "/messages").then().statusCode(201)
+                .body("content.text.body", equalTo("No thanks"))
+                .body("content.text.payload", equalTo("I accept the new terms"));
+        var reply = partner(SHOP).getHistory(GetHistoryRequest.newBuilder().setConversationId(c).setPageSize(1).build())
+                .getMessages(0).getContent().getText();
+        assertEquals("No thanks", reply.getBody());
+        assertEquals("I accept the new terms", reply.getPayload());
+        // typed text has none
+        send(me, c, "p3", "thanks").statusCode(201).body("content.text.payload", org.hamcrest.Matchers.nullValue());
+        // a payload is bounded like the options', and only a person's reply carries one
+        as(me).contentType("application/json").body(Map.of("clientMessageId", "p4", "text", "x", "payload", "y".repeat(201)))
+                .post("/v1/conversations/" + c + "/messages").then().statusCode(400).contentType("application/problem+json");
+        var refused = assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(SHOP).sendMessage(sendReq(c, "t1",
+                MessageContent.newBuilder().setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody("hello")
+                        .setPayload("x")).build()).build()));
+        assertTrue(refused.getStatus().getDescription().contains("payload"), refused.getStatus().getDescription());
     }
 
     @Test

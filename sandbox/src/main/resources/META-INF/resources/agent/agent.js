@@ -137,6 +137,8 @@
 
   function renderContent(content) {
     const c = content || {};
+    // a reply to a quick reply or button: the label the person saw, and the payload it carried
+    if (c.text && c.text.payload) return el('p', {}, c.text.body, ' ', el('small', { class: 'muted' }, `(${c.text.payload})`));
     if (c.text) return el('p', {}, c.text.body);
     if (c.quickReplies) {
       return el('div', {}, el('p', {}, c.quickReplies.body),

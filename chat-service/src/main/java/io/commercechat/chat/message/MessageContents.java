@@ -27,8 +27,24 @@ public final class MessageContents {
 
     private MessageContents() {}
 
+    /** The longest payload of a quick reply or postback button, and of a person's reply carrying one. */
+    public static final int MAX_PAYLOAD = 200;
+
     public static MessageContent text(String body) {
         return MessageContent.newBuilder().setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody(body)).build();
+    }
+
+    /**
+     * A person's text; {@code payload} (null or blank for typed text) is the quick reply or button they chose, whose
+     * label is the body: the transcript shows what they saw, and the business still gets the value it chose.
+     */
+    public static MessageContent text(String body, String payload) {
+        if (payload == null || payload.isBlank()) {
+            return text(body);
+        }
+        length(payload, 1, MAX_PAYLOAD, "payload");
+        return MessageContent.newBuilder()
+                .setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody(body).setPayload(payload)).build();
     }
 
     public static MessageContent notice(String text) {
@@ -43,13 +59,19 @@ public final class MessageContents {
     /** What a business may send: text, quick replies, buttons or a receipt, each within limits. */
     public static MessageContent validateFromBusiness(MessageContent c) {
         switch (c.getKindCase()) {
-            case TEXT -> body(c.getText().getBody(), "content.text.body", true);
+            case TEXT -> {
+                body(c.getText().getBody(), "content.text.body", true);
+                if (!c.getText().getPayload().isEmpty()) {
+                    throw ChatFailure.invalid("content.text.payload is for a person's reply to a quick reply or button;"
+                            + " a business sends text without it");
+                }
+            }
             case QUICK_REPLIES -> {
                 body(c.getQuickReplies().getBody(), "content.quick_replies.body", true);
                 count(c.getQuickReplies().getOptionsCount(), 1, 11, "content.quick_replies.options");
                 for (QuickReply q : c.getQuickReplies().getOptionsList()) {
                     length(q.getLabel(), 1, 40, "a quick reply label");
-                    length(q.getPayload(), 1, 200, "a quick reply payload");
+                    length(q.getPayload(), 1, MAX_PAYLOAD, "a quick reply payload");
                 }
             }
             case BUTTONS -> {
@@ -59,7 +81,7 @@ public final class MessageContents {
                     length(b.getLabel(), 1, 40, "a button label");
                     switch (b.getActionCase()) {
                         case URL -> httpsUrl(b.getUrl());
-                        case POSTBACK_PAYLOAD -> length(b.getPostbackPayload(), 1, 200, "a button postback_payload");
+                        case POSTBACK_PAYLOAD -> length(b.getPostbackPayload(), 1, MAX_PAYLOAD, "a button postback_payload");
                         default -> throw ChatFailure.invalid("every button needs a url or a postback_payload");
                     }
                 }

@@ -41,9 +41,12 @@ import org.jboss.resteasy.reactive.RestResponse.Status;
 @Consumes(MediaType.APPLICATION_JSON)
 public class MessageResource {
 
-    /** A person writes text; clientMessageId makes retries safe. */
+    /**
+     * A person writes text; clientMessageId makes retries safe. A reply to a quick reply or postback button is its
+     * label as text and its payload as payload.
+     */
     public record SendMessage(@NotBlank @Size(max = MessageService.MAX_CLIENT_MESSAGE_ID) String clientMessageId,
-            @NotBlank @Size(max = MessageContents.MAX_BODY) String text) {}
+            @NotBlank @Size(max = MessageContents.MAX_BODY) String text, @Size(max = MessageContents.MAX_PAYLOAD) String payload) {}
 
     public record MessagePage(List<MessageView> messages, boolean hasMore) {}
 
@@ -83,13 +86,15 @@ public class MessageResource {
     @APIResponse(responseCode = "200", description = "A retry: the message first sent with this clientMessageId")
     public Uni<RestResponse<MessageView>> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
-        var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), MessageContents.text(body.text()),
+        var content = MessageContents.text(body.text(), body.payload());
+        var out = new MessageService.Outgoing(conversationId, body.clientMessageId(), content,
                 UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
+        String request = content.getText().getPayload().isEmpty() ? body.text() : content.getText().getPayload();
         return messages.send(person(), out)
                 .invoke(sent -> {
                     if (!sent.duplicate()) {
                         // in bank conversations the assistant answers its requests, after this commit
-                        assistant.onPersonMessage(conversationId, body.text(), Caller.forwardedToken(identity));
+                        assistant.onPersonMessage(conversationId, request, Caller.forwardedToken(identity));
                     }
                 })
                 .map(sent -> RestResponse.status(sent.duplicate() ? Status.OK : Status.CREATED, views.forPerson(sent.message())));

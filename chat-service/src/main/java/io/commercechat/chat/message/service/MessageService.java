@@ -102,7 +102,8 @@ public class MessageService {
         ChatMessage m = newMessage(from.sender(), out, tag, null);
         MessageContent content = out.content();
         // a person can only ask for bank data (the assistant's payloads) where the bank is
-        boolean bankOnly = from.isPerson() && content.hasText() && content.getText().getBody().startsWith(ASSISTANT_PAYLOAD_PREFIX);
+        boolean bankOnly = from.isPerson() && content.hasText() && (content.getText().getBody().startsWith(ASSISTANT_PAYLOAD_PREFIX)
+                || content.getText().getPayload().startsWith(ASSISTANT_PAYLOAD_PREFIX));
         return append(from.isPerson() ? from.id() : null, from.isPerson() ? null : from.id(), out.conversationId(), m,
                 content, bankOnly);
     }
