@@ -85,7 +85,7 @@ export class ChatView {
   thread(id) {
     let t = this.threads.get(id);
     if (!t) {
-      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, reread: false, redacted: new Set(), error: null,
+      t = { messages: new Map(), pending: new Map(), hasOlder: false, loaded: false, loading: false, reread: false, redacted: new Map(), error: null,
         typingUntil: 0, typingTimer: null, readPosted: 0 };
       this.threads.set(id, t);
     }
@@ -285,12 +285,9 @@ export class ChatView {
     const id = r.conversationId;
     const t = this.thread(id);
     const replacement = r.content ? r : null;
-    t.redacted.add(r.seq);
+    t.redacted.set(r.seq, r);
     for (const [seq, m] of t.messages) {
-      if (m.id === (r.messageId || r.id) || seq === r.seq) {
-        t.messages.set(seq, replacement ? { ...m, ...replacement }
-          : { ...m, content: r.replacement, kind: r.replacement?.notice ? 'NOTICE' : m.kind });
-      }
+      if (m.id === (r.messageId || r.id) || seq === r.seq) t.messages.set(seq, redact(m, r));
     }
     const c = this.conversations.get(id);
     if (c?.lastMessage && (c.lastMessage.id === (r.messageId || r.id))) {
@@ -803,12 +800,18 @@ export function preview(m) {
 }
 
 /**
- * Puts a message read over REST into its thread, unless a "redacted" event has replaced it meanwhile: a page read
- * before the redaction would bring the card's bank data back.
+ * Puts a message read over REST into its thread as any "redacted" event has left it: a page read before the
+ * redaction would otherwise bring the card's bank data back, also when the event came before the page. Exported for
+ * its test.
  */
-function putRead(t, m) {
-  if (t.redacted.has(m.seq) && t.messages.has(m.seq)) return;
-  t.messages.set(m.seq, m);
+export function putRead(t, m) {
+  const r = t.redacted.get(m.seq);
+  t.messages.set(m.seq, r ? redact(m, r) : m);
+}
+
+/** A message as a "redacted" event replaces it: with the event's message, or with its replacement content. */
+function redact(m, r) {
+  return r.content ? { ...m, ...r } : { ...m, content: r.replacement, kind: r.replacement?.notice ? 'NOTICE' : m.kind };
 }
 
 /**
