@@ -9,9 +9,11 @@ import io.commercechat.proto.consent.v1.ReceiptKind;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.jose4j.jwk.EllipticCurveJsonWebKey;
 import org.jose4j.jwk.JsonWebKey;
@@ -48,16 +50,43 @@ public class ReceiptSigner {
             keys.get(0).setKeyId(signingKey.getKeyId());
             keys.get(0).setAlgorithm(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
             keys.get(0).setUse("sig");
-            if (this.config.previousPublicJwks().isPresent()) {
-                for (JsonWebKey old : new JsonWebKeySet(this.config.previousPublicJwks().get()).getJsonWebKeys()) {
-                    keys.add(PublicJsonWebKey.Factory.newPublicJwk(((PublicJsonWebKey) old).getPublicKey()));
-                    keys.get(keys.size() - 1).setKeyId(old.getKeyId());
-                }
-            }
+            String signingKid = signingKey.getKeyId();
+            this.config.previousPublicJwks().ifPresent(jwks -> keys.addAll(otherPublishedKeys(jwks, signingKid)));
             publishedJwks = new JsonWebKeySet(keys).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
         } catch (JoseException e) {
             throw new IllegalStateException("consent.receipts.signing-jwk is not a valid JWK", e);
         }
+    }
+
+    /**
+     * The other keys published beside the signing key (earlier ones, and the next one during a rotation): public EC
+     * P-256 keys, each with a kid of its own, since a receipt names its key by kid. A wrong entry stops the start with
+     * a message naming the setting.
+     */
+    static List<JsonWebKey> otherPublishedKeys(String jwks, String signingKid) {
+        String setting = "consent.receipts.previous-public-jwks";
+        Set<String> kids = new HashSet<>(Set.of(signingKid));
+        List<JsonWebKey> keys = new ArrayList<>();
+        try {
+            for (JsonWebKey other : new JsonWebKeySet(jwks).getJsonWebKeys()) {
+                if (!(other instanceof EllipticCurveJsonWebKey ec) || !"P-256".equals(ec.getCurveName())) {
+                    throw new IllegalStateException(setting + " must hold EC P-256 public keys only, not "
+                            + other.getKeyType() + " (kid " + other.getKeyId() + ")");
+                }
+                if (other.getKeyId() == null || !kids.add(other.getKeyId())) {
+                    throw new IllegalStateException(setting + ": every key needs a kid of its own, different from the"
+                            + " signing key's; " + (other.getKeyId() == null ? "one has none" : other.getKeyId() + " repeats"));
+                }
+                JsonWebKey published = PublicJsonWebKey.Factory.newPublicJwk(ec.getPublicKey());
+                published.setKeyId(other.getKeyId());
+                published.setAlgorithm(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+                published.setUse("sig");
+                keys.add(published);
+            }
+        } catch (JoseException e) {
+            throw new IllegalStateException(setting + " is not a valid JWKS", e);
+        }
+        return keys;
     }
 
     /** The public keys that verify receipts (JWKS, public parts only). */
