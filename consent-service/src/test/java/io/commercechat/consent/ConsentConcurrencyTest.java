@@ -1,6 +1,7 @@
 package io.commercechat.consent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.consent.v1.AccessDecision;
@@ -19,6 +20,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -101,6 +104,64 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
         var c = service().getConsent(GetConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, c.getStatus());
         assertEquals(2, c.getVersion());
+    }
+
+    /**
+     * A revocation waits for the checks that hold its consent (FOR SHARE) without holding up anyone else's changes
+     * (it used to wait holding the log lock that every change of every person takes); held past
+     * consent.row-lock-timeout (5 s) it fails with ABORTED and changes nothing.
+     */
+    @Test
+    void aRevocationWaitingForChecksHoldsUpNoOneElse() throws Exception {
+        String a = service().createConsent(request(newPerson()).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(a).build());
+        String other = newPerson();
+        String b = service().createConsent(request(other).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(b).build());
+        Callable<Status> revokeA = () -> {
+            try {
+                service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(a).setRevokedBy(Actor.ACTOR_USER).build());
+                return Status.OK;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus();
+            }
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection check = database()) {
+            check.setAutoCommit(false);
+            holdShared(check, a); // as a check in flight does
+            Future<Status> waiting = pool.submit(revokeA);
+            Thread.sleep(500);
+            assertFalse(waiting.isDone(), "the revocation waits for the check");
+
+            var prompt = service().withDeadlineAfter(3, TimeUnit.SECONDS);
+            prompt.createConsent(request(other).build());
+            prompt.revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(b).setRevokedBy(Actor.ACTOR_USER).build());
+            assertEquals("CONSENT_STATUS_REVOKED", storedStatus(b));
+
+            Status timedOut = waiting.get(15, TimeUnit.SECONDS);
+            assertEquals(Status.Code.ABORTED, timedOut.getCode(), timedOut.toString());
+            assertTrue(timedOut.getDescription().contains("try again"), timedOut.getDescription());
+            assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(a));
+
+            waiting = pool.submit(revokeA);
+            Thread.sleep(500);
+            assertFalse(waiting.isDone(), "the revocation waits for the check");
+            check.commit(); // the check ends
+            assertEquals(Status.Code.OK, waiting.get(10, TimeUnit.SECONDS).getCode());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals("CONSENT_STATUS_REVOKED", storedStatus(a));
+    }
+
+    private static void holdShared(Connection tx, String consentId) throws SQLException {
+        try (var ps = tx.prepareStatement("select 1 from consents where id = ?::uuid for share")) {
+            ps.setString(1, consentId);
+            try (var rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+            }
+        }
     }
 
     /** Once RevokeConsent has returned, no CheckAccess that starts afterwards may allow. */

@@ -21,17 +21,27 @@ import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hamcrest.Matchers;
@@ -120,6 +130,83 @@ class ConsentEventLogTest extends ConsentTestSupport {
         assertEquals(all.size(), all.stream().map(ConsentEvent::getEventId).distinct().count(), "no duplicates");
         assertEquals(Actor.ACTOR_USER, all.get(3).getActor());
         assertEquals(a, all.get(3).getConsent().getId());
+    }
+
+    @Inject
+    MeterRegistry metrics;
+
+    /**
+     * gRPC flow control reaches the database: a consumer that starts at 0 on a long log, takes one event and stalls is
+     * not read the whole log into the server's memory (Quarkus' stubs ask a stream's Multi for everything at once,
+     * and the log used to be read batch after batch as fast as PostgreSQL answered). It gets every event, in order,
+     * once it reads again.
+     */
+    @Test
+    void aConsumerThatStopsReadingIsNotReadTheWholeLogAtOnce() throws Exception {
+        int logSize = 2_000;
+        fillLogTo(logSize);
+        long last = lastPosition();
+        BlockingQueue<ConsentEvent> got = new LinkedBlockingQueue<>();
+        // a client that takes 16 KiB before it reads (a fixed window: grpc-java would otherwise grow it)
+        ManagedChannel small = NettyChannelBuilder.forAddress("127.0.0.1", GrpcCalls.testPort()).usePlaintext()
+                .flowControlWindow(16 * 1024).build();
+        ClientCall<WatchConsentEventsRequest, WatchConsentEventsResponse> call = small.newCall(
+                ConsentServiceGrpc.getWatchConsentEventsMethod(),
+                CallOptions.DEFAULT.withCallCredentials(GrpcCalls.bearer(ISSUER.service("account-link-service"))));
+        double before = eventsRead();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(WatchConsentEventsResponse message) {
+                got.add(message.getEvent());
+            }
+        }, new Metadata());
+        call.sendMessage(WatchConsentEventsRequest.newBuilder().setAfterPosition(0).build());
+        call.halfClose();
+        call.request(1);
+        try {
+            ConsentEvent first = got.poll(10, TimeUnit.SECONDS);
+            assertTrue(first != null, "the first event arrives");
+            Thread.sleep(2000);
+            double read = eventsRead() - before;
+            // what the 16 KiB windows hold and a batch (200) or two read before they were full: not the whole log
+            assertTrue(read >= 1 && read <= 600, "events read for a stream that took one, of " + last + ": " + read);
+            call.request(Integer.MAX_VALUE);
+            long position = first.getPosition();
+            while (position < last) {
+                ConsentEvent e = got.poll(10, TimeUnit.SECONDS);
+                assertTrue(e != null, "stalled after position " + position + " of " + last);
+                assertTrue(e.getPosition() > position, "in order");
+                position = e.getPosition();
+            }
+        } finally {
+            call.cancel("done", null);
+            small.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private double eventsRead() {
+        return metrics.get("consent.watch.events.read").functionCounter().count();
+    }
+
+    /** Creates consents (four at a time) until the log reaches position {@code size}. */
+    private void fillLogTo(int size) throws Exception {
+        long missing = size - lastPosition();
+        if (missing <= 0) {
+            return;
+        }
+        String user = newPerson();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> creates = new ArrayList<>();
+            for (long i = 0; i < missing; i++) {
+                creates.add(pool.submit(() -> service().createConsent(request(user).build())));
+            }
+            for (Future<?> f : creates) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -35,9 +35,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ReceiptKeyResource.class)
 class ConsentLifecycleTest extends ConsentTestSupport {
 
-    /** A read of account acc-1 (of the account list, for ACCOUNTS_BASIC). */
+    /** A read of account acc-1 (of the account list, for ACCOUNTS_BASIC), by account-link-service as in the mesh. */
     private CheckAccessResponse check(String user, Permission p, Purpose purpose) {
-        return service().checkAccess(CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+        return as(ISSUER.service("account-link-service")).checkAccess(CheckAccessRequest.newBuilder().setUserId(user)
+                .setBankId("sandbox-bank")
                 .setAccountId(p == Permission.PERMISSION_ACCOUNTS_BASIC ? "" : "acc-1").setPermission(p).setPurpose(purpose).build());
     }
 

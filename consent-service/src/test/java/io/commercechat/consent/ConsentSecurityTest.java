@@ -78,6 +78,8 @@ class ConsentSecurityTest extends ConsentTestSupport {
                 assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), rpc + " with " + what);
             });
             assertStatus(Status.Code.PERMISSION_DENIED, () -> call.accept(as(ISSUER.partner("sandbox-bank"))));
+            // a valid service token of a client that consent.callers.* does not name
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> call.accept(as(ISSUER.service("someone-else"))));
         });
     }
 

@@ -65,8 +65,9 @@ abstract class ConsentTestSupport {
         }
     }
 
+    /** A service granted every RPC in the test profile, to set up anyone's consents (the real grants: ConsentCallersTest). */
     protected ConsentServiceGrpc.ConsentServiceBlockingStub service() {
-        return as(ISSUER.service("account-link-service"));
+        return as(ISSUER.service("test-fixture"));
     }
 
     protected static String newPerson() {

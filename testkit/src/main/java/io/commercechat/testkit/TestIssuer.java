@@ -127,6 +127,12 @@ public final class TestIssuer {
         return sign(base(name).groups(Set.of("service")).claim("azp", name));
     }
 
+    /** A service token whose {@code azp} differs from its {@code sub} (none when null): which claim names the client. */
+    public String serviceIssuedTo(String sub, String azp) {
+        JwtClaimsBuilder claims = base(sub).groups(Set.of("service"));
+        return sign(azp == null ? claims : claims.claim("azp", azp));
+    }
+
     /** A person's token that expires at {@code expiresAt} (in the past it is still accepted within the clock skew). */
     public String personUntil(String sub, Instant expiresAt) {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web").issuedAt(expiresAt.minus(LIFETIME)).expiresAt(expiresAt));

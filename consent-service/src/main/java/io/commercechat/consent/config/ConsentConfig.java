@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 @ConfigMapping(prefix = "consent")
 public interface ConsentConfig {
@@ -16,6 +17,13 @@ public interface ConsentConfig {
     @WithDefault("180")
     int maxValidDays();
 
+    /**
+     * How long a change waits for its consent's row, which checks in flight hold shared, before it fails with ABORTED
+     * (nothing changed; the caller retries).
+     */
+    @WithDefault("PT5S")
+    Duration rowLockTimeout();
+
     /** How often WatchConsentEvents looks for new events when caught up. */
     @WithDefault("PT0.2S")
     Duration watchPollInterval();
@@ -26,11 +34,43 @@ public interface ConsentConfig {
 
     Receipts receipts();
 
+    /**
+     * Which services may call which RPCs with their own token, by client name (security/ServiceCallers). A person's
+     * token forwarded by a service is limited to that person and needs no entry.
+     */
+    Callers callers();
+
+    interface Callers {
+        /**
+         * The claim of a verified service token that names its client. {@code azp} (OIDC: the party the token was
+         * issued to) is on client-credentials tokens of Keycloak and most providers.
+         */
+        @WithDefault("azp")
+        String clientClaim();
+
+        /** CreateConsent, AuthoriseConsent, GetConsent, ListConsents, GetReceipt, ListAccessRecords for any person. */
+        Optional<Set<String>> actForPerson();
+
+        /** RejectConsent and RevokeConsent of any person's consent. */
+        Optional<Set<String>> endConsents();
+
+        Optional<Set<String>> checkAccess();
+
+        Optional<Set<String>> watchEvents();
+
+        Optional<Set<String>> receiptKeys();
+
+        Optional<Set<String>> verifyEventLog();
+    }
+
     interface Receipts {
         /** The ES256 signing key as a private EC P-256 JWK (JSON), from a Kubernetes Secret. */
         String signingJwk();
 
-        /** Earlier public keys (a JWKS) still published so old receipts stay verifiable. */
+        /**
+         * Public keys published beside the signing key (a JWKS of EC P-256 keys, each with a kid of its own): earlier
+         * ones, so old receipts stay verifiable, and during a rotation the next one, published before it signs.
+         */
         Optional<String> previousPublicJwks();
 
         @WithDefault("Commerce Chat")

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.persistence.OptimisticLockException;
 import org.hibernate.StaleObjectStateException;
+import org.hibernate.exception.LockTimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,6 +26,11 @@ public final class GrpcErrors {
             if (t instanceof OptimisticLockException || t instanceof StaleObjectStateException) {
                 return Status.ABORTED.withDescription("the consent was changed concurrently; read it again and retry")
                         .asRuntimeException();
+            }
+            if (t instanceof LockTimeoutException) {
+                // consent.row-lock-timeout ran out while checks or another change held the consent (ConsentRepository)
+                return Status.ABORTED.withDescription("the consent is busy with access checks or another change;"
+                        + " nothing was changed, try again").asRuntimeException();
             }
             t = t.getCause();
         }

@@ -27,6 +27,7 @@ import io.commercechat.proto.partner.v1.SetTypingResponse;
 import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.SubscribeResponse;
 import io.commercechat.support.GrpcValidation;
+import io.commercechat.support.StreamReadiness;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
@@ -34,6 +35,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The partner edge: resolves the business from its token, delegates, maps results and errors. */
 @GrpcService
@@ -64,10 +66,10 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
             String inbox = Caller.inboxOfBusiness(business.businessId());
             long after = GrpcValidation.nonNegative(req.getAfterPosition(), "after_position");
             // the next events are read only when the transport takes more (gRPC flow control)
-            StreamReadiness readiness = StreamReadiness.current();
+            Supplier<Uni<Void>> ready = StreamReadiness.ofCurrentStream();
             Multi<SubscribeResponse> events = Multi.createFrom().uni(feed.resumable(inbox, after))
                     .onItem().transformToMultiAndConcatenate(start -> feed.follow(inbox, start, config.streamsPerBusiness(),
-                            readiness == null ? InboxFeed.ALWAYS_READY : readiness::await))
+                            ready))
                     .map(e -> SubscribeResponse.newBuilder().setEvent(InboxLog.forBusiness(e)).build());
             // ends when the token it was opened with is no longer accepted; the partner subscribes again with a new one
             return tokenDeadline.until(identity, events, () -> Multi.createFrom().failure(() -> Status.UNAUTHENTICATED

@@ -11,8 +11,9 @@ import java.util.UUID;
 public class ConsentEventRepository implements PanacheRepositoryBase<ConsentEventEntry, UUID> {
 
     /**
-     * Serializes every state change of every consent for the rest of the transaction, so the hash
-     * chain never forks and positions commit in order (consent changes are rare; this is cheap).
+     * Serializes appends to the log for the rest of the transaction, so the hash chain never forks and positions
+     * commit in order. Only {@link io.commercechat.consent.eventlog.service.ConsentEventLog#append} takes it, after the
+     * consent's row is locked: a change never waits for a row while holding every other change up.
      */
     public Uni<Void> lockLog() {
         return getSession().chain(s -> s.createNativeQuery("select 1 from pg_advisory_xact_lock(7231001)", Integer.class)

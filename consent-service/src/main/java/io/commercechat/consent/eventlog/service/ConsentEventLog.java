@@ -11,6 +11,8 @@ import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentEvent;
 import io.commercechat.proto.consent.v1.ConsentEventType;
 import io.commercechat.proto.consent.v1.VerifyEventLogResponse;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Multi;
@@ -26,6 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /** Appends to, verifies and streams the hash-chained consent event log. */
 @ApplicationScoped
@@ -37,17 +41,24 @@ public class ConsentEventLog {
     private final Pool pool;
     private final Vertx vertx;
     private final ConsentConfig config;
+    /** Events read for WatchConsentEvents streams (the metric consent.watch.events.read). */
+    private final LongAdder read = new LongAdder();
 
-    public ConsentEventLog(ConsentEventRepository events, Pool pool, Vertx vertx, ConsentConfig config) {
+    public ConsentEventLog(ConsentEventRepository events, Pool pool, Vertx vertx, ConsentConfig config, MeterRegistry metrics) {
         this.events = events;
         this.pool = pool;
         this.vertx = vertx;
         this.config = config;
+        FunctionCounter.builder("consent.watch.events.read", read, LongAdder::sum)
+                .description("consent events read from the database for WatchConsentEvents streams").register(metrics);
     }
 
-    /** Must run inside the transaction that changed the consent, after {@link ConsentEventRepository#lockLog()}. */
+    /**
+     * Must run inside the transaction that changed the consent, as its last wait: it takes the log lock
+     * ({@link ConsentEventRepository#lockLog()}), held until that transaction ends.
+     */
     public Uni<ConsentEventEntry> append(Consent consent, ConsentEventType type, Actor actor) {
-        return events.lastHash().chain(last -> {
+        return events.lockLog().chain(events::lastHash).chain(last -> {
             ConsentEventEntry e = new ConsentEventEntry();
             e.eventId = UUID.randomUUID();
             e.consentId = consent.id;
@@ -109,12 +120,15 @@ public class ConsentEventLog {
     /**
      * Every event after {@code afterPosition}, in order, then new ones as they commit. Reads go
      * straight to PostgreSQL (no in-memory state), so any replica serves any consumer and a
-     * consumer resumes from its stored position after a restart of either side.
+     * consumer resumes from its stored position after a restart of either side. Each read waits for {@code ready}
+     * (the transport's flow control), so a consumer that stalls has at most a batch more than its transport holds
+     * waiting in memory.
      */
-    public Multi<ConsentEvent> watch(long afterPosition) {
+    public Multi<ConsentEvent> watch(long afterPosition, Supplier<Uni<Void>> ready) {
         AtomicLong cursor = new AtomicLong(afterPosition);
         return Multi.createBy().repeating()
-                .uni(() -> fetchAfter(cursor.get()).call(batch -> {
+                .uni(() -> ready.get().chain(() -> fetchAfter(cursor.get())).call(batch -> {
+                    read.add(batch.size());
                     if (batch.isEmpty()) {
                         return sleep(config.watchPollInterval().toMillis());
                     }

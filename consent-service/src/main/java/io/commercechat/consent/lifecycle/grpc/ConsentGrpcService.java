@@ -8,6 +8,8 @@ import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.service.ConsentLifecycle;
 import io.commercechat.consent.receipt.service.ReceiptSigner;
 import io.commercechat.consent.security.Caller;
+import io.commercechat.consent.security.ServiceCallers;
+import io.commercechat.consent.security.ServiceCallers.Grant;
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.AuthoriseConsentResponse;
@@ -37,6 +39,7 @@ import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.PageTokens;
 import io.commercechat.support.ProtoTime;
+import io.commercechat.support.StreamReadiness;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -55,48 +58,53 @@ public class ConsentGrpcService implements ConsentService {
     private final ConsentEventLog eventLog;
     private final ReceiptSigner signer;
     private final SecurityIdentity identity;
+    private final ServiceCallers callers;
 
     public ConsentGrpcService(ConsentLifecycle lifecycle, AccessChecker access, ConsentEventLog eventLog,
-            ReceiptSigner signer, SecurityIdentity identity) {
+            ReceiptSigner signer, SecurityIdentity identity, ServiceCallers callers) {
         this.lifecycle = lifecycle;
         this.access = access;
         this.eventLog = eventLog;
         this.signer = signer;
         this.identity = identity;
+        this.callers = callers;
     }
 
     @Override
     public Uni<CreateConsentResponse> createConsent(CreateConsentRequest req) {
-        return call(c -> lifecycle.create(c, req), x -> CreateConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
+        return call("CreateConsent", Grant.ACT_FOR_PERSON, c -> lifecycle.create(c, req),
+                x -> CreateConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
     @Override
     public Uni<AuthoriseConsentResponse> authoriseConsent(AuthoriseConsentRequest req) {
-        return call(c -> lifecycle.authorise(c, req.getConsentId(), req.getAccountIdsList(), req.getExpectedVersion()),
+        return call("AuthoriseConsent", Grant.ACT_FOR_PERSON,
+                c -> lifecycle.authorise(c, req.getConsentId(), req.getAccountIdsList(), req.getExpectedVersion()),
                 x -> AuthoriseConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
     @Override
     public Uni<RejectConsentResponse> rejectConsent(RejectConsentRequest req) {
-        return call(c -> lifecycle.reject(c, req.getConsentId(), req.getReason()),
+        return call("RejectConsent", Grant.END_CONSENTS, c -> lifecycle.reject(c, req.getConsentId(), req.getReason()),
                 x -> RejectConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
     @Override
     public Uni<RevokeConsentResponse> revokeConsent(RevokeConsentRequest req) {
-        return call(c -> lifecycle.revoke(c, req.getConsentId(), req.getRevokedBy(), req.getReason()),
+        return call("RevokeConsent", Grant.END_CONSENTS,
+                c -> lifecycle.revoke(c, req.getConsentId(), req.getRevokedBy(), req.getReason()),
                 x -> RevokeConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
     @Override
     public Uni<GetConsentResponse> getConsent(GetConsentRequest req) {
-        return call(c -> lifecycle.get(c, req.getConsentId()),
+        return call("GetConsent", Grant.ACT_FOR_PERSON, c -> lifecycle.get(c, req.getConsentId()),
                 x -> GetConsentResponse.newBuilder().setConsent(lifecycle.view(x, Instant.now())).build());
     }
 
     @Override
     public Uni<ListConsentsResponse> listConsents(ListConsentsRequest req) {
-        return call(c -> {
+        return call("ListConsents", Grant.ACT_FOR_PERSON, c -> {
             int size = GrpcValidation.pageSize(req.getPageSize());
             Instant now = Instant.now();
             return lifecycle.list(c, req, now, size + 1).map(page -> {
@@ -112,7 +120,7 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<CheckAccessResponse> checkAccess(CheckAccessRequest req) {
-        return call(c -> access.check(c, req), d -> CheckAccessResponse.newBuilder()
+        return call("CheckAccess", Grant.CHECK_ACCESS, c -> access.check(c, req), d -> CheckAccessResponse.newBuilder()
                 .setDecision(d.allowed() ? AccessDecision.ACCESS_DECISION_ALLOW : AccessDecision.ACCESS_DECISION_DENY)
                 .setReason(d.reason())
                 .setConsentId(d.consentId() == null ? "" : d.consentId().toString())
@@ -122,7 +130,7 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<ListAccessRecordsResponse> listAccessRecords(ListAccessRecordsRequest req) {
-        return call(c -> {
+        return call("ListAccessRecords", Grant.ACT_FOR_PERSON, c -> {
             int size = GrpcValidation.pageSize(req.getPageSize());
             return access.list(c, req, size + 1).map(page -> {
                 var b = ListAccessRecordsResponse.newBuilder();
@@ -137,18 +145,20 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<GetReceiptResponse> getReceipt(GetReceiptRequest req) {
-        return call(c -> lifecycle.receipt(c, req.getConsentId(), req.getKind()), r -> GetReceiptResponse.newBuilder()
-                .setKind(r.kind).setJws(r.jws).setKeyId(r.keyId).setIssuedAt(ProtoTime.of(r.issuedAt)).build());
+        return call("GetReceipt", Grant.ACT_FOR_PERSON, c -> lifecycle.receipt(c, req.getConsentId(), req.getKind()),
+                r -> GetReceiptResponse.newBuilder()
+                        .setKind(r.kind).setJws(r.jws).setKeyId(r.keyId).setIssuedAt(ProtoTime.of(r.issuedAt)).build());
     }
 
     @Override
     public Uni<GetReceiptKeysResponse> getReceiptKeys(GetReceiptKeysRequest req) {
-        return call(c -> Uni.createFrom().item(signer.jwks()), jwks -> GetReceiptKeysResponse.newBuilder().setJwksJson(jwks).build());
+        return call("GetReceiptKeys", Grant.RECEIPT_KEYS, c -> Uni.createFrom().item(signer.jwks()),
+                jwks -> GetReceiptKeysResponse.newBuilder().setJwksJson(jwks).build());
     }
 
     @Override
     public Uni<VerifyEventLogResponse> verifyEventLog(VerifyEventLogRequest req) {
-        return call(c -> {
+        return call("VerifyEventLog", Grant.VERIFY_EVENT_LOG, c -> {
             c.requireService("VerifyEventLog");
             return eventLog.verify();
         }, Function.identity());
@@ -157,14 +167,17 @@ public class ConsentGrpcService implements ConsentService {
     @Override
     public Multi<WatchConsentEventsResponse> watchConsentEvents(WatchConsentEventsRequest req) {
         return Multi.createFrom().deferred(() -> {
-            Caller.of(identity).requireService("WatchConsentEvents");
-            return eventLog.watch(GrpcValidation.nonNegative(req.getAfterPosition(), "after_position"))
+            callers.of(identity, "WatchConsentEvents", Grant.WATCH_EVENTS).requireService("WatchConsentEvents");
+            // the next events are read only when the transport takes more (gRPC flow control)
+            return eventLog.watch(GrpcValidation.nonNegative(req.getAfterPosition(), "after_position"),
+                            StreamReadiness.ofCurrentStream())
                     .map(e -> WatchConsentEventsResponse.newBuilder().setEvent(e).build());
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
-    private <T, R> Uni<R> call(Function<Caller, Uni<T>> action, Function<T, R> toResponse) {
-        Uni<T> deferred = Uni.createFrom().deferred(() -> action.apply(Caller.of(identity)));
+    /** A unary RPC: a service token must hold {@code grant}; a person's token is limited to that person further on. */
+    private <T, R> Uni<R> call(String rpc, Grant grant, Function<Caller, Uni<T>> action, Function<T, R> toResponse) {
+        Uni<T> deferred = Uni.createFrom().deferred(() -> action.apply(callers.of(identity, rpc, grant)));
         return deferred.map(toResponse).onFailure().transform(GrpcErrors::toStatus);
     }
 

@@ -7,6 +7,7 @@ import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -56,6 +57,19 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
     public Uni<List<Consent>> authorisedFor(String userId, String bankId) {
         return find("userId = ?1 and bankId = ?2 and status = ?3 order by listSeq desc", userId, bankId,
                 ConsentStatus.CONSENT_STATUS_AUTHORISED).withLock(LockModeType.PESSIMISTIC_READ).range(0, 49).list();
+    }
+
+    /**
+     * The consent, locked against checks and other changes until the transaction ends (FOR NO KEY UPDATE: it waits
+     * for the checks that hold it shared). The wait is bounded by {@code wait} (lock_timeout; GrpcErrors answers
+     * ABORTED), so a row that stays busy fails the change instead of holding it; later statements wait as before.
+     */
+    public Uni<Consent> findForChange(UUID id, Duration wait) {
+        return getSession().chain(s -> s.createNativeQuery("select set_config('lock_timeout', ?1, true)", String.class)
+                        .setParameter(1, wait.toMillis() + "ms").getSingleResult()
+                        .chain(() -> findById(id, LockModeType.PESSIMISTIC_WRITE))
+                        .call(() -> s.createNativeQuery("select set_config('lock_timeout', reset_val, true) from pg_settings"
+                                + " where name = 'lock_timeout'", String.class).getSingleResult()));
     }
 
     /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */

@@ -1,7 +1,6 @@
 package io.commercechat.consent.lifecycle.service;
 
 import io.commercechat.consent.config.ConsentConfig;
-import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
@@ -34,9 +33,10 @@ import java.util.UUID;
 
 /**
  * The consent state machine: AWAITING_AUTHORISATION -> AUTHORISED | REJECTED;
- * AUTHORISED -> REVOKED | EXPIRED. Every change takes the event-log lock first, so changes to one
- * consent are serialized, each appends one chained event, and authorisation and revocation issue
- * a signed receipt in the same transaction.
+ * AUTHORISED -> REVOKED | EXPIRED. Every change locks its consent's row first (waiting for the checks in flight),
+ * so changes to one consent are serialized; each appends one chained event, and authorisation and revocation issue
+ * a signed receipt in the same transaction. The mesh-wide log lock comes last, in {@link ConsentEventLog#append}: a
+ * revocation waiting for checks on its consent holds up no one else's changes.
  */
 @ApplicationScoped
 public class ConsentLifecycle {
@@ -44,16 +44,14 @@ public class ConsentLifecycle {
     public static final String LAPSED = "authorisation lapsed: the person did not approve in time";
 
     private final ConsentRepository consents;
-    private final ConsentEventRepository eventRepository;
     private final ConsentEventLog eventLog;
     private final ReceiptRepository receipts;
     private final ReceiptSigner signer;
     private final ConsentConfig config;
 
-    public ConsentLifecycle(ConsentRepository consents, ConsentEventRepository eventRepository, ConsentEventLog eventLog,
-            ReceiptRepository receipts, ReceiptSigner signer, ConsentConfig config) {
+    public ConsentLifecycle(ConsentRepository consents, ConsentEventLog eventLog, ReceiptRepository receipts,
+            ReceiptSigner signer, ConsentConfig config) {
         this.consents = consents;
-        this.eventRepository = eventRepository;
         this.eventLog = eventLog;
         this.receipts = receipts;
         this.signer = signer;
@@ -83,8 +81,7 @@ public class ConsentLifecycle {
         c.expiresAt = now.plus(Duration.ofDays(req.getValidDays()));
         c.status = ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION;
         c.statusReason = "waiting for the person to approve at the bank";
-        return eventRepository.lockLog()
-                .chain(() -> consents.persist(c))
+        return consents.persist(c)
                 .call(consents::flush)
                 .call(saved -> eventLog.append(saved, ConsentEventType.CONSENT_EVENT_TYPE_CREATED, actorFor(caller)));
     }
@@ -227,10 +224,10 @@ public class ConsentLifecycle {
         return b.build();
     }
 
-    /** Ends one consent that is due. Safe to run on every replica at once: the state is re-read under the log lock. */
+    /** Ends one consent that is due. Safe to run on every replica at once: the state is re-read under its row lock. */
     @WithTransaction
     public Uni<Boolean> endIfDue(UUID id) {
-        return eventRepository.lockLog().chain(() -> consents.findById(id)).chain(c -> {
+        return consents.findForChange(id, config.rowLockTimeout()).chain(c -> {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             Ending due = c == null ? null : dueEnding(c, now);
             if (due == null) {
@@ -253,8 +250,7 @@ public class ConsentLifecycle {
     }
 
     private Uni<Consent> changeVisible(Caller caller, UUID id, java.util.function.Function<? super Consent, Uni<? extends Consent>> change) {
-        return eventRepository.lockLog()
-                .chain(() -> consents.findById(id))
+        return consents.findForChange(id, config.rowLockTimeout())
                 .map(c -> visible(caller, c, id))
                 .<Consent>chain(change);
     }

@@ -1,4 +1,4 @@
-package io.commercechat.chat.partner.grpc;
+package io.commercechat.support;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -10,7 +10,10 @@ import io.grpc.ServerInterceptor;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Gives every server stream a {@link StreamReadiness} in its gRPC context (unary calls pass through). */
+/**
+ * Gives every server stream a {@link StreamReadiness} in its gRPC context (unary calls pass through), in every service
+ * that depends on this jar.
+ */
 @ApplicationScoped
 @GlobalInterceptor
 public class StreamReadinessInterceptor implements ServerInterceptor {
