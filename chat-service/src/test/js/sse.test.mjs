@@ -97,26 +97,30 @@ function fakeServer(bodies) {
   return { fetch, calls };
 }
 
-test('the stream sends the bearer token and resumes with Last-Event-ID after a drop', async () => {
-  const server = fakeServer([[': connected\n\n', 'id: 5\nevent: message\nda', 'ta: {"a":1}\n\nretry: 10\n\n'], ['id: 6\nevent: typing\ndata: {}\n\n']]);
+/** The first n events an EventStream with a bearer token receives from the fake server; then it stops. */
+function firstEvents(server, n, options = {}) {
   const seen = [];
-  const done = new Promise((resolve) => {
+  return new Promise((resolve) => {
     const stream = new EventStream({
       url: 'http://test/v1/events',
       getToken: async () => 'tok',
-      lastEventId: '4',
       fetch: server.fetch,
+      ...options,
       onEvent: (e) => {
         seen.push(e);
-        if (seen.length === 2) {
+        if (seen.length === n) {
           stream.stop();
-          resolve();
+          resolve(seen);
         }
       },
     });
     stream.start();
   });
-  await done;
+}
+
+test('the stream sends the bearer token and resumes with Last-Event-ID after a drop', async () => {
+  const server = fakeServer([[': connected\n\n', 'id: 5\nevent: message\nda', 'ta: {"a":1}\n\nretry: 10\n\n'], ['id: 6\nevent: typing\ndata: {}\n\n']]);
+  const seen = await firstEvents(server, 2, { lastEventId: '4' });
   assert.equal(server.calls[0].Authorization, 'Bearer tok');
   assert.equal(server.calls[0]['Last-Event-ID'], '4');
   assert.equal(server.calls[1]['Last-Event-ID'], '5', 'reconnects from the last id it saw');
@@ -136,22 +140,7 @@ test('an event cut off by the end of the stream does not move the position', () 
 test('a stream cut in the middle of an event resumes before that event', async () => {
   const server = fakeServer([['id: 5\nevent: message\ndata: {"a":1}\n\n', 'id: 6\nevent: message\ndata: {"b"'],
     ['id: 6\nevent: message\ndata: {"b":2}\n\n']]);
-  const seen = [];
-  await new Promise((resolve) => {
-    const stream = new EventStream({
-      url: 'http://test/v1/events',
-      getToken: async () => 'tok',
-      fetch: server.fetch,
-      onEvent: (e) => {
-        seen.push(e);
-        if (seen.length === 2) {
-          stream.stop();
-          resolve();
-        }
-      },
-    });
-    stream.start();
-  });
+  const seen = await firstEvents(server, 2);
   assert.equal(server.calls[1]['Last-Event-ID'], '5', 'resumes after the last whole event');
   assert.deepEqual(seen.map((e) => [e.id, e.data]), [['5', '{"a":1}'], ['6', '{"b":2}']]);
 });
