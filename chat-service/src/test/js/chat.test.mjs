@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { putRead } from '../../main/resources/META-INF/resources/views/chat.js';
+import { ChatView, putRead } from '../../main/resources/META-INF/resources/views/chat.js';
 
 const card = { id: 'm2', seq: 2, kind: 'ACCOUNT_CARD', content: { accountCard: { title: 'Balance', lines: [{ label: 'Available', value: '1,234.56 EUR' }] } } };
 const ended = { conversationId: 'c1', seq: 2, messageId: 'm2', replacement: { notice: { text: 'Access to this account ended.' } } };
@@ -18,4 +18,18 @@ test('a message without a redaction is put as read', () => {
   const t = { messages: new Map(), redacted: new Map() };
   putRead(t, card);
   assert.deepEqual(t.messages.get(2), card);
+});
+
+test('the outbox kept across a reload keeps a quick reply payload, so its retry is the same message', () => {
+  const stored = new Map();
+  globalThis.sessionStorage = { setItem: (k, v) => stored.set(k, v), getItem: (k) => stored.get(k) ?? null, removeItem: (k) => stored.delete(k) };
+  try {
+    const pending = new Map([['cm-1', { clientMessageId: 'cm-1', text: 'No thanks', payload: 'DECLINE', at: '2026-12-06T12:00:00Z', state: 'sending' }]]);
+    const view = { threads: new Map([['c1', { pending }]]), drafts: {}, outboxKey: 'outbox:alice' };
+    ChatView.prototype.saveOutbox.call(view);
+    const saved = JSON.parse(stored.get('outbox:alice'));
+    assert.deepEqual(saved.pending.c1, [{ clientMessageId: 'cm-1', text: 'No thanks', payload: 'DECLINE', at: '2026-12-06T12:00:00Z' }]);
+  } finally {
+    delete globalThis.sessionStorage;
+  }
 });

@@ -70,7 +70,7 @@ export class ChatView {
   saveOutbox() {
     const pending = {};
     for (const [id, t] of this.threads) {
-      if (t.pending.size) pending[id] = [...t.pending.values()].map(({ clientMessageId, text, at }) => ({ clientMessageId, text, at }));
+      if (t.pending.size) pending[id] = [...t.pending.values()].map(({ clientMessageId, text, payload, at }) => ({ clientMessageId, text, payload, at }));
     }
     try {
       if (!Object.keys(pending).length && !Object.keys(this.drafts).length) sessionStorage.removeItem(this.outboxKey);
