@@ -109,7 +109,7 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
     /**
      * A revocation waits for the checks that hold its consent (FOR SHARE) without holding up anyone else's changes
      * (it used to wait holding the log lock that every change of every person takes); held past
-     * consent.row-lock-timeout (5 s) it fails with ABORTED and changes nothing.
+     * consent.row-lock-timeout (2 s) it fails with ABORTED and changes nothing.
      */
     @Test
     void aRevocationWaitingForChecksHoldsUpNoOneElse() throws Exception {
@@ -153,15 +153,6 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
             pool.shutdownNow();
         }
         assertEquals("CONSENT_STATUS_REVOKED", storedStatus(a));
-    }
-
-    private static void holdShared(Connection tx, String consentId) throws SQLException {
-        try (var ps = tx.prepareStatement("select 1 from consents where id = ?::uuid for share")) {
-            ps.setString(1, consentId);
-            try (var rs = ps.executeQuery()) {
-                assertTrue(rs.next());
-            }
-        }
     }
 
     /** Once RevokeConsent has returned, no CheckAccess that starts afterwards may allow. */

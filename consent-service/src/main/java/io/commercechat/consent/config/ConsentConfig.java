@@ -19,9 +19,10 @@ public interface ConsentConfig {
 
     /**
      * How long a change waits for its consent's row, which checks in flight hold shared, before it fails with ABORTED
-     * (nothing changed; the caller retries).
+     * (nothing changed; the caller retries). Shorter than the callers' deadlines for writes (5 s in chat-service and
+     * account-link-service), so that they hear ABORTED instead of giving up while the change may still commit.
      */
-    @WithDefault("PT5S")
+    @WithDefault("PT2S")
     Duration rowLockTimeout();
 
     /** How often WatchConsentEvents looks for new events when caught up. */

@@ -75,7 +75,7 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
     /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */
     public Uni<List<UUID>> dueForSweep(Instant now, Instant awaitingCutoff, int limit) {
         return getSession().chain(s -> s.createSelectionQuery(
-                "select id from Consent where " + EXPIRED_UNRECORDED + " or " + LAPSED_UNRECORDED, UUID.class)
+                "select id from Consent where " + EXPIRED_UNRECORDED + " or " + LAPSED_UNRECORDED + " order by createdAt", UUID.class)
                 .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
                 .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION)
                 .setParameter("now", now)

@@ -32,10 +32,17 @@ public class ConsentSweep {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    /** Ends up to 500 due consents; returns how many changed. */
+    /**
+     * Ends up to 500 due consents, oldest first; returns how many changed. One that fails (its row busy past
+     * consent.row-lock-timeout) is left for the next sweep, and the others are still ended.
+     */
     public Uni<Integer> sweepOnce() {
         return lifecycle.dueForSweep(500).chain(ids -> Multi.createFrom().iterable(ids)
-                .onItem().transformToUniAndConcatenate(lifecycle::endIfDue)
+                .onItem().transformToUniAndConcatenate(id -> lifecycle.endIfDue(id).onFailure().recoverWithItem(e -> {
+                    LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", id,
+                            e.getClass().getSimpleName());
+                    return false;
+                }))
                 .filter(Boolean::booleanValue).collect().asList().map(java.util.List::size));
     }
 }
