@@ -132,7 +132,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .getAccountsList();
         assertEquals(link.getAccountsCount(), accounts.size());
         for (LinkedAccount a : accounts) {
-            assertTrue(a.getMaskedNumber().matches("•••• \\S{4}"), a.getMaskedNumber());
+            // no ACCOUNTS_DETAIL in this consent: no masked number (masked numbers are tested below)
+            assertEquals("", a.getMaskedNumber());
             assertEquals(link.getId(), a.getLinkId());
         }
         // paging over accounts, one a page: every account once, in the same order as one page of all
@@ -1155,6 +1156,60 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setPurpose(OVERVIEW).setPageSize(100).setPageToken(edited).build());
         assertFalse(clipped.getTransactionsList().isEmpty());
         clipped.getTransactionsList().forEach(t -> assertTrue(t.getBookedAt().getSeconds() >= earliestAllowed, t.getBookedAt().toString()));
+    }
+
+    @Test
+    @Order(17)
+    void maskedNumbersOnlyUnderAccountsDetail() throws Exception {
+        // the web client's default permissions: ACCOUNTS_BASIC, BALANCES, TRANSACTIONS
+        String basicOnly = newPerson();
+        Link without = linkAccount(basicOnly);
+        assertMaskedNumbers(basicOnly, without, false);
+        assertTrue(accountRows(UUID.fromString(without.getId())).stream().allMatch(r -> "".equals(r.maskedNumber())),
+                "no masked number stored: " + accountRows(UUID.fromString(without.getId())));
+        assertTrue(accountListReads(basicOnly, without).stream().allMatch(p -> p == Permission.PERMISSION_ACCOUNTS_BASIC),
+                accountListReads(basicOnly, without).toString());
+
+        String detailed = newPerson();
+        Link with = linkAccount(detailed, Permission.PERMISSION_ACCOUNTS_DETAIL);
+        assertMaskedNumbers(detailed, with, true);
+        assertTrue(accountRows(UUID.fromString(with.getId())).stream().allMatch(r -> r.maskedNumber().matches("•••• \\S{4}")),
+                accountRows(UUID.fromString(with.getId())).toString());
+        // reading the accounts with their masked numbers is a read of account details, and logged as one (the read
+        // that completed the link, and the ListAccounts calls above)
+        List<Permission> reads = accountListReads(detailed, with);
+        assertTrue(reads.size() >= 3 && reads.stream().allMatch(p -> p == Permission.PERMISSION_ACCOUNTS_DETAIL), reads.toString());
+    }
+
+    /** CompleteLink's answer, ListLinks, GetLink, ListAccounts (one link and all) and GetBalances, all alike. */
+    private void assertMaskedNumbers(String sub, Link completed, boolean shown) {
+        List<LinkedAccount> seen = new ArrayList<>(completed.getAccountsList());
+        seen.addAll(person(sub).listLinks(ListLinksRequest.getDefaultInstance()).getLinks(0).getAccountsList());
+        seen.addAll(getLink(sub, completed.getId()).getAccountsList());
+        seen.addAll(person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsList());
+        seen.addAll(person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).setLinkId(completed.getId())
+                .build()).getAccountsList());
+        for (LinkedAccount a : completed.getAccountsList()) {
+            seen.add(balances(sub, a.getId()).getAccount());
+        }
+        assertEquals(6 * completed.getAccountsCount(), seen.size());
+        assertTrue(completed.getAccountsCount() >= 2, completed.toString());
+        for (LinkedAccount a : seen) {
+            if (shown) {
+                assertTrue(a.getMaskedNumber().matches("•••• \\S{4}"), a.toString());
+            } else {
+                assertEquals("", a.getMaskedNumber(), a.toString());
+            }
+            assertFalse(a.getDisplayName().isEmpty(), a.toString());
+        }
+    }
+
+    /** The permissions the reads of the link's account list were checked as (ACCOUNTS_BASIC or ACCOUNTS_DETAIL). */
+    private List<Permission> accountListReads(String sub, Link link) {
+        return consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(link.getConsentId()).setPageSize(100).build()).getRecordsList().stream()
+                .map(AccessRecord::getPermission)
+                .filter(p -> p == Permission.PERMISSION_ACCOUNTS_BASIC || p == Permission.PERMISSION_ACCOUNTS_DETAIL).toList();
     }
 
     private static com.google.protobuf.Timestamp ts(Instant i) {

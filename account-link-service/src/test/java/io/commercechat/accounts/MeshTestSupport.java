@@ -117,11 +117,12 @@ abstract class MeshTestSupport {
         return "person-" + UUID.randomUUID();
     }
 
-    protected BeginLinkResponse begin(String sub) {
+    /** BeginLink with ACCOUNTS_BASIC, BALANCES, TRANSACTIONS (the web client's default) and {@code more}. */
+    protected BeginLinkResponse begin(String sub, Permission... more) {
         return person(sub).beginLink(BeginLinkRequest.newBuilder().setBankId(BANK)
                 .addPermissions(Permission.PERMISSION_ACCOUNTS_BASIC).addPermissions(Permission.PERMISSION_BALANCES)
-                .addPermissions(Permission.PERMISSION_TRANSACTIONS).addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
-                .setValidDays(30).setRedirectUri(REDIRECT).build());
+                .addPermissions(Permission.PERMISSION_TRANSACTIONS).addAllPermissions(List.of(more))
+                .addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW).setValidDays(30).setRedirectUri(REDIRECT).build());
     }
 
     /** The browser at the bank: signs in as the first customer, keeps every account selected, decides. */
@@ -141,8 +142,8 @@ abstract class MeshTestSupport {
     }
 
     /** BeginLink, approve at the bank, CompleteLink: an ACTIVE link. */
-    protected Link linkAccount(String sub) throws Exception {
-        BeginLinkResponse begun = begin(sub);
+    protected Link linkAccount(String sub, Permission... more) throws Exception {
+        BeginLinkResponse begun = begin(sub, more);
         Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
         assertEquals(begun.getState(), back.get("state"));
         Link link = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))

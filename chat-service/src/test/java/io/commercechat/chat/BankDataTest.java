@@ -87,7 +87,8 @@ class BankDataTest extends BankFlowSupport {
         List<Map<String, Object>> list = accounts.getList("accounts");
         assertFalse(list.isEmpty());
         for (Map<String, Object> a : list) {
-            assertTrue(a.get("maskedNumber").toString().matches("•••• \\S{4}"), a.toString());
+            // the web client's default permissions lack ACCOUNTS_DETAIL: no masked number
+            assertEquals("", a.get("maskedNumber"), a.toString());
             assertEquals(linkId, a.get("linkId"));
         }
         String account = list.get(0).get("id").toString();

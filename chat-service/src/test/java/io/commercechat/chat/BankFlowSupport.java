@@ -6,24 +6,30 @@ import io.commercechat.testkit.SandboxBankPage;
 import io.restassured.path.json.JsonPath;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The person's side of linking a bank account: the REST calls, and the browser at the sandbox bank's page. */
 public abstract class BankFlowSupport extends ChatTestSupport {
 
     protected static final String REDIRECT = "http://127.0.0.1:5173/";
 
-    protected static Map<String, Object> beginBody() {
-        return Map.of("bankId", BANK, "permissions", List.of("ACCOUNTS_BASIC", "BALANCES", "TRANSACTIONS"),
+    /** The web client's default permissions (ACCOUNTS_BASIC, BALANCES, TRANSACTIONS) and {@code more}. */
+    protected static Map<String, Object> beginBody(String... more) {
+        return Map.of("bankId", BANK, "permissions", Stream.concat(Stream.of("ACCOUNTS_BASIC", "BALANCES", "TRANSACTIONS"),
+                        Stream.of(more)).toList(),
                 "purposes", List.of("ACCOUNT_OVERVIEW"), "validDays", 30, "redirectUri", REDIRECT);
     }
 
-    protected static JsonPath begin(String sub) {
-        return as(sub).body(beginBody()).post("/v1/links").then().statusCode(201).extract().jsonPath();
+    protected static JsonPath begin(String sub, String... morePermissions) {
+        return as(sub).body(beginBody(morePermissions)).post("/v1/links").then().statusCode(201).extract().jsonPath();
     }
 
-    /** Begin, approve at the bank, complete: the ACTIVE link. */
-    protected static JsonPath linkAccount(String sub) throws Exception {
-        JsonPath begun = begin(sub);
+    /**
+     * Begin, approve at the bank, complete: the ACTIVE link. Its accounts carry masked numbers only with
+     * "ACCOUNTS_DETAIL" among {@code morePermissions}.
+     */
+    protected static JsonPath linkAccount(String sub, String... morePermissions) throws Exception {
+        JsonPath begun = begin(sub, morePermissions);
         Map<String, String> back = atBank(begun.getString("authorisationUrl"), true);
         assertEquals(begun.getString("state"), back.get("state"));
         JsonPath done = as(sub).body(Map.of("state", back.get("state"), "code", back.get("code")))

@@ -106,6 +106,8 @@ class BankDataJourneyIT {
         accountId = list.get(0).path("id").asText();
         // the platform masks account numbers: never a full IBAN or card number
         assertFalse(accounts.body().matches("(?s).*\\b[A-Z]{2}\\d{2}[A-Z0-9]{12,30}\\b.*"), "unmasked number in " + accounts);
+        // and without ACCOUNTS_DETAIL (not asked for above) not even a masked one
+        list.forEach(a -> assertEquals("", a.path("maskedNumber").asText(), "masked number without ACCOUNTS_DETAIL: " + a));
 
         // a balance read as the Accounts page makes it (consent-checked, logged)
         Rest.Response balances = alice.get("/v1/accounts/" + accountId + "/balances");

@@ -185,6 +185,11 @@ class BrowserJourneyIT {
         wait.until(ExpectedConditions.urlContains(mesh.webOrigin() + "/#/accounts"));
         waitForText("Linked");
         screenshot("linked");
+        // linked with the form's default permissions, without ACCOUNTS_DETAIL: each account's line shows its type and
+        // currency, and no masked number (nor a placeholder for it)
+        for (var line : browser.findElements(By.xpath("//li[contains(@class,'card-item')]/p[@class='muted']"))) {
+            assertTrue(!line.getText().contains("•") && !line.getText().contains("undefined"), line.getText());
+        }
         click(By.xpath("(//button[normalize-space()='Show balances'])[1]"));
         wait.until(d -> !d.findElements(By.cssSelector(".card-item dl dd")).isEmpty());
         screenshot("balances");

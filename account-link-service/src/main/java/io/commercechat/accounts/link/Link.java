@@ -81,6 +81,22 @@ public class Link {
         return split(permissions).stream().map(Permission::valueOf).toList();
     }
 
+    /**
+     * Whether the link's consent covers account details (PERMISSION_ACCOUNTS_DETAIL): only then is an account's masked
+     * number stored and shown; without it every answer leaves masked_number empty.
+     */
+    public boolean coversAccountDetails() {
+        return permissionList().contains(Permission.PERMISSION_ACCOUNTS_DETAIL);
+    }
+
+    /**
+     * The permission a read of the link's account list is checked (and logged) as: ACCOUNTS_DETAIL when the answer
+     * carries masked numbers, ACCOUNTS_BASIC when it does not (a link always has ACCOUNTS_BASIC: BeginLink requires it).
+     */
+    public Permission accountListPermission() {
+        return coversAccountDetails() ? Permission.PERMISSION_ACCOUNTS_DETAIL : Permission.PERMISSION_ACCOUNTS_BASIC;
+    }
+
     public List<Purpose> purposeList() {
         return split(purposes).stream().map(Purpose::valueOf).toList();
     }

@@ -29,7 +29,7 @@ public final class LinkMapper {
         // while ACTIVE only: once access has ended, what the bank said of its accounts is not shown any more (ListAccounts,
         // the other way to them, checks the consent on every call)
         if (l.isActive() && !expired) {
-            accounts.forEach(a -> b.addAccounts(toProto(a, l.bankId)));
+            accounts.forEach(a -> b.addAccounts(toProto(a, l)));
         }
         return b.build();
     }
@@ -44,15 +44,19 @@ public final class LinkMapper {
                 : l.statusReason;
     }
 
-    public static io.commercechat.proto.accounts.v1.LinkedAccount toProto(LinkedAccount a, String bankId) {
+    /**
+     * The account as every answer shows it: the masked number only when the link's consent covers account details
+     * (rows stored before that was enforced may still hold one; V8 clears them).
+     */
+    public static io.commercechat.proto.accounts.v1.LinkedAccount toProto(LinkedAccount a, Link link) {
         return io.commercechat.proto.accounts.v1.LinkedAccount.newBuilder()
                 .setId(a.id.toString())
                 .setLinkId(a.linkId.toString())
-                .setBankId(bankId)
+                .setBankId(link.bankId)
                 .setDisplayName(a.displayName)
                 .setType(a.type)
                 .setCurrency(a.currency)
-                .setMaskedNumber(a.maskedNumber)
+                .setMaskedNumber(link.coversAccountDetails() && a.maskedNumber != null ? a.maskedNumber : "")
                 .build();
     }
 }

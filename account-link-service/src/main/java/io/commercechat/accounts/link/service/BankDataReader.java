@@ -77,7 +77,8 @@ public class BankDataReader {
     private record Checked(Link allowed, StatusRuntimeException denial) {}
 
     /**
-     * Accounts of the person's active links (linked-account metadata, masked numbers). With a
+     * Accounts of the person's active links (linked-account metadata; masked numbers only of links whose consent covers
+     * account details, and that read is checked and logged as ACCOUNTS_DETAIL, the others as ACCOUNTS_BASIC). With a
      * link id, a denial is PERMISSION_DENIED; across all links, links without consent are left
      * out, and when every link is denied the first reason is returned.
      */
@@ -87,10 +88,10 @@ public class BankDataReader {
         long offset = PageTokens.decode(req.getPageToken(), 0);
         boolean oneLink = !req.getLinkId().isEmpty();
         Uni<List<Link>> candidates = oneLink ? flow.own(caller, req.getLinkId())
-                .call(link -> refuseIfEnded(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose)).map(List::of)
+                .call(link -> refuseIfEnded(caller, link, "", link.accountListPermission(), purpose)).map(List::of)
                 : links.active(caller.subject());
         return candidates.chain(found -> Multi.createFrom().iterable(found)
-                .onItem().transformToUniAndConcatenate(link -> check(caller, link, "", Permission.PERMISSION_ACCOUNTS_BASIC, purpose)
+                .onItem().transformToUniAndConcatenate(link -> check(caller, link, "", link.accountListPermission(), purpose)
                         .map(ignored -> new Checked(link, null))
                         .onFailure(e -> !oneLink && LinkFlow.code(e) == Status.Code.PERMISSION_DENIED)
                         .recoverWithItem(e -> new Checked(null, (StatusRuntimeException) e)))
@@ -107,7 +108,7 @@ public class BankDataReader {
                     return accounts.accountsOf(allowed.stream().map(l -> l.id).toList()).map(byLink -> {
                         List<io.commercechat.proto.accounts.v1.LinkedAccount> all = new ArrayList<>();
                         for (Link link : allowed) {
-                            byLink.getOrDefault(link.id, List.of()).forEach(a -> all.add(LinkMapper.toProto(a, link.bankId)));
+                            byLink.getOrDefault(link.id, List.of()).forEach(a -> all.add(LinkMapper.toProto(a, link)));
                         }
                         var b = ListAccountsResponse.newBuilder();
                         int from = (int) Math.min(Math.max(offset, 0), all.size());
@@ -129,7 +130,7 @@ public class BankDataReader {
                 .chain(() -> token(owned.link))
                 .chain(token -> bankAnswer(banks.bank(owned.link.bankId).getBalances(BankGetBalancesRequest.newBuilder()
                         .setAccessToken(token).setAccountId(owned.account.bankAccountId).build())))
-                .map(r -> GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link.bankId))
+                .map(r -> GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link))
                         .addAllBalances(r.getBalancesList()).build()));
     }
 

@@ -246,7 +246,7 @@ public class LinkFlow {
         // before the consent is authorised
         return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
                         BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
-                .chain(grant -> selectedAccounts(bank, link.id, accessToken, exchanged.getAccountIdsList())
+                .chain(grant -> selectedAccounts(bank, link, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
                         throw Rejections.precondition("no account was selected at the bank");
@@ -274,12 +274,15 @@ public class LinkFlow {
                 });
     }
 
-    /** The accounts the person selected (all of the token's accounts when the bank did not say), masked. */
-    private Uni<List<LinkedAccount>> selectedAccounts(BankClient bank, UUID linkId, String accessToken, List<String> selected) {
-        return accountPage(bank, linkId, accessToken, new LinkedHashSet<>(selected), new ArrayList<>(), "", 1);
+    /**
+     * The accounts the person selected (all of the token's accounts when the bank did not say), with their numbers
+     * masked, and only when the link's consent covers account details (ACCOUNTS_DETAIL); empty otherwise.
+     */
+    private Uni<List<LinkedAccount>> selectedAccounts(BankClient bank, Link link, String accessToken, List<String> selected) {
+        return accountPage(bank, link, accessToken, new LinkedHashSet<>(selected), new ArrayList<>(), "", 1);
     }
 
-    private Uni<List<LinkedAccount>> accountPage(BankClient bank, UUID linkId, String accessToken, Set<String> wanted,
+    private Uni<List<LinkedAccount>> accountPage(BankClient bank, Link link, String accessToken, Set<String> wanted,
             List<LinkedAccount> out, String pageToken, int pageNumber) {
         if (pageNumber > MAX_ACCOUNT_PAGES) {
             return Uni.createFrom().failure(BankAnswers.endlessAccountList(bank.bankId(), MAX_ACCOUNT_PAGES));
@@ -292,14 +295,14 @@ public class LinkFlow {
                         if ((wanted.isEmpty() || wanted.contains(a.getAccountId())) && out.size() < MAX_ACCOUNTS
                                 && out.stream().noneMatch(known -> known.bankAccountId.equals(a.getAccountId()))) {
                             BankAnswers.account(bank.bankId(), a);
-                            out.add(LinkedAccount.of(linkId, out.size(), a.getAccountId(),
+                            out.add(LinkedAccount.of(link.id, out.size(), a.getAccountId(),
                                     LinkRepository.truncate(a.getDisplayName()), a.getType(), a.getCurrency(),
-                                    LinkedAccount.mask(a.getAccountNumber())));
+                                    link.coversAccountDetails() ? LinkedAccount.mask(a.getAccountNumber()) : ""));
                         }
                     }
                     String next = page.getNextPageToken();
                     return next.isEmpty() || out.size() >= MAX_ACCOUNTS ? Uni.createFrom().item(out)
-                            : accountPage(bank, linkId, accessToken, wanted, out, next, pageNumber + 1);
+                            : accountPage(bank, link, accessToken, wanted, out, next, pageNumber + 1);
                 });
     }
 
@@ -331,24 +334,29 @@ public class LinkFlow {
      * consent-service was down and the link stayed ACTIVE: the person could not stop access. Idempotent.
      */
     public Uni<io.commercechat.proto.accounts.v1.Link> unlink(Caller caller, String linkId) {
-        return own(caller, linkId).chain(link -> {
-            if (link.status == LinkStatus.LINK_STATUS_ACTIVE) {
-                String reason = "revoked by you in the app";
-                // due after a lease: the sweep takes it only if this call does not get to clear it
-                Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
-                return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue)
-                        // false: ended a moment ago by someone else (the consent's end, a bank, another Unlink), who
-                        // sees to the consent
-                        .chain(endedHere -> endedHere ? failedLinkConsents.revokeUnlinkedNow(link, caller.rawToken(), reason)
-                                : Uni.createFrom().voidItem())
-                        .chain(() -> view(link.id));
-            }
-            if (link.status == LinkStatus.LINK_STATUS_PENDING) {
-                return fail(link, caller, "cancelled by you").chain(() -> view(link.id));
-            }
-            // Ended elsewhere a moment ago: the bank may not have confirmed yet, and Unlink promises it has.
-            return ending.revokeNow(link.id).chain(() -> view(link.id));
-        });
+        return own(caller, linkId).chain(link -> unlink(caller, link));
+    }
+
+    private Uni<io.commercechat.proto.accounts.v1.Link> unlink(Caller caller, Link link) {
+        if (link.status == LinkStatus.LINK_STATUS_ACTIVE) {
+            String reason = "revoked by you in the app";
+            // due after a lease: the sweep takes it only if this call does not get to clear it
+            Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
+            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue)
+                    // false: ended a moment ago by someone else (the consent's end, a bank, another Unlink), who
+                    // sees to the consent
+                    .chain(endedHere -> endedHere ? failedLinkConsents.revokeUnlinkedNow(link, caller.rawToken(), reason)
+                            : Uni.createFrom().voidItem())
+                    .chain(() -> view(link.id));
+        }
+        if (link.status == LinkStatus.LINK_STATUS_PENDING) {
+            return fail(link, caller, "cancelled by you").chain(failedHere -> failedHere ? view(link.id)
+                    // completed (or ended) a moment ago: unlink it as what it is now, an ACTIVE link included
+                    : links.find(link.id).chain(now -> now.status == LinkStatus.LINK_STATUS_PENDING ? view(link.id)
+                            : unlink(caller, now)));
+        }
+        // Ended elsewhere a moment ago: the bank may not have confirmed yet, and Unlink promises it has.
+        return ending.revokeNow(link.id).chain(() -> view(link.id));
     }
 
     /** The link if it is the caller's; another person's link does not exist for them. */
@@ -364,11 +372,12 @@ public class LinkFlow {
 
     /**
      * The account list read at the bank to complete the link goes into the person's access log like every other
-     * read: checked against the consent the person has just authorised (ACCOUNTS_BASIC, the link's first purpose).
+     * read: checked against the consent the person has just authorised (ACCOUNTS_DETAIL when masked numbers are kept,
+     * ACCOUNTS_BASIC otherwise; the link's first purpose).
      */
     private Uni<Void> accountListRead(Caller caller, Link link) {
         return consents.requireAccess(caller.subject(), link.bankId, link.consentId.toString(), "",
-                Permission.PERMISSION_ACCOUNTS_BASIC, link.purposeList().get(0));
+                link.accountListPermission(), link.purposeList().get(0));
     }
 
     /** What the bank's code exchange granted, as this service keeps it. */
@@ -383,19 +392,20 @@ public class LinkFlow {
      * PENDING -> FAILED, and the consent is ended: rejected while it awaits authorisation, revoked when the failure
      * came after the person authorised it, so no consent stays authorised for a link that does not exist. The link
      * is marked with its consent's end due as it fails; when consent-service cannot be told now, FailedLinkConsents
-     * retries until it is done. Never fails: it runs on the way out of another failure.
+     * retries until it is done. Only a link still PENDING is failed, and only then is its consent ended here: a link
+     * that became ACTIVE meanwhile keeps its consent (false). Never fails: it runs on the way out of another failure.
      */
-    private Uni<Void> fail(Link link, Caller caller, String why) {
+    private Uni<Boolean> fail(Link link, Caller caller, String why) {
         String reason = Validate.composedReason(why);  // it may carry the bank's words
         String consentId = link.consentId.toString();
         return links.fail(link.id, reason, Instant.now())
-                .chain(() -> failedLinkConsents.endConsent(caller.rawToken(), consentId, reason))
-                .chain(() -> links.consentEnded(link.id))
-                .replaceWithVoid()
+                .chain(failed -> !failed ? Uni.createFrom().item(false)
+                        : failedLinkConsents.endConsent(caller.rawToken(), consentId, reason)
+                                .chain(() -> links.consentEnded(link.id)).replaceWith(true))
                 .onFailure().recoverWithUni(e -> {
                     LOG.warnf("could not fail link %s / end consent %s now (%s); retried until done", link.id, link.consentId,
                             code(e));
-                    return Uni.createFrom().voidItem();
+                    return Uni.createFrom().item(true);
                 });
     }
 
