@@ -48,6 +48,22 @@ class MeshAuthTest extends SandboxTestSupport {
         }
     }
 
+    /** Only the bank's registered client (account-link-service) may call it, not any service of the mesh. */
+    @Test
+    void anotherMeshServiceIsNotAClientOfTheBank() {
+        for (String token : new String[] {ISSUER.service("chat-service"), ISSUER.service("consent-service")}) {
+            var refused = assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).beginAuthorisation(authorisation("s").build()));
+            org.junit.jupiter.api.Assertions.assertTrue(refused.getStatus().getDescription().contains("not a client registered"),
+                    refused.getStatus().getDescription());
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).exchangeCode(
+                    ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("c").setRedirectUri(REDIRECT).build()));
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).listAccounts(
+                    BankListAccountsRequest.newBuilder().setAccessToken("sbt_x").build()));
+        }
+        // the registered client is served
+        bank().beginAuthorisation(authorisation("s").build());
+    }
+
     @Test
     void theAuthorisationPageAndHealthNeedNoToken() {
         String url = bank().beginAuthorisation(authorisation("s").build()).getAuthorisationUrl();

@@ -23,6 +23,14 @@ public interface SandboxConfig {
     @WithDefault("15m")
     Duration authorisationTtl();
 
+    /**
+     * The clients registered with the bank (the {@code azp} of their service tokens): only they may call BankConnector,
+     * as a real bank serves only the third-party providers it registered. Another mesh service's token (chat-service's,
+     * say) is refused.
+     */
+    @WithDefault("account-link-service")
+    java.util.Set<String> clients();
+
     TestHooks testHooks();
 
     /** The bank agent console (/agent): its subscription to the bank's inbox at chat-service. */

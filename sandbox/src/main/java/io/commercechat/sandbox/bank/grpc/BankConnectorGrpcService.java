@@ -24,6 +24,7 @@ import io.commercechat.sandbox.bank.ledger.LedgerAccount;
 import io.commercechat.sandbox.bank.ledger.LedgerTransaction;
 import io.commercechat.sandbox.bank.link.BankLink;
 import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.faults.FaultInjector;
 import io.commercechat.sandbox.faults.FaultInjector.Rpc;
 import io.commercechat.sandbox.grpc.GrpcErrors;
@@ -41,6 +42,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.Set;
 
 /**
  * The sandbox bank's BankConnector: mesh services only (service token), then the fault knobs,
@@ -61,14 +63,16 @@ public class BankConnectorGrpcService implements BankConnector {
     private final Ledger ledger;
     private final FaultInjector faults;
     private final SecurityIdentity identity;
+    private final Set<String> clients;
 
     public BankConnectorGrpcService(AuthorisationDesk desk, BankLinks links, Ledger ledger, FaultInjector faults,
-            SecurityIdentity identity) {
+            SecurityIdentity identity, SandboxConfig config) {
         this.desk = desk;
         this.links = links;
         this.ledger = ledger;
         this.faults = faults;
         this.identity = identity;
+        this.clients = config.clients();
     }
 
     @Override
@@ -189,7 +193,7 @@ public class BankConnectorGrpcService implements BankConnector {
     /** Resolves the caller first (before any fault or work), then applies the fault knobs. */
     private <R> Uni<R> call(Rpc rpc, Supplier<R> action) {
         return Uni.createFrom().deferred(() -> {
-            MeshCaller.requireService(identity);
+            MeshCaller.requireClient(identity, clients);
             return faults.before(rpc).map(ignored -> action.get());
         }).onFailure().transform(GrpcErrors::toStatus);
     }
