@@ -105,11 +105,14 @@ abstract class MeshTestSupport {
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
-    /** The bank's own API, as a mesh service would call it (to check what a token can still do). */
+    /**
+     * The bank's own API, as its registered client calls it (to check what a token can still do): the sandbox serves
+     * only account-link-service (sandbox.clients).
+     */
     protected BankConnectorGrpc.BankConnectorBlockingStub bankDirect() {
         ManagedChannel c = ManagedChannelBuilder.forAddress("127.0.0.1", peers().sandbox.port()).usePlaintext().build();
         peerChannels.add(c);
-        return BankConnectorGrpc.newBlockingStub(c).withCallCredentials(GrpcCalls.bearer(ISSUER.service("test-probe")))
+        return BankConnectorGrpc.newBlockingStub(c).withCallCredentials(GrpcCalls.bearer(ISSUER.service("account-link-service")))
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
