@@ -246,24 +246,19 @@ public class LinkFlow {
         // before the consent is authorised
         return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
                         BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
-                .chain(grant -> selectedAccounts(bank, link, accessToken, exchanged.getAccountIdsList())
+                .chain(grant -> consentedAccounts(caller, bank, link, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
                         throw Rejections.precondition("no account was selected at the bank");
                     }
-                    return consents.authorise(caller.rawToken(), link.consentId.toString(),
-                            selected.stream().map(a -> a.bankAccountId).toList())
-                            .chain(() -> accountListRead(caller, link))
-                            .chain(() -> {
-                                TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
-                                return Panache.withTransaction(() -> links.activate(link.id, grant.bankLinkId(), Instant.now())
-                                        .chain(activated -> activated
-                                                ? accounts.persist(selected)
-                                                        .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), Instant.now()))
-                                                        .replaceWithVoid()
-                                                : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
-                                        .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
-                            });
+                    TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
+                    return Panache.withTransaction(() -> links.activate(link.id, grant.bankLinkId(), Instant.now())
+                            .chain(activated -> activated
+                                    ? accounts.persist(selected)
+                                            .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), Instant.now()))
+                                            .replaceWithVoid()
+                                    : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
+                            .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
                 }))
                 // The bank issued a token we will not use: end it there, and end the consent here.
                 .onFailure().call(e -> revokeUnused(bank, link.id, accessToken)
@@ -272,6 +267,26 @@ public class LinkFlow {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);
                     return view(link.id);
                 });
+    }
+
+    /**
+     * The accounts the person selected at the bank, read only once the consent is authorised for them and the read is
+     * checked (and so in the person's access log): when the bank named them in the code exchange (the usual case), the
+     * consent is authorised for those, then the list is read. A bank that did not name them leaves no choice but to
+     * read the list first to learn them; that read is checked and logged once the consent allows it.
+     */
+    private Uni<List<LinkedAccount>> consentedAccounts(Caller caller, BankClient bank, Link link, String accessToken,
+            List<String> named) {
+        if (named.isEmpty()) {
+            return selectedAccounts(bank, link, accessToken, named).call(selected -> selected.isEmpty() ? Uni.createFrom().voidItem()
+                    : authoriseAndCheck(caller, link, selected.stream().map(a -> a.bankAccountId).toList()));
+        }
+        return authoriseAndCheck(caller, link, named).chain(() -> selectedAccounts(bank, link, accessToken, named));
+    }
+
+    private Uni<Void> authoriseAndCheck(Caller caller, Link link, List<String> accountIds) {
+        return consents.authorise(caller.rawToken(), link.consentId.toString(), accountIds)
+                .chain(() -> accountListRead(caller, link));
     }
 
     /**
