@@ -21,14 +21,13 @@ import java.util.regex.Pattern;
 public final class MessageContents {
 
     public static final int MAX_BODY = 4000;
+    /** The longest payload of a quick reply or postback button, and of a person's reply carrying one. */
+    public static final int MAX_PAYLOAD = 200;
     private static final Pattern ORDER_NUMBER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}");
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
     private MessageContents() {}
-
-    /** The longest payload of a quick reply or postback button, and of a person's reply carrying one. */
-    public static final int MAX_PAYLOAD = 200;
 
     public static MessageContent text(String body) {
         return MessageContent.newBuilder().setText(io.commercechat.proto.partner.v1.Text.newBuilder().setBody(body)).build();
