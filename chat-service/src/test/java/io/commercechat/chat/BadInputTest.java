@@ -2,6 +2,7 @@ package io.commercechat.chat;
 
 import static io.commercechat.testkit.GrpcCalls.assertStatus;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
@@ -101,6 +102,10 @@ class BadInputTest extends ChatTestSupport {
                 new Bad("POST", msgs, json, "{\"clientMessageId\":\"a1\",\"text\":\"" + "x".repeat(4001) + "\"}", 400),
                 new Bad("POST", msgs, json, "{\"clientMessageId\":\"a1\",\"text\":[1,2]}", 400),
                 new Bad("POST", msgs, json, "{\"clientMessageId\":[],\"text\":\"hi\"}", 400),
+                // half of a surrogate pair (an emoji cut in two): refused, not stored as '?' and then failing the answer
+                new Bad("POST", msgs, json, "{\"clientMessageId\":\"s1\",\"text\":\"cut \\ud83d\"}", 400),
+                new Bad("POST", msgs, json, "{\"clientMessageId\":\"s2\",\"text\":\"\\ude00 tail\"}", 400),
+                new Bad("POST", msgs, json, "{\"clientMessageId\":\"s3\",\"text\":\"Yes\",\"payload\":\"ok\\ud83d\"}", 400),
                 new Bad("POST", msgs, "application/xml", "<m/>", 415),
                 new Bad("DELETE", msgs, null, null, 405),
                 // read
@@ -139,8 +144,14 @@ class BadInputTest extends ChatTestSupport {
                     .body("status", org.hamcrest.Matchers.equalTo(bad.status()))
                     .body("detail", not(emptyOrNullString()));
         }
+        // the refusal names the field and says what is wrong with it
+        as(me).contentType(json).body("{\"clientMessageId\":\"s4\",\"text\":\"cut \\ud83d\"}").post(msgs).then()
+                .statusCode(400).body("detail", containsString("field 'text' is not Unicode text"));
         // none of that changed the conversation
         as(me).get(msgs).then().statusCode(200).body("messages.seq", org.hamcrest.Matchers.equalTo(List.of(1)));
+        // a whole pair is text like any other
+        as(me).contentType(json).body("{\"clientMessageId\":\"s5\",\"text\":\"\\ud83d\\ude00\"}").post(msgs).then()
+                .statusCode(201).body("content.text.body", org.hamcrest.Matchers.equalTo("\ud83d\ude00"));
         given().auth().oauth2(ISSUER.person(me)).accept("application/xml").get("/v1/businesses").then().statusCode(406);
     }
 

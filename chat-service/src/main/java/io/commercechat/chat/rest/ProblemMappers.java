@@ -74,8 +74,13 @@ public class ProblemMappers {
             MismatchedInputException m = (MismatchedInputException) e;
             String field = m.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
                     .collect(Collectors.joining("."));
-            detail = field.isEmpty() ? "the body does not have the expected JSON shape"
-                    : "field '" + field + "' has the wrong type";
+            if (e instanceof UnicodeText.NotUnicodeText) {
+                detail = (field.isEmpty() ? "the body" : "field '" + field + "'")
+                        + " is not Unicode text: it has half of a character (a surrogate without its pair, e.g. a cut emoji)";
+            } else {
+                detail = field.isEmpty() ? "the body does not have the expected JSON shape"
+                        : "field '" + field + "' has the wrong type";
+            }
         } else {
             detail = "the body is not well-formed JSON";
         }
