@@ -11,8 +11,11 @@ import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -168,16 +172,7 @@ class InboxFeedTest extends ChatTestSupport {
             // an event commits without a notification (as one sent while the listener is away is lost), then the
             // listener's connection breaks and comes back
             commit(participants.get(0), 1);
-            try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class),
-                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class),
-                    org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
-                    var st = db.createStatement();
-                    var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            + " WHERE application_name = '" + InboxFeed.LISTENER_NAME + "' AND datname = current_database()")) {
-                r.next();
-                assertEquals(1, r.getInt(1), "this replica's one LISTEN connection");
-            }
+            breakListener();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (got.get(0).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -187,6 +182,72 @@ class InboxFeedTest extends ChatTestSupport {
         } finally {
             streams.forEach(Cancellable::cancel);
         }
+    }
+
+    /**
+     * A stream that is reading when the listener comes back reads once more after that read: the read may have
+     * begun before an event that committed, unannounced, while the listener was away. (The end of the read used to
+     * forget the wake-up, and the event waited for the next 30 s poll.)
+     */
+    @Test
+    void aStreamReadingWhenTheListenerComesBackReadsOnceMore() throws Exception {
+        String participant = "p:" + newPerson();
+        InboxRepository real = ClientProxy.unwrap(inbox);
+        AtomicInteger reads = new AtomicInteger();
+        CompletableFuture<List<InboxEntry>> heldRead = new CompletableFuture<>();
+        CompletableFuture<Void> letGo = new CompletableFuture<>();
+        // the stream's second read is made at once and answered only when the test lets it go
+        QuarkusMock.installMockForType(new InboxRepository(pool) {
+            @Override
+            public Uni<List<InboxEntry>> after(String p, long after, int limit) {
+                Uni<List<InboxEntry>> read = real.after(p, after, limit);
+                if (!p.equals(participant) || reads.incrementAndGet() != 2) {
+                    return read;
+                }
+                read.subscribe().with(heldRead::complete, heldRead::completeExceptionally);
+                return Uni.createFrom().completionStage(heldRead.thenCombine(letGo, (events, go) -> events));
+            }
+        }, InboxRepository.class);
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reads.get() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, reads.get(), "the stream's first read");
+            breakListener();  // when it is back, every stream reads once: the second read, held
+            assertEquals(List.of(), heldRead.get(10, TimeUnit.SECONDS), "the held read found nothing");
+            commit(participant, 1);  // after that read, with no notification
+            breakListener();  // back again while the stream is still in its read
+            Thread.sleep(1000);  // subscribed again (it reconnects after 1 s): the stream was told to read once more
+            letGo.complete(null);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            while (got.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of(1L), got.stream().map(InboxEntry::position).toList(),
+                    "read once more after the held read, not at the next 30 s poll");
+        } finally {
+            letGo.complete(null);
+            stream.cancel();
+        }
+    }
+
+    /** Ends this replica's LISTEN connection from the server's side (the client reconnects after a second). */
+    private void breakListener() throws Exception {
+        long before = listenerBackend(-1);
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class),
+                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class),
+                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
+                var st = db.createStatement();
+                var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE application_name = '" + InboxFeed.LISTENER_NAME + "' AND datname = current_database()")) {
+            r.next();
+            assertEquals(1, r.getInt(1), "this replica's one LISTEN connection");
+        }
+        listenerBackend(before);  // connected again
     }
 
     /**

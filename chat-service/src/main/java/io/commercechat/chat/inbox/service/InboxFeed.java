@@ -459,7 +459,9 @@ public class InboxFeed {
             if (!batch.isEmpty()) {
                 position = batch.get(batch.size() - 1).position();
             }
-            readAgain = batch.size() == BATCH;  // a full batch: more may be there already
+            // a full batch: more may be there already; and a wake-up that came during this turn (readOnce) stands, as
+            // the turn's read may have begun before what it announces
+            readAgain = readAgain || batch.size() == BATCH;
         }
 
         Uni<Void> await(long maxMillis) {
