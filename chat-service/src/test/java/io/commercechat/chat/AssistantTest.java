@@ -238,6 +238,37 @@ class AssistantTest extends BankFlowSupport {
         assertTrue(forBank.getContent().hasNotice(), forBank.toString());
     }
 
+    /**
+     * A card is not shared with a bank the person blocks, nor once its consent has ended (marked by the watcher, whose
+     * redaction may not have reached this card yet): the bank never sees it either way.
+     */
+    @Test
+    void aCardIsNotSharedWithABlockedBankOrAfterItsConsentEnded() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        String consentId = linkAccount(me).getString("consentId");
+        send(me, c, "q1", "Show balance").statusCode(201);
+        String card = awaitMessages(me, c, 1, kind("ACCOUNT_CARD")).get(0).get("id").toString();
+        String share = "/v1/conversations/" + c + "/messages/" + card + "/share";
+
+        as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200);
+        as(me).post(share).then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/business-blocked"));
+        as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200);
+
+        // the watcher's first step when the consent ends, before it replaces the cards
+        try (Connection db = chatDb(); PreparedStatement end = db.prepareStatement("INSERT INTO card_consents (consent_id,"
+                + " ended) VALUES (?, true) ON CONFLICT (consent_id) DO UPDATE SET ended = true")) {
+            end.setString(1, consentId);
+            end.executeUpdate();
+        }
+        as(me).post(share).then().statusCode(403).contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/consent-ended"));
+        assertTrue(bankHistory(c).stream().noneMatch(m -> m.getId().equals(card)), "the bank never saw the card");
+        assertEquals(true, history(me, c).stream().filter(m -> card.equals(m.get("id"))).findFirst().orElseThrow()
+                .get("personOnly"), "still the person's only");
+    }
+
     private static Connection chatDb() throws Exception {
         Config config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),

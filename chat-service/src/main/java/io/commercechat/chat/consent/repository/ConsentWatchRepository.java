@@ -91,6 +91,21 @@ public class ConsentWatchRepository {
     }
 
     /**
+     * Whether the consent's cards may no longer be shown: {@link #ended} has committed for it. Locks its row until
+     * commit, taken after the conversation's as send_message_batch() takes it, so the end cannot commit in between: a
+     * card shared first is found by the redaction that follows the end, and one shared after it is refused.
+     */
+    public Uni<Boolean> cardsEnded(String consentId) {
+        if (consentId == null) {
+            return Uni.createFrom().item(false);  // not a card of any consent
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "SELECT ended FROM card_consents WHERE consent_id = :id FOR SHARE", Boolean.class)
+                .setParameter("id", consentId).getResultList())
+                .map(rows -> !rows.isEmpty() && rows.get(0));
+    }
+
+    /**
      * Claims consents whose renewal offer is due (marks them offered in this transaction; rows
      * another replica is claiming are skipped), so each offer is made once.
      */

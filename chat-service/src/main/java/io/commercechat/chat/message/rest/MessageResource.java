@@ -102,7 +102,8 @@ public class MessageResource {
 
     /**
      * "Share with <bank>": one account card becomes visible to the bank of this conversation
-     * (never to a shop: 409 bank-data-not-for-shops). Sharing again changes nothing.
+     * (never to a shop: 409 bank-data-not-for-shops; not while the person blocks the bank: 409 business-blocked; not
+     * once the card's consent has ended: 403 consent-ended). Sharing again changes nothing.
      */
     @POST
     @Path("/{id}/messages/{messageId}/share")

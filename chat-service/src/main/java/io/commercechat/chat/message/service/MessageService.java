@@ -3,6 +3,7 @@ package io.commercechat.chat.message.service;
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.chat.consent.repository.ConsentWatchRepository;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.conversation.service.ConversationService;
@@ -56,15 +57,17 @@ public class MessageService {
     private final MessageWriter writer;
     private final BusinessRepository businesses;
     private final InboxLog inboxLog;
+    private final ConsentWatchRepository consentWatch;
     private final ChatConfig config;
 
     public MessageService(ConversationRepository conversations, MessageRepository messages, MessageWriter writer,
-            BusinessRepository businesses, InboxLog inboxLog, ChatConfig config) {
+            BusinessRepository businesses, InboxLog inboxLog, ConsentWatchRepository consentWatch, ChatConfig config) {
         this.conversations = conversations;
         this.messages = messages;
         this.writer = writer;
         this.businesses = businesses;
         this.inboxLog = inboxLog;
+        this.consentWatch = consentWatch;
         this.config = config;
     }
 
@@ -133,10 +136,13 @@ public class MessageService {
                             "HUMAN_AGENT answers are allowed only within 7 days of the person's last message");
                     case "order_number_taken" -> throw orderNumberTaken(orderNumber);
                     // a card whose read was allowed, but whose consent ended before it was written (V11)
-                    case "consent_ended" -> throw ChatFailure.forbidden("consent-ended",
-                            "access to the account ended before this could be shown");
+                    case "consent_ended" -> throw cardConsentEnded();
                     default -> throw new IllegalStateException("send_message_batch answered " + done.outcome());
                 });
+    }
+
+    private static ChatFailure cardConsentEnded() {
+        return ChatFailure.forbidden("consent-ended", "access to the account ended before this could be shown");
     }
 
     private static ChatFailure orderNumberTaken(String orderNumber) {
@@ -207,8 +213,17 @@ public class MessageService {
                 if (m.visibility == ChatMessage.Visibility.EVERYONE) {
                     return Uni.createFrom().item(m);
                 }
-                m.visibility = ChatMessage.Visibility.EVERYONE;
-                return messages.flush().chain(() -> inboxLog.messageShared(c, m)).replaceWith(m);
+                if (c.blocked) {
+                    throw ChatFailure.precondition("business-blocked", "you have blocked this business; unblock it to share with it");
+                }
+                // the card's consent may have ended, and its redaction not have reached this card yet
+                return consentWatch.cardsEnded(m.sourceConsentId).chain(ended -> {
+                    if (ended) {
+                        throw cardConsentEnded();
+                    }
+                    m.visibility = ChatMessage.Visibility.EVERYONE;
+                    return messages.flush().chain(() -> inboxLog.messageShared(c, m)).replaceWith(m);
+                });
             }));
         });
     }
