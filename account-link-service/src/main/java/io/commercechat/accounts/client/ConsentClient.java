@@ -7,6 +7,7 @@ import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.CheckAccessResponse;
 import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.Permission;
@@ -16,7 +17,9 @@ import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.support.BearerToken;
+import io.commercechat.support.DemandPacedStream;
 import io.commercechat.support.Rejections;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;
@@ -40,12 +43,16 @@ public class ConsentClient {
     private static final Logger LOG = Logger.getLogger(ConsentClient.class);
 
     private final MutinyConsentServiceGrpc.MutinyConsentServiceStub stub;
+    /** The plain stub, for the event stream: its requests follow what the consumer takes (DemandPacedStream). */
+    private final ConsentServiceGrpc.ConsentServiceStub streams;
     private final ServiceTokens serviceTokens;
     private final long checkDeadlineMillis;
     private final long writeDeadlineMillis;
 
     public ConsentClient(GrpcChannels channels, AccountsConfig config, ServiceTokens serviceTokens) {
-        this.stub = MutinyConsentServiceGrpc.newMutinyStub(channels.open(config.consentService()));
+        Channel channel = channels.open(config.consentService());
+        this.stub = MutinyConsentServiceGrpc.newMutinyStub(channel);
+        this.streams = ConsentServiceGrpc.newStub(channel);
         this.serviceTokens = serviceTokens;
         this.checkDeadlineMillis = config.consentDeadline().toMillis();
         this.writeDeadlineMillis = config.consentWriteDeadline().toMillis();
@@ -124,11 +131,14 @@ public class ConsentClient {
                 .replaceWithVoid();
     }
 
-    /** The consent event stream after a position (service token, no deadline: it follows new events). */
+    /**
+     * The consent event stream after a position (service token, no deadline: it follows new events), read as fast as
+     * the subscriber takes it: a replay of a long log stays in consent-service, not in this heap.
+     */
     public Multi<WatchConsentEventsResponse> watch(long afterPosition) {
-        return CallerContext.resume(serviceTokens.accessToken().onItem().transformToMulti(token -> stub
-                .withCallCredentials(new BearerToken(token))
-                .watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build())));
+        return CallerContext.resume(serviceTokens.accessToken().onItem().transformToMulti(token -> DemandPacedStream.follow(
+                streams.withCallCredentials(new BearerToken(token))::watchConsentEvents,
+                WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build())));
     }
 
     /** A person-initiated change with the person's token, or this service's own when {@code personToken} is null. */

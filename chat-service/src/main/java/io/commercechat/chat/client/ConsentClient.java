@@ -3,6 +3,7 @@ package io.commercechat.chat.client;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
 import io.commercechat.proto.consent.v1.GetReceiptKeysRequest;
 import io.commercechat.proto.consent.v1.GetReceiptRequest;
@@ -16,6 +17,8 @@ import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.support.BearerToken;
+import io.commercechat.support.DemandPacedStream;
+import io.grpc.Channel;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -36,6 +39,8 @@ public class ConsentClient {
     static final String REVOKED_IN_APP = "ended by you in Commerce Chat";
 
     private final MutinyConsentServiceStub stub;
+    /** The plain stub, for the event stream: its requests follow what the watcher takes (DemandPacedStream). */
+    private final ConsentServiceGrpc.ConsentServiceStub streams;
     private final ServiceTokens serviceTokens;
     private final long deadlineMillis;
     /** See {@link #receiptKeys()}; a rotated receipt key is in it at most this long after consent-service publishes it. */
@@ -44,8 +49,10 @@ public class ConsentClient {
     private volatile boolean receiptKeysFetching;
     private volatile long receiptKeysUntil = System.nanoTime();
 
-    public ConsentClient(@GrpcClient("consent") MutinyConsentServiceStub stub, ServiceTokens serviceTokens, ChatConfig config) {
+    public ConsentClient(@GrpcClient("consent") MutinyConsentServiceStub stub, @GrpcClient("consent") Channel channel,
+            ServiceTokens serviceTokens, ChatConfig config) {
         this.stub = stub;
+        this.streams = ConsentServiceGrpc.newStub(channel);
         this.serviceTokens = serviceTokens;
         this.deadlineMillis = config.consentDeadline().toMillis();
         this.receiptKeys = Uni.createFrom().deferred(this::fetchReceiptKeys).memoize()
@@ -94,10 +101,13 @@ public class ConsentClient {
                 });
     }
 
-    /** Consent events after a position, then new ones as they happen (chat-service's own token, no deadline). */
+    /**
+     * Consent events after a position, then new ones as they happen (chat-service's own token, no deadline), read as
+     * fast as the subscriber takes them: a replay of a long log stays in consent-service, not in this heap.
+     */
     public Multi<WatchConsentEventsResponse> watch(String serviceToken, long afterPosition) {
-        return stub.withCallCredentials(new BearerToken(serviceToken))
-                .watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build());
+        return DemandPacedStream.follow(streams.withCallCredentials(new BearerToken(serviceToken))::watchConsentEvents,
+                WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build());
     }
 
     private <T> Uni<T> call(String token, String rpc, String notFoundWhat, Function<MutinyConsentServiceStub, Uni<T>> call) {
