@@ -1,7 +1,9 @@
 package io.commercechat.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.chat.assistant.service.RenewalOffers;
 import io.commercechat.chat.background.BackgroundWork;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
 import io.commercechat.testkit.PostgresResource;
@@ -32,6 +34,9 @@ class ConsentExpiryTest {
     @Inject
     BackgroundWork background;
 
+    @Inject
+    RenewalOffers renewals;
+
     @Test
     void anAuthorisedConsentIsRememberedOnceAndOneWithIdsTooLongToStoreIsPassedOver() {
         String id = UUID.randomUUID().toString();
@@ -47,6 +52,27 @@ class ConsentExpiryTest {
                 "SELECT count(*) FROM consent_expiries WHERE person_sub = 'expiry-person' OR length(person_sub) > 255"
                         + " OR length(consent_id) > 64", Long.class).getSingleResult()));
         assertEquals(1L, kept, "only the storable consent is kept");
+    }
+
+    /**
+     * More consents due than one claim takes are all handled by one check, not 20 a check (with checks every ten
+     * minutes, consents coming due faster than that would have expired without an offer). Expiring in 20 days, they
+     * are outside the 7 days the tests' own timer looks at, so only this check claims them.
+     */
+    @Test
+    void oneCheckHandlesEveryConsentThatIsDue() {
+        int due = 2 * RenewalOffers.CLAIMED_AT_ONCE + 5;
+        String person = "renewal-" + UUID.randomUUID();
+        for (int i = 0; i < due; i++) {
+            String id = UUID.randomUUID().toString();
+            assertEquals(1, tx(() -> watch.authorised(id, person, "sandbox-bank", Instant.now().plus(Duration.ofDays(20)))));
+        }
+        int handled = background.call(() -> renewals.offerDue(Duration.ofDays(30))).await().atMost(Duration.ofSeconds(30));
+        assertTrue(handled >= due, "handled " + handled + " of " + due);
+        long left = tx(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                "SELECT count(*) FROM consent_expiries WHERE person_sub = :p AND offered_at IS NULL", Long.class)
+                .setParameter("p", person).getSingleResult()));
+        assertEquals(0L, left, "none left for a later check");
     }
 
     /** Runs {@code work} in a transaction on its own Vert.x context, as the watcher does, and waits for it. */

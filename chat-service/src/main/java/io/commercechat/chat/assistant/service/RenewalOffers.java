@@ -10,6 +10,7 @@ import io.commercechat.proto.partner.v1.UpdateTag;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -25,6 +26,8 @@ import java.util.Locale;
 @ApplicationScoped
 public class RenewalOffers {
 
+    /** Consents claimed (and offered) in one transaction. */
+    public static final int CLAIMED_AT_ONCE = 20;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.UK).withZone(ZoneOffset.UTC);
 
     private final ConsentWatchRepository watch;
@@ -44,7 +47,22 @@ public class RenewalOffers {
 
     /** Posts the offers that are due; returns how many consents were handled. */
     public Uni<Integer> offerDue() {
-        return Panache.withTransaction(() -> watch.claimDue(config.renewal().noticeBefore(), 20).chain(due -> {
+        return offerDue(config.renewal().noticeBefore());
+    }
+
+    /**
+     * Posts the offers of consents that expire within {@code noticeBefore}, {@link #CLAIMED_AT_ONCE} a transaction
+     * until none is left: the check runs every chat.renewal.check-interval, and a fixed number a check would fall
+     * behind when more consents come due than that, until some expired without an offer.
+     */
+    public Uni<Integer> offerDue(Duration noticeBefore) {
+        int[] handled = {0};
+        return Uni.createFrom().deferred(() -> offerSome(noticeBefore)).invoke(n -> handled[0] += n)
+                .repeat().whilst(n -> n == CLAIMED_AT_ONCE).collect().last().map(last -> handled[0]);
+    }
+
+    private Uni<Integer> offerSome(Duration noticeBefore) {
+        return Panache.withTransaction(() -> watch.claimDue(noticeBefore, CLAIMED_AT_ONCE).chain(due -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (var d : due) {
                 chain = chain.chain(() -> businesses.findByPartnerBank(d.bankId()).chain(bank -> bank == null
