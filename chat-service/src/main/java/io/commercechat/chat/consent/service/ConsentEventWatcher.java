@@ -19,6 +19,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -39,6 +40,7 @@ import org.jboss.logging.Logger;
 public class ConsentEventWatcher {
 
     private static final Logger LOG = Logger.getLogger(ConsentEventWatcher.class);
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(2);
 
     private final String holder = "chat-" + UUID.randomUUID();
     private final ConsentWatchRepository watch;
@@ -88,6 +90,16 @@ public class ConsentEventWatcher {
         Cancellable s = stream;
         if (s != null) {
             s.cancel();
+        }
+        if (config.consentEvents().enabled()) {
+            // handed over at once (a rolling update): another replica follows at its next lease check, instead of
+            // revocations waiting until this lease has run out
+            try {
+                background.call(() -> Panache.withTransaction(() -> watch.release(holder))).await().atMost(RELEASE_WAIT);
+            } catch (RuntimeException e) {
+                LOG.debugf("consent event lease not released at shutdown (%s); it runs out by itself",
+                        e.getClass().getSimpleName());
+            }
         }
     }
 
