@@ -305,7 +305,8 @@ class InboxFeedTest extends ChatTestSupport {
     }
 
     private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        // the shell's own kill: a minimal image has no /bin/kill (procps)
+        Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + pid).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
     }
 
