@@ -1053,6 +1053,20 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
     }
 
+    /** The consent's allowed transaction reads in the person's access log, every page of it. */
+    private long transactionReads(String sub, String consentId) {
+        long reads = 0;
+        String page = "";
+        do {
+            var r = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
+                    .setPageSize(100).setPageToken(page).build());
+            reads += r.getRecordsList().stream().filter(a -> a.getDecision() == AccessDecision.ACCESS_DECISION_ALLOW
+                    && a.getPermission() == Permission.PERMISSION_TRANSACTIONS).count();
+            page = r.getNextPageToken();
+        } while (!page.isEmpty());
+        return reads;
+    }
+
     private long deniedBalanceReads(String sub, String consentId) {
         return consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
                 .setPageSize(100).build()).getRecordsList().stream().filter(r -> r.getDecision() == AccessDecision.ACCESS_DECISION_DENY
@@ -1140,11 +1154,14 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 "the window reaches back to the consent's limit, not only the 90-day default");
         assertEquals(all.size(), all.stream().map(Transaction::getId).distinct().count());
 
-        // a window entirely before the consent's is refused, saying what is allowed
+        // a window entirely before the consent's is refused, saying what is allowed, and nothing was read: the person's
+        // access log does not show it as a read
+        long reads = transactionReads(sub, link.getConsentId());
         var outside = assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).listTransactions(ListTransactionsRequest
                 .newBuilder().setAccountId(accountId).setPurpose(OVERVIEW).setFrom(ts(now.minus(Duration.ofDays(300))))
                 .setTo(ts(now.minus(Duration.ofDays(200)))).build()));
         assertTrue(outside.getStatus().getDescription().contains("consent allows"), outside.getStatus().getDescription());
+        assertEquals(reads, transactionReads(sub, link.getConsentId()), "a refused window is not logged as a read");
         // a cursor edited to reach further back does not widen the window either
         ListTransactionsResponse first = person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId)
                 .setPurpose(OVERVIEW).setFrom(ts(now.minus(Duration.ofDays(300)))).setTo(ts(now)).setPageSize(5).build());

@@ -1,6 +1,7 @@
 package io.commercechat.accounts.bank;
 
 import io.commercechat.accounts.link.Link;
+import io.commercechat.proto.accounts.v1.Transaction;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.support.ContractFormats;
@@ -8,6 +9,8 @@ import io.commercechat.support.ProtoTime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A bank's answers during a link are checked before anything of them is stored or passed on: the bank is a
@@ -66,6 +69,32 @@ public final class BankAnswers {
     /** The bank's account list went on for more than {@code pages} pages (its page tokens never ended). */
     public static StatusRuntimeException endlessAccountList(String bankId, int pages) {
         return unusable(bankId, "an account list longer than " + pages + " pages");
+    }
+
+    /**
+     * A page of transactions kept to what was asked: the window (which the consent allows) and the page size. A bank
+     * may ignore the window (some do once they have a page token); what it sends outside it is data the person did
+     * not agree to share here, so it is dropped, never passed on. A page longer than asked for would make our cursor
+     * and the bank's disagree: UNAVAILABLE naming the bank.
+     */
+    public static List<Transaction> transactions(String bankId, List<Transaction> page, Instant from, Instant to, int size) {
+        if (page.size() > size) {
+            throw Status.UNAVAILABLE.withDescription("bank " + bankId + " answered with more transactions than the "
+                    + size + " asked for; try again later").asRuntimeException();
+        }
+        List<Transaction> kept = new ArrayList<>(page.size());
+        for (Transaction t : page) {
+            if (t.hasBookedAt() && !booked(t).isBefore(from) && !booked(t).isAfter(to)) {
+                kept.add(t);
+            }
+        }
+        return kept;
+    }
+
+    private static Instant booked(Transaction t) {
+        // the largest or smallest instant for a timestamp out of range: outside any window
+        long seconds = Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), t.getBookedAt().getSeconds()));
+        return Instant.ofEpochSecond(seconds, Math.floorMod(t.getBookedAt().getNanos(), 1_000_000_000));
     }
 
     private static boolean hasNul(String text) {

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
+import io.commercechat.proto.accounts.v1.Transaction;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BankAnswersTest {
@@ -59,5 +61,32 @@ class BankAnswersTest {
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with an account list longer than 20 pages"),
                 e.getStatus().getDescription());
+    }
+
+    /** A bank that ignores the window (or sends more than a page) never gets data past the consent to the person. */
+    @Test
+    void transactionsOutsideTheWindowAreDroppedAndALongerPageIsTheBanksFault() {
+        Instant from = Instant.parse("2026-09-01T00:00:00Z");
+        Instant to = Instant.parse("2026-12-01T00:00:00Z");
+        Transaction before = booked("b", from.minusNanos(1));
+        Transaction first = booked("f", from);
+        Transaction inside = booked("i", Instant.parse("2026-10-10T10:10:10Z"));
+        Transaction last = booked("l", to);
+        Transaction after = booked("a", to.plusSeconds(1));
+        Transaction undated = Transaction.newBuilder().setId("u").build();
+        Transaction farOut = Transaction.newBuilder().setId("x").setBookedAt(Timestamp.newBuilder().setSeconds(Long.MIN_VALUE)).build();
+        assertEquals(List.of(first, inside, last), BankAnswers.transactions("sandbox-bank",
+                List.of(before, first, inside, last, after, undated, farOut), from, to, 7));
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> BankAnswers.transactions("sandbox-bank", List.of(first, inside, last), from, to, 2));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with more transactions than the 2"),
+                e.getStatus().getDescription());
+    }
+
+    private static Transaction booked(String id, Instant at) {
+        return Transaction.newBuilder().setId(id)
+                .setBookedAt(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano())).build();
     }
 }

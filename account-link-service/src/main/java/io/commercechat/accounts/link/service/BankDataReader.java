@@ -1,5 +1,6 @@
 package io.commercechat.accounts.link.service;
 
+import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
@@ -153,24 +154,26 @@ public class BankDataReader {
         return ownAccount(caller, req.getAccountId())
                 .call(owned -> refuseIfEnded(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_TRANSACTIONS,
                         purpose))
-                .chain(owned -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_TRANSACTIONS, purpose)
-                .chain(() -> {
-                    // clipped on every page: our cursor is not signed, so it is never trusted further than the consent
+                .chain(owned -> {
+                    // clipped on every page: our cursor is not signed, so it is never trusted further than the consent;
+                    // before the check, so that a window refused here is not in the person's access log as a read
                     TransactionCursor window = clip(requested, owned.link, Instant.now());
-                    return token(owned.link).chain(token -> bankAnswer(banks.bank(owned.link.bankId).listTransactions(
+                    return check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_TRANSACTIONS, purpose)
+                            .chain(() -> token(owned.link)).chain(token -> bankAnswer(banks.bank(owned.link.bankId).listTransactions(
                                     BankListTransactionsRequest.newBuilder().setAccessToken(token)
                                             .setAccountId(owned.account.bankAccountId).setFrom(ProtoTime.of(window.from()))
                                             .setTo(ProtoTime.of(window.to())).setPageSize(size)
                                             .setPageToken(window.bankPageToken()).build())))
                             .map(r -> {
-                                var b = ListTransactionsResponse.newBuilder().addAllTransactions(r.getTransactionsList());
+                                var b = ListTransactionsResponse.newBuilder().addAllTransactions(BankAnswers.transactions(
+                                        owned.link.bankId, r.getTransactionsList(), window.from(), window.to(), size));
                                 if (!r.getNextPageToken().isEmpty()) {
                                     b.setNextPageToken(new TransactionCursor(window.from(), window.to(), r.getNextPageToken())
                                             .encode(owned.link.bankId));
                                 }
                                 return b.build();
                             });
-                }));
+                });
     }
 
     /**
@@ -179,7 +182,19 @@ public class BankDataReader {
      * the consent's transaction_to. A window entirely outside is INVALID_ARGUMENT, saying what is allowed.
      */
     TransactionCursor clip(TransactionCursor requested, Link link, Instant now) {
+        return clip(requested, link, now, maxHistory);
+    }
+
+    /**
+     * {@link #clip(TransactionCursor, Link, Instant)} with the history limit given. A cursor's later pages keep the
+     * limit of the day before: past UTC midnight the limit has moved on a day, and the bank, which binds its page
+     * tokens to the exact window, would refuse the next page of a cursor handed out before it.
+     */
+    static TransactionCursor clip(TransactionCursor requested, Link link, Instant now, Duration maxHistory) {
         Instant earliest = earliestTransaction(now, maxHistory);
+        if (!requested.bankPageToken().isEmpty()) {
+            earliest = earliest.minus(1, ChronoUnit.DAYS);
+        }
         if (link.transactionFrom != null && link.transactionFrom.isAfter(earliest)) {
             earliest = link.transactionFrom;
         }

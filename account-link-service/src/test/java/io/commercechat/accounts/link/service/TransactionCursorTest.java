@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.commercechat.accounts.link.service.BankDataReader.TransactionCursor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.commercechat.accounts.link.Link;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +44,28 @@ class TransactionCursorTest {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> TransactionCursor.decode(bad));
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
         }
+    }
+
+    /**
+     * The history limit moves on a day at UTC midnight; a cursor handed out before it keeps its window for its later
+     * pages (the bank binds its page token to the exact window and would refuse a moved one), while a first page
+     * after midnight gets the new limit.
+     */
+    @Test
+    void aCursorHandedOutBeforeMidnightPagesOnAfterIt() {
+        Link link = new Link();
+        link.transactionFrom = Instant.parse("2025-01-01T00:00:00Z");
+        Duration history = Duration.ofDays(365);
+        Instant beforeMidnight = Instant.parse("2026-06-01T23:59:00Z");
+        Instant afterMidnight = beforeMidnight.plusSeconds(120);
+        TransactionCursor first = BankDataReader.clip(new TransactionCursor(Instant.parse("2020-01-01T00:00:00Z"),
+                beforeMidnight, ""), link, beforeMidnight, history);
+        assertEquals(Instant.parse("2025-06-01T00:00:00Z"), first.from(), "365 days back, whole days");
+        TransactionCursor next = BankDataReader.clip(new TransactionCursor(first.from(), first.to(), "bank-page-2"), link,
+                afterMidnight, history);
+        assertEquals(first.from(), next.from(), "the same window for the bank's next page");
+        TransactionCursor fresh = BankDataReader.clip(new TransactionCursor(Instant.parse("2020-01-01T00:00:00Z"),
+                afterMidnight, ""), link, afterMidnight, history);
+        assertEquals(Instant.parse("2025-06-02T00:00:00Z"), fresh.from(), "a new first page: the new limit");
     }
 }
