@@ -28,7 +28,8 @@ class WebClientScriptsTest {
                 .map(dir -> new File(dir, "node")).filter(File::canExecute).findFirst().orElse(null);
         assumeTrue(node != null, "Node.js is not installed: the web client's unit tests (src/test/js) are skipped");
         int major = nodeMajorVersion(node);
-        assumeTrue(major >= 20, "Node.js " + major + " is older than 20: the web client's unit tests (src/test/js) are skipped");
+        assumeTrue(major >= 20, "Node.js " + (major < 0 ? "of an unknown version" : major)
+                + " is older than 20: the web client's unit tests (src/test/js) are skipped");
         Path output = Files.createTempFile("node-test", ".txt");
         List<String> command = new ArrayList<>(List.of(node.getPath(), "--test"));
         try (Stream<Path> files = Files.list(Path.of("src/test/js"))) {
@@ -46,10 +47,14 @@ class WebClientScriptsTest {
         assertEquals(0, ended ? run.exitValue() : -1, report);
     }
 
+    /** The major version {@code node --version} prints (e.g. v20.20.0), or -1 when it prints none. */
     private static int nodeMajorVersion(File node) throws Exception {
-        Process version = new ProcessBuilder(node.getPath(), "--version").redirectErrorStream(true).start();
-        String v = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();  // e.g. v20.20.0
-        assertTrue(version.waitFor(30, TimeUnit.SECONDS), "node --version did not answer");
-        return Integer.parseInt(v.replaceFirst("^v(\\d+)\\..*$", "$1"));
+        Process version = new ProcessBuilder(node.getPath(), "--version").start();
+        String v = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!version.waitFor(30, TimeUnit.SECONDS) || version.exitValue() != 0) {
+            return -1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("v(\\d+)\\.").matcher(v);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 }

@@ -22,6 +22,8 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,6 +57,8 @@ public class ConsentEventWatcher {
     private final Vertx vertx;
     private volatile Cancellable stream;
     private volatile boolean stopped;
+    /** The lease check in flight, if any: shutdown waits for it, or it could take the lease back after the release. */
+    private volatile CompletableFuture<Void> leaseCheck = CompletableFuture.completedFuture(null);
 
     public ConsentEventWatcher(ConsentWatchRepository watch, MessageService messages, RenewalOffers renewals,
             ConsentClient consents, ServiceTokens tokens, BackgroundWork background, ChatConfig config, Vertx vertx) {
@@ -86,14 +90,20 @@ public class ConsentEventWatcher {
     }
 
     void stop(@Observes ShutdownEvent ev) {
-        stopped = true;
-        Cancellable s = stream;
-        if (s != null) {
-            s.cancel();
+        CompletableFuture<Void> inFlight;
+        synchronized (this) {  // no lease check starts after this (keepLease holds the same lock)
+            stopped = true;
+            inFlight = leaseCheck;
         }
+        cancelStream();
         if (config.consentEvents().enabled()) {
             // handed over at once (a rolling update): another replica follows at its next lease check, instead of
             // revocations waiting until this lease has run out
+            try {
+                inFlight.get(RELEASE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.debugf("a consent event lease check was still running at shutdown (%s)", e.getClass().getSimpleName());
+            }
             try {
                 background.call(() -> Panache.withTransaction(() -> watch.release(holder))).await().atMost(RELEASE_WAIT);
             } catch (RuntimeException e) {
@@ -104,11 +114,14 @@ public class ConsentEventWatcher {
     }
 
     /** Takes or extends the lease; starts following when this replica holds it, stops when it lost it. */
-    private void keepLease() {
-        if (stopped) {
+    private synchronized void keepLease() {
+        if (stopped || !leaseCheck.isDone()) {
             return;
         }
+        CompletableFuture<Void> check = new CompletableFuture<>();
+        leaseCheck = check;
         background.call(() -> Panache.withTransaction(() -> watch.acquire(holder, config.consentEvents().lease())))
+                .onTermination().invoke(() -> check.complete(null))
                 .subscribe().with(position -> {
                     if (position == null) {
                         cancelStream();

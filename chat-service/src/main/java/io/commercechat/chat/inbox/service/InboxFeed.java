@@ -349,7 +349,7 @@ public class InboxFeed {
                                     return Uni.createFrom().item(handed);
                                 }
                                 reads.increment();
-                                long known = wakeup.known();
+                                long known = wakeup.reading();
                                 return inbox.after(participant, wakeup.position(), BATCH).invoke(read -> {
                                     if (read.size() < BATCH) {
                                         wakeup.readUpTo(known);
@@ -403,7 +403,12 @@ public class InboxFeed {
             return position;
         }
 
-        synchronized long known() {
+        /**
+         * A turn starts its read: what a wake-up asked for (readOnce) is being done. One that comes during the read
+         * asks again, for the read may have begun before what it announces. Returns the highest known position.
+         */
+        synchronized long reading() {
+            readAgain = false;
             return known;
         }
 
@@ -459,16 +464,14 @@ public class InboxFeed {
             if (!batch.isEmpty()) {
                 position = batch.get(batch.size() - 1).position();
             }
-            // a full batch: more may be there already; and a wake-up that came during this turn (readOnce) stands, as
-            // the turn's read may have begun before what it announces
+            // a full batch: more may be there already; a wake-up that came during this turn's read stands (reading())
             readAgain = readAgain || batch.size() == BATCH;
         }
 
         Uni<Void> await(long maxMillis) {
             return Uni.createFrom().emitter(emitter -> {
                 synchronized (Wakeup.this) {
-                    if (readAgain || known > seen()) {
-                        readAgain = false;
+                    if (readAgain || known > seen()) {  // readAgain stays until a read begins (reading())
                         emitter.complete(null);
                         return;
                     }
