@@ -35,6 +35,25 @@ public final class BankAnswers {
         return a;
     }
 
+    /**
+     * The accounts the bank says the person selected, as the consent will name them. An id a consent cannot name is
+     * the bank's fault (UNAVAILABLE naming it); more accounts than one consent covers is the person's choice at the
+     * bank, which they can make again (FAILED_PRECONDITION saying so). Nothing is linked either way.
+     */
+    public static List<String> accountIds(String bankId, List<String> ids) {
+        for (String id : ids) {
+            if (!ContractFormats.isAccountId(id)) {
+                throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
+            }
+        }
+        if (ids.size() > ContractFormats.MAX_CONSENT_ACCOUNTS) {
+            throw Status.FAILED_PRECONDITION.withDescription("you chose " + ids.size() + " accounts at bank " + bankId
+                    + "; one link covers at most " + ContractFormats.MAX_CONSENT_ACCOUNTS
+                    + ": link again and choose fewer (you can link the others separately)").asRuntimeException();
+        }
+        return ids;
+    }
+
     /** The bank's id for the link, or null when it gave none. */
     public static String bankLinkId(String bankId, String id) {
         if (id.isEmpty()) {

@@ -85,6 +85,24 @@ class BankAnswersTest {
                 e.getStatus().getDescription());
     }
 
+    /** The accounts a bank names for the consent: its fault when a consent could not name one, else the person's choice. */
+    @Test
+    void accountIdsAConsentCannotNameAreTheBanksFaultAndTooManyAreThePersonsToChooseAgain() {
+        List<String> fifty = java.util.stream.IntStream.rangeClosed(1, 50).mapToObj(i -> "acc-" + i).toList();
+        assertEquals(fifty, BankAnswers.accountIds("sandbox-bank", fifty));
+        for (String bad : new String[] {"12345678:GBP", "", "a".repeat(65)}) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> BankAnswers.accountIds("sandbox-bank", List.of("acc-1", bad)));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), bad);
+            assertTrue(e.getStatus().getDescription().startsWith("bank sandbox-bank answered with an account id"), bad);
+        }
+        List<String> fiftyOne = new java.util.ArrayList<>(fifty);
+        fiftyOne.add("acc-51");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.accountIds("sandbox-bank", fiftyOne));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("at most 50"), e.getStatus().getDescription());
+    }
+
     private static Transaction booked(String id, Instant at) {
         return Transaction.newBuilder().setId(id)
                 .setBookedAt(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano())).build();

@@ -19,8 +19,8 @@ public final class Validate {
     }
 
     public static List<String> accountIds(List<String> ids) {
-        if (ids.size() > 50) {
-            throw Rejections.invalid("at most 50 account_ids");
+        if (ids.size() > ContractFormats.MAX_CONSENT_ACCOUNTS) {
+            throw Rejections.invalid("at most " + ContractFormats.MAX_CONSENT_ACCOUNTS + " account_ids");
         }
         for (String id : ids) {
             if (!ContractFormats.isAccountId(id)) {

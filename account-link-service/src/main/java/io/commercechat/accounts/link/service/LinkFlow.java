@@ -285,7 +285,8 @@ public class LinkFlow {
     }
 
     private Uni<Void> authoriseAndCheck(Caller caller, Link link, List<String> accountIds) {
-        return consents.authorise(caller.rawToken(), link.consentId.toString(), accountIds)
+        return Uni.createFrom().item(() -> BankAnswers.accountIds(link.bankId, accountIds))
+                .chain(ids -> consents.authorise(caller.rawToken(), link.consentId.toString(), ids))
                 .chain(() -> accountListRead(caller, link));
     }
 
