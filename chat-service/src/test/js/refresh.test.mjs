@@ -93,3 +93,30 @@ test('a silent sign-in the provider answers with login_required ends the session
   assert.equal(error.returnTo, '#/privacy');
   assert.equal(sessionStorage.getItem('cc.auth.tokens'), null, 'the spent tokens are gone');
 });
+
+test('a page left untouched past the idle time is not refreshed: the provider session is not kept alive for it', async () => {
+  globalThis.sessionStorage = new MemoryStorage();
+  sessionStorage.setItem('cc.auth.discovery', JSON.stringify(META));
+  sessionStorage.setItem('cc.auth.tokens', JSON.stringify({ accessToken: 'old-access', refreshToken: 'fresh', expiresAt: 0 }));
+  const auth = new Auth({ issuer: ISSUER, clientId: 'web', redirectUri: 'https://chat.example/', idleTimeoutMs: 50 });
+  let asked = 0;
+  answer = () => { asked++; return { ok: true, status: 200, json: async () => ({ access_token: 'new-access', expires_in: 300 }) }; };
+  assert.equal(auth.idle, false);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(auth.idle, true);
+  assert.equal(await auth.accessToken(), null, 'signed out instead');
+  assert.equal(asked, 0, 'no refresh was asked for');
+  assert.equal(sessionStorage.getItem('cc.auth.tokens'), null);
+});
+
+test('a page the person touches is refreshed as before', async () => {
+  globalThis.sessionStorage = new MemoryStorage();
+  sessionStorage.setItem('cc.auth.discovery', JSON.stringify(META));
+  sessionStorage.setItem('cc.auth.tokens', JSON.stringify({ accessToken: 'old-access', refreshToken: 'fresh', expiresAt: 0 }));
+  const auth = new Auth({ issuer: ISSUER, clientId: 'web', redirectUri: 'https://chat.example/', idleTimeoutMs: 50 });
+  answer = json(200, { access_token: 'new-access', expires_in: 300 });
+  await new Promise((r) => setTimeout(r, 80));
+  auth.noteActivity();
+  assert.equal(auth.idle, false);
+  assert.equal(await auth.accessToken(), 'new-access');
+});

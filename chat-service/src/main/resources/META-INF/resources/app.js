@@ -9,7 +9,7 @@ import { renderAccounts } from './views/accounts.js';
 import { renderPrivacy } from './views/privacy.js';
 import { renderLinkForm, isLinkCallback, completeLinkFromCallback } from './views/link.js';
 
-const DEFAULT_CONFIG = { issuer: 'http://127.0.0.1:8180/realms/commerce-chat', clientId: 'web' };
+const DEFAULT_CONFIG = { issuer: 'http://127.0.0.1:8180/realms/commerce-chat', clientId: 'web', idleMinutes: 15 };
 
 const view = document.getElementById('view');
 const nav = document.getElementById('nav');
@@ -155,7 +155,8 @@ function route() {
 
 async function main() {
   const config = await loadConfig();
-  auth = new Auth({ issuer: config.issuer, clientId: config.clientId, redirectUri: `${location.origin}/` });
+  auth = new Auth({ issuer: config.issuer, clientId: config.clientId, redirectUri: `${location.origin}/`,
+    idleTimeoutMs: (Number(config.idleMinutes) || 15) * 60000 });
   const params = new URLSearchParams(location.search);
   let carry = null;
   if (auth.isCallback(params)) {
@@ -204,6 +205,25 @@ async function main() {
   window.addEventListener('hashchange', route);
   route();
   startEvents();
+  signOutWhenIdle();
+}
+
+/**
+ * Signs the person out, here and at the provider, once the page has gone untouched for the configured time
+ * (/config.json idleMinutes): a tab left open on a shared computer would otherwise show chats and bank data, and
+ * keep the session, for as long as it stays open.
+ */
+function signOutWhenIdle() {
+  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart', 'focus']) {
+    window.addEventListener(type, () => auth.noteActivity(), { capture: true, passive: true });
+  }
+  const check = setInterval(() => {
+    if (!auth.idle) return;
+    clearInterval(check);
+    stream?.stop();
+    chat.forgetOutbox();
+    auth.logout();
+  }, 30000);
 }
 
 main().catch((e) => {

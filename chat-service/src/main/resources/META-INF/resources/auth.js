@@ -70,9 +70,14 @@ const SESSION_ENDED_ERRORS = new Set(['login_required', 'interaction_required', 
 
 /** One signed-in session against one OIDC issuer. */
 export class Auth {
-  /** leavingTimeoutMs: how long a page that began a silent sign-in waits to be gone before it signs out. */
-  constructor({ issuer, clientId, redirectUri, scope = 'openid profile', leavingTimeoutMs = 15000 }) {
+  /**
+   * leavingTimeoutMs: how long a page that began a silent sign-in waits to be gone before it signs out; idleTimeoutMs:
+   * how long the person may leave the page untouched (noteActivity) before its tokens are no longer refreshed.
+   */
+  constructor({ issuer, clientId, redirectUri, scope = 'openid profile', leavingTimeoutMs = 15000, idleTimeoutMs = 15 * 60000 }) {
     this.leavingTimeoutMs = leavingTimeoutMs;
+    this.idleTimeoutMs = idleTimeoutMs;
+    this.lastActivity = Date.now();
     this.issuer = issuer.replace(/\/+$/, '');
     this.clientId = clientId;
     this.redirectUri = redirectUri;
@@ -233,9 +238,26 @@ export class Auth {
     return this.refresh();
   }
 
-  /** Refreshes once even when many callers ask at the same time. */
+  /** The person touched the page (a key, the pointer, focus). */
+  noteActivity() {
+    this.lastActivity = Date.now();
+  }
+
+  /** Whether the page has gone untouched longer than idleTimeoutMs: it is then to be signed out (app.js). */
+  get idle() {
+    return Date.now() - this.lastActivity > this.idleTimeoutMs;
+  }
+
+  /**
+   * Refreshes once even when many callers ask at the same time. Not for a page left untouched: the refresh would keep
+   * the provider's session alive for whoever comes to the screen next (its event stream reconnects every few minutes).
+   */
   async refresh() {
     if (this.leaving) return this.leaving;
+    if (this.idle) {
+      this.clear();
+      return null;
+    }
     if (!this.tokens?.refreshToken) {
       this.clear();
       return null;

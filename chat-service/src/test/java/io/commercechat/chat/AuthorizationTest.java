@@ -94,7 +94,8 @@ class AuthorizationTest extends ChatTestSupport {
                 .header("Cache-Control", org.hamcrest.Matchers.containsString("no-store"))
                 .body("issuer", equalTo(io.commercechat.testkit.TestIssuer.ISSUER))
                 .body("clientId", equalTo("web"))
-                .body("size()", equalTo(2));
+                .body("idleMinutes", equalTo(15))
+                .body("size()", equalTo(3));
     }
 
     /** The web client's page, its scripts and the API refuse to be framed (clickjacking) and to be sniffed. */

@@ -126,6 +126,14 @@ public interface ChatConfig {
          * {@code connect-src}): an OIDC provider whose token endpoint is on another origin than its issuer.
          */
         Optional<List<String>> connectOrigins();
+
+        /**
+         * How long a signed-in page may go without the person touching it (keys, pointer, focus) before it signs them
+         * out, here and at the provider: an open tab keeps its event stream, whose reconnections would otherwise
+         * refresh the tokens, and so the provider's session, for as long as the tab is open.
+         */
+        @WithDefault("PT15M")
+        Duration idleTimeout();
     }
 
     Renewal renewal();
