@@ -200,10 +200,10 @@ class AssistantTest extends BankFlowSupport {
     @Test
     void aCardSharedWhileItsRedactionWaitsStaysSharedAndIsRedactedForTheBankToo() throws Exception {
         String me = newPerson();
-        String c = open(me, BANK);
-        String consentId = linkAccount(me).getString("consentId");
-        send(me, c, "q1", "Show balance").statusCode(201);
-        List<Map<String, Object>> cards = awaitMessages(me, c, 1, kind("ACCOUNT_CARD"));
+        BalanceCards shown = balanceCards(me);
+        String c = shown.conversation();
+        String consentId = shown.consentId();
+        List<Map<String, Object>> cards = shown.cards();
         // the redaction takes the cards in seq order: the first is the one it holds while it waits
         Map<String, Object> first = cards.stream().min(java.util.Comparator.comparingLong(m -> ((Number) m.get("seq")).longValue()))
                 .orElseThrow();
@@ -245,10 +245,9 @@ class AssistantTest extends BankFlowSupport {
     @Test
     void aCardIsNotSharedWithABlockedBankOrAfterItsConsentEnded() throws Exception {
         String me = newPerson();
-        String c = open(me, BANK);
-        String consentId = linkAccount(me).getString("consentId");
-        send(me, c, "q1", "Show balance").statusCode(201);
-        String card = awaitMessages(me, c, 1, kind("ACCOUNT_CARD")).get(0).get("id").toString();
+        BalanceCards shown = balanceCards(me);
+        String c = shown.conversation();
+        String card = shown.cards().get(0).get("id").toString();
         String share = "/v1/conversations/" + c + "/messages/" + card + "/share";
 
         as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200);
@@ -259,7 +258,7 @@ class AssistantTest extends BankFlowSupport {
         // the watcher's first step when the consent ends, before it replaces the cards
         try (Connection db = chatDb(); PreparedStatement end = db.prepareStatement("INSERT INTO card_consents (consent_id,"
                 + " ended) VALUES (?, true) ON CONFLICT (consent_id) DO UPDATE SET ended = true")) {
-            end.setString(1, consentId);
+            end.setString(1, shown.consentId());
             end.executeUpdate();
         }
         as(me).post(share).then().statusCode(403).contentType("application/problem+json")
@@ -267,6 +266,16 @@ class AssistantTest extends BankFlowSupport {
         assertTrue(bankHistory(c).stream().noneMatch(m -> m.getId().equals(card)), "the bank never saw the card");
         assertEquals(true, history(me, c).stream().filter(m -> card.equals(m.get("id"))).findFirst().orElseThrow()
                 .get("personOnly"), "still the person's only");
+    }
+
+    /** A person's conversation with the bank, the consent of the account they linked, and the balance cards it showed. */
+    private record BalanceCards(String conversation, String consentId, List<Map<String, Object>> cards) {}
+
+    private BalanceCards balanceCards(String me) throws Exception {
+        String c = open(me, BANK);
+        String consentId = linkAccount(me).getString("consentId");
+        send(me, c, "q1", "Show balance").statusCode(201);
+        return new BalanceCards(c, consentId, awaitMessages(me, c, 1, kind("ACCOUNT_CARD")));
     }
 
     private static Connection chatDb() throws Exception {

@@ -102,73 +102,66 @@ class DemandPacedStreamTest {
                 .asyncServerStreamingCall(channel.newCall(FOLLOW, CallOptions.DEFAULT), request, observer), "from 0");
     }
 
+    /** A subscriber that asks for {@code first} items, then only what the test asks for. */
+    private static final class Taker implements MultiSubscriber<String> {
+        private final long first;
+        final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+        final AtomicInteger received = new AtomicInteger();
+        final CountDownLatch completed = new CountDownLatch(1);
+
+        Taker(long first) {
+            this.first = first;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription.set(s);
+            s.request(first);
+        }
+
+        @Override
+        public void onItem(String item) {
+            received.incrementAndGet();
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {}
+
+        @Override
+        public void onCompletion() {
+            completed.countDown();
+        }
+
+        void awaitReceived(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (received.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
+    }
+
     @Test
     void theServerSendsWhatIsAskedForNotTheWholeLog() throws Exception {
-        AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
-        AtomicInteger received = new AtomicInteger();
-        CountDownLatch completed = new CountDownLatch(1);
-        follow().subscribe().withSubscriber(new MultiSubscriber<String>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription.set(s);
-                s.request(10);
-            }
-
-            @Override
-            public void onItem(String item) {
-                received.incrementAndGet();
-            }
-
-            @Override
-            public void onFailure(Throwable failure) {}
-
-            @Override
-            public void onCompletion() {
-                completed.countDown();
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (received.get() < 10 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Taker taker = new Taker(10);
+        follow().subscribe().withSubscriber(taker);
+        taker.awaitReceived(10);
         Thread.sleep(2000);  // time for an unpaced stream to arrive whole (20 MiB on loopback)
-        assertEquals(10, received.get(), "only what was asked for reaches the subscriber");
+        assertEquals(10, taker.received.get(), "only what was asked for reaches the subscriber");
         assertTrue(sent.get() < 3_000, "the server sent " + sent.get() + " of " + LOG_SIZE
                 + ": about the transport's window, held back by flow control");
 
-        subscription.get().request(Long.MAX_VALUE);
-        assertTrue(completed.await(30, TimeUnit.SECONDS), "the rest follows when asked for");
-        assertEquals(LOG_SIZE, received.get());
+        taker.subscription.get().request(Long.MAX_VALUE);
+        assertTrue(taker.completed.await(30, TimeUnit.SECONDS), "the rest follows when asked for");
+        assertEquals(LOG_SIZE, taker.received.get());
     }
 
     @Test
     void cancellingTheSubscriptionCancelsTheCall() throws Exception {
-        AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
-        AtomicInteger received = new AtomicInteger();
-        follow().subscribe().withSubscriber(new MultiSubscriber<String>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription.set(s);
-                s.request(5);  // a few: the log is not over when the subscription is cancelled
-            }
-
-            @Override
-            public void onItem(String item) {
-                received.incrementAndGet();
-            }
-
-            @Override
-            public void onFailure(Throwable failure) {}
-
-            @Override
-            public void onCompletion() {}
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (received.get() < 5 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(5, received.get());
-        subscription.get().cancel();
+        Taker taker = new Taker(5);  // a few: the log is not over when the subscription is cancelled
+        follow().subscribe().withSubscriber(taker);
+        taker.awaitReceived(5);
+        assertEquals(5, taker.received.get());
+        taker.subscription.get().cancel();
         assertTrue(cancelled.await(5, TimeUnit.SECONDS), "the server saw the call cancelled");
         assertTrue(sent.get() < LOG_SIZE, "cancelled before the end of the log");
     }
