@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +89,92 @@ class ReferencesTest {
         }
         assertTrue(problems.isEmpty(), name + ":\n" + String.join("\n", problems));
         assertTrue(references > 10, name + ": suspiciously few references checked: " + references);
+    }
+
+    /**
+     * Every environment variable a service's pod gets is one the service reads: a {@code ${VAR}} in its
+     * application.properties, the environment form of a property it sets there or of one of its {@code @ConfigMapping}
+     * (CONSENT_CALLERS_END_CONSENTS for consent.callers.end-consents), or Quarkus', the JVM's or the image's own. A
+     * ConfigMap that several services get (the OIDC settings) needs each key read by one of them. A misspelt name would
+     * otherwise be ignored without a word, and the service would run on its default (for a caller list: nobody).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyEnvironmentVariableOfAServiceIsOneItReads(String name) throws Exception {
+        Overlay o = Overlay.of(name);
+        Map<String, Set<String>> unreadBy = new java.util.TreeMap<>();  // "variable (source)" -> services that do not read it
+        Map<String, Set<String>> givenTo = new java.util.TreeMap<>();
+        for (var w : o.quarkusWorkloads()) {
+            Predicate<String> reads = readsVariable(w.appName());
+            for (Container c : w.containers()) {
+                Map<String, String> given = new java.util.TreeMap<>();  // variable -> where it comes from
+                Optional.ofNullable(c.getEnv()).orElse(List.of()).forEach(e -> given.put(e.getName(), w.id() + " env"));
+                for (EnvFromSource ef : Optional.ofNullable(c.getEnvFrom()).orElse(List.of())) {
+                    if (ef.getConfigMapRef() != null) {
+                        configMapKeys(o, ef.getConfigMapRef().getName()).forEach(k -> given.put(k, "ConfigMap " + ef.getConfigMapRef().getName()));
+                    }
+                    if (ef.getSecretRef() != null) {
+                        secretKeys(o, ef.getSecretRef().getName()).forEach(k -> given.put(k, "Secret " + ef.getSecretRef().getName()));
+                    }
+                }
+                for (var v : given.entrySet()) {
+                    String key = v.getKey() + " (" + v.getValue() + ")";
+                    givenTo.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(w.appName());
+                    if (!reads.test(v.getKey()) && !v.getKey().matches("(QUARKUS|JAVA|JDK|GC|KUBERNETES)_.*")) {
+                        unreadBy.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(w.appName());
+                    }
+                }
+            }
+        }
+        List<String> problems = unreadBy.entrySet().stream().filter(e -> e.getValue().equals(givenTo.get(e.getKey())))
+                .map(e -> e.getKey() + " is given to " + e.getValue() + " and read by none of them").toList();
+        assertTrue(problems.isEmpty(), name + ":\n" + String.join("\n", problems));
+        assertTrue(givenTo.size() > 20, name + ": suspiciously few variables checked: " + givenTo.size());
+    }
+
+    /**
+     * Whether the service reads an environment variable: its application.properties names it in {@code ${...}} or sets
+     * a property of that environment form, or the variable is its @ConfigMapping prefix followed by names of the
+     * mapping's methods (the environment form of a property the mapping declares, nested groups included).
+     */
+    private static Predicate<String> readsVariable(String service) throws IOException {
+        Path module = Overlay.repoRoot().resolve(service);
+        String properties = Files.readString(module.resolve("src/main/resources/application.properties"));
+        Set<String> read = new java.util.HashSet<>();
+        for (String line : properties.split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#") || !l.contains("=")) continue;
+            read.add(envForm(l.substring(0, l.indexOf('=')).strip().replaceFirst("^%[^.]+\\.", "")));
+        }
+        var placeholders = Pattern.compile("\\$\\{([A-Z0-9_]+)").matcher(properties);
+        while (placeholders.find()) read.add(placeholders.group(1));
+        List<String> prefixes = new ArrayList<>();
+        Set<String> members = new java.util.HashSet<>();
+        try (var files = Files.walk(module.resolve("src/main/java"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String java = Files.readString(f);
+                var mapping = Pattern.compile("@ConfigMapping\\(prefix = \"([^\"]+)\"\\)").matcher(java);
+                if (!mapping.find()) continue;
+                prefixes.add(envForm(mapping.group(1)));
+                var method = Pattern.compile("(?m)^\\s+(?:[\\w<>, ?]+)\\s+(\\w+)\\(\\);").matcher(java);
+                while (method.find()) members.add(envForm(method.group(1).replaceAll("([a-z0-9])([A-Z])", "$1-$2")));
+            }
+        }
+        return variable -> read.contains(variable) || prefixes.stream().anyMatch(prefix -> variable.startsWith(prefix + "_")
+                && splitsInto(variable.substring(prefix.length() + 1), members));
+    }
+
+    /** Whether {@code rest} is one or more of {@code names} joined by '_'. */
+    private static boolean splitsInto(String rest, Set<String> names) {
+        if (names.contains(rest)) return true;
+        for (String n : names) {
+            if (rest.startsWith(n + "_") && splitsInto(rest.substring(n.length() + 1), names)) return true;
+        }
+        return false;
+    }
+
+    private static String envForm(String property) {
+        return property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
     /** Every gRPC client address (HOST/PORT pair) in a ConfigMap is a Service of the overlay with that grpc port. */
