@@ -961,8 +961,10 @@ class AccountLinkFlowTest extends MeshTestSupport {
             }
             assertTrue(open != null, "the circuit breaker opened");
             long start = System.nanoTime();
-            assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
+            var fast = assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
             assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "an open breaker fails fast");
+            assertTrue(fast.getStatus().getDescription().contains("too many recent failures"),
+                    "refused by the open breaker, without calling the bank: " + fast.getStatus().getDescription());
         } finally {
             sandboxHook("DELETE", "/sandbox/faults", null);
         }

@@ -50,18 +50,23 @@ class HeldNotificationsTest extends ChatTestSupport {
     @Inject
     Pool pool;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
+
     @Test
     void aNotificationDuringABatchWaitsForItsHandOffAndCostsNoRead() throws Exception {
         String participant = "p:" + newPerson();
         List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
         Cancellable stream = follow(participant, got);
         ChatMessage handed = InboxFeedTest.message();
+        double reads;
         try {
             feed.writing();
             try {
+                reads = streamReads();
                 // the batch's event commits and is announced before its answer is handed over
                 commitAndNotify(participant, 3);
-                Thread.sleep(500);
+                awaitHeld();
                 feed.committed(List.of(new InboxPosition(participant, 3)), handed);
             } finally {
                 feed.written();
@@ -73,6 +78,7 @@ class HeldNotificationsTest extends ChatTestSupport {
         }
         assertEquals(1, got.size(), "position 3 once");
         assertSame(handed, got.get(0).message(), "emitted as handed, not read back");
+        assertEquals(reads, streamReads(), "the held notification cost no read");
     }
 
     @Test
@@ -84,7 +90,8 @@ class HeldNotificationsTest extends ChatTestSupport {
             feed.writing();
             try {
                 commitAndNotify(participant, 3);  // another replica's event: nobody here hands it over
-                Thread.sleep(500);
+                awaitHeld();
+                Thread.sleep(200);
                 assertTrue(got.isEmpty(), "held while the batch is written");
             } finally {
                 feed.written();
@@ -110,6 +117,19 @@ class HeldNotificationsTest extends ChatTestSupport {
         InboxFeedTest.awaitPosition(got, 2);
         got.clear();
         return stream;
+    }
+
+    /** Waits until this replica holds a notification (it has arrived while a batch is written). */
+    private void awaitHeld() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (metrics.get("chat.inbox.notifications.held").gauge().value() < 1) {
+            assertTrue(System.nanoTime() < deadline, "the notification arrived and is held");
+            Thread.sleep(10);
+        }
+    }
+
+    private double streamReads() {
+        return metrics.get("chat.inbox.stream.reads").functionCounter().count();
     }
 
     /** A typing event committed with its notification, as another writer would. */

@@ -179,8 +179,10 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     void expectedVersionGuardsAuthorisation() {
         String user = newPerson();
         Consent c = service().createConsent(request(user).build()).getConsent();
-        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder()
-                .setConsentId(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
+        var refused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(AuthoriseConsentRequest
+                .newBuilder().setConsentId(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
+        assertEquals("the consent is at version " + c.getVersion() + ", not " + (c.getVersion() + 7),
+                refused.getStatus().getDescription(), "refused by the version guard, not another precondition");
     }
 
     @Test

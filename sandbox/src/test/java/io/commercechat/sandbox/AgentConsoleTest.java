@@ -18,15 +18,11 @@ import io.commercechat.proto.partner.v1.SetTypingRequest;
 import io.commercechat.proto.partner.v1.SubscribeRequest;
 import io.commercechat.proto.partner.v1.UpdateTag;
 import io.commercechat.testkit.SseStream;
-import io.commercechat.testkit.TestIssuer;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -65,7 +61,7 @@ class AgentConsoleTest {
             assertNotNull(next(browser, "status"));
             await(() -> !FakePlatform.SUBSCRIPTIONS.isEmpty(), "the sandbox subscribes to the bank's inbox");
             FakePlatform.Received<SubscribeRequest> first = FakePlatform.SUBSCRIPTIONS.get(FakePlatform.SUBSCRIPTIONS.size() - 1);
-            assertPartnerToken(first.authorization(), "sandbox-bank");
+            FakePlatform.assertPartnerToken(first.authorization(), "sandbox-bank");
 
             InboxEvent e1 = FakePlatform.publish(FakePlatform.personText("conv-live", 1, "one"));
             InboxEvent e2 = FakePlatform.publish(FakePlatform.personText("conv-live", 2, "two"));
@@ -137,20 +133,20 @@ class AgentConsoleTest {
         assertEquals("Debit", sent.request().getContent().getQuickReplies().getOptions(0).getPayload());
         assertEquals("credit", sent.request().getContent().getQuickReplies().getOptions(1).getPayload());
         assertEquals(UpdateTag.UPDATE_TAG_UNSPECIFIED, sent.request().getUpdateTag());
-        assertPartnerToken(sent.authorization(), "sandbox-bank");
+        FakePlatform.assertPartnerToken(sent.authorization(), "sandbox-bank");
 
         given().contentType("application/json").body("{\"seq\":2}")
                 .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/read").then().statusCode(200)
                 .body("readSeq", equalTo("2"));
         FakePlatform.Received<MarkReadRequest> read = FakePlatform.READS.get(FakePlatform.READS.size() - 1);
         assertEquals(2, read.request().getSeq());
-        assertPartnerToken(read.authorization(), "sandbox-bank");
+        FakePlatform.assertPartnerToken(read.authorization(), "sandbox-bank");
 
         given().contentType("application/json").body("{\"typing\":true}")
                 .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/typing").then().statusCode(204);
         FakePlatform.Received<SetTypingRequest> typing = FakePlatform.TYPING.get(FakePlatform.TYPING.size() - 1);
         assertTrue(typing.request().getTyping());
-        assertPartnerToken(typing.authorization(), "sandbox-bank");
+        FakePlatform.assertPartnerToken(typing.authorization(), "sandbox-bank");
 
         given().contentType("application/json").body("{\"text\":\"no id\"}")
                 .post("/agent/conversations/" + FakePlatform.BANK_CONVERSATION + "/messages").then().statusCode(400)
@@ -235,15 +231,4 @@ class AgentConsoleTest {
         fail("timed out: " + what);
     }
 
-    /** A valid partner token of the business: signed by the issuer's key, our audience, business_id. */
-    private static void assertPartnerToken(String authorization, String businessId) throws Exception {
-        assertTrue(authorization.startsWith("Bearer "), "an authorization header is sent");
-        String[] parts = authorization.substring(7).split("\\.");
-        assertEquals(3, parts.length);
-        JsonNode claims = JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-        assertEquals(businessId, claims.get("business_id").asText());
-        assertEquals(TestIssuer.ISSUER, claims.get("iss").asText());
-        assertTrue(claims.get("groups").toString().contains("partner"));
-        assertTrue(claims.get("exp").asLong() > Instant.now().getEpochSecond());
-    }
 }

@@ -259,4 +259,16 @@ public final class FakePlatform {
             out.onCompleted();
         }
     }
+
+    /**
+     * A valid partner token of the business, as chat-service and account-link-service would accept it: signed with the
+     * issuer's key for the services' audience, not expired, of group partner, with the business's id.
+     */
+    public static void assertPartnerToken(String authorization, String businessId) throws Exception {
+        org.junit.jupiter.api.Assertions.assertTrue(authorization.startsWith("Bearer "), "an authorization header is sent");
+        var claims = io.commercechat.testkit.TestIssuer.get().verified(authorization.substring("Bearer ".length()));
+        org.junit.jupiter.api.Assertions.assertEquals(businessId, claims.getStringClaimValue("business_id"));
+        org.junit.jupiter.api.Assertions.assertTrue(claims.getStringListClaimValue("groups").contains("partner"),
+                claims.toJson());
+    }
 }

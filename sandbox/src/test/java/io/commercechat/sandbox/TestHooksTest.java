@@ -8,22 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.proto.partner.v1.Receipt;
 import io.commercechat.proto.partner.v1.SendMessageRequest;
 import io.commercechat.proto.partner.v1.UpdateTag;
-import io.commercechat.testkit.TestIssuer;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +45,7 @@ class TestHooksTest extends SandboxTestSupport {
         assertEquals(link.getBankLinkId(), call.request().getBankLinkId());
         assertEquals("You closed this account", call.request().getReason());
         assertTrue(Math.abs(call.request().getOccurredAt().getSeconds() - Instant.now().getEpochSecond()) < 60);
-        assertPartnerToken(call.authorization(), "sandbox-bank");
+        FakePlatform.assertPartnerToken(call.authorization(), "sandbox-bank");
 
         // again: idempotent at both ends
         given().post("/sandbox/links/" + link.getBankLinkId() + "/revoke").then().statusCode(200)
@@ -98,7 +93,7 @@ class TestHooksTest extends SandboxTestSupport {
         assertEquals(32, receipt.getTotal().getUnits());
         assertEquals(40_000_000, receipt.getTotal().getNanos());
         assertEquals("GBP", receipt.getTotal().getCurrency());
-        assertPartnerToken(sent.authorization(), "demo-shop");
+        FakePlatform.assertPartnerToken(sent.authorization(), "demo-shop");
 
         given().contentType("application/json").body("{\"conversationId\":\"\"}").post("/sandbox/shop/receipts").then()
                 .statusCode(400).contentType(containsString("application/problem+json"));
@@ -111,17 +106,4 @@ class TestHooksTest extends SandboxTestSupport {
                 .body("detail", containsString("chat-service is unreachable"));
     }
 
-    /** A valid partner token of the business: signed by the issuer's key, our audience, business_id. */
-    private static void assertPartnerToken(String authorization, String businessId) throws Exception {
-        assertTrue(authorization.startsWith("Bearer "), "an authorization header is sent");
-        String[] parts = authorization.substring(7).split("\\.");
-        assertEquals(3, parts.length);
-        JsonNode claims = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-        assertEquals(businessId, claims.get("business_id").asText());
-        assertEquals(TestIssuer.ISSUER, claims.get("iss").asText());
-        assertTrue(claims.get("groups").toString().contains("partner"));
-        assertTrue(claims.get("exp").asLong() > Instant.now().getEpochSecond());
-        JsonNode header = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
-        assertEquals(TestIssuer.KEY_ID, header.get("kid").asText());
-    }
 }

@@ -110,6 +110,21 @@ public final class TestIssuer {
 
     // ---- valid tokens ----
 
+    /**
+     * The claims of a token this issuer signed for the services (its key, its issuer, the services' audience, not
+     * expired), as a service verifying it would accept them; anything else fails with the reason.
+     */
+    public org.jose4j.jwt.JwtClaims verified(String token) {
+        try {
+            return new org.jose4j.jwt.consumer.JwtConsumerBuilder().setVerificationKey(keys.getPublic())
+                    .setExpectedIssuer(ISSUER).setExpectedAudience(AUDIENCE).setRequireExpirationTime()
+                    .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256")
+                    .build().processToClaims(token);
+        } catch (org.jose4j.jwt.consumer.InvalidJwtException e) {
+            throw new AssertionError("not a token of this issuer for the services: " + e.getMessage(), e);
+        }
+    }
+
     public String person(String sub) {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web"));
     }

@@ -99,6 +99,8 @@ public class InboxFeed {
                 .description("inbox events emitted to SSE and Subscribe streams").register(metrics);
         Gauge.builder("chat.inbox.streams", waiting, w -> w.values().stream().mapToInt(Set::size).sum())
                 .description("SSE and Subscribe streams open on this replica").register(metrics);
+        Gauge.builder("chat.inbox.notifications.held", this, InboxFeed::heldNotifications)
+                .description("notifications held until this replica's batch being written is handed over").register(metrics);
         FunctionCounter.builder("chat.inbox.stream.reads", reads, LongAdder::sum)
                 .description("inbox reads by SSE and Subscribe streams (idle streams read only every chat.stream-poll-interval)")
                 .register(metrics);
@@ -107,6 +109,12 @@ public class InboxFeed {
     void start(@Observes StartupEvent ignored) {
         subscriber = listen();
         listenCheckTimer = vertx.setPeriodic(config.listenCheckInterval().toMillis(), id -> checkListener());
+    }
+
+    private double heldNotifications() {
+        synchronized (gate) {
+            return held.size();
+        }
     }
 
     /** A LISTEN connection, reconnected by itself when it closes; every stream reads once when it (re)subscribes. */

@@ -1,6 +1,8 @@
 package io.commercechat.consent.receipt.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,7 @@ import java.util.List;
 import org.jose4j.jwk.EcJwkGenerator;
 import org.jose4j.jwk.EllipticCurveJsonWebKey;
 import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.keys.EllipticCurves;
 import org.junit.jupiter.api.Test;
@@ -31,7 +34,9 @@ class PublishedReceiptKeysTest {
         assertEquals(List.of("k0", "k1"), keys.stream().map(JsonWebKey::getKeyId).toList());
         for (JsonWebKey k : keys) {
             assertEquals("ES256", k.getAlgorithm());
-            assertTrue(!k.toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY).contains("\"d\""));
+            // k0 came with its private part: what is published must not hold it, in any serialization
+            assertNull(((PublicJsonWebKey) k).getPrivateKey(), k.getKeyId());
+            assertFalse(k.toJson(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE).contains("\"d\""), k.getKeyId());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.commercechat.sandbox.bank.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,9 +50,12 @@ class LedgerGeneratorTest {
     void aDateKeepsItsTransactionsWhenTheWindowMoves() {
         Customer grace = Ledger.CUSTOMERS.get(1);
         LedgerAccount current = LedgerGenerator.accountsOf(grace).get(0);
-        LocalDate day = ANCHOR.minusDays(30);
-        List<LedgerTransaction> today = onDay(LedgerGenerator.transactionsOf(grace, current, ANCHOR), day);
-        List<LedgerTransaction> tomorrow = onDay(LedgerGenerator.transactionsOf(grace, current, ANCHOR.plusDays(1)), day);
+        // a week a month back (a single day may have none)
+        LocalDate from = ANCHOR.minusDays(37);
+        LocalDate to = ANCHOR.minusDays(30);
+        List<LedgerTransaction> today = between(LedgerGenerator.transactionsOf(grace, current, ANCHOR), from, to);
+        List<LedgerTransaction> tomorrow = between(LedgerGenerator.transactionsOf(grace, current, ANCHOR.plusDays(1)), from, to);
+        assertFalse(today.isEmpty(), "the week from " + from + " has transactions to keep");
         assertEquals(today, tomorrow);
     }
 
@@ -64,6 +68,7 @@ class LedgerGeneratorTest {
         LocalDate oldest = txs.get(txs.size() - 1).bookedAt().atZone(ZoneOffset.UTC).toLocalDate();
         assertTrue(!oldest.isAfter(ANCHOR.minusDays(360)), oldest.toString());
         assertTrue(txs.get(0).bookedAt().isBefore(ANCHOR.atStartOfDay().toInstant(ZoneOffset.UTC)));
+        assertTrue(txs.stream().anyMatch(t -> t.status() == TransactionStatus.TRANSACTION_STATUS_PENDING), "some are pending");
         for (LedgerTransaction t : txs) {
             if (t.status() == TransactionStatus.TRANSACTION_STATUS_PENDING) {
                 assertTrue(t.bookedAt().isAfter(ANCHOR.minusDays(LedgerGenerator.PENDING_DAYS + 1).atStartOfDay()
@@ -75,8 +80,11 @@ class LedgerGeneratorTest {
         assertEquals(txs.size(), txs.stream().map(LedgerTransaction::id).distinct().count());
     }
 
-    private static List<LedgerTransaction> onDay(List<LedgerTransaction> txs, LocalDate day) {
-        return txs.stream().filter(t -> t.bookedAt().atZone(ZoneOffset.UTC).toLocalDate().equals(day)).toList();
+    private static List<LedgerTransaction> between(List<LedgerTransaction> txs, LocalDate from, LocalDate to) {
+        return txs.stream().filter(t -> {
+            LocalDate d = t.bookedAt().atZone(ZoneOffset.UTC).toLocalDate();
+            return !d.isBefore(from) && !d.isAfter(to);
+        }).toList();
     }
 
     private static boolean luhn(String n) {
