@@ -541,8 +541,11 @@ class AccountLinkFlowTest extends MeshTestSupport {
         Link other = linkAccount(otherSub);
         TokenRow sealed = tokenRow(linkId);
         storeTokenRow(UUID.fromString(other.getId()), sealed);
+        long undecryptable = cipherFailuresLogged();
         var refused = assertStatus(Status.Code.INTERNAL, () -> balances(otherSub, other.getAccounts(0).getId()));
         assertFalse(refused.getStatus().getDescription().contains(token), "the answer names no token");
+        // refused because the sealed token does not open for that link, not for any other internal failure
+        await("the cipher's refusal in the service's log", Duration.ofSeconds(5), () -> cipherFailuresLogged() > undecryptable);
         assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty(), "the original link still reads");
     }
 
@@ -1053,6 +1056,20 @@ class AccountLinkFlowTest extends MeshTestSupport {
         await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
         assertEquals("revoked by you in the app", getLink(sub, link.getId()).getStatusReason());
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+    }
+
+    /** How often the service's own log (all its files) says a sealed bank token did not open. */
+    private static long cipherFailuresLogged() {
+        String failure = "IllegalStateException at " + io.commercechat.accounts.token.service.TokenCipher.class.getName() + ".open(";
+        long n = 0;
+        try (var files = Files.list(Path.of("target/service-logs"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log")).toList()) {
+                n += Files.readString(f, StandardCharsets.UTF_8).split(java.util.regex.Pattern.quote(failure), -1).length - 1;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return n;
     }
 
     /** The consent's allowed transaction reads in the person's access log, every page of it. */
