@@ -101,6 +101,8 @@ public class ConsentEventWatcher {
             // revocations waiting until this lease has run out
             try {
                 inFlight.get(RELEASE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 LOG.debugf("a consent event lease check was still running at shutdown (%s)", e.getClass().getSimpleName());
             }
@@ -121,6 +123,8 @@ public class ConsentEventWatcher {
         CompletableFuture<Void> check = new CompletableFuture<>();
         leaseCheck = check;
         background.call(() -> Panache.withTransaction(() -> watch.acquire(holder, config.consentEvents().lease())))
+                // a check that hangs (a connection that never answers) must not keep every later one from starting
+                .ifNoItem().after(config.consentEvents().lease()).fail()
                 .onTermination().invoke(() -> check.complete(null))
                 .subscribe().with(position -> {
                     if (position == null) {
