@@ -22,9 +22,7 @@ public final class BankAnswers {
     private BankAnswers() {}
 
     public static BankAccount account(String bankId, BankAccount a) {
-        if (!ContractFormats.isAccountId(a.getAccountId())) {  // what a consent can name
-            throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
-        }
+        requireAccountId(bankId, a.getAccountId());
         if (!ContractFormats.isCurrency(a.getCurrency())) {
             throw unusable(bankId, "a currency that is not a three-letter ISO 4217 code");
         }
@@ -41,11 +39,7 @@ public final class BankAnswers {
      * bank, which they can make again (FAILED_PRECONDITION saying so). Nothing is linked either way.
      */
     public static List<String> accountIds(String bankId, List<String> ids) {
-        for (String id : ids) {
-            if (!ContractFormats.isAccountId(id)) {
-                throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
-            }
-        }
+        ids.forEach(id -> requireAccountId(bankId, id));
         if (ids.size() > ContractFormats.MAX_CONSENT_ACCOUNTS) {
             throw Status.FAILED_PRECONDITION.withDescription("you chose " + ids.size() + " accounts at bank " + bankId
                     + "; one link covers at most " + ContractFormats.MAX_CONSENT_ACCOUNTS
@@ -114,6 +108,13 @@ public final class BankAnswers {
         // the largest or smallest instant for a timestamp out of range: outside any window
         long seconds = Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), t.getBookedAt().getSeconds()));
         return Instant.ofEpochSecond(seconds, Math.floorMod(t.getBookedAt().getNanos(), 1_000_000_000));
+    }
+
+    /** An account id as a consent can name it, or the bank's fault. */
+    private static void requireAccountId(String bankId, String id) {
+        if (!ContractFormats.isAccountId(id)) {
+            throw unusable(bankId, "an account id that is not 1-64 letters, digits, '_' or '-'");
+        }
     }
 
     private static boolean hasNul(String text) {
