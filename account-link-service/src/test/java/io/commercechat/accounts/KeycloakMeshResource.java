@@ -54,6 +54,7 @@ public class KeycloakMeshResource implements QuarkusTestResourceLifecycleManager
         consent = ServiceProcess.start("consent-service", MeshPeers.consentConfig(verification, pg, db));
 
         Map<String, String> bank = new HashMap<>(verification);
+        bank.put("mp.jwt.verify.audiences", MeshPeers.BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {
             bank.put("quarkus.oidc-client." + client + ".auth-server-url", keycloak.issuer());
             bank.put("quarkus.oidc-client." + client + ".credentials.secret", client + "-dev-secret");
@@ -72,6 +73,7 @@ public class KeycloakMeshResource implements QuarkusTestResourceLifecycleManager
         config.put("accounts.banks.sandbox-bank.display-name", "Sandbox Bank");
         config.put("accounts.banks.sandbox-bank.host", "127.0.0.1");
         config.put("accounts.banks.sandbox-bank.port", Integer.toString(sandbox.port()));
+        config.put("accounts.banks.sandbox-bank.token-scope", MeshPeers.BANK_TOKEN_SCOPE);
         config.put("accounts.token-keys.k1", MeshResource.KEY_1);
         config.put("accounts.token-keys-active", "k1");
         return config;

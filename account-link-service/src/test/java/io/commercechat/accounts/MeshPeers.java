@@ -22,6 +22,9 @@ import org.jose4j.keys.EllipticCurves;
 public final class MeshPeers {
 
     public static final String BANK_CLIENT_SECRET = "sandbox-bank-test-secret";
+    /** The scope account-link-service asks its token for the sandbox bank with, and the audience that token gets. */
+    public static final String BANK_TOKEN_SCOPE = "bank-sandbox-bank";
+    public static final String BANK_AUDIENCE = "sandbox-bank";
     private static MeshPeers instance;
 
     public final ServiceProcess consent;
@@ -84,7 +87,9 @@ public final class MeshPeers {
     static Map<String, String> sandboxConfig(TestIssuer issuer, int platformPort) {
         issuer.registerPartnerClient("sandbox-bank", BANK_CLIENT_SECRET, "sandbox-bank");
         issuer.registerPartnerClient("demo-shop", "demo-shop-test-secret", "demo-shop");
+        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE);
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
+        config.put("mp.jwt.verify.audiences", BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {
             config.put("quarkus.oidc-client." + client + ".auth-server-url", issuer.baseUrl());
             config.put("quarkus.oidc-client." + client + ".token-path", "/token");

@@ -37,6 +37,7 @@ public class MeshResource implements QuarkusTestResourceLifecycleManager {
         config.put("accounts.banks.sandbox-bank.host", "127.0.0.1");
         config.put("accounts.banks.sandbox-bank.port", Integer.toString(peers.sandbox.port()));
         config.put("accounts.banks.sandbox-bank.tls", "false");
+        config.put("accounts.banks.sandbox-bank.token-scope", MeshPeers.BANK_TOKEN_SCOPE);
         config.put("accounts.token-keys.k1", KEY_1);
         config.put("accounts.token-keys.k2", KEY_2);
         config.put("accounts.token-keys-active", "k2");

@@ -107,12 +107,13 @@ abstract class MeshTestSupport {
 
     /**
      * The bank's own API, as its registered client calls it (to check what a token can still do): the sandbox serves
-     * only account-link-service (sandbox.clients).
+     * only account-link-service (sandbox.clients), with a token for the bank's audience.
      */
     protected BankConnectorGrpc.BankConnectorBlockingStub bankDirect() {
         ManagedChannel c = ManagedChannelBuilder.forAddress("127.0.0.1", peers().sandbox.port()).usePlaintext().build();
         peerChannels.add(c);
-        return BankConnectorGrpc.newBlockingStub(c).withCallCredentials(GrpcCalls.bearer(ISSUER.service("account-link-service")))
+        return BankConnectorGrpc.newBlockingStub(c).withCallCredentials(
+                GrpcCalls.bearer(ISSUER.forAudience("account-link-service", MeshPeers.BANK_AUDIENCE)))
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 

@@ -22,6 +22,9 @@ public final class MeshPeers {
     static final String ACCOUNT_LINK_SECRET = "account-link-service-test-secret";
     /** chat-service's client secret for the processes of {@link #chatProcessConfig} (one per test JVM). */
     private static final String CHAT_PROCESS_SECRET = "chat-service-process-test-secret";
+    /** The scope account-link-service asks its token for the sandbox bank with, and the audience it gets. */
+    static final String BANK_TOKEN_SCOPE = "bank-sandbox-bank";
+    static final String BANK_AUDIENCE = "sandbox-bank";
     static final String TOKEN_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     private static MeshPeers instance;
 
@@ -119,7 +122,9 @@ public final class MeshPeers {
     static Map<String, String> sandboxConfig(TestIssuer issuer) {
         issuer.registerPartnerClient("sandbox-bank", "sandbox-bank-test-secret", "sandbox-bank");
         issuer.registerPartnerClient("demo-shop", "demo-shop-test-secret", "demo-shop");
+        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE);
         Map<String, String> config = common(issuer);
+        config.put("mp.jwt.verify.audiences", BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {
             config.put("quarkus.oidc-client." + client + ".auth-server-url", issuer.baseUrl());
             config.put("quarkus.oidc-client." + client + ".token-path", "/token");
@@ -146,6 +151,7 @@ public final class MeshPeers {
         config.put("accounts.banks.sandbox-bank.host", "127.0.0.1");
         config.put("accounts.banks.sandbox-bank.port", Integer.toString(sandboxPort));
         config.put("accounts.banks.sandbox-bank.tls", "false");
+        config.put("accounts.banks.sandbox-bank.token-scope", BANK_TOKEN_SCOPE);
         config.put("accounts.token-keys.k1", TOKEN_KEY);
         config.put("accounts.token-keys-active", "k1");
         config.put("accounts.allowed-redirect-prefixes", "http://127.0.0.1:,http://localhost:");

@@ -182,10 +182,19 @@ public final class BrowserlessLogin {
      */
     public static String clientCredentials(String issuer, String clientId, String clientSecret)
             throws IOException, InterruptedException {
+        return clientCredentials(issuer, clientId, clientSecret, null);
+    }
+
+    /** The same, asking for {@code scope} (none when null). */
+    public static String clientCredentials(String issuer, String clientId, String clientSecret, String scope)
+            throws IOException, InterruptedException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("grant_type", "client_credentials");
         params.put("client_id", clientId);
         params.put("client_secret", clientSecret);
+        if (scope != null) {
+            params.put("scope", scope);
+        }
         HttpResponse<String> r = newClient().send(
                 HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token")).timeout(TIMEOUT)
                         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -78,10 +78,11 @@ class KeycloakRealmTest {
         assertTrue(keys.size() > 0, "JWKS has keys");
     }
 
+    /** account-link-service asks for its mesh token with the scope commerce-chat (accounts.mesh-token-scope). */
     @ParameterizedTest
-    @ValueSource(strings = {"chat-service", "account-link-service", "consent-service"})
-    void servicesGetClientCredentialsTokens(String service) throws Exception {
-        String token = BrowserlessLogin.clientCredentials(keycloak.issuer(), service, service + "-dev-secret");
+    @CsvSource({"chat-service,", "consent-service,", "account-link-service,commerce-chat"})
+    void servicesGetClientCredentialsTokens(String service, String scope) throws Exception {
+        String token = BrowserlessLogin.clientCredentials(keycloak.issuer(), service, service + "-dev-secret", scope);
         JsonNode claims = verifiedClaims(token);
         assertEquals(keycloak.issuer(), claims.get("iss").asText());
         assertTrue(strings(claims.get("aud")).contains("commerce-chat"), "aud: " + claims.get("aud"));
@@ -90,6 +91,34 @@ class KeycloakRealmTest {
         assertEquals(service, claims.get("azp").asText());
         assertFalse(claims.has("business_id"));
         assertEquals(300, claims.get("exp").asLong() - claims.get("iat").asLong(), "access token lifespan");
+    }
+
+    /**
+     * A partner bank is a third party: account-link-service's token for it (scope bank-sandbox-bank) carries the bank's
+     * audience only and no groups, and a token asked for without a scope carries no audience of the mesh either.
+     */
+    @Test
+    void accountLinkServicesTokenForTheBankIsNoTokenForTheMesh() throws Exception {
+        JsonNode forBank = verifiedClaims(BrowserlessLogin.clientCredentials(keycloak.issuer(), "account-link-service",
+                "account-link-service-dev-secret", "bank-sandbox-bank"));
+        assertEquals(List.of("sandbox-bank"), strings(forBank.get("aud")));
+        assertEquals("account-link-service", forBank.get("azp").asText());
+        assertFalse(forBank.has("groups"), forBank.toString());
+
+        JsonNode unscoped = verifiedClaims(BrowserlessLogin.clientCredentials(keycloak.issuer(), "account-link-service",
+                "account-link-service-dev-secret"));
+        assertFalse(unscoped.has("aud") && strings(unscoped.get("aud")).contains("commerce-chat"), unscoped.toString());
+        assertFalse(unscoped.has("groups"), unscoped.toString());
+    }
+
+    /** The bank's scope is account-link-service's alone: another client asking for it is refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"chat-service", "consent-service", "sandbox-bank"})
+    void onlyAccountLinkServiceGetsTokensForTheBank(String client) throws Exception {
+        IOException refused = assertThrows(IOException.class, () -> BrowserlessLogin.clientCredentials(keycloak.issuer(),
+                client, client + "-dev-secret", "bank-sandbox-bank"));
+        assertTrue(refused.getMessage().contains("HTTP 400") && refused.getMessage().contains("invalid_scope"),
+                refused.getMessage());
     }
 
     @ParameterizedTest

@@ -208,4 +208,49 @@ class OverlayContentTest {
         var mounts = dev.get(Deployment.class, "keycloak").getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts();
         assertTrue(mounts.stream().anyMatch(m -> m.getMountPath().equals("/opt/keycloak/data/import")), "realm mounted for --import-realm");
     }
+
+    /**
+     * Each dev bank's token-scope is one the realm lets account-link-service ask for, and its tokens carry that bank's
+     * audience only: account-link-service's own default scopes give no audience of the mesh, so that a bank is never
+     * handed a token the mesh accepts.
+     */
+    @Test
+    void devBanksTokenScopesGiveTheBanksAudienceOnly() throws IOException {
+        Overlay dev = Overlay.of("dev");
+        var realm = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dev.get(ConfigMap.class,
+                ReferencesTest.hashed(dev, ConfigMap.class, "keycloak-realm")).getData().get("commerce-chat-realm.json"));
+        com.fasterxml.jackson.databind.JsonNode accountLink = null;
+        for (var client : realm.get("clients")) {
+            if ("account-link-service".equals(client.get("clientId").asText())) {
+                accountLink = client;
+            }
+        }
+        assertNotNull(accountLink);
+        List<String> defaults = new java.util.ArrayList<>();
+        accountLink.get("defaultClientScopes").forEach(n -> defaults.add(n.asText()));
+        assertFalse(defaults.contains("commerce-chat"), "the mesh's audience is asked for, never given by default: " + defaults);
+        List<String> optional = new java.util.ArrayList<>();
+        accountLink.get("optionalClientScopes").forEach(n -> optional.add(n.asText()));
+
+        java.util.Properties banks = ReferencesTest.banks(dev);
+        int checked = 0;
+        for (String key : banks.stringPropertyNames()) {
+            if (!key.endsWith(".host")) continue;
+            String bankId = key.substring("accounts.banks.".length(), key.length() - ".host".length());
+            String scope = banks.getProperty("accounts.banks." + bankId + ".token-scope");
+            assertNotNull(scope, bankId + ": no token-scope");
+            assertTrue(optional.contains(scope), scope + " is not a scope account-link-service may ask for: " + optional);
+            List<String> audiences = new java.util.ArrayList<>();
+            for (var clientScope : realm.get("clientScopes")) {
+                if (!scope.equals(clientScope.get("name").asText())) continue;
+                for (var mapper : clientScope.get("protocolMappers")) {
+                    assertEquals("oidc-audience-mapper", mapper.get("protocolMapper").asText(), scope + " adds only an audience");
+                    audiences.add(mapper.get("config").get("included.custom.audience").asText());
+                }
+            }
+            assertEquals(List.of(bankId), audiences, scope + ": the audience of its tokens");
+            checked++;
+        }
+        assertEquals(1, checked, "dev has the sandbox bank");
+    }
 }

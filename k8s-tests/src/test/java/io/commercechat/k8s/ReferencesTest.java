@@ -2,6 +2,7 @@ package io.commercechat.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -201,6 +202,8 @@ class ReferencesTest {
             if (!key.endsWith(".host")) continue;
             String host = banks.getProperty(key);
             int port = Integer.parseInt(banks.getProperty(key.replace(".host", ".port")));
+            // account-link-service will not start without it: its token for the bank is asked for with that scope
+            assertNotNull(banks.getProperty(key.replace(".host", ".token-scope")), key + ": no token-scope");
             if ("prod".equals(name)) {
                 assertFalse(host.endsWith(".svc.cluster.local"), key + ": prod banks are external, not " + host);
                 assertEquals("true", banks.getProperty(key.replace(".host", ".tls")), key + ": prod banks are reached over TLS");

@@ -67,7 +67,9 @@ class FaultKnobsTest extends SandboxTestSupport {
     @Test
     void faultsDoNotBypassMeshAuthentication() {
         setFault("{\"rpc\":\"*\",\"failureRate\":1}");
-        assertStatus(Status.Code.PERMISSION_DENIED, () -> as(ISSUER.person("p")).beginAuthorisation(authorisation("s").build()));
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> as(ISSUER.person("p")).beginAuthorisation(authorisation("s").build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> as(ISSUER.forAudience("chat-service", SandboxResource.BANK_AUDIENCE))
+                .beginAuthorisation(authorisation("s").build()));
     }
 
     @Test

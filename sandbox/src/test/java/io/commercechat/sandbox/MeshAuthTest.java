@@ -13,7 +13,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Every BankConnector RPC is for mesh services only; the authorisation page is public. */
+/**
+ * Every BankConnector RPC is for the bank's registered clients only, with a token for the bank's audience; the mesh's
+ * tokens are refused, whoever holds them. The authorisation page is public.
+ */
 @QuarkusTest
 @QuarkusTestResource(TestIssuerResource.class)
 @QuarkusTestResource(SandboxResource.class)
@@ -30,28 +33,32 @@ class MeshAuthTest extends SandboxTestSupport {
     void brokenTokensAreUnauthenticated() {
         for (String token : new String[] {ISSUER.expired("account-link-service"), ISSUER.wrongAudience("account-link-service"),
                 ISSUER.wrongIssuer("account-link-service"), ISSUER.badSignature("account-link-service"),
-                ISSUER.algNone("account-link-service"), "not-a-jwt"}) {
+                ISSUER.algNone("account-link-service"), "not-a-jwt",
+                ISSUER.forAudience("account-link-service", "another-bank")}) {
             assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).beginAuthorisation(authorisation("s").build()));
             assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).exchangeCode(
                     ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("c").setRedirectUri(REDIRECT).build()));
         }
     }
 
+    /** Tokens for the mesh, account-link-service's own among them, are not tokens for the bank. */
     @Test
-    void personsAndPartnersAreRefused() {
-        for (String token : new String[] {ISSUER.person("person-1"), ISSUER.partner("sandbox-bank"), ISSUER.partner("demo-shop")}) {
-            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).beginAuthorisation(authorisation("s").build()));
-            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).listAccounts(
+    void theMeshsTokensAreUnauthenticated() {
+        for (String token : new String[] {ISSUER.service("account-link-service"), ISSUER.person("person-1"),
+                ISSUER.partner("sandbox-bank"), ISSUER.partner("demo-shop")}) {
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).beginAuthorisation(authorisation("s").build()));
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).listAccounts(
                     BankListAccountsRequest.newBuilder().setAccessToken("sbt_x").build()));
-            assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).exchangeCode(
+            assertStatus(Status.Code.UNAUTHENTICATED, () -> as(token).exchangeCode(
                     ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("c").setRedirectUri(REDIRECT).build()));
         }
     }
 
-    /** Only the bank's registered client (account-link-service) may call it, not any service of the mesh. */
+    /** Only the bank's registered client (account-link-service) may call it, not another client with a token for it. */
     @Test
-    void anotherMeshServiceIsNotAClientOfTheBank() {
-        for (String token : new String[] {ISSUER.service("chat-service"), ISSUER.service("consent-service")}) {
+    void anotherClientIsNotAClientOfTheBank() {
+        for (String token : new String[] {ISSUER.forAudience("chat-service", SandboxResource.BANK_AUDIENCE),
+                ISSUER.forAudience("consent-service", SandboxResource.BANK_AUDIENCE)}) {
             var refused = assertStatus(Status.Code.PERMISSION_DENIED, () -> as(token).beginAuthorisation(authorisation("s").build()));
             org.junit.jupiter.api.Assertions.assertTrue(refused.getStatus().getDescription().contains("not a client registered"),
                     refused.getStatus().getDescription());

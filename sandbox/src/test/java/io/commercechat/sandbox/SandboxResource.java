@@ -11,12 +11,16 @@ import java.util.Map;
  */
 public class SandboxResource implements QuarkusTestResourceLifecycleManager {
 
+    /** The audience the bank verifies: what its clients' tokens for it carry, not the mesh's. */
+    public static final String BANK_AUDIENCE = "sandbox-bank";
+
     @Override
     public Map<String, String> start() {
         TestIssuer issuer = TestIssuer.get();
         issuer.registerPartnerClient("sandbox-bank", "bank-test-secret", "sandbox-bank");
         issuer.registerPartnerClient("demo-shop", "shop-test-secret", "demo-shop");
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
+        config.put("mp.jwt.verify.audiences", BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {
             config.put("quarkus.oidc-client." + client + ".auth-server-url", issuer.baseUrl());
             config.put("quarkus.oidc-client." + client + ".token-path", "/token");

@@ -53,8 +53,9 @@ abstract class SandboxTestSupport {
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
+    /** The bank's registered client, with a token it got for the bank's audience. */
     protected BankConnectorGrpc.BankConnectorBlockingStub bank() {
-        return as(ISSUER.service("account-link-service"));
+        return as(ISSUER.forAudience("account-link-service", SandboxResource.BANK_AUDIENCE));
     }
 
     protected static BeginAuthorisationRequest.Builder authorisation(String state) {

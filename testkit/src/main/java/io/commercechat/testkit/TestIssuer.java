@@ -42,6 +42,8 @@ public final class TestIssuer {
     private final HttpServer server;
     /** client_id -> (secret, claims to put into its tokens). */
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    /** scope -> the audience a token asked for with it carries (instead of the services'). */
+    private final Map<String, String> audienceScopes = new ConcurrentHashMap<>();
 
     private record Client(String secret, String group, String businessId) {}
 
@@ -97,6 +99,16 @@ public final class TestIssuer {
     }
 
     /**
+     * A scope a client may ask for: its token then carries {@code audience} only, not the services' audience, and no
+     * {@code groups}, as the realm's bank scopes do (a token for a partner bank is no use at the services). A request
+     * with {@link #AUDIENCE} as its scope, or none, gets the client's usual token; any other scope is refused.
+     */
+    public TestIssuer registerAudienceScope(String scope, String audience) {
+        audienceScopes.put(scope, audience);
+        return this;
+    }
+
+    /**
      * The configuration a service needs to verify tokens from this issuer (and, for services that
      * call others, to obtain tokens from it with quarkus-oidc-client).
      */
@@ -115,14 +127,7 @@ public final class TestIssuer {
      * expired), as a service verifying it would accept them; anything else fails with the reason.
      */
     public org.jose4j.jwt.JwtClaims verified(String token) {
-        try {
-            return new org.jose4j.jwt.consumer.JwtConsumerBuilder().setVerificationKey(keys.getPublic())
-                    .setExpectedIssuer(ISSUER).setExpectedAudience(AUDIENCE).setRequireExpirationTime()
-                    .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256")
-                    .build().processToClaims(token);
-        } catch (org.jose4j.jwt.consumer.InvalidJwtException e) {
-            throw new AssertionError("not a token of this issuer for the services: " + e.getMessage(), e);
-        }
+        return verifiedFor(token, AUDIENCE);
     }
 
     public String person(String sub) {
@@ -140,6 +145,26 @@ public final class TestIssuer {
 
     public String service(String name) {
         return sign(base(name).groups(Set.of("service")).claim("azp", name));
+    }
+
+    /** A token a client got for another audience (a partner bank's): that audience only, no groups. */
+    public String forAudience(String client, String audience) {
+        return sign(Jwt.issuer(ISSUER).audience(audience).subject(client).claim("azp", client).issuedAt(Instant.now())
+                .expiresAt(Instant.now().plus(LIFETIME)));
+    }
+
+    /**
+     * The claims of a token this issuer signed for {@code audience}; anything else fails with the reason.
+     */
+    public org.jose4j.jwt.JwtClaims verifiedFor(String token, String audience) {
+        try {
+            return new org.jose4j.jwt.consumer.JwtConsumerBuilder().setVerificationKey(keys.getPublic())
+                    .setExpectedIssuer(ISSUER).setExpectedAudience(audience).setRequireExpirationTime()
+                    .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256")
+                    .build().processToClaims(token);
+        } catch (org.jose4j.jwt.consumer.InvalidJwtException e) {
+            throw new AssertionError("not a token of this issuer for " + audience + ": " + e.getMessage(), e);
+        }
     }
 
     /** A service token whose {@code azp} differs from its {@code sub} (none when null): which claim names the client. */
@@ -237,7 +262,16 @@ public final class TestIssuer {
             respond(ex, 401, "{\"error\":\"invalid_client\"}");
             return;
         }
-        String jwt = "partner".equals(client.group()) ? partner(client.businessId()) : service(form.get("client_id"));
+        String scope = form.getOrDefault("scope", AUDIENCE);
+        String jwt;
+        if (AUDIENCE.equals(scope)) {
+            jwt = "partner".equals(client.group()) ? partner(client.businessId()) : service(form.get("client_id"));
+        } else if (audienceScopes.containsKey(scope)) {
+            jwt = forAudience(form.get("client_id"), audienceScopes.get(scope));
+        } else {
+            respond(ex, 400, "{\"error\":\"invalid_scope\"}");
+            return;
+        }
         respond(ex, 200, "{\"access_token\":\"" + jwt + "\",\"token_type\":\"Bearer\",\"expires_in\":"
                 + LIFETIME.toSeconds() + "}");
     }

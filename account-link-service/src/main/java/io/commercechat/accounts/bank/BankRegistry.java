@@ -24,7 +24,7 @@ public class BankRegistry {
     public BankRegistry(AccountsConfig config, GrpcChannels channels, ServiceTokens tokens) {
         config.banks().forEach((id, endpoint) -> {
             displayNames.put(id, endpoint.displayName());
-            clients.put(id, new BankClient(id, endpoint.displayName(), channels.open(endpoint), tokens, config));
+            clients.put(id, new BankClient(id, endpoint, channels.open(endpoint), tokens, config));
         });
     }
 

@@ -31,7 +31,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import org.jboss.logging.Logger;
 
 /**
- * BankConnector calls to one partner bank, with this service's token, a deadline per call, a
+ * BankConnector calls to one partner bank, with this service's token for that bank (ServiceTokens), a deadline per call, a
  * circuit breaker of its own (one bank failing never blocks another) and retries with backoff for
  * idempotent reads only, all non-blocking: Mutiny stub, SmallRye Fault Tolerance guards over
  * {@code Uni} (retry delays on timers, never a sleeping thread). Failures become UNAVAILABLE or
@@ -54,13 +54,16 @@ public class BankClient {
 
     private final MutinyBankConnectorGrpc.MutinyBankConnectorStub stub;
     private final ServiceTokens tokens;
+    private final String tokenScope;
     private final long deadlineMillis;
     private final Guard breaker;
     private final Guard readRetry;
 
-    public BankClient(String bankId, String displayName, ManagedChannel channel, ServiceTokens tokens, AccountsConfig config) {
+    public BankClient(String bankId, AccountsConfig.BankEndpoint endpoint, ManagedChannel channel, ServiceTokens tokens,
+            AccountsConfig config) {
         this.bankId = bankId;
-        this.displayName = displayName;
+        this.displayName = endpoint.displayName();
+        this.tokenScope = endpoint.tokenScope();
         this.stub = MutinyBankConnectorGrpc.newMutinyStub(channel);
         this.tokens = tokens;
         this.deadlineMillis = config.bankDeadline().toMillis();
@@ -124,10 +127,10 @@ public class BankClient {
         return guarded(rpc, () -> readRetry.get(() -> breaker.get(attempt(call), UNI), UNI));
     }
 
-    /** One attempt: this service's token, a fresh deadline. */
+    /** One attempt: this service's token for this bank, a fresh deadline. */
     @SuppressWarnings("unchecked")
     private <T> Supplier<Uni<Object>> attempt(Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
-        return () -> (Uni<Object>) tokens.accessToken().chain(token -> call.apply(stub.withCallCredentials(new BearerToken(token))
+        return () -> (Uni<Object>) tokens.bankToken(tokenScope).chain(token -> call.apply(stub.withCallCredentials(new BearerToken(token))
                 .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)));
     }
 

@@ -16,6 +16,13 @@ public interface AccountsConfig {
     /** The partner-bank registry: {@code accounts.banks.<bank-id>.*}. */
     Map<String, BankEndpoint> banks();
 
+    /**
+     * The scope this service asks for with its mesh token, the one that gives it the mesh's audience (the realm's
+     * {@code commerce-chat}); none when the provider adds that audience by default. Bank tokens are asked for with
+     * each bank's {@code token-scope} instead (ServiceTokens).
+     */
+    Optional<String> meshTokenScope();
+
     /** consent-service's gRPC address (required: the service refuses to start without it). */
     @WithName("consent-service")
     Endpoint consentService();
@@ -125,6 +132,12 @@ public interface AccountsConfig {
 
     interface BankEndpoint extends Endpoint {
         String displayName();
+
+        /**
+         * The scope this service asks its token for this bank with: the provider gives a token of that scope the
+         * bank's audience only, so that the bank, a third party, holds nothing the mesh would accept.
+         */
+        String tokenScope();
     }
 
     interface CircuitBreaker {

@@ -24,9 +24,9 @@ public interface SandboxConfig {
     Duration authorisationTtl();
 
     /**
-     * The clients registered with the bank (the {@code azp} of their service tokens): only they may call BankConnector,
-     * as a real bank serves only the third-party providers it registered. Another mesh service's token (chat-service's,
-     * say) is refused.
+     * The clients registered with the bank (the {@code azp} of their tokens for the bank's audience): only they may call
+     * BankConnector, as a real bank serves only the third-party providers it registered. A token another client got for
+     * the bank (chat-service's, say) is refused.
      */
     @WithDefault("account-link-service")
     java.util.Set<String> clients();

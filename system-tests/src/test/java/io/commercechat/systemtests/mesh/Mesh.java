@@ -133,7 +133,8 @@ public final class Mesh implements AutoCloseable {
                 "-Daccounts.banks.sandbox-bank.display-name=Sandbox Bank",
                 "-Daccounts.banks.sandbox-bank.host=127.0.0.1",
                 "-Daccounts.banks.sandbox-bank.port=" + sandboxPort,
-                "-Daccounts.banks.sandbox-bank.tls=false"), logs);
+                "-Daccounts.banks.sandbox-bank.tls=false",
+                "-Daccounts.banks.sandbox-bank.token-scope=bank-sandbox-bank"), logs);
 
         Map<String, String> sandboxEnv = new LinkedHashMap<>(common);
         sandboxEnv.put("SANDBOX_HTTP_PORT", Integer.toString(sandboxPort));

@@ -31,7 +31,7 @@ import io.commercechat.sandbox.grpc.GrpcErrors;
 import io.commercechat.sandbox.grpc.PageTokens;
 import io.commercechat.sandbox.grpc.Validate;
 import io.commercechat.sandbox.money.Moneys;
-import io.commercechat.sandbox.security.MeshCaller;
+import io.commercechat.sandbox.security.RegisteredClient;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.support.Rejections;
@@ -45,15 +45,15 @@ import java.util.function.Supplier;
 import java.util.Set;
 
 /**
- * The sandbox bank's BankConnector: mesh services only (service token), then the fault knobs,
+ * The sandbox bank's BankConnector: its registered clients only (a token for the bank's audience), then the fault knobs,
  * then the in-memory bank. Bank data RPCs act on the link behind the access token and only on
  * the accounts the person selected.
  *
  * <p>Invalid tokens are refused by proactive HTTP authentication (UNAUTHENTICATED). There is no
  * class-level {@code @Authenticated}: with quarkus-rest on the same server, Quarkus maps an
- * anonymous call to it as PERMISSION_DENIED without a description; {@link MeshCaller} answers
- * UNAUTHENTICATED for a missing token and PERMISSION_DENIED for persons and partners instead,
- * before any other work, in every RPC.
+ * anonymous call to it as PERMISSION_DENIED without a description; {@link RegisteredClient} answers
+ * UNAUTHENTICATED for a missing token and PERMISSION_DENIED for a client the bank did not register
+ * instead, before any other work, in every RPC.
  */
 @GrpcService
 public class BankConnectorGrpcService implements BankConnector {
@@ -193,7 +193,7 @@ public class BankConnectorGrpcService implements BankConnector {
     /** Resolves the caller first (before any fault or work), then applies the fault knobs. */
     private <R> Uni<R> call(Rpc rpc, Supplier<R> action) {
         return Uni.createFrom().deferred(() -> {
-            MeshCaller.requireClient(identity, clients);
+            RegisteredClient.require(identity, clients);
             return faults.before(rpc).map(ignored -> action.get());
         }).onFailure().transform(GrpcErrors::toStatus);
     }

@@ -7,21 +7,19 @@ import java.util.Set;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * The bank serves its registered clients only: every BankConnector RPC needs a verified token of group
- * {@code service} whose {@code azp} is one of {@code sandbox.clients}. Persons, partners and other services are
- * refused.
+ * The bank serves its registered clients only, as a real bank serves only the third-party providers it registered:
+ * every BankConnector RPC needs a token verified for the bank's own audience ({@code mp.jwt.verify.audiences},
+ * {@code sandbox-bank}: the mesh's tokens, which a bank must never be handed, are refused as unauthenticated) whose
+ * {@code azp} is one of {@code sandbox.clients}. The bank does not read the mesh's {@code groups}.
  */
-public final class MeshCaller {
+public final class RegisteredClient {
 
-    private MeshCaller() {}
+    private RegisteredClient() {}
 
     /** The calling client (the token's {@code azp}), if it is one of {@code clients}. */
-    public static String requireClient(SecurityIdentity identity, Set<String> clients) {
+    public static String require(SecurityIdentity identity, Set<String> clients) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             throw Status.UNAUTHENTICATED.withDescription("a valid bearer token is required").asRuntimeException();
-        }
-        if (!identity.hasRole("service")) {
-            throw Status.PERMISSION_DENIED.withDescription("the sandbox bank serves mesh services only").asRuntimeException();
         }
         Object azp = jwt.getClaim("azp");
         String client = azp instanceof JsonString str ? str.getString() : azp == null ? null : azp.toString();
