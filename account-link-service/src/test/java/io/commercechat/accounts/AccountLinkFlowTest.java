@@ -734,6 +734,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
                 .build()).getConsent();
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
+        assertNull(consentEndDue(linkId), "the consent was revoked at once: nothing left to retry");
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
         // idempotent: the bank may say it again
         assertFalse(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder().setBankLinkId(bankLinkId)
@@ -1056,6 +1057,53 @@ class AccountLinkFlowTest extends MeshTestSupport {
         await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
         assertEquals("revoked by you in the app", getLink(sub, link.getId()).getStatusReason());
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+    }
+
+    /**
+     * The bank has ended access, so the link ends here at once even while consent-service is unreachable (no read goes
+     * through it, its bank data is erased) and the bank's notification succeeds; the retry revokes the consent, as
+     * the bank's doing, once consent-service answers. Before, the notification failed with UNAVAILABLE and the link
+     * stayed ACTIVE until the bank tried again.
+     */
+    @Test
+    @Order(14)
+    void aBankEndingAccessWhileConsentServiceIsDownEndsTheLinkAndTheConsentIsRevokedLater() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        String accountId = link.getAccounts(0).getId();
+        String bankLinkId = bankLinkId(linkId);
+        peers().consent.kill();
+        try {
+            assertTrue(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder()
+                    .setBankLinkId(bankLinkId).setReason("card lost").build()).getRevoked());
+            var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
+            assertTrue(denied.getStatus().getDescription().contains("access ended by the bank: card lost"),
+                    denied.getStatus().getDescription());
+            assertTrue(bankDataErased(linkId));
+            assertTrue(consentEndDue(linkId) != null, "the consent's revocation is left to the retry");
+            // the bank may say it again: already ended
+            assertFalse(partnerEvents(BANK).notifyAccessRevoked(NotifyAccessRevokedRequest.newBuilder()
+                    .setBankLinkId(bankLinkId).build()).getRevoked());
+        } finally {
+            peers().consent.restart();
+        }
+        var consents = consentAs(ISSUER.person(sub));
+        var get = GetConsentRequest.newBuilder().setConsentId(link.getConsentId()).build();
+        await("the retry revoked the consent", Duration.ofSeconds(150), () -> {
+            try {
+                return consents.getConsent(get).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED;
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        });
+        var consent = consents.getConsent(get).getConsent();
+        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy(), "the bank's doing, recorded as such");
+        assertEquals("access ended by the bank: card lost", consent.getStatusReason());
+        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+        Link ended = getLink(sub, link.getId());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
+        assertEquals("access ended by the bank: card lost", ended.getStatusReason());
     }
 
     /** How often the service's own log (all its files) says a sealed bank token did not open. */

@@ -146,7 +146,7 @@ public class ConsentEventConsumer {
                         reason.isEmpty() ? "the consent expired" : reason).replaceWithVoid();
                 case CONSENT_EVENT_TYPE_REJECTED -> links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING),
                         LinkStatus.LINK_STATUS_FAILED, reason.isEmpty() ? "the authorisation was not completed" : reason,
-                        java.time.Instant.now(), null).replaceWithVoid();
+                        java.time.Instant.now(), null, false).replaceWithVoid();
                 // CREATED and AUTHORISED are this service's own doing.
                 default -> Uni.createFrom().voidItem();
             };

@@ -71,11 +71,13 @@ public class Link {
     public Instant transactionFrom;
     public Instant transactionTo;
     /**
-     * When ending the consent of this link is (re)tried: a FAILED link (V3), or one the person unlinked while
-     * consent-service could not be told; null once done.
+     * When ending the consent of this link is (re)tried: a FAILED link (V3), or one the person unlinked or the bank
+     * ended while consent-service could not be told; null once done.
      */
     public Instant consentEndDueAt;
     public int consentEndAttempts;
+    /** The due end of a REVOKED link's consent is the bank's doing (V9), not the person's. */
+    public boolean consentEndByBank;
 
     public List<Permission> permissionList() {
         return split(permissions).stream().map(Permission::valueOf).toList();

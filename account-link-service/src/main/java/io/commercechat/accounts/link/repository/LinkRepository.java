@@ -102,11 +102,12 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      */
     @WithTransaction
     public Uni<Boolean> transition(UUID id, Collection<LinkStatus> from, LinkStatus to, String reason, Instant now,
-            Instant consentEndDueAt) {
+            Instant consentEndDueAt, boolean consentEndByBank) {
         // consentEndDueAt null: the consent's end is not this statement's business (a due end already marked stays)
         return update("status = ?1, statusReason = ?2, updatedAt = ?3, codeVerifier = null,"
-                + " consentEndDueAt = coalesce(?4, consentEndDueAt) where id = ?5 and status in ?6",
-                to, truncate(reason), now, consentEndDueAt, id, List.copyOf(from)).map(n -> n == 1);
+                + " consentEndDueAt = coalesce(?4, consentEndDueAt),"
+                + " consentEndByBank = case when ?4 is null then consentEndByBank else ?7 end where id = ?5 and status in ?6",
+                to, truncate(reason), now, consentEndDueAt, id, List.copyOf(from), consentEndByBank).map(n -> n == 1);
     }
 
     /**

@@ -52,19 +52,20 @@ public class AccessEnding {
 
     /** Ends an ACTIVE (or PENDING) link; emits whether this call ended it. */
     public Uni<Boolean> end(Link link, LinkStatus to, String reason) {
-        return end(link, to, reason, null);
+        return end(link, to, reason, null, false);
     }
 
     /**
      * The same, with the link's consent still to be ended in consent-service: due at {@code consentEndDueAt}, written
-     * with the link's end (FailedLinkConsents ends it then, unless the caller has done so and cleared the mark).
+     * with the link's end (FailedLinkConsents ends it then, unless the caller has done so and cleared the mark), as the
+     * bank's doing when {@code byBank}, else the person's.
      */
-    public Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt) {
+    public Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank) {
         Instant now = Instant.now();
         EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
         // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
         // no longer finds what the bank said about its accounts.
-        return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt)
+        return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt, byBank)
                         .call(() -> tokens.markForRevocation(link.id, reason, now))
                         .call(() -> accounts.eraseBankData(link.id, now)))
                 .call(() -> revokeNow(link.id))

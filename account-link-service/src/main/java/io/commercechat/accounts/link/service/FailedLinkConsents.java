@@ -16,10 +16,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Ends the consents of links that ended while consent-service could not be told (links.consent_end_due_at): a failed
- * link's (V3; a consent the person authorised must not stay AUTHORISED for a link that does not exist), and a link the
+ * link's (V3; a consent the person authorised must not stay AUTHORISED for a link that does not exist), a link the
  * person unlinked (the link ends here at once; the consent is revoked for them, as ACTOR_USER, as soon as
- * consent-service answers). Retried with growing backoff until consent-service has ended it; replicas share the work
- * through row claims.
+ * consent-service answers) and a link whose bank ended access (likewise, as ACTOR_BANK; V9). Retried with growing
+ * backoff until consent-service has ended it; replicas share the work through row claims.
  */
 @ApplicationScoped
 public class FailedLinkConsents {
@@ -48,21 +48,25 @@ public class FailedLinkConsents {
     }
 
     /**
-     * Revokes, for the person, the consent of a link they unlinked: nothing when it has ended already (expired, or
-     * revoked elsewhere). {@code personToken} null: as this service, still with ACTOR_USER (it was the person's doing).
+     * Revokes the consent of a REVOKED link, as the bank's doing when the bank ended it, else for the person, who
+     * unlinked it: nothing when it has ended already (expired, or revoked elsewhere). {@code personToken} null: as
+     * this service, still with ACTOR_USER for the person's doing.
      */
-    private Uni<Void> revokeUnlinked(String personToken, String consentId, String reason) {
-        return consents.revokeAsUser(personToken, consentId, reason).replaceWithVoid()
+    private Uni<Void> revokeRevoked(Link link, boolean byBank, String personToken, String reason) {
+        String consentId = link.consentId.toString();
+        return (byBank ? consents.revokeAsBank(consentId, reason) : consents.revokeAsUser(personToken, consentId, reason))
+                .replaceWithVoid()
                 .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull();
     }
 
     /**
-     * After the person's Unlink ended {@code link} (its consent's end marked due, under a lease): revokes the consent
-     * now with the person's token and clears the mark; when consent-service cannot be told, the sweep retries soon.
-     * Never fails: the link has ended whatever consent-service says.
+     * After the person's Unlink, or the bank's notification ({@code byBank}), ended {@code link} (its consent's end
+     * marked due, under a lease): revokes the consent now (with the person's token, if any) and clears the mark; when
+     * consent-service cannot be told, the sweep retries soon. Never fails: the link has ended whatever consent-service
+     * says.
      */
-    Uni<Void> revokeUnlinkedNow(Link link, String personToken, String reason) {
-        return endThenClear(link, true, personToken, reason, 1);
+    Uni<Void> revokeNow(Link link, boolean byBank, String personToken, String reason) {
+        return endThenClear(link, true, byBank, personToken, reason, 1);
     }
 
     @Scheduled(every = "${accounts.consent-end-retry-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -82,22 +86,23 @@ public class FailedLinkConsents {
 
     private Uni<Void> end(Link link) {
         String reason = Validate.composedReason(link.statusReason.isEmpty() ? "the link failed" : link.statusReason);
-        // only the person's Unlink leaves a REVOKED link with its consent's end due
-        return endThenClear(link, link.status == LinkStatus.LINK_STATUS_REVOKED, null, reason, link.consentEndAttempts);
+        // only the person's Unlink and the bank's notification leave a REVOKED link with its consent's end due
+        return endThenClear(link, link.status == LinkStatus.LINK_STATUS_REVOKED, link.consentEndByBank, null, reason,
+                link.consentEndAttempts);
     }
 
     /** Ends the consent and clears the link's mark; a failure reschedules it after {@code failedAttempts}' backoff. */
-    private Uni<Void> endThenClear(Link link, boolean unlinked, String personToken, String reason, int failedAttempts) {
-        String consentId = link.consentId.toString();
-        return (unlinked ? revokeUnlinked(personToken, consentId, reason) : endConsent(personToken, consentId, reason))
+    private Uni<Void> endThenClear(Link link, boolean revoked, boolean byBank, String personToken, String reason,
+            int failedAttempts) {
+        String kind = !revoked ? "failed" : byBank ? "bank-ended" : "unlinked";
+        return (revoked ? revokeRevoked(link, byBank, personToken, reason) : endConsent(personToken, link.consentId.toString(), reason))
                 .chain(() -> links.consentEnded(link.id))
-                .invoke(() -> LOG.infof("consent %s of %s link %s ended", link.consentId, unlinked ? "unlinked" : "failed",
-                        link.id))
+                .invoke(() -> LOG.infof("consent %s of %s link %s ended", link.consentId, kind, link.id))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
                     long backoff = AccessEnding.backoffSeconds(failedAttempts);
-                    LOG.warnf("could not end consent %s of %s link %s (%s); retrying in %ds", link.consentId,
-                            unlinked ? "unlinked" : "failed", link.id, LinkFlow.code(e), backoff);
+                    LOG.warnf("could not end consent %s of %s link %s (%s); retrying in %ds", link.consentId, kind,
+                            link.id, LinkFlow.code(e), backoff);
                     // failing that too, the lease runs out and the sweep takes it then
                     return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
                             .onFailure().recoverWithNull();

@@ -358,10 +358,10 @@ public class LinkFlow {
             String reason = "revoked by you in the app";
             // due after a lease: the sweep takes it only if this call does not get to clear it
             Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
-            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue)
+            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue, false)
                     // false: ended a moment ago by someone else (the consent's end, a bank, another Unlink), who
                     // sees to the consent
-                    .chain(endedHere -> endedHere ? failedLinkConsents.revokeUnlinkedNow(link, caller.rawToken(), reason)
+                    .chain(endedHere -> endedHere ? failedLinkConsents.revokeNow(link, false, caller.rawToken(), reason)
                             : Uni.createFrom().voidItem())
                     .chain(() -> view(link.id));
         }

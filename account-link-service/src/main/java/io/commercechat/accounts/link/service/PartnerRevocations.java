@@ -1,6 +1,5 @@
 package io.commercechat.accounts.link.service;
 
-import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
@@ -9,22 +8,28 @@ import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.Rejections;
-import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 
-/** A bank ended access on its side: the consent is revoked with actor BANK and the link ends at once. */
+/**
+ * A bank ended access on its side. The link ends here first, whatever consent-service says: the bank has ended access
+ * already, so no read goes through the link from then on and its bank data is erased. Then the consent is revoked as
+ * the bank's doing (ACTOR_BANK); when consent-service cannot be told now, FailedLinkConsents revokes it as soon as it
+ * answers (the link carries its consent's end as due, and as the bank's, from the statement that ended it). Before,
+ * the notification failed with UNAVAILABLE while consent-service was down and the link stayed ACTIVE.
+ */
 @ApplicationScoped
 public class PartnerRevocations {
 
     private final LinkRepository links;
-    private final ConsentClient consents;
     private final AccessEnding ending;
+    private final FailedLinkConsents consentEnds;
 
-    public PartnerRevocations(LinkRepository links, ConsentClient consents, AccessEnding ending) {
+    public PartnerRevocations(LinkRepository links, AccessEnding ending, FailedLinkConsents consentEnds) {
         this.links = links;
-        this.consents = consents;
         this.ending = ending;
+        this.consentEnds = consentEnds;
     }
 
     /** True when this call ended the access; false when it had already ended (idempotent). */
@@ -40,11 +45,11 @@ public class PartnerRevocations {
             if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
                 return Uni.createFrom().item(false);
             }
-            // This call ended access exactly when its revocation of the consent took (one caller can), whoever then
-            // ends the link: this call below, or the consent event that revocation causes.
-            return consents.revokeAsBank(link.consentId.toString(), shown).replaceWith(true)
-                    .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithItem(false)
-                    .call(revokedHere -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown));
+            // due after a lease: the sweep takes it only if this call does not get to clear it
+            Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
+            // false: ended a moment ago by someone else (the consent's end, the person's Unlink), who sees to the consent
+            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown, consentEndDue, true)
+                    .call(endedHere -> endedHere ? consentEnds.revokeNow(link, true, null, shown) : Uni.createFrom().voidItem());
         });
     }
 }
