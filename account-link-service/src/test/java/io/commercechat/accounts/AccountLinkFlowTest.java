@@ -715,6 +715,24 @@ class AccountLinkFlowTest extends MeshTestSupport {
         }
     }
 
+    /** An account row holds all of a bank's data about the account or none of it (V6's check, validated by V10). */
+    @Test
+    @Order(10)
+    void anAccountRowIsWholeOrErased() throws Exception {
+        Link link = linkAccount(newPerson());
+        UUID linkId = UUID.fromString(link.getId());
+        try (Connection c = ownDb(); Statement s = c.createStatement()) {
+            var validated = s.executeQuery("SELECT convalidated FROM pg_constraint WHERE conname = 'linked_accounts_erased_check'");
+            assertTrue(validated.next() && validated.getBoolean(1), "the check holds for every row, old ones too");
+            for (String half : new String[] {"erased_at = now()", "display_name = NULL", "erased_at = now(), display_name = NULL"}) {
+                var refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                        () -> s.executeUpdate("UPDATE linked_accounts SET " + half + " WHERE link_id = '" + linkId + "'"));
+                assertEquals("23514", refused.getSQLState(), half + ": " + refused.getMessage());
+            }
+        }
+        assertFalse(bankDataErased(linkId));
+    }
+
     @Test
     @Order(10)
     void theBankEndsAccessThroughPartnerLinkEvents() throws Exception {
