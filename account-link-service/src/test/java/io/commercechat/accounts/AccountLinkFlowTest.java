@@ -30,6 +30,7 @@ import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.AccessRecord;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
+import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
@@ -1059,20 +1060,9 @@ class AccountLinkFlowTest extends MeshTestSupport {
         } finally {
             peers().consent.restart();
         }
-        var consents = consentAs(ISSUER.person(sub));
-        var get = GetConsentRequest.newBuilder().setConsentId(link.getConsentId()).build();
-        // the retry's backoff grew while consent-service was down (2 s doubling)
-        await("the retry revoked the consent", Duration.ofSeconds(150), () -> {
-            try {
-                return consents.getConsent(get).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED;
-            } catch (StatusRuntimeException e) {
-                return false;
-            }
-        });
-        var consent = consents.getConsent(get).getConsent();
+        var consent = revokedByTheRetry(sub, link, linkId);
         assertEquals(Actor.ACTOR_USER, consent.getEndedBy(), "the person's doing, recorded for them");
         assertEquals("revoked by you in the app", consent.getStatusReason());
-        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
         assertEquals("revoked by you in the app", getLink(sub, link.getId()).getStatusReason());
         assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
     }
@@ -1106,8 +1096,19 @@ class AccountLinkFlowTest extends MeshTestSupport {
         } finally {
             peers().consent.restart();
         }
+        var consent = revokedByTheRetry(sub, link, linkId);
+        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy(), "the bank's doing, recorded as such");
+        assertEquals("access ended by the bank: card lost", consent.getStatusReason());
+        Link ended = getLink(sub, link.getId());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
+        assertEquals("access ended by the bank: card lost", ended.getStatusReason());
+    }
+
+    /** The link's consent once the consent-end retry has revoked it after consent-service came back, the mark cleared. */
+    private Consent revokedByTheRetry(String sub, Link link, UUID linkId) throws Exception {
         var consents = consentAs(ISSUER.person(sub));
         var get = GetConsentRequest.newBuilder().setConsentId(link.getConsentId()).build();
+        // the retry's backoff grew while consent-service was down (2 s doubling)
         await("the retry revoked the consent", Duration.ofSeconds(150), () -> {
             try {
                 return consents.getConsent(get).getConsent().getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED;
@@ -1115,13 +1116,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 return false;
             }
         });
-        var consent = consents.getConsent(get).getConsent();
-        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy(), "the bank's doing, recorded as such");
-        assertEquals("access ended by the bank: card lost", consent.getStatusReason());
         await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
-        Link ended = getLink(sub, link.getId());
-        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
-        assertEquals("access ended by the bank: card lost", ended.getStatusReason());
+        return consents.getConsent(get).getConsent();
     }
 
     /** How often the service's own log (all its files) says a sealed bank token did not open. */
