@@ -11,6 +11,7 @@ import io.commercechat.proto.accounts.v1.Balance;
 import io.commercechat.proto.accounts.v1.BalanceType;
 import io.commercechat.proto.accounts.v1.Transaction;
 import io.commercechat.proto.common.v1.Money;
+import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
@@ -68,6 +69,36 @@ class BankDataTest extends SandboxTestSupport {
         ExchangeCodeResponse again = link("cust-ada", List.of("ada-current"));
         assertEquals(current, bank().listAccounts(BankListAccountsRequest.newBuilder()
                 .setAccessToken(again.getAccessToken()).build()).getAccounts(0));
+    }
+
+    /** The bank holds the line behind the platform's consent check: it serves only what the customer granted. */
+    @Test
+    void whatTheCustomerDidNotGrantIsRefused() {
+        ExchangeCodeResponse basic = link("cust-ada", ADA, Permission.PERMISSION_ACCOUNTS_BASIC);
+        List<BankAccount> accounts = bank().listAccounts(BankListAccountsRequest.newBuilder()
+                .setAccessToken(basic.getAccessToken()).build()).getAccountsList();
+        assertEquals(ADA, accounts.stream().map(BankAccount::getAccountId).toList());
+        assertTrue(accounts.stream().allMatch(a -> a.getAccountNumber().isEmpty() && !a.getDisplayName().isEmpty()),
+                "no account number without ACCOUNTS_DETAIL");
+        var noBalances = assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().getBalances(BankGetBalancesRequest.newBuilder()
+                .setAccessToken(basic.getAccessToken()).setAccountId("ada-current").build()));
+        assertEquals("the customer did not grant BALANCES with this access", noBalances.getStatus().getDescription());
+        var noTransactions = assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listTransactions(
+                BankListTransactionsRequest.newBuilder().setAccessToken(basic.getAccessToken()).setAccountId("ada-current").build()));
+        assertEquals("the customer did not grant TRANSACTIONS with this access", noTransactions.getStatus().getDescription());
+
+        ExchangeCodeResponse balancesOnly = link("cust-ada", ADA, Permission.PERMISSION_BALANCES);
+        assertFalse(bank().getBalances(BankGetBalancesRequest.newBuilder().setAccessToken(balancesOnly.getAccessToken())
+                .setAccountId("ada-current").build()).getBalancesList().isEmpty());
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(BankListAccountsRequest.newBuilder()
+                .setAccessToken(balancesOnly.getAccessToken()).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listTransactions(BankListTransactionsRequest.newBuilder()
+                .setAccessToken(balancesOnly.getAccessToken()).setAccountId("ada-current").build()));
+
+        // the account details include the basic ones
+        ExchangeCodeResponse details = link("cust-ada", ADA, Permission.PERMISSION_ACCOUNTS_DETAIL);
+        assertTrue(bank().listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(details.getAccessToken()).build())
+                .getAccountsList().stream().noneMatch(a -> a.getAccountNumber().isEmpty()));
     }
 
     @Test

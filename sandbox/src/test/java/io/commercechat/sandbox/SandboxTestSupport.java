@@ -58,10 +58,15 @@ abstract class SandboxTestSupport {
         return as(ISSUER.forAudience("account-link-service", SandboxResource.BANK_AUDIENCE));
     }
 
+    /** Every permission there is. */
     protected static BeginAuthorisationRequest.Builder authorisation(String state) {
+        return authorisation(state, Permission.PERMISSION_ACCOUNTS_BASIC, Permission.PERMISSION_ACCOUNTS_DETAIL,
+                Permission.PERMISSION_BALANCES, Permission.PERMISSION_TRANSACTIONS);
+    }
+
+    protected static BeginAuthorisationRequest.Builder authorisation(String state, Permission... permissions) {
         return BeginAuthorisationRequest.newBuilder().setState(state).setRedirectUri(REDIRECT)
-                .addPermissions(Permission.PERMISSION_ACCOUNTS_BASIC).addPermissions(Permission.PERMISSION_BALANCES)
-                .addPermissions(Permission.PERMISSION_TRANSACTIONS).addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
+                .addAllPermissions(List.of(permissions)).addPurposes(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
                 .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
                         .setSeconds(Instant.now().plus(Duration.ofDays(90)).getEpochSecond()))
                 .setRequesterDisplayName("Commerce Chat").setConsentReference(UUID.randomUUID().toString())
@@ -103,10 +108,15 @@ abstract class SandboxTestSupport {
         return params;
     }
 
-    /** The whole flow: begin, approve as the customer with the accounts, exchange. */
+    /** The whole flow: begin, approve as the customer with the accounts, exchange; every permission. */
     protected ExchangeCodeResponse link(String customer, List<String> accounts) {
+        return link(customer, accounts, authorisation("state-" + UUID.randomUUID()).getPermissionsList().toArray(Permission[]::new));
+    }
+
+    /** The same, granting {@code permissions} only. */
+    protected ExchangeCodeResponse link(String customer, List<String> accounts, Permission... permissions) {
         String state = "state-" + UUID.randomUUID();
-        BeginAuthorisationResponse begun = begin(state);
+        BeginAuthorisationResponse begun = bank().beginAuthorisation(authorisation(state, permissions).build());
         Map<String, String> redirect = approve(begun.getAuthorisationId(), customer, accounts);
         assertEquals(state, redirect.get("state"));
         return bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(redirect.get("code")).setRedirectUri(REDIRECT).build());

@@ -54,17 +54,19 @@ public class AuthorisationDesk {
         final String codeChallenge;
         final String customerId;
         final List<String> accountIds;
+        final Set<Permission> permissions;
         final Instant accessExpiresAt;
         final Instant expiresAt;
         final AtomicBoolean used = new AtomicBoolean();
         volatile String grantedLinkId;
 
-        IssuedCode(String redirectUri, String codeChallenge, String customerId, List<String> accountIds, Instant accessExpiresAt,
-                Instant expiresAt) {
+        IssuedCode(String redirectUri, String codeChallenge, String customerId, List<String> accountIds,
+                Set<Permission> permissions, Instant accessExpiresAt, Instant expiresAt) {
             this.redirectUri = redirectUri;
             this.codeChallenge = codeChallenge;
             this.customerId = customerId;
             this.accountIds = accountIds;
+            this.permissions = permissions;
             this.accessExpiresAt = accessExpiresAt;
             this.expiresAt = expiresAt;
         }
@@ -125,7 +127,8 @@ public class AuthorisationDesk {
         }
         Instant now = clock.instant();
         String code = Secrets.random("sbc_", 24);
-        codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), p.codeChallenge(), customerId, ordered, p.accessExpiresAt(),
+        codes.put(Secrets.hash(code), new IssuedCode(p.redirectUri(), p.codeChallenge(), customerId, ordered,
+                Set.copyOf(p.permissions()), p.accessExpiresAt(),
                 now.plus(config.codeTtl())));
         LOG.infof("authorisation %s approved (%d accounts)", Secrets.logRef(id), ordered.size());
         return redirect(p.redirectUri(), "code", code, p.state());
@@ -167,7 +170,7 @@ public class AuthorisationDesk {
         if (!issued.redirectUri.equals(redirectUri)) {
             throw Rejections.precondition("redirect_uri does not match the one of the authorisation request");
         }
-        BankLinks.Grant grant = links.grant(issued.customerId, issued.accountIds, issued.accessExpiresAt);
+        BankLinks.Grant grant = links.grant(issued.customerId, issued.accountIds, issued.permissions, issued.accessExpiresAt);
         issued.grantedLinkId = grant.link().id();
         return grant;
     }

@@ -3,6 +3,7 @@ package io.commercechat.sandbox.bank.grpc;
 import io.commercechat.proto.accounts.v1.Balance;
 import io.commercechat.proto.accounts.v1.BalanceType;
 import io.commercechat.proto.accounts.v1.Transaction;
+import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.partner.v1.BankAccount;
 import io.commercechat.proto.partner.v1.BankConnector;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
@@ -111,6 +112,10 @@ public class BankConnectorGrpcService implements BankConnector {
         return call(Rpc.LIST_ACCOUNTS, () -> {
             int size = GrpcValidation.pageSize(req.getPageSize());
             BankLink link = links.active(req.getAccessToken());
+            boolean details = link.permits(Permission.PERMISSION_ACCOUNTS_DETAIL);
+            if (!details) {
+                permitted(link, Permission.PERMISSION_ACCOUNTS_BASIC);  // the details include the basic ones
+            }
             List<String> ids = link.accountIds();
             String after = PageTokens.decode(req.getPageToken(), "accounts|" + link.id());
             int start = 0;
@@ -123,7 +128,7 @@ public class BankConnectorGrpcService implements BankConnector {
             int end = Math.min(ids.size(), start + size);
             BankListAccountsResponse.Builder out = BankListAccountsResponse.newBuilder();
             for (String id : ids.subList(start, end)) {
-                out.addAccounts(toProto(ledger.account(id).orElseThrow()));
+                out.addAccounts(toProto(ledger.account(id).orElseThrow(), details));
             }
             if (end < ids.size()) {
                 out.setNextPageToken(PageTokens.encode("accounts|" + link.id(), ids.get(end - 1)));
@@ -135,7 +140,8 @@ public class BankConnectorGrpcService implements BankConnector {
     @Override
     public Uni<BankGetBalancesResponse> getBalances(BankGetBalancesRequest req) {
         return call(Rpc.GET_BALANCES, () -> {
-            LedgerAccount account = sharedAccount(links.active(req.getAccessToken()), req.getAccountId());
+            LedgerAccount account = sharedAccount(permitted(links.active(req.getAccessToken()), Permission.PERMISSION_BALANCES),
+                    req.getAccountId());
             Ledger.Balances b = ledger.balancesOf(account);
             BankGetBalancesResponse.Builder out = BankGetBalancesResponse.newBuilder()
                     .addBalances(balance(BalanceType.BALANCE_TYPE_BOOKED, account, b.bookedMinor(), b.asOf()))
@@ -156,7 +162,8 @@ public class BankConnectorGrpcService implements BankConnector {
             if (from != null && to != null && from.isAfter(to)) {
                 throw Rejections.invalid("from must not be after to");
             }
-            LedgerAccount account = sharedAccount(links.active(req.getAccessToken()), req.getAccountId());
+            LedgerAccount account = sharedAccount(permitted(links.active(req.getAccessToken()), Permission.PERMISSION_TRANSACTIONS),
+                    req.getAccountId());
             String query = "tx|" + account.id() + "|" + from + "|" + to;
             String after = PageTokens.decode(req.getPageToken(), query);
             List<LedgerTransaction> page = new ArrayList<>(size + 1);
@@ -198,6 +205,19 @@ public class BankConnectorGrpcService implements BankConnector {
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
+    /**
+     * The link, if the customer granted {@code permission} with it; PERMISSION_DENIED otherwise, as a bank answers a
+     * provider that reads more than the customer agreed to (the platform checks its consent first, so a refusal here is
+     * the bank holding the line behind it).
+     */
+    private static BankLink permitted(BankLink link, Permission permission) {
+        if (!link.permits(permission)) {
+            throw Rejections.denied("the customer did not grant " + permission.name().substring("PERMISSION_".length())
+                    + " with this access");
+        }
+        return link;
+    }
+
     /** An account of the link; any other account (even one of the same customer) is NOT_FOUND. */
     private LedgerAccount sharedAccount(BankLink link, String accountId) {
         GrpcValidation.required(accountId, "account_id", 64);
@@ -207,9 +227,10 @@ public class BankConnectorGrpcService implements BankConnector {
         return ledger.account(accountId).orElseThrow(() -> Rejections.notFound("account " + accountId + " not found"));
     }
 
-    private static BankAccount toProto(LedgerAccount a) {
+    /** The account number only with ACCOUNTS_DETAIL: without it a provider gets the basic details alone. */
+    private static BankAccount toProto(LedgerAccount a, boolean details) {
         return BankAccount.newBuilder().setAccountId(a.id()).setDisplayName(a.displayName()).setType(a.type())
-                .setCurrency(a.currency()).setAccountNumber(a.accountNumber()).build();
+                .setCurrency(a.currency()).setAccountNumber(details ? a.accountNumber() : "").build();
     }
 
     private static Balance balance(BalanceType type, LedgerAccount a, long minor, Instant asOf) {

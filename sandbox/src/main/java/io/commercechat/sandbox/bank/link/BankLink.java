@@ -1,11 +1,14 @@
 package io.commercechat.sandbox.bank.link;
 
+import io.commercechat.proto.consent.v1.Permission;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Access a customer granted at the bank: which accounts, until when. The access token is kept
+ * Access a customer granted at the bank: which accounts, what of them, until when. The access token is kept
  * only as a SHA-256 hash; revocation is a one-way flag, so concurrent revokes agree on who won.
  */
 public final class BankLink {
@@ -14,14 +17,17 @@ public final class BankLink {
     private final String tokenHash;
     private final String customerId;
     private final List<String> accountIds;
+    private final Set<Permission> permissions;
     private final Instant expiresAt;
     private final AtomicBoolean revoked = new AtomicBoolean();
 
-    BankLink(String id, String tokenHash, String customerId, List<String> accountIds, Instant expiresAt) {
+    BankLink(String id, String tokenHash, String customerId, List<String> accountIds, Set<Permission> permissions,
+            Instant expiresAt) {
         this.id = id;
         this.tokenHash = tokenHash;
         this.customerId = customerId;
         this.accountIds = List.copyOf(accountIds);
+        this.permissions = permissions.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(permissions));
         this.expiresAt = expiresAt;
     }
 
@@ -40,6 +46,11 @@ public final class BankLink {
     /** The accounts the person selected, in the order of the bank's account list. */
     public List<String> accountIds() {
         return accountIds;
+    }
+
+    /** Whether the customer granted {@code permission} with this access (what the authorisation request asked for). */
+    public boolean permits(Permission permission) {
+        return permissions.contains(permission);
     }
 
     public Instant expiresAt() {

@@ -1,5 +1,6 @@
 package io.commercechat.sandbox.bank.link;
 
+import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.sandbox.grpc.GrpcErrors;
 import io.commercechat.sandbox.security.Secrets;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -33,9 +35,10 @@ public class BankLinks {
         }
     }
 
-    public Grant grant(String customerId, List<String> accountIds, Instant expiresAt) {
+    public Grant grant(String customerId, List<String> accountIds, Set<Permission> permissions, Instant expiresAt) {
         String token = Secrets.random("sbt_", 32);
-        BankLink link = new BankLink(Secrets.random("bl_", 12), Secrets.hash(token), customerId, accountIds, expiresAt);
+        BankLink link = new BankLink(Secrets.random("bl_", 12), Secrets.hash(token), customerId, accountIds, permissions,
+                expiresAt);
         byTokenHash.put(link.tokenHash(), link);
         byId.put(link.id(), link);
         LOG.infof("bank link %s granted (%d accounts)", link.id(), accountIds.size());
