@@ -13,7 +13,9 @@ import io.commercechat.proto.consent.v1.ListConsentsRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.TestIssuer;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -46,6 +48,23 @@ class BankTokensTest extends MeshTestSupport {
         String forMesh = tokens.accessToken().await().atMost(Duration.ofSeconds(10));
         assertTrue(ISSUER.verified(forMesh).getStringListClaimValue("groups").contains("service"));
         assertThrows(AssertionError.class, () -> ISSUER.verifiedFor(forMesh, MeshPeers.BANK_AUDIENCE));
+    }
+
+    /**
+     * A provider that does not honour a bank's scope, and gives its token the mesh's audience, does not get the mesh's
+     * credential handed to the bank: the token is refused here (the bank call fails as UNAVAILABLE).
+     */
+    @Test
+    void aTokenForABankWithTheMeshsAudienceIsNotUsed() {
+        ISSUER.registerAudienceScope("bank-misconfigured", TestIssuer.AUDIENCE, "account-link-service");
+        var refused = assertThrows(StatusRuntimeException.class,
+                () -> tokens.bankToken("bank-misconfigured").await().atMost(Duration.ofSeconds(10)));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+        assertEquals("no token for the bank: the identity provider gave it the mesh's claims", refused.getStatus().getDescription());
+        // and a scope the provider refuses this client is UNAVAILABLE too, not a token of another kind
+        var unknown = assertThrows(StatusRuntimeException.class,
+                () -> tokens.bankToken("bank-nobody-registered").await().atMost(Duration.ofSeconds(10)));
+        assertEquals(Status.Code.UNAVAILABLE, unknown.getStatus().getCode());
     }
 
     @Test

@@ -87,7 +87,7 @@ public final class MeshPeers {
     static Map<String, String> sandboxConfig(TestIssuer issuer, int platformPort) {
         issuer.registerPartnerClient("sandbox-bank", BANK_CLIENT_SECRET, "sandbox-bank");
         issuer.registerPartnerClient("demo-shop", "demo-shop-test-secret", "demo-shop");
-        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE);
+        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE, "account-link-service");
         Map<String, String> config = new HashMap<>(issuer.verificationConfig());
         config.put("mp.jwt.verify.audiences", BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {

@@ -122,7 +122,7 @@ public final class MeshPeers {
     static Map<String, String> sandboxConfig(TestIssuer issuer) {
         issuer.registerPartnerClient("sandbox-bank", "sandbox-bank-test-secret", "sandbox-bank");
         issuer.registerPartnerClient("demo-shop", "demo-shop-test-secret", "demo-shop");
-        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE);
+        issuer.registerAudienceScope(BANK_TOKEN_SCOPE, BANK_AUDIENCE, "account-link-service");
         Map<String, String> config = common(issuer);
         config.put("mp.jwt.verify.audiences", BANK_AUDIENCE);
         for (String client : new String[] {"sandbox-bank", "demo-shop"}) {

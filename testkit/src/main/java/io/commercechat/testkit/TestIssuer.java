@@ -42,8 +42,10 @@ public final class TestIssuer {
     private final HttpServer server;
     /** client_id -> (secret, claims to put into its tokens). */
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
-    /** scope -> the audience a token asked for with it carries (instead of the services'). */
-    private final Map<String, String> audienceScopes = new ConcurrentHashMap<>();
+    /** scope -> the audience a token asked for with it carries (instead of the services'), and who may ask for it. */
+    private final Map<String, AudienceScope> audienceScopes = new ConcurrentHashMap<>();
+
+    private record AudienceScope(String audience, Set<String> clients) {}
 
     private record Client(String secret, String group, String businessId) {}
 
@@ -99,12 +101,14 @@ public final class TestIssuer {
     }
 
     /**
-     * A scope a client may ask for: its token then carries {@code audience} only, not the services' audience, and no
-     * {@code groups}, as the realm's bank scopes do (a token for a partner bank is no use at the services). A request
-     * with {@link #AUDIENCE} as its scope, or none, gets the client's usual token; any other scope is refused.
+     * A scope {@code clients} may ask for: their token then carries {@code audience} only, not the services' audience,
+     * and no {@code groups}, as the realm's bank scopes do (a token for a partner bank is no use at the services). A
+     * request with {@link #AUDIENCE} as its scope, or none, gets the client's usual token; any other scope, or this one
+     * asked for by another client, is refused ({@code invalid_scope}), as Keycloak refuses a scope it did not give the
+     * client.
      */
-    public TestIssuer registerAudienceScope(String scope, String audience) {
-        audienceScopes.put(scope, audience);
+    public TestIssuer registerAudienceScope(String scope, String audience, String... clients) {
+        audienceScopes.put(scope, new AudienceScope(audience, Set.of(clients)));
         return this;
     }
 
@@ -266,8 +270,8 @@ public final class TestIssuer {
         String jwt;
         if (AUDIENCE.equals(scope)) {
             jwt = "partner".equals(client.group()) ? partner(client.businessId()) : service(form.get("client_id"));
-        } else if (audienceScopes.containsKey(scope)) {
-            jwt = forAudience(form.get("client_id"), audienceScopes.get(scope));
+        } else if (audienceScopes.containsKey(scope) && audienceScopes.get(scope).clients().contains(form.get("client_id"))) {
+            jwt = forAudience(form.get("client_id"), audienceScopes.get(scope).audience());
         } else {
             respond(ex, 400, "{\"error\":\"invalid_scope\"}");
             return;

@@ -22,9 +22,31 @@ public class BankRegistry {
     private final Map<String, String> displayNames = new TreeMap<>();
 
     public BankRegistry(AccountsConfig config, GrpcChannels channels, ServiceTokens tokens) {
+        Map<String, String> scopes = new TreeMap<>();
+        config.banks().forEach((id, endpoint) -> scopes.put(id, endpoint.tokenScope()));
+        checkTokenScopes(scopes, config.meshTokenScope().orElse(""));
         config.banks().forEach((id, endpoint) -> {
             displayNames.put(id, endpoint.displayName());
             clients.put(id, new BankClient(id, endpoint, channels.open(endpoint), tokens, config));
+        });
+    }
+
+    /**
+     * Refuses to start with a bank token scope that another bank shares (one bank could replay the token it was given at
+     * the other) or that is the mesh token's (the bank would be handed the mesh's credential).
+     */
+    static void checkTokenScopes(Map<String, String> scopeByBank, String meshScope) {
+        Map<String, String> bankByScope = new TreeMap<>();
+        scopeByBank.forEach((bank, scope) -> {
+            if (scope.isBlank() || scope.equals(meshScope)) {
+                throw new IllegalStateException("accounts.banks." + bank + ".token-scope must be a scope of its own for the"
+                        + " bank's audience, not " + (scope.isBlank() ? "empty" : "the mesh token's scope '" + scope + "'"));
+            }
+            String other = bankByScope.putIfAbsent(scope, bank);
+            if (other != null) {
+                throw new IllegalStateException("banks " + other + " and " + bank + " have the same token-scope '" + scope
+                        + "': each bank needs a scope of its own, or one could use the token given to the other");
+            }
         });
     }
 

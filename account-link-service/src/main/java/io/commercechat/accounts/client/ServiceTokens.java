@@ -5,10 +5,17 @@ import io.grpc.Status;
 import io.quarkus.oidc.client.OidcClient;
 import io.quarkus.oidc.client.Tokens;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * This service's own access tokens (client credentials, client id {@code account-link-service}), one per audience,
@@ -18,35 +25,44 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code accounts.mesh-token-scope}: CheckAccess, so that the access log names this service, the consent event
  * stream, bank-initiated revocations) and one token per partner bank ({@code accounts.banks.<id>.token-scope}),
  * which carries that bank's audience and not the mesh's. A partner bank is a third party: a token it receives must
- * be of no use at consent-service or chat-service, nor at another bank.
+ * be of no use at consent-service or chat-service, nor at another bank. A provider that does not honour the scope
+ * (it gives every token of this client the mesh's audience, say) would hand the mesh's credential to every bank, so
+ * a bank token that carries one of the audiences this mesh accepts, or {@code groups}, is never sent.
  */
 @ApplicationScoped
 public class ServiceTokens {
 
+    private static final Logger LOG = Logger.getLogger(ServiceTokens.class);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
+    /** At most one log line a minute per scope for the same kind of failure (a bank call each would be too many). */
+    private static final long LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
     /** The key of a token asked for without a scope. */
     private static final String NO_SCOPE = "";
 
     private final OidcClient client;
     private final String meshScope;
+    private final Set<String> meshAudiences;
     private final Map<String, Tokens> current = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
-    public ServiceTokens(OidcClient client, AccountsConfig config) {
+    public ServiceTokens(OidcClient client, AccountsConfig config,
+            @ConfigProperty(name = "mp.jwt.verify.audiences") Set<String> meshAudiences) {
         this.client = client;
         this.meshScope = config.meshTokenScope().orElse(NO_SCOPE);
+        this.meshAudiences = Set.copyOf(meshAudiences);
     }
 
     /** The token for the mesh's services. */
     public Uni<String> accessToken() {
-        return tokenFor(meshScope);
+        return tokenFor(meshScope, false);
     }
 
-    /** The token for one partner bank, asked for with its scope. */
+    /** The token for one partner bank, asked for with its scope; refused (UNAVAILABLE) if it is one the mesh accepts. */
     public Uni<String> bankToken(String scope) {
-        return tokenFor(scope);
+        return tokenFor(scope, true);
     }
 
-    private Uni<String> tokenFor(String scope) {
+    private Uni<String> tokenFor(String scope, boolean forBank) {
         return Uni.createFrom().deferred(() -> {
             Tokens t = current.get(scope);
             if (t != null && !t.isAccessTokenExpired() && !t.isAccessTokenWithinRefreshInterval()) {
@@ -55,10 +71,59 @@ public class ServiceTokens {
             // Concurrent refreshes are harmless (each gets a valid token); the last one is kept.
             return client.getTokens(scope.isEmpty() ? Map.of() : Map.of("scope", scope))
                     .ifNoItem().after(FETCH_TIMEOUT).fail()
-                    .invoke(fresh -> current.put(scope, fresh))
-                    .map(Tokens::getAccessToken)
-                    .onFailure().transform(e -> Status.UNAVAILABLE
-                            .withDescription("the identity provider did not issue a service token").asRuntimeException());
+                    .onFailure().transform(e -> {
+                        // the provider's answer names the cause (invalid_scope, invalid_client): no secret in it
+                        logAtMostEveryMinute(scope + "|fetch", "the identity provider did not issue a token of scope '%s': %s",
+                                scope, e.getMessage());
+                        return Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token")
+                                .asRuntimeException();
+                    })
+                    .invoke(fresh -> {
+                        if (forBank) {
+                            requireNoMeshClaims(scope, fresh.getAccessToken());
+                        }
+                        current.put(scope, fresh);
+                    })
+                    .map(Tokens::getAccessToken);
         });
+    }
+
+    /** Fails (UNAVAILABLE) when a token meant for a bank carries an audience of the mesh or the mesh's groups. */
+    void requireNoMeshClaims(String scope, String token) {
+        JsonObject claims = payload(token);
+        if (claims == null) {
+            return;  // not a JWT: nothing the mesh would accept either
+        }
+        Object aud = claims.getValue("aud");
+        boolean meshAudience = aud instanceof JsonArray list ? list.stream().anyMatch(meshAudiences::contains)
+                : aud instanceof String one && meshAudiences.contains(one);
+        if (meshAudience || claims.containsKey("groups")) {
+            logAtMostEveryMinute(scope + "|mesh", "the identity provider gave the token of bank scope '%s' %s; it is not"
+                    + " sent to the bank: give that scope the bank's audience only (k8s/README.md, onboarding a bank)",
+                    scope, meshAudience ? "an audience of the mesh" : "the mesh's groups");
+            throw Status.UNAVAILABLE.withDescription("no token for the bank: the identity provider gave it the mesh's claims")
+                    .asRuntimeException();
+        }
+    }
+
+    private static JsonObject payload(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length != 3) {
+            return null;
+        }
+        try {
+            return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void logAtMostEveryMinute(String key, String format, Object... args) {
+        long now = System.nanoTime();
+        Long last = lastLogged.get(key);
+        if (last == null || now - last > LOG_EVERY_NANOS) {
+            lastLogged.put(key, now);
+            LOG.errorf(format, args);
+        }
     }
 }
