@@ -229,7 +229,9 @@ class AccountLinkFlowTest extends MeshTestSupport {
         UUID linkId = UUID.fromString(pending.getId());
         String consentId = pending.getConsentId();
         var consents = consentAs(ISSUER.person(sub));
-        consents.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).addAccountIds("acc-1").build());
+        // as CompleteLink does once the bank approved: this service's own token, naming the person
+        consentAs(ISSUER.service("account-link-service")).authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(consentId).setUserId(sub).addAccountIds("acc-1").build());
         try (Connection c = ownDb(); var s = c.prepareStatement("UPDATE links SET status = 'LINK_STATUS_FAILED',"
                 + " status_reason = 'the link could not be completed', consent_end_due_at = now() WHERE id = ?")) {
             s.setObject(1, linkId);
@@ -283,8 +285,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
     private Link claimed(String sub, Duration ago, boolean consentAuthorised) throws Exception {
         Link link = begin(sub).getLink();
         if (consentAuthorised) {
-            consentAs(ISSUER.person(sub)).authoriseConsent(AuthoriseConsentRequest.newBuilder()
-                    .setConsentId(link.getConsentId()).addAccountIds("acc-1").build());
+            consentAs(ISSUER.service("account-link-service")).authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                    .setConsentId(link.getConsentId()).setUserId(sub).addAccountIds("acc-1").build());
         }
         try (Connection c = ownDb(); var s = c.prepareStatement("UPDATE links SET state_used = true,"
                 + " claimed_at = now() - make_interval(secs => ?), updated_at = now() - make_interval(secs => ?) WHERE id = ?")) {

@@ -52,11 +52,14 @@ class ConsentCallersTest extends ConsentTestSupport {
         return as(ISSUER.service("account-link-service"));
     }
 
-    /** Created and authorised with the person's own token, as account-link-service forwards it while linking. */
+    /**
+     * Created with the person's own token, as account-link-service forwards it while linking, and authorised by
+     * account-link-service with its own once the bank approved.
+     */
     private String authorised(String user) {
         var person = as(ISSUER.person(user));
         String id = person.createConsent(request(user).build()).getConsent().getId();
-        person.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        accountLinkService().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).setUserId(user).build());
         return id;
     }
 
@@ -154,6 +157,22 @@ class ConsentCallersTest extends ConsentTestSupport {
         assertEquals(1, records.getRecordsCount());
         assertEquals("account-link-service", records.getRecords(0).getService());
 
+        // it authorises what the person approved at the bank, as the person's doing; for that person only
+        String other = newPerson();
+        String approved = pending(owner);
+        assertStatus(Status.Code.NOT_FOUND, () -> als.authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(approved).setUserId(other).build()));
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, status(person, approved));
+        als.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(approved).setUserId(owner).build());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, status(person, approved));
+        try (var c = database(); var ps = c.prepareStatement("select actor from consent_events where consent_id = ?::uuid"
+                + " and type = 'CONSENT_EVENT_TYPE_AUTHORISED'")) {
+            ps.setString(1, approved);
+            var rs = ps.executeQuery();
+            assertTrue(rs.next());
+            assertEquals(Actor.ACTOR_USER.name(), rs.getString(1), "the person's approval, relayed by the service");
+        }
+
         // it ends consents: the bank revoked, the person unlinked (retried without their token), a link failed
         assertEquals(Actor.ACTOR_BANK, als.revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(live)
                 .setRevokedBy(Actor.ACTOR_BANK).build()).getConsent().getEndedBy());
@@ -166,11 +185,10 @@ class ConsentCallersTest extends ConsentTestSupport {
                 .setConsentId(waiting).setReason("the link failed").build()).getConsent().getStatus());
         assertTrue(firstWatchedPosition(als) > 0);
 
-        // but creating, authorising and reading people's consents and logs it does with the person's token only
+        // but creating and reading people's consents and logs it does with the person's token only
         String next = pending(owner);
         Map<String, Runnable> calls = new LinkedHashMap<>();
         calls.put("CreateConsent", () -> als.createConsent(request(owner).build()));
-        calls.put("AuthoriseConsent", () -> als.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(next).build()));
         calls.put("GetConsent", () -> als.getConsent(GetConsentRequest.newBuilder().setConsentId(next).build()));
         calls.put("ListConsents", () -> als.listConsents(ListConsentsRequest.newBuilder().setUserId(owner).build()));
         calls.put("ListAccessRecords", () -> als.listAccessRecords(ListAccessRecordsRequest.newBuilder().setUserId(owner).build()));

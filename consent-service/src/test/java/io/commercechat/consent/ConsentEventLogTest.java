@@ -36,6 +36,7 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -101,6 +102,44 @@ class ConsentEventLogTest extends ConsentTestSupport {
             ctx.cancel(null); // the consumer goes away
         }
         return mine;
+    }
+
+    /**
+     * A stream is served no longer than its caller's token is valid: it ends (completes) then, and the consumer resumes
+     * from its position with a fresh token. So a stream does not outlive the token or the grant it was opened with.
+     */
+    @Test
+    void aStreamEndsWhenItsTokenExpires() throws Exception {
+        BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        Instant expires = Instant.now().plusSeconds(3);
+        var stub = ConsentServiceGrpc.newStub(channel).withCallCredentials(GrpcCalls.bearer(
+                ISSUER.serviceUntil("account-link-service", expires)));
+        stub.watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(lastPosition()).build(),
+                new StreamObserver<WatchConsentEventsResponse>() {
+                    @Override
+                    public void onNext(WatchConsentEventsResponse r) {
+                        queue.add(r.getEvent());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        queue.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        queue.add("completed");
+                    }
+                });
+        String user = newPerson();
+        service().createConsent(request(user).build());
+        Object first = queue.poll(20, TimeUnit.SECONDS);
+        assertTrue(first instanceof ConsentEvent e && e.getConsent().getUserId().equals(user), "served while the token is valid: " + first);
+        Object end = queue.poll(20, TimeUnit.SECONDS);
+        assertEquals("completed", end);
+        // exp is in whole seconds
+        assertFalse(Instant.now().isBefore(Instant.ofEpochSecond(expires.getEpochSecond()).minusMillis(200)),
+                "ended at the token's expiry, not before");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
+import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.ConsentServiceGrpc.ConsentServiceBlockingStub;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
 import io.commercechat.proto.consent.v1.GetReceiptKeysRequest;
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestIssuerResource.class)
 @QuarkusTestResource(ReceiptKeyResource.class)
 class ConsentSecurityTest extends ConsentTestSupport {
+
+    private ConsentServiceBlockingStub owners(String owner) {
+        return as(ISSUER.person(owner));
+    }
 
     /** One call per RPC, with a syntactically valid request. */
     private Map<String, Consumer<ConsentServiceBlockingStub>> everyRpc(String userId, String consentId) {
@@ -111,7 +116,7 @@ class ConsentSecurityTest extends ConsentTestSupport {
         String consentId = service().createConsent(request(owner).build()).getConsent().getId();
         var mallory = as(ISSUER.person(newPerson()));
         assertStatus(Status.Code.NOT_FOUND, () -> mallory.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()));
-        assertStatus(Status.Code.NOT_FOUND, () -> mallory.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).build()));
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(consentId).build()));
         assertStatus(Status.Code.NOT_FOUND, () -> mallory.rejectConsent(RejectConsentRequest.newBuilder().setConsentId(consentId).build()));
         assertStatus(Status.Code.NOT_FOUND, () -> mallory.revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(consentId)
                 .setRevokedBy(Actor.ACTOR_USER).build()));
@@ -122,6 +127,19 @@ class ConsentSecurityTest extends ConsentTestSupport {
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.checkAccess(CheckAccessRequest.newBuilder().setUserId(owner)
                 .setBankId("sandbox-bank").setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.verifyEventLog(VerifyEventLogRequest.getDefaultInstance()));
+        // nor their own: the approval happens at the bank, and the service that exchanged its code says so
+        var ownAuthorise = assertStatus(Status.Code.PERMISSION_DENIED, () -> owners(owner).authoriseConsent(
+                AuthoriseConsentRequest.newBuilder().setConsentId(consentId).build()));
+        assertEquals("AuthoriseConsent is for mesh services only", ownAuthorise.getStatus().getDescription());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, owners(owner).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(consentId).build()).getConsent().getStatus());
+        // nor their own: an access record names the service that read, and only a service reads bank data
+        var ownCheck = assertStatus(Status.Code.PERMISSION_DENIED, () -> owners(owner).checkAccess(CheckAccessRequest.newBuilder()
+                .setUserId(owner).setBankId("sandbox-bank").setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES)
+                .setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()));
+        assertEquals("CheckAccess is for mesh services only", ownCheck.getStatus().getDescription());
+        assertEquals(0, owners(owner).listAccessRecords(ListAccessRecordsRequest.getDefaultInstance()).getRecordsCount(),
+                "no record was written");
         assertStatus(Status.Code.PERMISSION_DENIED, () -> mallory.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).hasNext());
         // the person's own list does not show it either
         assertEquals(0, mallory.listConsents(ListConsentsRequest.getDefaultInstance()).getConsentsCount());

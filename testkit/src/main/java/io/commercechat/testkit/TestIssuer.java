@@ -182,6 +182,12 @@ public final class TestIssuer {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web").issuedAt(expiresAt.minus(LIFETIME)).expiresAt(expiresAt));
     }
 
+    /** A service's token that expires at {@code expiresAt}. */
+    public String serviceUntil(String name, Instant expiresAt) {
+        return sign(base(name).groups(Set.of("service")).claim("azp", name).issuedAt(expiresAt.minus(LIFETIME))
+                .expiresAt(expiresAt));
+    }
+
     /** A partner's token that expires at {@code expiresAt}. */
     public String partnerUntil(String businessId, Instant expiresAt) {
         return sign(base("partner-" + businessId).groups(Set.of("partner")).claim("business_id", businessId)

@@ -37,7 +37,7 @@ public class BankRegistry {
      */
     static void checkTokenScopes(Map<String, String> scopeByBank, String meshScope) {
         Map<String, String> bankByScope = new TreeMap<>();
-        scopeByBank.forEach((bank, scope) -> {
+        new TreeMap<>(scopeByBank).forEach((bank, scope) -> {  // by bank id: the same message every time
             if (scope.isBlank() || scope.equals(meshScope)) {
                 throw new IllegalStateException("accounts.banks." + bank + ".token-scope must be a scope of its own for the"
                         + " bank's audience, not " + (scope.isBlank() ? "empty" : "the mesh token's scope '" + scope + "'"));

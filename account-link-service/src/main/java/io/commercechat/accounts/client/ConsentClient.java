@@ -66,9 +66,13 @@ public class ConsentClient {
         return write("CreateConsent", personToken, s -> s.createConsent(req).map(r -> r.getConsent()));
     }
 
-    public Uni<Consent> authorise(String personToken, String consentId, List<String> accountIds) {
-        return write("AuthoriseConsent", personToken, s -> s.authoriseConsent(AuthoriseConsentRequest.newBuilder()
-                .setConsentId(consentId).addAllAccountIds(accountIds).build()).map(r -> r.getConsent()));
+    /**
+     * The person approved at their bank and this service exchanged the bank's code: it says so with its own token
+     * (consent-service takes AuthoriseConsent from no one else), naming the person whose consent it is.
+     */
+    public Uni<Consent> authorise(String userId, String consentId, List<String> accountIds) {
+        return write("AuthoriseConsent", null, s -> s.authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(consentId).setUserId(userId).addAllAccountIds(accountIds).build()).map(r -> r.getConsent()));
     }
 
     /** Rejects a consent awaiting authorisation; with a null token, as this service. */

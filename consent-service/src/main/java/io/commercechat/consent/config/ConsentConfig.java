@@ -29,6 +29,15 @@ public interface ConsentConfig {
     @WithDefault("PT0.2S")
     Duration watchPollInterval();
 
+    /**
+     * The longest a WatchConsentEvents stream is served; it ends sooner when the caller's token expires. Consumers
+     * resume from their position, so an ending stream loses nothing, while a stream no longer outlives the token and
+     * the grant it was opened with (a service taken out of consent.callers.watch-events stops getting every person's
+     * consents within this time), nor a consumer whose cancellation did not reach the server.
+     */
+    @WithDefault("PT10M")
+    Duration watchMaxDuration();
+
     /** How often due consents (expired, lapsed) are ended and published (a duration or "off"). */
     @WithDefault("30s")
     String sweepInterval();
@@ -49,8 +58,11 @@ public interface ConsentConfig {
         @WithDefault("azp")
         String clientClaim();
 
-        /** CreateConsent, AuthoriseConsent, GetConsent, ListConsents, GetReceipt, ListAccessRecords for any person. */
+        /** CreateConsent, GetConsent, ListConsents, GetReceipt, ListAccessRecords for any person. */
         Optional<Set<String>> actForPerson();
+
+        /** AuthoriseConsent: the service that completes the bank's authorisation (nobody else, no person's token). */
+        Optional<Set<String>> authoriseConsents();
 
         /** RejectConsent and RevokeConsent of any person's consent. */
         Optional<Set<String>> endConsents();

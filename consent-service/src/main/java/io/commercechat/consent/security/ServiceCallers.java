@@ -22,6 +22,7 @@ public class ServiceCallers {
     /** What a service may do with its own token, and the property that names the services allowed to. */
     public enum Grant {
         ACT_FOR_PERSON("act-for-person", "act for a person named in the request", ConsentConfig.Callers::actForPerson),
+        AUTHORISE_CONSENTS("authorise-consents", "authorise a person's consent", ConsentConfig.Callers::authoriseConsents),
         END_CONSENTS("end-consents", "reject or revoke a person's consent", ConsentConfig.Callers::endConsents),
         CHECK_ACCESS("check-access", "check or record access to a person's bank data", ConsentConfig.Callers::checkAccess),
         WATCH_EVENTS("watch-events", "watch every person's consent events", ConsentConfig.Callers::watchEvents),

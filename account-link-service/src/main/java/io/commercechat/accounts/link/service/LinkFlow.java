@@ -286,7 +286,7 @@ public class LinkFlow {
 
     private Uni<Void> authoriseAndCheck(Caller caller, Link link, List<String> accountIds) {
         return Uni.createFrom().item(() -> BankAnswers.accountIds(link.bankId, accountIds))
-                .chain(ids -> consents.authorise(caller.rawToken(), link.consentId.toString(), ids))
+                .chain(ids -> consents.authorise(link.userId, link.consentId.toString(), ids))
                 .chain(() -> accountListRead(caller, link));
     }
 

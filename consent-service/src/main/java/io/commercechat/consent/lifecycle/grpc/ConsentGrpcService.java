@@ -2,6 +2,7 @@ package io.commercechat.consent.lifecycle.grpc;
 
 import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.service.AccessChecker;
+import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.GrpcErrors;
 import io.commercechat.consent.lifecycle.ConsentMapper;
@@ -45,8 +46,10 @@ import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** The gRPC edge of consent-service: resolves the caller, delegates, maps results and errors. */
 @GrpcService
@@ -59,9 +62,11 @@ public class ConsentGrpcService implements ConsentService {
     private final ReceiptSigner signer;
     private final SecurityIdentity identity;
     private final ServiceCallers callers;
+    private final ConsentConfig config;
 
     public ConsentGrpcService(ConsentLifecycle lifecycle, AccessChecker access, ConsentEventLog eventLog,
-            ReceiptSigner signer, SecurityIdentity identity, ServiceCallers callers) {
+            ReceiptSigner signer, SecurityIdentity identity, ServiceCallers callers, ConsentConfig config) {
+        this.config = config;
         this.lifecycle = lifecycle;
         this.access = access;
         this.eventLog = eventLog;
@@ -78,8 +83,13 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<AuthoriseConsentResponse> authoriseConsent(AuthoriseConsentRequest req) {
-        return call("AuthoriseConsent", Grant.ACT_FOR_PERSON,
-                c -> lifecycle.authorise(c, req.getConsentId(), req.getAccountIdsList(), req.getExpectedVersion()),
+        // The person approves at their bank; the service that exchanged the bank's code says so with its own token. A
+        // person's token (which chat-service, the edge, holds for everyone signed in) cannot mark a consent approved.
+        return call("AuthoriseConsent", Grant.AUTHORISE_CONSENTS, c -> {
+                    c.requireService("AuthoriseConsent");
+                    return lifecycle.authorise(c, req.getConsentId(), req.getUserId(), req.getAccountIdsList(),
+                            req.getExpectedVersion());
+                },
                 x -> AuthoriseConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
@@ -120,7 +130,12 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<CheckAccessResponse> checkAccess(CheckAccessRequest req) {
-        return call("CheckAccess", Grant.CHECK_ACCESS, c -> access.check(c, req), d -> CheckAccessResponse.newBuilder()
+        // A service's own token only: the reader is named in the person's access log, and a person's token (which
+        // chat-service, the edge, holds for everyone signed in) would let its holder write reads that never happened.
+        return call("CheckAccess", Grant.CHECK_ACCESS, c -> {
+            c.requireService("CheckAccess");
+            return access.check(c, req);
+        }, d -> CheckAccessResponse.newBuilder()
                 .setDecision(d.allowed() ? AccessDecision.ACCESS_DECISION_ALLOW : AccessDecision.ACCESS_DECISION_DENY)
                 .setReason(d.reason())
                 .setConsentId(d.consentId() == null ? "" : d.consentId().toString())
@@ -171,8 +186,19 @@ public class ConsentGrpcService implements ConsentService {
             // the next events are read only when the transport takes more (gRPC flow control)
             return eventLog.watch(GrpcValidation.nonNegative(req.getAfterPosition(), "after_position"),
                             StreamReadiness.ofCurrentStream())
+                    .select().first(servedFor())
                     .map(e -> WatchConsentEventsResponse.newBuilder().setEvent(e).build());
         }).onFailure().transform(GrpcErrors::toStatus);
+    }
+
+    /** Until the caller's token expires, at most {@code consent.watch-max-duration} (ConsentConfig). */
+    private Duration servedFor() {
+        Duration max = config.watchMaxDuration();
+        if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getExpirationTime() > 0) {
+            Duration left = Duration.between(Instant.now(), Instant.ofEpochSecond(jwt.getExpirationTime()));
+            return left.compareTo(max) < 0 ? (left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left) : max;
+        }
+        return max;
     }
 
     /** A unary RPC: a service token must hold {@code grant}; a person's token is limited to that person further on. */

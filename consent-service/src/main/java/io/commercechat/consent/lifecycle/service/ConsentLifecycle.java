@@ -87,10 +87,14 @@ public class ConsentLifecycle {
     }
 
     @WithTransaction
-    public Uni<Consent> authorise(Caller caller, String consentId, List<String> accountIds, long expectedVersion) {
+    public Uni<Consent> authorise(Caller caller, String consentId, String userId, List<String> accountIds,
+            long expectedVersion) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
         List<String> selected = Validate.accountIds(accountIds);
         return changeVisible(caller, id, c -> {
+            if (!userId.isEmpty() && !userId.equals(c.userId)) {
+                throw Rejections.notFound("consent " + id + " not found");  // another person's: as if it did not exist
+            }
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "authorised");
             if (expectedVersion > 0 && c.version != expectedVersion) {
                 throw Rejections.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
@@ -109,7 +113,8 @@ public class ConsentLifecycle {
             c.statusReason = "approved at the bank";
             c.authorisedAt = now;
             c.updatedAt = now;
-            return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED, actorFor(caller), ReceiptKind.RECEIPT_KIND_AUTHORISATION);
+            // the person's approval at the bank, whichever service relays it
+            return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED, Actor.ACTOR_USER, ReceiptKind.RECEIPT_KIND_AUTHORISATION);
         });
     }
 
