@@ -18,6 +18,7 @@ import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
+import io.commercechat.support.ProtoTime;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
@@ -317,9 +318,12 @@ class ConsentEventLogTest extends ConsentTestSupport {
     @Test
     void receiptsVerifyWithOnlyThePublishedJwks() throws Exception {
         String user = newPerson();
-        String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
-        as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build());
+        Instant from = Instant.parse("2026-01-01T00:00:00Z");
+        String id = service().createConsent(request(user).setTransactionFrom(com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(from.getEpochSecond())).build()).getConsent().getId();
+        var authorised = service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+        var revoked = as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id)
+                .setRevokedBy(Actor.ACTOR_USER).build()).getConsent();
 
         String jwks = as(ISSUER.person(user)).getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()).getJwksJson();
         assertFalse(jwks.contains("\"d\""), "only public key material is published");
@@ -341,6 +345,16 @@ class ConsentEventLogTest extends ConsentTestSupport {
             assertTrue(purpose.get("piiCategory").toString().contains("BALANCES"));
             assertFalse(purpose.get("thirdPartyDisclosure").asBoolean());
             assertEquals(kind == ReceiptKind.RECEIPT_KIND_REVOCATION ? "withdrawn" : "given", claims.get("event").asText());
+            // the whole scope and its times: how far back transactions may be read, when it was given and withdrawn
+            assertEquals(from.toString(), claims.get("transactionWindow").get("from").asText());
+            assertFalse(claims.get("transactionWindow").has("to"));
+            assertEquals(ProtoTime.from(authorised.getAuthorisedAt(), "authorised_at").toString(), claims.get("authorisedAt").asText());
+            boolean withdrawn = kind == ReceiptKind.RECEIPT_KIND_REVOCATION;
+            assertEquals(withdrawn, claims.has("withdrawnAt"));
+            if (withdrawn) {
+                assertEquals(ProtoTime.from(revoked.getUpdatedAt(), "updated_at").toString(), claims.get("withdrawnAt").asText());
+            }
+            assertEquals((withdrawn ? revoked : authorised).getVersion(), claims.get("consentVersion").asLong());
 
             // a changed payload no longer verifies
             String[] parts = receipt.getJws().split("\\.");

@@ -137,6 +137,24 @@ public class ReceiptSigner {
             claims.put("withdrawnBy", consent.endedBy.name().replace("ACTOR_", ""));
         }
         claims.put("validUntil", consent.expiresAt.toString());
+        // how far back transactions may be read: part of what the person agreed to
+        if (consent.transactionFrom != null || consent.transactionTo != null) {
+            Map<String, Object> window = new LinkedHashMap<>();
+            if (consent.transactionFrom != null) {
+                window.put("from", consent.transactionFrom.toString());
+            }
+            if (consent.transactionTo != null) {
+                window.put("to", consent.transactionTo.toString());
+            }
+            claims.put("transactionWindow", window);
+        }
+        if (consent.authorisedAt != null) {
+            claims.put("authorisedAt", consent.authorisedAt.toString());
+        }
+        if (kind == ReceiptKind.RECEIPT_KIND_REVOCATION) {
+            claims.put("withdrawnAt", consent.updatedAt.toString());
+        }
+        claims.put("consentVersion", consent.version);
         claims.put("iat", now.getEpochSecond());
         claims.put("iss", config.controllerName());
         claims.put("sub", consent.userId);
