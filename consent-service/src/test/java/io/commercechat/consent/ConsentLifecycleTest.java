@@ -215,4 +215,23 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         assertEquals(0, filtered.getConsentsCount());
         assertFalse(filtered.getNextPageToken().length() > 0);
     }
+
+    /**
+     * An expired consent is refused by the check itself, before any sweep has recorded the expiry (the sweep runs
+     * hourly in this profile; ConsentExpiryTest sees it recorded).
+     */
+    @Test
+    void expiryIsEnforcedAtCheckTimeBeforeAnySweep() throws Exception {
+        String user = newPerson();
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+        assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
+        expireNow(id);
+        CheckAccessResponse denied = service().checkAccess(check);
+        assertEquals(AccessDecision.ACCESS_DECISION_DENY, denied.getDecision());
+        assertTrue(denied.getReason().startsWith("the consent expired on "), denied.getReason());
+        assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(id), "no sweep has run: the check itself refused");
+    }
 }

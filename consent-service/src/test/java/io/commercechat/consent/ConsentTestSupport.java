@@ -55,7 +55,6 @@ abstract class ConsentTestSupport {
         }
     }
 
-    /** The status stored for a consent (what the sweep and the state changes wrote), or null when there is none. */
     /** Holds consent {@code consentId}'s row shared in {@code tx}, as a CheckAccess in flight does. */
     protected static void holdShared(Connection tx, String consentId) throws SQLException {
         try (var ps = tx.prepareStatement("select 1 from consents where id = ?::uuid for share")) {
@@ -68,6 +67,7 @@ abstract class ConsentTestSupport {
         }
     }
 
+    /** The status stored for a consent (what the sweep and the state changes wrote), or null when there is none. */
     protected static String storedStatus(String consentId) throws SQLException {
         try (var c = database(); var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {
             ps.setString(1, consentId);
