@@ -355,6 +355,17 @@ class ConsentEventLogTest extends ConsentTestSupport {
                 assertEquals(ProtoTime.from(revoked.getUpdatedAt(), "updated_at").toString(), claims.get("withdrawnAt").asText());
             }
             assertEquals((withdrawn ? revoked : authorised).getVersion(), claims.get("consentVersion").asLong());
+            // the event the receipt proves, as the log holds it
+            try (Connection c = database(); var ps = c.prepareStatement(
+                    "select position, type, hash from consent_events where event_id = ?::uuid")) {
+                ps.setString(1, claims.get("eventLog").get("eventId").asText());
+                try (ResultSet r = ps.executeQuery()) {
+                    assertTrue(r.next(), "the receipt's event is in the log");
+                    assertEquals(r.getLong(1), claims.get("eventLog").get("position").asLong());
+                    assertEquals(withdrawn ? "CONSENT_EVENT_TYPE_REVOKED" : "CONSENT_EVENT_TYPE_AUTHORISED", r.getString(2));
+                    assertEquals(r.getString(3), claims.get("eventLog").get("hash").asText());
+                }
+            }
 
             // a changed payload no longer verifies
             String[] parts = receipt.getJws().split("\\.");

@@ -68,7 +68,7 @@ public class ConsentEventLog {
             e.snapshot = ConsentMapper.snapshot(consent);
             e.previousHash = last == null ? EventHash.GENESIS : last;
             e.hash = hashOf(e);
-            return events.persist(e);
+            return events.persistAndFlush(e);  // flushed: the position (an identity) is known to the receipt
         });
     }
 

@@ -262,10 +262,10 @@ public class ConsentLifecycle {
 
     private Uni<Consent> transition(Consent c, ConsentEventType type, Actor actor, ReceiptKind receipt) {
         Uni<Consent> flushed = consents.flush().replaceWith(c); // bumps the version before the snapshot
+        // the receipt names the event it proves, so that a holder of it can show that event in the log
         return flushed
-                .call(saved -> eventLog.append(saved, type, actor))
-                .call(saved -> receipt == null ? Uni.createFrom().voidItem()
-                        : receipts.persist(signer.sign(saved, receipt)).replaceWithVoid());
+                .call(saved -> eventLog.append(saved, type, actor).chain(event -> receipt == null ? Uni.createFrom().voidItem()
+                        : receipts.persist(signer.sign(saved, receipt, event)).replaceWithVoid()));
     }
 
     /** Another person's consent answers NOT_FOUND, so that its existence does not leak. */

@@ -3,6 +3,7 @@ package io.commercechat.consent.receipt.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.commercechat.consent.config.ConsentConfig;
+import io.commercechat.consent.eventlog.ConsentEventEntry;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.receipt.Receipt;
 import io.commercechat.proto.consent.v1.ReceiptKind;
@@ -94,7 +95,13 @@ public class ReceiptSigner {
         return publishedJwks;
     }
 
-    public Receipt sign(Consent consent, ReceiptKind kind) {
+    /**
+     * Signs a receipt of {@code consent} as {@code event} (just appended to the event log) left it. The receipt carries
+     * that event's id, position and chain hash: the log is a hash chain without a key, so someone able to rewrite the
+     * database could recompute it after deleting or changing events; a receipt the person holds pins the chain at its
+     * event, and VerifyEventLog plus the receipts show such a rewrite.
+     */
+    public Receipt sign(Consent consent, ReceiptKind kind, ConsentEventEntry event) {
         Instant now = Instant.now();
         UUID receiptId = UUID.randomUUID();
         Map<String, Object> purpose = new LinkedHashMap<>();
@@ -155,6 +162,13 @@ public class ReceiptSigner {
             claims.put("withdrawnAt", consent.updatedAt.toString());
         }
         claims.put("consentVersion", consent.version);
+        Map<String, Object> logged = new LinkedHashMap<>();
+        logged.put("eventId", event.eventId.toString());
+        if (event.position != null) {
+            logged.put("position", event.position);
+        }
+        logged.put("hash", event.hash);
+        claims.put("eventLog", logged);
         claims.put("iat", now.getEpochSecond());
         claims.put("iss", config.controllerName());
         claims.put("sub", consent.userId);
