@@ -88,15 +88,16 @@ function startEvents() {
     // without a stored position the stream begins at the inbox's end (a "ready" event), not with the whole history
     url: '/v1/events?after=now',
     getToken: () => auth.accessToken(),
-    lastEventId: localStorage.getItem(key) || '',
+    // this tab's (a reload resumes), not the browser's: nothing of the person outlives the tab on a shared computer
+    lastEventId: sessionStorage.getItem(key) || '',
     onEvent: (evt) => chat.handleEvent(evt),
     onPosition: (id) => {
       clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => localStorage.setItem(key, id), 200);
+      saveTimer = setTimeout(() => sessionStorage.setItem(key, id), 200);
     },
     onPositionRejected: () => {
       clearTimeout(saveTimer);
-      localStorage.removeItem(key);
+      sessionStorage.removeItem(key);
     },
     onStatus: setConnection,
     onUnauthorized: sessionEnded,
@@ -189,11 +190,7 @@ async function main() {
   const me = auth.profile();
   nav.hidden = false;
   document.getElementById('who').textContent = me.name;
-  document.getElementById('sign-out').addEventListener('click', () => {
-    stream?.stop();
-    chat.forgetOutbox();
-    auth.logout();
-  });
+  document.getElementById('sign-out').addEventListener('click', signOut);
   if (carry) {
     clear(view).appendChild(notice('info', 'Finishing the link with your bank…'));
     auth.carry = carry;  // a silent sign-in meanwhile brings the bank's answer back to be completed
@@ -220,11 +217,29 @@ function signOutWhenIdle() {
   const check = setInterval(() => {
     if (!auth.idle) return;
     clearInterval(check);
-    stream?.stop();
-    chat.forgetOutbox();
-    auth.logout();
+    signOut();
   }, 30000);
 }
+
+/**
+ * Stops the stream, forgets what this tab holds of the person (the page's chats and balances too, not only the
+ * tokens: the provider's sign-out page may be slow or unreachable) and signs out here and at the provider.
+ */
+function signOut() {
+  stream?.stop();
+  chat.forgetOutbox();
+  clear(view);
+  clear(banner);
+  document.getElementById('who').textContent = '';
+  nav.hidden = true;
+  auth.logout();
+}
+
+// A page the browser kept (back-forward cache) is loaded again instead of shown as it was: after a sign-out it must
+// not show the person's chats and balances on Back.
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) location.reload();
+});
 
 main().catch((e) => {
   clear(view).appendChild(notice('error', `Commerce Chat could not start: ${e.message}`));

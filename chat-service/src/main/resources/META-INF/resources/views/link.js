@@ -82,6 +82,7 @@ export async function renderLinkForm(root, { api, query }) {
       const r = await api.beginLink({ bankId, permissions, purposes, validDays: Number(data.get('validDays')), redirectUri: redirectUri() });
       const url = r?.authorisationUrl || r?.authorizationUrl;
       if (!url) throw new Error('The bank did not provide an authorisation page.');
+      if (!isSafeBankPage(url)) throw new Error('The bank gave an authorisation page that is not a secure (https) address; nothing was sent to it.');
       const bank = banks.find((b) => b.id === bankId);
       sessionStorage.setItem(PENDING_LINK_KEY, JSON.stringify({ state: r.state, bankName: bank?.displayName || bankId,
         linkId: r.link?.id }));
@@ -126,4 +127,20 @@ function readPending() {
   } catch {
     return null;
   }
+}
+
+/**
+ * Where the person is sent to approve at their bank: an https page, or plain http on this computer only (the
+ * development sandbox bank). A bank that answers anything else (a misconfigured or compromised connector) does not
+ * get the person's browser, who expects their bank's sign-in page next.
+ */
+export function isSafeBankPage(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
 }

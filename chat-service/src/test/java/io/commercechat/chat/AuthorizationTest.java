@@ -125,6 +125,10 @@ class AuthorizationTest extends ChatTestSupport {
         given().auth().oauth2(person).get("/v1/conversations/not-a-uuid/messages").then().statusCode(400)
                 .header("Cache-Control", equalTo("no-store"));
         given().get("/v1/conversations").then().statusCode(401).header("Cache-Control", equalTo("no-store"));
+        // nor the page that shows them (the back-forward cache after sign-out)
+        for (String page : List.of("/", "/index.html")) {
+            given().get(page).then().statusCode(200).header("Cache-Control", equalTo("no-store"));
+        }
         // Quarkus' own pages keep the framing rules only (Swagger UI runs inline scripts)
         given().get("/q/health").then().header("Content-Security-Policy",
                 equalTo("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"));

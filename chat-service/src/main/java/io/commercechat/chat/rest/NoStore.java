@@ -9,15 +9,24 @@ import jakarta.enterprise.event.Observes;
  * The API's answers carry a person's messages, balances and transactions: no browser or proxy may keep them (a shared
  * computer's disk cache after sign-out). {@code Cache-Control: no-store} on every answer under {@code /v1/}, refusals
  * included, unless the answer says itself how it may be kept (the public {@code /v1/receipt-keys}). Set when the
- * headers are written, since a resource adds its own header rather than replacing one set before it.
+ * headers are written, since a resource adds its own header rather than replacing one set before it. The web client's
+ * page too: a page kept by the browser (its back-forward cache) would show a signed-out person's chats and balances
+ * again on Back.
  */
 @ApplicationScoped
 public class NoStore {
 
     void register(@Observes Router router) {
-        router.route("/v1/*").order(Integer.MIN_VALUE).handler(ctx -> {
+        noStore(router, "/v1/*", false);
+        // the static handler marks every file immutable for a day; the page must not be kept at all
+        noStore(router, "/", true);
+        noStore(router, "/index.html", true);
+    }
+
+    private static void noStore(Router router, String path, boolean always) {
+        router.route(path).order(Integer.MIN_VALUE).handler(ctx -> {
             ctx.addHeadersEndHandler(v -> {
-                if (!ctx.response().headers().contains(HttpHeaders.CACHE_CONTROL)) {
+                if (always || !ctx.response().headers().contains(HttpHeaders.CACHE_CONTROL)) {
                     ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
                 }
             });
