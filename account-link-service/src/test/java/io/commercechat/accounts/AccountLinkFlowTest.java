@@ -208,8 +208,18 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setError(back.get("error")).build()).getLink();
         assertEquals(LinkStatus.LINK_STATUS_FAILED, link.getStatus());
         assertTrue(link.getStatusReason().contains("declined"), link.getStatusReason());
-        assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest
-                .newBuilder().setConsentId(link.getConsentId()).build()).getConsent().getStatus());
+        Consent rejected = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(link.getConsentId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, rejected.getStatus());
+        // the person's decline, told with their token; the retry sweep (every second here) leaves a failing link's
+        // consent to the failing call for a lease, so it cannot record it as the system's
+        try (Connection c = consentDb(); var q = c.prepareStatement("SELECT actor FROM consent_events"
+                + " WHERE consent_id = ?::uuid AND type = 'CONSENT_EVENT_TYPE_REJECTED'")) {
+            q.setString(1, link.getConsentId());
+            var r = q.executeQuery();
+            assertTrue(r.next(), "the rejection is in the consent log");
+            assertEquals(Actor.ACTOR_USER.name(), r.getString(1));
+        }
         assertNull(consentEndDue(UUID.fromString(link.getId())), "the consent was ended at once: nothing left to retry");
         // the state is one-time
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()

@@ -115,10 +115,11 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      * is told, the sweep tells it (FailedLinkConsents). False when the link was no longer PENDING.
      */
     @WithTransaction
-    public Uni<Boolean> fail(UUID id, String reason, Instant now) {
-        return update("status = ?1, statusReason = ?2, updatedAt = ?3, consentEndDueAt = ?3, codeVerifier = null"
+    public Uni<Boolean> fail(UUID id, String reason, Instant now, Instant consentEndDueAt) {
+        return update("status = ?1, statusReason = ?2, updatedAt = ?3, consentEndDueAt = ?6, codeVerifier = null"
                 + " where id = ?4 and status = ?5",
-                LinkStatus.LINK_STATUS_FAILED, truncate(reason), now, id, LinkStatus.LINK_STATUS_PENDING).map(n -> n == 1);
+                LinkStatus.LINK_STATUS_FAILED, truncate(reason), now, id, LinkStatus.LINK_STATUS_PENDING, consentEndDueAt)
+                .map(n -> n == 1);
     }
 
     /** The ended link's consent has been ended (or needs no ending). */

@@ -32,7 +32,13 @@ import org.jboss.logging.Logger;
 public class AccessEnding {
 
     private static final Logger LOG = Logger.getLogger(AccessEnding.class);
-    private static final Duration LEASE = Duration.ofSeconds(30);
+    /**
+     * How long a sweep's claim on a row lasts: longer than its batch can take (20 rows one after another, each a bank
+     * call with its retries and maybe a token fetch), so that no other replica takes a row while it is worked on.
+     */
+    private static final Duration LEASE = Duration.ofMinutes(5);
+    /** A token marked as its link ends is the ending's to revoke first; the sweep takes it only after this. */
+    static final Duration ENDING_FIRST = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
     private final LinkRepository links;
@@ -66,7 +72,7 @@ public class AccessEnding {
         // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
         // no longer finds what the bank said about its accounts.
         return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt, byBank)
-                        .call(() -> tokens.markForRevocation(link.id, reason, now))
+                        .call(() -> tokens.markForRevocation(link.id, reason, now.plus(ENDING_FIRST)))
                         .call(() -> accounts.eraseBankData(link.id, now)))
                 .call(() -> revokeNow(link.id))
                 .invoke(changed -> {

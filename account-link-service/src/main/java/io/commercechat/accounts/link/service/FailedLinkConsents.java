@@ -25,8 +25,13 @@ import org.jboss.logging.Logger;
 public class FailedLinkConsents {
 
     private static final Logger LOG = Logger.getLogger(FailedLinkConsents.class);
-    /** How long a claimed row is left to its claimer (the sweep, or the Unlink that just ended the link). */
+    /** How long an ended link's consent is left to the call that ended it (Unlink, the bank's notice, a failure). */
     static final Duration LEASE = Duration.ofSeconds(30);
+    /**
+     * How long the sweep's claim on a row lasts: longer than its batch can take (20 rows one after another, each up to
+     * two consent-service calls and a token fetch), so that no other replica takes a row while it is worked on.
+     */
+    private static final Duration SWEEP_LEASE = Duration.ofMinutes(5);
 
     private final LinkRepository links;
     private final ConsentClient consents;
@@ -79,7 +84,7 @@ public class FailedLinkConsents {
 
     /** Ends the due consents one after another; a failure only reschedules its link. */
     Uni<Void> endDue() {
-        return links.claimConsentEndsDue(Instant.now(), LEASE, 20)
+        return links.claimConsentEndsDue(Instant.now(), SWEEP_LEASE, 20)
                 .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
                         .collect().asList().replaceWithVoid());
     }

@@ -414,7 +414,10 @@ public class LinkFlow {
     private Uni<Boolean> fail(Link link, Caller caller, String why) {
         String reason = Validate.composedReason(why);  // it may carry the bank's words
         String consentId = link.consentId.toString();
-        return links.fail(link.id, reason, Instant.now())
+        Instant now = Instant.now();
+        // due after a lease, as Unlink's: the sweep takes it only if this call does not get to clear it (else the
+        // sweep's end, as this service, could overtake the person's own and be recorded as the system's)
+        return links.fail(link.id, reason, now, now.plus(FailedLinkConsents.LEASE))
                 .chain(failed -> !failed ? Uni.createFrom().item(false)
                         : failedLinkConsents.endConsent(caller.rawToken(), consentId, reason)
                                 .chain(() -> links.consentEnded(link.id)).replaceWith(true))

@@ -65,9 +65,9 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
      * marked keeps the reason and the backoff of whoever ended its link first.
      */
     @WithTransaction
-    public Uni<Integer> markForRevocation(UUID linkId, String reason, Instant now) {
+    public Uni<Integer> markForRevocation(UUID linkId, String reason, Instant firstRetryAt) {
         return update("revokePending = true, revokeReason = ?1, nextAttemptAt = ?2 where linkId = ?3 and revokePending = false",
-                LinkRepository.truncate(reason), now, linkId);
+                LinkRepository.truncate(reason), firstRetryAt, linkId);
     }
 
     /** The link's token if its revocation is still to be confirmed by the bank (null otherwise). */
