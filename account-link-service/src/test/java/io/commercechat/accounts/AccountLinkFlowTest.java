@@ -772,6 +772,58 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .build()).getRevoked());
     }
 
+    /**
+     * The bank ends the access while the completion is still storing it (its activation held here for 3 s by a trigger):
+     * the link is found by the bank's link id, which is recorded as soon as the code exchange gave it, and it ends
+     * REVOKED with its consent revoked as the bank's doing. Before, the bank got NOT_FOUND (the id was written only
+     * with the activation) and the link went ACTIVE with a token the bank had ended.
+     */
+    @Test
+    @Order(10)
+    void aBankEndingAccessWhileTheLinkIsBeingCompletedEndsIt() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        try (Connection c = ownDb(); Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION test_slow_activation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " PERFORM pg_sleep(3); RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER test_slow_activation BEFORE UPDATE ON links FOR EACH ROW WHEN (NEW.id = '" + linkId
+                    + "' AND OLD.status = 'LINK_STATUS_PENDING' AND NEW.status = 'LINK_STATUS_ACTIVE')"
+                    + " EXECUTE FUNCTION test_slow_activation()");
+        }
+        try {
+            Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                            .setCode(back.get("code")).build());
+                } catch (StatusRuntimeException e) {
+                    // what the completion answers depends on who got there first; the outcome is checked below
+                }
+            });
+            await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
+            assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, linkId.toString()).getStatus(),
+                    "known by the bank's link id while still being completed");
+            var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId(linkId) + "/revoke", "{\"reason\":\"card lost\"}");
+            assertEquals(200, hook.statusCode(), hook.body());
+            assertTrue(hook.body().contains("\"platformRevoked\":true"), hook.body());
+            completion.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            try (Connection c = ownDb(); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER test_slow_activation ON links");
+                st.execute("DROP FUNCTION test_slow_activation()");
+            }
+        }
+        Link ended = getLink(sub, linkId.toString());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
+        assertTrue(ended.getStatusReason().startsWith("access ended by the bank: card lost"), ended.getStatusReason());
+        await("the token is gone", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
+                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
+        assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
+    }
+
     @Test
     @Order(10)
     void aBanksLongestReasonStillEndsTheConsent() throws Exception {
@@ -832,7 +884,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertNull(tokenRow(linkId), "no token stored for a link that failed");
         var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
                 .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
-        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus(), consent.getStatusReason());
+        // refused as soon as the exchange gave the id, before the consent was authorised: rejected, never authorised
+        assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus(), consent.getStatusReason());
     }
 
     @Test

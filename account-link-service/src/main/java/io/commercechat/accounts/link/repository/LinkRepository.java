@@ -151,6 +151,16 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
         return update("consentEndDueAt = ?1 where id = ?2 and consentEndDueAt is not null", nextAttemptAt, id);
     }
 
+    /**
+     * The bank's link id, as soon as the code exchange gave it, on a link still PENDING: a bank that ends the access
+     * while the completion is still storing it (NotifyAccessRevoked names the bank's link id) finds the link.
+     */
+    @WithTransaction
+    public Uni<Boolean> recordBankLink(UUID id, String bankLinkId) {
+        return update("bankLinkId = ?1 where id = ?2 and status = ?3", bankLinkId, id, LinkStatus.LINK_STATUS_PENDING)
+                .map(n -> n == 1);
+    }
+
     /** PENDING -> ACTIVE with the bank's link id; joins the caller's transaction (with the accounts and the token). */
     public Uni<Boolean> activate(UUID id, String bankLinkId, Instant now) {
         return update("status = ?1, statusReason = '', bankLinkId = ?2, updatedAt = ?3, codeVerifier = null"

@@ -246,6 +246,8 @@ public class LinkFlow {
         // before the consent is authorised
         return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
                         BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
+                .call(grant -> links.recordBankLink(link.id, grant.bankLinkId())
+                        .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId)))
                 .chain(grant -> consentedAccounts(caller, bank, link, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
@@ -260,13 +262,22 @@ public class LinkFlow {
                                     : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
                             .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
                 }))
-                // The bank issued a token we will not use: end it there, and end the consent here.
-                .onFailure().call(e -> revokeUnused(bank, link.id, accessToken)
-                        .chain(() -> fail(link, caller, "the link could not be completed")))
+                // The bank issued a token we will not use: end it there, and end the consent here. Unless the activation
+                // did commit and only its acknowledgement was lost (the connection dropped): the link is then ACTIVE,
+                // and only this completion can have made it so; its token is in use and stays.
+                .onFailure().recoverWithUni(e -> activeAfterAll(link.id).chain(active -> active ? Uni.createFrom().voidItem()
+                        : revokeUnused(bank, link.id, accessToken).chain(() -> fail(link, caller, "the link could not be completed"))
+                                .chain(() -> Uni.createFrom().failure(e))))
                 .chain(() -> {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);
                     return view(link.id);
                 });
+    }
+
+    /** Whether the link is ACTIVE now; false when that cannot be read either. */
+    private Uni<Boolean> activeAfterAll(UUID linkId) {
+        return links.find(linkId).map(l -> l != null && l.status == LinkStatus.LINK_STATUS_ACTIVE)
+                .onFailure().recoverWithItem(false);
     }
 
     /**

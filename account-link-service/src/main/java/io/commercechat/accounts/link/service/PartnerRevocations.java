@@ -42,7 +42,9 @@ public class PartnerRevocations {
             if (link == null) {
                 return Uni.createFrom().failure(Rejections.notFound("no link " + bankLinkId + " with bank " + bank.businessId()));
             }
-            if (link.status != LinkStatus.LINK_STATUS_ACTIVE) {
+            // PENDING too: the bank may end the access while the completion is still storing it (its activation then
+            // finds the link no longer pending, and ends the token it holds)
+            if (link.status != LinkStatus.LINK_STATUS_ACTIVE && link.status != LinkStatus.LINK_STATUS_PENDING) {
                 return Uni.createFrom().item(false);
             }
             // due after a lease: the sweep takes it only if this call does not get to clear it
