@@ -84,6 +84,7 @@ function startEvents() {
   const { subject } = auth.profile();
   const key = `cc.events.${subject}`;
   let saveTimer = null;
+  localStorage.removeItem(key);  // where versions before 2026-12-06 kept it, beyond the tab
   stream = new EventStream({
     // without a stored position the stream begins at the inbox's end (a "ready" event), not with the whole history
     url: '/v1/events?after=now',

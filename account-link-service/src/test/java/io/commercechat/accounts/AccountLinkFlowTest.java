@@ -824,6 +824,54 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
     }
 
+    /**
+     * The bank ends the access while the completion is authorising the consent (consent-service's update of it held
+     * for 3 s by a trigger): the link ends REVOKED, and its consent does not stay AUTHORISED for it.
+     */
+    @Test
+    @Order(10)
+    void aBankEndingAccessWhileTheConsentIsBeingAuthorisedLeavesNoConsentAuthorised() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        String consentId = begun.getLink().getConsentId();
+        var refused = new java.util.concurrent.atomic.AtomicReference<StatusRuntimeException>();
+        try (Connection c = consentDb(); Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION test_slow_authorisation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " PERFORM pg_sleep(3); RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER test_slow_authorisation BEFORE UPDATE ON consents FOR EACH ROW WHEN (NEW.id = '"
+                    + consentId + "' AND NEW.status = 'CONSENT_STATUS_AUTHORISED')"
+                    + " EXECUTE FUNCTION test_slow_authorisation()");
+        }
+        try {
+            Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                            .setCode(back.get("code")).build());
+                } catch (StatusRuntimeException e) {
+                    refused.set(e);  // the link ended while it was being completed
+                }
+            });
+            await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
+            var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId(linkId) + "/revoke", "{\"reason\":\"card lost\"}");
+            assertEquals(200, hook.statusCode(), hook.body());
+            completion.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(refused.get() != null, "the bank ended the access during the completion, which is refused");
+        } finally {
+            try (Connection c = consentDb(); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER test_slow_authorisation ON consents");
+                st.execute("DROP FUNCTION test_slow_authorisation()");
+            }
+        }
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, getLink(sub, linkId.toString()).getStatus());
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())
+                .getConsent();
+        assertTrue(consent.getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED
+                || consent.getStatus() == ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus() + " " + consent.getStatusReason());
+        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+    }
+
     @Test
     @Order(10)
     void aBanksLongestReasonStillEndsTheConsent() throws Exception {

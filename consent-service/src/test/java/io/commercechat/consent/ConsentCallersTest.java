@@ -163,6 +163,9 @@ class ConsentCallersTest extends ConsentTestSupport {
         assertStatus(Status.Code.NOT_FOUND, () -> als.authoriseConsent(AuthoriseConsentRequest.newBuilder()
                 .setConsentId(approved).setUserId(other).build()));
         assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, status(person, approved));
+        var unnamed = assertStatus(Status.Code.INVALID_ARGUMENT, () -> als.authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId(approved).build()));
+        assertEquals("user_id is required: the person whose consent it is", unnamed.getStatus().getDescription());
         als.authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(approved).setUserId(owner).build());
         assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, status(person, approved));
         try (var c = database(); var ps = c.prepareStatement("select actor from consent_events where consent_id = ?::uuid"

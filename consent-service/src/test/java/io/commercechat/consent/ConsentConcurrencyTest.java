@@ -76,7 +76,7 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
             String id = service().createConsent(request(user).build()).getConsent().getId();
             List<Callable<Object>> tasks = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                tasks.add(() -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+                tasks.add(() -> service().authoriseConsent(authoriseRequest(id).build()));
                 tasks.add(() -> service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId(id).build()));
             }
             List<Status.Code> codes = race(tasks);
@@ -94,7 +94,7 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
     void concurrentRevocationsRevokeOnce() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         List<Callable<Object>> tasks = new ArrayList<>();
         List<Actor> actors = List.of(Actor.ACTOR_USER, Actor.ACTOR_BANK, Actor.ACTOR_SYSTEM, Actor.ACTOR_USER, Actor.ACTOR_BANK);
         for (Actor by : actors) {
@@ -118,10 +118,10 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
     @Test
     void aRevocationWaitingForChecksHoldsUpNoOneElse() throws Exception {
         String a = service().createConsent(request(newPerson()).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(a).build());
+        service().authoriseConsent(authoriseRequest(a).build());
         String other = newPerson();
         String b = service().createConsent(request(other).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(b).build());
+        service().authoriseConsent(authoriseRequest(b).build());
         Callable<Status> revokeA = () -> {
             try {
                 service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(a).setRevokedBy(Actor.ACTOR_USER).build());
@@ -164,7 +164,7 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
     void noCheckAllowsAfterRevocationReturned() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
                 .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
         AtomicLong revokedAt = new AtomicLong(Long.MAX_VALUE);

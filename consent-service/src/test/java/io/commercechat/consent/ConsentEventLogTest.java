@@ -148,7 +148,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
         String user = newPerson();
         long start = lastPosition();
         String a = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(a).build());
+        service().authoriseConsent(authoriseRequest(a).build());
         String b = service().createConsent(request(user).build()).getConsent().getId();
 
         List<ConsentEvent> first = consume(start, user, 2); // disconnects before seeing the third
@@ -156,7 +156,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
 
         // while the consumer is away
         service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(a).setRevokedBy(Actor.ACTOR_USER).build());
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(b).build());
+        service().authoriseConsent(authoriseRequest(b).build());
 
         List<ConsentEvent> second = consume(resumeFrom, user, 3);
         List<ConsentEvent> all = new ArrayList<>(first);
@@ -253,7 +253,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
     void tamperingWithOneEventIsDetected() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         var before = service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
         assertTrue(before.getIntact(), before.getDetail());
         assertTrue(before.getEventsChecked() >= 2);
@@ -321,7 +321,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
         Instant from = Instant.parse("2026-01-01T00:00:00Z");
         String id = service().createConsent(request(user).setTransactionFrom(com.google.protobuf.Timestamp.newBuilder()
                 .setSeconds(from.getEpochSecond())).build()).getConsent().getId();
-        var authorised = service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build()).getConsent();
+        var authorised = service().authoriseConsent(authoriseRequest(id).build()).getConsent();
         var revoked = as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id)
                 .setRevokedBy(Actor.ACTOR_USER).build()).getConsent();
 

@@ -61,8 +61,7 @@ class ConsentExpiryTest extends ConsentTestSupport {
     void anUnauthorisedConsentLapses() throws Exception {
         String id = service().createConsent(request(newPerson()).build()).getConsent().getId();
         Thread.sleep(2500);
-        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
-                AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+        var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(id).build()));
         assertTrue(e.getStatus().getDescription().contains("lapsed"), e.getStatus().getDescription());
         Consent lapsed = awaitStatus(id, ConsentStatus.CONSENT_STATUS_REJECTED);
         assertTrue(lapsed.getStatusReason().contains("lapsed"));
@@ -91,7 +90,7 @@ class ConsentExpiryTest extends ConsentTestSupport {
     void expiryIsEnforcedAtCheckTimeAndRecordedByTheSweep() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
                 .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());

@@ -56,8 +56,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         assertEquals(AccessDecision.ACCESS_DECISION_DENY, early.getDecision());
         assertTrue(early.getReason().contains("awaiting authorisation"), early.getReason());
 
-        Consent authorised = service().authoriseConsent(AuthoriseConsentRequest.newBuilder()
-                .setConsentId(created.getId()).addAccountIds("acc-1").build()).getConsent();
+        Consent authorised = service().authoriseConsent(authoriseRequest(created.getId()).addAccountIds("acc-1").build()).getConsent();
         assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, authorised.getStatus());
         assertTrue(authorised.getVersion() > created.getVersion());
 
@@ -101,7 +100,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     void anAuthorisedConsentIsFoundBehindManyNewerUnfinishedOnes() {
         String user = newPerson();
         String live = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(live).build());
+        service().authoriseConsent(authoriseRequest(live).build());
         for (int i = 0; i < 51; i++) { // links begun and never finished
             service().createConsent(request(user).build());
         }
@@ -123,7 +122,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     void aConsentPastItsExpiryIsNotRevokedBeforeTheSweepRecordsIt() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         expireNow(id);
         // the sweep (hourly in tests) has not run: the consent ended by expiry, not by the person
         var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest
@@ -153,24 +152,21 @@ class ConsentLifecycleTest extends ConsentTestSupport {
                 RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
         assertTrue(revokeEarly.getStatus().getDescription().contains("awaiting authorisation"));
         service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId(id).setReason("declined").build());
-        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
-                AuthoriseConsentRequest.newBuilder().setConsentId(id).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(id).build()));
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().rejectConsent(
                 RejectConsentRequest.newBuilder().setConsentId(id).build()));
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().revokeConsent(
                 RevokeConsentRequest.newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_BANK).build()));
 
         String second = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(second).build());
-        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
-                AuthoriseConsentRequest.newBuilder().setConsentId(second).build()));
+        service().authoriseConsent(authoriseRequest(second).build());
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(second).build()));
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().rejectConsent(
                 RejectConsentRequest.newBuilder().setConsentId(second).build()));
         service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(second).setRevokedBy(Actor.ACTOR_BANK).build());
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().revokeConsent(
                 RevokeConsentRequest.newBuilder().setConsentId(second).setRevokedBy(Actor.ACTOR_USER).build()));
-        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
-                AuthoriseConsentRequest.newBuilder().setConsentId(second).build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(second).build()));
         assertEquals(Actor.ACTOR_BANK, service().getConsent(GetConsentRequest.newBuilder().setConsentId(second).build())
                 .getConsent().getEndedBy());
     }
@@ -179,8 +175,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     void expectedVersionGuardsAuthorisation() {
         String user = newPerson();
         Consent c = service().createConsent(request(user).build()).getConsent();
-        var refused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(AuthoriseConsentRequest
-                .newBuilder().setConsentId(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
+        var refused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
         assertEquals("the consent is at version " + c.getVersion() + ", not " + (c.getVersion() + 7),
                 refused.getStatus().getDescription(), "refused by the version guard, not another precondition");
     }
@@ -224,7 +219,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     void expiryIsEnforcedAtCheckTimeBeforeAnySweep() throws Exception {
         String user = newPerson();
         String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId(id).build());
+        service().authoriseConsent(authoriseRequest(id).build());
         CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
                 .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());

@@ -67,6 +67,25 @@ abstract class ConsentTestSupport {
         }
     }
 
+    /**
+     * AuthoriseConsent as account-link-service sends it once the bank approved: the consent and its person (read from
+     * the database; a consent that is not there gets a person of its own).
+     */
+    protected static io.commercechat.proto.consent.v1.AuthoriseConsentRequest.Builder authoriseRequest(String consentId) {
+        String owner = "nobody-" + java.util.UUID.randomUUID();
+        try (var c = database(); var ps = c.prepareStatement("select user_id from consents where id = ?::uuid")) {
+            ps.setString(1, consentId);
+            try (var rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    owner = rs.getString(1);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return io.commercechat.proto.consent.v1.AuthoriseConsentRequest.newBuilder().setConsentId(consentId).setUserId(owner);
+    }
+
     /** The status stored for a consent (what the sweep and the state changes wrote), or null when there is none. */
     protected static String storedStatus(String consentId) throws SQLException {
         try (var c = database(); var ps = c.prepareStatement("select status from consents where id = ?::uuid")) {

@@ -452,10 +452,10 @@ class BrowserJourneyIT {
         return (Map<?, ?>) streams.get(0);
     }
 
-    /** The stream position the web client stored for the signed-in person, or null. */
+    /** The stream position the web client stored for the signed-in person in this tab, or null. */
     private String stored() {
-        return (String) ((JavascriptExecutor) browser).executeScript("return Object.keys(localStorage)"
-                + ".filter(k => k.startsWith('cc.events.')).map(k => localStorage.getItem(k))[0] ?? null");
+        return (String) ((JavascriptExecutor) browser).executeScript("return Object.keys(sessionStorage)"
+                + ".filter(k => k.startsWith('cc.events.')).map(k => sessionStorage.getItem(k))[0] ?? null");
     }
 
     /** The web client learns its OIDC issuer from chat-service's {@code /config.json}, served from configuration. */

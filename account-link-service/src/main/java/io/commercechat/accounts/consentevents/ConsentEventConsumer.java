@@ -89,7 +89,11 @@ public class ConsentEventConsumer {
         if (!running) {
             return;
         }
-        current = followWhileLocked().subscribe().with(done -> pauseThenTurn(), failure -> {
+        // a stream that ends (its token expired, or the lock is another replica's) is no failure: the pause is the base one
+        current = followWhileLocked().subscribe().with(done -> {
+            failures = 0;
+            pauseThenTurn();
+        }, failure -> {
             failures++;
             if (running && (failures == 1 || failures % 10 == 0)) {
                 LOG.warnf("consent event stream interrupted (%s, %d times in a row); reconnecting", describe(failure), failures);

@@ -59,9 +59,13 @@ public class FailedLinkConsents {
      */
     private Uni<Void> revokeRevoked(Link link, boolean byBank, String personToken, String reason) {
         String consentId = link.consentId.toString();
+        // not (yet) authorised: the link ended while it was being completed; rejected, so that the completion still
+        // under way cannot authorise it afterwards (nothing when it has ended already)
         return (byBank ? consents.revokeAsBank(consentId, reason) : consents.revokeAsUser(personToken, consentId, reason))
                 .replaceWithVoid()
-                .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull();
+                .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION)
+                .recoverWithUni(notAuthorised -> consents.reject(personToken, consentId, reason).replaceWithVoid()
+                        .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());
     }
 
     /**

@@ -247,7 +247,12 @@ public class LinkFlow {
         return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
                         BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
                 .call(grant -> links.recordBankLink(link.id, grant.bankLinkId())
-                        .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId)))
+                        .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId))
+                        .invoke(recorded -> {
+                            if (!recorded) {  // ended meanwhile (the person, the bank): its consent is not authorised
+                                throw Rejections.precondition("the link is no longer pending");
+                            }
+                        }))
                 .chain(grant -> consentedAccounts(caller, bank, link, accessToken, exchanged.getAccountIdsList())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
@@ -267,6 +272,12 @@ public class LinkFlow {
                 // and only this completion can have made it so; its token is in use and stays.
                 .onFailure().recoverWithUni(e -> activeAfterAll(link.id).chain(active -> active ? Uni.createFrom().voidItem()
                         : revokeUnused(bank, link.id, accessToken).chain(() -> fail(link, caller, "the link could not be completed"))
+                                // ended by someone else meanwhile: the consent this completion may have authorised
+                                // after their end of it is ended too (nothing when it has ended already)
+                                .call(failedHere -> failedHere ? Uni.createFrom().voidItem()
+                                        : failedLinkConsents.endConsent(null, link.consentId.toString(),
+                                                "the link ended while it was being completed")
+                                                .onFailure().recoverWithNull())
                                 .chain(() -> Uni.createFrom().failure(e))))
                 .chain(() -> {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);

@@ -91,6 +91,9 @@ public class ConsentLifecycle {
             long expectedVersion) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
         List<String> selected = Validate.accountIds(accountIds);
+        if (caller.isService() && userId.isEmpty()) {
+            throw Rejections.invalid("user_id is required: the person whose consent it is");
+        }
         return changeVisible(caller, id, c -> {
             if (!userId.isEmpty() && !userId.equals(c.userId)) {
                 throw Rejections.notFound("consent " + id + " not found");  // another person's: as if it did not exist
