@@ -784,36 +784,10 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String sub = newPerson();
         BeginLinkResponse begun = begin(sub);
         UUID linkId = UUID.fromString(begun.getLink().getId());
-        try (Connection c = ownDb(); Statement st = c.createStatement()) {
-            st.execute("CREATE FUNCTION test_slow_activation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                    + " PERFORM pg_sleep(3); RETURN NEW; END $$");
-            st.execute("CREATE TRIGGER test_slow_activation BEFORE UPDATE ON links FOR EACH ROW WHEN (NEW.id = '" + linkId
-                    + "' AND OLD.status = 'LINK_STATUS_PENDING' AND NEW.status = 'LINK_STATUS_ACTIVE')"
-                    + " EXECUTE FUNCTION test_slow_activation()");
-        }
-        try {
-            Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
-            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
-                            .setCode(back.get("code")).build());
-                } catch (StatusRuntimeException e) {
-                    // what the completion answers depends on who got there first; the outcome is checked below
-                }
-            });
-            await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
-            assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, linkId.toString()).getStatus(),
-                    "known by the bank's link id while still being completed");
-            var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId(linkId) + "/revoke", "{\"reason\":\"card lost\"}");
-            assertEquals(200, hook.statusCode(), hook.body());
-            assertTrue(hook.body().contains("\"platformRevoked\":true"), hook.body());
-            completion.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } finally {
-            try (Connection c = ownDb(); Statement st = c.createStatement()) {
-                st.execute("DROP TRIGGER test_slow_activation ON links");
-                st.execute("DROP FUNCTION test_slow_activation()");
-            }
-        }
+        completeWhileTheBankEndsIt(sub, begun, MeshTestSupport::ownDb, "links", "NEW.id = '" + linkId
+                + "' AND OLD.status = 'LINK_STATUS_PENDING' AND NEW.status = 'LINK_STATUS_ACTIVE'",
+                () -> assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, linkId.toString()).getStatus(),
+                        "known by the bank's link id while still being completed"));
         Link ended = getLink(sub, linkId.toString());
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
         assertTrue(ended.getStatusReason().startsWith("access ended by the bank: card lost"), ended.getStatusReason());
@@ -826,7 +800,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
     /**
      * The bank ends the access while the completion is authorising the consent (consent-service's update of it held
-     * for 3 s by a trigger): the link ends REVOKED, and its consent does not stay AUTHORISED for it.
+     * for 3 s by a trigger): the completion is refused, the link ends REVOKED, and its consent does not stay
+     * AUTHORISED for it.
      */
     @Test
     @Order(10)
@@ -835,13 +810,35 @@ class AccountLinkFlowTest extends MeshTestSupport {
         BeginLinkResponse begun = begin(sub);
         UUID linkId = UUID.fromString(begun.getLink().getId());
         String consentId = begun.getLink().getConsentId();
+        StatusRuntimeException refused = completeWhileTheBankEndsIt(sub, begun, MeshTestSupport::consentDb, "consents",
+                "NEW.id = '" + consentId + "' AND NEW.status = 'CONSENT_STATUS_AUTHORISED'", () -> {});
+        assertTrue(refused != null, "the bank ended the access during the completion, which is refused");
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, getLink(sub, linkId.toString()).getStatus());
+        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())
+                .getConsent();
+        assertTrue(consent.getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED
+                || consent.getStatus() == ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus() + " " + consent.getStatusReason());
+        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+    }
+
+    interface Database {
+        Connection open() throws Exception;
+    }
+
+    /**
+     * Approves at the bank and completes the link while a trigger holds the update of {@code table} that {@code when}
+     * names for 3 s; once the bank's link id is known ({@code whileHeld} checks what it needs then), the bank ends the
+     * access ("card lost"). Returns the completion's refusal, or null when it answered.
+     */
+    private StatusRuntimeException completeWhileTheBankEndsIt(String sub, BeginLinkResponse begun, Database db, String table,
+            String when, Runnable whileHeld) throws Exception {
+        UUID linkId = UUID.fromString(begun.getLink().getId());
         var refused = new java.util.concurrent.atomic.AtomicReference<StatusRuntimeException>();
-        try (Connection c = consentDb(); Statement st = c.createStatement()) {
-            st.execute("CREATE FUNCTION test_slow_authorisation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        try (Connection c = db.open(); Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION test_held_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
                     + " PERFORM pg_sleep(3); RETURN NEW; END $$");
-            st.execute("CREATE TRIGGER test_slow_authorisation BEFORE UPDATE ON consents FOR EACH ROW WHEN (NEW.id = '"
-                    + consentId + "' AND NEW.status = 'CONSENT_STATUS_AUTHORISED')"
-                    + " EXECUTE FUNCTION test_slow_authorisation()");
+            st.execute("CREATE TRIGGER test_held_update BEFORE UPDATE ON " + table + " FOR EACH ROW WHEN (" + when + ")"
+                    + " EXECUTE FUNCTION test_held_update()");
         }
         try {
             Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
@@ -850,26 +847,22 @@ class AccountLinkFlowTest extends MeshTestSupport {
                     person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
                             .setCode(back.get("code")).build());
                 } catch (StatusRuntimeException e) {
-                    refused.set(e);  // the link ended while it was being completed
+                    refused.set(e);
                 }
             });
             await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
+            whileHeld.run();
             var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId(linkId) + "/revoke", "{\"reason\":\"card lost\"}");
             assertEquals(200, hook.statusCode(), hook.body());
+            assertTrue(hook.body().contains("\"platformRevoked\":true"), hook.body());
             completion.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            assertTrue(refused.get() != null, "the bank ended the access during the completion, which is refused");
         } finally {
-            try (Connection c = consentDb(); Statement st = c.createStatement()) {
-                st.execute("DROP TRIGGER test_slow_authorisation ON consents");
-                st.execute("DROP FUNCTION test_slow_authorisation()");
+            try (Connection c = db.open(); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER test_held_update ON " + table);
+                st.execute("DROP FUNCTION test_held_update()");
             }
         }
-        assertEquals(LinkStatus.LINK_STATUS_REVOKED, getLink(sub, linkId.toString()).getStatus());
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())
-                .getConsent();
-        assertTrue(consent.getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED
-                || consent.getStatus() == ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus() + " " + consent.getStatusReason());
-        await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
+        return refused.get();
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
-import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.GetConsentRequest;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.commercechat.proto.consent.v1.Actor;
-import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.ConsentEvent;
 import io.commercechat.proto.consent.v1.ConsentEventType;
 import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
@@ -66,28 +65,33 @@ class ConsentEventLogTest extends ConsentTestSupport {
         }
     }
 
+    /** Puts what a stream delivers into {@code queue}: its events, then its error or "completed". */
+    private static StreamObserver<WatchConsentEventsResponse> into(BlockingQueue<Object> queue) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(WatchConsentEventsResponse r) {
+                queue.add(r.getEvent());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                queue.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                queue.add("completed");
+            }
+        };
+    }
+
     /** A consumer that reads until it has {@code count} events of one person, then disconnects. */
     private List<ConsentEvent> consume(long after, String user, int count) throws Exception {
         BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         Context.CancellableContext ctx = Context.current().withCancellation();
         var stub = ConsentServiceGrpc.newStub(channel).withCallCredentials(GrpcCalls.bearer(ISSUER.service("account-link-service")));
         ctx.run(() -> stub.watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(after).build(),
-                new StreamObserver<WatchConsentEventsResponse>() {
-                    @Override
-                    public void onNext(WatchConsentEventsResponse r) {
-                        queue.add(r.getEvent());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        queue.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        queue.add("completed");
-                    }
-                }));
+                into(queue)));
         List<ConsentEvent> mine = new ArrayList<>();
         try {
             while (mine.size() < count) {
@@ -116,22 +120,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
         var stub = ConsentServiceGrpc.newStub(channel).withCallCredentials(GrpcCalls.bearer(
                 ISSUER.serviceUntil("account-link-service", expires)));
         stub.watchConsentEvents(WatchConsentEventsRequest.newBuilder().setAfterPosition(lastPosition()).build(),
-                new StreamObserver<WatchConsentEventsResponse>() {
-                    @Override
-                    public void onNext(WatchConsentEventsResponse r) {
-                        queue.add(r.getEvent());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        queue.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        queue.add("completed");
-                    }
-                });
+                into(queue));
         String user = newPerson();
         service().createConsent(request(user).build());
         Object first = queue.poll(20, TimeUnit.SECONDS);

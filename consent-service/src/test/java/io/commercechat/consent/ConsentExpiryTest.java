@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
-import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
-import io.commercechat.proto.consent.v1.Permission;
-import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
@@ -89,10 +86,8 @@ class ConsentExpiryTest extends ConsentTestSupport {
     @Test
     void expiryIsEnforcedAtCheckTimeAndRecordedByTheSweep() throws Exception {
         String user = newPerson();
-        String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(authoriseRequest(id).build());
-        CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
-                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+        String id = authorisedConsent(user);
+        CheckAccessRequest check = balancesCheck(user);
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
 
         // time passes: the consent reaches its expiry

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.consent.v1.AccessDecision;
 import io.commercechat.proto.consent.v1.Actor;
-import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.CheckAccessResponse;
 import io.commercechat.proto.consent.v1.Consent;
@@ -218,10 +217,8 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     @Test
     void expiryIsEnforcedAtCheckTimeBeforeAnySweep() throws Exception {
         String user = newPerson();
-        String id = service().createConsent(request(user).build()).getConsent().getId();
-        service().authoriseConsent(authoriseRequest(id).build());
-        CheckAccessRequest check = CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
-                .setAccountId("acc-1").setPermission(Permission.PERMISSION_BALANCES).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+        String id = authorisedConsent(user);
+        CheckAccessRequest check = balancesCheck(user);
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, service().checkAccess(check).getDecision());
         expireNow(id);
         CheckAccessResponse denied = service().checkAccess(check);

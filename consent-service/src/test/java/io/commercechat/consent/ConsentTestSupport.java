@@ -67,6 +67,20 @@ abstract class ConsentTestSupport {
         }
     }
 
+    /** A consent of {@code user}'s, created and authorised (the sandbox bank's account overview, balances). */
+    protected String authorisedConsent(String user) {
+        String id = service().createConsent(request(user).build()).getConsent().getId();
+        service().authoriseConsent(authoriseRequest(id).build());
+        return id;
+    }
+
+    /** The check before reading {@code user}'s balances of account acc-1 at the sandbox bank, for account overview. */
+    protected static io.commercechat.proto.consent.v1.CheckAccessRequest balancesCheck(String user) {
+        return io.commercechat.proto.consent.v1.CheckAccessRequest.newBuilder().setUserId(user).setBankId("sandbox-bank")
+                .setAccountId("acc-1").setPermission(io.commercechat.proto.consent.v1.Permission.PERMISSION_BALANCES)
+                .setPurpose(io.commercechat.proto.consent.v1.Purpose.PURPOSE_ACCOUNT_OVERVIEW).build();
+    }
+
     /**
      * AuthoriseConsent as account-link-service sends it once the bank approved: the consent and its person (read from
      * the database; a consent that is not there gets a person of its own).
