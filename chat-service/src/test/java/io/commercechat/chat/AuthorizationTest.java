@@ -129,6 +129,10 @@ class AuthorizationTest extends ChatTestSupport {
         for (String page : List.of("/", "/index.html")) {
             given().get(page).then().statusCode(200).header("Cache-Control", equalTo("no-store"));
         }
+        // its scripts are checked again on every load, so an upgraded page never runs yesterday's scripts
+        for (String script : List.of("/app.js", "/views/link.js", "/styles.css")) {
+            given().get(script).then().statusCode(200).header("Cache-Control", equalTo("no-cache"));
+        }
         // Quarkus' own pages keep the framing rules only (Swagger UI runs inline scripts)
         given().get("/q/health").then().header("Content-Security-Policy",
                 equalTo("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"));

@@ -21,6 +21,12 @@ public class NoStore {
         // the static handler marks every file immutable for a day; the page must not be kept at all
         noStore(router, "/", true);
         noStore(router, "/index.html", true);
+        // and its scripts and styles are checked again on every load (a 304 when unchanged), not kept for a day as
+        // immutable: after an upgrade the new page would otherwise run with the old scripts
+        router.routeWithRegex(".*\\.(js|css|svg)$").order(Integer.MIN_VALUE).handler(ctx -> {
+            ctx.addHeadersEndHandler(v -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-cache"));
+            ctx.next();
+        });
     }
 
     private static void noStore(Router router, String path, boolean always) {
