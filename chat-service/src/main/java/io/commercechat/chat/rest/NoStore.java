@@ -1,6 +1,7 @@
 package io.commercechat.chat.rest;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,23 +18,21 @@ import jakarta.enterprise.event.Observes;
 public class NoStore {
 
     void register(@Observes Router router) {
-        noStore(router, "/v1/*", false);
+        cacheControl(router.route("/v1/*"), "no-store", false);
         // the static handler marks every file immutable for a day; the page must not be kept at all
-        noStore(router, "/", true);
-        noStore(router, "/index.html", true);
+        cacheControl(router.route("/"), "no-store", true);
+        cacheControl(router.route("/index.html"), "no-store", true);
         // and its scripts and styles are checked again on every load (a 304 when unchanged), not kept for a day as
         // immutable: after an upgrade the new page would otherwise run with the old scripts
-        router.routeWithRegex(".*\\.(js|css|svg)$").order(Integer.MIN_VALUE).handler(ctx -> {
-            ctx.addHeadersEndHandler(v -> ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-cache"));
-            ctx.next();
-        });
+        cacheControl(router.routeWithRegex(".*\\.(js|css|svg)$"), "no-cache", true);
     }
 
-    private static void noStore(Router router, String path, boolean always) {
-        router.route(path).order(Integer.MIN_VALUE).handler(ctx -> {
+    /** {@code value} as the answers' Cache-Control, replacing one already set when {@code always}. */
+    private static void cacheControl(Route route, String value, boolean always) {
+        route.order(Integer.MIN_VALUE).handler(ctx -> {
             ctx.addHeadersEndHandler(v -> {
                 if (always || !ctx.response().headers().contains(HttpHeaders.CACHE_CONTROL)) {
-                    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, value);
                 }
             });
             ctx.next();

@@ -21,21 +21,27 @@ public class ServiceCallers {
 
     /** What a service may do with its own token, and the property that names the services allowed to. */
     public enum Grant {
-        ACT_FOR_PERSON("act-for-person", "act for a person named in the request", ConsentConfig.Callers::actForPerson),
-        AUTHORISE_CONSENTS("authorise-consents", "authorise a person's consent", ConsentConfig.Callers::authoriseConsents),
-        END_CONSENTS("end-consents", "reject or revoke a person's consent", ConsentConfig.Callers::endConsents),
-        CHECK_ACCESS("check-access", "check or record access to a person's bank data", ConsentConfig.Callers::checkAccess),
-        WATCH_EVENTS("watch-events", "watch every person's consent events", ConsentConfig.Callers::watchEvents),
-        RECEIPT_KEYS("receipt-keys", "read the receipt keys", ConsentConfig.Callers::receiptKeys),
-        VERIFY_EVENT_LOG("verify-event-log", "verify the consent event log", ConsentConfig.Callers::verifyEventLog);
+        ACT_FOR_PERSON("act-for-person", "act for a person named in the request", false, ConsentConfig.Callers::actForPerson),
+        // the approval happens at the bank; the service that exchanged its code says so, never a person's token
+        AUTHORISE_CONSENTS("authorise-consents", "authorise a person's consent", true, ConsentConfig.Callers::authoriseConsents),
+        END_CONSENTS("end-consents", "reject or revoke a person's consent", false, ConsentConfig.Callers::endConsents),
+        // an access record names the service that read; a person's token (chat-service holds one for everyone signed
+        // in) would let its holder write reads that never happened
+        CHECK_ACCESS("check-access", "check or record access to a person's bank data", true, ConsentConfig.Callers::checkAccess),
+        WATCH_EVENTS("watch-events", "watch every person's consent events", true, ConsentConfig.Callers::watchEvents),
+        RECEIPT_KEYS("receipt-keys", "read the receipt keys", false, ConsentConfig.Callers::receiptKeys),
+        VERIFY_EVENT_LOG("verify-event-log", "verify the consent event log", true, ConsentConfig.Callers::verifyEventLog);
 
         final String property;
         final String what;
+        /** No person's token reaches it, only a service's own. */
+        final boolean serviceOnly;
         final Function<ConsentConfig.Callers, Optional<Set<String>>> configured;
 
-        Grant(String property, String what, Function<ConsentConfig.Callers, Optional<Set<String>>> configured) {
+        Grant(String property, String what, boolean serviceOnly, Function<ConsentConfig.Callers, Optional<Set<String>>> configured) {
             this.property = property;
             this.what = what;
+            this.serviceOnly = serviceOnly;
             this.configured = configured;
         }
     }
@@ -52,9 +58,15 @@ public class ServiceCallers {
         }
     }
 
-    /** The caller of {@code rpc}; a service not named for {@code grant} is PERMISSION_DENIED. */
+    /**
+     * The caller of {@code rpc}; a service not named for {@code grant}, and a person where the grant is for services
+     * only, are PERMISSION_DENIED.
+     */
     public Caller of(SecurityIdentity identity, String rpc, Grant grant) {
         Caller caller = Caller.of(identity, clientClaim);
+        if (grant.serviceOnly) {
+            caller.requireService(rpc);
+        }
         if (caller.isService() && !allowed.get(grant).contains(caller.service())) {
             // a service trying what it was never given is worth an operator's look (a bug, or a compromised service)
             LOG.warnf("refused %s with its own token: %s (consent.callers.%s)", caller.service(), rpc, grant.property);

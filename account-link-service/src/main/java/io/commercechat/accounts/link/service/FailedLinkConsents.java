@@ -12,6 +12,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,10 +36,25 @@ public class FailedLinkConsents {
 
     private final LinkRepository links;
     private final ConsentClient consents;
+    private final AccessEnding ending;
 
-    public FailedLinkConsents(LinkRepository links, ConsentClient consents) {
+    public FailedLinkConsents(LinkRepository links, ConsentClient consents, AccessEnding ending) {
         this.links = links;
         this.consents = consents;
+        this.ending = ending;
+    }
+
+    /**
+     * Ends a link as REVOKED, for the person who unlinked it or as the bank's doing ({@code byBank}), whatever
+     * consent-service says, then revokes its consent now; when consent-service cannot be told, the sweep does. The
+     * consent's end is written due after a lease with the link's end, so the sweep takes it only if this call does not
+     * get to clear it. Emits whether this call ended the link: false when someone else just did (the consent's end, a
+     * bank, another Unlink), who sees to the consent.
+     */
+    Uni<Boolean> revokeLink(Link link, String reason, boolean byBank, String personToken) {
+        return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, Instant.now().plus(LEASE), byBank)
+                .call(endedHere -> endedHere ? endThenClear(link, true, byBank, personToken, reason, 1)
+                        : Uni.createFrom().voidItem());
     }
 
     /**
@@ -46,10 +62,18 @@ public class FailedLinkConsents {
      * has ended already. {@code personToken} null: as this service (the sweep has no person's token).
      */
     Uni<Void> endConsent(String personToken, String consentId, String reason) {
-        return consents.reject(personToken, consentId, reason).replaceWithVoid()
+        return eitherEnds(consents.reject(personToken, consentId, reason), () -> consents.revokeAsSystem(consentId, reason));
+    }
+
+    /**
+     * {@code first}; when consent-service refuses it for the consent's state (FAILED_PRECONDITION), {@code second};
+     * when that is refused too, the consent has ended already.
+     */
+    private static Uni<Void> eitherEnds(Uni<?> first, Supplier<Uni<?>> second) {
+        return first.replaceWithVoid()
                 .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION)
-                .recoverWithUni(notAwaiting -> consents.revokeAsSystem(consentId, reason).replaceWithVoid()
-                        .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());  // ended already
+                .recoverWithUni(refused -> second.get().replaceWithVoid()
+                        .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());
     }
 
     /**
@@ -60,22 +84,9 @@ public class FailedLinkConsents {
     private Uni<Void> revokeRevoked(Link link, boolean byBank, String personToken, String reason) {
         String consentId = link.consentId.toString();
         // not (yet) authorised: the link ended while it was being completed; rejected, so that the completion still
-        // under way cannot authorise it afterwards (nothing when it has ended already)
-        return (byBank ? consents.revokeAsBank(consentId, reason) : consents.revokeAsUser(personToken, consentId, reason))
-                .replaceWithVoid()
-                .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION)
-                .recoverWithUni(notAuthorised -> consents.reject(personToken, consentId, reason).replaceWithVoid()
-                        .onFailure(e -> LinkFlow.code(e) == Status.Code.FAILED_PRECONDITION).recoverWithNull());
-    }
-
-    /**
-     * After the person's Unlink, or the bank's notification ({@code byBank}), ended {@code link} (its consent's end
-     * marked due, under a lease): revokes the consent now (with the person's token, if any) and clears the mark; when
-     * consent-service cannot be told, the sweep retries soon. Never fails: the link has ended whatever consent-service
-     * says.
-     */
-    Uni<Void> revokeNow(Link link, boolean byBank, String personToken, String reason) {
-        return endThenClear(link, true, byBank, personToken, reason, 1);
+        // under way cannot authorise it afterwards
+        return eitherEnds(byBank ? consents.revokeAsBank(consentId, reason) : consents.revokeAsUser(personToken, consentId, reason),
+                () -> consents.reject(personToken, consentId, reason));
     }
 
     @Scheduled(every = "${accounts.consent-end-retry-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -267,22 +267,26 @@ public class LinkFlow {
                                     : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
                             .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
                 }))
-                // The bank issued a token we will not use: end it there, and end the consent here. Unless the activation
-                // did commit and only its acknowledgement was lost (the connection dropped): the link is then ACTIVE,
-                // and only this completion can have made it so; its token is in use and stays.
                 .onFailure().recoverWithUni(e -> activeAfterAll(link.id).chain(active -> active ? Uni.createFrom().voidItem()
-                        : revokeUnused(bank, link.id, accessToken).chain(() -> fail(link, caller, "the link could not be completed"))
-                                // ended by someone else meanwhile: the consent this completion may have authorised
-                                // after their end of it is ended too (nothing when it has ended already)
-                                .call(failedHere -> failedHere ? Uni.createFrom().voidItem()
-                                        : failedLinkConsents.endConsent(null, link.consentId.toString(),
-                                                "the link ended while it was being completed")
-                                                .onFailure().recoverWithNull())
-                                .chain(() -> Uni.createFrom().failure(e))))
+                        : abandon(caller, bank, link, accessToken).chain(() -> Uni.createFrom().failure(e))))
                 .chain(() -> {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);
                     return view(link.id);
                 });
+    }
+
+    /**
+     * The bank issued a token this completion will not use (the activation failed, and did not commit after all, which
+     * would have made the link ACTIVE: only this completion can): it is ended at the bank, and the link and its consent
+     * here. A link someone else ended meanwhile has its consent ended too, since this completion may have authorised it
+     * after their end of it (nothing when it has ended already).
+     */
+    private Uni<Void> abandon(Caller caller, BankClient bank, Link link, String accessToken) {
+        return revokeUnused(bank, link.id, accessToken)
+                .chain(() -> fail(link, caller, "the link could not be completed"))
+                .chain(failedHere -> failedHere ? Uni.createFrom().voidItem()
+                        : failedLinkConsents.endConsent(null, link.consentId.toString(), "the link ended while it was being completed")
+                                .onFailure().recoverWithNull());
     }
 
     /** Whether the link is ACTIVE now; false when that cannot be read either. */
@@ -377,14 +381,7 @@ public class LinkFlow {
 
     private Uni<io.commercechat.proto.accounts.v1.Link> unlink(Caller caller, Link link) {
         if (link.status == LinkStatus.LINK_STATUS_ACTIVE) {
-            String reason = "revoked by you in the app";
-            // due after a lease: the sweep takes it only if this call does not get to clear it
-            Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
-            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, consentEndDue, false)
-                    // false: ended a moment ago by someone else (the consent's end, a bank, another Unlink), who
-                    // sees to the consent
-                    .chain(endedHere -> endedHere ? failedLinkConsents.revokeNow(link, false, caller.rawToken(), reason)
-                            : Uni.createFrom().voidItem())
+            return failedLinkConsents.revokeLink(link, "revoked by you in the app", false, caller.rawToken())
                     .chain(() -> view(link.id));
         }
         if (link.status == LinkStatus.LINK_STATUS_PENDING) {

@@ -10,7 +10,6 @@ import io.commercechat.support.GrpcValidation;
 import io.commercechat.support.Rejections;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 
 /**
  * A bank ended access on its side. The link ends here first, whatever consent-service says: the bank has ended access
@@ -23,12 +22,10 @@ import java.time.Instant;
 public class PartnerRevocations {
 
     private final LinkRepository links;
-    private final AccessEnding ending;
     private final FailedLinkConsents consentEnds;
 
-    public PartnerRevocations(LinkRepository links, AccessEnding ending, FailedLinkConsents consentEnds) {
+    public PartnerRevocations(LinkRepository links, FailedLinkConsents consentEnds) {
         this.links = links;
-        this.ending = ending;
         this.consentEnds = consentEnds;
     }
 
@@ -47,11 +44,7 @@ public class PartnerRevocations {
             if (link.status != LinkStatus.LINK_STATUS_ACTIVE && link.status != LinkStatus.LINK_STATUS_PENDING) {
                 return Uni.createFrom().item(false);
             }
-            // due after a lease: the sweep takes it only if this call does not get to clear it
-            Instant consentEndDue = Instant.now().plus(FailedLinkConsents.LEASE);
-            // false: ended a moment ago by someone else (the consent's end, the person's Unlink), who sees to the consent
-            return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, shown, consentEndDue, true)
-                    .call(endedHere -> endedHere ? consentEnds.revokeNow(link, true, null, shown) : Uni.createFrom().voidItem());
+            return consentEnds.revokeLink(link, shown, true, null);
         });
     }
 }

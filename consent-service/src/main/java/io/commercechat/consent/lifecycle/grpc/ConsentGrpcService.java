@@ -83,13 +83,8 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<AuthoriseConsentResponse> authoriseConsent(AuthoriseConsentRequest req) {
-        // The person approves at their bank; the service that exchanged the bank's code says so with its own token. A
-        // person's token (which chat-service, the edge, holds for everyone signed in) cannot mark a consent approved.
-        return call("AuthoriseConsent", Grant.AUTHORISE_CONSENTS, c -> {
-                    c.requireService("AuthoriseConsent");
-                    return lifecycle.authorise(c, req.getConsentId(), req.getUserId(), req.getAccountIdsList(),
-                            req.getExpectedVersion());
-                },
+        return call("AuthoriseConsent", Grant.AUTHORISE_CONSENTS,
+                c -> lifecycle.authorise(c, req.getConsentId(), req.getUserId(), req.getAccountIdsList(), req.getExpectedVersion()),
                 x -> AuthoriseConsentResponse.newBuilder().setConsent(ConsentMapper.toProto(x)).build());
     }
 
@@ -130,12 +125,7 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<CheckAccessResponse> checkAccess(CheckAccessRequest req) {
-        // A service's own token only: the reader is named in the person's access log, and a person's token (which
-        // chat-service, the edge, holds for everyone signed in) would let its holder write reads that never happened.
-        return call("CheckAccess", Grant.CHECK_ACCESS, c -> {
-            c.requireService("CheckAccess");
-            return access.check(c, req);
-        }, d -> CheckAccessResponse.newBuilder()
+        return call("CheckAccess", Grant.CHECK_ACCESS, c -> access.check(c, req), d -> CheckAccessResponse.newBuilder()
                 .setDecision(d.allowed() ? AccessDecision.ACCESS_DECISION_ALLOW : AccessDecision.ACCESS_DECISION_DENY)
                 .setReason(d.reason())
                 .setConsentId(d.consentId() == null ? "" : d.consentId().toString())
@@ -173,16 +163,13 @@ public class ConsentGrpcService implements ConsentService {
 
     @Override
     public Uni<VerifyEventLogResponse> verifyEventLog(VerifyEventLogRequest req) {
-        return call("VerifyEventLog", Grant.VERIFY_EVENT_LOG, c -> {
-            c.requireService("VerifyEventLog");
-            return eventLog.verify();
-        }, Function.identity());
+        return call("VerifyEventLog", Grant.VERIFY_EVENT_LOG, c -> eventLog.verify(), Function.identity());
     }
 
     @Override
     public Multi<WatchConsentEventsResponse> watchConsentEvents(WatchConsentEventsRequest req) {
         return Multi.createFrom().deferred(() -> {
-            callers.of(identity, "WatchConsentEvents", Grant.WATCH_EVENTS).requireService("WatchConsentEvents");
+            callers.of(identity, "WatchConsentEvents", Grant.WATCH_EVENTS);
             // the next events are read only when the transport takes more (gRPC flow control)
             return eventLog.watch(GrpcValidation.nonNegative(req.getAfterPosition(), "after_position"),
                             StreamReadiness.ofCurrentStream())
