@@ -96,7 +96,7 @@ public abstract class ChatTestSupport {
         return queryLong("SELECT last_position FROM inbox_heads WHERE participant = ?", participant);
     }
 
-    private static Connection database() throws SQLException {
+    protected static Connection database() throws SQLException {
         Config config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),

@@ -4,6 +4,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.error.ChatFailure;
@@ -19,15 +20,20 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -224,6 +230,92 @@ class SendBatchesTest extends ChatTestSupport {
         Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = ANY ($1)")
                 .execute(Tuple.of(ids)).await().indefinitely().iterator().next();
         assertEquals(sent, stored.getLong("n"), "exactly the sends answered as sent are stored");
+    }
+
+    /**
+     * A batch waits for a lock at most 5 s (the datasource's lock_timeout): a conversation held by a transaction that does not end (here an open
+     * one beside it) makes the batch give up with lock_not_available instead of waiting, and its own locks with it.
+     */
+    @Test
+    void aBatchGivesUpALockHeldTooLong() throws Exception {
+        String me = newPerson();
+        UUID c = UUID.fromString(open(me, SHOP));
+        try (Connection holder = database()) {
+            holder.setAutoCommit(false);
+            try (var st = holder.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
+                st.setObject(1, c);
+                st.executeQuery().close();
+            }
+            long start = System.nanoTime();
+            PgException e = assertThrows(PgException.class,
+                    () -> sendBatch(List.of(Send.person(c, me, "held", text("held"))), new UUID[1]));
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals("55P03", e.getSqlState(), "lock_not_available");
+            assertTrue(waited >= 4_500 && waited < 9_000, "gave up after the 5 s lock timeout, not " + waited + " ms");
+            holder.rollback();
+        }
+        assertEquals(0, inboxHead("p:" + me), "nothing of the refused batch was written");
+    }
+
+    /**
+     * A database that stops answering (the server process and every backend of the service frozen with SIGSTOP, as a
+     * cut-off network leaves it) does not hold the replica's sends: each batch is answered 503 "send it again" after chat.send-timeout (3 s
+     * in tests) and frees its slot, so the next send is not queued behind it. The batch that was only delayed then
+     * commits, and its retry gets it as the first send: nothing is sent twice.
+     */
+    @Test
+    void aDatabaseThatDoesNotAnswerFailsSendsAfterTheTimeoutAndTheirRetriesSendNothingTwice() throws Exception {
+        Assumptions.assumeFalse(PostgresResource.external(), "signals the embedded PostgreSQL's processes");
+        String me = newPerson();
+        Chat chat = new Chat(me, UUID.fromString(open(me, SHOP)));
+        List<Long> frozen = new ArrayList<>();
+        try (Connection db = database(); var st = db.createStatement();
+                var r = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+            while (r.next()) {
+                frozen.add(r.getLong(1));
+            }
+        }
+        // and the server process that starts new ones (the backends' parent), first: no connection answers
+        frozen.add(0, ProcessHandle.of(frozen.get(0)).flatMap(ProcessHandle::parent).orElseThrow().pid());
+        List<ChatFailure> unconfirmed = new ArrayList<>();
+        try {
+            frozen.forEach(pid -> signal("STOP", pid));
+            for (String clientId : List.of("first", "second")) {  // the second is not queued behind the first
+                long start = System.nanoTime();
+                ExecutionException e = assertThrows(ExecutionException.class, () -> writer.append(personText(chat, clientId,
+                        "body of " + clientId)).subscribeAsCompletionStage().get(8, TimeUnit.SECONDS));
+                unconfirmed.add(assertInstanceOf(ChatFailure.class, e.getCause()));
+                assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(2_900), "answered at the send timeout");
+            }
+        } finally {
+            frozen.forEach(pid -> signal("CONT", pid));
+        }
+        for (ChatFailure f : unconfirmed) {
+            assertEquals(ChatFailure.Kind.UNAVAILABLE, f.kind());
+            assertEquals("send-unconfirmed", f.type());
+        }
+        Set<Long> seqs = new HashSet<>();
+        for (String clientId : List.of("first", "second")) {
+            MessageWriter.Appended retry = writer.append(personText(chat, clientId, "body of " + clientId))
+                    .await().atMost(Duration.ofSeconds(30));
+            assertTrue(Set.of("sent", "duplicate").contains(retry.outcome()), retry.outcome());
+            seqs.add(retry.message().seq);
+        }
+        assertEquals(Set.of(1L, 2L), seqs, "each message once, gapless");
+        Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = $1")
+                .execute(Tuple.of(chat.conversation())).await().indefinitely().iterator().next();
+        assertEquals(2, stored.getLong("n"));
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            // the shell's own kill: a minimal image has no /bin/kill (procps)
+            Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + pid).inheritIO().start();
+            assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

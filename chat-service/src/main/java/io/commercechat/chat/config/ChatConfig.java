@@ -27,6 +27,15 @@ public interface ChatConfig {
     int sendBatchesInFlight();
 
     /**
+     * How long a batch of sends may take before its senders are answered 503 "send it again" (retries are
+     * idempotent): a database that stops answering (frozen, cut off) must not hold every send of the replica
+     * behind one batch. Above the 5 s any statement waits for a lock (the datasource's lock_timeout), so a batch that only
+     * waited for one reports that instead.
+     */
+    @WithDefault("PT10S")
+    Duration sendTimeout();
+
+    /**
      * How long a typing indicator lasts unless repeated. A repeat is written (and sent to the other side) only once
      * less than half of it is left, so one party's indicator costs at most about two writes per this time.
      */

@@ -1,11 +1,15 @@
 package io.commercechat.chat.grpc;
 
 import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.error.DatabaseOutages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.jboss.logging.Logger;
 
-/** The one place where failures become gRPC statuses; anything unexpected is INTERNAL with a generic sentence. */
+/**
+ * The one place where failures become gRPC statuses; a passing database outage is UNAVAILABLE, anything unexpected
+ * is INTERNAL with a generic sentence.
+ */
 public final class GrpcErrors {
 
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
@@ -32,6 +36,11 @@ public final class GrpcErrors {
                 return status.withDescription(f.getMessage()).asRuntimeException();
             }
             t = t.getCause();
+        }
+        ChatFailure outage = DatabaseOutages.asUnavailable(failure);
+        if (outage != null) {
+            LOG.warnf("database unavailable (%s)", failure.getClass().getName());
+            return Status.UNAVAILABLE.withDescription(outage.getMessage()).asRuntimeException();
         }
         LOG.errorf(failure, "unexpected failure (%s)", failure.getClass().getName());
         return Status.INTERNAL.withDescription("chat-service could not complete the request").asRuntimeException();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.error.DatabaseOutages;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -23,8 +24,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * The one set of REST error mappers: every failure becomes an RFC 9457 problem with a stable
- * type. Anything unexpected is a 500 with a generic sentence (and the cause in the log), but no
- * input a client can send is meant to get there.
+ * type. A passing database outage is a 503 ({@link DatabaseOutages}); anything unexpected is a 500 with a
+ * generic sentence (and the cause in the log), but no input a client can send is meant to get there.
  */
 public class ProblemMappers {
 
@@ -163,6 +164,11 @@ public class ProblemMappers {
             if (c instanceof ChatFailure f) {
                 return chat(f);
             }
+        }
+        ChatFailure outage = DatabaseOutages.asUnavailable(t);
+        if (outage != null) {
+            LOG.warnf("database unavailable (%s)", t.getClass().getName());
+            return chat(outage);
         }
         LOG.errorf(t, "unexpected failure (%s)", t.getClass().getName());
         return Problem.response(500, "server-error", "chat-service could not complete the request; try again");

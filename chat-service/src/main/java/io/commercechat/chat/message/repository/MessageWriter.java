@@ -2,9 +2,11 @@ package io.commercechat.chat.message.repository;
 
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.error.ChatFailure;
+import io.commercechat.chat.error.DatabaseOutages;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.message.ChatMessage;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -31,7 +33,8 @@ import org.jboss.logging.Logger;
  * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
  * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
- * reaches only the send that caused it. A batch's sent messages are handed to this replica's open
+ * reaches only the send that caused it, unless the database is out (not answering, a lock or a connection lost):
+ * then all its senders hear at once to send again. A batch's sent messages are handed to this replica's open
  * streams as soon as its answer arrives, before the senders hear of it; the notifications that
  * arrive while it is written wait for that (see {@link InboxFeed}).
  */
@@ -67,6 +70,7 @@ public class MessageWriter {
     private final InboxFeed feed;
     /** Batches being written at once by this instance (each holds one pooled connection). */
     private final int maxInFlight;
+    private final Duration sendTimeout;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;  // guarded by waiting
 
@@ -74,6 +78,7 @@ public class MessageWriter {
         this.pool = pool;
         this.feed = feed;
         this.maxInFlight = config.sendBatchesInFlight();
+        this.sendTimeout = config.sendTimeout();
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("chat.send-batches-in-flight must be at least 1, not " + maxInFlight);
         }
@@ -127,9 +132,12 @@ public class MessageWriter {
                 deliver(batch.get(i), answers[i].appended(), answers[i].failure());
             }
         }, failure -> {
-            if (batch.size() == 1) {
+            if (batch.size() == 1 || unconfirmed(failure)) {
+                // a database that cannot write the batch now cannot write its sends one by one either
                 feed.written();
-                deliver(batch.get(0), null, failure);
+                for (Pending p : batch) {
+                    deliver(p, null, toSender(failure));
+                }
                 written();
                 return;
             }
@@ -139,7 +147,7 @@ public class MessageWriter {
             for (Pending p : batch) {
                 oneByOne = oneByOne.chain(() -> statement(List.of(p))
                         .onItemOrFailure().invoke((rows, e) -> {
-                            Answer[] a = e == null ? answers(List.of(p), rows) : new Answer[] {new Answer(null, e)};
+                            Answer[] a = e == null ? answers(List.of(p), rows) : new Answer[] {new Answer(null, toSender(e))};
                             handOff(a);
                             deliver(p, a[0].appended(), a[0].failure());
                         })
@@ -164,9 +172,27 @@ public class MessageWriter {
         }
     }
 
-    /** The batch's statement; building it cannot fail outside the Uni (a slot in flight must always be freed). */
+    /**
+     * The batch's statement; building it cannot fail outside the Uni (a slot in flight must always be freed), and it
+     * fails when the database has not answered within {@code chat.send-timeout} (the slot is freed then too).
+     */
     private Uni<RowSet<Row>> statement(List<Pending> batch) {
-        return Uni.createFrom().deferred(() -> execute(batch));
+        return Uni.createFrom().deferred(() -> execute(batch)).ifNoItem().after(sendTimeout).fail();
+    }
+
+    /**
+     * What a send's sender hears of its batch's failure. When the database did not answer or passed out, the batch
+     * may or may not have committed: the sender is told to send again with the same client message id, which the
+     * database answers with the first send if there was one.
+     */
+    private static Throwable toSender(Throwable failure) {
+        return !unconfirmed(failure) ? failure : ChatFailure.unavailable("send-unconfirmed",
+                "the message could not be confirmed as sent; send it again with the same clientMessageId, it is never sent twice");
+    }
+
+    /** The statement timed out (here, only {@link #statement}'s deadline) or the database is out for now. */
+    private static boolean unconfirmed(Throwable failure) {
+        return failure instanceof TimeoutException || DatabaseOutages.asUnavailable(failure) != null;
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
