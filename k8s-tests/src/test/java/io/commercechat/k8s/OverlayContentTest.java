@@ -95,7 +95,7 @@ class OverlayContentTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void prodDatabaseIsAThreeInstanceCloudNativePgClusterWithItsOwnWalVolumeAndOneDatabaseAndRolePerService() {
+    void prodDatabaseIsAThreeInstanceSynchronouslyReplicatedCloudNativePgClusterWithItsOwnWalVolumeAndOneDatabaseAndRolePerService() {
         Overlay prod = Overlay.of("prod");
         List<GenericKubernetesResource> clusters = prod.generic("Cluster");
         assertEquals(1, clusters.size());
@@ -103,6 +103,10 @@ class OverlayContentTest {
         assertEquals("postgresql.cnpg.io/v1", cluster.getApiVersion());
         Map<String, Object> spec = WorkloadInvariantsTest.spec(cluster);
         assertEquals(3, ((Number) spec.get("instances")).intValue());
+        Map<String, Object> synchronous = (Map<String, Object>) ((Map<String, Object>) spec.get("postgresql")).get("synchronous");
+        assertTrue(synchronous != null && ((Number) synchronous.get("number")).intValue() >= 1
+                && "required".equals(synchronous.get("dataDurability")),
+                "commits acknowledged only once a replica has them: a failover loses nothing a caller was told was written");
         Map<String, Object> wal = (Map<String, Object>) spec.get("walStorage");
         assertTrue(wal != null && wal.get("size") != null, "WAL on a volume of its own (commits must not queue behind data writes)");
         List<Map<String, Object>> roles = (List<Map<String, Object>>) ((Map<String, Object>) spec.get("managed")).get("roles");
