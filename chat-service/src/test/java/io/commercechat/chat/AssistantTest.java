@@ -154,6 +154,27 @@ class AssistantTest extends BankFlowSupport {
     }
 
     /**
+     * The consent event stream's connection goes silent without closing (a cut network, a node gone): chat-service
+     * finds it dead by its keep-alive pings, follows again on a new connection from where it was, and the cards of a
+     * consent that ended meanwhile are still replaced. Before, the stream waited on the dead connection (for hours,
+     * until the kernel gave up on it) while the replica kept its lease, and no card was replaced.
+     */
+    @Test
+    void cardsAreReplacedEvenWhenTheConsentEventStreamsConnectionWentSilent() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        JsonPath link = linkAccount(me);
+        int cards = Math.min(3, link.getList("accounts").size());  // one per account, each after its own read
+        send(me, c, "b1", "Show balance").statusCode(201);
+        awaitMessages(me, c, cards, kind("ACCOUNT_CARD"));
+        MeshResource.consentRelay.silenceOpenConnections();
+        // ended through account-link-service (its own connection to consent-service): chat-service's is silent
+        as(me).delete("/v1/links/" + link.getString("id")).then().statusCode(200);
+        awaitMessages(me, c, cards, m -> m.toString().contains("This card was removed"));
+        assertEquals(0, history(me, c).stream().filter(kind("ACCOUNT_CARD")).count());
+    }
+
+    /**
      * The read behind a card was allowed and answered, but the card is written only after the consent ended and its
      * end was handled (here the test holds the conversation's row lock, which every write into it takes, until then):
      * the card is never shown, and the assistant says why.

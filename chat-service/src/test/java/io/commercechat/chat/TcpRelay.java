@@ -1,0 +1,95 @@
+package io.commercechat.chat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Relays TCP connections on 127.0.0.1 to a target, and can make the connections open now go silent the way a cut
+ * network leaves them: nothing more passes either way and neither end is told (no FIN, no RST); connections opened
+ * afterwards are relayed again. A test stand-in for the network between two real services, not for a service.
+ */
+final class TcpRelay implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final int targetPort;
+    private final List<Connection> open = new CopyOnWriteArrayList<>();
+
+    private record Connection(Socket client, Socket target, boolean[] silent) {}
+
+    TcpRelay(int targetPort) throws IOException {
+        this.targetPort = targetPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(this::accept, "tcp-relay-" + targetPort);
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Every connection open now stops passing bytes, and stays open. */
+    void silenceOpenConnections() {
+        for (Connection c : open) {
+            synchronized (c.silent()) {
+                c.silent()[0] = true;
+            }
+        }
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                Socket target = new Socket();
+                target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5_000);
+                Connection c = new Connection(client, target, new boolean[1]);
+                open.add(c);
+                pump(c, client, target);
+                pump(c, target, client);
+            } catch (IOException e) {
+                // closed, or the target refused: the client sees its connection end
+            }
+        }
+    }
+
+    private static void pump(Connection c, Socket from, Socket to) throws IOException {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[16 * 1024];
+            try {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    synchronized (c.silent()) {
+                        if (c.silent()[0]) {
+                            return;  // swallowed, and nothing more is read: the sender's bytes wait in its buffers
+                        }
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // one side closed: the other sees it on its next read or write
+            }
+        }, "tcp-relay-pump");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Connection c : open) {
+            c.client().close();
+            c.target().close();
+        }
+    }
+}
