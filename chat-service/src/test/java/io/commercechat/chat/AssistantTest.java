@@ -368,13 +368,21 @@ class AssistantTest extends BankFlowSupport {
         body.put("validDays", 1);
         JsonPath begun = as(me).body(body).post("/v1/links").then().statusCode(201).extract().jsonPath();
         Map<String, String> back = atBank(begun.getString("authorisationUrl"), true);
-        as(me).body(Map.of("state", back.get("state"), "code", back.get("code"))).post("/v1/links/complete").then()
-                .statusCode(200).body("link.status", equalTo("ACTIVE"));
+        String consentId = as(me).body(Map.of("state", back.get("state"), "code", back.get("code"))).post("/v1/links/complete")
+                .then().statusCode(200).body("link.status", equalTo("ACTIVE")).extract().path("link.consentId");
         Predicate<Map<String, Object>> offer = m -> m.toString().contains("Renew access");
         Map<String, Object> found = awaitMessages(me, c, 1, offer).get(0);
         assertEquals("UPDATE_TAG_ACCOUNT_UPDATE", found.get("updateTag"));
         assertEquals(true, found.get("automated"));
         Thread.sleep(3000);
         assertEquals(1, history(me, c).stream().filter(offer).count(), "offered once");
+        // claimed: the timer (every second in tests) does not come back to it
+        awaitDb("the consent is marked offered", "SELECT count(*) FROM consent_expiries WHERE consent_id = '" + consentId
+                + "' AND offered_at IS NOT NULL");
+
+        // ended before its date: the offer no longer says when it will end, it is replaced as the cards are
+        as(me).post("/v1/consents/" + consentId + "/revoke").then().statusCode(200);
+        awaitMessages(me, c, 1, m -> m.toString().contains("This reminder was removed because access to Sandbox Bank ended"));
+        assertEquals(0, history(me, c).stream().filter(offer).count());
     }
 }

@@ -1,6 +1,7 @@
 package io.commercechat.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.assistant.service.RenewalOffers;
@@ -62,17 +63,50 @@ class ConsentExpiryTest {
     @Test
     void oneCheckHandlesEveryConsentThatIsDue() {
         int due = 2 * RenewalOffers.CLAIMED_AT_ONCE + 5;
-        String person = "renewal-" + UUID.randomUUID();
+        String people = "renewal-" + UUID.randomUUID() + "-";
         for (int i = 0; i < due; i++) {
             String id = UUID.randomUUID().toString();
+            String person = people + i;
             assertEquals(1, tx(() -> watch.authorised(id, person, "sandbox-bank", Instant.now().plus(Duration.ofDays(20)))));
         }
         int handled = background.call(() -> renewals.offerDue(Duration.ofDays(30))).await().atMost(Duration.ofSeconds(30));
         assertTrue(handled >= due, "handled " + handled + " of " + due);
-        long left = tx(() -> Panache.getSession().chain(s -> s.createNativeQuery(
-                "SELECT count(*) FROM consent_expiries WHERE person_sub = :p AND offered_at IS NULL", Long.class)
-                .setParameter("p", person).getSingleResult()));
-        assertEquals(0L, left, "none left for a later check");
+        assertEquals(0L, notOffered(people + "%"), "none left for a later check");
+    }
+
+    /**
+     * A person who linked the bank again has a newer consent that lasts longer: the older one's end gets no offer while
+     * the newer one has not ended, and gets it once the newer one ended. Consents with another bank do not count.
+     */
+    @Test
+    void noOfferIsMadeForAConsentThatALongerOneWithTheSameBankOutlasts() {
+        String person = "renewal-" + UUID.randomUUID();
+        String ending = UUID.randomUUID().toString();
+        String newer = UUID.randomUUID().toString();
+        String otherBank = UUID.randomUUID().toString();
+        tx(() -> watch.authorised(ending, person, "sandbox-bank", Instant.now().plus(Duration.ofDays(20))));
+        tx(() -> watch.authorised(newer, person, "sandbox-bank", Instant.now().plus(Duration.ofDays(200))));
+        tx(() -> watch.authorised(otherBank, person, "other-bank", Instant.now().plus(Duration.ofDays(21))));
+        background.call(() -> renewals.offerDue(Duration.ofDays(30))).await().atMost(Duration.ofSeconds(30));
+        assertFalse(offered(ending), "outlasted by the newer consent with the same bank");
+        assertTrue(offered(otherBank), "a consent with another bank is not outlasted by it");
+
+        tx(() -> watch.ended(newer));
+        background.call(() -> renewals.offerDue(Duration.ofDays(30))).await().atMost(Duration.ofSeconds(30));
+        assertTrue(offered(ending), "once the newer one ended, the older one's end is offered");
+    }
+
+    private boolean offered(String consentId) {
+        long n = tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("SELECT count(*) FROM consent_expiries"
+                + " WHERE consent_id = :id AND offered_at IS NOT NULL", Long.class).setParameter("id", consentId).getSingleResult()));
+        return n == 1;
+    }
+
+    /** Consents of people whose sub is LIKE {@code people} that are not ended and have had no offer. */
+    private long notOffered(String people) {
+        return tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("SELECT count(*) FROM consent_expiries"
+                + " WHERE person_sub LIKE :p AND offered_at IS NULL AND NOT ended", Long.class).setParameter("p", people)
+                .getSingleResult()));
     }
 
     /** Runs {@code work} in a transaction on its own Vert.x context, as the watcher does, and waits for it. */

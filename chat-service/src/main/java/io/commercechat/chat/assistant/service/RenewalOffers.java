@@ -3,6 +3,7 @@ package io.commercechat.chat.assistant.service;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
+import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.service.MessageService;
@@ -21,7 +22,9 @@ import java.util.Locale;
  * due consent commits only after its offer is posted, and the offer's client message id is
  * "renewal-" + consent id, so a claim that is retried (by this or another replica) never posts the
  * offer twice. A person without a conversation with that bank gets no message (claimed
- * anyway: the Privacy page shows the expiry).
+ * anyway: the Privacy page shows the expiry). The offer names its consent as a card does, so when the consent ends
+ * (revoked, or expired) the offer is replaced by a notice as its cards are, instead of still saying when it will end;
+ * and it cannot be posted once the end has been handled (send_message_batch() refuses it, V11).
  */
 @ApplicationScoped
 public class RenewalOffers {
@@ -61,6 +64,10 @@ public class RenewalOffers {
                 .repeat().whilst(n -> n == CLAIMED_AT_ONCE).collect().last().map(last -> handled[0]);
     }
 
+    private static boolean consentEnded(Throwable f) {
+        return f instanceof ChatFailure c && "consent-ended".equals(c.type());
+    }
+
     private Uni<Integer> offerSome(Duration noticeBefore) {
         return Panache.withTransaction(() -> watch.claimDue(noticeBefore, CLAIMED_AT_ONCE).chain(due -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
@@ -72,7 +79,10 @@ public class RenewalOffers {
                                         + " to share account data here ends on " + DATE.format(d.expiresAt())
                                         + ". If you want to keep seeing your accounts in this chat, you can renew it;"
                                         + " otherwise nothing needs to be done.", "Renew access", BankAssistant.linkUrl(bank)),
-                                        ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_ACCOUNT_UPDATE, null)
+                                        ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_ACCOUNT_UPDATE, d.consentId())
+                                        // its end was handled since the claim read it: nothing to renew, and the
+                                        // claim still commits (else this consent would fail every later check)
+                                        .onFailure(RenewalOffers::consentEnded).recoverWithNull()
                                         .replaceWithVoid())));
             }
             return chain.replaceWith(due.size());

@@ -107,13 +107,18 @@ public class ConsentWatchRepository {
 
     /**
      * Claims consents whose renewal offer is due (marks them offered in this transaction; rows
-     * another replica is claiming are skipped), so each offer is made once.
+     * another replica is claiming are skipped), so each offer is made once. A consent is passed over while the same
+     * person has another with the same bank that lasts longer and has not ended (they linked the bank again): only the
+     * end of the last one needs an offer.
      */
     public Uni<List<Due>> claimDue(Duration noticeBefore, int limit) {
         return Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_expiries SET offered_at = now()"
-                        + " WHERE consent_id IN (SELECT consent_id FROM consent_expiries WHERE offered_at IS NULL AND NOT ended"
-                        + " AND expires_at > now() AND expires_at <= now() + make_interval(secs => :secs)"
-                        + " ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED)"
+                        + " WHERE consent_id IN (SELECT e.consent_id FROM consent_expiries e WHERE e.offered_at IS NULL AND NOT e.ended"
+                        + " AND e.expires_at > now() AND e.expires_at <= now() + make_interval(secs => :secs)"
+                        + " AND NOT EXISTS (SELECT 1 FROM consent_expiries later WHERE later.person_sub = e.person_sub"
+                        + " AND later.bank_id = e.bank_id AND NOT later.ended"
+                        + " AND (later.expires_at, later.consent_id) > (e.expires_at, e.consent_id))"
+                        + " ORDER BY e.expires_at LIMIT :limit FOR UPDATE OF e SKIP LOCKED)"
                         + " RETURNING consent_id, person_sub, bank_id, floor(extract(epoch from expires_at))::bigint", Object[].class)
                 .setParameter("secs", (double) noticeBefore.toSeconds()).setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(r -> new Due((String) r[0], (String) r[1], (String) r[2],

@@ -100,9 +100,12 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 ChatMessage.Visibility.class).setParameter("id", id).getSingleResult());
     }
 
-    /** Up to {@code limit} account cards (not yet replaced) read under a consent, by conversation and seq. */
-    public Uni<List<ChatMessage>> cardsOf(String consentId, int limit) {
-        return find("sourceConsentId = ?1 and kind = 'ACCOUNT_CARD' order by conversationId, seq", consentId)
+    /**
+     * Up to {@code limit} messages that still show a consent (not yet replaced by a notice), by conversation and seq:
+     * the account cards read under it and its renewal offer.
+     */
+    public Uni<List<ChatMessage>> showingConsent(String consentId, int limit) {
+        return find("sourceConsentId = ?1 and kind <> 'NOTICE' order by conversationId, seq", consentId)
                 .range(0, limit - 1).list();
     }
 }

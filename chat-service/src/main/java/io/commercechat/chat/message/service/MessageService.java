@@ -229,14 +229,14 @@ public class MessageService {
     }
 
     /**
-     * Replaces up to {@code limit} account cards read under an ended consent by a notice, and tells both
+     * Replaces up to {@code limit} account cards read under an ended consent (and its renewal offer) by a notice, and tells both
      * inboxes (the business only when the card had been shared with it); returns how many. Cards already
      * replaced are left alone, so the caller repeats until fewer than {@code limit} were replaced, and
      * handling the same consent event twice changes nothing.
      */
     @WithTransaction
     public Uni<Integer> redactCardsOf(String consentId, String bankDisplayName, int limit) {
-        return messages.cardsOf(consentId, limit).chain(cards -> {
+        return messages.showingConsent(consentId, limit).chain(cards -> {
             Uni<Integer> done = Uni.createFrom().item(0);
             for (ChatMessage card : cards) {
                 done = done.chain(n -> conversations.findById(card.conversationId, LockModeType.PESSIMISTIC_WRITE)
@@ -245,8 +245,9 @@ public class MessageService {
                         // of the end)
                         .call(c -> messages.visibilityOf(card.id).invoke(now -> card.visibility = now))
                         .chain(c -> businesses.findById(c.businessId).chain(business -> {
+                            String what = "ACCOUNT_CARD".equals(card.kind) ? "This card" : "This reminder";  // or its renewal offer
                             card.kind = "NOTICE";
-                            card.content = MessageContents.toJson(MessageContents.notice("This card was removed because access to "
+                            card.content = MessageContents.toJson(MessageContents.notice(what + " was removed because access to "
                                     + (business == null ? bankDisplayName : business.displayName) + " ended"));
                             return messages.flush().chain(() -> inboxLog.redacted(c, card));
                         }))
