@@ -562,6 +562,8 @@ export class ChatView {
         h('h2', {}, c?.businessName || 'Conversation'),
         h('p', { class: 'typing', 'aria-live': 'polite' })),
       h('div', { class: 'thread-actions' },
+        // the assistant's quick replies, one tap away instead of behind a word to know ("Menu", "help")
+        c?.businessKind === 'BANK' ? h('button', { type: 'button', class: 'button small secondary', onclick: () => this.send(c.id, 'Menu', 'assistant:menu') }, 'Assistant') : null,
         c?.businessKind === 'BANK' ? h('a', { class: 'button small secondary', href: `#/link?bank=${encodeURIComponent(c.businessId)}` }, 'Link account') : null,
         c ? h('button', { type: 'button', class: 'button small secondary', onclick: () => this.toggleBlock(c) }, c.blocked ? 'Unblock' : 'Block') : null));
     this.renderTyping();

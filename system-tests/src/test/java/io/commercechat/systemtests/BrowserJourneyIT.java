@@ -196,6 +196,13 @@ class BrowserJourneyIT {
         click(By.xpath("(//button[normalize-space()='Show balances'])[1]"));
         wait.until(d -> !d.findElements(By.cssSelector(".card-item dl dd")).isEmpty());
         screenshot("balances");
+
+        // in the bank chat: the assistant's menu from the header, then its quick reply answers with a balance card
+        browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
+        click(By.xpath("//div[contains(@class,'thread-actions')]/button[normalize-space()='Assistant']"));
+        click(By.xpath("//div[contains(@class,'quick-replies')]/button[normalize-space()='Show balance']"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".bubble.assistant.card")));
+        screenshot("assistant-balance");
     }
 
     @Test
@@ -221,13 +228,19 @@ class BrowserJourneyIT {
     @Order(5)
     void aNewDeviceStartsLiveWithoutReplayingTheHistory() {
         Assumptions.assumeTrue(bankConversation != null, "step 2 opened no bank chat");
-        // records what the page's event streams ask for and receive, installed before the page's own scripts run
-        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", STREAM_RECORDER));
-        // a new device: nothing stored for the web client (no session, no stream position); the page is left
-        // first, so that its stream stores nothing more
+        // a new device: nothing stored for the web client (no session, no stream position). The page is left first,
+        // so that its stream stores nothing more; a new tab has session storage of its own (Chromium's
+        // Storage.clearDataForOrigin leaves an open tab's session storage as it was, tokens included)
         browser.get("about:blank");
+        String previous = browser.getWindowHandle();
+        browser.switchTo().newWindow(WindowType.TAB);
+        String fresh = browser.getWindowHandle();
+        browser.switchTo().window(previous).close();
+        browser.switchTo().window(fresh);
         browser.executeCdpCommand("Storage.clearDataForOrigin",
                 Map.of("origin", mesh.webOrigin(), "storageTypes", "local_storage,session_storage"));
+        // records what the page's event streams ask for and receive, installed before the page's own scripts run
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", STREAM_RECORDER));
         browser.get(mesh.webOrigin() + "/#/chats/" + bankConversation);
         click(By.xpath("//button[normalize-space()='Sign in']"));
         // Keycloak may still know the browser (its own session cookie) and send it straight back
