@@ -21,9 +21,14 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -151,6 +156,47 @@ class AssistantTest extends BankFlowSupport {
             assertEquals(cardCount + 1, cardEvents.size(), all.toString());
             assertTrue(all.stream().noneMatch(e -> e.data().contains("accountCard") || e.data().contains("••••")), all.toString());
         }
+    }
+
+    /**
+     * Requests beyond the answers a replica works on at once (64) are told to ask again instead of adding more calls to
+     * a slow bank, and once the answers under way are done the assistant answers as before.
+     */
+    @Test
+    void requestsBeyondTheAnswersUnderWayAreToldToAskAgain() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        linkAccount(me);
+        int asked = 80;
+        ExecutorService senders = Executors.newFixedThreadPool(16);
+        try {
+            // each answer waits for the bank (1.5 s a read; its deadline here is 2 s) while the others are asked
+            sandboxFaults("{\"rpc\":\"GetBalances\",\"latencyMillis\":1500}");
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < asked; i++) {
+                String clientId = "burst-" + i;
+                sent.add(senders.submit(() -> send(me, c, clientId, "Show balance").statusCode(201)));
+            }
+            for (Future<?> f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            awaitMessages(me, c, 1, m -> m.toString().contains("I'm answering many requests right now"));
+        } finally {
+            sandboxFaults(null);
+            senders.shutdownNow();
+        }
+        // the answers under way finish (nothing more arrives for 3 s), then a request is answered
+        long before = -1;
+        for (long end = System.nanoTime() + WAIT.toNanos(); System.nanoTime() < end; Thread.sleep(3000)) {
+            long last = history(me, c).stream().mapToLong(m -> ((Number) m.get("seq")).longValue()).max().orElse(0);
+            if (last == before) {
+                break;
+            }
+            before = last;
+        }
+        Predicate<Map<String, Object>> menu = m -> m.toString().contains("What would you like to do?");
+        send(me, c, "after-burst", "Menu").statusCode(201);
+        awaitMessages(me, c, 1, menu);
     }
 
     /**

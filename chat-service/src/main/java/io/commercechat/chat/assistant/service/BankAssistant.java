@@ -48,6 +48,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -59,6 +60,10 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class BankAssistant {
+
+    /** Answers under way at once on this replica (see {@link #onPersonMessage}). */
+    static final int MAX_ANSWERING = 64;
+    private final AtomicInteger answering = new AtomicInteger();
 
     public enum Request {
         LINK_ACCOUNT("Link account"), SHOW_BALANCE("Show balance"), RECENT_TRANSACTIONS("Recent transactions"),
@@ -118,14 +123,23 @@ public class BankAssistant {
         return Optional.empty();
     }
 
-    /** After the person's message committed: answers in the background when it asked the assistant something. */
+    /**
+     * After the person's message committed: answers in the background when it asked the assistant something. At most
+     * {@link #MAX_ANSWERING} answers are under way on a replica at once (each waits up to chat.account-link-deadline
+     * for a bank's reads); a request beyond them is told to ask again, instead of piling calls onto the banks.
+     */
     public void onPersonMessage(UUID conversationId, String text, String personToken) {
-        requestOf(text).ifPresent(request -> background.run("assistant answer",
-                () -> Panache.withSession(() -> conversations.findById(conversationId)
-                                .chain(c -> businesses.findById(c.businessId).map(b -> new Target(c, b))))
-                        .chain(target -> target.business().kind == Business.Kind.BANK
-                                ? answer(target, request, personToken)
-                                : Uni.createFrom().voidItem())));
+        requestOf(text).ifPresent(request -> {
+            boolean busy = answering.incrementAndGet() > MAX_ANSWERING;
+            background.run("assistant answer",
+                    () -> Uni.createFrom().deferred(() -> Panache.withSession(() -> conversations.findById(conversationId)
+                                    .chain(c -> businesses.findById(c.businessId).map(b -> new Target(c, b))))
+                            .chain(target -> target.business().kind != Business.Kind.BANK ? Uni.createFrom().voidItem()
+                                    : busy ? say(target, MessageContents.notice("I'm answering many requests right now."
+                                            + " Please ask me again in a moment."))
+                                    : answer(target, request, personToken)))
+                            .eventually(answering::decrementAndGet));
+        });
     }
 
     record Target(Conversation conversation, Business business) {
