@@ -259,9 +259,10 @@ class SendBatchesTest extends ChatTestSupport {
 
     /**
      * A database that stops answering (the server process and every backend of the service frozen with SIGSTOP, as a
-     * cut-off network leaves it) does not hold the replica's sends: each batch is answered 503 "send it again" after chat.send-timeout (3 s
-     * in tests) and frees its slot, so the next send is not queued behind it. The batch that was only delayed then
-     * commits, and its retry gets it as the first send: nothing is sent twice.
+     * cut-off network leaves it) does not hold the replica's sends: a batch is answered 503 "send it again" after
+     * chat.send-timeout (3 s in tests) and its slot goes to the next batch; with two such statements still running,
+     * sends are refused at once rather than given to the database too. The statements that were only delayed then
+     * commit, and the retries get them as the first sends: nothing is sent twice.
      */
     @Test
     void aDatabaseThatDoesNotAnswerFailsSendsAfterTheTimeoutAndTheirRetriesSendNothingTwice() throws Exception {
@@ -278,34 +279,49 @@ class SendBatchesTest extends ChatTestSupport {
         }
         // and the server process that starts new ones (the backends' parent), first: no connection answers
         frozen.add(0, ProcessHandle.of(frozen.get(0)).flatMap(ProcessHandle::parent).orElseThrow().pid());
-        List<ChatFailure> unconfirmed = new ArrayList<>();
+        List<String> sends = List.of("first", "second", "third");
         try {
             frozen.forEach(pid -> signal("STOP", pid));
-            for (String clientId : List.of("first", "second")) {  // the second is not queued behind the first
+            for (String clientId : sends) {
                 long start = System.nanoTime();
                 ExecutionException e = assertThrows(ExecutionException.class, () -> writer.append(personText(chat, clientId,
                         "body of " + clientId)).subscribeAsCompletionStage().get(8, TimeUnit.SECONDS));
-                unconfirmed.add(assertInstanceOf(ChatFailure.class, e.getCause()));
-                assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(2_900), "answered at the send timeout");
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                ChatFailure f = assertInstanceOf(ChatFailure.class, e.getCause());
+                assertEquals(ChatFailure.Kind.UNAVAILABLE, f.kind());
+                if (clientId.equals("third")) {
+                    assertEquals("temporarily-unavailable", f.type(), "refused: two statements are past their deadline");
+                    assertTrue(waited < 1_000, "refused at once, not after " + waited + " ms");
+                } else {
+                    assertEquals("send-unconfirmed", f.type());
+                    assertTrue(waited >= 2_900, "answered at the send timeout, not after " + waited + " ms");
+                }
             }
         } finally {
             frozen.forEach(pid -> signal("CONT", pid));
         }
-        for (ChatFailure f : unconfirmed) {
-            assertEquals(ChatFailure.Kind.UNAVAILABLE, f.kind());
-            assertEquals("send-unconfirmed", f.type());
-        }
         Set<Long> seqs = new HashSet<>();
-        for (String clientId : List.of("first", "second")) {
-            MessageWriter.Appended retry = writer.append(personText(chat, clientId, "body of " + clientId))
-                    .await().atMost(Duration.ofSeconds(30));
-            assertTrue(Set.of("sent", "duplicate").contains(retry.outcome()), retry.outcome());
-            seqs.add(retry.message().seq);
+        for (String clientId : sends) {
+            // refused until the delayed statements have ended
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (;;) {
+                try {
+                    MessageWriter.Appended retry = writer.append(personText(chat, clientId, "body of " + clientId))
+                            .await().atMost(Duration.ofSeconds(30));
+                    assertTrue(Set.of("sent", "duplicate").contains(retry.outcome()), retry.outcome());
+                    seqs.add(retry.message().seq);
+                    break;
+                } catch (ChatFailure f) {
+                    assertEquals("temporarily-unavailable", f.type());
+                    assertTrue(System.nanoTime() < deadline, "still refused 30 s after the database answers again");
+                    Thread.sleep(100);
+                }
+            }
         }
-        assertEquals(Set.of(1L, 2L), seqs, "each message once, gapless");
+        assertEquals(Set.of(1L, 2L, 3L), seqs, "each message once, gapless");
         Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = $1")
                 .execute(Tuple.of(chat.conversation())).await().indefinitely().iterator().next();
-        assertEquals(2, stored.getLong("n"));
+        assertEquals(3, stored.getLong("n"));
     }
 
     private static void signal(String signal, long pid) {

@@ -49,13 +49,18 @@ final class TcpRelay implements AutoCloseable {
             try {
                 Socket client = server.accept();
                 Socket target = new Socket();
-                target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5_000);
+                try {
+                    target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5_000);
+                } catch (IOException e) {
+                    client.close();  // the target refused: so is the client
+                    continue;
+                }
                 Connection c = new Connection(client, target, new boolean[1]);
                 open.add(c);
                 pump(c, client, target);
                 pump(c, target, client);
             } catch (IOException e) {
-                // closed, or the target refused: the client sees its connection end
+                // the relay was closed
             }
         }
     }

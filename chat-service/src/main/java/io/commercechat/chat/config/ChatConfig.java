@@ -27,10 +27,10 @@ public interface ChatConfig {
     int sendBatchesInFlight();
 
     /**
-     * How long a batch of sends may take before its senders are answered 503 "send it again" (retries are
-     * idempotent): a database that stops answering (frozen, cut off) must not hold every send of the replica
-     * behind one batch. Above the 5 s any statement waits for a lock (the datasource's lock_timeout), so a batch that only
-     * waited for one reports that instead.
+     * How long a batch of sends may take before its senders are answered 503 "send it again" (retries are idempotent)
+     * and its slot goes to the next batch (message/repository/MessageWriter): a database that stops answering (frozen,
+     * cut off) must not hold every send of the replica behind one batch. Above the 5 s a statement waits for any one
+     * lock (the datasource's lock_timeout).
      */
     @WithDefault("PT10S")
     Duration sendTimeout();

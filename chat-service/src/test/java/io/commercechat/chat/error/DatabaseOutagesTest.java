@@ -1,6 +1,8 @@
 package io.commercechat.chat.error;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.grpc.GrpcErrors;
 import io.commercechat.chat.rest.ProblemMappers;
@@ -34,8 +36,16 @@ class DatabaseOutagesTest {
     }
 
     @Test
+    void onlyALostConnectionLeavesAWriteUnconfirmed() {
+        assertTrue(DatabaseOutages.connectionLost(new CompletionException(pg("08006"))));
+        assertTrue(DatabaseOutages.connectionLost(ClosedConnectionException.INSTANCE));
+        assertFalse(DatabaseOutages.connectionLost(pg("55P03")), "a lock timeout rolled the statement back");
+        assertFalse(DatabaseOutages.connectionLost(pg("23505")));
+    }
+
+    @Test
     void otherDatabaseFailuresAreServerErrors() {
-        for (String state : new String[] {"23505", "42P01", "22001"}) {  // unique_violation, undefined_table, string_data_right_truncation
+        for (String state : new String[] {"23505", "42P01", "22001", "08P01"}) {  // unique_violation, undefined_table, string_data_right_truncation, protocol_violation
             assertEquals(500, rest.unexpected(pg(state)).getStatus(), state);
             assertEquals(Status.Code.INTERNAL, Status.fromThrowable(GrpcErrors.toStatus(pg(state))).getCode(), state);
         }

@@ -6,8 +6,8 @@ import io.commercechat.chat.error.DatabaseOutages;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.message.ChatMessage;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -21,6 +21,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jboss.logging.Logger;
@@ -59,12 +62,21 @@ public class MessageWriter {
     static final int BATCH = 64;
     /** Sends waiting beyond this are refused (503) rather than queued without bound. */
     static final int MAX_WAITING = 8192;
+    /** Statements past their deadline and still running beyond which sends are refused (see {@link BatchWrite}). */
+    static final int MAX_ABANDONED = 2;
+
+    /** The sender of a send that may or may not have committed: a retry with the same client message id is safe. */
+    private static final ChatFailure UNCONFIRMED = ChatFailure.unavailable("send-unconfirmed",
+            "the message could not be confirmed as sent; send it again with the same clientMessageId, it is never sent twice");
+    /** The sender of a send refused before it reached the database. */
+    private static final ChatFailure NOT_SENT = ChatFailure.unavailable("temporarily-unavailable",
+            "messages cannot be written right now; nothing was sent, try again in a moment");
 
     private static final String SEND = "SELECT * FROM send_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
             + " make_interval(secs => $14), make_interval(secs => $15))";
 
     /** A send waiting for its batch; its answer is delivered on the context it was asked from. */
-    private record Pending(Append append, Context context, UniEmitter<? super Appended> answer) {}
+    private record Pending(Append append, Context context, UniEmitter<? super Appended> answer, AtomicBoolean answered) {}
 
     private final Pool pool;
     private final InboxFeed feed;
@@ -73,6 +85,7 @@ public class MessageWriter {
     private final Duration sendTimeout;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;  // guarded by waiting
+    private int abandoned;  // guarded by waiting: statements past their deadline, still running
 
     public MessageWriter(Pool pool, InboxFeed feed, ChatConfig config) {
         this.pool = pool;
@@ -94,12 +107,16 @@ public class MessageWriter {
         return Uni.createFrom().emitter(answer -> {
             List<Pending> batch;
             synchronized (waiting) {
+                if (abandoned >= MAX_ABANDONED) {
+                    answer.fail(NOT_SENT);
+                    return;
+                }
                 if (waiting.size() >= MAX_WAITING) {
                     answer.fail(ChatFailure.unavailable("temporarily-unavailable",
                             "too many messages are being sent right now; nothing was sent, try again in a minute"));
                     return;
                 }
-                waiting.add(new Pending(a, Vertx.currentContext(), answer));
+                waiting.add(new Pending(a, Vertx.currentContext(), answer, new AtomicBoolean()));
                 batch = takeBatch();
             }
             if (batch != null) {
@@ -121,31 +138,31 @@ public class MessageWriter {
         return batch;
     }
 
-    private void write(List<Pending> batch) {
-        feed.writing();
-        statement(batch).subscribe().with(rows -> {
+    private void write(List<Pending> sends) {
+        BatchWrite b = new BatchWrite(sends);
+        statement(sends).subscribe().with(rows -> {
+            if (!b.end()) {
+                return;  // its senders heard at the deadline; the streams read what it committed
+            }
             written();  // the next batch goes to the database while this one's events and answers are delivered
-            Answer[] answers = answers(batch, rows);
+            Answer[] answers = answers(sends, rows);
             handOff(answers);
-            feed.written();
+            b.releaseFeed();
             for (int i = 0; i < answers.length; i++) {
-                deliver(batch.get(i), answers[i].appended(), answers[i].failure());
+                deliver(sends.get(i), answers[i].appended(), answers[i].failure());
             }
         }, failure -> {
-            if (batch.size() == 1 || unconfirmed(failure)) {
-                // a database that cannot write the batch now cannot write its sends one by one either
-                feed.written();
-                for (Pending p : batch) {
-                    deliver(p, null, toSender(failure));
-                }
-                written();
+            if (sends.size() == 1 || unconfirmed(failure) || b.overdue()) {
+                // a database that has lost the connection cannot write the sends one by one either
+                finish(b, () -> sends.forEach(p -> deliver(p, null, toSender(failure))));
                 return;
             }
-            LOG.warnf("a batch of %d sends failed (%s); writing them one by one", batch.size(),
+            LOG.warnf("a batch of %d sends failed (%s); writing them one by one", sends.size(),
                     failure.getClass().getSimpleName());
             Uni<Void> oneByOne = Uni.createFrom().voidItem();
-            for (Pending p : batch) {
-                oneByOne = oneByOne.chain(() -> statement(List.of(p))
+            for (Pending p : sends) {
+                // once the deadline has passed, each sender has heard: the rest are not written
+                oneByOne = oneByOne.chain(() -> b.overdue() ? Uni.createFrom().voidItem() : statement(List.of(p))
                         .onItemOrFailure().invoke((rows, e) -> {
                             Answer[] a = e == null ? answers(List.of(p), rows) : new Answer[] {new Answer(null, toSender(e))};
                             handOff(a);
@@ -153,11 +170,18 @@ public class MessageWriter {
                         })
                         .onFailure().recoverWithNull().replaceWithVoid());
             }
-            oneByOne.subscribe().with(x -> {
-                feed.written();
-                written();
-            });
+            oneByOne.subscribe().with(x -> finish(b, () -> {}));
         });
+    }
+
+    /** A batch that failed is over: its slot is freed unless its deadline freed it, and the held notifications go. */
+    private void finish(BatchWrite b, Runnable answerSenders) {
+        boolean inTime = b.end();
+        b.releaseFeed();
+        answerSenders.run();
+        if (inTime) {
+            written();
+        }
     }
 
     /** A batch is done: write the next one if sends are waiting. */
@@ -173,26 +197,96 @@ public class MessageWriter {
     }
 
     /**
-     * The batch's statement; building it cannot fail outside the Uni (a slot in flight must always be freed), and it
-     * fails when the database has not answered within {@code chat.send-timeout} (the slot is freed then too).
+     * A batch being written, with its deadline ({@code chat.send-timeout}). A database that has not answered by then
+     * (frozen, cut off, or just too slow) must not hold every send of the replica: the batch's senders are told to
+     * send again, and its slot goes to the next batch, while the statement itself, which may still commit, is
+     * abandoned. With {@link #MAX_ABANDONED} abandoned statements still running, sends are refused until one ends,
+     * so that a slow database is not given ever more of them.
      */
+    private final class BatchWrite {
+        private final List<Pending> sends;
+        private final AtomicBoolean feedReleased = new AtomicBoolean();
+        private final ScheduledFuture<?> deadline;
+        private boolean ended;  // guarded by waiting
+        private volatile boolean overdue;
+
+        BatchWrite(List<Pending> sends) {
+            this.sends = sends;
+            feed.writing();
+            deadline = Infrastructure.getDefaultWorkerPool().schedule(this::deadlinePassed, sendTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+
+        private void deadlinePassed() {
+            List<Pending> refused = List.of();
+            List<Pending> next = null;
+            synchronized (waiting) {
+                if (ended) {
+                    return;
+                }
+                overdue = true;
+                abandoned++;
+                inFlight--;
+                if (abandoned >= MAX_ABANDONED) {
+                    refused = new ArrayList<>(waiting);
+                    waiting.clear();
+                } else {
+                    next = takeBatch();
+                }
+            }
+            LOG.warnf("a batch of %d sends got no answer from the database within %s; its senders are told to send again",
+                    sends.size(), sendTimeout);
+            releaseFeed();
+            sends.forEach(p -> deliver(p, null, UNCONFIRMED));
+            refused.forEach(p -> deliver(p, null, NOT_SENT));
+            if (next != null) {
+                write(next);
+            }
+        }
+
+        /** The database answered, or the batch is over: true if before its deadline (the slot is still held). */
+        boolean end() {
+            deadline.cancel(false);
+            synchronized (waiting) {
+                if (ended) {
+                    return false;
+                }
+                ended = true;
+                if (overdue) {
+                    abandoned--;
+                }
+                return !overdue;
+            }
+        }
+
+        boolean overdue() {
+            return overdue;
+        }
+
+        /** The notifications held while the batch was written go through (once). */
+        void releaseFeed() {
+            if (feedReleased.compareAndSet(false, true)) {
+                feed.written();
+            }
+        }
+    }
+
+    /** The batch's statement; building it cannot fail outside the Uni (a slot in flight must always be freed). */
     private Uni<RowSet<Row>> statement(List<Pending> batch) {
-        return Uni.createFrom().deferred(() -> execute(batch)).ifNoItem().after(sendTimeout).fail();
+        return Uni.createFrom().deferred(() -> execute(batch));
+    }
+
+    /** What a send's sender hears of its batch's failure: the failure, or "send again" when it may have committed. */
+    private static Throwable toSender(Throwable failure) {
+        return unconfirmed(failure) ? UNCONFIRMED : failure;
     }
 
     /**
-     * What a send's sender hears of its batch's failure. When the database did not answer or passed out, the batch
-     * may or may not have committed: the sender is told to send again with the same client message id, which the
-     * database answers with the first send if there was one.
+     * The connection to the database failed or the server went away: the batch may or may not have committed. A
+     * statement that failed inside the database (a lock timeout, a deadlock, a constraint) rolled back entirely.
      */
-    private static Throwable toSender(Throwable failure) {
-        return !unconfirmed(failure) ? failure : ChatFailure.unavailable("send-unconfirmed",
-                "the message could not be confirmed as sent; send it again with the same clientMessageId, it is never sent twice");
-    }
-
-    /** The statement timed out (here, only {@link #statement}'s deadline) or the database is out for now. */
     private static boolean unconfirmed(Throwable failure) {
-        return failure instanceof TimeoutException || DatabaseOutages.asUnavailable(failure) != null;
+        return DatabaseOutages.connectionLost(failure);
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
@@ -289,6 +383,9 @@ public class MessageWriter {
 
     /** The caller continues on its own context (its request's, with its Hibernate session), not the batch's. */
     private static void deliver(Pending p, Appended answer, Throwable failure) {
+        if (!p.answered().compareAndSet(false, true)) {
+            return;  // told at the deadline already
+        }
         Runnable complete = () -> {
             if (failure == null) {
                 p.answer().complete(answer);

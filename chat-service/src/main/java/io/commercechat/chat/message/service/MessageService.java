@@ -245,10 +245,12 @@ public class MessageService {
                         // of the end)
                         .call(c -> messages.visibilityOf(card.id).invoke(now -> card.visibility = now))
                         .chain(c -> businesses.findById(c.businessId).chain(business -> {
-                            String what = "ACCOUNT_CARD".equals(card.kind) ? "This card" : "This reminder";  // or its renewal offer
+                            String bank = business == null ? bankDisplayName : business.displayName;
+                            // a renewal offer: the person may have renewed since, so not "access ended"
+                            String notice = "ACCOUNT_CARD".equals(card.kind) ? "This card was removed because access to " + bank + " ended"
+                                    : "This reminder was removed because the consent it was about ended";
                             card.kind = "NOTICE";
-                            card.content = MessageContents.toJson(MessageContents.notice(what + " was removed because access to "
-                                    + (business == null ? bankDisplayName : business.displayName) + " ended"));
+                            card.content = MessageContents.toJson(MessageContents.notice(notice));
                             return messages.flush().chain(() -> inboxLog.redacted(c, card));
                         }))
                         .map(x -> n + 1));
