@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** The assistant in bank conversations, over the real mesh (see {@link MeshResource}). */
@@ -236,7 +234,7 @@ class AssistantTest extends BankFlowSupport {
         String me = newPerson();
         String c = open(me, BANK);
         String consentId = linkAccount(me).getString("consentId");
-        try (Connection db = chatDb()) {
+        try (Connection db = database()) {
             db.setAutoCommit(false);
             try {
                 // the bank answers after 1.2 s (its deadline here is 2 s): time enough for the lock below to be taken
@@ -281,7 +279,7 @@ class AssistantTest extends BankFlowSupport {
         Map<String, Object> first = cards.stream().min(java.util.Comparator.comparingLong(m -> ((Number) m.get("seq")).longValue()))
                 .orElseThrow();
         UUID card = UUID.fromString(first.get("id").toString());
-        try (Connection db = chatDb()) {
+        try (Connection db = database()) {
             db.setAutoCommit(false);
             try (PreparedStatement lock = db.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
                 lock.setObject(1, UUID.fromString(c));
@@ -298,7 +296,7 @@ class AssistantTest extends BankFlowSupport {
             db.commit();
         }
         awaitDb("the card was redacted", "SELECT count(*) FROM messages WHERE kind = 'NOTICE' AND id = '" + card + "'");
-        try (Connection db = chatDb(); PreparedStatement read = db.prepareStatement("SELECT visibility FROM messages WHERE id = ?")) {
+        try (Connection db = database(); PreparedStatement read = db.prepareStatement("SELECT visibility FROM messages WHERE id = ?")) {
             read.setObject(1, card);
             try (var r = read.executeQuery()) {
                 r.next();
@@ -329,7 +327,7 @@ class AssistantTest extends BankFlowSupport {
         as(me).delete("/v1/conversations/" + c + "/block").then().statusCode(200);
 
         // the watcher's first step when the consent ends, before it replaces the cards
-        try (Connection db = chatDb(); PreparedStatement end = db.prepareStatement("INSERT INTO card_consents (consent_id,"
+        try (Connection db = database(); PreparedStatement end = db.prepareStatement("INSERT INTO card_consents (consent_id,"
                 + " ended) VALUES (?, true) ON CONFLICT (consent_id) DO UPDATE SET ended = true")) {
             end.setString(1, shown.consentId());
             end.executeUpdate();
@@ -351,17 +349,10 @@ class AssistantTest extends BankFlowSupport {
         return new BalanceCards(c, consentId, awaitMessages(me, c, 1, kind("ACCOUNT_CARD")));
     }
 
-    private static Connection chatDb() throws Exception {
-        Config config = ConfigProvider.getConfig();
-        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getValue("quarkus.datasource.password", String.class));
-    }
-
     /** Polls a count on another connection until it is positive (the test's own connection holds a lock). */
     private static void awaitDb(String what, String countQuery) throws Exception {
         long end = System.nanoTime() + WAIT.toNanos();
-        try (Connection db = chatDb(); var st = db.createStatement()) {
+        try (Connection db = database(); var st = db.createStatement()) {
             while (System.nanoTime() < end) {
                 try (var r = st.executeQuery(countQuery)) {
                     r.next();
