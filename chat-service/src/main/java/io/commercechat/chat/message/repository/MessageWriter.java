@@ -21,6 +21,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,8 +37,11 @@ import org.jboss.logging.Logger;
  * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
  * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
  * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
- * reaches only the send that caused it, unless the database is out (not answering, a lock or a connection lost):
- * then all its senders hear at once to send again. A batch's sent messages are handed to this replica's open
+ * reaches only the send that caused it. Two kinds of failure reach all its senders at once instead: the connection
+ * was lost (the batch may have committed: "send it again", which never sends twice), or the database refused the
+ * batch for now and rolled it back (a lock held longer than the 5 s lock timeout, a deadlock: "nothing was sent").
+ * A batch the database has not answered by {@code chat.send-timeout} is answered then ({@link BatchWrite}).
+ * A batch's sent messages are handed to this replica's open
  * streams as soon as its answer arrives, before the senders hear of it; the notifications that
  * arrive while it is written wait for that (see {@link InboxFeed}).
  */
@@ -62,13 +66,15 @@ public class MessageWriter {
     static final int BATCH = 64;
     /** Sends waiting beyond this are refused (503) rather than queued without bound. */
     static final int MAX_WAITING = 8192;
-    /** Statements past their deadline and still running beyond which sends are refused (see {@link BatchWrite}). */
+    /** Statements past their deadline and still running at which sends are refused (see {@link BatchWrite}). */
     static final int MAX_ABANDONED = 2;
 
     /** The sender of a send that may or may not have committed: a retry with the same client message id is safe. */
     private static final ChatFailure UNCONFIRMED = ChatFailure.unavailable("send-unconfirmed",
             "the message could not be confirmed as sent; send it again with the same clientMessageId, it is never sent twice");
-    /** The sender of a send refused before it reached the database. */
+    private static final ChatFailure TOO_MANY_WAITING = ChatFailure.unavailable("temporarily-unavailable",
+            "too many messages are being sent right now; nothing was sent, try again in a minute");
+    /** The sender of a send refused before it reached the database, or that the database rolled back for now. */
     private static final ChatFailure NOT_SENT = ChatFailure.unavailable("temporarily-unavailable",
             "messages cannot be written right now; nothing was sent, try again in a moment");
 
@@ -105,21 +111,22 @@ public class MessageWriter {
      */
     public Uni<Appended> append(Append a) {
         return Uni.createFrom().emitter(answer -> {
-            List<Pending> batch;
+            List<Pending> batch = null;
+            ChatFailure refused = null;
             synchronized (waiting) {
                 if (abandoned >= MAX_ABANDONED) {
-                    answer.fail(NOT_SENT);
-                    return;
+                    refused = NOT_SENT;
+                } else if (waiting.size() >= MAX_WAITING) {
+                    refused = TOO_MANY_WAITING;
+                } else {
+                    waiting.add(new Pending(a, Vertx.currentContext(), answer, new AtomicBoolean()));
+                    batch = takeBatch();
                 }
-                if (waiting.size() >= MAX_WAITING) {
-                    answer.fail(ChatFailure.unavailable("temporarily-unavailable",
-                            "too many messages are being sent right now; nothing was sent, try again in a minute"));
-                    return;
-                }
-                waiting.add(new Pending(a, Vertx.currentContext(), answer, new AtomicBoolean()));
-                batch = takeBatch();
             }
-            if (batch != null) {
+            // answered outside the lock: the caller's handling must not hold up every other send
+            if (refused != null) {
+                answer.fail(refused);
+            } else if (batch != null) {
                 write(batch);
             }
         });
@@ -152,8 +159,8 @@ public class MessageWriter {
                 deliver(sends.get(i), answers[i].appended(), answers[i].failure());
             }
         }, failure -> {
-            if (sends.size() == 1 || unconfirmed(failure) || b.overdue()) {
-                // a database that has lost the connection cannot write the sends one by one either
+            if (sends.size() == 1 || toSender(failure) != failure || b.overdue()) {
+                // a lost connection or a lock held too long would fail the sends one by one too, each in its turn
                 finish(b, () -> sends.forEach(p -> deliver(p, null, toSender(failure))));
                 return;
             }
@@ -212,9 +219,15 @@ public class MessageWriter {
 
         BatchWrite(List<Pending> sends) {
             this.sends = sends;
+            ScheduledFuture<?> scheduled = null;
+            try {
+                scheduled = Infrastructure.getDefaultWorkerPool().schedule(this::deadlinePassed, sendTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("no deadline for a batch: the worker pool is shutting down");
+            }
+            deadline = scheduled;
             feed.writing();
-            deadline = Infrastructure.getDefaultWorkerPool().schedule(this::deadlinePassed, sendTimeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
         }
 
         private void deadlinePassed() {
@@ -246,7 +259,9 @@ public class MessageWriter {
 
         /** The database answered, or the batch is over: true if before its deadline (the slot is still held). */
         boolean end() {
-            deadline.cancel(false);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             synchronized (waiting) {
                 if (ended) {
                     return false;
@@ -276,17 +291,15 @@ public class MessageWriter {
         return Uni.createFrom().deferred(() -> execute(batch));
     }
 
-    /** What a send's sender hears of its batch's failure: the failure, or "send again" when it may have committed. */
-    private static Throwable toSender(Throwable failure) {
-        return unconfirmed(failure) ? UNCONFIRMED : failure;
-    }
-
     /**
-     * The connection to the database failed or the server went away: the batch may or may not have committed. A
-     * statement that failed inside the database (a lock timeout, a deadlock, a constraint) rolled back entirely.
+     * What a send's sender hears of its batch's failure: "send it again" when the connection was lost (the batch may
+     * have committed), "nothing was sent" when the database refused it for now (it rolled back), else the failure.
      */
-    private static boolean unconfirmed(Throwable failure) {
-        return DatabaseOutages.connectionLost(failure);
+    private static Throwable toSender(Throwable failure) {
+        if (DatabaseOutages.connectionLost(failure)) {
+            return UNCONFIRMED;
+        }
+        return DatabaseOutages.asUnavailable(failure) != null ? NOT_SENT : failure;
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {
