@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -341,7 +342,18 @@ class BrowserJourneyIT {
         browser.navigate().refresh();
         assertSignedInAndLive();
         wait.until(d -> !before.equals(refreshToken()));
-        assertEquals(silentSignIn, silentSignInMark(), "refreshed, not signed in again");
+        assertEquals(silentSignIn, silentSignInMark(), () -> "refreshed, not signed in again; Keycloak refused refresh tokens"
+                + " at " + refreshRefusals());
+    }
+
+    /** When and why Keycloak refused refresh tokens in this run (its event log): what a failed refresh step needs. */
+    private String refreshRefusals() {
+        try (Stream<String> lines = Files.lines(mesh.dir().resolve("logs").resolve("keycloak.log"))) {
+            return lines.filter(l -> l.contains("REFRESH_TOKEN_ERROR"))
+                    .map(l -> l.replaceAll(".*?(\\d\\d:\\d\\d:\\d\\d,\\d+).*reason=\"([^\"]*)\".*", "$1 $2")).toList().toString();
+        } catch (IOException | UncheckedIOException e) {
+            return "(Keycloak's log could not be read: " + e + ")";
+        }
     }
 
     /** Signed in (no sign-in page, no "session ended" banner) and the event stream open. */
