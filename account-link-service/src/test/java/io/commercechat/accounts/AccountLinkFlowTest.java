@@ -110,8 +110,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertFalse(begun.getState().isEmpty());
         assertTrue(begun.getAuthorisationUrl().contains("/bank/authorise"), begun.getAuthorisationUrl());
         // the consent exists, awaiting authorisation, for this person
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
-                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        var consent = consentOf(sub, begun.getLink().getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, consent.getStatus());
         // only a hash of the state is stored
         try (Connection c = ownDb(); var s = c.createStatement();
@@ -126,8 +125,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(LinkStatus.LINK_STATUS_ACTIVE, link.getStatus(), link.getStatusReason());
         assertFalse(link.getAccountsList().isEmpty());
         remember(UUID.fromString(link.getId()));
-        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest
-                .newBuilder().setConsentId(link.getConsentId()).build()).getConsent().getStatus());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consentOf(sub, link.getConsentId()).getStatus());
 
         List<LinkedAccount> accounts = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build())
                 .getAccountsList();
@@ -208,8 +206,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setError(back.get("error")).build()).getLink();
         assertEquals(LinkStatus.LINK_STATUS_FAILED, link.getStatus());
         assertTrue(link.getStatusReason().contains("declined"), link.getStatusReason());
-        Consent rejected = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
-                .setConsentId(link.getConsentId()).build()).getConsent();
+        Consent rejected = consentOf(sub, link.getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, rejected.getStatus());
         // the person's decline, told with their token; the retry sweep (every second here) leaves a failing link's
         // consent to the failing call for a lease, so it cannot record it as the system's
@@ -592,8 +589,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertNull(tokenRow(linkId), "the token row is gone");
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
                 .setAccessToken(token).build()));
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
-                .build()).getConsent();
+        var consent = consentOf(sub, link.getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertEquals(Actor.ACTOR_USER, consent.getEndedBy());
         // idempotent
@@ -762,8 +758,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
         assertTrue(ended.getStatusReason().contains("closed in the banking app"), ended.getStatusReason());
         assertTrue(bankDataErased(linkId), "erased with the link's end");
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
-                .build()).getConsent();
+        var consent = consentOf(sub, link.getConsentId());
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
         assertNull(consentEndDue(linkId), "the consent was revoked at once: nothing left to retry");
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
@@ -792,8 +787,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, ended.getStatus());
         assertTrue(ended.getStatusReason().startsWith("access ended by the bank: card lost"), ended.getStatusReason());
         await("the token is gone", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
-                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        var consent = consentOf(sub, begun.getLink().getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
     }
@@ -814,8 +808,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 "NEW.id = '" + consentId + "' AND NEW.status = 'CONSENT_STATUS_AUTHORISED'", () -> {});
         assertTrue(refused != null, "the bank ended the access during the completion, which is refused");
         assertEquals(LinkStatus.LINK_STATUS_REVOKED, getLink(sub, linkId.toString()).getStatus());
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())
-                .getConsent();
+        var consent = consentOf(sub, consentId);
         assertTrue(consent.getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED
                 || consent.getStatus() == ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus() + " " + consent.getStatusReason());
         await("nothing left to retry", Duration.ofSeconds(10), () -> consentEndDue(linkId) == null);
@@ -882,8 +875,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertTrue(ended.getStatusReason().startsWith("access ended by the bank: rrr"), ended.getStatusReason());
         assertTrue(ended.getStatusReason().endsWith("r…"), ended.getStatusReason());
         assertTrue(ended.getStatusReason().codePoints().noneMatch(cp -> Character.getType(cp) == Character.SURROGATE), "no half character");
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
-                .build()).getConsent();
+        var consent = consentOf(sub, link.getConsentId());
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertTrue(consent.getStatusReason().endsWith("…"), consent.getStatusReason());
@@ -923,8 +915,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(LinkStatus.LINK_STATUS_FAILED, failed.getStatus());
         assertEquals(0, failed.getAccountsCount());
         assertNull(tokenRow(linkId), "no token stored for a link that failed");
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
-                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        var consent = consentOf(sub, begun.getLink().getConsentId());
         // refused as soon as the exchange gave the id, before the consent was authorised: rejected, never authorised
         assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus(), consent.getStatusReason());
     }
@@ -936,17 +927,12 @@ class AccountLinkFlowTest extends MeshTestSupport {
         // authorisation is denied: the link fails, and the consent the person had just authorised is ended with it
         String sub = newPerson();
         BeginLinkResponse begun = begin(sub);
-        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
-                "UPDATE consents SET permissions = regexp_replace(permissions, 'PERMISSION_ACCOUNTS_BASIC,?', '') WHERE id = ?")) {
-            s.setObject(1, UUID.fromString(begun.getLink().getConsentId()));
-            assertEquals(1, s.executeUpdate());
-        }
+        withoutAccountsBasic(begun.getLink().getConsentId());
         Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
         assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
                 .setState(back.get("state")).setCode(back.get("code")).build()));
         assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, begun.getLink().getId()).getStatus());
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder()
-                .setConsentId(begun.getLink().getConsentId()).build()).getConsent();
+        var consent = consentOf(sub, begun.getLink().getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus(), consent.getStatusReason());
         assertEquals(Actor.ACTOR_SYSTEM, consent.getEndedBy());
     }
@@ -962,11 +948,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String sub = newPerson();
         BeginLinkResponse begun = begin(sub);
         UUID linkId = UUID.fromString(begun.getLink().getId());
-        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
-                "UPDATE consents SET permissions = regexp_replace(permissions, 'PERMISSION_ACCOUNTS_BASIC,?', '') WHERE id = ?")) {
-            s.setObject(1, UUID.fromString(begun.getLink().getConsentId()));
-            assertEquals(1, s.executeUpdate());
-        }
+        withoutAccountsBasic(begun.getLink().getConsentId());
         Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
         String token;
         try {
@@ -1303,8 +1285,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String accountId = link.getAccounts(0).getId();
         Instant now = Instant.now();
         // the consent states the window (accounts.transactions-max-history = 120 days in this test)
-        var consent = consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(link.getConsentId())
-                .build()).getConsent();
+        var consent = consentOf(sub, link.getConsentId());
         assertTrue(consent.hasTransactionFrom());
         Instant consentFrom = Instant.ofEpochSecond(consent.getTransactionFrom().getSeconds());
         // whole days: from the start of the (UTC) day 120 days ago (the day the link was begun on: midnight may have
@@ -1442,5 +1423,19 @@ class AccountLinkFlowTest extends MeshTestSupport {
             }
         }
         assertTrue(leaks.isEmpty(), String.join("; ", leaks));
+    }
+
+    /** The consent as its person sees it in consent-service. */
+    private Consent consentOf(String sub, String consentId) {
+        return consentAs(ISSUER.person(sub)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build()).getConsent();
+    }
+
+    /** Takes ACCOUNTS_BASIC out of a consent in consent-service's database, as if it had been granted without it. */
+    private static void withoutAccountsBasic(String consentId) throws Exception {
+        try (Connection c = consentDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE consents SET permissions = regexp_replace(permissions, 'PERMISSION_ACCOUNTS_BASIC,?', '') WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(consentId));
+            assertEquals(1, s.executeUpdate());
+        }
     }
 }
