@@ -3,7 +3,8 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const WINDOW_MS = 24 * 60 * 60 * 1000;
-  const state = { conversations: new Map(), order: [], nextPage: '', open: null, messages: new Map(),
+  // position: the highest inbox position applied; an event at or below it was counted already
+  const state = { conversations: new Map(), order: [], nextPage: '', open: null, messages: new Map(), position: 0,
                   pendingId: null, pendingText: null, typingSentAt: 0, typingTimer: null, personTypingTimer: null };
 
   // ---------- helpers ----------
@@ -305,13 +306,22 @@
   }
   function connect() {
     const source = new EventSource('/agent/events'); // reconnects by itself, sending Last-Event-ID
-    source.addEventListener('inbox', (e) => { try { onInbox(JSON.parse(e.data)); } catch (err) { console.warn(err); } });
+    source.addEventListener('inbox', (e) => {
+      // after the sandbox subscribes again from the start (a restart), chat-service replays what this page applied
+      const position = Number(e.lastEventId);
+      if (!(position > state.position)) return;
+      state.position = position;
+      try { onInbox(JSON.parse(e.data)); } catch (err) { console.warn(err); }
+    });
     source.addEventListener('status', (e) => {
       const s = JSON.parse(e.data);
       showUpstream(s.upstream === 'live' ? 'Live · chat-service connected' : 'chat-service: ' + s.upstream + ' — ' + s.detail,
                    s.upstream !== 'live');
     });
-    source.addEventListener('resync', () => { loadConversations(false); if (state.open) openConversation(state.open); });
+    // the server's inbox started over (positions from 1 again) or missed events are gone: reload, then take any position
+    source.addEventListener('resync', () => {
+      state.position = 0; loadConversations(false); if (state.open) openConversation(state.open);
+    });
     source.onerror = () => showUpstream('Connection to the sandbox lost; reconnecting…', true);
   }
 

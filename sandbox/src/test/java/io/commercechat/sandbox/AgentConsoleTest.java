@@ -43,6 +43,7 @@ class AgentConsoleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     @BeforeAll
     static void chatServiceIsUp() {
@@ -181,11 +182,35 @@ class AgentConsoleTest {
 
     @Test
     @Order(5)
-    void theConsolePageIsServed() {
-        given().get("/agent").then().statusCode(200).contentType(containsString("text/html"))
-                .header("Cache-Control", "no-store").body(containsString("Agent console"));
-        given().get("/agent/agent.js").then().statusCode(200);
-        given().get("/agent/agent.css").then().statusCode(200);
+    void theConsolePageIsServedWithItsSecurityHeaders() {
+        for (String path : List.of("/agent", "/agent/", "/agent/index.html")) {
+            given().get(path).then().statusCode(200).contentType(containsString("text/html"))
+                    .header("Cache-Control", "no-store").header("X-Frame-Options", "DENY")
+                    .header("Content-Security-Policy", CSP).header("Referrer-Policy", "no-referrer")
+                    .header("X-Content-Type-Options", "nosniff").body(containsString("Agent console"));
+        }
+        for (String path : List.of("/agent/agent.js", "/agent/agent.css")) {
+            given().get(path).then().statusCode(200).header("X-Frame-Options", "DENY").header("Content-Security-Policy", CSP)
+                    .header("X-Content-Type-Options", "nosniff").header("Cache-Control", "no-store");
+        }
+    }
+
+    /** Against DNS rebinding: a page of another name that resolves to this machine must not drive the console. */
+    @Test
+    @Order(5)
+    void theConsoleAnswersOnlyToALoopbackHostName() {
+        for (String host : List.of("evil.example", "evil.example:" + RestAssured.port, "localhost.evil.example",
+                "127.0.0.1.nip.io:" + RestAssured.port)) {
+            for (String path : List.of("/agent", "/agent/index.html", "/agent/status")) {
+                given().header("Host", host).get(path).then().statusCode(403)
+                        .contentType(containsString("application/problem+json"))
+                        .body("type", endsWith(":agent-console-host"), "status", equalTo(403));
+            }
+        }
+        for (String host : List.of("127.0.0.1:" + RestAssured.port, "localhost:" + RestAssured.port, "[::1]:" + RestAssured.port,
+                "LOCALHOST")) {
+            given().header("Host", host).get("/agent/status").then().statusCode(200);
+        }
     }
 
     @Test
@@ -207,6 +232,29 @@ class AgentConsoleTest {
         InboxEvent after = FakePlatform.publish(FakePlatform.personText("conv-live", 5, "back"));
         await(() -> ((Number) given().get("/agent/status").then().extract().path("lastPosition")).longValue() == after.getPosition(),
                 "events flow again");
+    }
+
+    /**
+     * chat-service's inbox started over (a new database): the sandbox subscribes from the beginning, and tells open
+     * browsers to reload and to accept positions from 1 again, which they would otherwise take for events they have.
+     */
+    @Test
+    @Order(7)
+    void whenTheInboxStartsOverTheBrowsersAreToldToResync() throws Exception {
+        InboxEvent before = FakePlatform.publish(FakePlatform.personText("conv-live", 6, "before the reset"));
+        await(() -> ((Number) given().get("/agent/status").then().extract().path("lastPosition")).longValue() == before.getPosition(),
+                "the sandbox has processed the inbox so far");
+        try (SseStream browser = consoleEvents(null)) {
+            assertNotNull(next(browser, "status"));
+            int subscriptions = FakePlatform.SUBSCRIPTIONS.size();
+            FakePlatform.resetInbox();
+            assertTrue(JSON.readTree(next(browser, "resync").data()).get("reason").asText().contains("started over"));
+            await(() -> FakePlatform.SUBSCRIPTIONS.stream().skip(subscriptions)
+                    .anyMatch(s -> s.request().getAfterPosition() == 0), "the sandbox subscribes from the beginning");
+            InboxEvent first = FakePlatform.publish(FakePlatform.personText("conv-new", 1, "a new history"));
+            assertEquals(1, first.getPosition());
+            assertEquals(1, next(browser, "inbox").id());
+        }
     }
 
     /** The console's event stream as the page's EventSource opens it; {@code lastEventId} null: live events only. */

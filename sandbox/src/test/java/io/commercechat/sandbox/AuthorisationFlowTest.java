@@ -193,23 +193,27 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
-            List<Callable<Boolean>> attempts = new ArrayList<>();
+            List<Callable<ExchangeCodeResponse>> attempts = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 attempts.add(() -> {
                     try {
-                        bank().exchangeCode(exchange);
-                        return true;
+                        return bank().exchangeCode(exchange);
                     } catch (io.grpc.StatusRuntimeException e) {
                         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-                        return false;
+                        return null;
                     }
                 });
             }
-            int winners = 0;
-            for (Future<Boolean> f : pool.invokeAll(attempts)) {
-                winners += f.get() ? 1 : 0;
+            List<ExchangeCodeResponse> winners = new ArrayList<>();
+            for (Future<ExchangeCodeResponse> f : pool.invokeAll(attempts)) {
+                if (f.get() != null) {
+                    winners.add(f.get());
+                }
             }
-            assertEquals(1, winners);
+            assertEquals(1, winners.size());
+            // the other five were replays: whatever the interleaving, the winner's token no longer works
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
+                    BankListAccountsRequest.newBuilder().setAccessToken(winners.get(0).getAccessToken()).build()));
         } finally {
             pool.shutdownNow();
         }
@@ -220,6 +224,9 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("").build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(
                 authorisation("s").setRedirectUri("javascript:alert(1)").build()));
+        var userInfo = assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(
+                authorisation("s").setRedirectUri("http://127.0.0.1:@evil.com/cb").build()));
+        assertTrue(userInfo.getStatus().getDescription().contains("user info"), userInfo.getStatus().getDescription());
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearPermissions().build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearPurposes().build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().beginAuthorisation(authorisation("s").clearExpiresAt().build()));

@@ -136,6 +136,15 @@ public final class FakePlatform {
         }
     }
 
+    /** Forgets every event and breaks the streams, as chat-service on a new database would: positions start from 1 again. */
+    public static void resetInbox() {
+        synchronized (INBOX) {
+            INBOX.clear();
+            POSITION.set(0);
+        }
+        dropSubscriptions();
+    }
+
     /** Makes chat-service unreachable. */
     public static synchronized void stopChat() throws InterruptedException {
         if (chat != null) {
@@ -211,6 +220,12 @@ public final class FakePlatform {
             SUBSCRIPTIONS.add(new Received<>(request, AUTH.get()));
             ServerCallStreamObserver<SubscribeResponse> stream = (ServerCallStreamObserver<SubscribeResponse>) out;
             synchronized (INBOX) {
+                if (request.getAfterPosition() > POSITION.get()) {
+                    // a position from another history (what AgentInbox takes as "start over")
+                    stream.onError(Status.INVALID_ARGUMENT.withDescription("after_position is beyond the end of the inbox")
+                            .asRuntimeException());
+                    return;
+                }
                 for (InboxEvent e : INBOX) {
                     if (e.getPosition() > request.getAfterPosition()) {
                         stream.onNext(SubscribeResponse.newBuilder().setEvent(e).build());

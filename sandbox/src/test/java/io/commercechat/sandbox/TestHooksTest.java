@@ -69,6 +69,23 @@ class TestHooksTest extends SandboxTestSupport {
     }
 
     @Test
+    void receiptTotalsKeepTheCurrencysTwoDecimals() throws InterruptedException {
+        FakePlatform.startChat(); // another test stops it: the channel may still wait to reconnect (503) for a moment
+        long until = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (given().contentType("application/json").body("{\"conversationId\":\"conv-1\"}").post("/sandbox/shop/receipts")
+                .statusCode() == 503 && System.nanoTime() < until) {
+            Thread.sleep(200);
+        }
+        given().contentType("application/json").body("{\"conversationId\":\"conv-1\",\"currency\":\"EUR\",\"items\":["
+                + "{\"description\":\"Scarf\",\"quantity\":1,\"unitPrice\":\"12.25\"},"
+                + "{\"description\":\"Gloves\",\"quantity\":1,\"unitPrice\":\"8.25\"}]}")
+                .post("/sandbox/shop/receipts").then().statusCode(200).body("total", equalTo("20.50"));
+        given().contentType("application/json").body("{\"conversationId\":\"conv-1\",\"currency\":\"GBP\",\"items\":["
+                + "{\"description\":\"Kettle\",\"quantity\":4,\"unitPrice\":\"25\"}]}")
+                .post("/sandbox/shop/receipts").then().statusCode(200).body("total", equalTo("100.00"));
+    }
+
+    @Test
     void demoShopSendsAReceiptAsDemoShopAndAnswers503WhenChatServiceIsDown() throws Exception {
         String body = "{\"conversationId\":\"conv-1\",\"currency\":\"GBP\",\"items\":["
                 + "{\"description\":\"Tea\",\"quantity\":3,\"unitPrice\":\"2.35\"},"

@@ -40,10 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * The bank agent console of {@code sandbox-bank} (a development tool: the sandbox itself is
- * dev/test only, so these endpoints have no login of their own). Reads and writes go to
- * chat-service's BusinessMessaging with the bank's partner token; live events come from
- * {@link AgentInbox} as Server-Sent Events.
+ * The bank agent console of {@code sandbox-bank} (a development tool without a login of its own:
+ * {@link AgentConsoleGuard} keeps it off unless enabled, on loopback only, and sets its security
+ * headers). Reads and writes go to chat-service's BusinessMessaging with the bank's partner token;
+ * live events come from {@link AgentInbox} as Server-Sent Events.
  */
 @Path("/agent")
 public class AgentConsoleResource {
@@ -72,7 +72,7 @@ public class AgentConsoleResource {
 
     public record TypingBody(Boolean typing) {}
 
-    /** The console page (also at /agent/ and /agent/index.html). */
+    /** The console page (also at /agent/ and /agent/index.html); its security headers come from the guard. */
     @GET
     @Produces(MediaType.TEXT_HTML)
     public Response page() {
@@ -81,10 +81,6 @@ public class AgentConsoleResource {
                 throw ProblemException.notFound("the agent console page is missing from this build");
             }
             return Response.ok(new String(in.readAllBytes(), StandardCharsets.UTF_8), MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
-                    .header("Cache-Control", "no-store")
-                    .header("X-Frame-Options", "DENY")
-                    .header("Referrer-Policy", "no-referrer")
-                    .header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -102,7 +98,8 @@ public class AgentConsoleResource {
     /**
      * Live inbox events ({@code event: inbox}, {@code id} = inbox position, data = the InboxEvent
      * as proto JSON), subscription state ({@code event: status}) and {@code event: resync} when
-     * events after the browser's Last-Event-ID are no longer buffered. {@code after} (or the
+     * events after the browser's Last-Event-ID are no longer buffered or the inbox started over
+     * (the page then reloads and forgets the last position it applied). {@code after} (or the
      * Last-Event-ID header an EventSource sends on reconnect) replays buffered events after it.
      */
     @GET
@@ -115,8 +112,7 @@ public class AgentConsoleResource {
         SseRelay relay = new SseRelay(sink, sse);
         boolean complete = inbox.listen(relay, from);
         if (!complete) {
-            relay.send(sse.newEventBuilder().name("resync").mediaType(MediaType.TEXT_PLAIN_TYPE)
-                    .data("{\"reason\":\"events after " + from + " are no longer buffered; reload the conversations\"}").build());
+            relay.resync("events after " + from + " are no longer buffered; reload the conversations");
         }
         relay.timer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> {
             if (relay.closed.get()) {
@@ -313,6 +309,12 @@ public class AgentConsoleResource {
             send(sse.newEventBuilder().name("status").mediaType(MediaType.TEXT_PLAIN_TYPE)
                     .data("{\"upstream\":\"" + status.upstream() + "\",\"lastPosition\":" + status.lastPosition()
                             + ",\"detail\":" + quote(status.detail()) + "}").build());
+        }
+
+        @Override
+        public void resync(String reason) {
+            send(sse.newEventBuilder().name("resync").mediaType(MediaType.TEXT_PLAIN_TYPE)
+                    .data("{\"reason\":" + quote(reason) + "}").build());
         }
 
         synchronized void send(OutboundSseEvent event) {

@@ -45,6 +45,9 @@ public class AgentInbox {
         void event(InboxEvent event);
 
         void status(Status status);
+
+        /** What the listener shows is of another history or incomplete: reload it, and accept positions from 1 again. */
+        void resync(String reason);
     }
 
     private final BusinessMessagingClient messaging;
@@ -165,6 +168,14 @@ public class AgentInbox {
                     lastPosition, BUSINESS, s.getStatus().getDescription());
             lastPosition = 0;
             recent.clear();
+            // the positions start again from 1: open browsers would take the new events for ones they already have
+            for (Listener l : new ArrayList<>(listeners)) {
+                try {
+                    l.resync("chat-service's inbox started over; reload the conversations");
+                } catch (RuntimeException e) {
+                    listeners.remove(l);
+                }
+            }
         }
         LOG.infof("the %s inbox stream ended (%s); subscribing again after position %d in %d ms", BUSINESS, why,
                 lastPosition, wait.toMillis());

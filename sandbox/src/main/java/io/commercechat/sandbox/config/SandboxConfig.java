@@ -6,6 +6,7 @@ import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Typed configuration of the sandbox bank and shop. */
 @ConfigMapping(prefix = "sandbox")
@@ -29,11 +30,11 @@ public interface SandboxConfig {
      * the bank (chat-service's, say) is refused.
      */
     @WithDefault("account-link-service")
-    java.util.Set<String> clients();
+    Set<String> clients();
 
     TestHooks testHooks();
 
-    /** The bank agent console (/agent): its subscription to the bank's inbox at chat-service. */
+    /** The bank agent console (/agent): its switch, who may reach it, its subscription to the bank's inbox. */
     Agent agent();
 
     /** Per-RPC fault knobs, keyed by RPC name (e.g. {@code list-transactions} or {@code ListTransactions}). */
@@ -45,6 +46,21 @@ public interface SandboxConfig {
     }
 
     interface Agent {
+        /**
+         * Whether the console answers at all (otherwise every /agent request is a 404): it acts with the bank's partner
+         * token and so reads every person's conversation with the bank. On in dev and test only.
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /**
+         * The Host names the console answers to (any port), so that a web page whose own name resolves to the
+         * developer's loopback (DNS rebinding) cannot drive it: the console is reached on loopback or through
+         * {@code kubectl port-forward}.
+         */
+        @WithDefault("127.0.0.1,localhost,[::1]")
+        Set<String> allowedHosts();
+
         /** First wait before subscribing again after the inbox stream broke; doubled per failure. */
         @WithDefault("500ms")
         Duration reconnectInitialBackoff();

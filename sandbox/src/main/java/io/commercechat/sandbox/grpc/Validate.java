@@ -11,11 +11,15 @@ public final class Validate {
 
     private Validate() {}
 
-    /** An absolute http(s) URL without a fragment, as OAuth requires of redirect URIs. */
+    /** An absolute http(s) URL without a fragment or user info, as OAuth requires of redirect URIs. */
     public static String redirectUri(String value) {
         GrpcValidation.required(value, "redirect_uri", 2000);
         try {
             URI uri = new URI(value);
+            if (uri.getRawUserInfo() != null) {
+                // http://127.0.0.1:@evil.example/cb reads as loopback to a person or a prefix check, yet goes to evil.example
+                throw Rejections.invalid("redirect_uri must not contain user info (a user or user:password@ before the host)");
+            }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null && uri.getFragment() == null) {
                 return value;

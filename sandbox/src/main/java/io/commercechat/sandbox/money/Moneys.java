@@ -3,6 +3,7 @@ package io.commercechat.sandbox.money;
 import io.commercechat.proto.common.v1.Money;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Currency;
 
 /**
  * Money as the contract defines it (units + nanos, same sign), built from exact values only:
@@ -31,5 +32,23 @@ public final class Moneys {
         return BigDecimal.valueOf(money.getUnits())
                 .add(BigDecimal.valueOf(money.getNanos()).divide(NANOS_PER_UNIT))
                 .stripTrailingZeros();
+    }
+
+    /**
+     * The amount as a price is written: with the currency's minor-unit digits (20.50 and 100.00 in EUR or GBP, 100 in
+     * JPY), and more only when the amount has them, so nothing is ever rounded away.
+     */
+    public static String format(Money money) {
+        BigDecimal amount = toDecimal(money);
+        return amount.setScale(Math.max(fractionDigits(money.getCurrency()), Math.max(0, amount.scale()))).toPlainString();
+    }
+
+    private static int fractionDigits(String currency) {
+        try {
+            // -1 for codes without minor units of their own (XAU, XXX)
+            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
+        } catch (IllegalArgumentException unknown) {
+            return 2; // shaped like ISO 4217 but unknown to this JVM: two, as most currencies have
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.commercechat.sandbox.rest;
 
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -50,5 +52,12 @@ public class ProblemMappers {
 
     public static Response respond(Problem p) {
         return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+
+    /** The same document for an answer given before JAX-RS runs (a Vert.x route guarding static files too). */
+    public static void end(RoutingContext ctx, Problem p) {
+        ctx.response().setStatusCode(p.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                .end(new JsonObject().put("type", p.type()).put("title", p.title()).put("status", p.status())
+                        .put("detail", p.detail()).encode());
     }
 }

@@ -56,7 +56,7 @@ public class ShopReceiptsResource {
         // each POST is a new order; its order number names the send, so chat-service takes a resend of it once
         return messaging.send(DemoShop.BUSINESS_ID, order.conversationId(), "receipt-" + receipt.getOrderNumber(),
                         MessageContent.newBuilder().setReceipt(receipt).build(), UpdateTag.UPDATE_TAG_POST_PURCHASE_UPDATE)
-                .map(sent -> new SentReceipt(receipt.getOrderNumber(), Moneys.toDecimal(receipt.getTotal()).toPlainString(),
+                .map(sent -> new SentReceipt(receipt.getOrderNumber(), Moneys.format(receipt.getTotal()),
                         receipt.getTotal().getCurrency(), sent.getMessage().getId(), sent.getMessage().getSeq(), sent.getDuplicate()))
                 .onFailure().transform(f -> OutgoingFailures.toProblem(f, "chat-service", DemoShop.BUSINESS_ID));
     }

@@ -58,6 +58,11 @@ public class AuthorisationDesk {
         final Instant accessExpiresAt;
         final Instant expiresAt;
         final AtomicBoolean used = new AtomicBoolean();
+        /*
+         * A replay and the winner's grant may overlap. Each side writes its field, then reads the other's; both are
+         * volatile, so at least one of them sees the other's write and the granted link is revoked either way.
+         */
+        volatile boolean replayed;
         volatile String grantedLinkId;
 
         IssuedCode(String redirectUri, String codeChallenge, String customerId, List<String> accountIds,
@@ -160,8 +165,8 @@ public class AuthorisationDesk {
             throw Rejections.precondition("code_verifier does not match the code_challenge of the authorisation request");
         }
         if (!issued.used.compareAndSet(false, true)) {
-            Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)
-                    .ifPresent(l -> links.revoke(l, "authorisation code replayed"));
+            issued.replayed = true;
+            revokeGranted(issued);
             throw Rejections.precondition("authorisation code was already used");
         }
         if (!clock.instant().isBefore(issued.expiresAt)) {
@@ -172,7 +177,15 @@ public class AuthorisationDesk {
         }
         BankLinks.Grant grant = links.grant(issued.customerId, issued.accountIds, issued.permissions, issued.accessExpiresAt);
         issued.grantedLinkId = grant.link().id();
+        if (issued.replayed) {
+            revokeGranted(issued); // a replay came while granting and found no link yet
+        }
         return grant;
+    }
+
+    private void revokeGranted(IssuedCode issued) {
+        Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)
+                .ifPresent(l -> links.revoke(l, "authorisation code replayed"));
     }
 
     /** Forgets requests and codes that can no longer be used (keeps memory bounded). */

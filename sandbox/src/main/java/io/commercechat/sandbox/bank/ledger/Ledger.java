@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * The sandbox bank's books: four fixed customers, their accounts, and a year of transactions up to
- * the start of the current day (UTC). Generated data is cached per day; safe for concurrent use.
+ * the start of the current day (UTC); balances count every day since the books opened. Generated
+ * data is cached per day; safe for concurrent use.
  */
 @ApplicationScoped
 public class Ledger {
@@ -34,6 +35,8 @@ public class Ledger {
     private final Map<String, LedgerAccount> accounts;
     /** Keyed by account id and anchor day, so that a new day regenerates the window. */
     private final Map<String, List<LedgerTransaction>> transactions = new ConcurrentHashMap<>();
+    /** Keyed the same way: what the days before the window add to the opening balance. */
+    private final Map<String, Long> carried = new ConcurrentHashMap<>();
 
     public Ledger(Clock clock) {
         this.clock = clock;
@@ -71,7 +74,10 @@ public class Ledger {
 
     /** Newest first. */
     public List<LedgerTransaction> transactionsOf(LedgerAccount account) {
-        LocalDate day = anchorDay();
+        return transactionsOf(account, anchorDay());
+    }
+
+    private List<LedgerTransaction> transactionsOf(LedgerAccount account, LocalDate day) {
         String key = account.id() + "@" + day;
         List<LedgerTransaction> cached = transactions.get(key);
         if (cached != null) {
@@ -83,11 +89,16 @@ public class Ledger {
                 k -> LedgerGenerator.transactionsOf(customers.get(account.customerId()), account, day));
     }
 
-    /** Booked, available and (for cards) credit-limit balances, in minor units, as of {@link #anchor()}. */
+    /**
+     * Booked, available and (for cards) credit-limit balances, in minor units, as of {@link #anchor()}. The opening
+     * balance is as of {@link LedgerGenerator#BOOKS_OPENED}, and the days between it and the window count too: from one
+     * day to the next a balance changes by that day's transactions only, not because the window left a day behind.
+     */
     public Balances balancesOf(LedgerAccount account) {
-        long booked = account.openingMinor();
+        LocalDate day = anchorDay();
+        long booked = account.openingMinor() + carriedIntoWindow(account, day);
         long pending = 0;
-        for (LedgerTransaction t : transactionsOf(account)) {
+        for (LedgerTransaction t : transactionsOf(account, day)) {
             if (t.status() == TransactionStatus.TRANSACTION_STATUS_PENDING) {
                 pending += t.amountMinor();
             } else {
@@ -96,7 +107,20 @@ public class Ledger {
         }
         boolean card = account.type() == AccountType.ACCOUNT_TYPE_CREDIT_CARD;
         long available = card ? account.creditLimitMinor() + booked + pending : booked + pending;
-        return new Balances(booked, available, card ? account.creditLimitMinor() : null, anchor());
+        return new Balances(booked, available, card ? account.creditLimitMinor() : null,
+                day.atStartOfDay().toInstant(ZoneOffset.UTC));
+    }
+
+    /** The net amount of the days from the books' opening to the window's first day (negative if the window starts earlier). */
+    private long carriedIntoWindow(LedgerAccount account, LocalDate day) {
+        String key = account.id() + "@" + day;
+        Long cached = carried.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        carried.keySet().removeIf(k -> k.startsWith(account.id() + "@") && !k.equals(key));
+        return carried.computeIfAbsent(key, k -> LedgerGenerator.netBetween(customers.get(account.customerId()), account,
+                LedgerGenerator.BOOKS_OPENED, day.minusDays(LedgerGenerator.HISTORY_DAYS)));
     }
 
     public record Balances(long bookedMinor, long availableMinor, Long creditLimitMinor, Instant asOf) {}

@@ -22,6 +22,12 @@ import java.util.Random;
 public final class LedgerGenerator {
 
     public static final int HISTORY_DAYS = 365;
+    /**
+     * The accounts' opening balances ({@link LedgerAccount#openingMinor()}) are everything before this day, pending
+     * included. Fixed, so that a balance moves only by the transactions of the days since, never because the window
+     * moved past a day.
+     */
+    public static final LocalDate BOOKS_OPENED = LocalDate.of(2025, 1, 1);
     /** Spending on the last two days before the anchor is still pending. */
     static final int PENDING_DAYS = 2;
 
@@ -131,18 +137,35 @@ public final class LedgerGenerator {
         Profile p = Profile.of(c);
         List<LedgerTransaction> out = new ArrayList<>();
         for (int back = 1; back <= HISTORY_DAYS; back++) {
-            LocalDate day = anchorDay.minusDays(back);
-            boolean pending = back <= PENDING_DAYS;
-            Day d = new Day(c, a, day, pending, out);
-            switch (a.index()) {
-                case 0 -> current(d, p);
-                case 1 -> savings(d, p);
-                case 2 -> card(d);
-                default -> travel(d);
-            }
+            generate(new Day(c, a, anchorDay.minusDays(back), back <= PENDING_DAYS, out), p);
         }
         out.sort((x, y) -> y.cursorKey().compareTo(x.cursorKey()));
         return List.copyOf(out);
+    }
+
+    /**
+     * The net amount of every transaction of the account dated from {@code from} (inclusive) to {@code to} (exclusive),
+     * booked or pending; the negated amount of [to, from) when {@code to} comes first.
+     */
+    static long netBetween(Customer c, LedgerAccount a, LocalDate from, LocalDate to) {
+        if (to.isBefore(from)) {
+            return -netBetween(c, a, to, from);
+        }
+        Profile p = Profile.of(c);
+        List<LedgerTransaction> out = new ArrayList<>();
+        for (LocalDate day = from; day.isBefore(to); day = day.plusDays(1)) {
+            generate(new Day(c, a, day, false, out), p);
+        }
+        return out.stream().mapToLong(LedgerTransaction::amountMinor).sum();
+    }
+
+    private static void generate(Day d, Profile p) {
+        switch (d.a.index()) {
+            case 0 -> current(d, p);
+            case 1 -> savings(d, p);
+            case 2 -> card(d);
+            default -> travel(d);
+        }
     }
 
     /** Generation context of one account on one calendar date. */
