@@ -155,6 +155,91 @@ class ChatReplicasIT {
         }
     }
 
+    /**
+     * kill -9 of the replica taking sends, while they are in flight: every send it acknowledged is kept with the seq it
+     * answered, and a retry of each send whose answer was lost (same clientMessageId, through the other replica) ends
+     * with that message exactly once, whether its batch had committed or not. The history stays gapless and a stream on
+     * the other replica gets every message once, in order.
+     */
+    @Test
+    void sendsAcknowledgedByAReplicaKilledUnderLoadAreKeptAndRetriesAreNotDuplicated() throws Exception {
+        String me = "person-" + UUID.randomUUID();
+        String c = open(b, me, "demo-shop");
+        Map<String, Integer> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> unanswered = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (SseStream onB = SseStream.personEvents(b.baseUrl(), ISSUER.person(me), null)) {
+            assertEquals("connected", onB.nextComment(FAST));
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<?>> senders = new ArrayList<>();
+            try {
+                for (int t = 0; t < 8; t++) {
+                    int thread = t;
+                    senders.add(pool.submit(() -> {
+                        for (int i = 0; ; i++) { // until the replica is gone: its last send's answer is lost
+                            String clientId = "load-" + thread + "-" + i;
+                            try {
+                                var answer = on(a, me).body(Map.of("clientMessageId", clientId, "text", clientId))
+                                        .post("/v1/conversations/" + c + "/messages");
+                                if (answer.statusCode() != 201) {
+                                    unanswered.add(clientId); // e.g. 503 send-unconfirmed while it dies
+                                    return;
+                                }
+                                acknowledged.put(clientId, answer.path("seq"));
+                            } catch (Exception e) { // connection reset or refused
+                                unanswered.add(clientId);
+                                return;
+                            }
+                        }
+                    }));
+                }
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (acknowledged.size() < 200 && System.nanoTime() < until) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                }
+                a.kill(); // SIGKILL, with sends in flight
+                for (Future<?> f : senders) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(acknowledged.size() >= 200, "sends acknowledged before the kill: " + acknowledged.size());
+            assertEquals(8, unanswered.size(), "each sender's last send lost its answer: " + unanswered);
+
+            // the retries, through the other replica: 201 when the batch had not committed, 200 (the first result) when it had
+            for (String clientId : unanswered) {
+                int status = on(b, me).body(Map.of("clientMessageId", clientId, "text", clientId))
+                        .post("/v1/conversations/" + c + "/messages").then().extract().statusCode();
+                assertTrue(status == 201 || status == 200, clientId + " retried: " + status);
+            }
+            int total = acknowledged.size() + unanswered.size();
+            Map<String, Integer> history = new java.util.HashMap<>();
+            List<Integer> seqs = new ArrayList<>();
+            for (int after = 0; seqs.size() < total; ) {
+                List<Map<String, Object>> page = on(b, me).get("/v1/conversations/" + c + "/messages?after=" + after + "&limit=100")
+                        .then().statusCode(200).extract().path("messages");
+                if (page.isEmpty()) {
+                    break;
+                }
+                for (Map<String, Object> m : page) {
+                    int seq = (Integer) m.get("seq");
+                    seqs.add(seq);
+                    assertEquals(null, history.put((String) m.get("clientMessageId"), seq), "sent twice: " + m);
+                    after = seq;
+                }
+            }
+            assertEquals(IntStream.rangeClosed(1, total).boxed().toList(), seqs, "gapless, each send once");
+            acknowledged.forEach((clientId, seq) -> assertEquals(seq, history.get(clientId), "acknowledged " + clientId));
+            unanswered.forEach(clientId -> assertNotNull(history.get(clientId), "retried " + clientId));
+
+            List<Integer> delivered = onB.take(total, "message", Duration.ofSeconds(30)).stream()
+                    .filter(e -> e.name().equals("message")).map(e -> JsonPath.from(e.data()).getInt("seq")).toList();
+            assertEquals(seqs, delivered, "the stream on the surviving replica: every message once, in order");
+        } finally {
+            a.restart();
+        }
+    }
+
     @Test
     void aStreamResumesOnTheOtherReplicaAfterItsReplicaDies() throws Exception {
         String me = "person-" + UUID.randomUUID();
