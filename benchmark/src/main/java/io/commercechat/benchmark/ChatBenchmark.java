@@ -77,6 +77,8 @@ public final class ChatBenchmark {
     private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 30);
     /** wrk (a C load generator, apt-get install wrk) drives every HTTP load, so the load takes little CPU from the service. */
     private static final String WRK = onPath("wrk");
+    /** pgbench (apt-get install postgresql-client) drives the baseline's inserts, for the same reason. */
+    private static final String PGBENCH = onPath("pgbench");
     private static final int WRK_THREADS = 2;
     /** -Dbench.delivery-rate=N: only the delivery phase, at N messages/s (to study latency at a chosen load). */
     private static final int DELIVERY_RATE = Integer.getInteger("bench.delivery-rate", 0);
@@ -101,8 +103,13 @@ public final class ChatBenchmark {
     private static final String CONTENT = "{\"text\":{\"body\":\"" + BODY + "\"}}";
     /** Sends per batch in phase 1c: chat-service's MessageWriter.BATCH. */
     private static final int WRITER_BATCH = 64;
-    /** A message's creation time (µs, in its text) and the time its batch began in the database (sentAt, on the same line). */
-    private static final Pattern MARK = Pattern.compile("#bench-(\\d+)#[^\\n]*?\"sentAt\":\"([^\"]+)\"");
+    /**
+     * A message's creation time (µs, in its text), its key in the run (wrk thread and request number) and the time its
+     * batch began in the database (sentAt, on the same line).
+     */
+    private static final Pattern MARK = Pattern.compile("#bench-(\\d+)-(\\d+-\\d+)#[^\\n]*?\"sentAt\":\"([^\"]+)\"");
+    /** The created time (µs) in a stored message's content. */
+    private static final String STORED_MARK = "#bench-([0-9]+)-";
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(8)).build();
@@ -132,6 +139,9 @@ public final class ChatBenchmark {
     private void run() throws Exception {
         if (WRK == null) {
             throw new IllegalStateException("the benchmark drives its HTTP load with wrk: apt-get install wrk");
+        }
+        if (PGBENCH == null) {
+            throw new IllegalStateException("the benchmark drives its baseline with pgbench: apt-get install postgresql-client");
         }
         if (SLICES < 1) {
             throw new IllegalArgumentException("-Dbench.slices must be at least 1, not " + SLICES);
@@ -210,7 +220,7 @@ public final class ChatBenchmark {
             throws Exception {
         say("chat-service log: %s", chat.log());
         if (DELIVERY_RATE > 0) {
-            delivery(people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
+            delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
             return;
         }
         List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
@@ -248,7 +258,7 @@ public final class ChatBenchmark {
             c.createStatement().execute("CHECKPOINT");
         }
         // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
-        delivery(people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
+        delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
         say("");
         say("over %d alternating slices: sends %,.0f messages/s, baseline %,.0f rows/s (each slice against the mean of the"
                 + " baselines on either side: %s)", SLICES, sendRate, baseline, String.join(", ", ratios));
@@ -271,29 +281,48 @@ public final class ChatBenchmark {
 
     // ---- 1. plain INSERT + commit ----------------------------------------------------------------------------
 
-    /** {@code warmUpSeconds}: the full warm-up for the first measurement, a settling time for the slices after it. */
+    /**
+     * {@code warmUpSeconds}: the full warm-up for the first measurement, a settling time for the slices after it.
+     * The load comes from pgbench (C, libpq), as the sends' comes from wrk: a client in this JVM took CPU from the
+     * database on the same cores during the baseline only (about as much a row as the insert itself), which lowered
+     * the baseline and so flattered the ratio.
+     */
     private double baseline(PostgresResource.Server pg, String db, String phase, int warmUpSeconds) throws Exception {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password())) {
             // the same shape as a chat message row: ids, a sequence number, a text body, a timestamp
             c.createStatement().execute("CREATE TABLE IF NOT EXISTS bench_messages (id uuid PRIMARY KEY, conversation_id uuid NOT NULL,"
                     + " seq bigint NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
         }
-        // one conversation per connection, its seq counting up: the same shape as a chat message row
-        List<UUID> conversations = new ArrayList<>();
-        for (int i = 0; i < CONCURRENCY; i++) {
-            conversations.add(UUID.randomUUID());
+        // one conversation per connection (client), random ids: the values a client would send
+        Path script = Files.createTempFile("bench-baseline-", ".sql");
+        Files.writeString(script, """
+                \\set seq random(1, 9000000000000000000)
+                INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (gen_random_uuid(), CAST(md5(CAST(:client_id AS text)) AS uuid), :seq, :body);
+                """);
+        try {
+            pgbench(pg, db, script, warmUpSeconds);
+            double rate = pgbench(pg, db, script, SECONDS);
+            say("%-3s baseline  single-row INSERT + commit, %d connections (pgbench): %,.0f rows/s", phase, CONCURRENCY, rate);
+            return rate;
+        } finally {
+            Files.deleteIfExists(script);
         }
-        double rate = jdbcLoad(pg, db, CONCURRENCY, warmUpSeconds, "INSERT INTO bench_messages (id, conversation_id, seq, body) VALUES (?, ?, ?, ?)",
-                (ps, connection, n) -> {
-                    ps.setObject(1, UUID.randomUUID());
-                    ps.setObject(2, conversations.get(connection));
-                    ps.setLong(3, n);
-                    ps.setString(4, BODY);
-                    ps.executeUpdate(); // autocommit: one row, one commit
-                    return 1;
-                });
-        say("%-3s baseline  single-row INSERT + commit, %d JDBC connections: %,.0f rows/s", phase, CONCURRENCY, rate);
-        return rate;
+    }
+
+    /** Runs {@code script} on N connections for {@code seconds}, each statement its own transaction; its rate. */
+    private static double pgbench(PostgresResource.Server pg, String db, Path script, int seconds) throws Exception {
+        ProcessBuilder command = new ProcessBuilder(PGBENCH, "--no-vacuum", "--protocol=prepared",
+                "--client=" + CONCURRENCY, "--jobs=" + WRK_THREADS, "--time=" + seconds, "--file=" + script,
+                "--define=body=" + BODY, "--host=" + pg.host(), "--port=" + pg.port(), "--username=" + pg.user(), db)
+                .redirectErrorStream(true);
+        command.environment().put("PGPASSWORD", pg.password());
+        Process p = command.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0 || !out.contains("number of failed transactions: 0 ")) {
+            throw new IllegalStateException("pgbench failed: " + out);
+        }
+        // pgbench's rate leaves out the time its connections took to open
+        return Double.parseDouble(find(out, "tps = ([0-9.]+) \\(without initial connection time\\)"));
     }
 
     // ---- 1b. the database's part of a send, without chat-service ----------------------------------------------
@@ -484,7 +513,8 @@ public final class ChatBenchmark {
     }
 
     /**
-     * A send with a unique client message id; the text carries the wall clock (µs) at which it was built.
+     * A send with a unique client message id; the text carries the time (µs) it was created at (stamp(): when it was
+     * built, or in the paced phase when it was due) and its key (thread and request number).
      * PERSON stands for the Lua expression that picks whose send it is.
      */
     private static final String SEND_TEMPLATE = """
@@ -492,7 +522,7 @@ public final class ChatBenchmark {
               n = n + 1
               local s = PERSON
               local body = '{"clientMessageId":"' .. run .. '-' .. tid .. '-' .. n .. '","text":"BODY #bench-'
-                .. string.format("%.0f", now_us()) .. '#"}'
+                .. string.format("%.0f", stamp()) .. '-' .. tid .. '-' .. n .. '#"}'
               return wrk.format("POST", "/v1/conversations/" .. s.conversation .. "/messages",
                 {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. s.token}, body)
             end
@@ -551,6 +581,7 @@ public final class ChatBenchmark {
                            int gettimeofday(bench_timeval *tv, void *tz); ]]
                 local tv = ffi.new("bench_timeval")
                 function now_us() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000000 + tonumber(tv.tv_usec) end
+                function stamp() return now_us() end
                 local threads = 0
                 function setup(thread) thread:set("tid", threads); threads = threads + 1 end
                 function init(args) run = args[1]; n = 0 end
@@ -615,12 +646,17 @@ public final class ChatBenchmark {
     // ---- 3. delivery latency to connected SSE streams ----------------------------------------------------------
 
     /**
-     * Every sender holds its SSE stream; wrk sends on a fixed schedule at {@code rate} (each wrk thread
-     * gives its connections the next free slot, so slow answers do not slow the schedule down), and the
-     * time from the request's creation (the wall clock in the message text) to the event on the stream
-     * is recorded for the messages created during the measured seconds.
+     * Every sender holds its SSE stream; wrk sends on a fixed schedule at {@code rate} (open loop), and the time from
+     * the message's due time to the event on the stream is recorded for the messages due in the measured seconds.
+     * <p>
+     * A message is stamped with the moment its slot in the schedule came (or when it was built, if earlier), not when
+     * a connection got round to sending it: during a stall every connection waits for an answer, the messages due
+     * meanwhile go out afterwards, and stamped when sent they would read as fast as any, hiding the stall (coordinated
+     * omission). No slot is skipped however late. Every message the database committed in the measured seconds must
+     * reach its stream: one that does not is counted at an infinite latency, and the phase fails on an event delivered
+     * twice or a stream that broke.
      */
-    private void delivery(List<Sender> senders, double rate) throws Exception {
+    private void delivery(PostgresResource.Server pg, String chatDb, List<Sender> senders, double rate) throws Exception {
         long phaseStart = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
         long measureFrom = phaseStart + (WARMUP_SECONDS + 1) * 1_000_000L;
         long measureTo = measureFrom + SECONDS * 1_000_000L;
@@ -632,32 +668,73 @@ public final class ChatBenchmark {
             throw new IllegalStateException("not every event stream connected");
         }
         double periodMs = 1000.0 * WRK_THREADS / rate; // between two sends of one wrk thread
+        // wrk asks delay() before each request of a connection and request() when that delay is over: the thread's
+        // slots queue up in delay() in order and request() takes the oldest
         String out = wrk(senders, SEND_REQUEST + """
-                local period, due = PERIOD, nil
+                local period, due, slots, first, last = PERIOD, nil, {}, 1, 0
                 function delay()
                   local now = now_us() / 1000
-                  due = math.max(due or now, now - 100) + period
-                  return math.max(0, math.floor(due - now))
+                  due = (due or now) + period
+                  last = last + 1
+                  slots[last] = due
+                  return math.max(0, math.ceil(due - now))
+                end
+                function stamp()
+                  local now = now_us()
+                  if first > last then return now end  -- wrk's check of the script, before any delay()
+                  local slot = slots[first] * 1000
+                  slots[first] = nil
+                  first = first + 1
+                  return math.min(slot, now)
                 end
                 """.replace("PERIOD", String.format(Locale.ROOT, "%.3f", periodMs)), WARMUP_SECONDS + 1);
-        TimeUnit.SECONDS.sleep(1);
+        long committed = committedBetween(pg, chatDb, senders, measureFrom, measureTo);
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (streams.measuredCount() < committed && streams.failure == null && System.nanoTime() < waitUntil) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
         streams.stop();
         reader.join(5000);
+        if (streams.failure != null) {
+            throw new IllegalStateException("the stream reader failed", streams.failure);
+        }
         List<long[]> measured = streams.measured();
-        long[] latencies = measured.get(0);
-        long acknowledged = answered(out);
+        long missing = Math.max(0, committed - measured.get(0).length);
+        long[] latencies = Arrays.copyOf(measured.get(0), (int) (measured.get(0).length + missing));
+        Arrays.fill(latencies, measured.get(0).length, latencies.length, Long.MAX_VALUE); // never delivered
         say("3. delivery  paced at %,.0f messages/s (half the send rate unless set) by wrk to %d connected SSE streams:", rate,
                 senders.size());
-        say("             request created → event on the stream: %s", percentiles(latencies));
-        say("             of which created → its batch began in the database (sentAt): %s", percentiles(measured.get(1)));
+        say("             message due → event on the stream: %s", percentiles(latencies));
+        say("             of which due → its batch began in the database (sentAt): %s", percentiles(measured.get(1)));
         say("             and batch began → event on the stream: %s", percentiles(measured.get(2)));
-        say("             p99 by the second the messages were created in (warm-up | measured | after; the phase began at %s):"
+        say("             p99 by the second the messages were due in (warm-up | measured | after; the phase began at %s):"
                 + " %s", Instant.EPOCH.plus(phaseStart, ChronoUnit.MICROS).truncatedTo(ChronoUnit.SECONDS), streams.secondsP99());
         say("             measured rate %,.0f messages/s; failed sends: %s; send latency over the whole run, warm-up"
-                + " included: %s", latencies.length / (double) SECONDS, failures(out), wrkLatency(out));
-        long delivered = streams.eventCount;
-        say("             acknowledged %,d, delivered %,d: %,d acknowledged but not delivered", acknowledged, delivered,
-                Math.max(0, acknowledged - delivered));
+                + " included (wrk's, from when each request was sent): %s", committed / (double) SECONDS, failures(out),
+                wrkLatency(out));
+        say("             due in the measured seconds: %,d committed, %,d delivered, %,d never delivered (counted as"
+                + " infinite above)", committed, measured.get(0).length, missing);
+        if (measured.get(0).length > committed) {
+            throw new IllegalStateException("more events delivered than messages committed in the measured seconds: "
+                    + measured.get(0).length + " > " + committed);
+        }
+    }
+
+    /** The messages the database holds in the senders' conversations that were due in [from, to) µs. */
+    private static long committedBetween(PostgresResource.Server pg, String db, List<Sender> senders, long from, long to)
+            throws SQLException {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT substring(content from '"
+                        + STORED_MARK + "')::bigint AS due FROM messages WHERE conversation_id = ANY (?)) m"
+                        + " WHERE due >= ? AND due < ?")) {
+            ps.setArray(1, c.createArrayOf("uuid", senders.stream().map(s -> UUID.fromString(s.conversation)).toArray()));
+            ps.setLong(2, from);
+            ps.setLong(3, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /**
@@ -676,6 +753,12 @@ public final class ChatBenchmark {
         private long[] events = new long[3 * 65_536];
         /** The events of this phase delivered so far (read after the reader has stopped). */
         int eventCount;
+        /** Those due in the measured seconds, as the reader goes. */
+        private volatile int measuredCount;
+        /** The keys of this phase's events: an event delivered twice fails the phase. */
+        private final java.util.Set<String> seen = new java.util.HashSet<>();
+        /** Why the reader stopped early (a stream ended, a duplicate, a refusal), or null. */
+        volatile Exception failure;
         private final long phaseStart;
         private final long measureFrom;
         private final long measureTo;
@@ -704,8 +787,8 @@ public final class ChatBenchmark {
             try {
                 while (!stopped) {
                     selector.select(200);
-                    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
                     for (SelectionKey key : selector.selectedKeys()) {
+                        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()); // per stream: a read takes time
                         StringBuilder pending = (StringBuilder) key.attachment();
                         buf.clear();
                         if (((SocketChannel) key.channel()).read(buf) < 0) { // the service closed it
@@ -717,7 +800,7 @@ public final class ChatBenchmark {
                     selector.selectedKeys().clear();
                 }
             } catch (Exception e) {
-                e.printStackTrace();
+                failure = e;
             } finally {
                 for (SelectionKey key : selector.keys()) {
                     try {
@@ -747,17 +830,29 @@ public final class ChatBenchmark {
                 end = m.end();
                 long created = Long.parseLong(m.group(1));
                 if (created >= phaseStart) { // not an earlier phase's message
+                    if (!seen.add(m.group(2))) {
+                        throw new IllegalStateException("an event delivered twice: message " + m.group(2));
+                    }
                     if (3 * eventCount + 3 > events.length) {
                         events = Arrays.copyOf(events, events.length * 2);
                     }
                     events[3 * eventCount] = created;
-                    events[3 * eventCount + 1] = epochMicros(pending, m.start(2));
+                    events[3 * eventCount + 1] = epochMicros(pending, m.start(3));
                     events[3 * eventCount + 2] = now;
                     eventCount++;
+                    if (created >= measureFrom && created < measureTo) {
+                        measuredCount++;
+                    }
                 }
             }
-            int split = pending.lastIndexOf("#bench-");
-            pending.delete(0, split >= end ? split : pending.length()); // keep a mark cut in two for the next read
+            // keep what may be the start of a mark whose event is not complete yet: from its last "#bench-" after the
+            // complete ones, or else the last bytes, in which "#bench-" may be cut in two
+            int split = pending.indexOf("#bench-", end);
+            pending.delete(0, split >= 0 ? split : Math.max(end, pending.length() - "#bench-".length() + 1));
+        }
+
+        int measuredCount() {
+            return measuredCount;
         }
 
         /** Latencies (ns) of the events created in the measured seconds: whole, before the batch began, and after. */
