@@ -61,6 +61,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -721,6 +722,49 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 r.next();
                 assertFalse(r.getBoolean(1), "a second replica would not consume");
             }
+        }
+    }
+
+    /**
+     * Consent events are followed one after another; a bank that answers RevokeAccess slowly (1.5 s here, within the
+     * call's deadline) does not hold the links of the events behind: four consents revoked at once end their four links
+     * within the time one bank call takes, and the revocation sweep then tells the bank about each token.
+     */
+    @Test
+    @Order(9)
+    void aSlowBankDoesNotHoldTheConsentEventsBehindIt() throws Exception {
+        List<String> subs = new ArrayList<>();
+        List<Link> linked = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            subs.add(newPerson());
+            linked.add(linkAccount(subs.get(i)));
+        }
+        List<String> tokens = new ArrayList<>();
+        for (Link link : linked) {
+            tokens.add(bankToken(UUID.fromString(link.getId())));
+        }
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}").statusCode());
+            for (int i = 0; i < 4; i++) {
+                consentAs(ISSUER.person(subs.get(i))).revokeConsent(RevokeConsentRequest.newBuilder()
+                        .setConsentId(linked.get(i).getConsentId()).setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
+            }
+            // waiting for the bank before each next event, the third link would end after two bank calls (3 s), the fourth
+            // after three
+            await("all four links ended", Duration.ofMillis(2500), () -> IntStream.range(0, 4).allMatch(i ->
+                    getLink(subs.get(i), linked.get(i).getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED));
+            for (Link link : linked) {
+                assertTrue(bankDataErased(UUID.fromString(link.getId())), "erased with the link's end");
+            }
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        for (int i = 0; i < 4; i++) {
+            UUID linkId = UUID.fromString(linked.get(i).getId());
+            await("the sweep told the bank and deleted the token", Duration.ofSeconds(20), () -> tokenRow(linkId) == null);
+            String token = tokens.get(i);
+            assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                    .setAccessToken(token).build()));
         }
     }
 

@@ -144,9 +144,10 @@ public class ConsentEventConsumer {
                 return Uni.createFrom().voidItem();
             }
             return switch (e.getType()) {
-                case CONSENT_EVENT_TYPE_REVOKED -> ending.end(link, LinkStatus.LINK_STATUS_REVOKED,
+                // the bank is told by the revocation sweep: a slow bank must not hold the events behind this one
+                case CONSENT_EVENT_TYPE_REVOKED -> ending.endLeavingTheBankToTheSweep(link, LinkStatus.LINK_STATUS_REVOKED,
                         reason.isEmpty() ? "access was revoked" : reason).replaceWithVoid();
-                case CONSENT_EVENT_TYPE_EXPIRED -> ending.end(link, LinkStatus.LINK_STATUS_EXPIRED,
+                case CONSENT_EVENT_TYPE_EXPIRED -> ending.endLeavingTheBankToTheSweep(link, LinkStatus.LINK_STATUS_EXPIRED,
                         reason.isEmpty() ? "the consent expired" : reason).replaceWithVoid();
                 case CONSENT_EVENT_TYPE_REJECTED -> links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING),
                         LinkStatus.LINK_STATUS_FAILED, reason.isEmpty() ? "the authorisation was not completed" : reason,

@@ -67,14 +67,30 @@ public class AccessEnding {
      * bank's doing when {@code byBank}, else the person's.
      */
     public Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank) {
+        return end(link, to, reason, consentEndDueAt, byBank, true);
+    }
+
+    /**
+     * The same for an ending that consent-service announced: the bank is told by the revocation sweep, due at once,
+     * instead of before this returns. The consent event stream is followed one event after another, so waiting for a
+     * slow bank here held every later event of every bank, and with them links that stayed ACTIVE (a mass expiry
+     * behind a bank answering in 2 s: minutes). Locally the ending is complete when this returns: the link has left
+     * ACTIVE, its token is unusable and its bank data erased.
+     */
+    public Uni<Boolean> endLeavingTheBankToTheSweep(Link link, LinkStatus to, String reason) {
+        return end(link, to, reason, null, false, false);
+    }
+
+    private Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank,
+            boolean tellBankNow) {
         Instant now = Instant.now();
         EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
         // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
         // no longer finds what the bank said about its accounts.
         return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt, byBank)
-                        .call(() -> tokens.markForRevocation(link.id, reason, now.plus(ENDING_FIRST)))
+                        .call(() -> tokens.markForRevocation(link.id, reason, tellBankNow ? now.plus(ENDING_FIRST) : now))
                         .call(() -> accounts.eraseBankData(link.id, now)))
-                .call(() -> revokeNow(link.id))
+                .call(() -> tellBankNow ? revokeNow(link.id) : Uni.createFrom().voidItem())
                 .invoke(changed -> {
                     if (changed) {
                         LOG.infof("link %s ended: %s", link.id, to);
