@@ -4,11 +4,13 @@ import static io.commercechat.testkit.GrpcCalls.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.accounts.consentevents.ConsentEventConsumer;
 import io.commercechat.accounts.link.service.AbandonedCompletions;
+import io.commercechat.accounts.link.service.StuckWork;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
@@ -1018,6 +1020,68 @@ class AccountLinkFlowTest extends MeshTestSupport {
         var dead = assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest
                 .newBuilder().setAccessToken(token).build()));
         assertTrue(dead.getStatus().getDescription().contains("revoked"), dead.getStatus().getDescription());
+    }
+
+    /**
+     * A revocation the bank keeps refusing stays in place and is retried, and once it has failed StuckWork.AFTER_ATTEMPTS
+     * times it is counted for an operator (a gauge) and logged as an error; when the bank takes it, the gauge goes back.
+     */
+    @Test
+    @Order(10)
+    void aRevocationTheBankKeepsRefusingIsCountedAsStuckForAnOperator() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        UUID linkId = UUID.fromString(link.getId());
+        assertEquals("0.0", stuckRevocations(metrics()), "nothing stuck before");
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"failureRate\":1}").statusCode());
+            assertEquals(LinkStatus.LINK_STATUS_REVOKED, person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId())
+                    .build()).getLink().getStatus());
+            // as if it had failed for a quarter of an hour: one attempt short of stuck, due now
+            try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement("UPDATE bank_tokens SET revoke_attempts = ?,"
+                    + " next_attempt_at = now() WHERE link_id = ? AND revoke_pending")) {
+                s.setInt(1, StuckWork.AFTER_ATTEMPTS - 1);
+                s.setObject(2, linkId);
+                assertEquals(1, s.executeUpdate());
+            }
+            await("the sweep counts it as stuck", Duration.ofSeconds(15), () -> {
+                try {
+                    return "1.0".equals(stuckRevocations(metrics()));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String log = Files.readString(Path.of("target/service-logs/account-link-service-test.log"), StandardCharsets.UTF_8);
+            assertTrue(log.lines().anyMatch(l -> l.contains("ERROR") && l.contains(linkId.toString())
+                    && l.contains("stuck, an operator should look")), "an error line names the link");
+            assertNotNull(tokenRow(linkId), "kept, to be revoked later");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        // the bank answers again; the row waits 10 minutes between attempts by now, so it is made due until the bank's
+        // breaker (opened by the refusals) lets the next attempt through
+        await("the bank took it and the row is gone", Duration.ofSeconds(30), () -> {
+            try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                    "UPDATE bank_tokens SET next_attempt_at = now() WHERE link_id = ?")) {
+                s.setObject(1, linkId);
+                return s.executeUpdate() == 0;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("the gauge is back to 0", Duration.ofSeconds(15), () -> {
+            try {
+                return "0.0".equals(stuckRevocations(metrics()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static String stuckRevocations(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("accounts_stuck_bank_revocations "))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst()
+                .orElseThrow(() -> new AssertionError("no accounts_stuck_bank_revocations gauge in\n" + metrics));
     }
 
     @Test

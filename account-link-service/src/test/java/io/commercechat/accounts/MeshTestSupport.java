@@ -310,6 +310,14 @@ abstract class MeshTestSupport {
                 .await().atMost(Duration.ofSeconds(60));
     }
 
+    /** The service's metrics in the Prometheus text format. */
+    protected static String metrics() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + GrpcCalls.testPort() + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
     protected static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {

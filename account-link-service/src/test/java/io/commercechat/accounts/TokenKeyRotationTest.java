@@ -10,16 +10,11 @@ import io.commercechat.accounts.token.service.TokenKeyRotation.Sweep;
 import io.commercechat.proto.accounts.v1.GetBalancesRequest;
 import io.commercechat.proto.accounts.v1.Link;
 import io.commercechat.proto.consent.v1.Purpose;
-import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +88,7 @@ class TokenKeyRotationTest extends MeshTestSupport {
         assertTrue(sweep.unreadable() >= 1);
 
         // what an operator sees: the gauge by key id, and a log line that names no token
-        String metrics = get("/q/metrics");
+        String metrics = metrics();
         assertEquals("1.0", metric(metrics, retired, "false"), "unreadable tokens under " + retired);
         assertEquals(Double.toString(sweep.remaining().getOrDefault("k1", 0L)), metric(metrics, "k1", "true"));
         String log = Files.readString(Path.of("target/service-logs/account-link-service-test.log"), StandardCharsets.UTF_8);
@@ -119,13 +114,6 @@ class TokenKeyRotationTest extends MeshTestSupport {
                         && l.contains("configured=\"" + configured + "\""))
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1))
                 .findFirst().orElseThrow(() -> new AssertionError("no gauge for key id " + keyId + " in\n" + metrics));
-    }
-
-    private static String get(String path) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + GrpcCalls.testPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        return r.body();
     }
 
     private static byte[] random(int length) {

@@ -145,6 +145,12 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
                 }));
     }
 
+    /** Ended links whose consent's end is still due after {@code attempts} attempts or more (StuckWork). */
+    @WithSession
+    public Uni<Long> countConsentEndsAttemptedAtLeast(int attempts) {
+        return count("consentEndDueAt is not null and consentEndAttempts >= ?1", attempts);
+    }
+
     /** The next attempt at ending an ended link's consent. */
     @WithTransaction
     public Uni<Integer> consentEndFailed(UUID id, Instant nextAttemptAt) {

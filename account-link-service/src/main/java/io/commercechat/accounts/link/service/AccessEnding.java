@@ -46,9 +46,11 @@ public class AccessEnding {
     private final BankTokenRepository tokens;
     private final TokenCipher cipher;
     private final BankRegistry banks;
+    private final StuckWork stuck;
 
     public AccessEnding(LinkRepository links, LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher,
-            BankRegistry banks) {
+            BankRegistry banks, StuckWork stuck) {
+        this.stuck = stuck;
         this.links = links;
         this.accounts = accounts;
         this.tokens = tokens;
@@ -121,7 +123,10 @@ public class AccessEnding {
     Uni<Void> revokeDue() {
         return tokens.claimDue(Instant.now(), LEASE, 20)
                 .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::revokeAtBank)
-                        .collect().asList().replaceWithVoid());
+                        .collect().asList().replaceWithVoid())
+                .chain(() -> tokens.countFailedAtLeast(StuckWork.AFTER_ATTEMPTS))
+                .invoke(stuck::bankRevocations)
+                .replaceWithVoid();
     }
 
     /** The wait before the next try after {@code attempts} failed ones: 2^attempts seconds, at most MAX_BACKOFF. */
@@ -139,9 +144,11 @@ public class AccessEnding {
                     .invoke(() -> LOG.infof("bank %s confirmed the revocation of link %s; token deleted", link.bankId, linkId));
         }).replaceWithVoid().onFailure().recoverWithUni(e -> {
             long backoffSeconds = backoffSeconds(p.attempts());
-            LOG.warnf("revocation of link %s at the bank failed (%s); retrying in %ds", linkId,
+            int failed = p.attempts() + 1;
+            LOG.logf(StuckWork.stuck(failed) ? Logger.Level.ERROR : Logger.Level.WARN,
+                    "revocation of link %s at the bank failed (%s, %d times so far%s); retrying in %ds", linkId,
                     e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName(),
-                    backoffSeconds);
+                    failed, StuckWork.stuck(failed) ? ": stuck, an operator should look" : "", backoffSeconds);
             return tokens.attemptFailed(linkId, Instant.now().plusSeconds(backoffSeconds)).replaceWithVoid()
                     .onFailure().recoverWithNull();
         });

@@ -37,8 +37,10 @@ public class FailedLinkConsents {
     private final LinkRepository links;
     private final ConsentClient consents;
     private final AccessEnding ending;
+    private final StuckWork stuck;
 
-    public FailedLinkConsents(LinkRepository links, ConsentClient consents, AccessEnding ending) {
+    public FailedLinkConsents(LinkRepository links, ConsentClient consents, AccessEnding ending, StuckWork stuck) {
+        this.stuck = stuck;
         this.links = links;
         this.consents = consents;
         this.ending = ending;
@@ -101,7 +103,10 @@ public class FailedLinkConsents {
     Uni<Void> endDue() {
         return links.claimConsentEndsDue(Instant.now(), SWEEP_LEASE, 20)
                 .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
-                        .collect().asList().replaceWithVoid());
+                        .collect().asList().replaceWithVoid())
+                .chain(() -> links.countConsentEndsAttemptedAtLeast(StuckWork.AFTER_ATTEMPTS))
+                .invoke(stuck::consentEnds)
+                .replaceWithVoid();
     }
 
     private Uni<Void> end(Link link) {
@@ -121,8 +126,10 @@ public class FailedLinkConsents {
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
                     long backoff = AccessEnding.backoffSeconds(failedAttempts);
-                    LOG.warnf("could not end consent %s of %s link %s (%s); retrying in %ds", link.consentId, kind,
-                            link.id, LinkFlow.code(e), backoff);
+                    LOG.logf(StuckWork.stuck(failedAttempts) ? Logger.Level.ERROR : Logger.Level.WARN,
+                            "could not end consent %s of %s link %s (%s, %d attempts so far%s); retrying in %ds",
+                            link.consentId, kind, link.id, LinkFlow.code(e), failedAttempts,
+                            StuckWork.stuck(failedAttempts) ? ": stuck, an operator should look" : "", backoff);
                     // failing that too, the lease runs out and the sweep takes it then
                     return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
                             .onFailure().recoverWithNull();

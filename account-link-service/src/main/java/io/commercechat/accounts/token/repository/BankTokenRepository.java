@@ -126,6 +126,12 @@ public class BankTokenRepository implements PanacheRepositoryBase<BankToken, UUI
         return new PendingRevocation(t.linkId, new Sealed(t.keyId, t.nonce, t.ciphertext), t.revokeReason, t.revokeAttempts);
     }
 
+    /** Tokens still to be revoked at their bank after {@code failedAttempts} failed attempts or more (StuckWork). */
+    @WithSession
+    public Uni<Long> countFailedAtLeast(int failedAttempts) {
+        return count("revokePending = true and revokeAttempts >= ?1", failedAttempts);
+    }
+
     @WithTransaction
     public Uni<Integer> attemptFailed(UUID linkId, Instant nextAttemptAt) {
         return update("revokeAttempts = revokeAttempts + 1, nextAttemptAt = ?1 where linkId = ?2", nextAttemptAt, linkId);
