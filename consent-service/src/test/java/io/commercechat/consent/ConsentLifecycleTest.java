@@ -41,6 +41,18 @@ class ConsentLifecycleTest extends ConsentTestSupport {
                 .setAccountId(p == Permission.PERMISSION_ACCOUNTS_BASIC ? "" : "acc-1").setPermission(p).setPurpose(purpose).build());
     }
 
+    /** A transaction window is answered as it is stored (µs), not with the nanoseconds the request carried. */
+    @Test
+    void aTransactionWindowIsKeptToTheMicrosecondEverywhere() {
+        String user = newPerson();
+        com.google.protobuf.Timestamp from = com.google.protobuf.Timestamp.newBuilder().setSeconds(1_767_225_600L)
+                .setNanos(123_456_789).build();
+        Consent created = service().createConsent(request(user).setTransactionFrom(from).build()).getConsent();
+        assertEquals(123_456_000, created.getTransactionFrom().getNanos(), "the answer shows what is stored");
+        Consent read = service().getConsent(GetConsentRequest.newBuilder().setConsentId(created.getId()).build()).getConsent();
+        assertEquals(created.getTransactionFrom(), read.getTransactionFrom(), "the same when read again");
+    }
+
     @Test
     void createAuthoriseCheckRevoke() {
         String user = newPerson();

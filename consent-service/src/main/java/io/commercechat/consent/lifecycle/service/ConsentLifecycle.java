@@ -70,8 +70,9 @@ public class ConsentLifecycle {
         if (req.getValidDays() < 1 || req.getValidDays() > config.maxValidDays()) {
             throw Rejections.invalid("valid_days must be between 1 and " + config.maxValidDays());
         }
-        c.transactionFrom = ProtoTime.from(req.getTransactionFrom(), "transaction_from");
-        c.transactionTo = ProtoTime.from(req.getTransactionTo(), "transaction_to");
+        // as PostgreSQL keeps them (µs): the CREATED event and the answer show what GetConsent and the receipts show
+        c.transactionFrom = micros(ProtoTime.from(req.getTransactionFrom(), "transaction_from"));
+        c.transactionTo = micros(ProtoTime.from(req.getTransactionTo(), "transaction_to"));
         if (c.transactionFrom != null && c.transactionTo != null && c.transactionFrom.isAfter(c.transactionTo)) {
             throw Rejections.invalid("transaction_from must not be after transaction_to");
         }
@@ -249,6 +250,10 @@ public class ConsentLifecycle {
             c.updatedAt = now;
             return transition(c, due.event(), Actor.ACTOR_SYSTEM, null).replaceWith(true);
         });
+    }
+
+    private static Instant micros(Instant t) {
+        return t == null ? null : t.truncatedTo(ChronoUnit.MICROS);
     }
 
     @WithSession

@@ -7,6 +7,7 @@ import io.commercechat.consent.eventlog.ConsentEventEntry;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.receipt.Receipt;
 import io.commercechat.proto.consent.v1.ReceiptKind;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +29,11 @@ import org.jose4j.lang.JoseException;
  * Signs consent receipts as compact JWS (ES256). The payload follows the Kantara Consent Receipt
  * v1.1 / ISO/IEC 27560 shape: who (principal, controller), what data (permissions as PII
  * categories), which purposes, until when, and the state change it records.
+ * <p>
+ * Made at start ({@link Startup}): its keys are checked in the constructor, and a wrong key must stop the start
+ * (k8s/README.md) rather than the first authorisation or revocation after a rollout that looked healthy.
  */
+@Startup
 @ApplicationScoped
 public class ReceiptSigner {
 
