@@ -68,6 +68,51 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
         }
     }
 
+    /**
+     * Checks that never pause (eight at once, each starting again as soon as it is answered) do not keep a revocation
+     * from its consent: a waiting change goes ahead of the checks that come after it, so the revocation is not refused
+     * (ABORTED after consent.row-lock-timeout) for want of a moment without a check, and every check after it is denied.
+     */
+    @Test
+    void aRevocationIsNotStarvedByChecksThatNeverPause() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            String user = newPerson();
+            String id = service().createConsent(request(user).build()).getConsent().getId();
+            service().authoriseConsent(authoriseRequest(id).build());
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong checks = new AtomicLong();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<?>> checkers = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    checkers.add(pool.submit(() -> {
+                        while (!stop.get()) {
+                            service().checkAccess(balancesCheck(user));
+                            checks.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                while (checks.get() < 200) { // the checks overlap by now
+                    Thread.sleep(10);
+                }
+                long before = checks.get();
+                var revoked = service().revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id)
+                        .setRevokedBy(Actor.ACTOR_USER).build()).getConsent();
+                assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, revoked.getStatus());
+                assertTrue(checks.get() > before, "the checks went on while the revocation waited");
+                assertEquals(AccessDecision.ACCESS_DECISION_DENY, service().checkAccess(balancesCheck(user)).getDecision());
+                stop.set(true);
+                for (Future<?> f : checkers) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                stop.set(true);
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void concurrentAuthoriseAndRejectEndInOneState() throws Exception {
         for (int round = 0; round < 5; round++) {
