@@ -84,6 +84,12 @@ public final class ChatBenchmark {
     private static final int DELIVERY_RATE = Integer.getInteger("bench.delivery-rate", 0);
     /** -Dbench.sends-only=true: only the sends phase (to study the send path's cost). */
     private static final boolean SENDS_ONLY = Boolean.getBoolean("bench.sends-only");
+    /**
+     * -Dbench.replicas=2: the delivery phase's streams are held by a second chat-service process on the same database,
+     * so each event takes the way between replicas (the sending replica's NOTIFY, then the other's read of the inbox)
+     * instead of the sending replica's own hand-over to its streams.
+     */
+    private static final int REPLICAS = Integer.getInteger("bench.replicas", 1);
     /** -Dbench.slices=N: how many send slices alternate with baseline slices (the ratio is taken over all). */
     private static final int SLICES = Integer.getInteger("bench.slices", 3);
     /** Before a baseline slice after the first: its N connections open and prepare their statement. */
@@ -143,6 +149,9 @@ public final class ChatBenchmark {
         if (PGBENCH == null) {
             throw new IllegalStateException("the benchmark drives its baseline with pgbench: apt-get install postgresql-client");
         }
+        if (REPLICAS < 1 || REPLICAS > 2) {
+            throw new IllegalArgumentException("-Dbench.replicas must be 1 or 2, not " + REPLICAS);
+        }
         if (SLICES < 1) {
             throw new IllegalArgumentException("-Dbench.slices must be at least 1, not " + SLICES);
         }
@@ -193,8 +202,13 @@ public final class ChatBenchmark {
         // -Dbench.chat.<property>=<value> passes extra configuration to chat-service (for experiments)
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.chat."))
                 .forEach(k -> config.put(k.substring("bench.chat.".length()), System.getProperty(k)));
-        try (ServiceProcess chat = ServiceProcess.start("chat-service", config, CHAT_JVM)) {
-            measure(pg, chat, baselineDb, chatDb, suffix);
+        try (ServiceProcess chat = ServiceProcess.start("chat-service", config, CHAT_JVM);
+                ServiceProcess streams = REPLICAS == 2 ? ServiceProcess.start("chat-service", config, CHAT_JVM) : chat) {
+            if (REPLICAS == 2) {
+                say("delivery streams on a second chat-service process on the same database (-Dbench.replicas=2): %s",
+                        streams.baseUrl());
+            }
+            measure(pg, chat, streams.baseUrl(), baselineDb, chatDb, suffix);
         } finally {
             // a run leaves hundreds of megabytes behind; left in place, the next run's phases shared the
             // disk and the cores with their checkpoints and autovacuum
@@ -216,11 +230,12 @@ public final class ChatBenchmark {
      * side: on this shared machine the speed of both moved by a third within minutes, and slices minutes apart
      * compared one machine with another.
      */
-    private void measure(PostgresResource.Server pg, ServiceProcess chat, String baselineDb, String chatDb, String suffix)
+    private void measure(PostgresResource.Server pg, ServiceProcess chat, String streamsUrl, String baselineDb, String chatDb,
+            String suffix)
             throws Exception {
         say("chat-service log: %s", chat.log());
         if (DELIVERY_RATE > 0) {
-            delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), DELIVERY_RATE);
+            delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), streamsUrl, DELIVERY_RATE);
             return;
         }
         List<Sender> senders = people(chat.baseUrl(), "bench-person-" + suffix);
@@ -258,7 +273,7 @@ public final class ChatBenchmark {
             c.createStatement().execute("CHECKPOINT");
         }
         // other people, whose streams start at an empty inbox instead of replaying phase 2's messages
-        delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), sendRate / 2);
+        delivery(pg, chatDb, people(chat.baseUrl(), "bench-listener-" + suffix), streamsUrl, sendRate / 2);
         say("");
         say("over %d alternating slices: sends %,.0f messages/s, baseline %,.0f rows/s (each slice against the mean of the"
                 + " baselines on either side: %s)", SLICES, sendRate, baseline, String.join(", ", ratios));
@@ -656,11 +671,12 @@ public final class ChatBenchmark {
      * reach its stream: one that does not is counted at an infinite latency, and the phase fails on an event delivered
      * twice or a stream that broke.
      */
-    private void delivery(PostgresResource.Server pg, String chatDb, List<Sender> senders, double rate) throws Exception {
+    private void delivery(PostgresResource.Server pg, String chatDb, List<Sender> senders, String streamsUrl, double rate)
+            throws Exception {
         long phaseStart = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
         long measureFrom = phaseStart + (WARMUP_SECONDS + 1) * 1_000_000L;
         long measureTo = measureFrom + SECONDS * 1_000_000L;
-        StreamReader streams = new StreamReader(senders, phaseStart, measureFrom, measureTo);
+        StreamReader streams = new StreamReader(senders, streamsUrl, phaseStart, measureFrom, measureTo);
         Thread reader = new Thread(streams, "sse-reader");
         reader.setDaemon(true);
         reader.start();
@@ -765,14 +781,14 @@ public final class ChatBenchmark {
         private final Selector selector;
         private volatile boolean stopped;
 
-        StreamReader(List<Sender> senders, long phaseStart, long measureFrom, long measureTo) throws Exception {
+        StreamReader(List<Sender> senders, String streamsUrl, long phaseStart, long measureFrom, long measureTo) throws Exception {
             this.phaseStart = phaseStart;
             this.measureFrom = measureFrom;
             this.measureTo = measureTo;
             this.connected = new CountDownLatch(senders.size());
             this.selector = Selector.open();
             for (Sender s : senders) {
-                URI uri = URI.create(s.baseUrl);
+                URI uri = URI.create(streamsUrl);
                 SocketChannel ch = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
                 ch.write(ByteBuffer.wrap(("GET /v1/events HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAccept: text/event-stream\r\n"
                         + "Authorization: Bearer " + s.token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
