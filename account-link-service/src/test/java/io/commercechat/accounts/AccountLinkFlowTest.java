@@ -751,9 +751,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 consentAs(ISSUER.person(subs.get(i))).revokeConsent(RevokeConsentRequest.newBuilder()
                         .setConsentId(linked.get(i).getConsentId()).setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
             }
-            // waiting for the bank before each next event, the third link would end after two bank calls (3 s), the fourth
-            // after three
-            await("all four links ended", Duration.ofMillis(2500), () -> IntStream.range(0, 4).allMatch(i ->
+            // waiting for the bank before each next event, the fourth link would end after three bank calls (4.5 s)
+            await("all four links ended", Duration.ofSeconds(4), () -> IntStream.range(0, 4).allMatch(i ->
                     getLink(subs.get(i), linked.get(i).getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED));
             for (Link link : linked) {
                 assertTrue(bankDataErased(UUID.fromString(link.getId())), "erased with the link's end");

@@ -93,7 +93,10 @@ class ConsentConcurrencyTest extends ConsentTestSupport {
                         return null;
                     }));
                 }
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (checks.get() < 200) { // the checks overlap by now
+                    assertTrue(System.nanoTime() < until && checkers.stream().noneMatch(Future::isDone),
+                            "the checks stopped: " + checks.get());
                     Thread.sleep(10);
                 }
                 long before = checks.get();
