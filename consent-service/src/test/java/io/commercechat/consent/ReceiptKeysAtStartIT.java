@@ -9,6 +9,9 @@ import io.commercechat.testkit.TestIssuer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -53,6 +56,44 @@ class ReceiptKeysAtStartIT {
         assertTrue(log.contains("consent.receipts.signing-jwk is not a valid JWK"), "the log names the setting");
     }
 
+    /**
+     * Receipts signed under a key that is no longer published (a rotation that dropped the old public key) stop the
+     * start with the key id named; published among the previous keys, the same receipts let it start.
+     */
+    @Test
+    void receiptsSignedUnderAnUnpublishedKeyStopTheStart() throws Exception {
+        String db = newDatabase();
+        PublicJsonWebKey old = signingKey("receipts-it-old");
+        try (ServiceProcess consent = ServiceProcess.start("consent-service", config(db,
+                old.toJson(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE), null))) {
+            assertTrue(consent.port() > 0); // the schema is in place
+        }
+        storeReceiptSignedUnder(db, "receipts-it-old");
+        String current = signingKey("receipts-it-new").toJson(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE);
+        String log = failedStart(config(db, current, null));
+        assertTrue(log.contains("receipts were signed under key ids [receipts-it-old] that are not published"),
+                "the log names the key id");
+        JsonWebKey oldPublic = PublicJsonWebKey.Factory.newPublicJwk(old.getPublicKey());
+        oldPublic.setKeyId("receipts-it-old");
+        String previous = new JsonWebKeySet(oldPublic).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+        try (ServiceProcess consent = ServiceProcess.start("consent-service", config(db, current, previous))) {
+            assertTrue(consent.port() > 0);
+        }
+    }
+
+    private static void storeReceiptSignedUnder(String db, String keyId) throws Exception {
+        PostgresResource.Server pg = PostgresResource.server();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                Statement s = c.createStatement()) {
+            UUID consent = UUID.randomUUID();
+            s.executeUpdate("INSERT INTO consents (id, user_id, bank_id, permissions, purposes, created_at, expires_at,"
+                    + " updated_at, status, version) VALUES ('" + consent + "', 'someone', 'sandbox-bank', 'BALANCES',"
+                    + " 'ACCOUNT_OVERVIEW', now(), now() + interval '90 days', now(), 'CONSENT_STATUS_AUTHORISED', 1)");
+            s.executeUpdate("INSERT INTO receipts (id, consent_id, kind, jws, key_id, issued_at) VALUES ('" + UUID.randomUUID()
+                    + "', '" + consent + "', 'RECEIPT_KIND_AUTHORISATION', 'a.b.c', '" + keyId + "', now())");
+        }
+    }
+
     /** Starts consent-service expecting it to exit; its log. */
     private static String failedStart(Map<String, String> config) throws Exception {
         IllegalStateException failed = assertThrows(IllegalStateException.class,
@@ -62,10 +103,18 @@ class ReceiptKeysAtStartIT {
         return Files.readString(Path.of(log.group(1)), StandardCharsets.UTF_8);
     }
 
-    private static Map<String, String> config(String signingJwk, String previousJwks) {
-        PostgresResource.Server pg = PostgresResource.server();
+    private static String newDatabase() {
         String db = "consent_keys_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        PostgresResource.createDatabase(pg, db);
+        PostgresResource.createDatabase(PostgresResource.server(), db);
+        return db;
+    }
+
+    private static Map<String, String> config(String signingJwk, String previousJwks) {
+        return config(newDatabase(), signingJwk, previousJwks);
+    }
+
+    private static Map<String, String> config(String db, String signingJwk, String previousJwks) {
+        PostgresResource.Server pg = PostgresResource.server();
         Map<String, String> config = new HashMap<>(ISSUER.verificationConfig());
         config.put("quarkus.log.console.json.enabled", "false");
         config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));

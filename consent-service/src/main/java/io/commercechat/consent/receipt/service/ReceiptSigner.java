@@ -41,6 +41,7 @@ public class ReceiptSigner {
 
     private final PublicJsonWebKey signingKey;
     private final String publishedJwks;
+    private final Set<String> publishedKeyIds;
     private final ConsentConfig.Receipts config;
 
     public ReceiptSigner(ConsentConfig config) {
@@ -59,6 +60,7 @@ public class ReceiptSigner {
             String signingKid = signingKey.getKeyId();
             this.config.previousPublicJwks().ifPresent(jwks -> keys.addAll(otherPublishedKeys(jwks, signingKid)));
             publishedJwks = new JsonWebKeySet(keys).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+            publishedKeyIds = Set.copyOf(keys.stream().map(JsonWebKey::getKeyId).toList());
         } catch (JoseException e) {
             throw new IllegalStateException("consent.receipts.signing-jwk is not a valid JWK", e);
         }
@@ -93,6 +95,11 @@ public class ReceiptSigner {
             throw new IllegalStateException(setting + " is not a valid JWKS", e);
         }
         return keys;
+    }
+
+    /** The key ids of {@link #jwks()}. */
+    public Set<String> publishedKeyIds() {
+        return publishedKeyIds;
     }
 
     /** The public keys that verify receipts (JWKS, public parts only). */
