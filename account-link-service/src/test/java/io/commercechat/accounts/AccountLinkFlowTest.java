@@ -1031,7 +1031,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         String sub = newPerson();
         Link link = linkAccount(sub);
         UUID linkId = UUID.fromString(link.getId());
-        assertEquals("0.0", stuckRevocations(metrics()), "nothing stuck before");
+        assertEquals("0.0", stuckRevocations(), "nothing stuck before");
         try {
             assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"failureRate\":1}").statusCode());
             assertEquals(LinkStatus.LINK_STATUS_REVOKED, person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId())
@@ -1043,13 +1043,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 s.setObject(2, linkId);
                 assertEquals(1, s.executeUpdate());
             }
-            await("the sweep counts it as stuck", Duration.ofSeconds(15), () -> {
-                try {
-                    return "1.0".equals(stuckRevocations(metrics()));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            await("the sweep counts it as stuck", Duration.ofSeconds(15), () -> "1.0".equals(stuckRevocations()));
             String log = Files.readString(Path.of("target/service-logs/account-link-service-test.log"), StandardCharsets.UTF_8);
             assertTrue(log.lines().anyMatch(l -> l.contains("ERROR") && l.contains(linkId.toString())
                     && l.contains("stuck, an operator should look")), "an error line names the link");
@@ -1068,16 +1062,16 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 throw new IllegalStateException(e);
             }
         });
-        await("the gauge is back to 0", Duration.ofSeconds(15), () -> {
-            try {
-                return "0.0".equals(stuckRevocations(metrics()));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await("the gauge is back to 0", Duration.ofSeconds(15), () -> "0.0".equals(stuckRevocations()));
     }
 
-    private static String stuckRevocations(String metrics) {
+    private static String stuckRevocations() {
+        String metrics;
+        try {
+            metrics = metrics();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         return metrics.lines().filter(l -> l.startsWith("accounts_stuck_bank_revocations "))
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst()
                 .orElseThrow(() -> new AssertionError("no accounts_stuck_bank_revocations gauge in\n" + metrics));

@@ -1,6 +1,6 @@
 package io.commercechat.sandbox.rest;
 
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -57,7 +57,6 @@ public class ProblemMappers {
     /** The same document for an answer given before JAX-RS runs (a Vert.x route guarding static files too). */
     public static void end(RoutingContext ctx, Problem p) {
         ctx.response().setStatusCode(p.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
-                .end(new JsonObject().put("type", p.type()).put("title", p.title()).put("status", p.status())
-                        .put("detail", p.detail()).encode());
+                .end(Json.encode(p));
     }
 }

@@ -154,11 +154,9 @@ public class AccessEnding {
                     .invoke(() -> LOG.infof("bank %s confirmed the revocation of link %s; token deleted", link.bankId, linkId));
         }).replaceWithVoid().onFailure().recoverWithUni(e -> {
             long backoffSeconds = backoffSeconds(p.attempts());
-            int failed = p.attempts() + 1;
-            LOG.logf(StuckWork.stuck(failed) ? Logger.Level.ERROR : Logger.Level.WARN,
-                    "revocation of link %s at the bank failed (%s, %d times so far%s); retrying in %ds", linkId,
-                    e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName(),
-                    failed, StuckWork.stuck(failed) ? ": stuck, an operator should look" : "", backoffSeconds);
+            StuckWork.failed(LOG, "revocation of link " + linkId + " at the bank failed: "
+                    + (e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName()),
+                    p.attempts() + 1, backoffSeconds);
             return tokens.attemptFailed(linkId, Instant.now().plusSeconds(backoffSeconds)).replaceWithVoid()
                     .onFailure().recoverWithNull();
         });

@@ -126,10 +126,8 @@ public class FailedLinkConsents {
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(e -> {
                     long backoff = AccessEnding.backoffSeconds(failedAttempts);
-                    LOG.logf(StuckWork.stuck(failedAttempts) ? Logger.Level.ERROR : Logger.Level.WARN,
-                            "could not end consent %s of %s link %s (%s, %d attempts so far%s); retrying in %ds",
-                            link.consentId, kind, link.id, LinkFlow.code(e), failedAttempts,
-                            StuckWork.stuck(failedAttempts) ? ": stuck, an operator should look" : "", backoff);
+                    StuckWork.failed(LOG, "could not end consent " + link.consentId + " of " + kind + " link " + link.id
+                            + ": " + LinkFlow.code(e), failedAttempts, backoff);
                     // failing that too, the lease runs out and the sweep takes it then
                     return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
                             .onFailure().recoverWithNull();

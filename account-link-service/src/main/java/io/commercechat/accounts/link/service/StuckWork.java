@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /**
  * Background work that keeps failing, for an operator to look at. There is no dead-letter table: a row that fails
@@ -33,9 +34,11 @@ public class StuckWork {
                 .register(metrics);
     }
 
-    /** Whether a row with this many failed attempts so far counts as stuck. */
-    public static boolean stuck(int failedAttempts) {
-        return failedAttempts >= AFTER_ATTEMPTS;
+    /** Logs a sweep's failed attempt at a row: a warning, or an error once the row counts as stuck. */
+    static void failed(Logger log, String what, int failedAttempts, long retryInSeconds) {
+        boolean stuck = failedAttempts >= AFTER_ATTEMPTS;
+        log.logf(stuck ? Logger.Level.ERROR : Logger.Level.WARN, "%s (%d attempts so far%s); retrying in %ds", what,
+                failedAttempts, stuck ? ": stuck, an operator should look" : "", retryInSeconds);
     }
 
     void bankRevocations(long stuck) {
