@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.accounts.consentevents.ConsentEventConsumer;
@@ -54,6 +55,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,6 +94,23 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
     private Link getLink(String sub, String linkId) {
         return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId).build()).getLink();
+    }
+
+    /** What ListAccounts lists for the person across their links, by account id. */
+    private List<String> listedAccountIds(String sub) {
+        return person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsList()
+                .stream().map(LinkedAccount::getId).toList();
+    }
+
+    private static List<String> accountIds(Link link) {
+        return link.getAccountsList().stream().map(LinkedAccount::getId).toList();
+    }
+
+    /** The link's token was revoked at the bank, which refuses it now, and its row is gone. */
+    private void assertTokenRevokedAndDeleted(UUID linkId, String token) {
+        assertNull(tokenRow(linkId), "the token row is gone");
+        assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
+                .setAccessToken(token).build()));
     }
 
     @Test
@@ -589,9 +608,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .filter(l -> l.getId().equals(link.getId())).allMatch(l -> l.getAccountsCount() == 0));
         var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, accountId));
         assertTrue(denied.getStatus().getDescription().contains("revoked"), denied.getStatus().getDescription());
-        assertNull(tokenRow(linkId), "the token row is gone");
-        assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
-                .setAccessToken(token).build()));
+        assertTokenRevokedAndDeleted(linkId, token);
         var consent = consentOf(sub, link.getConsentId());
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertEquals(Actor.ACTOR_USER, consent.getEndedBy());
@@ -601,16 +618,19 @@ class AccountLinkFlowTest extends MeshTestSupport {
     }
 
     /**
-     * The same bank accounts linked twice (two links, two consents): unlinking one erases only that link's rows; the
-     * other keeps its accounts' data and still reads. A read of the ended link's account, or of its accounts by link,
-     * is PERMISSION_DENIED as before (not NOT_FOUND), before the bank is asked.
+     * The same bank accounts linked twice (two people who sign in as the same customer at the bank, as two holders of a
+     * joint account do: two links, two consents; one person has one live link per bank, see
+     * aSecondLinkToTheSameBankReplacesTheFirst): unlinking one erases only that link's rows; the other keeps its
+     * accounts' data and still reads. A read of the ended link's account, or of its accounts by link, is
+     * PERMISSION_DENIED as before (not NOT_FOUND), before the bank is asked.
      */
     @Test
     @Order(8)
     void unlinkErasesOnlyThatLinksBankData() throws Exception {
         String sub = newPerson();
+        String jointHolder = newPerson();
         Link ended = linkAccount(sub);
-        Link kept = linkAccount(sub);
+        Link kept = linkAccount(jointHolder);
         UUID endedId = UUID.fromString(ended.getId());
         UUID keptId = UUID.fromString(kept.getId());
         List<AccountRow> keptBefore = accountRows(keptId);
@@ -621,11 +641,14 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
         assertTrue(bankDataErased(endedId));
         assertEquals(keptBefore, accountRows(keptId), "the other link's accounts are untouched");
-        assertFalse(balances(sub, kept.getAccounts(0).getId()).getBalancesList().isEmpty());
-        assertEquals(kept.getAccountsList(), getLink(sub, kept.getId()).getAccountsList());
-        var all = person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsList();
+        assertFalse(balances(jointHolder, kept.getAccounts(0).getId()).getBalancesList().isEmpty());
+        assertEquals(kept.getAccountsList(), getLink(jointHolder, kept.getId()).getAccountsList());
+        var all = person(jointHolder).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build())
+                .getAccountsList();
         assertEquals(kept.getAccountsList().stream().map(LinkedAccount::getId).toList(),
-                all.stream().map(LinkedAccount::getId).toList(), "only the live link's accounts are listed");
+                all.stream().map(LinkedAccount::getId).toList(), "the live link's accounts are listed");
+        assertEquals(0, person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build())
+                .getAccountsCount(), "no account of the ended link is listed");
         var byAccount = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, ended.getAccounts(0).getId()));
         assertEquals("access denied: the link is revoked (revoked by you in the app)", byAccount.getStatus().getDescription());
         assertStatus(Status.Code.PERMISSION_DENIED, () -> person(sub).listTransactions(ListTransactionsRequest.newBuilder()
@@ -638,6 +661,131 @@ class AccountLinkFlowTest extends MeshTestSupport {
     }
 
     /**
+     * A person links a bank they have linked already (the assistant's "Renew access" does so before the consent expires):
+     * beginning leaves the link they have as it is, completing replaces it. The earlier link ends as an Unlink ends one:
+     * REVOKED, its token revoked at the bank and deleted, its accounts' bank data erased, its consent revoked as the
+     * person's doing. Every account is listed once. Before, both links stayed ACTIVE, every account was listed twice and
+     * could be read through either link. The database holds every replica to one ACTIVE link per person and bank.
+     */
+    @Test
+    @Order(8)
+    void aSecondLinkToTheSameBankReplacesTheFirst() throws Exception {
+        String sub = newPerson();
+        Link first = linkAccount(sub);
+        UUID firstId = UUID.fromString(first.getId());
+        String firstToken = bankToken(firstId);
+
+        BeginLinkResponse begun = begin(sub);
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(sub, first.getId()).getStatus(), "beginning ends nothing");
+        assertFalse(balances(sub, first.getAccounts(0).getId()).getBalancesList().isEmpty());
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        Link second = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                .setCode(back.get("code")).build()).getLink();
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, second.getStatus(), second.getStatusReason());
+        remember(UUID.fromString(second.getId()));
+
+        // the same accounts at the bank, each listed once: the new link's
+        List<String> listed = listedAccountIds(sub);
+        assertEquals(accountIds(second), listed);
+        assertEquals(first.getAccountsCount(), listed.size());
+        assertEquals(List.of(second.getId()), person(sub).listLinks(ListLinksRequest.getDefaultInstance()).getLinksList()
+                .stream().filter(l -> l.getStatus() == LinkStatus.LINK_STATUS_ACTIVE).map(Link::getId).toList(),
+                "one live link to the bank");
+
+        // the first link has ended as an Unlink ends one
+        Link replaced = getLink(sub, first.getId());
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, replaced.getStatus());
+        assertEquals("replaced by your new link to Sandbox Bank", replaced.getStatusReason());
+        assertEquals(0, replaced.getAccountsCount());
+        assertTrue(bankDataErased(firstId), accountRows(firstId).toString());
+        assertTokenRevokedAndDeleted(firstId, firstToken);
+        Consent firstConsent = consentOf(sub, first.getConsentId());
+        assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, firstConsent.getStatus());
+        assertEquals(Actor.ACTOR_USER, firstConsent.getEndedBy());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consentOf(sub, second.getConsentId()).getStatus());
+        var denied = assertStatus(Status.Code.PERMISSION_DENIED, () -> balances(sub, first.getAccounts(0).getId()));
+        assertEquals("access denied: the link is revoked (replaced by your new link to Sandbox Bank)",
+                denied.getStatus().getDescription());
+        assertFalse(balances(sub, second.getAccounts(0).getId()).getBalancesList().isEmpty());
+
+        // what holds every replica to it (a completion on another replica at the same moment is refused ALREADY_EXISTS)
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE links SET status = 'LINK_STATUS_ACTIVE' WHERE id = ?")) {
+            s.setObject(1, firstId);
+            SQLException refused = assertThrows(SQLException.class, s::executeUpdate);
+            assertEquals("23505", refused.getSQLState(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("links_one_active_per_bank_idx"), refused.getMessage());
+        }
+
+        // a bank whose link the person ended is linked again as before
+        person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(second.getId()).build());
+        assertEquals(accountIds(linkAccount(sub)), listedAccountIds(sub));
+    }
+
+    /**
+     * Another link of the person's to the same bank becomes ACTIVE while this completion is under way, after it looked for
+     * links to replace (as a completion on another replica, or on one of the previous version, at the same moment): the
+     * unique index refuses a second ACTIVE link, and this completion is answered ALREADY_EXISTS with what to do, its link
+     * FAILED and its consent ended, not INTERNAL. The other link stands in for that completion: begun, and made ACTIVE in
+     * a transaction of the test's that commits once this completion's activation waits for it.
+     */
+    @Test
+    @Order(8)
+    void aLinkToTheSameBankActivatedElsewhereMeanwhileIsAlreadyExists() throws Exception {
+        String sub = newPerson();
+        UUID elsewhere = UUID.fromString(begin(sub).getLink().getId());
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        var refused = new java.util.concurrent.atomic.AtomicReference<StatusRuntimeException>();
+        try (Connection c = ownDb()) {
+            // the completion reads the accounts at the bank after the consent is authorised: slow here, so that the
+            // other link is made ACTIVE (uncommitted) before the completion's activation looks for links to replace
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"ListAccounts\",\"latencyMillis\":1500}")
+                    .statusCode());
+            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                            .setCode(back.get("code")).build());
+                } catch (StatusRuntimeException e) {
+                    refused.set(e);
+                }
+            });
+            await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("UPDATE links SET status = 'LINK_STATUS_ACTIVE' WHERE id = ?")) {
+                s.setObject(1, elsewhere);
+                assertEquals(1, s.executeUpdate());
+            }
+            await("the activation waits for the other link's transaction", Duration.ofSeconds(10),
+                    () -> activationsWaiting() > 0);
+            c.commit();
+            completion.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        assertNotNull(refused.get(), "the second ACTIVE link was refused");
+        assertEquals(Status.Code.ALREADY_EXISTS, refused.get().getStatus().getCode(), refused.get().getStatus().toString());
+        assertEquals("another link of yours to Sandbox Bank became active while this one was being completed, so this one"
+                + " was not completed: keep that one, or link again to replace it", refused.get().getStatus().getDescription());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, linkId.toString()).getStatus());
+        assertNull(tokenRow(linkId), "its token was revoked at the bank, not kept");
+        assertNotEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, consentOf(sub, begun.getLink().getConsentId()).getStatus());
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, getLink(sub, elsewhere.toString()).getStatus(), "the other link is kept");
+    }
+
+    /** Statements of this service's waiting for a lock while they update a link (an activation waiting for another). */
+    private static long activationsWaiting() {
+        try (Connection c = ownDb(); var q = c.createStatement(); var r = q.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%update links %'")) {
+            r.next();
+            return r.getLong(1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * A link that ended without its accounts being erased (before V6, or on a replica still on the previous version
      * during a rollout: here its status is changed behind the service's back) has them erased by EndedLinkErasure; a
      * live link's accounts are left alone.
@@ -645,9 +793,8 @@ class AccountLinkFlowTest extends MeshTestSupport {
     @Test
     @Order(8)
     void accountsOfALinkThatEndedElsewhereAreErasedByTheSafetyNet() throws Exception {
-        String sub = newPerson();
-        Link ended = linkAccount(sub);
-        Link live = linkAccount(sub);
+        Link ended = linkAccount(newPerson());
+        Link live = linkAccount(newPerson());  // another person's: a second link of the same person would replace the first
         UUID endedId = UUID.fromString(ended.getId());
         UUID liveId = UUID.fromString(live.getId());
         try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
@@ -1124,6 +1271,41 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .filter(l -> l.getId().equals(link.getId())).findFirst().orElseThrow();
         assertEquals(LinkStatus.LINK_STATUS_EXPIRED, listed.getStatus());
         assertEquals(0, listed.getAccountsCount());
+    }
+
+    /**
+     * A link past its expiry whose consent event has not been handled yet is still ACTIVE in the table (and shown
+     * EXPIRED): linking the bank again works, and ends it EXPIRED, as that event would, with its token revoked at the
+     * bank and its accounts' bank data erased; only the new link's accounts are listed. (Here only the link's copy of the
+     * expiry is moved into the past, so the consent is still valid in consent-service and the event never comes.)
+     */
+    @Test
+    @Order(11)
+    void linkingTheBankAgainAfterTheLinkExpiredEndsItAsExpired() throws Exception {
+        String sub = newPerson();
+        Link expired = linkAccount(sub);
+        UUID expiredId = UUID.fromString(expired.getId());
+        String token = bankToken(expiredId);
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "UPDATE links SET expires_at = now() - interval '1 second' WHERE id = ?")) {
+            s.setObject(1, expiredId);
+            assertEquals(1, s.executeUpdate());
+        }
+
+        Link again = linkAccount(sub);
+
+        try (Connection c = ownDb(); PreparedStatement s = c.prepareStatement(
+                "SELECT status, status_reason FROM links WHERE id = ?")) {
+            s.setObject(1, expiredId);
+            try (var r = s.executeQuery()) {
+                assertTrue(r.next());
+                assertEquals("LINK_STATUS_EXPIRED", r.getString(1), "ended in the table, not only shown so");
+                assertEquals("the consent expired", r.getString(2));
+            }
+        }
+        assertTrue(bankDataErased(expiredId), accountRows(expiredId).toString());
+        assertTokenRevokedAndDeleted(expiredId, token);
+        assertEquals(accountIds(again), listedAccountIds(sub));
     }
 
     @Test

@@ -97,6 +97,15 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
     }
 
     /**
+     * The person's ACTIVE links to a bank other than {@code except}: those the link {@code except} replaces as it becomes
+     * ACTIVE (LinkReplacement). Joins the caller's transaction, the activation's.
+     */
+    public Uni<List<Link>> activeWithBank(String userId, String bankId, UUID except) {
+        return find("userId = ?1 and bankId = ?2 and status = ?3 and id <> ?4", userId, bankId, LinkStatus.LINK_STATUS_ACTIVE,
+                except).list();
+    }
+
+    /**
      * Moves a link from one of the given statuses to another; false when it was in none of them
      * (someone else ended it first), which makes every ending idempotent.
      */
@@ -179,9 +188,22 @@ public class LinkRepository implements PanacheRepositoryBase<Link, UUID> {
      * with that bank already has (the bank's answer, not our fault: the caller turns it into UNAVAILABLE).
      */
     public static boolean bankLinkIdTaken(Throwable e) {
+        return violates(e, "links_bank_link_idx");
+    }
+
+    /**
+     * Whether {@code e} is the unique key {@code links_one_active_per_bank_idx} (V11) refusing a second ACTIVE link of a
+     * person to one bank: another completion to that bank became ACTIVE at the same moment (on a replica of the previous
+     * version, which does not replace links, or between this one's look for links to replace and its activation).
+     */
+    public static boolean anotherActiveLinkWithTheBank(Throwable e) {
+        return violates(e, "links_one_active_per_bank_idx");
+    }
+
+    private static boolean violates(Throwable e, String uniqueIndex) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConstraintViolationException violation) {  // Hibernate's report of PostgreSQL's 23505
-                return "links_bank_link_idx".equals(violation.getConstraintName());
+                return uniqueIndex.equals(violation.getConstraintName());
             }
         }
         return false;

@@ -88,18 +88,29 @@ public class AccessEnding {
     private Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank,
             boolean tellBankNow) {
         Instant now = Instant.now();
-        EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
-        // One transaction: whoever sees the link ended also sees its token pending (and revokes it, see revokeNow), and
-        // no longer finds what the bank said about its accounts.
-        return Panache.withTransaction(() -> links.transition(link.id, live, to, reason, now, consentEndDueAt, byBank)
-                        .call(() -> tokens.markForRevocation(link.id, reason, tellBankNow ? now.plus(ENDING_FIRST) : now))
-                        .call(() -> accounts.eraseBankData(link.id, now)))
+        return Panache.withTransaction(() -> endHere(link, to, reason, now, consentEndDueAt, byBank,
+                        tellBankNow ? now.plus(ENDING_FIRST) : now))
                 .call(() -> tellBankNow ? revokeNow(link.id) : Uni.createFrom().voidItem())
                 .invoke(changed -> {
                     if (changed) {
                         LOG.infof("link %s ended: %s", link.id, to);
                     }
                 });
+    }
+
+    /**
+     * What an ending changes here, in one transaction (the caller's when it has one, as the activation of the link
+     * that replaces this one, LinkReplacement): the link leaves ACTIVE (or PENDING), its token becomes unusable, due
+     * for RevokeAccess at {@code bankDueAt}, and what the bank said about its accounts is erased. Whoever sees the link
+     * ended also sees its token pending (and revokes it, see revokeNow), and no longer finds its accounts' data. Emits
+     * whether this call ended the link.
+     */
+    Uni<Boolean> endHere(Link link, LinkStatus to, String reason, Instant now, Instant consentEndDueAt, boolean byBank,
+            Instant bankDueAt) {
+        EnumSet<LinkStatus> live = EnumSet.of(LinkStatus.LINK_STATUS_ACTIVE, LinkStatus.LINK_STATUS_PENDING);
+        return links.transition(link.id, live, to, reason, now, consentEndDueAt, byBank)
+                .call(() -> tokens.markForRevocation(link.id, reason, bankDueAt))
+                .call(() -> accounts.eraseBankData(link.id, now));
     }
 
     /**

@@ -18,9 +18,9 @@ import org.jboss.logging.Logger;
 /**
  * Ends the consents of links that ended while consent-service could not be told (links.consent_end_due_at): a failed
  * link's (V3; a consent the person authorised must not stay AUTHORISED for a link that does not exist), a link the
- * person unlinked (the link ends here at once; the consent is revoked for them, as ACTOR_USER, as soon as
- * consent-service answers) and a link whose bank ended access (likewise, as ACTOR_BANK; V9). Retried with growing
- * backoff until consent-service has ended it; replicas share the work through row claims.
+ * person unlinked or replaced with a new link to the same bank (the link ends here at once; the consent is revoked for
+ * them, as ACTOR_USER, as soon as consent-service answers) and a link whose bank ended access (likewise, as ACTOR_BANK;
+ * V9). Retried with growing backoff until consent-service has ended it; replicas share the work through row claims.
  */
 @ApplicationScoped
 public class FailedLinkConsents {
@@ -57,6 +57,15 @@ public class FailedLinkConsents {
         return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, Instant.now().plus(LEASE), byBank)
                 .call(endedHere -> endedHere ? endThenClear(link, true, byBank, personToken, reason, 1)
                         : Uni.createFrom().voidItem());
+    }
+
+    /**
+     * Revokes, for the person, the consent of a link that ended here as their doing, its consent's end written due after
+     * {@link #LEASE} with the link's end (a link their new link to the same bank replaced, LinkReplacement), and clears
+     * the mark. When consent-service cannot be told now, the mark is rescheduled and the sweep revokes it. Never fails.
+     */
+    Uni<Void> revokeForPerson(Link link, String reason, String personToken) {
+        return endThenClear(link, true, false, personToken, reason, 1);
     }
 
     /**

@@ -77,11 +77,12 @@ public class LinkFlow {
     private final TokenCipher cipher;
     private final AccessEnding ending;
     private final FailedLinkConsents failedLinkConsents;
+    private final LinkReplacement replacement;
     private final SecureRandom random = new SecureRandom();
 
     public LinkFlow(AccountsConfig config, BankRegistry banks, ConsentClient consents, LinkRepository links,
             LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher, AccessEnding ending,
-            FailedLinkConsents failedLinkConsents) {
+            FailedLinkConsents failedLinkConsents, LinkReplacement replacement) {
         this.config = config;
         this.banks = banks;
         this.consents = consents;
@@ -91,6 +92,7 @@ public class LinkFlow {
         this.cipher = cipher;
         this.ending = ending;
         this.failedLinkConsents = failedLinkConsents;
+        this.replacement = replacement;
     }
 
     public Uni<BeginLinkResponse> begin(Caller caller, BeginLinkRequest req) {
@@ -239,7 +241,10 @@ public class LinkFlow {
         return hash(state + "\n" + code);
     }
 
-    /** After the code exchange: accounts, consent authorised, token sealed, link ACTIVE (one transaction). */
+    /**
+     * After the code exchange: accounts, consent authorised, token sealed, link ACTIVE and the person's earlier link to
+     * the bank ended (one transaction), then the bank and consent-service told of that ending (LinkReplacement).
+     */
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
         // checked inside the chain, so that a bank answer we cannot use still ends its token there (below), and
@@ -259,16 +264,24 @@ public class LinkFlow {
                         throw Rejections.precondition("no account was selected at the bank");
                     }
                     TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
-                    return Panache.withTransaction(() -> links.activate(link.id, grant.bankLinkId(), Instant.now())
-                            .chain(activated -> activated
-                                    ? accounts.persist(selected)
-                                            .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), Instant.now()))
-                                            .replaceWithVoid()
-                                    : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))
-                            .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId));
+                    Instant now = Instant.now();
+                    // the person's earlier link to this bank ends as this one becomes ACTIVE: one live link per bank
+                    return Panache.withTransaction(() -> replacement.endEarlierLinks(link, now)
+                            .call(() -> links.activate(link.id, grant.bankLinkId(), now)
+                                    .chain(activated -> activated
+                                            ? accounts.persist(selected)
+                                                    .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), now))
+                                                    .replaceWithVoid()
+                                            : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending")))))
+                            .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId))
+                            .onFailure(LinkRepository::anotherActiveLinkWithTheBank).transform(e -> replacement.anotherActiveLink(link));
                 }))
-                .onFailure().recoverWithUni(e -> activeAfterAll(link.id).chain(active -> active ? Uni.createFrom().voidItem()
-                        : abandon(caller, bank, link, accessToken).chain(() -> Uni.createFrom().failure(e))))
+                // active after all (the commit's answer was lost): the sweeps finish what it replaced
+                .onFailure().recoverWithUni(e -> activeAfterAll(link.id).chain(active -> active
+                        ? Uni.createFrom().item(List.<LinkReplacement.Replaced>of())
+                        : abandon(caller, bank, link, accessToken)
+                                .chain(() -> Uni.createFrom().<List<LinkReplacement.Replaced>>failure(e))))
+                .call(replaced -> replacement.finish(link, replaced, caller.rawToken()))
                 .chain(() -> {
                     LOG.infof("link %s active with bank %s", link.id, link.bankId);
                     return view(link.id);
