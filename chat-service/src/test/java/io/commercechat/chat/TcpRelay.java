@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Relays TCP connections on 127.0.0.1 to a target, and can make the connections open now go silent the way a cut
- * network leaves them: nothing more passes either way and neither end is told (no FIN, no RST); connections opened
- * afterwards are relayed again. A test stand-in for the network between two real services, not for a service.
+ * Relays TCP connections on 127.0.0.1 to a target, and can make the connections open now (or one of them) go silent
+ * the way a cut network leaves them: nothing more passes either way and neither end is told (no FIN, no RST);
+ * connections opened afterwards are relayed again. A test stand-in for the network between two real services, not
+ * for a service.
  */
 final class TcpRelay implements AutoCloseable {
 
@@ -37,10 +38,21 @@ final class TcpRelay implements AutoCloseable {
 
     /** Every connection open now stops passing bytes, and stays open. */
     void silenceOpenConnections() {
-        for (Connection c : open) {
-            synchronized (c.silent()) {
-                c.silent()[0] = true;
-            }
+        open.forEach(TcpRelay::silence);
+    }
+
+    /** The connection that reaches the target from this local port (the client port the target sees) goes silent. */
+    void silenceConnectionFrom(int targetSidePort) {
+        List<Connection> from = open.stream().filter(c -> c.target().getLocalPort() == targetSidePort).toList();
+        if (from.isEmpty()) {
+            throw new IllegalStateException("no connection relayed from port " + targetSidePort);
+        }
+        from.forEach(TcpRelay::silence);
+    }
+
+    private static void silence(Connection c) {
+        synchronized (c.silent()) {
+            c.silent()[0] = true;
         }
     }
 

@@ -15,6 +15,8 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.pubsub.PgSubscriber;
@@ -42,7 +44,7 @@ import org.jboss.logging.Logger;
  * {@code chat.stream-poll-interval-without-listen}, and while it is up an idle stream still reads every
  * {@code chat.stream-poll-interval} (30 s), a safety net that costs thousands of idle streams little. A listener
  * connection that hangs without closing is found by a periodic query on it ({@code chat.listen-check-interval}) and
- * replaced by a new one.
+ * replaced by a new one; the replaced connection's backend is ended from the pool.
  * Message events that this replica's sends commit are handed to its own streams directly
  * ({@link #committed}), which saves those streams a read and the wait for the notification. The
  * notifications that arrive while this replica writes a batch of sends are held until the batch's
@@ -65,6 +67,7 @@ public class InboxFeed {
     private static final int MAX_HELD = 4096;
 
     private final InboxRepository inbox;
+    private final Pool pool;
     private final ChatConfig config;
     private final Vertx vertx;
     private final String url;
@@ -85,11 +88,12 @@ public class InboxFeed {
     /** Inbox reads of this replica's streams (the metric chat.inbox.stream.reads). */
     private final LongAdder reads = new LongAdder();
 
-    public InboxFeed(InboxRepository inbox, ChatConfig config, Vertx vertx, MeterRegistry metrics,
+    public InboxFeed(InboxRepository inbox, Pool pool, ChatConfig config, Vertx vertx, MeterRegistry metrics,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") String user,
             @ConfigProperty(name = "quarkus.datasource.password") String password) {
         this.inbox = inbox;
+        this.pool = pool;
         this.config = config;
         this.vertx = vertx;
         this.url = url;
@@ -107,7 +111,7 @@ public class InboxFeed {
     }
 
     void start(@Observes StartupEvent ignored) {
-        subscriber = listen();
+        listen();
         listenCheckTimer = vertx.setPeriodic(config.listenCheckInterval().toMillis(), id -> checkListener());
     }
 
@@ -117,16 +121,32 @@ public class InboxFeed {
         }
     }
 
-    /** A LISTEN connection, reconnected by itself when it closes; every stream reads once when it (re)subscribes. */
-    private PgSubscriber listen() {
+    /**
+     * Listens on a new connection, from now on {@link #subscriber}: reconnected by itself when it closes; every stream
+     * reads once when it (re)subscribes.
+     */
+    private void listen() {
         // named, so that operators (and tests) can tell it apart in pg_stat_activity
         PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
                 .addProperty("application_name", LISTENER_NAME);
         PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
-        // (re)subscribed: notifications sent while the listener was away are lost, so every stream reads once
-        listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> wakeAll());
+        listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> subscribed(listener));
+        subscriber = listener;  // before it connects: subscribed() must not take it for a replaced one
         listener.connect().onFailure(e -> LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage()));
-        return listener;
+    }
+
+    private void subscribed(PgSubscriber listener) {
+        if (listener != subscriber || stopping) {
+            // closed (replaced, or at shutdown) while it (re)connected: PgSubscriber connects and LISTENs all the
+            // same, and a second close() does nothing
+            PgConnection late = listener.actualConnection();
+            if (late != null) {
+                late.close();
+            }
+            return;
+        }
+        // notifications sent while the listener was away are lost, so every stream reads once
+        wakeAll();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
@@ -142,8 +162,8 @@ public class InboxFeed {
     /**
      * Asks the LISTEN connection for an answer. One that does not come within {@code chat.listen-check-timeout} (a
      * half-open TCP connection, a frozen backend) replaces the listener with a new one, which wakes every stream once
-     * when it has subscribed. Closing the old connection would not do: the client closes a connection only after its
-     * queries are answered, so the old listener is closed and left to finish (or fail) in its own time.
+     * when it has subscribed. Closing the old connection alone would not do: the client sends Terminate and waits for
+     * the server to end the connection, which a hung one never does, so its backend is ended from the pool as well.
      */
     private void checkListener() {
         PgSubscriber current = subscriber;
@@ -151,6 +171,7 @@ public class InboxFeed {
         if (connection == null || stopping || !listenChecking.compareAndSet(false, true)) {
             return;  // not connected: the subscriber is reconnecting by itself
         }
+        int backend = connection.processId();
         AtomicBoolean decided = new AtomicBoolean();
         long timeout = vertx.setTimer(config.listenCheckTimeout().toMillis(), id -> {
             if (decided.compareAndSet(false, true)) {
@@ -158,8 +179,9 @@ public class InboxFeed {
                 if (!stopping && subscriber == current) {
                     LOG.warnf("inbox LISTEN connection did not answer within %s; listening on a new one",
                             config.listenCheckTimeout());
-                    subscriber = listen();
+                    listen();
                     current.close();
+                    endBackend(backend);
                 }
             }
         });
@@ -170,6 +192,20 @@ public class InboxFeed {
                 // a failure means the connection closed: the subscriber reconnects by itself
             }
         });
+    }
+
+    /**
+     * Ends a replaced listener's backend, which would otherwise LISTEN on until TCP keepalive gives up (hours): it
+     * holds a connection slot and, once it cannot deliver, the server's NOTIFY queue. The pool usually still gets
+     * through (a firewall or NAT that forgets idle connections forgets the listener's first); the name guards against
+     * a reused pid.
+     */
+    private void endBackend(int pid) {
+        pool.preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE pid = $1 AND application_name = $2")
+                .execute(Tuple.of(pid, LISTENER_NAME))
+                .subscribe().with(ended -> {}, e -> LOG.warnf("could not end the replaced inbox LISTEN connection's"
+                        + " backend %d (%s)", pid, e.getMessage()));
     }
 
     /** This replica starts writing a batch of sends: notifications wait until {@link #written} (one call each). */
