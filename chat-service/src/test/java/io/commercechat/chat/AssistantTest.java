@@ -225,6 +225,43 @@ class AssistantTest extends BankFlowSupport {
     }
 
     /**
+     * The person's request commits only after its sender was told it could not be confirmed (503 send-unconfirmed: here
+     * a trigger holds the insert past the test's 6 s send deadline). The client's retry with the same clientMessageId
+     * is answered with that first message, and the assistant answers it then, once: later retries add nothing. Before,
+     * only a first send was answered, so such a request never was.
+     */
+    @Test
+    void aRequestFirstUnconfirmedIsAnsweredOnItsRetryAndOnlyOnce() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        int cards = Math.min(3, linkAccount(me).getList("accounts").size());
+        Predicate<Map<String, Object>> assistant = m -> "ASSISTANT".equals(m.get("sender"));
+        long saidBefore = history(me, c).stream().filter(assistant).count();
+        try (Connection db = database(); var st = db.createStatement()) {
+            st.execute("CREATE FUNCTION slow_request() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    + " BEGIN PERFORM pg_sleep(7); RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER slow_request BEFORE INSERT ON messages FOR EACH ROW"
+                    + " WHEN (NEW.client_message_id = 'slow-q') EXECUTE FUNCTION slow_request()");
+            try {
+                send(me, c, "slow-q", "Show balance").statusCode(503)
+                        .body("type", equalTo("https://commercechat.example/problems/send-unconfirmed"));
+            } finally {
+                st.execute("DROP TRIGGER slow_request ON messages");
+                st.execute("DROP FUNCTION slow_request()");
+            }
+        }
+        awaitDb("the request committed after all", "SELECT count(*) FROM messages WHERE conversation_id = '" + c
+                + "' AND client_message_id = 'slow-q'");
+        send(me, c, "slow-q", "Show balance").statusCode(200);
+        awaitMessages(me, c, cards, kind("ACCOUNT_CARD"));
+        send(me, c, "slow-q", "Show balance").statusCode(200);
+        Thread.sleep(3000);  // a second answer would have come by now (the first took well under a second here)
+        List<Map<String, Object>> all = history(me, c);
+        assertEquals(cards, all.stream().filter(kind("ACCOUNT_CARD")).count(), all.toString());
+        assertEquals(saidBefore + cards, all.stream().filter(assistant).count(), all.toString());
+    }
+
+    /**
      * The read behind a card was allowed and answered, but the card is written only after the consent ended and its
      * end was handled (here the test holds the conversation's row lock, which every write into it takes, until then):
      * the card is never shown, and the assistant says why.

@@ -11,6 +11,7 @@ import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
+import io.commercechat.chat.message.repository.MessageRepository;
 import io.commercechat.chat.message.service.MessageService;
 import io.commercechat.chat.rest.ProtoEnums;
 import io.commercechat.proto.accounts.v1.Balance;
@@ -95,10 +96,12 @@ public class BankAssistant {
     private final AccountLinkClient accountLink;
     private final ConsentClient consents;
     private final BackgroundWork background;
+    private final MessageRepository chatMessages;
 
     public BankAssistant(MessageService messages, ConversationRepository conversations, BusinessRepository businesses,
-            AccountLinkClient accountLink, ConsentClient consents, BackgroundWork background) {
+            AccountLinkClient accountLink, ConsentClient consents, BackgroundWork background, MessageRepository chatMessages) {
         this.messages = messages;
+        this.chatMessages = chatMessages;
         this.conversations = conversations;
         this.businesses = businesses;
         this.accountLink = accountLink;
@@ -124,20 +127,24 @@ public class BankAssistant {
     }
 
     /**
-     * After the person's message committed: answers in the background when it asked the assistant something. At most
-     * {@link #MAX_ANSWERING} answers are under way on a replica at once (each waits up to chat.account-link-deadline
-     * for a bank's reads); a request beyond them is told to ask again, instead of piling calls onto the banks.
+     * After the person's message committed, or after a retry of it was answered with the first result: answers in
+     * the background when it asked the assistant something and has no answer yet. A retry must be answered too: its
+     * first send may have committed after its sender was told it could not be confirmed (503 send-unconfirmed), or on
+     * a replica killed before it answered. At most {@link #MAX_ANSWERING} answers are under way on a replica at once
+     * (each waits up to chat.account-link-deadline for a bank's reads); a request beyond them is told to ask again,
+     * instead of piling calls onto the banks.
      */
-    public void onPersonMessage(UUID conversationId, String text, String personToken) {
+    public void onPersonMessage(ChatMessage message, boolean retry, String text, String personToken) {
         requestOf(text).ifPresent(request -> {
             boolean busy = answering.incrementAndGet() > MAX_ANSWERING;
             background.run("assistant answer",
-                    () -> Uni.createFrom().deferred(() -> Panache.withSession(() -> conversations.findById(conversationId)
-                                    .chain(c -> businesses.findById(c.businessId).map(b -> new Target(c, b))))
-                            .chain(target -> target.business().kind != Business.Kind.BANK ? Uni.createFrom().voidItem()
-                                    : busy ? say(target, MessageContents.notice("I'm answering many requests right now."
-                                            + " Please ask me again in a moment."))
-                                    : answer(target, request, personToken)))
+                    () -> Uni.createFrom().deferred(() -> Panache.withSession(() -> (retry ? answered(message)
+                                    : Uni.createFrom().item(false)).chain(done -> done ? Uni.createFrom().nullItem()
+                                            : conversations.findById(message.conversationId)
+                                                    .chain(c -> businesses.findById(c.businessId).map(b -> new Target(c, b))))))
+                            .chain(target -> target == null || target.business().kind != Business.Kind.BANK
+                                    ? Uni.createFrom().voidItem()
+                                    : reply(new Reply(target, message.id), busy, request, personToken))
                             .eventually(answering::decrementAndGet));
         });
     }
@@ -148,63 +155,121 @@ public class BankAssistant {
         }
     }
 
-    Uni<Void> answer(Target t, Request request, String token) {
+    /**
+     * One answer to one request. Its messages' client ids are "assistant-&lt;request message id&gt;-&lt;n&gt;": whoever
+     * writes the first owns the answer, and any other run for the same request (a retry, on any replica) stops there.
+     */
+    static final class Reply {
+        final Target t;
+        final UUID request;
+        int parts;  // the answer's steps run one after another
+
+        Reply(Target t, UUID request) {
+            this.t = t;
+            this.request = request;
+        }
+
+        String nextClientMessageId() {
+            return clientMessageId(request, ++parts);
+        }
+    }
+
+    static String clientMessageId(UUID request, int part) {
+        return "assistant-" + request + "-" + part;
+    }
+
+    /** Another run wrote the answer's first message. */
+    private static final class AlreadyAnswered extends RuntimeException {
+        AlreadyAnswered() {
+            super("answered by another run", null, false, false);
+        }
+    }
+
+    /** A read from account-link-service or consent-service failed: the person is told, unlike a failure of our own. */
+    private static final class ReadFailed extends RuntimeException {
+        ReadFailed(ChatFailure cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    private Uni<Boolean> answered(ChatMessage request) {
+        return chatMessages.exists(request.conversationId, ChatMessage.Sender.ASSISTANT, clientMessageId(request.id, 1));
+    }
+
+    private Uni<Void> reply(Reply r, boolean busy, Request request, String token) {
+        return (busy ? say(r, MessageContents.notice("I'm answering many requests right now. Please ask me again in a moment."))
+                : answer(r, request, token))
+                .onFailure(AlreadyAnswered.class).recoverWithNull();
+    }
+
+    Uni<Void> answer(Reply r, Request request, String token) {
+        Target t = r.t;
         Uni<Void> answer = switch (request) {
-            case MENU -> say(t, menu(t));
-            case LINK_ACCOUNT -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
-                    : say(t, buttons("Your " + t.bank() + " account is linked until " + DATE.format(expiry(links.get(0)))
+            case MENU -> say(r, menu(t));
+            case LINK_ACCOUNT -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(r, linkOffer(t))
+                    : say(r, buttons("Your " + t.bank() + " account is linked until " + DATE.format(expiry(links.get(0)))
                             + ". Ask me for your balance or recent transactions.", "Manage access", "#/privacy")));
-            case SHOW_BALANCE -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
-                    : balances(t, token, links));
-            case RECENT_TRANSACTIONS -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(t, linkOffer(t))
-                    : transactions(t, token, links));
-            case MANAGE_ACCESS -> manageAccess(t, token);
+            case SHOW_BALANCE -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(r, linkOffer(t))
+                    : balances(r, token, links));
+            case RECENT_TRANSACTIONS -> activeLinks(t, token).chain(links -> links.isEmpty() ? say(r, linkOffer(t))
+                    : transactions(r, token, links));
+            case MANAGE_ACCESS -> manageAccess(r, token);
         };
-        return answer.onFailure(ChatFailure.class).recoverWithUni(f -> say(t, MessageContents.notice(sorry(t, (ChatFailure) f))));
+        // a failed read is told to the person, and so is a card refused because its consent ended meanwhile; a
+        // failure to write the answer is not (it is not the bank's, and writing a notice would fail alike): logged
+        return answer.onFailure(f -> f instanceof ReadFailed || f instanceof ChatFailure c && "consent-ended".equals(c.type()))
+                .recoverWithUni(f -> say(r, MessageContents.notice(sorry(t,
+                        (ChatFailure) (f instanceof ReadFailed ? f.getCause() : f)))));
+    }
+
+    /** A read of a peer, whose failure the person is told about (see {@link #answer}). */
+    private static <T> Uni<T> read(Uni<T> call) {
+        return call.onFailure(ChatFailure.class).transform(f -> new ReadFailed((ChatFailure) f));
     }
 
     private Uni<List<Link>> activeLinks(Target t, String token) {
-        return accountLink.listLinks(token, ListLinksRequest.newBuilder().setPageSize(100).build())
+        return read(accountLink.listLinks(token, ListLinksRequest.newBuilder().setPageSize(100).build()))
                 .map(r -> r.getLinksList().stream().filter(l -> l.getStatus() == LinkStatus.LINK_STATUS_ACTIVE
                         && l.getBankId().equals(t.business().partnerBankId)).toList());
     }
 
-    private Uni<Void> balances(Target t, String token, List<Link> links) {
+    private Uni<Void> balances(Reply reply, String token, List<Link> links) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (var entry : accountsOf(links)) {
-            chain = chain.chain(() -> accountLink.getBalances(token, GetBalancesRequest.newBuilder()
-                            .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build())
-                    .chain(r -> card(t, entry, "Balance", r.getBalancesList().stream().map(BankAssistant::line).toList(),
+            chain = chain.chain(() -> read(accountLink.getBalances(token, GetBalancesRequest.newBuilder()
+                            .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW).build()))
+                    .chain(r -> card(reply, entry, "Balance", r.getBalancesList().stream().map(BankAssistant::line).toList(),
                             r.getBalancesList().stream().map(b -> PeerTimes.from(b.getAsOf(), "as_of"))
                                     .filter(x -> x != null).max(Instant::compareTo).orElse(Instant.now()))));
         }
         return chain;
     }
 
-    private Uni<Void> transactions(Target t, String token, List<Link> links) {
+    private Uni<Void> transactions(Reply reply, String token, List<Link> links) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (var entry : accountsOf(links)) {
-            chain = chain.chain(() -> accountLink.listTransactions(token, ListTransactionsRequest.newBuilder()
+            chain = chain.chain(() -> read(accountLink.listTransactions(token, ListTransactionsRequest.newBuilder()
                             .setAccountId(entry.account().getId()).setPurpose(Purpose.PURPOSE_ACCOUNT_OVERVIEW)
-                            .setPageSize(RECENT).build())
-                    .chain(r -> card(t, entry, "Recent transactions", r.getTransactionsList().isEmpty()
+                            .setPageSize(RECENT).build()))
+                    .chain(r -> card(reply, entry, "Recent transactions", r.getTransactionsList().isEmpty()
                             ? List.of("No transactions in the last 90 days")
                             : r.getTransactionsList().stream().map(BankAssistant::line).toList(), Instant.now())));
         }
         return chain;
     }
 
-    private Uni<Void> manageAccess(Target t, String token) {
-        return consents.listConsents(token, ListConsentsRequest.newBuilder().setBankId(t.business().partnerBankId)
-                        .addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).setPageSize(10).build())
+    private Uni<Void> manageAccess(Reply reply, String token) {
+        Target t = reply.t;
+        return read(consents.listConsents(token, ListConsentsRequest.newBuilder().setBankId(t.business().partnerBankId)
+                        .addStatuses(ConsentStatus.CONSENT_STATUS_AUTHORISED).setPageSize(10).build()))
                 .chain(r -> {
                     if (r.getConsentsCount() == 0) {
-                        return say(t, buttons("Commerce Chat may not read anything from " + t.bank() + " right now.",
+                        return say(reply, buttons("Commerce Chat may not read anything from " + t.bank() + " right now.",
                                 "Link account", linkUrl(t)));
                     }
                     String body = r.getConsentsList().stream().map(c -> describe(t, c)).collect(Collectors.joining("\n"))
                             + "\nYou can end access at any time; cards made from it are then removed.";
-                    return say(t, buttons(body, "Privacy settings", "#/privacy"));
+                    return say(reply, buttons(body, "Privacy settings", "#/privacy"));
                 });
     }
 
@@ -222,18 +287,33 @@ public class BankAssistant {
         return out;
     }
 
-    private Uni<Void> card(Target t, AccountOfLink from, String title, List<String> lines, Instant asOf) {
+    private Uni<Void> card(Reply reply, AccountOfLink from, String title, List<String> lines, Instant asOf) {
         MessageContent card = MessageContent.newBuilder().setAccountCard(AccountCard.newBuilder()
                 .setCardId(UUID.randomUUID().toString()).setAccountDisplayName(from.account().getDisplayName())
                 .setMaskedNumber(from.account().getMaskedNumber()).setTitle(title).addAllLines(lines)
                 .setAsOf(ProtoTime.of(asOf))).build();
-        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), card,
-                ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_UNSPECIFIED, from.link().getConsentId()).replaceWithVoid();
+        return post(reply, card, from.link().getConsentId());
     }
 
-    private Uni<Void> say(Target t, MessageContent content) {
-        return messages.postAsAssistant(t.conversation().id, "assistant-" + UUID.randomUUID(), content,
-                ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_UNSPECIFIED, null).replaceWithVoid();
+    private Uni<Void> say(Reply reply, MessageContent content) {
+        return post(reply, content, null);
+    }
+
+    /** The answer's next message; the first one already written (by another run) stops this run. */
+    private Uni<Void> post(Reply reply, MessageContent content, String consentId) {
+        String clientMessageId = reply.nextClientMessageId();
+        boolean first = reply.parts == 1;
+        return messages.postAsAssistant(reply.t.conversation().id, clientMessageId, content, ChatMessage.Visibility.PERSON_ONLY,
+                        UpdateTag.UPDATE_TAG_UNSPECIFIED, consentId)
+                // the other run's first message may differ from this one (a card's id, a balance read later)
+                .onFailure(f -> first && f instanceof ChatFailure c && "client-message-id-reused".equals(c.type()))
+                .transform(f -> new AlreadyAnswered())
+                .invoke(sent -> {
+                    if (first && sent.duplicate()) {
+                        throw new AlreadyAnswered();
+                    }
+                })
+                .replaceWithVoid();
     }
 
     static MessageContent menu(Target t) {

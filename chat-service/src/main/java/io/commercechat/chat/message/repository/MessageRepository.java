@@ -100,6 +100,12 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
                 ChatMessage.Visibility.class).setParameter("id", id).getSingleResult());
     }
 
+    /** Whether the conversation holds a message of this sender under this client message id (its unique key). */
+    public Uni<Boolean> exists(UUID conversationId, ChatMessage.Sender sender, String clientMessageId) {
+        return count("conversationId = ?1 and sender = ?2 and clientMessageId = ?3", conversationId, sender, clientMessageId)
+                .map(n -> n > 0);
+    }
+
     /**
      * Up to {@code limit} messages that still show a consent (not yet replaced by a notice), by conversation and seq:
      * the account cards read under it and its renewal offer.

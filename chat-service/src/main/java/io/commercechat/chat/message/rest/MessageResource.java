@@ -91,12 +91,10 @@ public class MessageResource {
                 UpdateTag.UPDATE_TAG_UNSPECIFIED, ChatMessage.Visibility.EVERYONE);
         String request = content.getText().getPayload().isEmpty() ? body.text() : content.getText().getPayload();
         return messages.send(person(), out)
-                .invoke(sent -> {
-                    if (!sent.duplicate()) {
-                        // in bank conversations the assistant answers its requests, after this commit
-                        assistant.onPersonMessage(conversationId, request, Caller.forwardedToken(identity));
-                    }
-                })
+                // in bank conversations the assistant answers its requests after this commit; a retry too, when its
+                // first send has no answer yet
+                .invoke(sent -> assistant.onPersonMessage(sent.message(), sent.duplicate(), request,
+                        Caller.forwardedToken(identity)))
                 .map(sent -> RestResponse.status(sent.duplicate() ? Status.OK : Status.CREATED, views.forPerson(sent.message())));
     }
 

@@ -182,12 +182,12 @@ public class MessageService {
      * the consent they were read under ({@code sourceConsentId}). {@code clientMessageId} makes a
      * repeated post of the same message a no-op (e.g. "renewal-" + consent id).
      */
-    public Uni<ChatMessage> postAsAssistant(UUID conversationId, String clientMessageId, MessageContent content,
+    public Uni<Sent> postAsAssistant(UUID conversationId, String clientMessageId, MessageContent content,
             ChatMessage.Visibility visibility, UpdateTag tag, String sourceConsentId) {
         var out = new Outgoing(conversationId, clientMessageId, content, tag, visibility);
         ChatMessage m = newMessage(ChatMessage.Sender.ASSISTANT, out, tag == null ? UpdateTag.UPDATE_TAG_UNSPECIFIED : tag,
                 sourceConsentId);
-        return append(null, null, conversationId, m, content, false).map(Sent::message);
+        return append(null, null, conversationId, m, content, false);
     }
 
     /**
