@@ -1,6 +1,7 @@
 package io.commercechat.chat;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,8 +12,11 @@ import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.repository.MessageWriter;
+import io.commercechat.proto.partner.v1.ListConversationsRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -280,16 +284,7 @@ class SendBatchesTest extends ChatTestSupport {
         Assumptions.assumeFalse(PostgresResource.external(), "signals the embedded PostgreSQL's processes");
         String me = newPerson();
         Chat chat = new Chat(me, UUID.fromString(open(me, SHOP)));
-        List<Long> frozen = new ArrayList<>();
-        try (Connection db = database(); var st = db.createStatement();
-                var r = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
-            while (r.next()) {
-                frozen.add(r.getLong(1));
-            }
-        }
-        // and the server process that starts new ones (the backends' parent), first: no connection answers
-        frozen.add(0, ProcessHandle.of(frozen.get(0)).flatMap(ProcessHandle::parent).orElseThrow().pid());
+        List<Long> frozen = databaseProcesses();
         List<String> sends = List.of("first", "second", "third");
         try {
             frozen.forEach(pid -> signal("STOP", pid));
@@ -333,6 +328,52 @@ class SendBatchesTest extends ChatTestSupport {
         Row stored = pool.preparedQuery("SELECT count(*) AS n FROM messages WHERE conversation_id = $1")
                 .execute(Tuple.of(chat.conversation())).await().indefinitely().iterator().next();
         assertEquals(3, stored.getLong("n"));
+    }
+
+    /**
+     * Reads and partner calls too: with the database frozen as above, a person's request and a partner's call are
+     * answered "try again" (503 problem+json with Retry-After, gRPC UNAVAILABLE) at chat.request-deadline (9 s in
+     * tests), and answered as before once the database is back. Before, they waited for the database with no end.
+     */
+    @Test
+    void aDatabaseThatDoesNotAnswerGetsRequestsATryAgainAtTheRequestDeadline() throws Exception {
+        Assumptions.assumeFalse(PostgresResource.external(), "signals the embedded PostgreSQL's processes");
+        String me = newPerson();
+        String c = open(me, SHOP);
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200);
+        List<Long> frozen = databaseProcesses();
+        try {
+            frozen.forEach(pid -> signal("STOP", pid));
+            long start = System.nanoTime();
+            as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(503)
+                    .contentType("application/problem+json").header("Retry-After", notNullValue())
+                    .body("type", equalTo("https://commercechat.example/problems/temporarily-unavailable"));
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(waited >= 8_900 && waited < 20_000, "answered at the request deadline, not after " + waited + " ms");
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> partner(SHOP)
+                    .listConversations(ListConversationsRequest.newBuilder().setPageSize(10).build()));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+        } finally {
+            frozen.forEach(pid -> signal("CONT", pid));
+        }
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200);
+    }
+
+    /**
+     * The processes that answer this database's clients: the server process that starts new backends (first, so that
+     * no new connection answers either) and every client backend but the test's own.
+     */
+    private static List<Long> databaseProcesses() throws Exception {
+        List<Long> found = new ArrayList<>();
+        try (Connection db = database(); var st = db.createStatement();
+                var r = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+            while (r.next()) {
+                found.add(r.getLong(1));
+            }
+        }
+        found.add(0, ProcessHandle.of(found.get(0)).flatMap(ProcessHandle::parent).orElseThrow().pid());
+        return found;
     }
 
     private static void signal(String signal, long pid) {

@@ -99,6 +99,14 @@ public interface ChatConfig {
     @WithDefault("PT10S")
     Duration accountLinkDeadline();
 
+    /**
+     * The longest a person or a partner waits for an answer to one request (not a stream): then 503 / UNAVAILABLE
+     * "try again". A database that stops answering (a frozen server, a cut network) would otherwise hold the request
+     * until it answers again, with no end. Above every deadline of the calls one request makes (send timeout, a peer).
+     */
+    @WithDefault("PT20S")
+    Duration requestDeadline();
+
     /** Deadline of one call to consent-service. */
     @WithDefault("PT5S")
     Duration consentDeadline();

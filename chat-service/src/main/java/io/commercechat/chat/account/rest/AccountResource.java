@@ -7,6 +7,7 @@ import io.commercechat.chat.account.AccountViews.TransactionPage;
 import io.commercechat.chat.client.AccountLinkClient;
 import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.rest.ProtoEnums;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.accounts.v1.GetBalancesRequest;
@@ -33,6 +34,7 @@ import java.time.Instant;
 @Path("/v1/accounts")
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class AccountResource {
 
     private final AccountLinkClient accountLink;

@@ -3,6 +3,7 @@ package io.commercechat.chat.account.rest;
 import io.commercechat.chat.account.AccountViews;
 import io.commercechat.chat.account.AccountViews.BankList;
 import io.commercechat.chat.client.AccountLinkClient;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.accounts.v1.ListBanksRequest;
@@ -19,6 +20,7 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/v1/banks")
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class BankResource {
 
     private final AccountLinkClient accountLink;

@@ -8,6 +8,7 @@ import io.commercechat.chat.account.AccountViews.LinkView;
 import io.commercechat.chat.client.AccountLinkClient;
 import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.rest.ProtoEnums;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
@@ -49,6 +50,7 @@ import org.jboss.resteasy.reactive.RestResponse.Status;
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class LinkResource {
 
     /** What may be read (ACCOUNTS_BASIC, ACCOUNTS_DETAIL, BALANCES, TRANSACTIONS), why, for how long, and where the bank sends the browser back. */

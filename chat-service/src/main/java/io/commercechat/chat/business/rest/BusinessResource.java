@@ -2,6 +2,7 @@ package io.commercechat.chat.business.rest;
 
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -16,6 +17,7 @@ import java.util.List;
 @Path("/v1/businesses")
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class BusinessResource {
 
     public record BusinessView(String id, String displayName, String kind) {

@@ -4,6 +4,7 @@ import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
 import io.commercechat.chat.consent.ConsentViews;
 import io.commercechat.chat.consent.ConsentViews.AccessLog;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/v1/access-log")
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class AccessLogResource {
 
     private final ConsentClient consents;

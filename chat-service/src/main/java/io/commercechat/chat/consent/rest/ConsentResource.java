@@ -7,6 +7,7 @@ import io.commercechat.chat.consent.ConsentViews.ConsentList;
 import io.commercechat.chat.consent.ConsentViews.ConsentView;
 import io.commercechat.chat.consent.ConsentViews.ReceiptView;
 import io.commercechat.chat.rest.ProtoEnums;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.consent.v1.GetReceiptRequest;
@@ -29,6 +30,7 @@ import java.util.Map;
 @Path("/v1/consents")
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class ConsentResource {
 
     private final ConsentClient consents;

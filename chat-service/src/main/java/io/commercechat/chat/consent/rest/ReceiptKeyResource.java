@@ -1,6 +1,7 @@
 package io.commercechat.chat.consent.rest;
 
 import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
@@ -15,6 +16,7 @@ import jakarta.ws.rs.core.Response;
  */
 @Path("/v1/receipt-keys")
 @PermitAll
+@RequestDeadline
 public class ReceiptKeyResource {
 
     private final ConsentClient consents;

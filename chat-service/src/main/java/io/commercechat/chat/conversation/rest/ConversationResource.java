@@ -5,6 +5,7 @@ import io.commercechat.chat.conversation.ConversationViews.ConversationView;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.conversation.service.ConversationService;
 import io.commercechat.chat.message.MessageViews;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -39,6 +40,7 @@ import org.jboss.resteasy.reactive.RestResponse.Status;
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class ConversationResource {
 
     public record OpenConversation(@NotBlank @Size(max = 64) String businessId) {}

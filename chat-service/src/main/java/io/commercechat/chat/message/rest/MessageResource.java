@@ -7,6 +7,7 @@ import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.message.MessageViews.MessageView;
 import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.proto.partner.v1.UpdateTag;
@@ -39,6 +40,7 @@ import org.jboss.resteasy.reactive.RestResponse.Status;
 @RolesAllowed("user")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@RequestDeadline
 public class MessageResource {
 
     /**

@@ -11,6 +11,7 @@ import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.RequestDeadlineInterceptor;
 import io.commercechat.chat.security.Caller;
 import io.commercechat.chat.security.TokenDeadline;
 import io.commercechat.proto.partner.v1.BusinessMessaging;
@@ -130,7 +131,8 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
     }
 
     private <T, R> Uni<R> call(Function<Party, Uni<T>> action, Function<T, R> toResponse) {
-        return Uni.createFrom().deferred(() -> action.apply(Party.business(Caller.business(identity).businessId())))
+        return RequestDeadlineInterceptor.within(Uni.createFrom().deferred(() -> action.apply(Party.business(Caller.business(identity)
+                        .businessId()))), config.requestDeadline())
                 .map(toResponse).onFailure().transform(GrpcErrors::toStatus);
     }
 }
