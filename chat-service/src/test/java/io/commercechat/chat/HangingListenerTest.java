@@ -8,13 +8,17 @@ import io.commercechat.testkit.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +35,15 @@ class HangingListenerTest {
     @Inject
     Pool pool;
 
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String user;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     private record Listener(int pid, int clientPort) {}
 
     @Test
@@ -46,6 +59,35 @@ class HangingListenerTest {
         // and it stays one: a replaced listener does not reconnect
         Thread.sleep(3000);
         assertEquals(List.of(listening), listeners(), "this replica's one LISTEN backend");
+    }
+
+    /**
+     * The listener is replaced while no new connection to the database can be made: the replacement's first connect
+     * fails, and it is tried again until the database can be reached. Before, a listener whose first connect failed
+     * was never tried again, and this replica's streams polled until it restarted.
+     */
+    @Test
+    void aReplacementThatCannotConnectListensOnceTheDatabaseCanBeReachedAgain() throws Exception {
+        Assumptions.assumeFalse(PostgresResource.external(), "the relay reaches only the embedded PostgreSQL");
+        Listener listening = onlyListenerOtherThan(-1);
+        // the pool has a connection open, through which the replaced backend is ended
+        pool.query("SELECT 1").execute().await().atMost(Duration.ofSeconds(10));
+        RelayedDatabaseResource.relay.refuseNewConnections(true);
+        try {
+            RelayedDatabaseResource.relay.silenceConnectionFrom(listening.clientPort());
+            // replaced: the old backend is ended (from a pool connection open before), the new one cannot connect
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!listeners().isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the silenced listener was not replaced: " + listeners());
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(2000);  // a first try and a retry refused
+        } finally {
+            RelayedDatabaseResource.relay.refuseNewConnections(false);
+        }
+        onlyListenerOtherThan(listening.pid());
     }
 
     /**
@@ -67,12 +109,18 @@ class HangingListenerTest {
         }
     }
 
-    private List<Listener> listeners() {
+    /** Read directly, not through the relay (which may be refusing connections). */
+    private List<Listener> listeners() throws SQLException {
         List<Listener> found = new ArrayList<>();
-        for (Row r : pool.preparedQuery("SELECT pid, client_port FROM pg_stat_activity WHERE application_name = $1"
-                + " AND datname = current_database() ORDER BY pid").execute(Tuple.of(InboxFeed.LISTENER_NAME))
-                .await().atMost(Duration.ofSeconds(10))) {
-            found.add(new Listener(r.getInteger(0), r.getInteger(1)));
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+                PreparedStatement q = db.prepareStatement("SELECT pid, client_port FROM pg_stat_activity"
+                        + " WHERE application_name = ? AND datname = current_database() ORDER BY pid")) {
+            q.setString(1, InboxFeed.LISTENER_NAME);
+            try (ResultSet r = q.executeQuery()) {
+                while (r.next()) {
+                    found.add(new Listener(r.getInt(1), r.getInt(2)));
+                }
+            }
         }
         return found;
     }

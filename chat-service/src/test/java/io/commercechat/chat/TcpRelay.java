@@ -21,6 +21,7 @@ final class TcpRelay implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Connection> open = new CopyOnWriteArrayList<>();
+    private volatile boolean refusing;
 
     private record Connection(Socket client, Socket target, boolean[] silent) {}
 
@@ -56,10 +57,19 @@ final class TcpRelay implements AutoCloseable {
         }
     }
 
+    /** While on, each new connection is closed at once, as by a target that cannot be reached. */
+    void refuseNewConnections(boolean refuse) {
+        refusing = refuse;
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (refusing) {
+                    client.close();
+                    continue;
+                }
                 Socket target = new Socket();
                 try {
                     target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5_000);

@@ -132,7 +132,17 @@ public class InboxFeed {
         PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
         listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> subscribed(listener));
         subscriber = listener;  // before it connects: subscribed() must not take it for a replaced one
-        listener.connect().onFailure(e -> LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage()));
+        listener.connect().onFailure(e -> {
+            LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage());
+            // the subscriber reconnects by itself only once it has been connected: a first connect that fails is
+            // tried again here, on a new one (a replacement made while the database could not be reached)
+            vertx.setTimer(1000, id -> {
+                if (subscriber == listener && !stopping) {
+                    listener.close();
+                    listen();
+                }
+            });
+        });
     }
 
     private void subscribed(PgSubscriber listener) {
