@@ -43,6 +43,8 @@ export async function renderLinkForm(root, { api, query }) {
   const form = h('form', { class: 'link-form', novalidate: true },
     h('fieldset', {},
       h('legend', {}, 'Bank'),
+      h('p', { class: 'muted small' }, 'Linking a bank you have linked already replaces that link: its access ends, '
+        + 'and the accounts you choose now are the ones shown.'),
       banks.map((b, i) => h('label', { class: 'choice' },
         h('input', { type: 'radio', name: 'bank', value: b.id, required: true,
           checked: preselect ? b.id === preselect : i === 0 }),

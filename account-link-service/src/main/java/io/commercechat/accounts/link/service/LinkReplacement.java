@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ import org.jboss.logging.Logger;
 public class LinkReplacement {
 
     private static final Logger LOG = Logger.getLogger(LinkReplacement.class);
+    /** How long CompleteLink waits for the replaced link's bank and consent to be told. */
+    static final Duration FINISH_WITHIN = Duration.ofSeconds(3);
 
     /** An earlier link, ended as {@code to} because a new link to its bank replaced it. */
     record Replaced(Link link, LinkStatus to, String reason) {}
@@ -85,7 +88,9 @@ public class LinkReplacement {
                                 : consentEnds.revokeForPerson(r.link(), r.reason(), personToken));
             });
         }
-        return chain;
+        // the person's new link is ACTIVE: a slow bank or consent-service must not turn CompleteLink into a deadline
+        // error for them (the due marks hand what is left to the sweeps)
+        return chain.ifNoItem().after(FINISH_WITHIN).recoverWithUni(() -> Uni.createFrom().voidItem());
     }
 
     /**

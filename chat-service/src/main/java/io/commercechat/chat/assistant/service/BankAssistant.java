@@ -308,6 +308,10 @@ public class BankAssistant {
                 // the other run's first message may differ from this one (a card's id, a balance read later)
                 .onFailure(f -> first && f instanceof ChatFailure c && "client-message-id-reused".equals(c.type()))
                 .transform(f -> new AlreadyAnswered())
+                // a first card refused because its consent ended was not written (the refused row is deleted): the
+                // notice saying so takes its place, so that a retry finds the answer
+                .onFailure(f -> first && f instanceof ChatFailure c && "consent-ended".equals(c.type()))
+                .invoke(() -> reply.parts = 0)
                 .invoke(sent -> {
                     if (first && sent.duplicate()) {
                         throw new AlreadyAnswered();
