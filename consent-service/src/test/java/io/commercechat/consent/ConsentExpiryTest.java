@@ -65,8 +65,9 @@ class ConsentExpiryTest extends ConsentTestSupport {
     }
 
     /**
-     * A consent whose row stays busy past consent.row-lock-timeout is left for the next sweep; the sweep still ends
-     * the due consents after it (one timeout used to end the whole sweep, every time, as the busy one came first).
+     * A consent whose row a check holds is left for the next sweep; the sweep still ends the due consents after it
+     * (one busy row used to end the whole sweep, every time, as the busy one came first; then to hold it up for
+     * consent.row-lock-timeout; now it is passed over at once, ConsentSweepTest).
      */
     @Test
     void aBusyConsentDoesNotHoldUpTheSweepOfTheOthers() throws Exception {

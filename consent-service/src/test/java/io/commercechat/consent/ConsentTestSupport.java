@@ -1,5 +1,6 @@
 package io.commercechat.consent;
 
+import io.commercechat.consent.lifecycle.service.ConsentSweep;
 import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.Permission;
@@ -8,6 +9,7 @@ import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.quarkus.vertx.VertxContextSupport;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -52,6 +54,20 @@ abstract class ConsentTestSupport {
             if (ps.executeUpdate() != 1) {
                 throw new AssertionError("no consent " + consentId);
             }
+        }
+    }
+
+    /**
+     * One run of the sweep as a replica's scheduler runs it, on a Vert.x context of its own; returns how many consents
+     * it ended. Two threads calling it at once are two replicas sweeping at once.
+     */
+    protected static int sweepOnce(ConsentSweep sweep) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(sweep::sweepOnce);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
@@ -106,6 +122,18 @@ abstract class ConsentTestSupport {
             ps.setString(1, consentId);
             try (var rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** How many events of {@code type} the log holds for a consent. */
+    protected static long eventsOf(String consentId, io.commercechat.proto.consent.v1.ConsentEventType type) throws SQLException {
+        try (var c = database(); var ps = c.prepareStatement("select count(*) from consent_events where consent_id = ?::uuid and type = ?")) {
+            ps.setString(1, consentId);
+            ps.setString(2, type.name());
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.commercechat.consent.access.service;
 
 import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.repository.AccessRecordRepository;
+import io.commercechat.consent.clock.DatabaseClock;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
@@ -29,17 +30,20 @@ import java.util.UUID;
 /**
  * Decides every bank-data read. Candidate consents are read with a shared row lock: a revocation
  * (which updates the row) waits for checks in flight, so once RevokeConsent has returned, no later
- * check can see the consent as authorised. Expiry is enforced here, not only by the sweep.
+ * check can see the consent as authorised. Expiry is enforced here, not only by the sweep, by the database's clock read
+ * once the candidates are locked: the clock the sweep ends consents by, the same on every replica (README, "One clock").
  */
 @ApplicationScoped
 public class AccessChecker {
 
     private final ConsentRepository consents;
     private final AccessRecordRepository records;
+    private final DatabaseClock clock;
 
-    public AccessChecker(ConsentRepository consents, AccessRecordRepository records) {
+    public AccessChecker(ConsentRepository consents, AccessRecordRepository records, DatabaseClock clock) {
         this.consents = consents;
         this.records = records;
+        this.clock = clock;
     }
 
     public record Decision(boolean allowed, String reason, UUID consentId, UUID recordId) {}
@@ -69,8 +73,7 @@ public class AccessChecker {
                                 ? consents.find("userId = ?1 and bankId = ?2 order by listSeq desc", userId, bankId)
                                         .withLock(LockModeType.PESSIMISTIC_READ).range(0, 0).list()
                                 : Uni.createFrom().item(authorised));
-        return candidates.chain(found -> {
-            Instant now = Instant.now();
+        return candidates.chain(found -> clock.now().chain(now -> {
             Verdict verdict = decide(found, bankId, accountId, permission, purpose, now);
             AccessRecord r = new AccessRecord();
             r.id = UUID.randomUUID();
@@ -83,9 +86,9 @@ public class AccessChecker {
             r.purpose = purpose;
             r.decision = verdict.allowed ? AccessDecision.ACCESS_DECISION_ALLOW : AccessDecision.ACCESS_DECISION_DENY;
             r.reason = verdict.reason;
-            r.occurredAt = now.truncatedTo(ChronoUnit.MICROS);
+            r.occurredAt = now;
             return records.persist(r).map(saved -> new Decision(verdict.allowed, verdict.reason, r.consentId, r.id));
-        });
+        }));
     }
 
     private record Verdict(boolean allowed, String reason, Consent consent) {}

@@ -22,8 +22,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -58,18 +56,18 @@ public class ConsentEventLog {
      * ({@link ConsentEventRepository#lockLog()}), held until that transaction ends.
      */
     public Uni<ConsentEventEntry> append(Consent consent, ConsentEventType type, Actor actor) {
-        return events.lockLog().chain(events::lastHash).chain(last -> {
+        return events.lockLog().chain(lockedAt -> events.lastHash().chain(last -> {
             ConsentEventEntry e = new ConsentEventEntry();
             e.eventId = UUID.randomUUID();
             e.consentId = consent.id;
             e.type = type;
             e.actor = actor;
-            e.occurredAt = Instant.now().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores
+            e.occurredAt = lockedAt; // the database's clock, not this replica's (README, "One clock")
             e.snapshot = ConsentMapper.snapshot(consent);
             e.previousHash = last == null ? EventHash.GENESIS : last;
             e.hash = hashOf(e);
             return events.persistAndFlush(e);  // flushed: the position (an identity) is known to the receipt
-        });
+        }));
     }
 
     private static String hashOf(ConsentEventEntry e) {

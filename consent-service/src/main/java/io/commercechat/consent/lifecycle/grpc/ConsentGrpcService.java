@@ -104,23 +104,15 @@ public class ConsentGrpcService implements ConsentService {
     @Override
     public Uni<GetConsentResponse> getConsent(GetConsentRequest req) {
         return call("GetConsent", Grant.ACT_FOR_PERSON, c -> lifecycle.get(c, req.getConsentId()),
-                x -> GetConsentResponse.newBuilder().setConsent(lifecycle.view(x, Instant.now())).build());
+                x -> GetConsentResponse.newBuilder().setConsent(x).build());
     }
 
     @Override
     public Uni<ListConsentsResponse> listConsents(ListConsentsRequest req) {
-        return call("ListConsents", Grant.ACT_FOR_PERSON, c -> {
-            int size = GrpcValidation.pageSize(req.getPageSize());
-            Instant now = Instant.now();
-            return lifecycle.list(c, req, now, size + 1).map(page -> {
-                var b = ListConsentsResponse.newBuilder();
-                page.stream().limit(size).forEach(x -> b.addConsents(lifecycle.view(x, now)));
-                if (page.size() > size) {
-                    b.setNextPageToken(PageTokens.encode(page.get(size - 1).listSeq));
-                }
-                return b.build();
-            });
-        }, Function.identity());
+        return call("ListConsents", Grant.ACT_FOR_PERSON,
+                c -> lifecycle.list(c, req, GrpcValidation.pageSize(req.getPageSize())),
+                page -> ListConsentsResponse.newBuilder().addAllConsents(page.consents())
+                        .setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override

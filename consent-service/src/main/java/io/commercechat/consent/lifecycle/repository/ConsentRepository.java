@@ -15,8 +15,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
 
-    // Due for the sweep, not yet ended by it (ConsentLifecycle.dueEnding says the same in Java); parameters
-    // :authorised, :awaiting, :now and :lapseCutoff.
+    // Due for the sweep, not yet ended by it (ConsentLifecycle.dueEnding says the same in Java, claimNextDue in SQL);
+    // parameters :authorised, :awaiting, :now and :lapseCutoff.
     private static final String EXPIRED_UNRECORDED = "(status = :authorised and expiresAt <= :now)";
     private static final String LAPSED_UNRECORDED = "(status = :awaiting and createdAt <= :lapseCutoff)";
 
@@ -72,15 +72,32 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
                                 + " where name = 'lock_timeout'", String.class).getSingleResult()));
     }
 
-    /** Ids of authorised consents past expiry, or awaiting authorisation since before the cut-off. */
-    public Uni<List<UUID>> dueForSweep(Instant now, Instant awaitingCutoff, int limit) {
-        return getSession().chain(s -> s.createSelectionQuery(
-                "select id from Consent where " + EXPIRED_UNRECORDED + " or " + LAPSED_UNRECORDED + " order by createdAt", UUID.class)
-                .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
-                .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION)
-                .setParameter("now", now)
-                .setParameter("lapseCutoff", awaitingCutoff)
-                .setMaxResults(limit)
-                .getResultList());
+    /** Where a sweep has got to among the due consents, oldest first: the consent it claimed last. */
+    public record SweepPosition(UUID consentId, Instant createdAt, long listSeq) {}
+
+    /**
+     * Claims the oldest consent due for the sweep at {@code now} (EXPIRED_UNRECORDED, LAPSED_UNRECORDED) after
+     * {@code after} (null: from the start), locked until the transaction ends; null when there is none. A consent that
+     * anyone else holds (a check in flight, another replica's sweep, a change) is skipped, not waited for (SKIP
+     * LOCKED), so the replicas' sweeps share the due consents and a skipped one is left to the next run. A row changed
+     * since the statement began is re-checked, as locked, against the condition (READ COMMITTED), so a consent another
+     * replica has just ended is not claimed again.
+     */
+    public Uni<Consent> claimNextDue(Instant now, Instant lapseCutoff, SweepPosition after) {
+        String sql = "select * from consents where ((status = :authorised and expires_at <= :now)"
+                + " or (status = :awaiting and created_at <= :lapseCutoff))"
+                + (after == null ? "" : " and (created_at, list_seq) > (:afterCreated, :afterSeq)")
+                + " order by created_at, list_seq limit 1 for no key update skip locked";
+        return getSession().chain(s -> {
+            var claim = s.createNativeQuery(sql, Consent.class)
+                    .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED.name())
+                    .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION.name())
+                    .setParameter("now", now)
+                    .setParameter("lapseCutoff", lapseCutoff);
+            if (after != null) {
+                claim.setParameter("afterCreated", after.createdAt()).setParameter("afterSeq", after.listSeq());
+            }
+            return claim.getResultList();
+        }).map(rows -> rows.isEmpty() ? null : rows.get(0));
     }
 }

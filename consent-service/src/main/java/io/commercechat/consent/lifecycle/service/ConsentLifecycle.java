@@ -1,11 +1,13 @@
 package io.commercechat.consent.lifecycle.service;
 
+import io.commercechat.consent.clock.DatabaseClock;
 import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
+import io.commercechat.consent.lifecycle.repository.ConsentRepository.SweepPosition;
 import io.commercechat.consent.receipt.Receipt;
 import io.commercechat.consent.receipt.repository.ReceiptRepository;
 import io.commercechat.consent.receipt.service.ReceiptSigner;
@@ -30,13 +32,17 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The consent state machine: AWAITING_AUTHORISATION -> AUTHORISED | REJECTED;
  * AUTHORISED -> REVOKED | EXPIRED. Every change locks its consent's row first (waiting for the checks in flight),
  * so changes to one consent are serialized; each appends one chained event, and authorisation and revocation issue
  * a signed receipt in the same transaction. The mesh-wide log lock comes last, in {@link ConsentEventLog#append}: a
- * revocation waiting for checks on its consent holds up no one else's changes.
+ * revocation waiting for checks on its consent holds up no one else's changes. Whether a consent has expired or lapsed is
+ * decided by the database's clock, read once the row is locked, as CheckAccess and the sweep decide it
+ * ({@link DatabaseClock}; README, "One clock").
  */
 @ApplicationScoped
 public class ConsentLifecycle {
@@ -48,9 +54,11 @@ public class ConsentLifecycle {
     private final ReceiptRepository receipts;
     private final ReceiptSigner signer;
     private final ConsentConfig config;
+    private final DatabaseClock clock;
 
     public ConsentLifecycle(ConsentRepository consents, ConsentEventLog eventLog, ReceiptRepository receipts,
-            ReceiptSigner signer, ConsentConfig config) {
+            ReceiptSigner signer, ConsentConfig config, DatabaseClock clock) {
+        this.clock = clock;
         this.consents = consents;
         this.eventLog = eventLog;
         this.receipts = receipts;
@@ -76,15 +84,17 @@ public class ConsentLifecycle {
         if (c.transactionFrom != null && c.transactionTo != null && c.transactionFrom.isAfter(c.transactionTo)) {
             throw Rejections.invalid("transaction_from must not be after transaction_to");
         }
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        c.createdAt = now;
-        c.updatedAt = now;
-        c.expiresAt = now.plus(Duration.ofDays(req.getValidDays()));
         c.status = ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION;
         c.statusReason = "waiting for the person to approve at the bank";
-        return consents.persist(c)
-                .call(consents::flush)
-                .call(saved -> eventLog.append(saved, ConsentEventType.CONSENT_EVENT_TYPE_CREATED, actorFor(caller)));
+        // the lapse and the expiry are measured from the database's clock, as they are checked
+        return clock.now().chain(now -> {
+            c.createdAt = now;
+            c.updatedAt = now;
+            c.expiresAt = now.plus(Duration.ofDays(req.getValidDays()));
+            return consents.persist(c)
+                    .call(consents::flush)
+                    .call(saved -> eventLog.append(saved, ConsentEventType.CONSENT_EVENT_TYPE_CREATED, actorFor(caller)));
+        });
     }
 
     @WithTransaction
@@ -95,7 +105,7 @@ public class ConsentLifecycle {
         if (caller.isService() && userId.isEmpty()) {
             throw Rejections.invalid("user_id is required: the person whose consent it is");
         }
-        return changeVisible(caller, id, c -> {
+        return changeVisible(caller, id, (c, now) -> {
             if (!userId.isEmpty() && !userId.equals(c.userId)) {
                 throw Rejections.notFound("consent " + id + " not found");  // another person's: as if it did not exist
             }
@@ -103,7 +113,6 @@ public class ConsentLifecycle {
             if (expectedVersion > 0 && c.version != expectedVersion) {
                 throw Rejections.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
             }
-            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             if (!c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
                 throw Rejections.precondition(LAPSED + "; start linking again");
             }
@@ -126,11 +135,11 @@ public class ConsentLifecycle {
     public Uni<Consent> reject(Caller caller, String consentId, String reason) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
         String why = Validate.reason(reason);
-        return changeVisible(caller, id, c -> {
+        return changeVisible(caller, id, (c, now) -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "rejected");
             c.status = ConsentStatus.CONSENT_STATUS_REJECTED;
             c.statusReason = why.isEmpty() ? "declined at the bank" : why;
-            c.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            c.updatedAt = now;
             return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED, actorFor(caller), null);
         });
     }
@@ -143,9 +152,8 @@ public class ConsentLifecycle {
         if (!caller.isService() && by != Actor.ACTOR_USER) {
             throw Rejections.invalid("a person can only revoke as ACTOR_USER");
         }
-        return changeVisible(caller, id, c -> {
+        return changeVisible(caller, id, (c, now) -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AUTHORISED, "revoked");
-            Instant now = Instant.now();
             if (!c.isLiveAt(now)) {
                 // it ended by expiry (the sweep records that shortly); a revocation receipt would misstate how
                 throw Rejections.precondition("the consent expired on " + c.expiresAt.truncatedTo(ChronoUnit.SECONDS)
@@ -158,26 +166,33 @@ public class ConsentLifecycle {
                 case ACTOR_SYSTEM -> "access ended by Commerce Chat";
                 default -> "access ended by you";
             };
-            c.updatedAt = now.truncatedTo(ChronoUnit.MICROS);
+            c.updatedAt = now;
             return transition(c, ConsentEventType.CONSENT_EVENT_TYPE_REVOKED, by, ReceiptKind.RECEIPT_KIND_REVOCATION);
         });
     }
 
+    /** The consent as it reads now by the database's clock ({@link #view}). */
     @WithSession
-    public Uni<Consent> get(Caller caller, String consentId) {
+    public Uni<io.commercechat.proto.consent.v1.Consent> get(Caller caller, String consentId) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
-        return consents.findById(id).map(c -> visible(caller, c, id));
+        return consents.findById(id).map(c -> visible(caller, c, id)).chain(c -> clock.now().map(now -> view(c, now)));
     }
 
+    /** A page of consents as they read at one moment ({@link #view}), and the token of the next page ("" at the end). */
+    public record ConsentPage(List<io.commercechat.proto.consent.v1.Consent> consents, String nextPageToken) {}
+
     @WithSession
-    public Uni<List<Consent>> list(Caller caller, ListConsentsRequest req, Instant now, int limit) {
+    public Uni<ConsentPage> list(Caller caller, ListConsentsRequest req, int size) {
         String userId = Validate.userId(caller.actingFor(req.getUserId()));
         String bankId = req.getBankId().isEmpty() ? "" : GrpcValidation.bankId(req.getBankId());
         List<ConsentStatus> statuses = req.getStatusesList().stream().map(s -> GrpcValidation.known(s, "statuses")).toList();
-        // filtered by the status each consent reads as at now (view, with the same now): a due one by the status the
-        // sweep will give it
-        return consents.page(userId, bankId, statuses, now, now.minus(config.authorisationWindow()),
-                PageTokens.decode(req.getPageToken(), Long.MAX_VALUE), limit);
+        long before = PageTokens.decode(req.getPageToken(), Long.MAX_VALUE);
+        // filtered by the status each consent reads as at the database's now, and shown as at the same now (view): a
+        // due one by the status the sweep will give it
+        return clock.now().chain(now -> consents.page(userId, bankId, statuses, now, now.minus(config.authorisationWindow()),
+                        before, size + 1)
+                .map(page -> new ConsentPage(page.stream().limit(size).map(c -> view(c, now)).toList(),
+                        page.size() > size ? PageTokens.encode(page.get(size - 1).listSeq) : "")));
     }
 
     @WithSession
@@ -233,39 +248,44 @@ public class ConsentLifecycle {
         return b.build();
     }
 
-    /** Ends one consent that is due. Safe to run on every replica at once: the state is re-read under its row lock. */
+    /**
+     * Ends the oldest consent that is due after {@code after} (null: from the start) by the database's clock, skipping
+     * those that anyone else holds ({@link ConsentRepository#claimNextDue}); null when there is none left. The replicas'
+     * sweeps each claim a different consent, and a consent is ended once: the claim re-reads it under its lock.
+     * {@code claimed} learns the consent taken before it is changed, so that a sweep goes on past one that fails.
+     */
     @WithTransaction
-    public Uni<Boolean> endIfDue(UUID id) {
-        return consents.findForChange(id, config.rowLockTimeout()).chain(c -> {
-            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            Ending due = c == null ? null : dueEnding(c, now);
-            if (due == null) {
-                return Uni.createFrom().item(false);
-            }
-            c.status = due.status();
-            if (due.endedBy() != null) {
-                c.endedBy = due.endedBy();
-            }
-            c.statusReason = due.reason();
-            c.updatedAt = now;
-            return transition(c, due.event(), Actor.ACTOR_SYSTEM, null).replaceWith(true);
-        });
+    public Uni<Consent> endNextDue(SweepPosition after, Consumer<SweepPosition> claimed) {
+        return clock.now().chain(now -> consents.claimNextDue(now, now.minus(config.authorisationWindow()), after)
+                .<Consent>chain(c -> {
+                    if (c == null) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    claimed.accept(new SweepPosition(c.id, c.createdAt, c.listSeq));
+                    Ending due = dueEnding(c, now);
+                    if (due == null) { // claimNextDue selects by the same conditions at the same now
+                        throw new IllegalStateException("consent " + c.id + " was claimed by the sweep but is not due");
+                    }
+                    c.status = due.status();
+                    if (due.endedBy() != null) {
+                        c.endedBy = due.endedBy();
+                    }
+                    c.statusReason = due.reason();
+                    c.updatedAt = now;
+                    return transition(c, due.event(), Actor.ACTOR_SYSTEM, null);
+                }));
     }
 
     private static Instant micros(Instant t) {
         return t == null ? null : t.truncatedTo(ChronoUnit.MICROS);
     }
 
-    @WithSession
-    public Uni<List<UUID>> dueForSweep(int limit) {
-        Instant now = Instant.now();
-        return consents.dueForSweep(now, now.minus(config.authorisationWindow()), limit);
-    }
-
-    private Uni<Consent> changeVisible(Caller caller, UUID id, java.util.function.Function<? super Consent, Uni<? extends Consent>> change) {
+    /** Locks the consent, then applies {@code change} to it with the database's time, read under the lock. */
+    private Uni<Consent> changeVisible(Caller caller, UUID id,
+            BiFunction<? super Consent, Instant, Uni<? extends Consent>> change) {
         return consents.findForChange(id, config.rowLockTimeout())
                 .map(c -> visible(caller, c, id))
-                .<Consent>chain(change);
+                .<Consent>chain(c -> clock.now().<Consent>chain(now -> change.apply(c, now)));
     }
 
     private Uni<Consent> transition(Consent c, ConsentEventType type, Actor actor, ReceiptKind receipt) {

@@ -1,19 +1,24 @@
 package io.commercechat.consent.lifecycle.service;
 
+import io.commercechat.consent.lifecycle.repository.ConsentRepository.SweepPosition;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Ends consents that are due (expired, or lapsed while awaiting authorisation) so that consumers
  * of WatchConsentEvents learn about it. Checks enforce expiry on their own; this only records it.
+ * Every replica runs it; they share the due consents without waiting for each other (ConsentLifecycle.endNextDue).
  */
 @ApplicationScoped
 public class ConsentSweep {
 
     private static final Logger LOG = Logger.getLogger(ConsentSweep.class);
+    private static final int MAX_PER_RUN = 500;
 
     private final ConsentLifecycle lifecycle;
 
@@ -32,17 +37,36 @@ public class ConsentSweep {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
+    private enum Step { ENDED, FAILED, NONE_LEFT }
+
     /**
-     * Ends up to 500 due consents, oldest first; returns how many changed. One that fails (its row busy past
-     * consent.row-lock-timeout) is left for the next sweep, and the others are still ended.
+     * Ends up to 500 due consents, oldest first, one a transaction; returns how many this run ended. A consent that
+     * someone else holds (a check in flight, another replica's sweep) is passed over, not waited for, and one that fails
+     * is left for the next run; the others are still ended.
      */
     public Uni<Integer> sweepOnce() {
-        return lifecycle.dueForSweep(500).chain(ids -> Multi.createFrom().iterable(ids)
-                .onItem().transformToUniAndConcatenate(id -> lifecycle.endIfDue(id).onFailure().recoverWithItem(e -> {
-                    LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", id,
+        AtomicReference<SweepPosition> passed = new AtomicReference<>();
+        return Multi.createBy().repeating().uni(() -> endNext(passed))
+                .until(step -> step == Step.NONE_LEFT)
+                .select().first(MAX_PER_RUN)
+                .filter(step -> step == Step.ENDED)
+                .collect().with(Collectors.counting())
+                .map(Long::intValue);
+    }
+
+    private Uni<Step> endNext(AtomicReference<SweepPosition> passed) {
+        SweepPosition from = passed.get();
+        return lifecycle.endNextDue(from, passed::set)
+                .map(ended -> ended == null ? Step.NONE_LEFT : Step.ENDED)
+                .onFailure().recoverWithItem(e -> {
+                    SweepPosition claimed = passed.get();
+                    if (claimed == from) { // it failed before claiming one (the database unreachable, say): the run ends
+                        LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
+                        return Step.NONE_LEFT;
+                    }
+                    LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", claimed.consentId(),
                             e.getClass().getSimpleName());
-                    return false;
-                }))
-                .filter(Boolean::booleanValue).collect().asList().map(java.util.List::size));
+                    return Step.FAILED;
+                });
     }
 }

@@ -114,7 +114,7 @@ public class ReceiptSigner {
      * event, and VerifyEventLog plus the receipts show such a rewrite.
      */
     public Receipt sign(Consent consent, ReceiptKind kind, ConsentEventEntry event) {
-        Instant now = Instant.now();
+        Instant now = event.occurredAt; // issued with its event, by the database's clock (README, "One clock")
         UUID receiptId = UUID.randomUUID();
         Map<String, Object> purpose = new LinkedHashMap<>();
         Map<String, Object> claims = new LinkedHashMap<>();
