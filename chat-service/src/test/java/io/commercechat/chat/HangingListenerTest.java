@@ -7,6 +7,7 @@ import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.testkit.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -34,6 +35,9 @@ class HangingListenerTest {
 
     @Inject
     Pool pool;
+
+    @ConfigProperty(name = "quarkus.datasource.reactive.max-size")
+    int poolSize;
 
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
@@ -70,8 +74,10 @@ class HangingListenerTest {
     void aReplacementThatCannotConnectListensOnceTheDatabaseCanBeReachedAgain() throws Exception {
         Assumptions.assumeFalse(PostgresResource.external(), "the relay reaches only the embedded PostgreSQL");
         Listener listening = onlyListenerOtherThan(-1);
-        // the pool has a connection open, through which the replaced backend is ended
-        pool.query("SELECT 1").execute().await().atMost(Duration.ofSeconds(10));
+        // the pool holds all the connections it may open (as many queries at once), so nothing it does meanwhile needs a
+        // new one: the replaced backend is ended through one of them
+        Multi.createFrom().range(0, poolSize).onItem().transformToUniAndMerge(i -> pool.query("SELECT pg_sleep(0.3)").execute())
+                .collect().asList().await().atMost(Duration.ofSeconds(30));
         RelayedDatabaseResource.relay.refuseNewConnections(true);
         try {
             RelayedDatabaseResource.relay.silenceConnectionFrom(listening.clientPort());

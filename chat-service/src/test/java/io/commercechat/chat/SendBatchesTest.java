@@ -16,6 +16,8 @@ import io.commercechat.proto.partner.v1.ListConversationsRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
+import io.restassured.config.HttpClientConfig;
+import io.restassured.config.RestAssuredConfig;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -36,6 +38,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -331,32 +336,52 @@ class SendBatchesTest extends ChatTestSupport {
     }
 
     /**
-     * Reads and partner calls too: with the database frozen as above, a person's request and a partner's call are
+     * Reads and partner calls too: with the database frozen as above, a person's requests and a partner's call are
      * answered "try again" (503 problem+json with Retry-After, gRPC UNAVAILABLE) at chat.request-deadline (9 s in
-     * tests), and answered as before once the database is back. Before, they waited for the database with no end.
+     * tests), and answered as before once the database is back. Before, they waited for the database with no end. More
+     * requests than the pool has connections (20) are caught by it: each gives its connection back once the database
+     * answers (a deadline that cancelled the work would have left them checked out, and every later request waiting).
      */
     @Test
     void aDatabaseThatDoesNotAnswerGetsRequestsATryAgainAtTheRequestDeadline() throws Exception {
         Assumptions.assumeFalse(PostgresResource.external(), "signals the embedded PostgreSQL's processes");
         String me = newPerson();
         String c = open(me, SHOP);
-        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200);
+        String history = "/v1/conversations/" + c + "/messages";
+        as(me).get(history).then().statusCode(200);
+        // a regression waits for the database: fail then, not hang the build
+        RestAssuredConfig patience = RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
+                .setParam("http.socket.timeout", 30_000).setParam("http.connection.timeout", 30_000));
+        int requests = 24;
+        ExecutorService callers = Executors.newFixedThreadPool(requests);
         List<Long> frozen = databaseProcesses();
         try {
             frozen.forEach(pid -> signal("STOP", pid));
             long start = System.nanoTime();
-            as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(503)
-                    .contentType("application/problem+json").header("Retry-After", notNullValue())
-                    .body("type", equalTo("https://commercechat.example/problems/temporarily-unavailable"));
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                answers.add(callers.submit(() -> as(me).config(patience).get(history).then()
+                        .contentType("application/problem+json").header("Retry-After", notNullValue())
+                        .body("type", equalTo("https://commercechat.example/problems/temporarily-unavailable"))
+                        .extract().statusCode()));
+            }
+            for (Future<Integer> answer : answers) {
+                assertEquals(503, answer.get(40, TimeUnit.SECONDS));
+            }
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(waited >= 8_900 && waited < 20_000, "answered at the request deadline, not after " + waited + " ms");
+            assertTrue(waited >= 8_900 && waited < 25_000, "answered at the request deadline, not after " + waited + " ms");
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> partner(SHOP)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .listConversations(ListConversationsRequest.newBuilder().setPageSize(10).build()));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
         } finally {
             frozen.forEach(pid -> signal("CONT", pid));
+            callers.shutdownNow();
         }
-        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200);
+        // every connection came back: more requests than the pool holds are answered at once
+        for (int i = 0; i < requests; i++) {
+            as(me).config(patience).get(history).then().statusCode(200);
+        }
     }
 
     /**

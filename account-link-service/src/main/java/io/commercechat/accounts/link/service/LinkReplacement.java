@@ -5,6 +5,7 @@ import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.proto.accounts.v1.LinkStatus;
+import io.commercechat.support.Deadlines;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
@@ -89,8 +90,16 @@ public class LinkReplacement {
             });
         }
         // the person's new link is ACTIVE: a slow bank or consent-service must not turn CompleteLink into a deadline
-        // error for them (the due marks hand what is left to the sweeps)
-        return chain.ifNoItem().after(FINISH_WITHIN).recoverWithUni(() -> Uni.createFrom().voidItem());
+        // error for them (the work goes on, not cancelled: Deadlines; the due marks hand what it leaves to the sweeps)
+        return Deadlines.answerWithin(chain, FINISH_WITHIN, NotFinishedYet::new)
+                .onFailure(NotFinishedYet.class).recoverWithNull();
+    }
+
+    /** The replaced links' ending is still under way at {@link #FINISH_WITHIN}. */
+    private static final class NotFinishedYet extends RuntimeException {
+        NotFinishedYet() {
+            super("still ending the replaced links", null, false, false);
+        }
     }
 
     /**

@@ -153,6 +153,7 @@ public class InboxFeed {
             if (late != null) {
                 late.close();
             }
+            listener.close();  // and it does not reconnect (a retry that began as the replica stopped)
             return;
         }
         // notifications sent while the listener was away are lost, so every stream reads once
@@ -211,11 +212,21 @@ public class InboxFeed {
      * a reused pid.
      */
     private void endBackend(int pid) {
+        endBackend(pid, 5);
+    }
+
+    /** Tries again (every 2 s, {@code attempts} in all) while the pool cannot reach the database either. */
+    private void endBackend(int pid, int attempts) {
         pool.preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 + " WHERE pid = $1 AND application_name = $2")
                 .execute(Tuple.of(pid, LISTENER_NAME))
-                .subscribe().with(ended -> {}, e -> LOG.warnf("could not end the replaced inbox LISTEN connection's"
-                        + " backend %d (%s)", pid, e.getMessage()));
+                .subscribe().with(ended -> {}, e -> {
+                    if (attempts > 1 && !stopping) {
+                        vertx.setTimer(2000, id -> endBackend(pid, attempts - 1));
+                    } else {
+                        LOG.warnf("could not end the replaced inbox LISTEN connection's backend %d (%s)", pid, e.getMessage());
+                    }
+                });
     }
 
     /** This replica starts writing a batch of sends: notifications wait until {@link #written} (one call each). */

@@ -7,6 +7,7 @@ import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageViews;
 import io.commercechat.chat.message.MessageViews.MessageView;
 import io.commercechat.chat.message.service.MessageService;
+import io.commercechat.chat.rest.OwnDeadline;
 import io.commercechat.chat.rest.RequestDeadline;
 import io.commercechat.chat.rest.RestParams;
 import io.commercechat.chat.security.Caller;
@@ -86,6 +87,7 @@ public class MessageResource {
     @APIResponse(responseCode = "201", description = "The message was sent",
             content = @Content(schema = @Schema(implementation = MessageView.class)))
     @APIResponse(responseCode = "200", description = "A retry: the message first sent with this clientMessageId")
+    @OwnDeadline
     public Uni<RestResponse<MessageView>> send(@PathParam("id") String id, @NotNull @Valid SendMessage body) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
         var content = MessageContents.text(body.text(), body.payload());

@@ -81,7 +81,7 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
 
     @Override
     public Uni<SendMessageResponse> sendMessage(SendMessageRequest req) {
-        return call(party -> {
+        return answer(party -> {
             var out = new MessageService.Outgoing(GrpcValidation.uuid(req.getConversationId(), "conversation_id"),
                     MessageService.clientMessageId(req.getClientMessageId()),
                     MessageContents.validateFromBusiness(req.getContent()), req.getUpdateTag(),
@@ -130,9 +130,14 @@ public class BusinessMessagingGrpcService implements BusinessMessaging {
                 });
     }
 
+    /** A call answered within chat.request-deadline. */
     private <T, R> Uni<R> call(Function<Party, Uni<T>> action, Function<T, R> toResponse) {
-        return RequestDeadlineInterceptor.within(Uni.createFrom().deferred(() -> action.apply(Party.business(Caller.business(identity)
-                        .businessId()))), config.requestDeadline())
+        return answer(party -> RequestDeadlineInterceptor.within(action.apply(party), config.requestDeadline()), toResponse);
+    }
+
+    /** A call whose answer has a deadline of its own (see {@link io.commercechat.chat.rest.OwnDeadline}). */
+    private <T, R> Uni<R> answer(Function<Party, Uni<T>> action, Function<T, R> toResponse) {
+        return Uni.createFrom().deferred(() -> action.apply(Party.business(Caller.business(identity).businessId())))
                 .map(toResponse).onFailure().transform(GrpcErrors::toStatus);
     }
 }

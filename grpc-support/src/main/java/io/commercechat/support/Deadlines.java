@@ -1,0 +1,43 @@
+package io.commercechat.support;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Deadlines that answer the caller without cancelling the work. A Hibernate Reactive or SQL client call cancelled
+ * from a timer's thread (Mutiny's {@code ifNoItem().after(..)}) cannot close its session there: its connection stays
+ * checked out of the pool, inside its transaction, for good (quarkus#51576). Here the work runs on to its end, its
+ * own session closing as usual, and only its late answer is dropped.
+ */
+public final class Deadlines {
+
+    private Deadlines() {}
+
+    /**
+     * {@code work}'s item or failure, or {@code late}'s failure once {@code deadline} has passed without either. Neither
+     * the deadline nor the caller going away cancels {@code work}.
+     */
+    public static <T> Uni<T> answerWithin(Uni<T> work, Duration deadline, Supplier<? extends Throwable> late) {
+        return Uni.createFrom().emitter(caller -> {
+            AtomicBoolean answered = new AtomicBoolean();
+            Cancellable timer = Uni.createFrom().voidItem().onItem().delayIt().by(deadline).subscribe().with(passed -> {
+                if (answered.compareAndSet(false, true)) {
+                    caller.fail(late.get());
+                }
+            });
+            caller.onTermination(timer::cancel);
+            work.subscribe().with(item -> {
+                if (answered.compareAndSet(false, true)) {
+                    caller.complete(item);
+                }
+            }, failure -> {
+                if (answered.compareAndSet(false, true)) {
+                    caller.fail(failure);
+                }
+            });
+        });
+    }
+}
