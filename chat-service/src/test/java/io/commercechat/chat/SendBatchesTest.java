@@ -349,6 +349,7 @@ class SendBatchesTest extends ChatTestSupport {
         String c = open(me, SHOP);
         String history = "/v1/conversations/" + c + "/messages";
         as(me).get(history).then().statusCode(200);
+        send(me, c, "before-the-freeze", "hello").statusCode(201);
         // a regression waits for the database: fail then, not hang the build
         RestAssuredConfig patience = RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
                 .setParam("http.socket.timeout", 30_000).setParam("http.connection.timeout", 30_000));
@@ -360,7 +361,11 @@ class SendBatchesTest extends ChatTestSupport {
             long start = System.nanoTime();
             List<Future<Integer>> answers = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
-                answers.add(callers.submit(() -> as(me).config(patience).get(history).then()
+                // reads, and writes in a transaction (marking read)
+                boolean write = i % 2 == 1;
+                answers.add(callers.submit(() -> (write ? as(me).config(patience).contentType("application/json")
+                                .body(Map.of("seq", 1)).post("/v1/conversations/" + c + "/read")
+                                : as(me).config(patience).get(history)).then()
                         .contentType("application/problem+json").header("Retry-After", notNullValue())
                         .body("type", equalTo("https://commercechat.example/problems/temporarily-unavailable"))
                         .extract().statusCode()));
@@ -378,9 +383,16 @@ class SendBatchesTest extends ChatTestSupport {
             frozen.forEach(pid -> signal("CONT", pid));
             callers.shutdownNow();
         }
-        // every connection came back: more requests than the pool holds are answered at once
+        // every connection came back, none left in its transaction: more requests than the pool holds are answered
         for (int i = 0; i < requests; i++) {
             as(me).config(patience).get(history).then().statusCode(200);
+            as(me).config(patience).contentType("application/json").body(Map.of("seq", 1))
+                    .post("/v1/conversations/" + c + "/read").then().statusCode(200);
+        }
+        try (Connection db = database(); var st = db.createStatement(); var r = st.executeQuery("SELECT count(*) FROM"
+                + " pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'")) {
+            r.next();
+            assertEquals(0, r.getLong(1), "connections left inside their transaction");
         }
     }
 

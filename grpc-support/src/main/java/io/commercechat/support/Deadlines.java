@@ -7,10 +7,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * Deadlines that answer the caller without cancelling the work. A Hibernate Reactive or SQL client call cancelled
- * from a timer's thread (Mutiny's {@code ifNoItem().after(..)}) cannot close its session there: its connection stays
- * checked out of the pool, inside its transaction, for good (quarkus#51576). Here the work runs on to its end, its
- * own session closing as usual, and only its late answer is dropped.
+ * Deadlines that answer the caller without cancelling the work. Cancelling a Hibernate Reactive call from a timer's
+ * thread (Mutiny's {@code ifNoItem().after(..)}) cancels it off its Vert.x context, mid-transaction, where its session
+ * may not be closed (quarkus#51576 reports connections left checked out that way; chat-service's SendBatchesTest did
+ * not reproduce it with 24 reads and writes cut off by a frozen database). Here the work runs on to its end, its own
+ * session closing as usual, and only its late answer is dropped.
  */
 public final class Deadlines {
 
