@@ -743,14 +743,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
             // other link is made ACTIVE (uncommitted) before the completion's activation looks for links to replace
             assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"ListAccounts\",\"latencyMillis\":1500}")
                     .statusCode());
-            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
-                            .setCode(back.get("code")).build());
-                } catch (StatusRuntimeException e) {
-                    refused.set(e);
-                }
-            });
+            var completion = completeInBackground(sub, back, refused);
             await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement("UPDATE links SET status = 'LINK_STATUS_ACTIVE' WHERE id = ?")) {
@@ -1027,14 +1020,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
         }
         try {
             Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
-            var completion = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
-                            .setCode(back.get("code")).build());
-                } catch (StatusRuntimeException e) {
-                    refused.set(e);
-                }
-            });
+            var completion = completeInBackground(sub, back, refused);
             await("the bank's link id is recorded", Duration.ofSeconds(10), () -> bankLinkId(linkId) != null);
             whileHeld.run();
             var hook = sandboxHook("POST", "/sandbox/links/" + bankLinkId(linkId) + "/revoke", "{\"reason\":\"card lost\"}");
@@ -1720,5 +1706,18 @@ class AccountLinkFlowTest extends MeshTestSupport {
             s.setObject(1, UUID.fromString(consentId));
             assertEquals(1, s.executeUpdate());
         }
+    }
+
+    /** CompleteLink with the bank's answer {@code back}, on another thread; a refusal is put in {@code refused}. */
+    private java.util.concurrent.CompletableFuture<Void> completeInBackground(String sub, Map<String, String> back,
+            java.util.concurrent.atomic.AtomicReference<StatusRuntimeException> refused) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                        .setCode(back.get("code")).build());
+            } catch (StatusRuntimeException e) {
+                refused.set(e);
+            }
+        });
     }
 }
