@@ -1177,7 +1177,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 assertEquals(1, s.executeUpdate());
             }
             await("the sweep counts it as stuck", Duration.ofSeconds(15), () -> "1.0".equals(stuckRevocations()));
-            String log = Files.readString(Path.of("target/service-logs/account-link-service-test.log"), StandardCharsets.UTF_8);
+            String log = serviceLog();
             assertTrue(log.lines().anyMatch(l -> l.contains("ERROR") && l.contains(linkId.toString())
                     && l.contains("stuck, an operator should look")), "an error line names the link");
             assertNotNull(tokenRow(linkId), "kept, to be revoked later");
@@ -1480,15 +1480,11 @@ class AccountLinkFlowTest extends MeshTestSupport {
     /** How often the service's own log (all its files) says a sealed bank token did not open. */
     private static long cipherFailuresLogged() {
         String failure = "IllegalStateException at " + io.commercechat.accounts.token.service.TokenCipher.class.getName() + ".open(";
-        long n = 0;
-        try (var files = Files.list(Path.of("target/service-logs"))) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log")).toList()) {
-                n += Files.readString(f, StandardCharsets.UTF_8).split(java.util.regex.Pattern.quote(failure), -1).length - 1;
-            }
+        try {
+            return serviceLog().split(java.util.regex.Pattern.quote(failure), -1).length - 1;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return n;
     }
 
     /** The consent's allowed transaction reads in the person's access log, every page of it. */

@@ -318,6 +318,18 @@ abstract class MeshTestSupport {
         return r.body();
     }
 
+    /** The service's own log, rotated files included. */
+    protected static String serviceLog() throws java.io.IOException {
+        StringBuilder log = new StringBuilder();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("target/service-logs"))) {
+            for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log"))
+                    .sorted().toList()) {
+                log.append(java.nio.file.Files.readString(f, StandardCharsets.UTF_8));
+            }
+        }
+        return log.toString();
+    }
+
     protected static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {

@@ -15,9 +15,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,18 +104,6 @@ class TokenKeyRotationTest extends MeshTestSupport {
         Sweep again = onVertxContext(vertx, rotation::sweep);
         assertEquals(0, again.resealed());
         assertEquals(sweep.remaining(), again.remaining());
-    }
-
-    /** The service's log, rotated files included. */
-    private static String serviceLog() throws Exception {
-        StringBuilder log = new StringBuilder();
-        try (var files = Files.list(Path.of("target/service-logs"))) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log")).sorted()
-                    .toList()) {
-                log.append(Files.readString(f, StandardCharsets.UTF_8));
-            }
-        }
-        return log.toString();
     }
 
     private static void assertUnchanged(TokenRow before, TokenRow after) {

@@ -11,7 +11,6 @@ import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,15 +37,6 @@ class HangingListenerTest {
 
     @ConfigProperty(name = "quarkus.datasource.reactive.max-size")
     int poolSize;
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     private record Listener(int pid, int clientPort) {}
 
@@ -118,7 +108,7 @@ class HangingListenerTest {
     /** Read directly, not through the relay (which may be refusing connections). */
     private List<Listener> listeners() throws SQLException {
         List<Listener> found = new ArrayList<>();
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = ChatTestSupport.database();
                 PreparedStatement q = db.prepareStatement("SELECT pid, client_port FROM pg_stat_activity"
                         + " WHERE application_name = ? AND datname = current_database() ORDER BY pid")) {
             q.setString(1, InboxFeed.LISTENER_NAME);

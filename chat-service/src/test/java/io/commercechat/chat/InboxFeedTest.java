@@ -247,10 +247,7 @@ class InboxFeedTest extends ChatTestSupport {
     /** Ends this replica's LISTEN connection from the server's side (the client reconnects after a second). */
     private void breakListener() throws Exception {
         long before = listenerBackend(-1);
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class),
-                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.username", String.class),
-                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
+        try (java.sql.Connection db = database();
                 var st = db.createStatement();
                 var r = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                         + " WHERE application_name = '" + InboxFeed.LISTENER_NAME + "' AND datname = current_database()")) {

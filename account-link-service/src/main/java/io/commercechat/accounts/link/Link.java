@@ -115,6 +115,11 @@ public class Link {
         return status == LinkStatus.LINK_STATUS_ACTIVE;
     }
 
+    /** Whether its consent's expiry has come by {@code now} (whatever its status says; the EXPIRED event may be due). */
+    public boolean pastExpiryAt(Instant now) {
+        return expiresAt != null && !now.isBefore(expiresAt);
+    }
+
     public boolean hasEnded() {
         return status == LinkStatus.LINK_STATUS_FAILED || status == LinkStatus.LINK_STATUS_REVOKED
                 || status == LinkStatus.LINK_STATUS_EXPIRED;

@@ -13,7 +13,7 @@ public final class LinkMapper {
     public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts) {
         // a link past its consent's expiry is shown as the consent event will record it (EXPIRED), also before that
         // event has been handled here: its accounts are not shown any more from that moment
-        boolean expired = l.isActive() && l.expiresAt != null && !Instant.now().isBefore(l.expiresAt);
+        boolean expired = l.isActive() && l.pastExpiryAt(Instant.now());
         var b = io.commercechat.proto.accounts.v1.Link.newBuilder()
                 .setId(l.id.toString())
                 .setBankId(l.bankId)

@@ -102,7 +102,8 @@ public interface ChatConfig {
     /**
      * The longest a person or a partner waits for an answer to one request (not a stream): then 503 / UNAVAILABLE
      * "try again". A database that stops answering (a frozen server, a cut network) would otherwise hold the request
-     * until it answers again, with no end. Above every deadline of the calls one request makes (send timeout, a peer).
+     * until it answers again, with no end. Above the deadlines of the calls one request makes (a peer's); sends keep
+     * only their batch's (chat.send-timeout).
      */
     @WithDefault("PT20S")
     Duration requestDeadline();

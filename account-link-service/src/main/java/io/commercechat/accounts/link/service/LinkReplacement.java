@@ -58,7 +58,7 @@ public class LinkReplacement {
             List<Replaced> ended = new ArrayList<>();
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (Link old : earlier) {
-                boolean expired = !now.isBefore(old.expiresAt);
+                boolean expired = old.pastExpiryAt(now);
                 Replaced replaced = expired ? new Replaced(old, LinkStatus.LINK_STATUS_EXPIRED, "the consent expired")
                         : new Replaced(old, LinkStatus.LINK_STATUS_REVOKED, reason);
                 chain = chain.chain(() -> ending.endHere(old, replaced.to(), replaced.reason(), now,

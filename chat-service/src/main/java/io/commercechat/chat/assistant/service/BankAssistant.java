@@ -217,7 +217,7 @@ public class BankAssistant {
         };
         // a failed read is told to the person, and so is a card refused because its consent ended meanwhile; a
         // failure to write the answer is not (it is not the bank's, and writing a notice would fail alike): logged
-        return answer.onFailure(f -> f instanceof ReadFailed || f instanceof ChatFailure c && "consent-ended".equals(c.type()))
+        return answer.onFailure(f -> f instanceof ReadFailed || MessageService.isCardConsentEnded(f))
                 .recoverWithUni(f -> say(r, MessageContents.notice(sorry(t,
                         (ChatFailure) (f instanceof ReadFailed ? f.getCause() : f)))));
     }
@@ -306,11 +306,11 @@ public class BankAssistant {
         return messages.postAsAssistant(reply.t.conversation().id, clientMessageId, content, ChatMessage.Visibility.PERSON_ONLY,
                         UpdateTag.UPDATE_TAG_UNSPECIFIED, consentId)
                 // the other run's first message may differ from this one (a card's id, a balance read later)
-                .onFailure(f -> first && f instanceof ChatFailure c && "client-message-id-reused".equals(c.type()))
+                .onFailure(f -> first && MessageService.isClientMessageIdReused(f))
                 .transform(f -> new AlreadyAnswered())
                 // a first card refused because its consent ended was not written (the refused row is deleted): the
                 // notice saying so takes its place, so that a retry finds the answer
-                .onFailure(f -> first && f instanceof ChatFailure c && "consent-ended".equals(c.type()))
+                .onFailure(f -> first && MessageService.isCardConsentEnded(f))
                 .invoke(() -> reply.parts = 0)
                 .invoke(sent -> {
                     if (first && sent.duplicate()) {

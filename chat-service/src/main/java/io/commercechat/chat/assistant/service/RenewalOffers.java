@@ -3,7 +3,6 @@ package io.commercechat.chat.assistant.service;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
-import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.conversation.repository.ConversationRepository;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.service.MessageService;
@@ -64,10 +63,6 @@ public class RenewalOffers {
                 .repeat().whilst(n -> n == CLAIMED_AT_ONCE).collect().last().map(last -> handled[0]);
     }
 
-    private static boolean consentEnded(Throwable f) {
-        return f instanceof ChatFailure c && "consent-ended".equals(c.type());
-    }
-
     private Uni<Integer> offerSome(Duration noticeBefore) {
         return Panache.withTransaction(() -> watch.claimDue(noticeBefore, CLAIMED_AT_ONCE).chain(due -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
@@ -82,7 +77,7 @@ public class RenewalOffers {
                                         ChatMessage.Visibility.PERSON_ONLY, UpdateTag.UPDATE_TAG_ACCOUNT_UPDATE, d.consentId())
                                         // its end was handled since the claim read it: nothing to renew, and the
                                         // claim still commits (else this consent would fail every later check)
-                                        .onFailure(RenewalOffers::consentEnded).recoverWithNull()
+                                        .onFailure(MessageService::isCardConsentEnded).recoverWithNull()
                                         .replaceWithVoid())));
             }
             return chain.replaceWith(due.size());

@@ -65,6 +65,8 @@ public class InboxFeed {
     public static final Supplier<Uni<Void>> ALWAYS_READY = () -> Uni.createFrom().voidItem();
     /** Notifications held beyond this are let through at once (a batch that takes very long to answer). */
     private static final int MAX_HELD = 4096;
+    /** How soon a LISTEN connection that closed, or could not be made, is tried again. */
+    private static final long RECONNECT_MILLIS = 1000;
 
     private final InboxRepository inbox;
     private final Pool pool;
@@ -129,14 +131,14 @@ public class InboxFeed {
         // named, so that operators (and tests) can tell it apart in pg_stat_activity
         PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
                 .addProperty("application_name", LISTENER_NAME);
-        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
+        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> RECONNECT_MILLIS);
         listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> subscribed(listener));
         subscriber = listener;  // before it connects: subscribed() must not take it for a replaced one
         listener.connect().onFailure(e -> {
             LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage());
             // the subscriber reconnects by itself only once it has been connected: a first connect that fails is
             // tried again here, on a new one (a replacement made while the database could not be reached)
-            vertx.setTimer(1000, id -> {
+            vertx.setTimer(RECONNECT_MILLIS, id -> {
                 if (subscriber == listener && !stopping) {
                     listener.close();
                     listen();
@@ -192,7 +194,7 @@ public class InboxFeed {
                             config.listenCheckTimeout());
                     listen();
                     current.close();
-                    endBackend(backend);
+                    endBackend(backend, 5);
                 }
             }
         });
@@ -209,13 +211,8 @@ public class InboxFeed {
      * Ends a replaced listener's backend, which would otherwise LISTEN on until TCP keepalive gives up (hours): it
      * holds a connection slot and, once it cannot deliver, the server's NOTIFY queue. The pool usually still gets
      * through (a firewall or NAT that forgets idle connections forgets the listener's first); the name guards against
-     * a reused pid.
+     * a reused pid. Tried again every 2 s, {@code attempts} in all, while the pool cannot reach the database either.
      */
-    private void endBackend(int pid) {
-        endBackend(pid, 5);
-    }
-
-    /** Tries again (every 2 s, {@code attempts} in all) while the pool cannot reach the database either. */
     private void endBackend(int pid, int attempts) {
         pool.preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 + " WHERE pid = $1 AND application_name = $2")

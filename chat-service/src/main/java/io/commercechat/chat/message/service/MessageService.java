@@ -50,6 +50,9 @@ public class MessageService {
 
     public record Sent(ChatMessage message, boolean duplicate) {}
 
+    private static final String CONSENT_ENDED = "consent-ended";
+    private static final String CLIENT_MESSAGE_ID_REUSED = "client-message-id-reused";
+
     public record History(List<ChatMessage> messages, boolean hasMore) {}
 
     private final ConversationRepository conversations;
@@ -122,7 +125,7 @@ public class MessageService {
                     case MessageWriter.SENT -> new Sent(done.message(), false);  // its events were handed to the streams
                     case "duplicate" -> new Sent(done.message(), true);
                     case "not_found" -> throw ChatFailure.notFound("the conversation");
-                    case "client_message_id_reused" -> throw ChatFailure.conflict("client-message-id-reused", "clientMessageId "
+                    case "client_message_id_reused" -> throw ChatFailure.conflict(CLIENT_MESSAGE_ID_REUSED, "clientMessageId "
                             + m.clientMessageId + " was already used for a different message in this conversation");
                     case "blocked" -> throw personSub != null
                             ? ChatFailure.precondition("business-blocked", "you have blocked this business; unblock it to write")
@@ -142,7 +145,17 @@ public class MessageService {
     }
 
     private static ChatFailure cardConsentEnded() {
-        return ChatFailure.forbidden("consent-ended", "access to the account ended before this could be shown");
+        return ChatFailure.forbidden(CONSENT_ENDED, "access to the account ended before this could be shown");
+    }
+
+    /** A card refused because the consent it was read under has ended (nothing was written). */
+    public static boolean isCardConsentEnded(Throwable f) {
+        return f instanceof ChatFailure c && CONSENT_ENDED.equals(c.type());
+    }
+
+    /** A send whose clientMessageId this sender already used for a different message of the conversation. */
+    public static boolean isClientMessageIdReused(Throwable f) {
+        return f instanceof ChatFailure c && CLIENT_MESSAGE_ID_REUSED.equals(c.type());
     }
 
     private static ChatFailure orderNumberTaken(String orderNumber) {

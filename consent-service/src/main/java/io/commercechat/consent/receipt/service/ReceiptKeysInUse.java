@@ -26,10 +26,11 @@ public class ReceiptKeysInUse {
             + " SELECT id FROM k WHERE id IS NOT NULL";
 
     void check(@Observes StartupEvent start, AgroalDataSource database, ReceiptSigner signer) {
+        Set<String> published = signer.publishedKeyIds();
         Set<String> unpublished = new TreeSet<>();
         try (Connection c = database.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(KEY_IDS)) {
             while (rs.next()) {
-                if (!signer.publishedKeyIds().contains(rs.getString(1))) {
+                if (!published.contains(rs.getString(1))) {
                     unpublished.add(rs.getString(1));
                 }
             }
