@@ -158,7 +158,11 @@ public final class ChatBenchmark {
         if (SLICES < 1) {
             throw new IllegalArgumentException("-Dbench.slices must be at least 1, not " + SLICES);
         }
-        PostgresResource.Server pg = PostgresResource.durableServer();
+        // -Dbench.pg.<setting>=<value> starts the embedded server with that setting (for experiments)
+        Map<String, String> pgSettings = new HashMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.pg."))
+                .forEach(k -> pgSettings.put(k.substring("bench.pg.".length()), System.getProperty(k)));
+        PostgresResource.Server pg = PostgresResource.durableServer(pgSettings);
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         String chatDb = "bench_chat_" + suffix;

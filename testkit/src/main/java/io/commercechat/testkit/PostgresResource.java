@@ -46,7 +46,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
                     userInfo.length > 1 ? userInfo[1] : "");
         }
         if (embedded == null) {
-            embedded = startEmbedded(false);
+            embedded = startEmbedded(false, Map.of());
         }
         return new Server("127.0.0.1", embedded.getPort(), "postgres", "postgres");
     }
@@ -58,10 +58,15 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
      * k8s Cluster does (it sets no server parameters).
      */
     public static Server durableServer() {
+        return durableServer(Map.of());
+    }
+
+    /** {@link #durableServer()} with further server settings (an embedded server only; an external one keeps its own). */
+    public static Server durableServer(Map<String, String> settings) {
         if (external()) {
             return server();
         }
-        EmbeddedPostgres durable = startEmbedded(true);
+        EmbeddedPostgres durable = startEmbedded(true, settings);
         return new Server("127.0.0.1", durable.getPort(), "postgres", "postgres");
     }
 
@@ -79,7 +84,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
      * durable: commits flushed to disk as production's are (zonky's defaults flush nothing: -F and
      * synchronous_commit=off; a later -c wins); otherwise fsync stays off, as durability is not under test.
      */
-    private static EmbeddedPostgres startEmbedded(boolean durable) {
+    private static EmbeddedPostgres startEmbedded(boolean durable, Map<String, String> settings) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     // as production's clusters (k8s/overlays/prod/database.yaml): initdb would otherwise take the
@@ -90,6 +95,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
             if (durable) {
                 builder.setServerConfig("synchronous_commit", "on");
             }
+            settings.forEach(builder::setServerConfig);
             EmbeddedPostgres started = builder.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
