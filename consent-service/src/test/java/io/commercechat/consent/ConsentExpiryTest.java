@@ -65,9 +65,9 @@ class ConsentExpiryTest extends ConsentTestSupport {
     }
 
     /**
-     * A consent whose row a check holds is left for the next sweep; the sweep still ends the due consents after it
-     * (one busy row used to end the whole sweep, every time, as the busy one came first; then to hold it up for
-     * consent.row-lock-timeout; now it is passed over at once, ConsentSweepTest).
+     * A consent whose row a check holds does not hold up the sweep of the due consents after it (one busy row used to end
+     * the whole sweep, every time, as the busy one came first; then to hold it up for consent.row-lock-timeout; now it
+     * is passed over at once, and waited for only after the others: ConsentSweepTest). Once free, it is ended too.
      */
     @Test
     void aBusyConsentDoesNotHoldUpTheSweepOfTheOthers() throws Exception {

@@ -135,7 +135,7 @@ class ConsentLifecycleTest extends ConsentTestSupport {
         String id = service().createConsent(request(user).build()).getConsent().getId();
         service().authoriseConsent(authoriseRequest(id).build());
         expireNow(id);
-        // the sweep (hourly in tests) has not run: the consent ended by expiry, not by the person
+        // the sweep (not scheduled in tests) has not run: the consent ended by expiry, not by the person
         var e = assertStatus(Status.Code.FAILED_PRECONDITION, () -> as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest
                 .newBuilder().setConsentId(id).setRevokedBy(Actor.ACTOR_USER).build()));
         assertTrue(e.getStatus().getDescription().contains("expired"), e.getStatus().getDescription());
@@ -182,13 +182,40 @@ class ConsentLifecycleTest extends ConsentTestSupport {
                 .getConsent().getEndedBy());
     }
 
+    /**
+     * Optimistic concurrency as a caller uses it: AuthoriseConsent with the version it read (CreateConsent's answer,
+     * GetConsent) goes through; with a version read before the consent changed, or one it never had, it is refused by
+     * the version guard, which says what the consent is now, and nothing changes.
+     */
     @Test
-    void expectedVersionGuardsAuthorisation() {
+    void authorisationWithTheVersionReadIsRefusedOnceTheConsentChanged() {
         String user = newPerson();
-        Consent c = service().createConsent(request(user).build()).getConsent();
-        var refused = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(authoriseRequest(c.getId()).setExpectedVersion(c.getVersion() + 7).build()));
-        assertEquals("the consent is at version " + c.getVersion() + ", not " + (c.getVersion() + 7),
-                refused.getStatus().getDescription(), "refused by the version guard, not another precondition");
+        Consent created = service().createConsent(request(user).build()).getConsent();
+        assertTrue(created.getVersion() > 0, "a version the guard checks (0 means no check): " + created.getVersion());
+        Consent read = service().getConsent(GetConsentRequest.newBuilder().setConsentId(created.getId()).build()).getConsent();
+        assertEquals(created.getVersion(), read.getVersion());
+        Consent authorised = service().authoriseConsent(authoriseRequest(read.getId()).setExpectedVersion(read.getVersion())
+                .build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, authorised.getStatus());
+        assertTrue(authorised.getVersion() > read.getVersion());
+
+        // read, then declined at the bank before the authorisation arrives
+        Consent stale = service().createConsent(request(user).build()).getConsent();
+        service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId(stale.getId()).build());
+        var changed = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                authoriseRequest(stale.getId()).setExpectedVersion(stale.getVersion()).build()));
+        assertEquals("the consent is at version " + (stale.getVersion() + 1) + ", not the expected version "
+                + stale.getVersion() + ": it is rejected (declined at the bank)",
+                changed.getStatus().getDescription(), "refused by the version guard, saying what the consent is now");
+
+        Consent pending = service().createConsent(request(user).build()).getConsent();
+        var never = assertStatus(Status.Code.FAILED_PRECONDITION, () -> service().authoriseConsent(
+                authoriseRequest(pending.getId()).setExpectedVersion(pending.getVersion() + 1).build()));
+        assertTrue(never.getStatus().getDescription().startsWith("the consent is at version " + pending.getVersion()
+                + ", not the expected version " + (pending.getVersion() + 1)), never.getStatus().getDescription());
+        Consent unchanged = service().getConsent(GetConsentRequest.newBuilder().setConsentId(pending.getId()).build()).getConsent();
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, unchanged.getStatus());
+        assertEquals(pending.getVersion(), unchanged.getVersion());
     }
 
     @Test
@@ -223,8 +250,8 @@ class ConsentLifecycleTest extends ConsentTestSupport {
     }
 
     /**
-     * An expired consent is refused by the check itself, before any sweep has recorded the expiry (the sweep runs
-     * hourly in this profile; ConsentExpiryTest sees it recorded).
+     * An expired consent is refused by the check itself, before any sweep has recorded the expiry (the sweep does
+     * not run in this profile; ConsentExpiryTest sees it recorded).
      */
     @Test
     void expiryIsEnforcedAtCheckTimeBeforeAnySweep() throws Exception {

@@ -60,6 +60,8 @@ class ConsentValidationTest extends ConsentTestSupport {
                 .setTransactionTo(Timestamp.newBuilder().setSeconds(1_000_000_000L)).build()));
         cases.put("invalid timestamp", () -> service().createConsent(request(user)
                 .setTransactionFrom(Timestamp.newBuilder().setSeconds(1).setNanos(-4)).build()));
+        cases.put("negative expected_version", () -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder()
+                .setConsentId("00000000-0000-0000-0000-000000000000").setUserId(user).setExpectedVersion(-1).build()));
         cases.put("malformed consent id (authorise)", () -> service().authoriseConsent(AuthoriseConsentRequest.newBuilder().setConsentId("42").setUserId(newPerson()).build()));
         cases.put("missing consent id (get)", () -> service().getConsent(GetConsentRequest.getDefaultInstance()));
         cases.put("malformed consent id (reject)", () -> service().rejectConsent(RejectConsentRequest.newBuilder().setConsentId("zzz").build()));

@@ -20,7 +20,8 @@ public interface ConsentConfig {
     /**
      * How long a change waits for its consent's row, which checks in flight hold shared, before it fails with ABORTED
      * (nothing changed; the caller retries). Shorter than the callers' deadlines for writes (5 s in chat-service and
-     * account-link-service), so that they hear ABORTED instead of giving up while the change may still commit.
+     * account-link-service), so that they hear ABORTED instead of giving up while the change may still commit. The
+     * sweep's second look waits as long for a due consent it passed over (ConsentSweep).
      */
     @WithDefault("PT2S")
     Duration rowLockTimeout();

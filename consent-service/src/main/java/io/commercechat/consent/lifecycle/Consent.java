@@ -55,8 +55,14 @@ public class Consent {
     @Enumerated(EnumType.STRING)
     public Actor endedBy;
 
+    /**
+     * Optimistic locking, and the version callers read and may name as AuthoriseConsentRequest.expected_version, where
+     * 0 means "no check": so a consent starts at {@link #FIRST_VERSION}, never 0.
+     */
     @Version
     public long version;
+
+    public static final long FIRST_VERSION = 1;
 
     public List<Permission> permissionList() {
         return split(permissions).stream().map(Permission::valueOf).toList();
@@ -76,10 +82,5 @@ public class Consent {
 
     private static List<String> split(String joined) {
         return joined == null || joined.isEmpty() ? List.of() : Arrays.asList(joined.split(","));
-    }
-
-    /** Authorised and not past its expiry at {@code now}. */
-    public boolean isLiveAt(Instant now) {
-        return status == ConsentStatus.CONSENT_STATUS_AUTHORISED && now.isBefore(expiresAt);
     }
 }

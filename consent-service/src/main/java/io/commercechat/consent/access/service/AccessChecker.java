@@ -3,8 +3,10 @@ package io.commercechat.consent.access.service;
 import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.repository.AccessRecordRepository;
 import io.commercechat.consent.clock.DatabaseClock;
+import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.lifecycle.ConsentDue;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
 import io.commercechat.consent.lifecycle.service.ConsentLifecycle;
 import io.commercechat.consent.security.Caller;
@@ -22,7 +24,6 @@ import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
@@ -39,11 +40,14 @@ public class AccessChecker {
     private final ConsentRepository consents;
     private final AccessRecordRepository records;
     private final DatabaseClock clock;
+    private final ConsentConfig config;
 
-    public AccessChecker(ConsentRepository consents, AccessRecordRepository records, DatabaseClock clock) {
+    public AccessChecker(ConsentRepository consents, AccessRecordRepository records, DatabaseClock clock,
+            ConsentConfig config) {
         this.consents = consents;
         this.records = records;
         this.clock = clock;
+        this.config = config;
     }
 
     public record Decision(boolean allowed, String reason, UUID consentId, UUID recordId) {}
@@ -74,7 +78,8 @@ public class AccessChecker {
                                         .withLock(LockModeType.PESSIMISTIC_READ).range(0, 0).list()
                                 : Uni.createFrom().item(authorised));
         return candidates.chain(found -> clock.now().chain(now -> {
-            Verdict verdict = decide(found, bankId, accountId, permission, purpose, now);
+            ConsentDue due = ConsentDue.at(now, config.authorisationWindow());
+            Verdict verdict = decide(found, bankId, accountId, permission, purpose, due);
             AccessRecord r = new AccessRecord();
             r.id = UUID.randomUUID();
             r.userId = userId;
@@ -95,7 +100,7 @@ public class AccessChecker {
 
     /** The first consent that allows wins; otherwise the most specific reason to deny. */
     private static Verdict decide(List<Consent> found, String bankId, String accountId, Permission permission,
-            Purpose purpose, Instant now) {
+            Purpose purpose, ConsentDue due) {
         String perm = permission.name().replace("PERMISSION_", "");
         String purp = purpose.name().replace("PURPOSE_", "");
         Verdict best = null;
@@ -106,7 +111,7 @@ public class AccessChecker {
             } else if (c.status != ConsentStatus.CONSENT_STATUS_AUTHORISED) {
                 v = new Verdict(false, "the consent is " + ConsentLifecycle.describe(c.status)
                         + (c.statusReason.isEmpty() ? "" : " (" + c.statusReason + ")"), c);
-            } else if (!now.isBefore(c.expiresAt)) {
+            } else if (due.expired(c)) {
                 v = new Verdict(false, "the consent expired on " + c.expiresAt.truncatedTo(ChronoUnit.SECONDS), c);
             } else if (!c.permissionList().contains(permission)) {
                 v = new Verdict(false, "the consent does not include " + perm, c);

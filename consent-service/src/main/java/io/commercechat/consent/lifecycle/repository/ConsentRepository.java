@@ -1,53 +1,62 @@
 package io.commercechat.consent.lifecycle.repository;
 
+import io.commercechat.consent.clock.DatabaseClock;
 import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.lifecycle.ConsentDue;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 @ApplicationScoped
 public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
 
-    // Due for the sweep, not yet ended by it (ConsentLifecycle.dueEnding says the same in Java, claimNextDue in SQL);
-    // parameters :authorised, :awaiting, :now and :lapseCutoff.
-    private static final String EXPIRED_UNRECORDED = "(status = :authorised and expiresAt <= :now)";
-    private static final String LAPSED_UNRECORDED = "(status = :awaiting and createdAt <= :lapseCutoff)";
-
     /**
-     * A page of a person's consents, newest first, strictly before the cursor {@code before}. {@code statuses} filters by the status a consent reads as at
-     * {@code now}: an authorised one past its expiry reads EXPIRED, one awaiting authorisation since before
-     * {@code lapseCutoff} reads REJECTED, until the sweep records it so (ConsentLifecycle.view).
+     * A page of a person's consents, newest first, strictly before the cursor {@code before}. {@code statuses} filters by
+     * the status a consent reads as at {@code due.now()}: one that is due reads as the sweep will record it (EXPIRED, or
+     * REJECTED when lapsed) until the sweep has (ConsentLifecycle.view).
      */
-    public Uni<List<Consent>> page(String userId, String bankId, List<ConsentStatus> statuses, Instant now,
-            Instant lapseCutoff, long before, int limit) {
-        StringBuilder q = new StringBuilder("userId = :user and listSeq < :before");
-        Parameters p = Parameters.with("user", userId).and("before", before);
+    public Uni<List<Consent>> page(String userId, String bankId, List<ConsentStatus> statuses, ConsentDue due, long before,
+            int limit) {
+        StringBuilder sql = new StringBuilder("select * from consents where user_id = :user and list_seq < :before");
+        Map<String, Object> p = new HashMap<>(Map.of("user", userId, "before", before, "limit", limit));
         if (!bankId.isEmpty()) {
-            q.append(" and bankId = :bank");
-            p.and("bank", bankId);
+            sql.append(" and bank_id = :bank");
+            p.put("bank", bankId);
         }
         if (!statuses.isEmpty()) {
-            q.append(" and ((status in :statuses and not ").append(EXPIRED_UNRECORDED).append(" and not ")
-                    .append(LAPSED_UNRECORDED).append(')');
+            List<String> names = statuses.stream().map(ConsentStatus::name).distinct().toList();
+            StringJoiner in = new StringJoiner(", ", "(", ")");
+            for (int i = 0; i < names.size(); i++) {
+                in.add(":status" + i);
+                p.put("status" + i, names.get(i));
+            }
+            sql.append(" and ((status in ").append(in).append(" and not ").append(ConsentDue.EXPIRED)
+                    .append(" and not ").append(ConsentDue.LAPSED).append(')');
             if (statuses.contains(ConsentStatus.CONSENT_STATUS_EXPIRED)) {
-                q.append(" or ").append(EXPIRED_UNRECORDED);
+                sql.append(" or ").append(ConsentDue.EXPIRED);
             }
             if (statuses.contains(ConsentStatus.CONSENT_STATUS_REJECTED)) {
-                q.append(" or ").append(LAPSED_UNRECORDED);
+                sql.append(" or ").append(ConsentDue.LAPSED);
             }
-            q.append(')');
-            p.and("statuses", statuses).and("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED)
-                    .and("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION).and("now", now)
-                    .and("lapseCutoff", lapseCutoff);
+            sql.append(')');
+            p.putAll(due.parameters());
         }
-        return find(q + " order by listSeq desc", p).range(0, limit - 1).list();
+        sql.append(" order by list_seq desc limit :limit");
+        return getSession().chain(s -> {
+            var page = s.createNativeQuery(sql.toString(), Consent.class);
+            p.forEach(page::setParameter);
+            return page.getResultList();
+        });
     }
 
     /**
@@ -76,28 +85,48 @@ public class ConsentRepository implements PanacheRepositoryBase<Consent, UUID> {
     public record SweepPosition(UUID consentId, Instant createdAt, long listSeq) {}
 
     /**
-     * Claims the oldest consent due for the sweep at {@code now} (EXPIRED_UNRECORDED, LAPSED_UNRECORDED) after
-     * {@code after} (null: from the start), locked until the transaction ends; null when there is none. A consent that
-     * anyone else holds (a check in flight, another replica's sweep, a change) is skipped, not waited for (SKIP
-     * LOCKED), so the replicas' sweeps share the due consents and a skipped one is left to the next run. A row changed
-     * since the statement began is re-checked, as locked, against the condition (READ COMMITTED), so a consent another
-     * replica has just ended is not claimed again.
+     * Claims the oldest consent due at {@code due} after {@code after} (null: from the start), locked until the
+     * transaction ends; null when there is none. A consent that anyone else holds (a check in flight, another replica's
+     * sweep, a change) is skipped, not waited for (SKIP LOCKED), so the replicas' sweeps share the due consents; a run
+     * takes a second look at the ones it skipped ({@link #nextDue}). A row changed since the statement began is
+     * re-checked, as locked, against the condition (READ COMMITTED), so a consent another replica has just ended is not
+     * claimed again.
      */
-    public Uni<Consent> claimNextDue(Instant now, Instant lapseCutoff, SweepPosition after) {
-        String sql = "select * from consents where ((status = :authorised and expires_at <= :now)"
-                + " or (status = :awaiting and created_at <= :lapseCutoff))"
-                + (after == null ? "" : " and (created_at, list_seq) > (:afterCreated, :afterSeq)")
+    public Uni<Consent> claimNextDue(ConsentDue due, SweepPosition after) {
+        String sql = "select * from consents where " + ConsentDue.EITHER + afterClause(after)
                 + " order by created_at, list_seq limit 1 for no key update skip locked";
         return getSession().chain(s -> {
-            var claim = s.createNativeQuery(sql, Consent.class)
-                    .setParameter("authorised", ConsentStatus.CONSENT_STATUS_AUTHORISED.name())
-                    .setParameter("awaiting", ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION.name())
-                    .setParameter("now", now)
-                    .setParameter("lapseCutoff", lapseCutoff);
-            if (after != null) {
-                claim.setParameter("afterCreated", after.createdAt()).setParameter("afterSeq", after.listSeq());
-            }
+            var claim = s.createNativeQuery(sql, Consent.class);
+            due.parameters().forEach(claim::setParameter);
+            bindAfter(claim, after);
             return claim.getResultList();
         }).map(rows -> rows.isEmpty() ? null : rows.get(0));
+    }
+
+    /**
+     * Where the oldest consent due at {@code due} after {@code after} (null: from the start) is, whoever holds it; null
+     * when there is none. Nothing is locked or loaded: the caller locks the consent ({@link #findForChange}) and decides
+     * on what it reads then.
+     */
+    public Uni<SweepPosition> nextDue(ConsentDue due, SweepPosition after) {
+        String sql = "select id::text, (extract(epoch from created_at) * 1000000)::bigint, list_seq from consents where "
+                + ConsentDue.EITHER + afterClause(after) + " order by created_at, list_seq limit 1";
+        return getSession().chain(s -> {
+            var next = s.createNativeQuery(sql, Object[].class);
+            due.parameters().forEach(next::setParameter);
+            bindAfter(next, after);
+            return next.getResultList();
+        }).map(rows -> rows.isEmpty() ? null : new SweepPosition(UUID.fromString((String) rows.get(0)[0]),
+                DatabaseClock.ofMicros(((Number) rows.get(0)[1]).longValue()), ((Number) rows.get(0)[2]).longValue()));
+    }
+
+    private static String afterClause(SweepPosition after) {
+        return after == null ? "" : " and (created_at, list_seq) > (:afterCreated, :afterSeq)";
+    }
+
+    private static void bindAfter(Mutiny.SelectionQuery<?> query, SweepPosition after) {
+        if (after != null) {
+            query.setParameter("afterCreated", after.createdAt()).setParameter("afterSeq", after.listSeq());
+        }
     }
 }

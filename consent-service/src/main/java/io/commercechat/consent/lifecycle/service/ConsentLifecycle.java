@@ -5,6 +5,7 @@ import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.service.ConsentEventLog;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
+import io.commercechat.consent.lifecycle.ConsentDue;
 import io.commercechat.consent.lifecycle.ConsentMapper;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository.SweepPosition;
@@ -86,6 +87,7 @@ public class ConsentLifecycle {
         }
         c.status = ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION;
         c.statusReason = "waiting for the person to approve at the bank";
+        c.version = Consent.FIRST_VERSION; // kept by persist: a version this answer shows can be named as expected_version
         // the lapse and the expiry are measured from the database's clock, as they are checked
         return clock.now().chain(now -> {
             c.createdAt = now;
@@ -97,11 +99,18 @@ public class ConsentLifecycle {
         });
     }
 
+    /**
+     * {@code expectedVersion}: the version the caller read (CreateConsent, GetConsent); when it is not the consent's
+     * version under the lock, the consent changed since that read and nothing is done (FAILED_PRECONDITION, not ABORTED:
+     * an awaiting consent that changed is no longer awaiting, so reading it again and retrying cannot succeed). 0: no
+     * check.
+     */
     @WithTransaction
     public Uni<Consent> authorise(Caller caller, String consentId, String userId, List<String> accountIds,
             long expectedVersion) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
         List<String> selected = Validate.accountIds(accountIds);
+        GrpcValidation.nonNegative(expectedVersion, "expected_version");
         if (caller.isService() && userId.isEmpty()) {
             throw Rejections.invalid("user_id is required: the person whose consent it is");
         }
@@ -109,11 +118,13 @@ public class ConsentLifecycle {
             if (!userId.isEmpty() && !userId.equals(c.userId)) {
                 throw Rejections.notFound("consent " + id + " not found");  // another person's: as if it did not exist
             }
-            requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "authorised");
+            // the caller's condition first: it learns that its read is out of date, and what the consent is now
             if (expectedVersion > 0 && c.version != expectedVersion) {
-                throw Rejections.precondition("the consent is at version " + c.version + ", not " + expectedVersion);
+                throw Rejections.precondition("the consent is at version " + c.version + ", not the expected version "
+                        + expectedVersion + ": it is " + describeWithReason(c));
             }
-            if (!c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
+            requireStatus(c, ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, "authorised");
+            if (dueAt(now).lapsed(c)) {
                 throw Rejections.precondition(LAPSED + "; start linking again");
             }
             if (!selected.isEmpty()) {
@@ -154,7 +165,7 @@ public class ConsentLifecycle {
         }
         return changeVisible(caller, id, (c, now) -> {
             requireStatus(c, ConsentStatus.CONSENT_STATUS_AUTHORISED, "revoked");
-            if (!c.isLiveAt(now)) {
+            if (dueAt(now).expired(c)) {
                 // it ended by expiry (the sweep records that shortly); a revocation receipt would misstate how
                 throw Rejections.precondition("the consent expired on " + c.expiresAt.truncatedTo(ChronoUnit.SECONDS)
                         + " and cannot be revoked");
@@ -175,7 +186,8 @@ public class ConsentLifecycle {
     @WithSession
     public Uni<io.commercechat.proto.consent.v1.Consent> get(Caller caller, String consentId) {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
-        return consents.findById(id).map(c -> visible(caller, c, id)).chain(c -> clock.now().map(now -> view(c, now)));
+        return consents.findById(id).map(c -> visible(caller, c, id))
+                .chain(c -> clock.now().map(now -> view(c, dueAt(now))));
     }
 
     /** A page of consents as they read at one moment ({@link #view}), and the token of the next page ("" at the end). */
@@ -189,9 +201,8 @@ public class ConsentLifecycle {
         long before = PageTokens.decode(req.getPageToken(), Long.MAX_VALUE);
         // filtered by the status each consent reads as at the database's now, and shown as at the same now (view): a
         // due one by the status the sweep will give it
-        return clock.now().chain(now -> consents.page(userId, bankId, statuses, now, now.minus(config.authorisationWindow()),
-                        before, size + 1)
-                .map(page -> new ConsentPage(page.stream().limit(size).map(c -> view(c, now)).toList(),
+        return clock.now().map(this::dueAt).chain(due -> consents.page(userId, bankId, statuses, due, before, size + 1)
+                .map(page -> new ConsentPage(page.stream().limit(size).map(c -> view(c, due)).toList(),
                         page.size() > size ? PageTokens.encode(page.get(size - 1).listSeq) : "")));
     }
 
@@ -216,64 +227,100 @@ public class ConsentLifecycle {
 
     static final String EXPIRED = "access expired; renew it to keep seeing this account";
 
+    /** Which consents are due at the database's time {@code now} (consent.authorisation-window sets the lapse). */
+    public ConsentDue dueAt(Instant now) {
+        return ConsentDue.at(now, config.authorisationWindow());
+    }
+
     /**
-     * The ending due for a consent at {@code now}, or null: an authorised consent past its expiry becomes EXPIRED;
-     * one that waited too long for authorisation becomes REJECTED (lapsed).
+     * The ending due for a consent, or null: an authorised consent past its expiry becomes EXPIRED; one that waited too
+     * long for authorisation becomes REJECTED (lapsed).
      */
-    public Ending dueEnding(Consent c, Instant now) {
-        if (c.status == ConsentStatus.CONSENT_STATUS_AUTHORISED && !c.expiresAt.isAfter(now)) {
+    public Ending dueEnding(Consent c, ConsentDue due) {
+        if (due.expired(c)) {
             return new Ending(ConsentStatus.CONSENT_STATUS_EXPIRED, Actor.ACTOR_SYSTEM, EXPIRED, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED);
         }
-        if (c.status == ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION
-                && !c.createdAt.plus(config.authorisationWindow()).isAfter(now)) {
+        if (due.lapsed(c)) {
             return new Ending(ConsentStatus.CONSENT_STATUS_REJECTED, null, LAPSED, ConsentEventType.CONSENT_EVENT_TYPE_REJECTED);
         }
         return null;
     }
 
     /**
-     * A consent as it reads at {@code now}: one that is due reads as the sweep will record it (it runs every
+     * A consent as it reads at {@code due.now()}: one that is due reads as the sweep will record it (it runs every
      * {@code consent.sweep-interval}), so a person never sees an expired consent as authorised.
      */
-    public io.commercechat.proto.consent.v1.Consent view(Consent c, Instant now) {
+    public io.commercechat.proto.consent.v1.Consent view(Consent c, ConsentDue due) {
         var shown = ConsentMapper.toProto(c);
-        Ending due = dueEnding(c, now);
-        if (due == null) {
+        Ending ending = dueEnding(c, due);
+        if (ending == null) {
             return shown;
         }
-        var b = shown.toBuilder().setStatus(due.status()).setStatusReason(due.reason());
-        if (due.endedBy() != null) {
-            b.setEndedBy(due.endedBy());
+        var b = shown.toBuilder().setStatus(ending.status()).setStatusReason(ending.reason());
+        if (ending.endedBy() != null) {
+            b.setEndedBy(ending.endedBy());
         }
         return b.build();
     }
 
+    /** What one step of the sweep did with the consent it took, or that none was left to take. */
+    public enum SweepStep {
+        ENDED,
+        /** Not ended by this step: someone else ended it first, or the step failed (ConsentSweep). */
+        NOT_ENDED,
+        NONE_LEFT
+    }
+
     /**
      * Ends the oldest consent that is due after {@code after} (null: from the start) by the database's clock, skipping
-     * those that anyone else holds ({@link ConsentRepository#claimNextDue}); null when there is none left. The replicas'
-     * sweeps each claim a different consent, and a consent is ended once: the claim re-reads it under its lock.
-     * {@code claimed} learns the consent taken before it is changed, so that a sweep goes on past one that fails.
+     * those that anyone else holds ({@link ConsentRepository#claimNextDue}). The replicas' sweeps each claim a different
+     * consent, and a consent is ended once: the claim re-reads it under its lock. {@code claimed} learns the consent
+     * taken before it is changed, so that a sweep goes on past one that fails.
      */
     @WithTransaction
-    public Uni<Consent> endNextDue(SweepPosition after, Consumer<SweepPosition> claimed) {
-        return clock.now().chain(now -> consents.claimNextDue(now, now.minus(config.authorisationWindow()), after)
-                .<Consent>chain(c -> {
-                    if (c == null) {
-                        return Uni.createFrom().nullItem();
-                    }
-                    claimed.accept(new SweepPosition(c.id, c.createdAt, c.listSeq));
-                    Ending due = dueEnding(c, now);
-                    if (due == null) { // claimNextDue selects by the same conditions at the same now
-                        throw new IllegalStateException("consent " + c.id + " was claimed by the sweep but is not due");
-                    }
-                    c.status = due.status();
-                    if (due.endedBy() != null) {
-                        c.endedBy = due.endedBy();
-                    }
-                    c.statusReason = due.reason();
-                    c.updatedAt = now;
-                    return transition(c, due.event(), Actor.ACTOR_SYSTEM, null);
-                }));
+    public Uni<SweepStep> endNextDue(SweepPosition after, Consumer<SweepPosition> claimed) {
+        return clock.now().map(this::dueAt).chain(due -> consents.claimNextDue(due, after).chain(c -> {
+            if (c == null) {
+                return Uni.createFrom().item(SweepStep.NONE_LEFT);
+            }
+            claimed.accept(new SweepPosition(c.id, c.createdAt, c.listSeq));
+            Ending ending = dueEnding(c, due);
+            if (ending == null) { // claimNextDue selects by the same conditions at the same now
+                throw new IllegalStateException("consent " + c.id + " was claimed by the sweep but is not due");
+            }
+            return end(c, ending, due.now());
+        }));
+    }
+
+    /**
+     * The sweep's second look: ends the oldest consent still due after {@code after}, waiting for whoever holds it (up to
+     * consent.row-lock-timeout, as a change waits), so that a consent checks happen to hold whenever a run reaches it is
+     * not passed over run after run. Decided, as the changes are, by the database's clock read under the lock: NOT_ENDED
+     * when someone else ended it meanwhile.
+     */
+    @WithTransaction
+    public Uni<SweepStep> endNextDueWaiting(SweepPosition after, Consumer<SweepPosition> claimed) {
+        return clock.now().chain(now -> consents.nextDue(dueAt(now), after)).chain(next -> {
+            if (next == null) {
+                return Uni.createFrom().item(SweepStep.NONE_LEFT);
+            }
+            claimed.accept(next);
+            return consents.findForChange(next.consentId(), config.rowLockTimeout()).chain(c -> clock.now().chain(now -> {
+                Ending ending = dueEnding(c, dueAt(now));
+                return ending == null ? Uni.createFrom().item(SweepStep.NOT_ENDED) : end(c, ending, now);
+            }));
+        });
+    }
+
+    /** Ends a consent that is due at {@code now}, as the sweep records it (ACTOR_SYSTEM, no receipt). */
+    private Uni<SweepStep> end(Consent c, Ending ending, Instant now) {
+        c.status = ending.status();
+        if (ending.endedBy() != null) {
+            c.endedBy = ending.endedBy();
+        }
+        c.statusReason = ending.reason();
+        c.updatedAt = now;
+        return transition(c, ending.event(), Actor.ACTOR_SYSTEM, null).replaceWith(SweepStep.ENDED);
     }
 
     private static Instant micros(Instant t) {
@@ -307,10 +354,14 @@ public class ConsentLifecycle {
     private static void requireStatus(Consent c, ConsentStatus required, String verb) {
         if (c.status != required) {
             // the reason tells the caller why (e.g. lapsed), whichever of the sweep or this call got there first
-            String why = c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")";
-            throw Rejections.precondition("the consent is " + describe(c.status) + why + "; only a consent that is "
+            throw Rejections.precondition("the consent is " + describeWithReason(c) + "; only a consent that is "
                     + describe(required) + " can be " + verb);
         }
+    }
+
+    /** Its stored status and the reason for it, e.g. "rejected (declined at the bank)". */
+    private static String describeWithReason(Consent c) {
+        return describe(c.status) + (c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")");
     }
 
     public static String describe(ConsentStatus s) {

@@ -1,18 +1,20 @@
 package io.commercechat.consent.lifecycle.service;
 
 import io.commercechat.consent.lifecycle.repository.ConsentRepository.SweepPosition;
+import io.commercechat.consent.lifecycle.service.ConsentLifecycle.SweepStep;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Ends consents that are due (expired, or lapsed while awaiting authorisation) so that consumers
  * of WatchConsentEvents learn about it. Checks enforce expiry on their own; this only records it.
- * Every replica runs it; they share the due consents without waiting for each other (ConsentLifecycle.endNextDue).
+ * Every replica runs it; they share the due consents without waiting for each other (ConsentLifecycle.endNextDue),
+ * then each takes a second look, waiting, at those still due (ConsentLifecycle.endNextDueWaiting).
  */
 @ApplicationScoped
 public class ConsentSweep {
@@ -37,36 +39,46 @@ public class ConsentSweep {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private enum Step { ENDED, FAILED, NONE_LEFT }
-
     /**
-     * Ends up to 500 due consents, oldest first, one a transaction; returns how many this run ended. A consent that
-     * someone else holds (a check in flight, another replica's sweep) is passed over, not waited for, and one that fails
-     * is left for the next run; the others are still ended.
+     * Ends up to 500 due consents, oldest first, one a transaction; returns how many this run ended. First it passes
+     * over a consent that someone else holds (a check in flight, another replica's sweep) rather than wait for it, so
+     * that no one's rows hold up the others; then it takes a second look at those still due, waiting for each as a
+     * change does (consent.row-lock-timeout): a consent that checks happen to hold at the moment a run reaches it would
+     * otherwise be passed over by every run. One whose ending fails (in both) is left for the next run; the others are
+     * still ended.
      */
     public Uni<Integer> sweepOnce() {
-        AtomicReference<SweepPosition> passed = new AtomicReference<>();
-        return Multi.createBy().repeating().uni(() -> endNext(passed))
-                .until(step -> step == Step.NONE_LEFT)
-                .select().first(MAX_PER_RUN)
-                .filter(step -> step == Step.ENDED)
-                .collect().with(Collectors.counting())
-                .map(Long::intValue);
+        return pass(false, MAX_PER_RUN).chain(first -> first.size() >= MAX_PER_RUN
+                ? Uni.createFrom().item(ended(first)) // more are due than a run ends: the next run goes on
+                : pass(true, MAX_PER_RUN - first.size()).map(second -> ended(first) + ended(second)));
     }
 
-    private Uni<Step> endNext(AtomicReference<SweepPosition> passed) {
+    /** Steps through the due consents, oldest first, until none is left or after {@code most} steps. */
+    private Uni<List<SweepStep>> pass(boolean waitForHolders, int most) {
+        AtomicReference<SweepPosition> passed = new AtomicReference<>();
+        return Multi.createBy().repeating().uni(() -> endNext(waitForHolders, passed))
+                .until(step -> step == SweepStep.NONE_LEFT)
+                .select().first(most)
+                .collect().asList();
+    }
+
+    private static int ended(List<SweepStep> steps) {
+        return (int) steps.stream().filter(step -> step == SweepStep.ENDED).count();
+    }
+
+    private Uni<SweepStep> endNext(boolean waitForHolders, AtomicReference<SweepPosition> passed) {
         SweepPosition from = passed.get();
-        return lifecycle.endNextDue(from, passed::set)
-                .map(ended -> ended == null ? Step.NONE_LEFT : Step.ENDED)
-                .onFailure().recoverWithItem(e -> {
-                    SweepPosition claimed = passed.get();
-                    if (claimed == from) { // it failed before claiming one (the database unreachable, say): the run ends
-                        LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
-                        return Step.NONE_LEFT;
-                    }
-                    LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", claimed.consentId(),
-                            e.getClass().getSimpleName());
-                    return Step.FAILED;
-                });
+        Uni<SweepStep> step = waitForHolders ? lifecycle.endNextDueWaiting(from, passed::set)
+                : lifecycle.endNextDue(from, passed::set);
+        return step.onFailure().recoverWithItem(e -> {
+            SweepPosition claimed = passed.get();
+            if (claimed == from) { // it failed before claiming one (the database unreachable, say): the pass ends
+                LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
+                return SweepStep.NONE_LEFT;
+            }
+            LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", claimed.consentId(),
+                    e.getClass().getSimpleName());
+            return SweepStep.NOT_ENDED;
+        });
     }
 }
