@@ -2,6 +2,7 @@ package io.commercechat.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.testkit.PostgresResource;
@@ -17,8 +18,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * A LISTEN connection cut off on the network (its relay passes nothing more either way and tells neither end, as a
  * firewall that forgot an idle connection leaves it) is replaced, and leaves no backend behind: its close cannot reach
  * the server, so the server would keep it LISTENing until TCP keepalive gives up, hours later. Each replacement leaves
- * this replica exactly one LISTEN backend, not one more each time.
+ * this replica exactly one LISTEN backend, not one more each time. While a listener cannot connect (the relay refuses
+ * new connections), the log says so in a few lines, not one a second.
  */
 @QuarkusTest
 @QuarkusTestResource(value = RelayedDatabaseResource.class, restrictToAnnotatedClass = true)
@@ -58,7 +67,8 @@ class HangingListenerTest {
     /**
      * The listener is replaced while no new connection to the database can be made: the replacement's first connect
      * fails, and it is tried again until the database can be reached. Before, a listener whose first connect failed
-     * was never tried again, and this replica's streams polled until it restarted.
+     * was never tried again, and this replica's streams polled until it restarted. Its outage is logged in a few lines,
+     * not in one warning a second (it was, for as long as the database could not be reached).
      */
     @Test
     void aReplacementThatCannotConnectListensOnceTheDatabaseCanBeReachedAgain() throws Exception {
@@ -68,22 +78,127 @@ class HangingListenerTest {
         // new one: the replaced backend is ended through one of them
         Multi.createFrom().range(0, poolSize).onItem().transformToUniAndMerge(i -> pool.query("SELECT pg_sleep(0.3)").execute())
                 .collect().asList().await().atMost(Duration.ofSeconds(30));
-        RelayedDatabaseResource.relay.refuseNewConnections(true);
-        try {
-            RelayedDatabaseResource.relay.silenceConnectionFrom(listening.clientPort());
-            // replaced: the old backend is ended (from a pool connection open before), the new one cannot connect
+        try (ListenerLog log = ListenerLog.capture()) {
+            RelayedDatabaseResource.relay.refuseNewConnections(true);
+            try {
+                RelayedDatabaseResource.relay.silenceConnectionFrom(listening.clientPort());
+                // replaced: the old backend is ended (from a pool connection open before), the new one cannot connect
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (!listeners().isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the silenced listener was not replaced: " + listeners());
+                    }
+                    Thread.sleep(100);
+                }
+                log.awaitDownForSeveralAttempts();
+            } finally {
+                RelayedDatabaseResource.relay.refuseNewConnections(false);
+            }
+            onlyListenerOtherThan(listening.pid());
+            log.assertOutageLoggedInFewLines();
+        }
+    }
+
+    /**
+     * The listener's connection closes (its backend ended) while no new connection can be made: it is reconnected
+     * every second by the subscriber itself, which says nothing of it, so the replica logs it as for a replacement
+     * that cannot connect. Before, such an outage left no line in the log at all.
+     */
+    @Test
+    void aListenerThatLostItsConnectionSaysItIsDownOnceAndWhenItListensAgain() throws Exception {
+        Assumptions.assumeFalse(PostgresResource.external(), "the relay reaches only the embedded PostgreSQL");
+        Listener listening = onlyListenerOtherThan(-1);
+        try (ListenerLog log = ListenerLog.capture()) {
+            RelayedDatabaseResource.relay.refuseNewConnections(true);
+            try {
+                try (Connection db = ChatTestSupport.database();
+                        PreparedStatement end = db.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                    end.setInt(1, listening.pid());
+                    end.execute();
+                }
+                log.awaitDownForSeveralAttempts();
+            } finally {
+                RelayedDatabaseResource.relay.refuseNewConnections(false);
+            }
+            onlyListenerOtherThan(listening.pid());
+            log.assertOutageLoggedInFewLines();
+        }
+    }
+
+    /**
+     * InboxFeed's log while a test runs, as the service writes it (the records of its logger). In tests the listener is
+     * tried again every second and warned about again every 3 s (chat.listen-outage-warning-interval).
+     */
+    private static final class ListenerLog extends Handler implements AutoCloseable {
+        private static final long DOWN_SECONDS = 7;
+        private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(InboxFeed.class.getName());
+        private final List<String> warnings = new CopyOnWriteArrayList<>();
+        private final List<String> infos = new CopyOnWriteArrayList<>();
+
+        static ListenerLog capture() {
+            ListenerLog log = new ListenerLog();
+            log.logger.addHandler(log);
+            return log;
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            String text = ((ExtLogRecord) record).getFormattedMessage();
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                warnings.add(text);
+            } else if (record.getLevel().intValue() >= Level.INFO.intValue()) {
+                infos.add(text);
+            }
+        }
+
+        /** Until the listener is said to be down, then {@link #DOWN_SECONDS} more, while it is tried every second. */
+        void awaitDownForSeveralAttempts() throws InterruptedException {
+            awaitLine(warnings, "inbox LISTEN connection down (");
+            Thread.sleep(TimeUnit.SECONDS.toMillis(DOWN_SECONDS));
+        }
+
+        /**
+         * One warning when it went down, one every 3 s while it stayed down, one line when it listened again, which
+         * counts the attempts that failed: far fewer lines than attempts.
+         */
+        void assertOutageLoggedInFewLines() throws InterruptedException {
+            String back = awaitLine(infos, "inbox LISTEN connection listening again");
+            List<String> outage = warnings.stream().filter(w -> w.startsWith("inbox LISTEN connection down (")
+                    || w.startsWith("inbox LISTEN connection still down")).toList();
+            assertEquals(1, outage.stream().filter(w -> w.startsWith("inbox LISTEN connection down (")).count(),
+                    "one warning when it went down: " + warnings);
+            long still = outage.size() - 1;
+            assertTrue(still >= 1 && still <= DOWN_SECONDS / 3 + 1, "a warning every 3 s while it stayed down: " + warnings);
+            Matcher failed = Pattern.compile("\\((\\d+) attempts failed\\)").matcher(back);
+            assertTrue(failed.find(), back);
+            int attempts = Integer.parseInt(failed.group(1));
+            assertTrue(attempts >= DOWN_SECONDS - 2, "tried again every second while it was down: " + back);
+            assertEquals(1, infos.stream().filter(i -> i.startsWith("inbox LISTEN connection listening again")).count(),
+                    "one line when it listened again: " + infos);
+        }
+
+        private static String awaitLine(List<String> lines, String start) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (!listeners().isEmpty()) {
+            for (;;) {
+                for (String line : lines) {
+                    if (line.startsWith(start)) {
+                        return line;
+                    }
+                }
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the silenced listener was not replaced: " + listeners());
+                    throw new AssertionError("no line '" + start + "...' logged: " + lines);
                 }
                 Thread.sleep(100);
             }
-            Thread.sleep(2000);  // a first try and a retry refused
-        } finally {
-            RelayedDatabaseResource.relay.refuseNewConnections(false);
         }
-        onlyListenerOtherThan(listening.pid());
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
     }
 
     /**

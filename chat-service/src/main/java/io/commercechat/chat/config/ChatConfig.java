@@ -77,6 +77,13 @@ public interface ChatConfig {
     Duration listenCheckTimeout();
 
     /**
+     * While the LISTEN connection cannot be made (tried again every second), at most one warning this often says it is
+     * still down; the first failure is logged at once, and so is the moment it listens again.
+     */
+    @WithDefault("PT1M")
+    Duration listenOutageWarningInterval();
+
+    /**
      * While this replica's LISTEN connection is up, an idle event stream re-reads its inbox this often anyway: a
      * safety net only, since notifications arrive and a reconnected listener wakes every stream. Each read is a query,
      * so with thousands of idle streams a short interval is a steady load on the database.

@@ -22,6 +22,7 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,7 @@ public class InboxFeed {
     private final String url;
     private final String user;
     private final String password;
+    private final ListenerOutage outage;
     private final Map<String, Set<Wakeup>> waiting = new ConcurrentHashMap<>();
     private volatile PgSubscriber subscriber;
     private volatile boolean stopping;
@@ -101,6 +103,7 @@ public class InboxFeed {
         this.url = url;
         this.user = user;
         this.password = password;
+        this.outage = new ListenerOutage(config.listenOutageWarningInterval(), Duration.ofMillis(RECONNECT_MILLIS));
         FunctionCounter.builder("chat.inbox.stream.events", emitted, LongAdder::sum)
                 .description("inbox events emitted to SSE and Subscribe streams").register(metrics);
         Gauge.builder("chat.inbox.streams", waiting, w -> w.values().stream().mapToInt(Set::size).sum())
@@ -131,11 +134,21 @@ public class InboxFeed {
         // named, so that operators (and tests) can tell it apart in pg_stat_activity
         PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
                 .addProperty("application_name", LISTENER_NAME);
-        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> RECONNECT_MILLIS);
+        // asked when the connection closes (0) and after each reconnection that failed (1, 2, ...); not after close()
+        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> {
+            if (retries == 0) {
+                outage.lost();
+            } else {
+                outage.failed(null);  // PgSubscriber does not tell why
+            }
+            return RECONNECT_MILLIS;
+        });
         listener.channel(CHANNEL).handler(this::notified).subscribeHandler(v -> subscribed(listener));
         subscriber = listener;  // before it connects: subscribed() must not take it for a replaced one
         listener.connect().onFailure(e -> {
-            LOG.warnf("inbox LISTEN connection failed (%s); streams poll", e.getMessage());
+            if (subscriber == listener && !stopping) {
+                outage.failed(withoutPassword(e));
+            }
             // the subscriber reconnects by itself only once it has been connected: a first connect that fails is
             // tried again here, on a new one (a replacement made while the database could not be reached)
             vertx.setTimer(RECONNECT_MILLIS, id -> {
@@ -158,8 +171,15 @@ public class InboxFeed {
             listener.close();  // and it does not reconnect (a retry that began as the replica stopped)
             return;
         }
+        outage.listening();
         // notifications sent while the listener was away are lost, so every stream reads once
         wakeAll();
+    }
+
+    /** The driver's message (host and port, the server's reason); the password is kept out of the log all the same. */
+    private String withoutPassword(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return password == null || password.isEmpty() ? message : message.replace(password, "****");
     }
 
     void stop(@Observes ShutdownEvent ignored) {
