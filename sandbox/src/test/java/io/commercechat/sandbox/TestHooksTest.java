@@ -63,6 +63,23 @@ class TestHooksTest extends SandboxTestSupport {
     }
 
     @Test
+    void whatBecameOfACodeIsShownWithoutTheCodeInAUrl() {
+        String state = "state-" + java.util.UUID.randomUUID();
+        String code = approve(begin(state).getAuthorisationId(), "cust-grace", List.of("grace-current")).get("code");
+        given().contentType("application/json").body("{\"code\":\"" + code + "\"}").post("/sandbox/codes/use").then()
+                .statusCode(200).body("spent", equalTo(false), "bankLinkId", org.hamcrest.Matchers.nullValue(), "live", equalTo(false));
+        ExchangeCodeResponse link = bank().exchangeCode(io.commercechat.proto.partner.v1.ExchangeCodeRequest.newBuilder()
+                .setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build());
+        given().contentType("application/json").body("{\"code\":\"" + code + "\"}").post("/sandbox/codes/use").then()
+                .statusCode(200).body("spent", equalTo(true), "bankLinkId", equalTo(link.getBankLinkId()), "live", equalTo(true));
+
+        given().contentType("application/json").body("{\"code\":\"sbc_made-up\"}").post("/sandbox/codes/use").then()
+                .statusCode(404).contentType(containsString("application/problem+json"));
+        given().contentType("application/json").body("{}").post("/sandbox/codes/use").then().statusCode(400)
+                .contentType(containsString("application/problem+json"));
+    }
+
+    @Test
     void revokingAnUnknownLinkIsNotFound() {
         given().post("/sandbox/links/bl_unknown/revoke").then().statusCode(404)
                 .contentType(containsString("application/problem+json")).body("detail", containsString("bl_unknown"));

@@ -46,6 +46,12 @@ public class BankClient {
     private static final Set<Status.Code> FAILURES = EnumSet.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
             Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAUTHENTICATED,
             Status.Code.UNIMPLEMENTED, Status.Code.DATA_LOSS, Status.Code.CANCELLED);
+    /**
+     * Codes of a call that may have been carried out at the bank with its answer lost on the way: no answer in time, the
+     * connection lost or reset, the call cancelled, an answer that arrived broken.
+     */
+    private static final Set<Status.Code> OUTCOME_UNKNOWN = EnumSet.of(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE,
+            Status.Code.CANCELLED, Status.Code.UNKNOWN, Status.Code.INTERNAL, Status.Code.DATA_LOSS);
 
     private final String bankId;
     private final String displayName;
@@ -97,9 +103,21 @@ public class BankClient {
         return once("BeginAuthorisation", s -> s.beginAuthorisation(req));
     }
 
-    /** Not retried: a code is one-time, a second attempt would look like a replay. */
+    /**
+     * Not retried: a code is one-time, a second attempt is a replay, which the bank refuses, revoking what the code
+     * granted (LinkFlow presents a code again on purpose only when the first answer was lost: {@link #outcomeUnknown}).
+     */
     public Uni<ExchangeCodeResponse> exchangeCode(ExchangeCodeRequest req) {
         return once("ExchangeCode", s -> s.exchangeCode(req));
+    }
+
+    /**
+     * The code of an exchange whose answer was lost, presented again so that the bank refuses it and revokes what it
+     * issued from it. Past the breaker: the lost answer may be what opened it, and this one call is what ends a token
+     * nobody here holds. Not retried either.
+     */
+    public Uni<ExchangeCodeResponse> presentCodeAgain(ExchangeCodeRequest req) {
+        return guarded("ExchangeCode", attempt(s -> s.exchangeCode(req)));
     }
 
     public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req) {
@@ -141,6 +159,17 @@ public class BankClient {
         return CallerContext.resume((Uni<T>) guardedCall);
     }
 
+    /**
+     * Whether a call this client failed with {@code failure} may have been carried out at the bank all the same: it went
+     * out, and its answer was lost ({@link #OUTCOME_UNKNOWN}). Not for the bank's answers (a refusal), nor for a call the
+     * open breaker or a missing token for the bank kept from going out.
+     */
+    public static boolean outcomeUnknown(Throwable failure) {
+        return failure instanceof StatusRuntimeException mapped && mapped.getCause() instanceof StatusRuntimeException lost
+                && OUTCOME_UNKNOWN.contains(lost.getStatus().getCode());
+    }
+
+    /** The failure as callers see it; a failure of the call itself keeps gRPC's own as its cause ({@link #outcomeUnknown}). */
     private Throwable mapped(String rpc, Throwable thrown) {
         Throwable failure = unwrap(thrown);
         if (failure instanceof CircuitBreakerOpenException) {
@@ -152,12 +181,12 @@ public class BankClient {
             if (code == Status.Code.DEADLINE_EXCEEDED) {
                 LOG.warnf("bank %s %s: deadline exceeded", bankId, rpc);
                 return Status.DEADLINE_EXCEEDED.withDescription("bank " + displayName + " (" + bankId
-                        + ") did not answer in time").asRuntimeException();
+                        + ") did not answer in time").withCause(e).asRuntimeException();
             }
             if (isFailure(e)) {
                 LOG.warnf("bank %s %s failed: %s", bankId, rpc, code);
                 return Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId + ") is unavailable")
-                        .asRuntimeException();
+                        .withCause(e).asRuntimeException();
             }
             return e;
         }

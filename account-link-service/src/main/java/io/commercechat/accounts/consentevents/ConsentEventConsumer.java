@@ -1,6 +1,7 @@
 package io.commercechat.accounts.consentevents;
 
 import io.commercechat.accounts.client.ConsentClient;
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.link.service.AccessEnding;
@@ -50,6 +51,7 @@ public class ConsentEventConsumer {
     private final ConsentClient consents;
     private final LinkRepository links;
     private final AccessEnding ending;
+    private final DatabaseClock clock;
     private volatile boolean running;
     private volatile Cancellable current;
     private Context context;
@@ -57,7 +59,8 @@ public class ConsentEventConsumer {
     private volatile int failures;
 
     public ConsentEventConsumer(AccountsConfig config, Pool pool, Vertx vertx, ConsentClient consents, LinkRepository links,
-            AccessEnding ending) {
+            AccessEnding ending, DatabaseClock clock) {
+        this.clock = clock;
         this.config = config;
         this.pool = pool;
         this.vertx = vertx;
@@ -149,9 +152,9 @@ public class ConsentEventConsumer {
                         reason.isEmpty() ? "access was revoked" : reason).replaceWithVoid();
                 case CONSENT_EVENT_TYPE_EXPIRED -> ending.endLeavingTheBankToTheSweep(link, LinkStatus.LINK_STATUS_EXPIRED,
                         reason.isEmpty() ? "the consent expired" : reason).replaceWithVoid();
-                case CONSENT_EVENT_TYPE_REJECTED -> links.transition(link.id, EnumSet.of(LinkStatus.LINK_STATUS_PENDING),
-                        LinkStatus.LINK_STATUS_FAILED, reason.isEmpty() ? "the authorisation was not completed" : reason,
-                        java.time.Instant.now(), null, false).replaceWithVoid();
+                case CONSENT_EVENT_TYPE_REJECTED -> clock.now().chain(now -> links.transition(link.id,
+                        EnumSet.of(LinkStatus.LINK_STATUS_PENDING), LinkStatus.LINK_STATUS_FAILED,
+                        reason.isEmpty() ? "the authorisation was not completed" : reason, now, null, false)).replaceWithVoid();
                 // CREATED and AUTHORISED are this service's own doing.
                 default -> Uni.createFrom().voidItem();
             };

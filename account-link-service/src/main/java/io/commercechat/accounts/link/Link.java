@@ -115,7 +115,10 @@ public class Link {
         return status == LinkStatus.LINK_STATUS_ACTIVE;
     }
 
-    /** Whether its consent's expiry has come by {@code now} (whatever its status says; the EXPIRED event may be due). */
+    /**
+     * Whether its consent's expiry has come by {@code now}, the database's time (DatabaseClock), whatever its status says
+     * (the EXPIRED event may be due).
+     */
     public boolean pastExpiryAt(Instant now) {
         return expiresAt != null && !now.isBefore(expiresAt);
     }

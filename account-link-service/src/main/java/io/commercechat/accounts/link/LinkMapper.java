@@ -10,10 +10,12 @@ public final class LinkMapper {
 
     private LinkMapper() {}
 
-    public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts) {
+    /** The link as the person sees it at {@code now}, the database's time (DatabaseClock: every replica shows the same). */
+    public static io.commercechat.proto.accounts.v1.Link toProto(Link l, String bankDisplayName, List<LinkedAccount> accounts,
+            Instant now) {
         // a link past its consent's expiry is shown as the consent event will record it (EXPIRED), also before that
         // event has been handled here: its accounts are not shown any more from that moment
-        boolean expired = l.isActive() && l.pastExpiryAt(Instant.now());
+        boolean expired = l.isActive() && l.pastExpiryAt(now);
         var b = io.commercechat.proto.accounts.v1.Link.newBuilder()
                 .setId(l.id.toString())
                 .setBankId(l.bankId)

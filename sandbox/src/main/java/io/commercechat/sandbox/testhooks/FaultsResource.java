@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 /**
  * Test hook: make the bank slow or down at runtime, e.g. {@code PUT /sandbox/faults
  * {"rpc":"ListTransactions","latencyMillis":3000,"failureRate":0}}; {@code "rpc":"*"} sets every
- * RPC; {@code DELETE} restores the configured values.
+ * RPC; {@code DELETE} restores the configured values. {@code "afterWork":true}: the RPC is carried
+ * out and then its answer is late or lost (the caller's deadline, a cut connection after the bank
+ * acted); {@code "calls":n}: for the next n calls only, then the RPC's fault is as it was.
  */
 @Path("/sandbox/faults")
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,7 +37,8 @@ public class FaultsResource {
         this.hooks = hooks;
     }
 
-    public record FaultSetting(String rpc, Long latencyMillis, Double failureRate) {}
+    /** {@code calls}: null for "until changed"; in answers, how many calls the setting still holds for. */
+    public record FaultSetting(String rpc, Long latencyMillis, Double failureRate, Boolean afterWork, Integer calls) {}
 
     @GET
     public List<FaultSetting> list() {
@@ -58,13 +61,19 @@ public class FaultsResource {
         if (!(rate >= 0 && rate <= 1)) {
             throw ProblemException.badRequest("failureRate must be between 0 and 1");
         }
-        Fault fault = new Fault(Duration.ofMillis(latency), rate);
-        if (setting.rpc().equals("*")) {
-            Arrays.stream(Rpc.values()).forEach(r -> faults.set(r, fault));
-        } else {
-            Rpc rpc = Rpc.parse(setting.rpc()).orElseThrow(() -> ProblemException.badRequest(
-                    "unknown rpc '" + setting.rpc() + "': use one of " + names() + ", or * for all"));
-            faults.set(rpc, fault);
+        if (setting.calls() != null && setting.calls() < 1) {
+            throw ProblemException.badRequest("calls must be at least 1 (or left out: until changed)");
+        }
+        Fault fault = new Fault(Duration.ofMillis(latency), rate, Boolean.TRUE.equals(setting.afterWork()));
+        List<Rpc> rpcs = setting.rpc().equals("*") ? Arrays.asList(Rpc.values())
+                : List.of(Rpc.parse(setting.rpc()).orElseThrow(() -> ProblemException.badRequest(
+                        "unknown rpc '" + setting.rpc() + "': use one of " + names() + ", or * for all")));
+        for (Rpc rpc : rpcs) {
+            if (setting.calls() == null) {
+                faults.set(rpc, fault);
+            } else {
+                faults.setForNextCalls(rpc, fault, setting.calls());
+            }
         }
         return current();
     }
@@ -78,7 +87,8 @@ public class FaultsResource {
 
     private List<FaultSetting> current() {
         return faults.all().entrySet().stream()
-                .map(e -> new FaultSetting(e.getKey().rpcName, e.getValue().latency().toMillis(), e.getValue().failureRate()))
+                .map(e -> new FaultSetting(e.getKey().rpcName, e.getValue().latency().toMillis(), e.getValue().failureRate(),
+                        e.getValue().afterWork(), faults.callsLeft(e.getKey()).orElse(null)))
                 .toList();
     }
 

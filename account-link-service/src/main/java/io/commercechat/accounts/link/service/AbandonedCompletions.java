@@ -1,5 +1,6 @@
 package io.commercechat.accounts.link.service;
 
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
@@ -8,7 +9,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -31,9 +31,12 @@ public class AbandonedCompletions {
     private final LinkRepository links;
     private final FailedLinkConsents failedLinkConsents;
     private final Duration after;
+    private final DatabaseClock clock;
 
-    public AbandonedCompletions(LinkRepository links, FailedLinkConsents failedLinkConsents, AccountsConfig config) {
+    public AbandonedCompletions(LinkRepository links, FailedLinkConsents failedLinkConsents, AccountsConfig config,
+            DatabaseClock clock) {
         this.links = links;
+        this.clock = clock;
         this.failedLinkConsents = failedLinkConsents;
         this.after = config.abandonedCompletionAfter();
         if (after.isNegative() || after.isZero()) {
@@ -52,12 +55,12 @@ public class AbandonedCompletions {
 
     /** Fails every abandoned completion, batch after batch, then ends their consents; emits how many it failed. */
     public Uni<Integer> failAbandoned() {
-        Instant claimedBefore = Instant.now().minus(after);
-        return Multi.createBy().repeating()
-                .uni(() -> links.failAbandonedCompletions(claimedBefore, REASON, Instant.now(), BATCH_SIZE))
+        // claims are stamped by the database's clock (LinkFlow.complete): so is the age they are compared with
+        return clock.now().chain(now -> Multi.createBy().repeating()
+                .uni(() -> links.failAbandonedCompletions(now.minus(after), REASON, now, BATCH_SIZE))
                 .whilst(batch -> batch.size() == BATCH_SIZE)
                 .invoke(batch -> batch.forEach(this::report))
-                .collect().with(Collectors.summingInt(List::size))
+                .collect().with(Collectors.summingInt(List::size)))
                 // at once rather than at FailedLinkConsents' next run; what fails here is left to that run
                 .call(failed -> failed == 0 ? Uni.createFrom().voidItem()
                         : failedLinkConsents.endDue().onFailure().recoverWithNull());

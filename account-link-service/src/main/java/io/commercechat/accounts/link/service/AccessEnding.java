@@ -1,6 +1,7 @@
 package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.bank.BankRegistry;
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.accounts.link.repository.LinkedAccountRepository;
@@ -49,10 +50,12 @@ public class AccessEnding {
     private final TokenCipher cipher;
     private final BankRegistry banks;
     private final StuckWork stuck;
+    private final DatabaseClock clock;
 
     public AccessEnding(LinkRepository links, LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher,
-            BankRegistry banks, StuckWork stuck) {
+            BankRegistry banks, StuckWork stuck, DatabaseClock clock) {
         this.stuck = stuck;
+        this.clock = clock;
         this.links = links;
         this.accounts = accounts;
         this.tokens = tokens;
@@ -66,12 +69,12 @@ public class AccessEnding {
     }
 
     /**
-     * The same, with the link's consent still to be ended in consent-service: due at {@code consentEndDueAt}, written
-     * with the link's end (FailedLinkConsents ends it then, unless the caller has done so and cleared the mark), as the
-     * bank's doing when {@code byBank}, else the person's.
+     * The same, with the link's consent still to be ended in consent-service: due {@code consentEndAfter} after the
+     * link's end, written with it (FailedLinkConsents ends it then, unless the caller has done so and cleared the mark),
+     * as the bank's doing when {@code byBank}, else the person's.
      */
-    public Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank) {
-        return end(link, to, reason, consentEndDueAt, byBank, true);
+    public Uni<Boolean> end(Link link, LinkStatus to, String reason, Duration consentEndAfter, boolean byBank) {
+        return end(link, to, reason, consentEndAfter, byBank, true);
     }
 
     /**
@@ -85,11 +88,11 @@ public class AccessEnding {
         return end(link, to, reason, null, false, false);
     }
 
-    private Uni<Boolean> end(Link link, LinkStatus to, String reason, Instant consentEndDueAt, boolean byBank,
+    private Uni<Boolean> end(Link link, LinkStatus to, String reason, Duration consentEndAfter, boolean byBank,
             boolean tellBankNow) {
-        Instant now = Instant.now();
-        return Panache.withTransaction(() -> endHere(link, to, reason, now, consentEndDueAt, byBank,
-                        tellBankNow ? now.plus(ENDING_FIRST) : now))
+        // stamped, and its leases set, by the database's clock, which the sweeps that take them over compare with
+        return Panache.withTransaction(() -> clock.now().chain(now -> endHere(link, to, reason, now,
+                        consentEndAfter == null ? null : now.plus(consentEndAfter), byBank, tellBankNow ? now.plus(ENDING_FIRST) : now)))
                 .call(() -> tellBankNow ? revokeNow(link.id) : Uni.createFrom().voidItem())
                 .invoke(changed -> {
                     if (changed) {
@@ -145,7 +148,7 @@ public class AccessEnding {
     }
 
     private Uni<Void> revokeDueBatches() {
-        return tokens.claimDue(Instant.now(), LEASE, BATCH)
+        return clock.now().chain(now -> tokens.claimDue(now, LEASE, BATCH))
                 .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::revokeAtBank)
                         .collect().asList().chain(() -> due.size() == BATCH ? revokeDueBatches() : Uni.createFrom().voidItem()));
     }
@@ -168,7 +171,7 @@ public class AccessEnding {
             StuckWork.failed(LOG, "revocation of link " + linkId + " at the bank failed: "
                     + (e instanceof io.grpc.StatusRuntimeException s ? s.getStatus().getCode() : e.getClass().getSimpleName()),
                     p.attempts() + 1, backoffSeconds);
-            return tokens.attemptFailed(linkId, Instant.now().plusSeconds(backoffSeconds)).replaceWithVoid()
+            return clock.now().chain(now -> tokens.attemptFailed(linkId, now.plusSeconds(backoffSeconds))).replaceWithVoid()
                     .onFailure().recoverWithNull();
         });
     }

@@ -1,11 +1,11 @@
 package io.commercechat.accounts.link.service;
 
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.link.repository.LinkedAccountRepository;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -22,9 +22,11 @@ public class EndedLinkErasure {
     static final int BATCH_SIZE = 500;
 
     private final LinkedAccountRepository accounts;
+    private final DatabaseClock clock;
 
-    public EndedLinkErasure(LinkedAccountRepository accounts) {
+    public EndedLinkErasure(LinkedAccountRepository accounts, DatabaseClock clock) {
         this.accounts = accounts;
+        this.clock = clock;
     }
 
     @Scheduled(every = "${accounts.ended-link-erasure-interval:1h}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -37,7 +39,7 @@ public class EndedLinkErasure {
 
     /** Erases them all, batch after batch; emits how many accounts it erased. */
     public Uni<Integer> erase() {
-        return Multi.createBy().repeating().uni(() -> accounts.eraseOfEndedLinks(Instant.now(), BATCH_SIZE))
+        return Multi.createBy().repeating().uni(() -> clock.now().chain(now -> accounts.eraseOfEndedLinks(now, BATCH_SIZE)))
                 .whilst(erased -> erased == BATCH_SIZE)
                 .collect().with(Collectors.summingInt(Integer::intValue))
                 .invoke(erased -> {

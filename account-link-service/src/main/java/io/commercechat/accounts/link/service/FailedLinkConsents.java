@@ -1,6 +1,7 @@
 package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.client.ConsentClient;
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.grpc.Validate;
 import io.commercechat.accounts.link.Link;
 import io.commercechat.accounts.link.repository.LinkRepository;
@@ -11,7 +12,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -38,9 +38,12 @@ public class FailedLinkConsents {
     private final ConsentClient consents;
     private final AccessEnding ending;
     private final StuckWork stuck;
+    private final DatabaseClock clock;
 
-    public FailedLinkConsents(LinkRepository links, ConsentClient consents, AccessEnding ending, StuckWork stuck) {
+    public FailedLinkConsents(LinkRepository links, ConsentClient consents, AccessEnding ending, StuckWork stuck,
+            DatabaseClock clock) {
         this.stuck = stuck;
+        this.clock = clock;
         this.links = links;
         this.consents = consents;
         this.ending = ending;
@@ -54,7 +57,7 @@ public class FailedLinkConsents {
      * bank, another Unlink), who sees to the consent.
      */
     Uni<Boolean> revokeLink(Link link, String reason, boolean byBank, String personToken) {
-        return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, Instant.now().plus(LEASE), byBank)
+        return ending.end(link, LinkStatus.LINK_STATUS_REVOKED, reason, LEASE, byBank)
                 .call(endedHere -> endedHere ? endThenClear(link, true, byBank, personToken, reason, 1)
                         : Uni.createFrom().voidItem());
     }
@@ -110,7 +113,7 @@ public class FailedLinkConsents {
 
     /** Ends the due consents one after another; a failure only reschedules its link. */
     Uni<Void> endDue() {
-        return links.claimConsentEndsDue(Instant.now(), SWEEP_LEASE, 20)
+        return clock.now().chain(now -> links.claimConsentEndsDue(now, SWEEP_LEASE, 20))
                 .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
                         .collect().asList().replaceWithVoid())
                 .chain(() -> links.countConsentEndsAttemptedAtLeast(StuckWork.AFTER_ATTEMPTS))
@@ -138,7 +141,7 @@ public class FailedLinkConsents {
                     StuckWork.failed(LOG, "could not end consent " + link.consentId + " of " + kind + " link " + link.id
                             + ": " + LinkFlow.code(e), failedAttempts, backoff);
                     // failing that too, the lease runs out and the sweep takes it then
-                    return links.consentEndFailed(link.id, Instant.now().plusSeconds(backoff)).replaceWithVoid()
+                    return clock.now().chain(now -> links.consentEndFailed(link.id, now.plusSeconds(backoff))).replaceWithVoid()
                             .onFailure().recoverWithNull();
                 });
     }

@@ -3,6 +3,7 @@ package io.commercechat.accounts.link.service;
 import io.commercechat.accounts.bank.BankRegistry;
 import io.commercechat.accounts.client.BankClient;
 import io.commercechat.accounts.client.ConsentClient;
+import io.commercechat.accounts.clock.DatabaseClock;
 import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.grpc.Validate;
@@ -78,11 +79,12 @@ public class LinkFlow {
     private final AccessEnding ending;
     private final FailedLinkConsents failedLinkConsents;
     private final LinkReplacement replacement;
+    private final DatabaseClock clock;
     private final SecureRandom random = new SecureRandom();
 
     public LinkFlow(AccountsConfig config, BankRegistry banks, ConsentClient consents, LinkRepository links,
             LinkedAccountRepository accounts, BankTokenRepository tokens, TokenCipher cipher, AccessEnding ending,
-            FailedLinkConsents failedLinkConsents, LinkReplacement replacement) {
+            FailedLinkConsents failedLinkConsents, LinkReplacement replacement, DatabaseClock clock) {
         this.config = config;
         this.banks = banks;
         this.consents = consents;
@@ -93,6 +95,7 @@ public class LinkFlow {
         this.ending = ending;
         this.failedLinkConsents = failedLinkConsents;
         this.replacement = replacement;
+        this.clock = clock;
     }
 
     public Uni<BeginLinkResponse> begin(Caller caller, BeginLinkRequest req) {
@@ -107,17 +110,18 @@ public class LinkFlow {
         List<Purpose> purposes = GrpcValidation.knownSet(req.getPurposesList(), "purposes");
         int validDays = Validate.validDays(req.getValidDays());
         String redirectUri = Validate.redirectUri(req.getRedirectUri(), config.allowedRedirectPrefixes());
-        // The consent states how far back transactions may be read (as Open Banking's TransactionFromDateTime).
+        // The consent states how far back transactions may be read (as Open Banking's TransactionFromDateTime): whole
+        // days, sent to consent-service, never compared with an expiry here, so the JVM's clock is good enough.
         Instant transactionFrom = BankDataReader.earliestTransaction(Instant.now(), config.transactionsMaxHistory());
 
         return consents.create(caller.rawToken(), CreateConsentRequest.newBuilder().setBankId(bankId)
                 .addAllPermissions(permissions).addAllPurposes(purposes).setValidDays(validDays)
                 .setTransactionFrom(ProtoTime.of(transactionFrom)).build())
-                .chain(consent -> {
+                .chain(consent -> clock.now().chain(now -> {
                     byte[] raw = new byte[32];
                     random.nextBytes(raw);
                     String state = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-                    Link link = pending(caller, bankId, consent, permissions, purposes, redirectUri, state, validDays);
+                    Link link = pending(caller, bankId, consent, permissions, purposes, redirectUri, state, validDays, now);
                     link.codeVerifier = Pkce.newVerifier(random);
                     return links.insert(link)
                             .chain(() -> bank.beginAuthorisation(BeginAuthorisationRequest.newBuilder().setState(state)
@@ -132,12 +136,15 @@ public class LinkFlow {
                                 return BeginLinkResponse.newBuilder().setLink(view)
                                         .setAuthorisationUrl(authorisation.getAuthorisationUrl()).setState(state).build();
                             }));
-                });
+                }));
     }
 
+    /**
+     * A PENDING link stamped at {@code now}, the database's time, as its authorisation window is (CompleteLink compares
+     * the claim's time, the database's too, with it).
+     */
     private Link pending(Caller caller, String bankId, Consent consent, List<Permission> permissions, List<Purpose> purposes,
-            String redirectUri, String state, int validDays) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            String redirectUri, String state, int validDays, Instant now) {
         Link link = new Link();
         link.id = UUID.randomUUID();
         link.userId = caller.subject();
@@ -168,8 +175,8 @@ public class LinkFlow {
         }
         String stateHash = hash(state);
         String codeHash = code.isEmpty() ? null : completionHash(state, code);
-        Instant now = Instant.now();
-        return links.claimState(stateHash, caller.subject(), codeHash, now).chain(link -> {
+        // the claim is stamped, and the authorisation window judged, by the database's clock (as the window was set)
+        return clock.now().chain(now -> links.claimState(stateHash, caller.subject(), codeHash, now).chain(link -> {
             if (link == null) {
                 return links.findByStateHash(stateHash).chain(known -> completedBefore(caller, known, codeHash));
             }
@@ -188,10 +195,18 @@ public class LinkFlow {
                                 + " completed: start the link again")));
             }
             BankClient bank = banks.bank(link.bankId);
-            return bank.exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(link.redirectUri)
-                            .setCodeVerifier(link.codeVerifier).build())
+            ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCode(code).setRedirectUri(link.redirectUri)
+                    .setCodeVerifier(link.codeVerifier).build();
+            return bank.exchangeCode(exchange)
                     .onFailure(StatusRuntimeException.class).recoverWithUni(e -> {
                         Status status = ((StatusRuntimeException) e).getStatus();
+                        if (BankClient.outcomeUnknown(e)) {
+                            return presentAgain(bank, link, exchange)
+                                    .chain(() -> fail(link, caller, "the bank's answer to the code exchange was lost"))
+                                    .chain(() -> Uni.createFrom().failure(Status.ABORTED.withDescription(banks.displayName(
+                                            link.bankId) + " did not answer the exchange of the authorisation code, so the"
+                                            + " link could not be completed: start the link again").asRuntimeException()));
+                        }
                         boolean refused = status.getCode() == Status.Code.FAILED_PRECONDITION;
                         String why = refused ? "the bank refused the authorisation code: "
                                 + Objects.requireNonNullElse(status.getDescription(), "no reason given")
@@ -199,7 +214,34 @@ public class LinkFlow {
                         return fail(link, caller, why).chain(() -> Uni.createFrom().failure(refused ? Rejections.precondition(why) : e));
                     })
                     .chain(exchanged -> activate(caller, bank, link, exchanged));
-        });
+        }));
+    }
+
+    /**
+     * The code exchange's answer was lost (deadline, connection, cancelled): the bank may have issued a token that nobody
+     * here holds, and which nothing could revoke. The same code is presented once more, as a replay: a bank refuses a
+     * code presented again and revokes every token issued from it (BankConnector.ExchangeCode; RFC 6749 section 4.1.2,
+     * 10.5). A token that second presentation is given after all (the first never reached the bank) is revoked like
+     * any unused one. Not a retry of the exchange: the link fails whatever the answer. Never fails.
+     */
+    private Uni<Void> presentAgain(BankClient bank, Link link, ExchangeCodeRequest exchange) {
+        return bank.presentCodeAgain(exchange)
+                .chain(issued -> {
+                    LOG.warnf("link %s: bank %s issued a token to the code presented again after a lost answer; it is revoked",
+                            link.id, bank.bankId());
+                    return revokeUnused(bank, link.id, issued.getAccessToken());
+                })
+                .onFailure().recoverWithUni(e -> {
+                    if (code(e) == Status.Code.FAILED_PRECONDITION) {
+                        LOG.infof("link %s: bank %s refused the code presented again after a lost answer, revoking what it"
+                                + " issued from it", link.id, bank.bankId());
+                    } else {
+                        LOG.warnf("link %s: the code presented again to bank %s after a lost answer went unanswered too (%s):"
+                                + " a token the bank may have issued from it stays valid there until it expires or the bank"
+                                + " ends it", link.id, bank.bankId(), code(e));
+                    }
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     /**
@@ -264,15 +306,15 @@ public class LinkFlow {
                         throw Rejections.precondition("no account was selected at the bank");
                     }
                     TokenCipher.Sealed sealed = cipher.seal(link.id, accessToken);
-                    Instant now = Instant.now();
                     // the person's earlier link to this bank ends as this one becomes ACTIVE: one live link per bank
-                    return Panache.withTransaction(() -> replacement.endEarlierLinks(link, now)
+                    // (an earlier link past its expiry by the database's clock ends EXPIRED)
+                    return Panache.withTransaction(() -> clock.now().chain(now -> replacement.endEarlierLinks(link, now)
                             .call(() -> links.activate(link.id, grant.bankLinkId(), now)
                                     .chain(activated -> activated
                                             ? accounts.persist(selected)
                                                     .chain(() -> tokens.insert(link.id, sealed, grant.tokenExpiry(), now))
                                                     .replaceWithVoid()
-                                            : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending")))))
+                                            : Uni.createFrom().failure(Rejections.precondition("the link is no longer pending"))))))
                             .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId))
                             .onFailure(LinkRepository::anotherActiveLinkWithTheBank).transform(e -> replacement.anotherActiveLink(link));
                 }))
@@ -370,14 +412,15 @@ public class LinkFlow {
         long before = PageTokens.decode(pageToken, Long.MAX_VALUE);
         return links.page(caller.subject(), before, size + 1).chain(page -> {
             List<Link> shown = page.stream().limit(size).toList();
-            return accounts.accountsOf(shown.stream().map(l -> l.id).toList()).map(byLink -> {
+            return accounts.accountsOf(shown.stream().map(l -> l.id).toList()).chain(byLink -> clock.now().map(now -> {
                 var b = ListLinksResponse.newBuilder();
-                shown.forEach(l -> b.addLinks(LinkMapper.toProto(l, banks.displayName(l.bankId), byLink.getOrDefault(l.id, List.of()))));
+                shown.forEach(l -> b.addLinks(LinkMapper.toProto(l, banks.displayName(l.bankId), byLink.getOrDefault(l.id, List.of()),
+                        now)));
                 if (page.size() > size) {
                     b.setNextPageToken(PageTokens.encode(shown.get(size - 1).listSeq));
                 }
                 return b.build();
-            });
+            }));
         });
     }
 
@@ -432,8 +475,8 @@ public class LinkFlow {
     private record Grant(Instant tokenExpiry, String bankLinkId) {}
 
     private Uni<io.commercechat.proto.accounts.v1.Link> view(UUID linkId) {
-        return links.find(linkId).chain(l -> accounts.accountsOf(List.of(l.id))
-                .map(byLink -> LinkMapper.toProto(l, banks.displayName(l.bankId), byLink.getOrDefault(l.id, List.of()))));
+        return links.find(linkId).chain(l -> accounts.accountsOf(List.of(l.id)).chain(byLink -> clock.now()
+                .map(now -> LinkMapper.toProto(l, banks.displayName(l.bankId), byLink.getOrDefault(l.id, List.of()), now))));
     }
 
     /**
@@ -446,10 +489,9 @@ public class LinkFlow {
     private Uni<Boolean> fail(Link link, Caller caller, String why) {
         String reason = Validate.composedReason(why);  // it may carry the bank's words
         String consentId = link.consentId.toString();
-        Instant now = Instant.now();
         // due after a lease, as Unlink's: the sweep takes it only if this call does not get to clear it (else the
         // sweep's end, as this service, could overtake the person's own and be recorded as the system's)
-        return links.fail(link.id, reason, now, now.plus(FailedLinkConsents.LEASE))
+        return clock.now().chain(now -> links.fail(link.id, reason, now, now.plus(FailedLinkConsents.LEASE)))
                 .chain(failed -> !failed ? Uni.createFrom().item(false)
                         : failedLinkConsents.endConsent(caller.rawToken(), consentId, reason)
                                 .chain(() -> links.consentEnded(link.id)).replaceWith(true))
@@ -472,10 +514,9 @@ public class LinkFlow {
                 .onFailure().recoverWithUni(e -> {
                     LOG.warnf("could not revoke the unused token of link %s at bank %s (%s); retried until the bank confirms",
                             linkId, bank.bankId(), code(e));
-                    Instant now = Instant.now();
                     return Uni.createFrom().item(() -> cipher.seal(linkId, accessToken))
-                            .chain(sealed -> tokens.insertForRevocation(linkId, sealed, reason, now,
-                                    now.plusSeconds(AccessEnding.backoffSeconds(1))))
+                            .chain(sealed -> clock.now().chain(now -> tokens.insertForRevocation(linkId, sealed, reason, now,
+                                    now.plusSeconds(AccessEnding.backoffSeconds(1)))))
                             .replaceWithVoid()
                             .onFailure().recoverWithUni(notKept -> {
                                 LOG.warnf("the unused token of link %s could not be kept for the retry (%s): it stays valid"

@@ -49,8 +49,9 @@ public class LinkReplacement {
      * Ends the person's other ACTIVE links to the bank of {@code link} inside the caller's transaction, the activation of
      * {@code link} (its rollback undoes them too), as an Unlink ends a link: REVOKED "replaced by your new link to …",
      * token unusable at once, its accounts' bank data erased, the bank and the consent's end due after their leases, so
-     * that the sweeps finish them if this replica stops right after the commit. A link already past its expiry ends
-     * EXPIRED, as consent-service's expiry event would end it, and its consent is left to expire there.
+     * that the sweeps finish them if this replica stops right after the commit. A link already past its expiry at
+     * {@code now}, the database's time (DatabaseClock: every replica decides alike), ends EXPIRED, as consent-service's
+     * expiry event would end it, and its consent is left to expire there.
      */
     Uni<List<Replaced>> endEarlierLinks(Link link, Instant now) {
         String reason = Validate.composedReason("replaced by your new link to " + banks.displayName(link.bankId));

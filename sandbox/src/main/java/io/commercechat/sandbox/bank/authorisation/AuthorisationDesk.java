@@ -4,6 +4,7 @@ import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.sandbox.bank.ledger.Ledger;
 import io.commercechat.sandbox.bank.ledger.LedgerAccount;
+import io.commercechat.sandbox.bank.link.BankLink;
 import io.commercechat.sandbox.bank.link.BankLinks;
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.security.Secrets;
@@ -181,6 +182,19 @@ public class AuthorisationDesk {
             revokeGranted(issued); // a replay came while granting and found no link yet
         }
         return grant;
+    }
+
+    /** What became of an issued code: whether an exchange spent it, and the link an exchange of it granted, if any. */
+    public record CodeUse(boolean spent, Optional<BankLink> granted) {}
+
+    /**
+     * What became of {@code code} (the test hooks' view, e.g. of a code whose exchange's answer was lost); empty when the
+     * bank does not know it (never issued, or forgotten since it expired).
+     */
+    public Optional<CodeUse> use(String code) {
+        IssuedCode issued = code == null || code.isEmpty() ? null : codes.get(Secrets.hash(code));
+        return Optional.ofNullable(issued)
+                .map(c -> new CodeUse(c.used.get(), Optional.ofNullable(c.grantedLinkId).flatMap(links::byId)));
     }
 
     private void revokeGranted(IssuedCode issued) {

@@ -197,11 +197,11 @@ public class BankConnectorGrpcService implements BankConnector {
         });
     }
 
-    /** Resolves the caller first (before any fault or work), then applies the fault knobs. */
+    /** Resolves the caller first (before any fault or work), then runs the action under the fault knobs. */
     private <R> Uni<R> call(Rpc rpc, Supplier<R> action) {
         return Uni.createFrom().deferred(() -> {
             RegisteredClient.require(identity, clients);
-            return faults.before(rpc).map(ignored -> action.get());
+            return faults.around(rpc, action);
         }).onFailure().transform(GrpcErrors::toStatus);
     }
 
