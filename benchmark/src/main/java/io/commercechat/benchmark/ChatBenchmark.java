@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -162,6 +163,11 @@ public final class ChatBenchmark {
         Map<String, String> pgSettings = new HashMap<>();
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.pg."))
                 .forEach(k -> pgSettings.put(k.substring("bench.pg.".length()), System.getProperty(k)));
+        if (pgSettings.containsKey("fsync") || pgSettings.containsKey("synchronous_commit")) {
+            // the server is durable, as a bank's is; a run without waiting for the disk says so in its header instead
+            throw new IllegalArgumentException("-Dbench.pg.fsync and -Dbench.pg.synchronous_commit are not taken: use"
+                    + " -Dbench.synchronous-commit=off");
+        }
         PostgresResource.Server pg = PostgresResource.durableServer(pgSettings);
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
@@ -181,7 +187,7 @@ public final class ChatBenchmark {
                 Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
         String server = PostgresResource.external() ? "COMMERCECHAT_TEST_PG_URL" : "embedded";
         say("PostgreSQL: %s %s:%d (%s), same server for both measurements, synchronous_commit=%s; chat-service: packaged"
-                + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg), syncCommit,
+                + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg, pgSettings.keySet()), syncCommit,
                 String.join(" ", CHAT_JVM));
         say("Kernel writeback (a local server's commits wait behind it, benchmark/README.md): %s", writeback());
         say("Flushing 8 kB to this machine's disk (java.io.tmpdir, where the benchmark's own server keeps its data),"
@@ -954,13 +960,17 @@ public final class ChatBenchmark {
     }
 
     /** What the server says it runs with, rather than what it was asked to. */
-    private static String serverSettings(PostgresResource.Server pg) throws SQLException {
+    private static String serverSettings(PostgresResource.Server pg, Set<String> asked) throws SQLException {
         StringBuilder out = new StringBuilder();
+        Set<String> names = new LinkedHashSet<>(List.of("server_version", "fsync", "full_page_writes", "wal_sync_method",
+                "shared_buffers", "max_wal_size", "checkpoint_timeout"));
+        names.addAll(asked);  // -Dbench.pg.<setting>
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password());
+                PreparedStatement show = c.prepareStatement("SELECT current_setting(?)");
                 Statement s = c.createStatement()) {
-            for (String name : List.of("server_version", "fsync", "full_page_writes", "wal_sync_method", "shared_buffers",
-                    "max_wal_size", "checkpoint_timeout")) {
-                try (ResultSet rs = s.executeQuery("SHOW " + name)) {
+            for (String name : names) {
+                show.setString(1, name);
+                try (ResultSet rs = show.executeQuery()) {
                     rs.next();
                     out.append(out.length() == 0 ? "" : ", ").append(name).append('=').append(rs.getString(1));
                 }

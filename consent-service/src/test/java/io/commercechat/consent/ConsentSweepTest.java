@@ -125,6 +125,32 @@ class ConsentSweepTest extends ConsentTestSupport {
     }
 
     /**
+     * Two due consents stay held for the whole run (a stuck transaction, say): the run ends the others, waits for the
+     * first held one once (consent.row-lock-timeout, 20 s here), and returns without waiting for the second: rows held
+     * for long cost a run one wait, not one a consent. Both are left for a later run.
+     */
+    @Test
+    void aRunWaitsOnceForConsentsThatStayHeld() throws Exception {
+        List<String> ids = dueConsents(4);
+        try (Connection stuck = database()) {
+            stuck.setAutoCommit(false);
+            holdForChange(stuck, ids.get(0));
+            holdForChange(stuck, ids.get(1));
+            long began = System.nanoTime();
+            int ended = sweepOnce(sweep);
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(took.compareTo(Duration.ofSeconds(35)) < 0, "one wait of 20 s, not two: " + took);
+            assertEndedOnce(ids.subList(2, ids.size()));
+            assertTrue(ended >= 2, "the free ones were ended: " + ended);
+            assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(ids.get(0)));
+            assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(ids.get(1)));
+            stuck.rollback();
+        }
+        sweepOnce(sweep);
+        assertEndedOnce(ids);
+    }
+
+    /**
      * Two replicas sweep at the same moment over the same due consents: together they end each exactly once (one
      * status change, one EXPIRED event), and the hash chain of the log stays intact.
      */

@@ -135,7 +135,11 @@ public class InboxFeed {
         PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
                 .addProperty("application_name", LISTENER_NAME);
         // asked when the connection closes (0) and after each reconnection that failed (1, 2, ...); not after close()
-        PgSubscriber listener = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> {
+        PgSubscriber listener = PgSubscriber.subscriber(vertx, options);
+        listener.reconnectPolicy(retries -> {
+            if (subscriber != listener || stopping) {
+                return RECONNECT_MILLIS;  // replaced or stopping: not this replica's listener any more, nothing to say
+            }
             if (retries == 0) {
                 outage.lost();
             } else {

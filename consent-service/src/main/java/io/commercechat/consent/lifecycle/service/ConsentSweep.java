@@ -44,8 +44,9 @@ public class ConsentSweep {
      * over a consent that someone else holds (a check in flight, another replica's sweep) rather than wait for it, so
      * that no one's rows hold up the others; then it takes a second look at those still due, waiting for each as a
      * change does (consent.row-lock-timeout): a consent that checks happen to hold at the moment a run reaches it would
-     * otherwise be passed over by every run. One whose ending fails (in both) is left for the next run; the others are
-     * still ended.
+     * otherwise be passed over by every run. The second look stops at the first consent it cannot end (still held when
+     * the wait runs out, or its ending fails again), so a run waits at most once. One whose ending fails is left for the
+     * next run; in the first pass the others are still ended.
      */
     public Uni<Integer> sweepOnce() {
         return pass(false, MAX_PER_RUN).chain(first -> first.size() >= MAX_PER_RUN
@@ -74,6 +75,13 @@ public class ConsentSweep {
             SweepPosition claimed = passed.get();
             if (claimed == from) { // it failed before claiming one (the database unreachable, say): the pass ends
                 LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
+                return SweepStep.NONE_LEFT;
+            }
+            if (waitForHolders) {
+                // still held when the wait ran out (or its ending failed again): the second look ends here, so that rows
+                // held for long cost a run one lock wait, not one each; the next run looks again
+                LOG.infof("consent %s is still held elsewhere or could not be ended (%s); the next sweep looks again",
+                        claimed.consentId(), e.getClass().getSimpleName());
                 return SweepStep.NONE_LEFT;
             }
             LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", claimed.consentId(),
