@@ -214,6 +214,8 @@ class AuthorisationFlowTest extends SandboxTestSupport {
             // the other five were replays: whatever the interleaving, the winner's token no longer works
             assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
                     BankListAccountsRequest.newBuilder().setAccessToken(winners.get(0).getAccessToken()).build()));
+            // and the platform is told once, by whichever side revoked it
+            platformToldOf(winners.get(0).getBankLinkId(), 1);
         } finally {
             pool.shutdownNow();
         }

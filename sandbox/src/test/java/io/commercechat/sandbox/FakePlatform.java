@@ -46,12 +46,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Test doubles of the sandbox's callers' counterparts, on loopback: account-link-service's
- * PartnerLinkEvents and chat-service's BusinessMessaging. They only record what they receive
- * (with the authorization header) so tests can check the sandbox's outgoing calls.
+ * PartnerLinkEvents and chat-service's BusinessMessaging. They record what they receive
+ * (with the authorization header) so tests can check the sandbox's outgoing calls, and answer
+ * as their services would (NOT_FOUND for a bank link the platform never learned, UNAVAILABLE
+ * while it is down, when a test asks for those).
  */
 public final class FakePlatform {
 
@@ -61,6 +64,10 @@ public final class FakePlatform {
     private static final Context.Key<String> AUTH = Context.key("authorization");
 
     public static final List<Received<NotifyAccessRevokedRequest>> REVOCATIONS = new CopyOnWriteArrayList<>();
+    /** Bank link ids the platform never learned: NotifyAccessRevoked answers NOT_FOUND, as account-link-service does. */
+    public static final Set<String> UNKNOWN_BANK_LINKS = ConcurrentHashMap.newKeySet();
+    /** How many of the next NotifyAccessRevoked calls answer UNAVAILABLE (account-link-service down). */
+    public static final AtomicInteger UNAVAILABLE_REVOCATIONS = new AtomicInteger();
     public static final List<Received<SendMessageRequest>> MESSAGES = new CopyOnWriteArrayList<>();
     public static final List<Received<SubscribeRequest>> SUBSCRIPTIONS = new CopyOnWriteArrayList<>();
     public static final List<Received<MarkReadRequest>> READS = new CopyOnWriteArrayList<>();
@@ -88,6 +95,11 @@ public final class FakePlatform {
             linkEvents = start(new LinkEvents());
         }
         return linkEvents.getPort();
+    }
+
+    /** Every NotifyAccessRevoked call received for {@code bankLinkId}, in order. */
+    public static List<Received<NotifyAccessRevokedRequest>> revocationsOf(String bankLinkId) {
+        return REVOCATIONS.stream().filter(r -> r.request().getBankLinkId().equals(bankLinkId)).toList();
     }
 
     /** Starts chat-service's double, again on the same port after {@link #stopChat()}. */
@@ -191,6 +203,15 @@ public final class FakePlatform {
         @Override
         public void notifyAccessRevoked(NotifyAccessRevokedRequest request, StreamObserver<NotifyAccessRevokedResponse> out) {
             REVOCATIONS.add(new Received<>(request, AUTH.get()));
+            if (UNAVAILABLE_REVOCATIONS.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                out.onError(Status.UNAVAILABLE.withDescription("account-link-service restarting").asRuntimeException());
+                return;
+            }
+            if (UNKNOWN_BANK_LINKS.contains(request.getBankLinkId())) {
+                out.onError(Status.NOT_FOUND.withDescription("no link " + request.getBankLinkId() + " with bank sandbox-bank")
+                        .asRuntimeException());
+                return;
+            }
             out.onNext(NotifyAccessRevokedResponse.newBuilder().setRevoked(ended.add(request.getBankLinkId())).build());
             out.onCompleted();
         }

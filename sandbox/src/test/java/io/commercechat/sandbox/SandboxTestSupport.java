@@ -11,6 +11,7 @@ import io.commercechat.proto.partner.v1.BeginAuthorisationRequest;
 import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
 import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
+import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
@@ -106,6 +107,21 @@ abstract class SandboxTestSupport {
             params.put(kv[0], URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
         }
         return params;
+    }
+
+    /**
+     * The NotifyAccessRevoked calls the platform received for {@code bankLinkId}, once there are {@code count} of them
+     * (they may be sent in the background); fails after 10 s.
+     */
+    protected static List<FakePlatform.Received<NotifyAccessRevokedRequest>> platformToldOf(String bankLinkId, int count)
+            throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (FakePlatform.revocationsOf(bankLinkId).size() < count && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        List<FakePlatform.Received<NotifyAccessRevokedRequest>> calls = FakePlatform.revocationsOf(bankLinkId);
+        assertEquals(count, calls.size(), "NotifyAccessRevoked calls for " + bankLinkId);
+        return calls;
     }
 
     /** The whole flow: begin, approve as the customer with the accounts, exchange; every permission. */

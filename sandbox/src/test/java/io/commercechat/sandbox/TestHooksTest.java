@@ -30,7 +30,6 @@ class TestHooksTest extends SandboxTestSupport {
     @Test
     void bankSideRevocationEndsTheTokenAndNotifiesThePlatformWithAPartnerToken() throws Exception {
         ExchangeCodeResponse link = link("cust-grace", List.of("grace-current"));
-        int before = FakePlatform.REVOCATIONS.size();
 
         given().contentType("application/json").body("{\"reason\":\"You closed this account\"}")
                 .post("/sandbox/links/" + link.getBankLinkId() + "/revoke").then().statusCode(200)
@@ -40,8 +39,8 @@ class TestHooksTest extends SandboxTestSupport {
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
                 BankListAccountsRequest.newBuilder().setAccessToken(link.getAccessToken()).build()));
 
-        assertEquals(before + 1, FakePlatform.REVOCATIONS.size());
-        FakePlatform.Received<NotifyAccessRevokedRequest> call = FakePlatform.REVOCATIONS.get(before);
+        assertEquals(1, FakePlatform.revocationsOf(link.getBankLinkId()).size());
+        FakePlatform.Received<NotifyAccessRevokedRequest> call = FakePlatform.revocationsOf(link.getBankLinkId()).get(0);
         assertEquals(link.getBankLinkId(), call.request().getBankLinkId());
         assertEquals("You closed this account", call.request().getReason());
         assertTrue(Math.abs(call.request().getOccurredAt().getSeconds() - Instant.now().getEpochSecond()) < 60);
@@ -50,7 +49,7 @@ class TestHooksTest extends SandboxTestSupport {
         // again: idempotent at both ends
         given().post("/sandbox/links/" + link.getBankLinkId() + "/revoke").then().statusCode(200)
                 .body("revokedAtBank", equalTo(false), "platformRevoked", equalTo(false));
-        assertFalse(FakePlatform.REVOCATIONS.get(before + 1).request().getReason().isEmpty(), "a default reason");
+        assertFalse(FakePlatform.revocationsOf(link.getBankLinkId()).get(1).request().getReason().isEmpty(), "a default reason");
     }
 
     @Test

@@ -40,6 +40,12 @@ public interface SandboxConfig {
     /** Per-RPC fault knobs, keyed by RPC name (e.g. {@code list-transactions} or {@code ListTransactions}). */
     Map<String, RpcFault> faults();
 
+    /**
+     * How the bank repeats telling the platform of a link it ended by itself (a replayed code) while the platform or the
+     * identity provider is unreachable: nobody waits for that notice, so the bank repeats it, a bounded number of times.
+     */
+    RevocationNotices revocationNotices();
+
     interface TestHooks {
         @WithDefault("false")
         boolean enabled();
@@ -72,6 +78,20 @@ public interface SandboxConfig {
         /** Recent inbox events kept in memory so a browser reconnecting with Last-Event-ID misses nothing. */
         @WithDefault("1000")
         int replayBuffer();
+    }
+
+    interface RevocationNotices {
+        /** Wait before the first repeat; doubled per failure (with jitter). */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        /** Longest wait between two attempts. */
+        @WithDefault("1m")
+        Duration maxBackoff();
+
+        /** Repeats after the first attempt, at most; then the bank gives up (a WARN in its log). */
+        @WithDefault("10")
+        int maxRetries();
     }
 
     interface RpcFault {

@@ -2,7 +2,8 @@ package io.commercechat.sandbox.testhooks;
 
 import io.commercechat.sandbox.bank.link.BankLink;
 import io.commercechat.sandbox.bank.link.BankLinks;
-import io.commercechat.sandbox.client.LinkEventsClient;
+import io.commercechat.sandbox.bank.link.BankRevocations;
+import io.commercechat.sandbox.bank.link.BankRevocations.Revocation;
 import io.commercechat.sandbox.client.OutgoingFailures;
 import io.commercechat.sandbox.client.PartnerTokens;
 import io.commercechat.sandbox.rest.ProblemException;
@@ -16,13 +17,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Clock;
-import java.time.Instant;
 
 /**
  * Test hook: the bank ends a link on its own side (as if the person revoked it in their banking
  * app): the token stops working at once, then account-link-service is told through
- * PartnerLinkEvents.NotifyAccessRevoked. Calling it again re-sends the notification (idempotent).
+ * PartnerLinkEvents.NotifyAccessRevoked (BankRevocations, as for a replayed code). Calling it again
+ * re-sends the notification (idempotent), and the answer waits for it: 503 when it could not be sent.
  */
 @Path("/sandbox/links/{bankLinkId}/revoke")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,29 +31,24 @@ public class LinkRevocationResource {
     static final String DEFAULT_REASON = "Access was ended at Sandbox Bank";
 
     private final BankLinks links;
-    private final LinkEventsClient linkEvents;
+    private final BankRevocations revocations;
     private final TestHooks hooks;
-    private final Clock clock;
     private final ObjectMapper json;
 
-    public LinkRevocationResource(BankLinks links, LinkEventsClient linkEvents, TestHooks hooks, Clock clock, ObjectMapper json) {
+    public LinkRevocationResource(BankLinks links, BankRevocations revocations, TestHooks hooks, ObjectMapper json) {
         this.json = json;
         this.links = links;
-        this.linkEvents = linkEvents;
+        this.revocations = revocations;
         this.hooks = hooks;
-        this.clock = clock;
     }
 
     @RegisterForReflection // read with ObjectMapper outside a REST signature, so native needs it registered
     public record RevokeRequest(String reason) {}
 
-    /** {@code revokedAtBank}: this call ended it at the bank; {@code platformRevoked}: the platform ended it now. */
-    public record RevokeResult(String bankLinkId, boolean revokedAtBank, boolean platformRevoked) {}
-
     /** The body ({@code {"reason": "..."}}) is optional, so any content type (or none) is accepted. */
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Uni<RevokeResult> revoke(@PathParam("bankLinkId") String bankLinkId, String body) {
+    public Uni<Revocation> revoke(@PathParam("bankLinkId") String bankLinkId, String body) {
         hooks.requireEnabled();
         RevokeRequest request = parse(body);
         String reason = request.reason() == null || request.reason().isBlank() ? DEFAULT_REASON : request.reason();
@@ -61,10 +56,7 @@ public class LinkRevocationResource {
             throw ProblemException.badRequest("reason must be at most 200 characters");
         }
         BankLink link = links.byId(bankLinkId).orElseThrow(() -> ProblemException.notFound("no bank link " + bankLinkId));
-        boolean revokedNow = links.revoke(link, reason);
-        Instant at = clock.instant();
-        return linkEvents.notifyAccessRevoked(link.id(), reason, at)
-                .map(platformRevoked -> new RevokeResult(link.id(), revokedNow, platformRevoked))
+        return revocations.revokeAndTell(link, reason)
                 .onFailure().transform(f -> OutgoingFailures.toProblem(f, "account-link-service", PartnerTokens.BANK));
     }
 

@@ -508,6 +508,11 @@ public class LinkFlow {
      * was forgotten and stayed valid at the bank). Never fails: it runs on the way out of another failure.
      */
     private Uni<Void> revokeUnused(BankClient bank, UUID linkId, String accessToken) {
+        if (accessToken.isEmpty()) {
+            // an answer without a token: nothing to revoke, and an empty one kept for the retry would be retried forever
+            LOG.warnf("bank %s answered link %s's code exchange without an access token; nothing to revoke", bank.bankId(), linkId);
+            return Uni.createFrom().voidItem();
+        }
         String reason = "link not completed";
         return bank.revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken(accessToken).setReason(reason).build())
                 .replaceWithVoid()

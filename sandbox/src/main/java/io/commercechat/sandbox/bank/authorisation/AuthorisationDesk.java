@@ -6,6 +6,7 @@ import io.commercechat.sandbox.bank.ledger.Ledger;
 import io.commercechat.sandbox.bank.ledger.LedgerAccount;
 import io.commercechat.sandbox.bank.link.BankLink;
 import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.bank.link.BankRevocations;
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.security.Secrets;
 import io.commercechat.support.Pkce;
@@ -34,20 +35,26 @@ import org.jboss.logging.Logger;
 public class AuthorisationDesk {
 
     private static final Logger LOG = Logger.getLogger(AuthorisationDesk.class);
+    /** The platform shows it to the person after its own words ("access ended by the bank: ..."). */
+    static final String REPLAYED_CODE = "the code that authorised this access was used a second time, which can mean someone"
+            + " else had it: link the account again to keep sharing it";
 
     private final SandboxConfig config;
     private final Clock clock;
     private final Ledger ledger;
     private final BankLinks links;
+    private final BankRevocations revocations;
     private final Map<String, PendingAuthorisation> pending = new ConcurrentHashMap<>();
     /** Keyed by code hash; kept after use (until expiry) so that a replay is recognised. */
     private final Map<String, IssuedCode> codes = new ConcurrentHashMap<>();
 
-    public AuthorisationDesk(SandboxConfig config, Clock clock, Ledger ledger, BankLinks links) {
+    public AuthorisationDesk(SandboxConfig config, Clock clock, Ledger ledger, BankLinks links,
+            BankRevocations revocations) {
         this.config = config;
         this.clock = clock;
         this.ledger = ledger;
         this.links = links;
+        this.revocations = revocations;
     }
 
     private static final class IssuedCode {
@@ -153,8 +160,9 @@ public class AuthorisationDesk {
     /**
      * Exchanges a code for a bank link. The code is spent by the first attempt of whoever began the authorisation
      * (the PKCE verifier matches) whatever its outcome; a second use also revokes the link the first one granted
-     * (RFC 6749 section 4.1.2). An attempt with another verifier is refused without spending the code: it comes from
-     * someone who took the code from the person's redirect, and must not keep the person's own link from completing.
+     * (RFC 6749 section 4.1.2), and the platform is told of that as of any revocation at the bank. An attempt with
+     * another verifier is refused without spending the code: it comes from someone who took the code from the person's
+     * redirect, and must not keep the person's own link from completing.
      */
     public BankLinks.Grant exchange(String code, String redirectUri, String codeVerifier) {
         IssuedCode issued = code == null || code.isEmpty() ? null : codes.get(Secrets.hash(code));
@@ -199,7 +207,7 @@ public class AuthorisationDesk {
 
     private void revokeGranted(IssuedCode issued) {
         Optional.ofNullable(issued.grantedLinkId).flatMap(links::byId)
-                .ifPresent(l -> links.revoke(l, "authorisation code replayed"));
+                .ifPresent(l -> revocations.revokeAndTellLater(l, REPLAYED_CODE));
     }
 
     /** Forgets requests and codes that can no longer be used (keeps memory bounded). */

@@ -9,10 +9,13 @@ import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.sandbox.bank.ledger.Ledger;
 import io.commercechat.sandbox.bank.link.BankLinks;
+import io.commercechat.sandbox.bank.link.BankRevocations;
+import io.commercechat.sandbox.client.LinkEventsClient;
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.support.Pkce;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Uni;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +38,26 @@ class AuthorisationDeskTest {
     private static final String VERIFIER = "test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
 
     private final Clock clock = Clock.systemUTC();
+    /** The bank link ids the platform was told of, in order. */
+    private final List<String> told = new CopyOnWriteArrayList<>();
+
+    /** account-link-service's PartnerLinkEvents as the desk reaches it: records the notice, the link ends there. */
+    private final class RecordingPlatform extends LinkEventsClient {
+        RecordingPlatform() {
+            super(null, null);
+        }
+
+        @Override
+        public Uni<Boolean> notifyAccessRevoked(String bankLinkId, String reason, Instant occurredAt) {
+            told.add(bankLinkId);
+            return Uni.createFrom().item(true);
+        }
+    }
+
+    private AuthorisationDesk desk(BankLinks links) {
+        return new AuthorisationDesk(config(), clock, new Ledger(clock), links,
+                new BankRevocations(links, new RecordingPlatform(), clock, config()));
+    }
 
     /** Its grants hold on until released, as a slow grant would, with the link already made. */
     private static final class SlowBankLinks extends BankLinks {
@@ -63,7 +87,7 @@ class AuthorisationDeskTest {
     @Test
     void aReplayWhileTheWinnerIsStillGrantingStillRevokesTheGrantedLink() throws Exception {
         SlowBankLinks links = new SlowBankLinks(clock);
-        AuthorisationDesk desk = new AuthorisationDesk(config(), clock, new Ledger(clock), links);
+        AuthorisationDesk desk = desk(links);
         String code = approvedCode(desk);
         ExecutorService winner = Executors.newSingleThreadExecutor();
         try {
@@ -80,6 +104,7 @@ class AuthorisationDeskTest {
             assertTrue(grant.link().isRevoked(), "a replayed code's link is revoked (RFC 6749 section 4.1.2)");
             StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () -> links.active(grant.accessToken()));
             assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+            assertEquals(List.of(grant.link().id()), told, "the platform is told once, by the side that revoked");
         } finally {
             links.release.countDown();
             winner.shutdownNow();
@@ -89,13 +114,18 @@ class AuthorisationDeskTest {
     @Test
     void aReplayAfterTheGrantRevokesTheGrantedLink() {
         BankLinks links = new BankLinks(clock);
-        AuthorisationDesk desk = new AuthorisationDesk(config(), clock, new Ledger(clock), links);
+        AuthorisationDesk desk = desk(links);
         String code = approvedCode(desk);
         BankLinks.Grant grant = desk.exchange(code, REDIRECT, VERIFIER);
         assertFalse(grant.link().isRevoked());
 
         assertThrows(StatusRuntimeException.class, () -> desk.exchange(code, REDIRECT, VERIFIER));
         assertTrue(grant.link().isRevoked());
+        assertEquals(List.of(grant.link().id()), told, "the platform is told that the bank ended the link");
+
+        // a further replay finds the link ended already: nothing new to tell
+        assertThrows(StatusRuntimeException.class, () -> desk.exchange(code, REDIRECT, VERIFIER));
+        assertEquals(List.of(grant.link().id()), told);
     }
 
     private String approvedCode(AuthorisationDesk desk) {
@@ -146,6 +176,26 @@ class AuthorisationDeskTest {
             @Override
             public Map<String, SandboxConfig.RpcFault> faults() {
                 return Map.of();
+            }
+
+            @Override
+            public SandboxConfig.RevocationNotices revocationNotices() {
+                return new SandboxConfig.RevocationNotices() {
+                    @Override
+                    public Duration initialBackoff() {
+                        return Duration.ofMillis(100);
+                    }
+
+                    @Override
+                    public Duration maxBackoff() {
+                        return Duration.ofMillis(400);
+                    }
+
+                    @Override
+                    public int maxRetries() {
+                        return 3;
+                    }
+                };
             }
         };
     }
