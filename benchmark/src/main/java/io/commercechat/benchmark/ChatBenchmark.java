@@ -162,11 +162,11 @@ public final class ChatBenchmark {
         // -Dbench.pg.<setting>=<value> starts the embedded server with that setting (for experiments)
         Map<String, String> pgSettings = new HashMap<>();
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.pg."))
-                .forEach(k -> pgSettings.put(k.substring("bench.pg.".length()), System.getProperty(k)));
-        if (pgSettings.containsKey("fsync") || pgSettings.containsKey("synchronous_commit")) {
+                .forEach(k -> pgSettings.put(k.substring("bench.pg.".length()).toLowerCase(Locale.ROOT), System.getProperty(k)));
+        if (pgSettings.keySet().stream().anyMatch(List.of("fsync", "synchronous_commit", "full_page_writes")::contains)) {
             // the server is durable, as a bank's is; a run without waiting for the disk says so in its header instead
-            throw new IllegalArgumentException("-Dbench.pg.fsync and -Dbench.pg.synchronous_commit are not taken: use"
-                    + " -Dbench.synchronous-commit=off");
+            throw new IllegalArgumentException("-Dbench.pg.fsync, synchronous_commit and full_page_writes are not taken:"
+                    + " the server stays durable (-Dbench.synchronous-commit=off is the one switch, and the header shows it)");
         }
         PostgresResource.Server pg = PostgresResource.durableServer(pgSettings);
         String syncCommit = "off".equals(System.getProperty("bench.synchronous-commit")) ? "off" : "on";

@@ -111,7 +111,7 @@ abstract class SandboxTestSupport {
 
     /**
      * The NotifyAccessRevoked calls the platform received for {@code bankLinkId}, once there are {@code count} of them
-     * (they may be sent in the background); fails after 10 s.
+     * (they may be sent in the background) and no more came in the 300 ms after; fails after 10 s.
      */
     protected static List<FakePlatform.Received<NotifyAccessRevokedRequest>> platformToldOf(String bankLinkId, int count)
             throws InterruptedException {
@@ -119,6 +119,7 @@ abstract class SandboxTestSupport {
         while (FakePlatform.revocationsOf(bankLinkId).size() < count && System.nanoTime() < until) {
             Thread.sleep(20);
         }
+        Thread.sleep(300);  // notices go out in the background: a duplicate sent with the last one would come meanwhile
         List<FakePlatform.Received<NotifyAccessRevokedRequest>> calls = FakePlatform.revocationsOf(bankLinkId);
         assertEquals(count, calls.size(), "NotifyAccessRevoked calls for " + bankLinkId);
         return calls;

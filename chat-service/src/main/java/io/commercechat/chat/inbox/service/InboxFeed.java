@@ -138,7 +138,7 @@ public class InboxFeed {
         PgSubscriber listener = PgSubscriber.subscriber(vertx, options);
         listener.reconnectPolicy(retries -> {
             if (subscriber != listener || stopping) {
-                return RECONNECT_MILLIS;  // replaced or stopping: not this replica's listener any more, nothing to say
+                return -1L;  // replaced or stopping: not this replica's listener any more; no reconnect, nothing to say
             }
             if (retries == 0) {
                 outage.lost();

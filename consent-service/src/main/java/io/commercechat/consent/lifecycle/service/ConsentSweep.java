@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.hibernate.exception.LockTimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,6 +24,8 @@ public class ConsentSweep {
     private static final int MAX_PER_RUN = 500;
 
     private final ConsentLifecycle lifecycle;
+    /** Where the next second look begins: after the consent the last one could not lock in time (null: the start). */
+    private final AtomicReference<SweepPosition> secondLookFrom = new AtomicReference<>();
 
     public ConsentSweep(ConsentLifecycle lifecycle) {
         this.lifecycle = lifecycle;
@@ -44,9 +47,11 @@ public class ConsentSweep {
      * over a consent that someone else holds (a check in flight, another replica's sweep) rather than wait for it, so
      * that no one's rows hold up the others; then it takes a second look at those still due, waiting for each as a
      * change does (consent.row-lock-timeout): a consent that checks happen to hold at the moment a run reaches it would
-     * otherwise be passed over by every run. The second look stops at the first consent it cannot end (still held when
-     * the wait runs out, or its ending fails again), so a run waits at most once. One whose ending fails is left for the
-     * next run; in the first pass the others are still ended.
+     * otherwise be passed over by every run. The second look stops at the first consent still held when its wait runs
+     * out, so a run waits out at most one lock wait (rows held for long, a stuck transaction over many consents, cost a
+     * run one wait, not one each), and the next run's second look begins after that consent, so one consent held for
+     * good does not keep the second look from the others behind it. One whose ending fails is left for the next run;
+     * the others are still ended.
      */
     public Uni<Integer> sweepOnce() {
         return pass(false, MAX_PER_RUN).chain(first -> first.size() >= MAX_PER_RUN
@@ -54,13 +59,25 @@ public class ConsentSweep {
                 : pass(true, MAX_PER_RUN - first.size()).map(second -> ended(first) + ended(second)));
     }
 
-    /** Steps through the due consents, oldest first, until none is left or after {@code most} steps. */
+    /**
+     * Steps through the due consents, oldest first (the second look: after {@link #secondLookFrom}), until none is left
+     * or after {@code most} steps.
+     */
     private Uni<List<SweepStep>> pass(boolean waitForHolders, int most) {
-        AtomicReference<SweepPosition> passed = new AtomicReference<>();
+        AtomicReference<SweepPosition> passed = new AtomicReference<>(waitForHolders ? secondLookFrom.getAndSet(null) : null);
         return Multi.createBy().repeating().uni(() -> endNext(waitForHolders, passed))
                 .until(step -> step == SweepStep.NONE_LEFT)
                 .select().first(most)
                 .collect().asList();
+    }
+
+    private static boolean lockTimedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof LockTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int ended(List<SweepStep> steps) {
@@ -77,11 +94,11 @@ public class ConsentSweep {
                 LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
                 return SweepStep.NONE_LEFT;
             }
-            if (waitForHolders) {
-                // still held when the wait ran out (or its ending failed again): the second look ends here, so that rows
-                // held for long cost a run one lock wait, not one each; the next run looks again
-                LOG.infof("consent %s is still held elsewhere or could not be ended (%s); the next sweep looks again",
-                        claimed.consentId(), e.getClass().getSimpleName());
+            if (waitForHolders && lockTimedOut(e)) {
+                // still held when the wait ran out: the second look ends here, and the next one begins after it
+                secondLookFrom.set(claimed);
+                LOG.warnf("consent %s is due but still held elsewhere after consent.row-lock-timeout; the next sweep ends it"
+                        + " if it is free by then", claimed.consentId());
                 return SweepStep.NONE_LEFT;
             }
             LOG.warnf("consent %s was not ended in this sweep (%s); the next one tries again", claimed.consentId(),
