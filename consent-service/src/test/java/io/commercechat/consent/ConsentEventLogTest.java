@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.commercechat.consent.eventlog.EventHash;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentEvent;
 import io.commercechat.proto.consent.v1.ConsentEventType;
@@ -15,6 +16,7 @@ import io.commercechat.proto.consent.v1.GetReceiptRequest;
 import io.commercechat.proto.consent.v1.ReceiptKind;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
+import io.commercechat.proto.consent.v1.VerifyEventLogResponse;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.support.ProtoTime;
@@ -33,11 +35,14 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -45,10 +50,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.hamcrest.Matchers;
+import org.jose4j.jwk.EcJwkGenerator;
 import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jwk.VerificationJwkSelector;
+import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.keys.EllipticCurves;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -402,6 +412,213 @@ class ConsentEventLogTest extends ConsentTestSupport {
             throw new AssertionError(e);
         } finally {
             requests.onCompleted();
+        }
+    }
+
+    private VerifyEventLogResponse verifyLog() {
+        return service().verifyEventLog(VerifyEventLogRequest.getDefaultInstance());
+    }
+
+    /** An intact log with its receipts, one of them signed under the retired key that is still published, verifies. */
+    @Test
+    void anIntactLogAndItsReceiptsVerify() throws Exception {
+        String user = newPerson();
+        String id = authorisedConsent(user);
+        as(ISSUER.person(user)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(id)
+                .setRevokedBy(Actor.ACTOR_USER).build());
+        String[] receipt = storedReceipt(id, ReceiptKind.RECEIPT_KIND_AUTHORISATION);
+        // the same receipt as the key before the rotation signed it
+        setReceipt(receipt[0], signedUnder(ReceiptKeyResource.retiredKey(), payloadOf(receipt[1])), ReceiptKeyResource.RETIRED_KEY_ID);
+        try {
+            var result = verifyLog();
+            assertTrue(result.getIntact(), result.getDetail());
+            assertEquals(count("consent_events"), result.getEventsChecked());
+            assertEquals(0, result.getFirstBrokenPosition());
+            long receipts = count("receipts");
+            assertTrue(receipts >= 2);
+            assertTrue(result.getDetail().contains("all " + receipts + " receipts verify under the published keys and match the log"),
+                    result.getDetail());
+        } finally {
+            setReceipt(receipt[0], receipt[1], ReceiptKeyResource.KEY_ID);
+        }
+    }
+
+    /**
+     * Someone with write access to the database widens what a person agreed to in an event and recomputes every later
+     * hash as the service does: the chain alone checks, the receipt issued with a later event does not match any more.
+     */
+    @Test
+    void aLogRewrittenWithItsHashesRecomputedIsCaughtByAReceipt() throws Exception {
+        String user = newPerson();
+        String id = authorisedConsent(user);
+        String receiptId = storedReceipt(id, ReceiptKind.RECEIPT_KIND_AUTHORISATION)[0];
+        long created = eventPosition(id, ConsentEventType.CONSENT_EVENT_TYPE_CREATED);
+        long authorised = eventPosition(id, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED);
+        String authorisedEvent = eventIdAt(authorised);
+        List<String[]> saved = rewriteChainFrom(created, snapshot -> snapshot.replace("PERMISSION_BALANCES", "PERMISSION_TRANSACTIONS"));
+        try {
+            var result = verifyLog();
+            assertFalse(result.getIntact(), result.getDetail());
+            assertEquals(count("consent_events"), result.getEventsChecked(), "the chain itself checks: " + result.getDetail());
+            assertEquals(authorised, result.getFirstBrokenPosition(), result.getDetail());
+            assertTrue(result.getDetail().contains("receipt " + receiptId + " pins event " + authorisedEvent + " at position "
+                    + authorised + " with hash "), result.getDetail());
+            assertFalse(result.getDetail().contains(user), "no personal data: " + result.getDetail());
+        } finally {
+            restoreChain(saved);
+        }
+        assertTrue(verifyLog().getIntact());
+    }
+
+    /** A stored receipt whose payload was changed, or that is signed under a key the service never published. */
+    @Test
+    void aReceiptWhoseJwsWasTamperedWithIsReported() throws Exception {
+        String user = newPerson();
+        String id = authorisedConsent(user);
+        String[] receipt = storedReceipt(id, ReceiptKind.RECEIPT_KIND_AUTHORISATION);
+        String[] parts = receipt[1].split("\\.");
+        String payload = payloadOf(receipt[1]);
+        assertTrue(payload.contains("ACCOUNT_OVERVIEW"));
+        String widened = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                payload.replace("ACCOUNT_OVERVIEW", "SPENDING_INSIGHTS").getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        try {
+            setReceipt(receipt[0], widened, ReceiptKeyResource.KEY_ID);
+            var result = verifyLog();
+            assertFalse(result.getIntact(), result.getDetail());
+            assertEquals(0, result.getFirstBrokenPosition(), "the log itself is whole: " + result.getDetail());
+            assertTrue(result.getDetail().contains("receipt " + receipt[0] + ": its signature does not verify under the published key "
+                    + ReceiptKeyResource.KEY_ID), result.getDetail());
+            assertFalse(result.getDetail().contains(user), "no personal data: " + result.getDetail());
+
+            PublicJsonWebKey unpublished = EcJwkGenerator.generateJwk(EllipticCurves.P256);
+            unpublished.setKeyId("receipts-never-published");
+            setReceipt(receipt[0], signedUnder(unpublished, payload), ReceiptKeyResource.KEY_ID);
+            result = verifyLog();
+            assertFalse(result.getIntact(), result.getDetail());
+            assertTrue(result.getDetail().contains("receipt " + receipt[0]
+                    + ": it names key id \"receipts-never-published\", which is not published"), result.getDetail());
+        } finally {
+            setReceipt(receipt[0], receipt[1], ReceiptKeyResource.KEY_ID);
+        }
+        assertTrue(verifyLog().getIntact());
+    }
+
+    private static long count(String table) throws Exception {
+        try (Connection c = database(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("select count(*) from " + table)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /** The stored receipt of a kind of a consent: its id and JWS. */
+    private static String[] storedReceipt(String consentId, ReceiptKind kind) throws Exception {
+        try (Connection c = database(); var ps = c.prepareStatement("select id, jws from receipts where consent_id = ?::uuid and kind = ?")) {
+            ps.setString(1, consentId);
+            ps.setString(2, kind.name());
+            try (ResultSet r = ps.executeQuery()) {
+                assertTrue(r.next(), "a " + kind + " receipt of " + consentId);
+                return new String[] {r.getString(1), r.getString(2)};
+            }
+        }
+    }
+
+    private static void setReceipt(String receiptId, String jws, String keyId) throws Exception {
+        try (Connection c = database(); var ps = c.prepareStatement("update receipts set jws = ?, key_id = ? where id = ?::uuid")) {
+            ps.setString(1, jws);
+            ps.setString(2, keyId);
+            ps.setString(3, receiptId);
+            assertEquals(1, ps.executeUpdate());
+        }
+    }
+
+    private static String payloadOf(String compactJws) {
+        return new String(Base64.getUrlDecoder().decode(compactJws.split("\\.")[1]), StandardCharsets.UTF_8);
+    }
+
+    /** A receipt as the service signs one (ES256, kid, typ), under {@code key}. */
+    private static String signedUnder(PublicJsonWebKey key, String payload) throws Exception {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(payload);
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+        jws.setKeyIdHeaderValue(key.getKeyId());
+        jws.setHeader("typ", "consent-receipt+jwt");
+        jws.setKey(key.getPrivateKey());
+        return jws.getCompactSerialization();
+    }
+
+    private static long eventPosition(String consentId, ConsentEventType type) throws Exception {
+        try (Connection c = database(); var ps = c.prepareStatement(
+                "select position from consent_events where consent_id = ?::uuid and type = ?")) {
+            ps.setString(1, consentId);
+            ps.setString(2, type.name());
+            try (ResultSet r = ps.executeQuery()) {
+                assertTrue(r.next());
+                return r.getLong(1);
+            }
+        }
+    }
+
+    private static String eventIdAt(long position) throws Exception {
+        try (Connection c = database(); var ps = c.prepareStatement("select event_id from consent_events where position = ?")) {
+            ps.setLong(1, position);
+            try (ResultSet r = ps.executeQuery()) {
+                assertTrue(r.next());
+                return r.getString(1);
+            }
+        }
+    }
+
+    /**
+     * Changes the snapshot of the event at {@code from} and recomputes the hash of it and of every later event with the
+     * service's own algorithm (EventHash), so that the chain is consistent again. Returns the rows as they were.
+     */
+    private static List<String[]> rewriteChainFrom(long from, UnaryOperator<String> change) throws Exception {
+        List<String[]> saved = new ArrayList<>();
+        try (Connection c = database()) {
+            c.setAutoCommit(false);
+            String previous;
+            try (var ps = c.prepareStatement("select hash from consent_events where position < ? order by position desc limit 1")) {
+                ps.setLong(1, from);
+                try (ResultSet r = ps.executeQuery()) {
+                    previous = r.next() ? r.getString(1) : EventHash.GENESIS;
+                }
+            }
+            try (var ps = c.prepareStatement("select position, event_id, consent_id, type, actor, occurred_at, snapshot,"
+                    + " previous_hash, hash from consent_events where position >= ? order by position");
+                    var update = c.prepareStatement("update consent_events set snapshot = ?, previous_hash = ?, hash = ? where position = ?")) {
+                ps.setLong(1, from);
+                try (ResultSet r = ps.executeQuery()) {
+                    while (r.next()) {
+                        long position = r.getLong("position");
+                        saved.add(new String[] {Long.toString(position), r.getString("snapshot"), r.getString("previous_hash"), r.getString("hash")});
+                        String snapshot = position == from ? change.apply(r.getString("snapshot")) : r.getString("snapshot");
+                        assertFalse(position == from && snapshot.equals(r.getString("snapshot")), "the rewrite changes the event");
+                        String hash = EventHash.of(previous, r.getString("event_id"), r.getString("consent_id"), r.getString("type"),
+                                r.getString("actor"), r.getObject("occurred_at", OffsetDateTime.class).toInstant(), snapshot);
+                        update.setString(1, snapshot);
+                        update.setString(2, previous);
+                        update.setString(3, hash);
+                        update.setLong(4, position);
+                        assertEquals(1, update.executeUpdate());
+                        previous = hash;
+                    }
+                }
+            }
+            c.commit();
+        }
+        return saved;
+    }
+
+    private static void restoreChain(List<String[]> saved) throws Exception {
+        try (Connection c = database(); var ps = c.prepareStatement(
+                "update consent_events set snapshot = ?, previous_hash = ?, hash = ? where position = ?")) {
+            for (String[] row : saved) {
+                ps.setString(1, row[1]);
+                ps.setString(2, row[2]);
+                ps.setString(3, row[3]);
+                ps.setLong(4, Long.parseLong(row[0]));
+                assertEquals(1, ps.executeUpdate());
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.commercechat.consent.eventlog.repository.ConsentEventRepository;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.ConsentMapper;
+import io.commercechat.consent.receipt.service.ReceiptPins;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.ConsentEvent;
 import io.commercechat.proto.consent.v1.ConsentEventType;
@@ -14,7 +15,6 @@ import io.commercechat.proto.consent.v1.VerifyEventLogResponse;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -36,14 +36,17 @@ public class ConsentEventLog {
     private static final int BATCH = 200;
 
     private final ConsentEventRepository events;
+    private final ReceiptPins receipts;
     private final Pool pool;
     private final Vertx vertx;
     private final ConsentConfig config;
     /** Events read for WatchConsentEvents streams (the metric consent.watch.events.read). */
     private final LongAdder read = new LongAdder();
 
-    public ConsentEventLog(ConsentEventRepository events, Pool pool, Vertx vertx, ConsentConfig config, MeterRegistry metrics) {
+    public ConsentEventLog(ConsentEventRepository events, ReceiptPins receipts, Pool pool, Vertx vertx, ConsentConfig config,
+            MeterRegistry metrics) {
         this.events = events;
+        this.receipts = receipts;
         this.pool = pool;
         this.vertx = vertx;
         this.config = config;
@@ -75,10 +78,20 @@ public class ConsentEventLog {
                 e.occurredAt, e.snapshot);
     }
 
-    /** Walks the whole chain in position order and reports the first entry that does not match. */
-    @WithSession
+    /**
+     * Walks the whole chain in position order and reports the first entry that does not match; then, the chain being
+     * whole, checks every stored receipt against the published keys and the events it pins ({@link ReceiptPins}). The
+     * chain alone cannot show a rewrite that recomputed every later hash; a receipt, signed with a key the database
+     * does not hold, can.
+     */
     public Uni<VerifyEventLogResponse> verify() {
-        return verifyFrom(0, EventHash.GENESIS, 0);
+        // the session (and its connection) ends with the chain walk; the receipts are read through the pool
+        return Panache.withSession(() -> verifyFrom(0, EventHash.GENESIS, 0))
+                .chain(chain -> !chain.getIntact() ? Uni.createFrom().item(chain) : receipts.check().map(pins -> pins.intact()
+                        ? chain.toBuilder().setDetail(chain.getDetail() + "; " + pins.detail()).build()
+                        : chain.toBuilder().setIntact(false).setFirstBrokenPosition(pins.firstBrokenPosition())
+                                .setDetail("the chain of " + chain.getEventsChecked() + " events is consistent, but "
+                                        + pins.detail()).build()));
     }
 
     private Uni<VerifyEventLogResponse> verifyFrom(long after, String expectedPrevious, long checked) {

@@ -1,6 +1,7 @@
 package io.commercechat.consent.receipt.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.eventlog.ConsentEventEntry;
@@ -9,6 +10,8 @@ import io.commercechat.consent.receipt.Receipt;
 import io.commercechat.proto.consent.v1.ReceiptKind;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,12 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.EllipticCurveJsonWebKey;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.lang.InvalidAlgorithmException;
 import org.jose4j.lang.JoseException;
 
 /**
@@ -41,7 +46,8 @@ public class ReceiptSigner {
 
     private final PublicJsonWebKey signingKey;
     private final String publishedJwks;
-    private final Set<String> publishedKeyIds;
+    /** The public keys of {@link #jwks()} by kid: what a stored receipt is verified with ({@link #verify}). */
+    private final Map<String, PublicKey> publishedKeys;
     private final ConsentConfig.Receipts config;
 
     public ReceiptSigner(ConsentConfig config) {
@@ -60,7 +66,9 @@ public class ReceiptSigner {
             String signingKid = signingKey.getKeyId();
             this.config.previousPublicJwks().ifPresent(jwks -> keys.addAll(otherPublishedKeys(jwks, signingKid)));
             publishedJwks = new JsonWebKeySet(keys).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
-            publishedKeyIds = Set.copyOf(keys.stream().map(JsonWebKey::getKeyId).toList());
+            Map<String, PublicKey> byKid = new LinkedHashMap<>();
+            keys.forEach(k -> byKid.put(k.getKeyId(), ((PublicJsonWebKey) k).getPublicKey()));
+            publishedKeys = Map.copyOf(byKid);
         } catch (JoseException e) {
             throw new IllegalStateException("consent.receipts.signing-jwk is not a valid JWK", e);
         }
@@ -99,7 +107,7 @@ public class ReceiptSigner {
 
     /** The key ids of {@link #jwks()}. */
     public Set<String> publishedKeyIds() {
-        return publishedKeyIds;
+        return publishedKeys.keySet();
     }
 
     /** The public keys that verify receipts (JWKS, public parts only). */
@@ -208,5 +216,61 @@ public class ReceiptSigner {
             throw new IllegalStateException("could not sign receipt", e);
         }
         return r;
+    }
+
+    /**
+     * What a stored receipt says about itself and the event it pins ({@code eventLog}), once its signature verifies.
+     * {@code eventId} is null for a receipt issued before receipts named their event; {@code position} may be null.
+     */
+    public record VerifiedReceipt(String receiptId, String consentId, String eventId, Long position, String hash) {}
+
+    /** Why a stored receipt does not verify, in words that hold none of its content (it is about a person). */
+    public static final class InvalidReceipt extends Exception {
+        InvalidReceipt(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * Verifies a receipt as anyone holding it and the published JWKS would: ES256 only, under the published key its
+     * header names (the signing key or an earlier one still published). CPU work, an ECDSA verification: a caller with
+     * many receipts runs it off the event loop.
+     */
+    public VerifiedReceipt verify(String compactJws) throws InvalidReceipt {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setAlgorithmConstraints(new AlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
+                AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256));
+        String kid;
+        try {
+            jws.setCompactSerialization(compactJws);
+            kid = jws.getKeyIdHeaderValue();
+        } catch (JoseException e) {
+            throw new InvalidReceipt("it is not a compact JWS");
+        }
+        PublicKey key = kid == null ? null : publishedKeys.get(kid);
+        if (key == null) {
+            throw new InvalidReceipt(kid == null ? "its header names no key id"
+                    : "it names key id \"" + (kid.length() > 64 ? kid.substring(0, 64) + "…" : kid) + "\", which is not published");
+        }
+        jws.setKey(key);
+        try {
+            if (!jws.verifySignature()) {
+                throw new InvalidReceipt("its signature does not verify under the published key " + kid
+                        + " (its content or signature was changed)");
+            }
+        } catch (InvalidAlgorithmException e) {
+            throw new InvalidReceipt("it is not signed with ES256");
+        } catch (JoseException e) {
+            throw new InvalidReceipt("its signature cannot be checked under the published key " + kid);
+        }
+        try {
+            JsonNode claims = JSON.readTree(jws.getUnverifiedPayload());
+            JsonNode logged = claims.path("eventLog");
+            return new VerifiedReceipt(claims.path("jti").asText(null), claims.path("consentId").asText(null),
+                    logged.path("eventId").asText(null), logged.path("position").isIntegralNumber() ? logged.get("position").asLong() : null,
+                    logged.path("hash").asText(null));
+        } catch (IOException e) {
+            throw new InvalidReceipt("its payload is not JSON");
+        }
     }
 }
