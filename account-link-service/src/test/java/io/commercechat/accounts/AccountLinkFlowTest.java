@@ -92,10 +92,6 @@ class AccountLinkFlowTest extends MeshTestSupport {
         return person(sub).getBalances(GetBalancesRequest.newBuilder().setAccountId(accountId).setPurpose(OVERVIEW).build());
     }
 
-    private Link getLink(String sub, String linkId) {
-        return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId).build()).getLink();
-    }
-
     /** What ListAccounts lists for the person across their links, by account id. */
     private List<String> listedAccountIds(String sub) {
         return person(sub).listAccounts(ListAccountsRequest.newBuilder().setPurpose(OVERVIEW).build()).getAccountsList()

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.commercechat.accounts.link.service.AbandonedCompletions;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
-import io.commercechat.proto.accounts.v1.GetLinkRequest;
 import io.commercechat.proto.accounts.v1.Link;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.accounts.v1.ListLinksRequest;
@@ -140,10 +139,6 @@ class LinkClockTest extends MeshTestSupport {
         Link running = claimedAMinuteAgo(sub);
         onVertxContext(vertx, abandonedCompletions::failAbandoned);
         assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, running.getId()).getStatus());
-    }
-
-    private Link getLink(String sub, String linkId) {
-        return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId).build()).getLink();
     }
 
     private static CompleteLinkRequest completion(Map<String, String> back) {

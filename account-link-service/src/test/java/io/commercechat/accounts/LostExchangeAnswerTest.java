@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
 import io.commercechat.proto.accounts.v1.GetBalancesRequest;
-import io.commercechat.proto.accounts.v1.GetLinkRequest;
 import io.commercechat.proto.accounts.v1.Link;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.consent.v1.Actor;
@@ -97,7 +96,7 @@ class LostExchangeAnswerTest extends MeshTestSupport {
         await("the token issued to the second presentation is revoked", Duration.ofSeconds(20),
                 () -> !stillLive(back.get("code")));
         UUID linkId = UUID.fromString(begun.getLink().getId());
-        assertEquals(LinkStatus.LINK_STATUS_FAILED, linkOf(sub, linkId).getStatus());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, getLink(sub, linkId.toString()).getStatus());
         assertNull(tokenRow(linkId), "the token was revoked, not stored");
         linkAccount(newPerson());
     }
@@ -131,7 +130,7 @@ class LostExchangeAnswerTest extends MeshTestSupport {
         assertEquals(0, linksWithBankLinkId(bankLinkId), "no link here has the id of a token it never received");
 
         UUID linkId = UUID.fromString(begun.getLink().getId());
-        Link failed = person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId.toString()).build()).getLink();
+        Link failed = getLink(sub, linkId.toString());
         assertEquals(LinkStatus.LINK_STATUS_FAILED, failed.getStatus());
         assertEquals("the bank's answer to the code exchange was lost", failed.getStatusReason());
         assertNull(tokenRow(linkId), "no token was received, none is stored");
@@ -162,8 +161,8 @@ class LostExchangeAnswerTest extends MeshTestSupport {
                 .newBuilder().setCode(back.get("code")).setRedirectUri(REDIRECT).setCodeVerifier(verifier).build()));
         assertEquals("authorisation code was already used", replay.getStatus().getDescription());
 
-        await("the link ends here", Duration.ofSeconds(15), () -> linkOf(sub, linkId).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
-        Link ended = linkOf(sub, linkId);
+        await("the link ends here", Duration.ofSeconds(15), () -> getLink(sub, linkId.toString()).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
+        Link ended = getLink(sub, linkId.toString());
         assertTrue(ended.getStatusReason().startsWith("access ended by the bank: the code that authorised this access was"
                 + " used a second time"), ended.getStatusReason());
         await("the token row is deleted", Duration.ofSeconds(15), () -> tokenRow(linkId) == null);
@@ -175,10 +174,6 @@ class LostExchangeAnswerTest extends MeshTestSupport {
                 .setConsentId(link.getConsentId()).build()).getConsent();
         assertEquals(ConsentStatus.CONSENT_STATUS_REVOKED, consent.getStatus());
         assertEquals(Actor.ACTOR_BANK, consent.getEndedBy());
-    }
-
-    private Link linkOf(String sub, UUID linkId) {
-        return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId.toString()).build()).getLink();
     }
 
     /** The PKCE verifier of a link that is still PENDING (an ACTIVE link no longer keeps it). */

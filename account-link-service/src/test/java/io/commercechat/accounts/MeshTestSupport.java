@@ -6,6 +6,7 @@ import io.commercechat.proto.accounts.v1.AccountServiceGrpc;
 import io.commercechat.proto.accounts.v1.BeginLinkRequest;
 import io.commercechat.proto.accounts.v1.BeginLinkResponse;
 import io.commercechat.proto.accounts.v1.CompleteLinkRequest;
+import io.commercechat.proto.accounts.v1.GetLinkRequest;
 import io.commercechat.proto.accounts.v1.Link;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
@@ -91,6 +92,11 @@ abstract class MeshTestSupport {
 
     protected AccountServiceGrpc.AccountServiceBlockingStub person(String sub) {
         return as(ISSUER.person(sub));
+    }
+
+    /** The link as GetLink shows it to its person. */
+    protected Link getLink(String sub, String linkId) {
+        return person(sub).getLink(GetLinkRequest.newBuilder().setLinkId(linkId).build()).getLink();
     }
 
     protected PartnerLinkEventsGrpc.PartnerLinkEventsBlockingStub partnerEvents(String businessId) {

@@ -340,7 +340,7 @@ class SendBatchesTest extends ChatTestSupport {
      * answered "try again" (503 problem+json with Retry-After, gRPC UNAVAILABLE) at chat.request-deadline (9 s in
      * tests), and answered as before once the database is back. Before, they waited for the database with no end. More
      * requests than the pool has connections (20) are caught by it: each gives its connection back once the database
-     * answers (a deadline that cancelled the work would have left them checked out, and every later request waiting).
+     * answers (a deadline that cancels the work can leave them checked out, quarkus#51576, and every later request waiting).
      */
     @Test
     void aDatabaseThatDoesNotAnswerGetsRequestsATryAgainAtTheRequestDeadline() throws Exception {

@@ -103,7 +103,7 @@ class ConsentClockTest extends ConsentTestSupport {
                 .build()).getConsentsList(), "listed as authorised");
         assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(id), "nothing recorded before the sweep");
 
-        sweepAll();
+        sweepAll(sweep);
         assertEquals("CONSENT_STATUS_EXPIRED", storedStatus(id));
         assertEquals(1, eventsOf(id, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED));
         assertTrue(holds("select e.occurred_at >= c.expires_at from consent_events e join consents c on c.id = e.consent_id"
@@ -126,7 +126,7 @@ class ConsentClockTest extends ConsentTestSupport {
         assertEquals(AccessDecision.ACCESS_DECISION_ALLOW, allowed.getDecision(), allowed.getReason());
         assertEquals(ConsentStatus.CONSENT_STATUS_AUTHORISED, get(id).getStatus());
 
-        sweepAll();
+        sweepAll(sweep);
         assertEquals("CONSENT_STATUS_AUTHORISED", storedStatus(id), "the sweep ended a consent that had not expired");
         assertEquals(0, eventsOf(id, ConsentEventType.CONSENT_EVENT_TYPE_EXPIRED));
 
@@ -148,15 +148,8 @@ class ConsentClockTest extends ConsentTestSupport {
         assertTrue(e.getStatus().getDescription().contains("lapsed"), e.getStatus().getDescription());
         assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, get(id).getStatus());
 
-        sweepAll();
+        sweepAll(sweep);
         assertEquals("CONSENT_STATUS_REJECTED", storedStatus(id));
         assertTrue(get(id).getStatusReason().contains("lapsed"), get(id).getStatusReason());
-    }
-
-    /** Sweeps until nothing is due (a run ends at most 500, and earlier classes may have left consents that are due now). */
-    private void sweepAll() {
-        while (sweepOnce(sweep) > 0) {
-            // again
-        }
     }
 }

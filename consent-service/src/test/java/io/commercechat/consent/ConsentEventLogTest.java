@@ -283,11 +283,7 @@ class ConsentEventLogTest extends ConsentTestSupport {
     void aLogLongerThanOneReadIsVerifiedToItsEnd() throws Exception {
         // verification reads the log 1,000 entries at a time (holding one read at a time): an altered entry after
         // the first read is still found
-        long events;
-        try (Connection c = database(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("select count(*) from consent_events")) {
-            r.next();
-            events = r.getLong(1);
-        }
+        long events = count("consent_events");
         String user = newPerson();
         for (long i = events; i <= 1_100; i++) {
             service().createConsent(request(user).build());

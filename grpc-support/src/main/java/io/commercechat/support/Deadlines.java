@@ -3,7 +3,6 @@ package io.commercechat.support;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -22,23 +21,12 @@ public final class Deadlines {
      * the deadline nor the caller going away cancels {@code work}.
      */
     public static <T> Uni<T> answerWithin(Uni<T> work, Duration deadline, Supplier<? extends Throwable> late) {
+        // an emitter passes on its first signal only: whichever of the two answers first is the answer
         return Uni.createFrom().emitter(caller -> {
-            AtomicBoolean answered = new AtomicBoolean();
-            Cancellable timer = Uni.createFrom().voidItem().onItem().delayIt().by(deadline).subscribe().with(passed -> {
-                if (answered.compareAndSet(false, true)) {
-                    caller.fail(late.get());
-                }
-            });
+            Cancellable timer = Uni.createFrom().voidItem().onItem().delayIt().by(deadline).subscribe()
+                    .with(passed -> caller.fail(late.get()));
             caller.onTermination(timer::cancel);
-            work.subscribe().with(item -> {
-                if (answered.compareAndSet(false, true)) {
-                    caller.complete(item);
-                }
-            }, failure -> {
-                if (answered.compareAndSet(false, true)) {
-                    caller.fail(failure);
-                }
-            });
+            work.subscribe().with(caller::complete, caller::fail);
         });
     }
 }

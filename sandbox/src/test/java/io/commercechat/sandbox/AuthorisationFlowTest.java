@@ -131,7 +131,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
     void replayedCodeIsRefusedAndRevokesTheFirstLink() {
         BeginAuthorisationResponse begun = begin("state-r");
         String code = approve(begun.getAuthorisationId(), "cust-alan", List.of("alan-current")).get("code");
-        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
+        ExchangeCodeRequest exchange = exchange(code);
         ExchangeCodeResponse first = bank().exchangeCode(exchange);
         var replay = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(exchange));
         assertEquals("authorisation code was already used", replay.getStatus().getDescription());
@@ -190,7 +190,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
     void concurrentExchangesOfOneCodeHaveExactlyOneWinner() throws Exception {
         BeginAuthorisationResponse begun = begin("state-c");
         String code = approve(begun.getAuthorisationId(), "cust-katherine", List.of("katherine-current")).get("code");
-        ExchangeCodeRequest exchange = ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
+        ExchangeCodeRequest exchange = exchange(code);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Callable<ExchangeCodeResponse>> attempts = new ArrayList<>();

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.proto.partner.v1.BankConnectorGrpc;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
-import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.TestIssuerResource;
@@ -152,10 +151,6 @@ class FaultKnobsTest extends SandboxTestSupport {
 
     private String approvedCode(String state) {
         return approve(begin(state).getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
-    }
-
-    private static ExchangeCodeRequest exchange(String code) {
-        return ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
     }
 
     private static ValidatableResponse codeUse(String code) {

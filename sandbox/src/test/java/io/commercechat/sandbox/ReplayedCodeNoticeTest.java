@@ -133,8 +133,4 @@ class ReplayedCodeNoticeTest extends SandboxTestSupport {
         assertEquals("authorisation code was already used", replay.getStatus().getDescription());
         return new Replayed(link, exchange);
     }
-
-    private static ExchangeCodeRequest exchange(String code) {
-        return ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
-    }
 }

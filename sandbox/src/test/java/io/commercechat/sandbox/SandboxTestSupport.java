@@ -136,6 +136,11 @@ abstract class SandboxTestSupport {
         BeginAuthorisationResponse begun = bank().beginAuthorisation(authorisation(state, permissions).build());
         Map<String, String> redirect = approve(begun.getAuthorisationId(), customer, accounts);
         assertEquals(state, redirect.get("state"));
-        return bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(redirect.get("code")).setRedirectUri(REDIRECT).build());
+        return bank().exchangeCode(exchange(redirect.get("code")));
+    }
+
+    /** The exchange of {@code code} as the platform asks for it (the test's verifier and redirect URI). */
+    protected static ExchangeCodeRequest exchange(String code) {
+        return ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build();
     }
 }

@@ -17,6 +17,16 @@ public final class GrpcErrors {
 
     private GrpcErrors() {}
 
+    /** Whether consent.row-lock-timeout ran out while someone else held the consent (ConsentRepository.findForChange). */
+    public static boolean lockTimedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof LockTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static Throwable toStatus(Throwable failure) {
         Throwable t = failure;
         while (t != null) {

@@ -28,7 +28,7 @@ public class LinkReplacement {
 
     private static final Logger LOG = Logger.getLogger(LinkReplacement.class);
     /** How long CompleteLink waits for the replaced link's bank and consent to be told. */
-    static final Duration FINISH_WITHIN = Duration.ofSeconds(3);
+    private static final Duration FINISH_WITHIN = Duration.ofSeconds(3);
 
     /** An earlier link, ended as {@code to} because a new link to its bank replaced it. */
     record Replaced(Link link, LinkStatus to, String reason) {}

@@ -3,7 +3,6 @@ package io.commercechat.consent.access.service;
 import io.commercechat.consent.access.AccessRecord;
 import io.commercechat.consent.access.repository.AccessRecordRepository;
 import io.commercechat.consent.clock.DatabaseClock;
-import io.commercechat.consent.config.ConsentConfig;
 import io.commercechat.consent.grpc.Validate;
 import io.commercechat.consent.lifecycle.Consent;
 import io.commercechat.consent.lifecycle.ConsentDue;
@@ -40,14 +39,14 @@ public class AccessChecker {
     private final ConsentRepository consents;
     private final AccessRecordRepository records;
     private final DatabaseClock clock;
-    private final ConsentConfig config;
+    private final ConsentLifecycle lifecycle;
 
     public AccessChecker(ConsentRepository consents, AccessRecordRepository records, DatabaseClock clock,
-            ConsentConfig config) {
+            ConsentLifecycle lifecycle) {
         this.consents = consents;
         this.records = records;
         this.clock = clock;
-        this.config = config;
+        this.lifecycle = lifecycle;
     }
 
     public record Decision(boolean allowed, String reason, UUID consentId, UUID recordId) {}
@@ -78,7 +77,7 @@ public class AccessChecker {
                                         .withLock(LockModeType.PESSIMISTIC_READ).range(0, 0).list()
                                 : Uni.createFrom().item(authorised));
         return candidates.chain(found -> clock.now().chain(now -> {
-            ConsentDue due = ConsentDue.at(now, config.authorisationWindow());
+            ConsentDue due = lifecycle.dueAt(now);
             Verdict verdict = decide(found, bankId, accountId, permission, purpose, due);
             AccessRecord r = new AccessRecord();
             r.id = UUID.randomUUID();
@@ -109,8 +108,7 @@ public class AccessChecker {
             if (!c.bankId.equals(bankId)) {
                 v = new Verdict(false, "the consent is for another bank", c);
             } else if (c.status != ConsentStatus.CONSENT_STATUS_AUTHORISED) {
-                v = new Verdict(false, "the consent is " + ConsentLifecycle.describe(c.status)
-                        + (c.statusReason.isEmpty() ? "" : " (" + c.statusReason + ")"), c);
+                v = new Verdict(false, "the consent is " + ConsentLifecycle.describeWithReason(c), c);
             } else if (due.expired(c)) {
                 v = new Verdict(false, "the consent expired on " + c.expiresAt.truncatedTo(ChronoUnit.SECONDS), c);
             } else if (!c.permissionList().contains(permission)) {

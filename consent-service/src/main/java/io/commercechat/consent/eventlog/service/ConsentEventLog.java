@@ -87,11 +87,17 @@ public class ConsentEventLog {
     public Uni<VerifyEventLogResponse> verify() {
         // the session (and its connection) ends with the chain walk; the receipts are read through the pool
         return Panache.withSession(() -> verifyFrom(0, EventHash.GENESIS, 0))
-                .chain(chain -> !chain.getIntact() ? Uni.createFrom().item(chain) : receipts.check().map(pins -> pins.intact()
-                        ? chain.toBuilder().setDetail(chain.getDetail() + "; " + pins.detail()).build()
-                        : chain.toBuilder().setIntact(false).setFirstBrokenPosition(pins.firstBrokenPosition())
-                                .setDetail("the chain of " + chain.getEventsChecked() + " events is consistent, but "
-                                        + pins.detail()).build()));
+                .chain(chain -> !chain.getIntact() ? Uni.createFrom().item(chain)
+                        : receipts.check().map(pins -> withReceipts(chain, pins)));
+    }
+
+    /** A whole chain's answer with what the receipts say of it. */
+    private static VerifyEventLogResponse withReceipts(VerifyEventLogResponse chain, ReceiptPins.Result pins) {
+        if (pins.intact()) {
+            return chain.toBuilder().setDetail(chain.getDetail() + "; " + pins.detail()).build();
+        }
+        return chain.toBuilder().setIntact(false).setFirstBrokenPosition(pins.firstBrokenPosition())
+                .setDetail("the chain of " + chain.getEventsChecked() + " events is consistent, but " + pins.detail()).build();
     }
 
     private Uni<VerifyEventLogResponse> verifyFrom(long after, String expectedPrevious, long checked) {

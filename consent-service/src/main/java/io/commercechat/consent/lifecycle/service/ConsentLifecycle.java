@@ -360,7 +360,8 @@ public class ConsentLifecycle {
     }
 
     /** Its stored status and the reason for it, e.g. "rejected (declined at the bank)". */
-    private static String describeWithReason(Consent c) {
+    /** The consent's status in words, with its reason when it has one. */
+    public static String describeWithReason(Consent c) {
         return describe(c.status) + (c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")");
     }
 

@@ -1,5 +1,6 @@
 package io.commercechat.consent.lifecycle.service;
 
+import io.commercechat.consent.grpc.GrpcErrors;
 import io.commercechat.consent.lifecycle.repository.ConsentRepository.SweepPosition;
 import io.commercechat.consent.lifecycle.service.ConsentLifecycle.SweepStep;
 import io.quarkus.scheduler.Scheduled;
@@ -8,7 +9,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.hibernate.exception.LockTimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -71,15 +71,6 @@ public class ConsentSweep {
                 .collect().asList();
     }
 
-    private static boolean lockTimedOut(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof LockTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static int ended(List<SweepStep> steps) {
         return (int) steps.stream().filter(step -> step == SweepStep.ENDED).count();
     }
@@ -94,7 +85,7 @@ public class ConsentSweep {
                 LOG.warnf("consent sweep stopped (%s); the next one starts again", e.getClass().getSimpleName());
                 return SweepStep.NONE_LEFT;
             }
-            if (waitForHolders && lockTimedOut(e)) {
+            if (waitForHolders && GrpcErrors.lockTimedOut(e)) {
                 // still held when the wait ran out: the second look ends here, and the next one begins after it
                 secondLookFrom.set(claimed);
                 LOG.warnf("consent %s is due but still held elsewhere after consent.row-lock-timeout; the next sweep ends it"
