@@ -719,6 +719,49 @@ class AccountLinkFlowTest extends MeshTestSupport {
     }
 
     /**
+     * Ending the replaced link takes longer than CompleteLink waits for it (3 s: the bank slow to revoke, the consent held
+     * by a change elsewhere): the person still gets the new link ACTIVE, and the ending goes on behind the answer. Before,
+     * the answer after that wait was built off the request's Vert.x context, where no database session can be opened,
+     * and the person got an error for a link that had become ACTIVE.
+     */
+    @Test
+    @Order(8)
+    void aReplacementSlowToEndTheEarlierLinkStillAnswersTheNewLink() throws Exception {
+        String sub = newPerson();
+        Link first = linkAccount(sub);
+        BeginLinkResponse begun = begin(sub);
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        Link second;
+        long tookMillis;
+        try (Connection c = consentDb()) {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1800}")
+                    .statusCode());
+            // the first consent's revocation (after the bank's 1.8 s) waits for this lock up to consent-service's 2 s
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM consents WHERE id = ? FOR UPDATE")) {
+                s.setObject(1, UUID.fromString(first.getConsentId()));
+                assertTrue(s.executeQuery().next());
+            }
+            long started = System.nanoTime();
+            second = person(sub).completeLink(CompleteLinkRequest.newBuilder().setState(back.get("state"))
+                    .setCode(back.get("code")).build()).getLink();
+            tookMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            c.commit();  // before the revocation's wait runs out (at 3.8 s or later): it goes through now
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        remember(UUID.fromString(second.getId()));
+        assertEquals(LinkStatus.LINK_STATUS_ACTIVE, second.getStatus(), second.getStatusReason());
+        assertFalse(second.getAccountsList().isEmpty());
+        assertTrue(tookMillis >= 2900, "answered after waiting for the ending (" + tookMillis + " ms)");
+        assertEquals(LinkStatus.LINK_STATUS_REVOKED, getLink(sub, first.getId()).getStatus());
+        // the ending was not cancelled by the answer: the consent is revoked as the person's doing once the lock is free
+        await("the first consent is revoked", Duration.ofSeconds(5), () ->
+                consentOf(sub, first.getConsentId()).getStatus() == ConsentStatus.CONSENT_STATUS_REVOKED);
+        assertEquals(Actor.ACTOR_USER, consentOf(sub, first.getConsentId()).getEndedBy());
+    }
+
+    /**
      * Another link of the person's to the same bank becomes ACTIVE while this completion is under way, after it looked for
      * links to replace (as a completion on another replica, or on one of the previous version, at the same moment): the
      * unique index refuses a second ACTIVE link, and this completion is answered ALREADY_EXISTS with what to do, its link

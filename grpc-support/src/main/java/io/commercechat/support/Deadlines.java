@@ -18,7 +18,9 @@ public final class Deadlines {
 
     /**
      * {@code work}'s item or failure, or {@code late}'s failure once {@code deadline} has passed without either. Neither
-     * the deadline nor the caller going away cancels {@code work}.
+     * the deadline nor the caller going away cancels {@code work}. Inside Quarkus the late failure comes with the caller's
+     * Vert.x context (Quarkus's Mutiny executor carries it to the timer), so what follows it may still open a database
+     * session (account-link-service's AccountLinkFlowTest.aReplacementSlowToEndTheEarlierLinkStillAnswersTheNewLink).
      */
     public static <T> Uni<T> answerWithin(Uni<T> work, Duration deadline, Supplier<? extends Throwable> late) {
         // an emitter passes on its first signal only: whichever of the two answers first is the answer
