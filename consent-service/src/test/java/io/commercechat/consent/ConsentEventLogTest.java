@@ -466,7 +466,10 @@ class ConsentEventLogTest extends ConsentTestSupport {
         assertTrue(verifyLog().getIntact());
     }
 
-    /** A stored receipt whose payload was changed, or that is signed under a key the service never published. */
+    /**
+     * A stored receipt whose payload was changed, that is signed under a key the service never published, or whose row
+     * names another key than the one it is signed with.
+     */
     @Test
     void aReceiptWhoseJwsWasTamperedWithIsReported() throws Exception {
         String user = newPerson();
@@ -493,6 +496,14 @@ class ConsentEventLogTest extends ConsentTestSupport {
             assertFalse(result.getIntact(), result.getDetail());
             assertTrue(result.getDetail().contains("receipt " + receipt[0]
                     + ": it names key id \"receipts-never-published\", which is not published"), result.getDetail());
+
+            // the receipt untouched, its row's key id changed: the keys-in-use check at start would read a wrong key
+            setReceipt(receipt[0], receipt[1], ReceiptKeyResource.RETIRED_KEY_ID);
+            result = verifyLog();
+            assertFalse(result.getIntact(), result.getDetail());
+            assertTrue(result.getDetail().contains("receipt " + receipt[0] + ": its row names key id \""
+                    + ReceiptKeyResource.RETIRED_KEY_ID + "\" but it is signed with the published key " + ReceiptKeyResource.KEY_ID),
+                    result.getDetail());
         } finally {
             setReceipt(receipt[0], receipt[1], ReceiptKeyResource.KEY_ID);
         }

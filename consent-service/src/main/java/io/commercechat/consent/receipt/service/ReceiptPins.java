@@ -27,8 +27,8 @@ import java.util.UUID;
 public class ReceiptPins {
 
     private static final int PAGE = 200;
-    private static final String FIRST_PAGE = "select id, consent_id, jws from receipts order by id limit " + PAGE;
-    private static final String NEXT_PAGE = "select id, consent_id, jws from receipts where id > $1 order by id limit " + PAGE;
+    private static final String FIRST_PAGE = "select id, consent_id, key_id, jws from receipts order by id limit " + PAGE;
+    private static final String NEXT_PAGE = "select id, consent_id, key_id, jws from receipts where id > $1 order by id limit " + PAGE;
 
     private final Pool pool;
     private final Vertx vertx;
@@ -48,7 +48,7 @@ public class ReceiptPins {
     private Uni<Result> checkFrom(RowSet<Row> rows, Result result) {
         List<Stored> page = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            page.add(new Stored(r.getUUID("id"), r.getUUID("consent_id"), r.getString("jws")));
+            page.add(new Stored(r.getUUID("id"), r.getUUID("consent_id"), r.getString("key_id"), r.getString("jws")));
         }
         if (page.isEmpty()) {
             return Uni.createFrom().item(result);
@@ -65,7 +65,7 @@ public class ReceiptPins {
                 });
     }
 
-    private record Stored(UUID id, UUID consentId, String jws) {}
+    private record Stored(UUID id, UUID consentId, String keyId, String jws) {}
 
     /** A receipt whose signature verified, with the event it pins; or the reason it did not. */
     private record Checked(UUID id, VerifiedReceipt receipt, UUID eventId, String invalid) {}
@@ -80,6 +80,13 @@ public class ReceiptPins {
                     // a signed receipt copied onto another row: GetReceipt would hand it out for the wrong consent
                     out.add(new Checked(s.id, null, null, "its row holds a receipt signed for another "
                             + (s.id.toString().equals(v.receiptId()) ? "consent" : "receipt id")));
+                    continue;
+                }
+                if (!v.keyId().equals(s.keyId)) {
+                    // the start's check of the keys in use (ReceiptKeysInUse) reads the column: a key still needed
+                    // could be reported unused and dropped at the next rotation
+                    out.add(new Checked(s.id, null, null, "its row names key id \"" + s.keyId
+                            + "\" but it is signed with the published key " + v.keyId()));
                     continue;
                 }
                 out.add(new Checked(s.id, v, v.eventId() == null ? null : UUID.fromString(v.eventId()), null));

@@ -222,7 +222,7 @@ public class ReceiptSigner {
      * What a stored receipt says about itself and the event it pins ({@code eventLog}), once its signature verifies.
      * {@code eventId} is null for a receipt issued before receipts named their event; {@code position} may be null.
      */
-    public record VerifiedReceipt(String receiptId, String consentId, String eventId, Long position, String hash) {}
+    public record VerifiedReceipt(String keyId, String receiptId, String consentId, String eventId, Long position, String hash) {}
 
     /** Why a stored receipt does not verify, in words that hold none of its content (it is about a person). */
     public static final class InvalidReceipt extends Exception {
@@ -266,7 +266,7 @@ public class ReceiptSigner {
         try {
             JsonNode claims = JSON.readTree(jws.getUnverifiedPayload());
             JsonNode logged = claims.path("eventLog");
-            return new VerifiedReceipt(claims.path("jti").asText(null), claims.path("consentId").asText(null),
+            return new VerifiedReceipt(kid, claims.path("jti").asText(null), claims.path("consentId").asText(null),
                     logged.path("eventId").asText(null), logged.path("position").isIntegralNumber() ? logged.get("position").asLong() : null,
                     logged.path("hash").asText(null));
         } catch (IOException e) {
