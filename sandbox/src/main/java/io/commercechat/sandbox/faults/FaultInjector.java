@@ -98,14 +98,16 @@ public class FaultInjector {
 
     /** The RPC's fault, which the next few calls may not have yet ({@link #callsLeft}). */
     public Fault get(Rpc rpc) {
-        ForNextCalls next = forNextCalls.get(rpc);
-        return next != null && next.left().get() > 0 ? next.fault() : current.getOrDefault(rpc, Fault.NONE);
+        return forNextCalls(rpc).map(ForNextCalls::fault).orElseGet(() -> current.getOrDefault(rpc, Fault.NONE));
     }
 
     /** How many more calls of the RPC {@link #get} holds for before its own fault applies again; empty: until changed. */
     public Optional<Integer> callsLeft(Rpc rpc) {
-        ForNextCalls next = forNextCalls.get(rpc);
-        return next != null && next.left().get() > 0 ? Optional.of(next.left().get()) : Optional.empty();
+        return forNextCalls(rpc).map(next -> next.left().get());
+    }
+
+    private Optional<ForNextCalls> forNextCalls(Rpc rpc) {
+        return Optional.ofNullable(forNextCalls.get(rpc)).filter(next -> next.left().get() > 0);
     }
 
     public Map<Rpc, Fault> all() {

@@ -27,8 +27,9 @@ import java.util.UUID;
 public class ReceiptPins {
 
     private static final int PAGE = 200;
-    private static final String FIRST_PAGE = "select id, consent_id, key_id, jws from receipts order by id limit " + PAGE;
-    private static final String NEXT_PAGE = "select id, consent_id, key_id, jws from receipts where id > $1 order by id limit " + PAGE;
+    private static final String PAGE_AFTER = "select id, consent_id, key_id, jws from receipts where id > $1 order by id limit " + PAGE;
+    /** Below every receipt id (random, version 4: never the nil UUID). */
+    private static final UUID BEFORE_ALL = new UUID(0, 0);
 
     private final Pool pool;
     private final Vertx vertx;
@@ -42,7 +43,11 @@ public class ReceiptPins {
 
     /** Every stored receipt, checked. Personal data in receipts never reaches the result: only ids, positions, hashes. */
     public Uni<Result> check() {
-        return pool.preparedQuery(FIRST_PAGE).execute().chain(rows -> checkFrom(rows, new Result()));
+        return pageAfter(BEFORE_ALL).chain(rows -> checkFrom(rows, new Result()));
+    }
+
+    private Uni<RowSet<Row>> pageAfter(UUID id) {
+        return pool.preparedQuery(PAGE_AFTER).execute(Tuple.of(id));
     }
 
     private Uni<Result> checkFrom(RowSet<Row> rows, Result result) {
@@ -60,8 +65,7 @@ public class ReceiptPins {
                     if (page.size() < PAGE) {
                         return Uni.createFrom().item(result);
                     }
-                    return pool.preparedQuery(NEXT_PAGE).execute(Tuple.of(page.get(page.size() - 1).id))
-                            .chain(next -> checkFrom(next, result));
+                    return pageAfter(page.get(page.size() - 1).id).chain(next -> checkFrom(next, result));
                 });
     }
 
