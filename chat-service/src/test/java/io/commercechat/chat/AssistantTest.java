@@ -5,14 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
+import io.commercechat.chat.client.AccountLinkClient;
+import io.commercechat.chat.config.ChatConfig;
+import io.commercechat.proto.accounts.v1.GetBalancesRequest;
+import io.commercechat.proto.accounts.v1.GetBalancesResponse;
+import io.commercechat.proto.accounts.v1.MutinyAccountServiceGrpc;
 import io.commercechat.proto.partner.v1.GetHistoryRequest;
 import io.commercechat.proto.partner.v1.Message;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.SseStream;
+import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +49,12 @@ import org.junit.jupiter.api.Test;
 class AssistantTest extends BankFlowSupport {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @GrpcClient("account-link")
+    MutinyAccountServiceGrpc.MutinyAccountServiceStub accountLinkStub;
+
+    @Inject
+    ChatConfig config;
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> history(String sub, String c) {
@@ -409,6 +425,43 @@ class AssistantTest extends BankFlowSupport {
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30));
         b = json == null ? b.DELETE() : b.PUT(HttpRequest.BodyPublishers.ofString(json));
         assertEquals(200, HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    /**
+     * A bank's balance whose as_of is no time a timestamp may hold (account-link-service passes the bank's answer on as
+     * it came; here a stand-in changes the real answer): the assistant tells the person it cannot show it. Before, the
+     * time failed after the read had succeeded, missed the recovery that tells the person, and the assistant said
+     * nothing at all.
+     */
+    @Test
+    void aBalanceWithATimeNoTimestampHoldsGetsTheAssistantsNotice() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        linkAccount(me);
+        QuarkusMock.installMockForType(new BalancesOutOfTime(accountLinkStub, config), AccountLinkClient.class);
+        send(me, c, "q1", "Show balance").statusCode(201);
+        Map<String, Object> said = awaitMessages(me, c, 1, m -> "ASSISTANT".equals(m.get("sender")) && kind("NOTICE").test(m))
+                .get(0);
+        assertTrue(said.toString().contains("carried a date I can't read"), said.toString());
+        assertEquals(0, history(me, c).stream().filter(kind("ACCOUNT_CARD")).count());
+    }
+
+    /** account-link-service as it is, but every balance it answers is as of 10000-01-01. */
+    static final class BalancesOutOfTime extends AccountLinkClient {
+        BalancesOutOfTime(MutinyAccountServiceGrpc.MutinyAccountServiceStub stub, ChatConfig config) {
+            super(stub, config);
+        }
+
+        @Override
+        public Uni<GetBalancesResponse> getBalances(String personToken, GetBalancesRequest req) {
+            return super.getBalances(personToken, req).map(r -> {
+                GetBalancesResponse.Builder b = r.toBuilder();
+                for (int i = 0; i < b.getBalancesCount(); i++) {
+                    b.setBalances(i, b.getBalances(i).toBuilder().setAsOf(Timestamp.newBuilder().setSeconds(253402300800L)));
+                }
+                return b.build();
+            });
+        }
     }
 
     @Test

@@ -4,25 +4,46 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.commercechat.chat.assistant.service.RenewalOffers;
 import io.commercechat.chat.background.BackgroundWork;
+import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.client.ServiceTokens;
+import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
+import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentEvent;
+import io.commercechat.proto.consent.v1.ConsentEventType;
+import io.commercechat.proto.consent.v1.MutinyConsentServiceGrpc;
+import io.commercechat.proto.consent.v1.WatchConsentEventsResponse;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcClient;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Authorised consents remembered for the renewal offer: an event whose ids this service cannot store is passed over
- * instead of failing, so the consent event stream never stops at it (and later revocations still remove cards).
+ * Authorised consents remembered for the renewal offer: an event whose ids or expiry this service cannot store is passed
+ * over instead of failing, so the consent event stream never stops at it (and later revocations still remove cards).
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
@@ -37,6 +58,18 @@ class ConsentExpiryTest {
 
     @Inject
     RenewalOffers renewals;
+
+    @Inject
+    ServiceTokens tokens;
+
+    @Inject
+    ChatConfig config;
+
+    @GrpcClient("consent")
+    MutinyConsentServiceGrpc.MutinyConsentServiceStub consentStub;
+
+    @GrpcClient("consent")
+    Channel consentChannel;
 
     @Test
     void anAuthorisedConsentIsRememberedOnceAndOneWithIdsTooLongToStoreIsPassedOver() {
@@ -53,6 +86,110 @@ class ConsentExpiryTest {
                 "SELECT count(*) FROM consent_expiries WHERE person_sub = 'expiry-person' OR length(person_sub) > 255"
                         + " OR length(consent_id) > 64", Long.class).getSingleResult()));
         assertEquals(1L, kept, "only the storable consent is kept");
+    }
+
+    /**
+     * An AUTHORISED event whose expiry is no time a timestamp may hold (consent-service's own checks keep it out; this
+     * is the case where one got through) is passed over with a warning that names nothing personal, and the REVOKED
+     * event after it is applied. Before, the event failed the stream, which was followed again from the stored position
+     * and failed on it again, for good: no later revocation or expiry removed a card. Here the events come from a
+     * stand-in for consent-service's stream that the watcher is made to follow (its connection to the real one closed).
+     */
+    @Test
+    void anAuthorisedEventWithAnExpiryNoTimestampHoldsIsPassedOverAndTheEventsAfterItAreApplied() throws Exception {
+        String person = "unusual-expiry-" + UUID.randomUUID();
+        String authorised = UUID.randomUUID().toString();
+        String revoked = UUID.randomUUID().toString();
+        ScriptedConsentEvents script = new ScriptedConsentEvents(consentStub, consentChannel, tokens, config, person, authorised,
+                revoked);
+        QuarkusMock.installMockForType(script, ConsentClient.class);
+        Path logFile = Path.of("target/service-logs/chat-service-test.log");
+        long logBefore = Files.size(logFile);
+        Long from = null;
+        try {
+            MeshResource.consentRelay.closeOpenConnections();  // the watcher follows again, from the script
+            from = script.followedFrom.get(40, TimeUnit.SECONDS);
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (storedPosition() < from + 2) {
+                assertTrue(System.nanoTime() < end, "the watcher never got past the events (stored position "
+                        + storedPosition() + ", followed " + script.calls.get() + " times from " + from + ")");
+                Thread.sleep(100);
+            }
+            assertEquals(1, script.calls.get(), "followed once: the stream did not fail on the event");
+            assertEquals(1L, count("SELECT count(*) FROM card_consents WHERE consent_id = :id AND ended", revoked),
+                    "the revocation after it was applied");
+            assertEquals(0L, count("SELECT count(*) FROM consent_expiries WHERE consent_id = :id", authorised),
+                    "nothing is remembered for a consent whose expiry is unknown");
+            byte[] logged = Files.readAllBytes(logFile);
+            String log = new String(logged, (int) logBefore, logged.length - (int) logBefore, StandardCharsets.UTF_8);
+            assertTrue(log.contains("consent event " + (from + 1) + " carries an expiry"), "warned about the event");
+            assertFalse(log.contains(person), "the person is not named in the log");
+        } finally {
+            script.done = true;
+            if (from != null) {
+                // the script's positions are not consent-service's: it follows on from where it was
+                long back = from;
+                tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("UPDATE consent_event_cursor SET position = :p")
+                        .setParameter("p", back).executeUpdate()));
+            }
+            script.ended.complete(null);
+        }
+    }
+
+    private long storedPosition() {
+        return tx(() -> Panache.getSession().chain(s -> s.createNativeQuery("SELECT position FROM consent_event_cursor", Long.class)
+                .getSingleResult()));
+    }
+
+    private long count(String sql, String id) {
+        return tx(() -> Panache.getSession().chain(s -> s.createNativeQuery(sql, Long.class).setParameter("id", id)
+                .getSingleResult()));
+    }
+
+    /**
+     * consent-service's event stream as the watcher sees it while the test runs: an AUTHORISED event whose expiry is in
+     * the year 10000, then a REVOKED one, then nothing until the test ends it; once {@link #done}, the real stream.
+     */
+    static final class ScriptedConsentEvents extends ConsentClient {
+        final CompletableFuture<Long> followedFrom = new CompletableFuture<>();
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile boolean done;
+        private final String person;
+        private final String authorised;
+        private final String revoked;
+
+        ScriptedConsentEvents(MutinyConsentServiceGrpc.MutinyConsentServiceStub stub, Channel channel, ServiceTokens tokens,
+                ChatConfig config, String person, String authorised, String revoked) {
+            super(stub, channel, tokens, config);
+            this.person = person;
+            this.authorised = authorised;
+            this.revoked = revoked;
+        }
+
+        @Override
+        public Multi<WatchConsentEventsResponse> watch(String serviceToken, long afterPosition) {
+            if (done) {
+                return super.watch(serviceToken, afterPosition);
+            }
+            calls.incrementAndGet();
+            followedFrom.complete(afterPosition);
+            long from = followedFrom.join();
+            List<WatchConsentEventsResponse> events = List.of(
+                    event(from + 1, ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED, authorised,
+                            Timestamp.newBuilder().setSeconds(253402300800L).build()),  // 10000-01-01
+                    event(from + 2, ConsentEventType.CONSENT_EVENT_TYPE_REVOKED, revoked, Timestamp.getDefaultInstance()))
+                    .stream().filter(e -> e.getEvent().getPosition() > afterPosition).toList();
+            return Multi.createBy().concatenating().streams(Multi.createFrom().iterable(events),
+                    Multi.createFrom().emitter(em -> ended.whenComplete((x, f) -> em.fail(
+                            Status.UNAVAILABLE.withDescription("the test's stream ended").asRuntimeException()))));
+        }
+
+        private WatchConsentEventsResponse event(long position, ConsentEventType type, String consentId, Timestamp expires) {
+            return WatchConsentEventsResponse.newBuilder().setEvent(ConsentEvent.newBuilder().setPosition(position)
+                    .setEventId(UUID.randomUUID().toString()).setType(type).setConsent(Consent.newBuilder().setId(consentId)
+                            .setUserId(person).setBankId("sandbox-bank").setExpiresAt(expires))).build();
+        }
     }
 
     /**

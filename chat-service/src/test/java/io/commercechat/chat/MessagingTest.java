@@ -35,6 +35,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestIssuerResource.class)
 class MessagingTest extends ChatTestSupport {
 
+    /** The most unread messages a conversation shows (MessageRepository.UNREAD_SHOWN_AT_MOST). */
+    private static final int UNREAD_CAP = 1000;
+
     @jakarta.inject.Inject
     io.commercechat.chat.inbox.service.TypingSweep typingSweep;
 
@@ -317,6 +320,115 @@ class MessagingTest extends ChatTestSupport {
                     .setTyping(true).build());
         }
         assertEquals(1, typingEvents("p:" + me, c), "the business's side is limited the same way");
+    }
+
+    /**
+     * A typing call that read the conversation before a block committed, and whose write waited for it, is answered
+     * as a blocked one: nothing reaches the business, and a business's own SetTyping is refused. Before, the write
+     * did not look at the block: the business was told the person was typing after it had been blocked, and its
+     * SetTyping got OK and reached the person.
+     */
+    @Test
+    void typingThatRacesABlockIsAnsweredAsBlocked() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hello").statusCode(201);
+        int answer = underABlockThatCommitsMeanwhile(c, () -> as(me).body(Map.of("typing", true))
+                .put("/v1/conversations/" + c + "/typing").then().extract().statusCode());
+        assertEquals(200, answer, "the person is not told of the block by their own typing");
+        assertEquals(0, typingEvents("b:" + SHOP, c), "nothing reaches the blocked business");
+
+        String other = newPerson();
+        String d = open(other, SHOP);
+        send(other, d, "p1", "hello").statusCode(201);
+        io.grpc.Status.Code refused = underABlockThatCommitsMeanwhile(d, () -> {
+            try {
+                partner(SHOP).setTyping(io.commercechat.proto.partner.v1.SetTypingRequest.newBuilder().setConversationId(d)
+                        .setTyping(true).build());
+                return io.grpc.Status.Code.OK;
+            } catch (io.grpc.StatusRuntimeException e) {
+                return e.getStatus().getCode();
+            }
+        });
+        assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refused);
+        assertEquals(0, typingEvents("p:" + other, d), "the person hears nothing from a business they blocked");
+    }
+
+    /**
+     * Runs {@code typing} while the test holds the conversation's row lock; once its write waits for that lock, the
+     * conversation is blocked and the lock released (as PUT .../block commits).
+     */
+    private static <T> T underABlockThatCommitsMeanwhile(String conversation, java.util.concurrent.Callable<T> typing)
+            throws Exception {
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (java.sql.Connection db = database()) {
+            db.setAutoCommit(false);
+            try (var lock = db.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, UUID.fromString(conversation));
+                lock.executeQuery();
+            }
+            Future<T> answer = caller.submit(typing);
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (queryLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    + " AND query LIKE '%typing_until%' AND datname = current_database()") == 0) {
+                assertTrue(System.nanoTime() < end, "the typing write never waited for the conversation");
+                Thread.sleep(20);
+            }
+            try (var block = db.prepareStatement("UPDATE conversations SET blocked = true,"
+                    + " read_seq_at_block = person_read_seq WHERE id = ?")) {
+                block.setObject(1, UUID.fromString(conversation));
+                block.executeUpdate();
+            }
+            db.commit();
+            return answer.get(30, TimeUnit.SECONDS);
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    /**
+     * Opening a conversation the person already has answers it as the list shows it: the web client merges the answer
+     * over what it holds. Before, it answered unreadCount 0 and no lastMessage, which wiped the list's badge and preview.
+     */
+    @Test
+    void openingAnExistingConversationAnswersItAsTheListShowsIt() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "where is my order?").statusCode(201);
+        for (int i = 0; i < 3; i++) {
+            partner(SHOP).sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("b" + i)
+                    .setContent(MessageContent.newBuilder().setText(Text.newBuilder().setBody("update " + i))).build());
+        }
+        Map<String, Object> opened = as(me).body(Map.of("businessId", SHOP)).post("/v1/conversations").then().statusCode(200)
+                .body("id", equalTo(c)).body("unreadCount", equalTo(3)).body("lastMessage.seq", equalTo(4))
+                .body("lastMessage.content.text.body", equalTo("update 2")).extract().jsonPath().getMap("$");
+        assertEquals(conversationOf(me, c), opened);
+    }
+
+    /**
+     * Unread counts stop at {@link #UNREAD_CAP}, for the person (REST) and the business (gRPC) alike: an integration
+     * that never marks anything read no longer makes every list count all of its messages.
+     */
+    @Test
+    void unreadCountsStopAtTheCap() {
+        String shop = "unread-shop-" + UUID.randomUUID().toString().substring(0, 8);
+        update("INSERT INTO businesses (id, display_name, kind) VALUES (?, 'Unread Shop', 'SHOP')", shop);
+        String me = newPerson();
+        String c = open(me, shop);
+        int each = UNREAD_CAP + 5;
+        // the business's messages, then the person's, each side's watermark still at 0
+        assertEquals(2 * each, update("INSERT INTO messages (id, conversation_id, seq, sender, client_message_id, kind,"
+                + " content, visibility, sent_at) SELECT md5(? || g)::uuid, ?, g, CASE WHEN g <= ? THEN 'BUSINESS' ELSE"
+                + " 'PERSON' END, 'bulk-' || g, 'TEXT', '{\"text\":{\"body\":\"n' || g || '\"}}', 'EVERYONE', now()"
+                + " FROM generate_series(1, ?) g", c, UUID.fromString(c), each, 2 * each));
+        update("UPDATE conversations SET last_seq = ?, last_message_at = now() WHERE id = ?", (long) 2 * each, UUID.fromString(c));
+        assertEquals(UNREAD_CAP, conversationOf(me, c).get("unreadCount"));
+        var seen = grpcAs(ISSUER.partner(shop)).listConversations(io.commercechat.proto.partner.v1.ListConversationsRequest
+                .newBuilder().build()).getConversationsList().stream().filter(x -> x.getId().equals(c)).findFirst().orElseThrow();
+        assertEquals(UNREAD_CAP, seen.getUnreadCount());
+        // below the cap the count is exact
+        as(me).body(Map.of("seq", 10)).post("/v1/conversations/" + c + "/read").then().statusCode(200);
+        assertEquals(each - 10, conversationOf(me, c).get("unreadCount"));
     }
 
     /** Typing events older than chat.typing-kept are deleted; newer ones, and every other event, stay. */

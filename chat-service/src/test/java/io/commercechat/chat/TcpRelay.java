@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Relays TCP connections on 127.0.0.1 to a target, and can make the connections open now (or one of them) go silent
- * the way a cut network leaves them: nothing more passes either way and neither end is told (no FIN, no RST);
- * connections opened afterwards are relayed again. A test stand-in for the network between two real services, not
+ * the way a cut network leaves them: nothing more passes either way and neither end is told (no FIN, no RST), or close
+ * them; connections opened afterwards are relayed again. A test stand-in for the network between two real services, not
  * for a service.
  */
 final class TcpRelay implements AutoCloseable {
@@ -40,6 +40,15 @@ final class TcpRelay implements AutoCloseable {
     /** Every connection open now stops passing bytes, and stays open. */
     void silenceOpenConnections() {
         open.forEach(TcpRelay::silence);
+    }
+
+    /** Every connection open now is closed at both ends, as when the target restarts. */
+    void closeOpenConnections() throws IOException {
+        for (Connection c : open) {
+            open.remove(c);
+            c.client().close();
+            c.target().close();
+        }
     }
 
     /** The connection that reaches the target from this local port (the client port the target sees) goes silent. */

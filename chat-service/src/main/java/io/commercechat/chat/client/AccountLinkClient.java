@@ -47,11 +47,11 @@ public class AccountLinkClient {
     }
 
     public Uni<BeginLinkResponse> beginLink(String personToken, BeginLinkRequest req) {
-        return call(personToken, "BeginLink", "the bank", s -> s.beginLink(req));
+        return change(personToken, "BeginLink", "the bank", s -> s.beginLink(req));
     }
 
     public Uni<Link> completeLink(String personToken, CompleteLinkRequest req) {
-        return call(personToken, "CompleteLink", "the link", s -> s.completeLink(req)).map(r -> r.getLink());
+        return change(personToken, "CompleteLink", "the link", s -> s.completeLink(req)).map(r -> r.getLink());
     }
 
     public Uni<ListLinksResponse> listLinks(String personToken, ListLinksRequest req) {
@@ -64,7 +64,7 @@ public class AccountLinkClient {
     }
 
     public Uni<Link> unlink(String personToken, String linkId) {
-        return call(personToken, "Unlink", "the link", s -> s.unlink(UnlinkRequest.newBuilder().setLinkId(linkId).build()))
+        return change(personToken, "Unlink", "the link", s -> s.unlink(UnlinkRequest.newBuilder().setLinkId(linkId).build()))
                 .map(r -> r.getLink());
     }
 
@@ -81,8 +81,19 @@ public class AccountLinkClient {
     }
 
     private <T> Uni<T> call(String personToken, String rpc, String notFoundWhat, Function<MutinyAccountServiceStub, Uni<T>> call) {
+        return call(personToken, rpc, notFoundWhat, false, call);
+    }
+
+    /** A call that changes something at the peer: a failure may come after it was carried out. */
+    private <T> Uni<T> change(String personToken, String rpc, String notFoundWhat,
+            Function<MutinyAccountServiceStub, Uni<T>> call) {
+        return call(personToken, rpc, notFoundWhat, true, call);
+    }
+
+    private <T> Uni<T> call(String personToken, String rpc, String notFoundWhat, boolean changes,
+            Function<MutinyAccountServiceStub, Uni<T>> call) {
         return Uni.createFrom().deferred(() -> call.apply(stub.withCallCredentials(new BearerToken(personToken))
                         .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)))
-                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat));
+                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat, changes));
     }
 }

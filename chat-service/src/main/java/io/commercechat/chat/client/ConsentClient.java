@@ -73,7 +73,7 @@ public class ConsentClient {
     }
 
     public Uni<Consent> revoke(String personToken, String consentId) {
-        return call(personToken, "RevokeConsent", "the consent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+        return change(personToken, "RevokeConsent", "the consent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
                 .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(REVOKED_IN_APP).build()))
                 .map(r -> r.getConsent());
     }
@@ -111,8 +111,19 @@ public class ConsentClient {
     }
 
     private <T> Uni<T> call(String token, String rpc, String notFoundWhat, Function<MutinyConsentServiceStub, Uni<T>> call) {
+        return call(token, rpc, notFoundWhat, false, call);
+    }
+
+    /** A call that changes something at the peer: a failure may come after it was carried out. */
+    private <T> Uni<T> change(String token, String rpc, String notFoundWhat,
+            Function<MutinyConsentServiceStub, Uni<T>> call) {
+        return call(token, rpc, notFoundWhat, true, call);
+    }
+
+    private <T> Uni<T> call(String token, String rpc, String notFoundWhat, boolean changes,
+            Function<MutinyConsentServiceStub, Uni<T>> call) {
         return Uni.createFrom().deferred(() -> call.apply(stub.withCallCredentials(new BearerToken(token))
                         .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)))
-                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat));
+                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat, changes));
     }
 }

@@ -21,14 +21,15 @@ final class PeerFailures {
      * @param peer        what the person knows the peer as, e.g. "your bank data"
      * @param rpc         the RPC, for the log
      * @param notFoundWhat the resource, e.g. "the account"
+     * @param changes     the call changes something at the peer (a revocation), rather than reading
      */
-    static Throwable translate(Throwable failure, String peer, String rpc, String notFoundWhat) {
+    static Throwable translate(Throwable failure, String peer, String rpc, String notFoundWhat, boolean changes) {
         if (failure instanceof ChatFailure f) {
             return f;
         }
         if (!(failure instanceof StatusRuntimeException e)) {
             LOG.warnf("%s failed (%s)", rpc, failure.getClass().getSimpleName());
-            return unavailable(peer);
+            return changes ? outcomeUnknown(peer) : unavailable(peer);
         }
         Status.Code code = e.getStatus().getCode();
         String detail = detail(e.getStatus().getDescription());
@@ -43,7 +44,9 @@ final class PeerFailures {
                     "your sign-in could not be confirmed; sign in again");
             default -> {
                 LOG.warnf("%s failed with %s", rpc, code);
-                yield unavailable(peer);
+                // after a deadline or an error of its own the peer may have carried the change out (committed late)
+                yield changes && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNKNOWN
+                        || code == Status.Code.INTERNAL) ? outcomeUnknown(peer) : unavailable(peer);
             }
         };
     }
@@ -51,6 +54,11 @@ final class PeerFailures {
     private static ChatFailure unavailable(String peer) {
         return ChatFailure.unavailable("temporarily-unavailable",
                 peer + " cannot be reached right now; nothing was changed, try again in a minute");
+    }
+
+    private static ChatFailure outcomeUnknown(String peer) {
+        return ChatFailure.unavailable("temporarily-unavailable",
+                peer + " did not confirm this; it may have been done, so look again before you try again");
     }
 
     /** Peers prefix relayed answers with their own name ("consent-service: ..."); the person needs only the reason. */

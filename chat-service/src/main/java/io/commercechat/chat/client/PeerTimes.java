@@ -13,14 +13,21 @@ import java.time.Instant;
  */
 public final class PeerTimes {
 
+    private static final String UNUSABLE = "peer-data-unusable";
+
     private PeerTimes() {}
+
+    /** The failure {@link #from} throws for a time that cannot be shown. */
+    public static boolean isUnusable(Throwable f) {
+        return f instanceof ChatFailure c && UNUSABLE.equals(c.type());
+    }
 
     /** The instant, null when unset. */
     public static Instant from(Timestamp ts, String field) {
         try {
             return ProtoTime.from(ts, field);
         } catch (StatusRuntimeException outOfRange) {
-            throw ChatFailure.unavailable("peer-data-unusable", "your bank's or the consent service's answer carried a "
+            throw ChatFailure.unavailable(UNUSABLE, "your bank's or the consent service's answer carried a "
                     + field + " that cannot be shown; nothing was changed, try again later");
         }
     }

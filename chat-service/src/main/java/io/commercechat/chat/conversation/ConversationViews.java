@@ -3,8 +3,10 @@ package io.commercechat.chat.conversation;
 import io.commercechat.chat.business.Business;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.chat.message.MessageViews.MessageView;
+import io.commercechat.chat.message.repository.MessageRepository;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A conversation as each side sees it: the person never sees the person_ref, a business never the login subject, and
@@ -15,8 +17,10 @@ public final class ConversationViews {
     private ConversationViews() {}
 
     public record ConversationView(UUID id, String businessId, String businessName, String businessKind, long lastSeq,
-            Instant lastMessageAt, long unreadCount, long readSeq, long businessReadSeq, boolean blocked,
-            MessageView lastMessage) {}
+            Instant lastMessageAt,
+            @Schema(description = "Messages from the business after the person's read watermark, counted up to "
+                    + MessageRepository.UNREAD_SHOWN_AT_MOST + ": that many means at least that many") long unreadCount,
+            long readSeq, long businessReadSeq, boolean blocked, MessageView lastMessage) {}
 
     public static ConversationView forPerson(Conversation c, Business b, long unread, MessageView last) {
         return new ConversationView(c.id, c.businessId, b == null ? c.businessId : b.displayName,

@@ -215,9 +215,11 @@ public class BankAssistant {
                     : transactions(r, token, links));
             case MANAGE_ACCESS -> manageAccess(r, token);
         };
-        // a failed read is told to the person, and so is a card refused because its consent ended meanwhile; a
-        // failure to write the answer is not (it is not the bank's, and writing a notice would fail alike): logged
-        return answer.onFailure(f -> f instanceof ReadFailed || MessageService.isCardConsentEnded(f))
+        // a failed read is told to the person, and so are an answer with a time that cannot be shown (found after the
+        // read returned) and a card refused because its consent ended meanwhile; a failure to write the answer is not
+        // (it is not the bank's, and writing a notice would fail alike): logged
+        return answer.onFailure(f -> f instanceof ReadFailed || PeerTimes.isUnusable(f)
+                        || MessageService.isCardConsentEnded(f))
                 .recoverWithUni(f -> say(r, MessageContents.notice(sorry(t,
                         (ChatFailure) (f instanceof ReadFailed ? f.getCause() : f)))));
     }
@@ -349,6 +351,9 @@ public class BankAssistant {
     }
 
     private static String sorry(Target t, ChatFailure f) {
+        if (PeerTimes.isUnusable(f)) {
+            return "I can't show this right now: the answer I got carried a date I can't read. Please try again later.";
+        }
         return switch (f.kind()) {
             case FORBIDDEN -> "I can't show this: " + f.getMessage() + ". You can link your account again to allow it.";
             case UNAVAILABLE -> t.bank() + " can't be reached right now. Please try again in a minute.";

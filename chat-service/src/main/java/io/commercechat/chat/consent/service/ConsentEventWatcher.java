@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * the new stored position (and only while the lease is still held), so after a restart or a
  * takeover the stream resumes after the last applied event. Applying an event twice is harmless.
  * <ul>
- * <li>AUTHORISED: remember the expiry for the renewal offer;</li>
+ * <li>AUTHORISED: remember the expiry for the renewal offer (an event whose expiry is no valid time is passed over);</li>
  * <li>REVOKED / EXPIRED: mark the consent ended, so that no card of it is written any more (in a
  * transaction of its own, first), then replace every account card read under it by a notice (pushed
  * to the person's stream, and to the bank's when the card was shared).</li>
@@ -203,7 +203,14 @@ public class ConsentEventWatcher {
     private Uni<Boolean> effect(ConsentEvent e) {
         var consent = e.getConsent();
         if (e.getType() == ConsentEventType.CONSENT_EVENT_TYPE_AUTHORISED) {
-            Instant expires = ProtoTime.from(consent.getExpiresAt(), "expires_at");
+            Instant expires;
+            try {
+                expires = ProtoTime.from(consent.getExpiresAt(), "expires_at");
+            } catch (StatusRuntimeException outOfRange) {
+                // it only grants (a renewal offer is missed): failing here would stop every later revocation for good
+                LOG.warnf("consent event %d carries an expiry that is not a valid time; passed over", e.getPosition());
+                return Uni.createFrom().item(false);
+            }
             return expires == null ? Uni.createFrom().item(false)
                     : watch.authorised(consent.getId(), consent.getUserId(), consent.getBankId(), expires).replaceWith(false);
         }

@@ -45,17 +45,21 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
         return findById(id, LockModeType.PESSIMISTIC_WRITE).map(c -> party.owns(c) ? c : null);
     }
 
+    /** What {@link #announceTyping} did. */
+    public enum Announced { WRITTEN, UNCHANGED, BLOCKED }
+
     /**
      * Records the party's typing indicator as announced to the other side, unless that would change nothing it sees:
      * {@code until} set ("typing") only when none is shown or less is left than up to {@code repeatFrom}; null
-     * ("stopped") only while one is shown at {@code now}. True when the row changed (the event is to be written).
+     * ("stopped") only while one is shown at {@code now}. Never while the business is blocked: a block that commits
+     * while this waits for the row is seen by the update, which the caller's earlier read was not.
      */
-    public Uni<Boolean> announceTyping(Party party, UUID id, Instant until, Instant now, Instant repeatFrom) {
+    public Uni<Announced> announceTyping(Party party, UUID id, Instant until, Instant now, Instant repeatFrom) {
         String column = party.isPerson() ? "person_typing_until" : "business_typing_until";
         String sql = until != null
-                ? "UPDATE conversations SET " + column + " = :until WHERE id = :id AND (" + column + " IS NULL OR "
-                        + column + " <= :repeatFrom)"
-                : "UPDATE conversations SET " + column + " = NULL WHERE id = :id AND " + column + " > :now";
+                ? "UPDATE conversations SET " + column + " = :until WHERE id = :id AND NOT blocked AND (" + column
+                        + " IS NULL OR " + column + " <= :repeatFrom)"
+                : "UPDATE conversations SET " + column + " = NULL WHERE id = :id AND NOT blocked AND " + column + " > :now";
         return getSession().chain(s -> {
             var update = s.createNativeQuery(sql).setParameter("id", id);
             if (until != null) {
@@ -63,8 +67,12 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
             } else {
                 update.setParameter("now", now);
             }
-            return update.executeUpdate();
-        }).map(n -> n == 1);
+            return update.executeUpdate().chain(n -> n == 1 ? Uni.createFrom().item(Announced.WRITTEN)
+                    // a statement of its own sees the block the update waited for (the session's copy does not)
+                    : s.createNativeQuery("SELECT blocked FROM conversations WHERE id = :id", Boolean.class)
+                            .setParameter("id", id).getSingleResult()
+                            .map(blocked -> blocked ? Announced.BLOCKED : Announced.UNCHANGED));
+        });
     }
 
     /** Most recently active first, strictly before the cursor. */

@@ -71,15 +71,16 @@ public class ConversationResource {
         return Party.person(Caller.person(identity).subject());
     }
 
-    /** Get-or-create: 201 when created, 200 when the person already had it. */
+    /** Get-or-create: 201 when created, 200 when the person already had it (as the list shows it). */
     @POST
     @APIResponse(responseCode = "201", description = "The conversation was created",
             content = @Content(schema = @Schema(implementation = ConversationView.class)))
-    @APIResponse(responseCode = "200", description = "The person already had this conversation")
+    @APIResponse(responseCode = "200", description = "The person already had this conversation; with its unread count"
+            + " and last message, as the list shows it",
+            content = @Content(schema = @Schema(implementation = ConversationView.class)))
     public Uni<RestResponse<ConversationView>> open(@NotNull @Valid OpenConversation body) {
         return conversations.open(Caller.person(identity), body.businessId())
-                .map(o -> RestResponse.status(o.created() ? Status.CREATED : Status.OK,
-                        ConversationViews.forPerson(o.conversation(), o.business(), 0, null)));
+                .map(o -> RestResponse.status(o.created() ? Status.CREATED : Status.OK, views(o.page()).get(0)));
     }
 
     @GET

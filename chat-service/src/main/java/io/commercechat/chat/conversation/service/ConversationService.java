@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class ConversationService {
 
-    public record Opened(Conversation conversation, Business business, boolean created) {}
+    /** The conversation as a list shows it (its one-item page), and whether this call created it. */
+    public record Opened(Page page, boolean created) {}
 
     /**
      * A page of conversations with what a list shows; {@code latest} is filled for the person only; {@code nextCursor}
@@ -55,7 +56,10 @@ public class ConversationService {
         this.config = config;
     }
 
-    /** Get-or-create the person's conversation with a business. */
+    /**
+     * Get-or-create the person's conversation with a business. One the person had comes with its unread count and last
+     * message, as the list shows it: a client merges the answer over what it holds.
+     */
     @WithTransaction
     public Uni<Opened> open(Caller person, String businessId) {
         if (businessId == null || !Business.ID.matcher(businessId).matches()) {
@@ -68,9 +72,10 @@ public class ConversationService {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             return conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
                             personRefs.of(businessId, person.subject()), person.displayName(), now)
-                    .chain(created -> conversations.findPair(person.subject(), businessId)
-                            .call(c -> created ? inboxLog.conversationChanged(c) : Uni.createFrom().voidItem())
-                            .map(c -> new Opened(c, business, created)));
+                    .chain(created -> conversations.findPair(person.subject(), businessId).chain(c -> created
+                            ? inboxLog.conversationChanged(c).replaceWith(new Opened(new Page(List.of(c),
+                                    Map.of(businessId, business), Map.of(), Map.of(), null), true))
+                            : pageOf(Party.person(person.subject()), List.of(c), null).map(p -> new Opened(p, false))));
         });
     }
 
@@ -135,8 +140,9 @@ public class ConversationService {
      * "typing" while the person types (the web client every 3 s, a third of {@code chat.typing-ttl}), so a repeat is
      * written only once less than two thirds of the shown indicator's time is left, and "stopped" only while one is
      * shown: the inbox gets at most one typing event per 2 s from each side, however often a client calls. The
-     * decision is a conditional UPDATE of the conversation row, so it holds across replicas, and a call that changes
-     * nothing writes nothing. Typing events are deleted after {@code chat.typing-kept} (TypingSweep).
+     * decision is a conditional UPDATE of the conversation row, so it holds across replicas and against a block that
+     * commits meanwhile, and a call that changes nothing writes nothing. Typing events are deleted after
+     * {@code chat.typing-kept} (TypingSweep).
      */
     @WithTransaction
     public Uni<Instant> typing(Party party, UUID id, boolean typing) {
@@ -145,21 +151,29 @@ public class ConversationService {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             Instant expiresAt = now.plus(config.typingTtl());
             if (c.blocked) {
-                if (!party.isPerson()) {
-                    throw blocked();
-                }
-                return Uni.createFrom().item(expiresAt); // nothing reaches a blocked business
+                return asBlocked(party, expiresAt);
             }
             Instant repeatFrom = now.plus(config.typingTtl().multipliedBy(2).dividedBy(3));
-            return conversations.announceTyping(party, c.id, typing ? expiresAt : null, now, repeatFrom).chain(changed -> {
-                if (!changed) {
+            Instant until = typing ? expiresAt : null;
+            return conversations.announceTyping(party, c.id, until, now, repeatFrom).chain(done -> switch (done) {
+                case WRITTEN -> inboxLog.typing(c, party, typing, expiresAt).replaceWith(expiresAt);
+                // blocked after the read above (the update waited for the block to commit)
+                case BLOCKED -> asBlocked(party, expiresAt);
+                case UNCHANGED -> {
                     // still shown for a while (or nothing shown to clear): the other side already knows
                     Instant shown = party.isPerson() ? c.personTypingUntil : c.businessTypingUntil;
-                    return Uni.createFrom().item(typing && shown != null && shown.isAfter(now) ? shown : expiresAt);
+                    yield Uni.createFrom().item(typing && shown != null && shown.isAfter(now) ? shown : expiresAt);
                 }
-                return inboxLog.typing(c, party, typing, expiresAt).replaceWith(expiresAt);
             });
         });
+    }
+
+    /** Typing while the business is blocked: refused for the business; nothing of the person's reaches it. */
+    private static Uni<Instant> asBlocked(Party party, Instant expiresAt) {
+        if (!party.isPerson()) {
+            throw blocked();
+        }
+        return Uni.createFrom().item(expiresAt);
     }
 
     /** The person blocks or unblocks the business of this conversation. */

@@ -60,29 +60,38 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
         return find(q.toString(), p).range(0, limit - 1).list();
     }
 
-    /** Messages from the other side after this party's read watermark, per conversation. */
+    /**
+     * Unread counts stop here: each conversation of a list page counts at most this many rows, so one whose reader
+     * never marks anything read (an integration) costs the list no more than any other. Both edges show the capped
+     * count.
+     */
+    public static final int UNREAD_SHOWN_AT_MOST = 1000;
+
+    /**
+     * Messages from the other side after this party's read watermark, per conversation, at most
+     * {@link #UNREAD_SHOWN_AT_MOST}; a conversation without any is left out.
+     */
     public Uni<Map<UUID, Long>> unreadCounts(Party party, Collection<UUID> conversationIds) {
         if (conversationIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        String hql = party.isPerson()
-                ? "select m.conversationId, count(m) from ChatMessage m, Conversation c where c.id = m.conversationId"
-                        + " and c.id in :ids and m.seq > c.personReadSeq and m.sender <> :own group by m.conversationId"
-                : "select m.conversationId, count(m) from ChatMessage m, Conversation c where c.id = m.conversationId"
-                        + " and c.id in :ids and m.seq > c.businessReadSeq and m.sender <> :own"
-                        + " and m.visibility = :everyone group by m.conversationId";
-        return getSession().chain(s -> {
-            var query = s.createSelectionQuery(hql, Object[].class).setParameter("ids", conversationIds)
-                    .setParameter("own", party.sender());
-            if (!party.isPerson()) {
-                query.setParameter("everyone", ChatMessage.Visibility.EVERYONE);
-            }
-            return query.getResultList();
-        }).map(rows -> {
-            Map<UUID, Long> counts = new HashMap<>();
-            rows.forEach(r -> counts.put((UUID) r[0], (Long) r[1]));
-            return counts;
-        });
+        String unread = party.isPerson() ? "m.seq > c.person_read_seq"
+                : "m.seq > c.business_read_seq AND m.visibility = 'EVERYONE'";
+        String sql = "SELECT c.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND "
+                + unread + " AND m.sender <> :own LIMIT " + UNREAD_SHOWN_AT_MOST + ") capped)"
+                + " FROM conversations c WHERE c.id IN (:ids)";
+        return getSession().chain(s -> s.createNativeQuery(sql, Object[].class).setParameter("ids", conversationIds)
+                        .setParameter("own", party.sender().name()).getResultList())
+                .map(rows -> {
+                    Map<UUID, Long> counts = new HashMap<>();
+                    rows.forEach(r -> {
+                        long n = ((Number) r[1]).longValue();
+                        if (n > 0) {
+                            counts.put((UUID) r[0], n);
+                        }
+                    });
+                    return counts;
+                });
     }
 
     /** The newest message of each conversation (person view: the list preview). */
