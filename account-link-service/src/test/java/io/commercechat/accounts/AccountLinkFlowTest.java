@@ -1137,6 +1137,57 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus(), consent.getStatusReason());
     }
 
+    /**
+     * The partner contract requires an exchange to name at least one of the accounts the person selected. Before, an
+     * answer that named none made the service read the bank's account list (names, numbers) before the consent was
+     * authorised and before CheckAccess: a read the person's access log never showed if the link then failed. Now the
+     * exchange is refused as the bank's fault before anything is read: the link fails, the token the bank issued is
+     * revoked there unused, the consent is rejected, and the bank's ListAccounts is never called for it.
+     */
+    @Test
+    @Order(10)
+    void anExchangeThatNamesNoAccountIsRefusedBeforeAnythingIsRead() throws Exception {
+        String sub = newPerson();
+        BeginLinkResponse begun = begin(sub);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/exchange-answers", "{\"omitAccountIds\":true,\"calls\":1}")
+                    .statusCode());
+            // a fault that changes nothing, for the next ListAccounts call only: still pending afterwards means the bank's
+            // ListAccounts was not called
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"ListAccounts\",\"calls\":1}").statusCode());
+
+            var refused = assertStatus(Status.Code.UNAVAILABLE, () -> person(sub).completeLink(CompleteLinkRequest.newBuilder()
+                    .setState(back.get("state")).setCode(back.get("code")).build()));
+            assertEquals("bank " + BANK + " answered with a code exchange that names none of the accounts you selected;"
+                    + " nothing was linked, try again later", refused.getStatus().getDescription());
+
+            assertTrue(sandboxHook("GET", "/sandbox/exchange-answers", null).body().contains("\"omitAccountIds\":false"),
+                    "the bank's answer named no account (the setting was used)");
+            assertTrue(nextCallsOf("ListAccounts").contains("\"calls\":1"), "the bank's ListAccounts was called");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/exchange-answers", null);
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        Link failed = getLink(sub, linkId.toString());
+        assertEquals(LinkStatus.LINK_STATUS_FAILED, failed.getStatus());
+        assertEquals(0, failed.getAccountsCount());
+        assertNull(tokenRow(linkId), "no token stored");
+        await("the unused token is revoked at the bank", Duration.ofSeconds(20), () -> {
+            try {
+                return sandboxHook("POST", "/sandbox/codes/use", "{\"code\":\"" + back.get("code") + "\"}").body()
+                        .contains("\"live\":false");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        var consent = consentOf(sub, begun.getLink().getConsentId());
+        assertEquals(ConsentStatus.CONSENT_STATUS_REJECTED, consent.getStatus(), "never authorised: " + consent.getStatusReason());
+        assertEquals(List.of(), consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(begun.getLink().getConsentId()).build()).getRecordsList(), "nothing was read under the consent");
+    }
+
     @Test
     @Order(10)
     void aLinkThatFailsAfterTheAuthorisationLeavesNoConsentAuthorised() throws Exception {
@@ -1397,6 +1448,89 @@ class AccountLinkFlowTest extends MeshTestSupport {
         });
     }
 
+    /**
+     * A read the bank failed with UNAVAILABLE is asked again (twice at most). Before, the retries went out under the
+     * first attempt's ALLOW: a consent the person revoked in between was still read at the bank. Now each retry is
+     * checked again before it goes out: the revocation stops it (PERMISSION_DENIED with consent-service's reason, the
+     * refused retry in the access log as a DENY), and the bank is not asked again.
+     */
+    @Test
+    @Order(13)
+    void aRetriedReadIsCheckedAgainAndARevocationMeanwhileStopsIt() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        StatusRuntimeException refused;
+        try {
+            // the bank's first answer fails after 1.5 s (under the 2 s deadline), and the revocation the consent's end
+            // sends it waits as long, so the bank would still serve the token when the retry comes
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults",
+                    "{\"rpc\":\"GetBalances\",\"latencyMillis\":1500,\"failureRate\":1,\"calls\":1}").statusCode());
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}")
+                    .statusCode());
+            var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    balances(sub, accountId);
+                    return null;
+                } catch (StatusRuntimeException e) {
+                    return e;
+                }
+            });
+            await("the first attempt is at the bank", Duration.ofSeconds(10), () -> !nextCallsOf("GetBalances").contains("\"calls\":1"));
+            // a fault that changes nothing, for the next GetBalances call: still pending afterwards means no retry went out
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"calls\":1}").statusCode());
+            consentAs(ISSUER.person(sub)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(link.getConsentId())
+                    .setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
+            refused = read.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(nextCallsOf("GetBalances").contains("\"calls\":1"), "a retry went to the bank after the revocation");
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        assertNotNull(refused, "the read succeeded after the consent was revoked");
+        assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertTrue(refused.getStatus().getDescription().startsWith("access denied: "), refused.getStatus().getDescription());
+        List<AccessDecision> balanceReads = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                .setConsentId(link.getConsentId()).setPageSize(100).build()).getRecordsList().stream()
+                .filter(r -> r.getPermission() == Permission.PERMISSION_BALANCES).map(AccessRecord::getDecision).toList();
+        // newest first: the retry refused, then the first attempt allowed
+        assertEquals(List.of(AccessDecision.ACCESS_DECISION_DENY, AccessDecision.ACCESS_DECISION_ALLOW), balanceReads);
+    }
+
+    /** A retry the consent still allows goes through, and is in the access log as the read it is: one record each. */
+    @Test
+    @Order(13)
+    void aRetriedReadStillAllowedIsRecordedPerAttempt() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"failureRate\":1,\"calls\":1}")
+                    .statusCode());
+            assertFalse(balances(sub, link.getAccounts(0).getId()).getBalancesList().isEmpty());
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        assertEquals(List.of(AccessDecision.ACCESS_DECISION_ALLOW, AccessDecision.ACCESS_DECISION_ALLOW),
+                consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder()
+                        .setConsentId(link.getConsentId()).setPageSize(100).build()).getRecordsList().stream()
+                        .filter(r -> r.getPermission() == Permission.PERMISSION_BALANCES).map(AccessRecord::getDecision).toList());
+    }
+
+    /** The sandbox's fault setting of one RPC, as its test hook shows it (JSON). */
+    private static String nextCallsOf(String rpc) {
+        try {
+            String all = sandboxHook("GET", "/sandbox/faults", null).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^}]*\"rpc\":\"" + rpc + "\"[^}]*}").matcher(all);
+            if (!m.find()) {
+                throw new AssertionError("no fault setting of " + rpc + " in " + all);
+            }
+            return m.group();
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     @Order(14)
     void consentServiceDownMeansReadsFailClosed() throws Exception {
@@ -1645,6 +1779,49 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .setPurpose(OVERVIEW).setPageSize(100).setPageToken(edited).build());
         assertFalse(clipped.getTransactionsList().isEmpty());
         clipped.getTransactionsList().forEach(t -> assertTrue(t.getBookedAt().getSeconds() >= earliestAllowed, t.getBookedAt().toString()));
+    }
+
+    /**
+     * Our cursor is not signed. One forged with an end no protobuf Timestamp holds (after year 9999) was taken: the read
+     * was checked and recorded as an ALLOW, and the bank was sent a timestamp it must refuse (a bank answering INTERNAL
+     * would count against its breaker). Now it is refused as not ours before the check: nothing is recorded.
+     */
+    @Test
+    @Order(16)
+    void aForgedCursorBeyondWhatATimestampHoldsIsRefusedBeforeTheCheck() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        ListTransactionsResponse first = person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId)
+                .setPurpose(OVERVIEW).setPageSize(5).build());
+        assertFalse(first.getNextPageToken().isEmpty());
+        String[] parts = new String(java.util.Base64.getUrlDecoder().decode(first.getNextPageToken()), StandardCharsets.UTF_8)
+                .split("\\|", 4);
+        long records = accessRecords(sub, link.getConsentId());
+        for (String window : new String[] {parts[1] + "|+10000-01-01T00:00:00Z", "0000-12-31T00:00:00Z|" + parts[2]}) {
+            String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("t1|" + window + "|" + parts[3])
+                    .getBytes(StandardCharsets.UTF_8));
+            var refused = assertStatus(Status.Code.INVALID_ARGUMENT, () -> person(sub).listTransactions(ListTransactionsRequest
+                    .newBuilder().setAccountId(accountId).setPurpose(OVERVIEW).setPageSize(5).setPageToken(forged).build()));
+            assertEquals("page_token is not a token from a previous response", refused.getStatus().getDescription(), window);
+        }
+        assertEquals(records, accessRecords(sub, link.getConsentId()), "a refused cursor is no read: nothing recorded");
+        // the cursor as handed out still pages on
+        assertFalse(person(sub).listTransactions(ListTransactionsRequest.newBuilder().setAccountId(accountId).setPurpose(OVERVIEW)
+                .setPageSize(5).setPageToken(first.getNextPageToken()).build()).getTransactionsList().isEmpty());
+    }
+
+    /** How many access records the consent has (every decision), every page of them. */
+    private long accessRecords(String sub, String consentId) {
+        long records = 0;
+        String page = "";
+        do {
+            var r = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
+                    .setPageSize(100).setPageToken(page).build());
+            records += r.getRecordsCount();
+            page = r.getNextPageToken();
+        } while (!page.isEmpty());
+        return records;
     }
 
     @Test

@@ -60,6 +60,9 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
         given().get("/sandbox/faults").then().statusCode(404);
         given().contentType("application/json").body("{\"rpc\":\"*\",\"failureRate\":1}").put("/sandbox/faults").then().statusCode(404);
         given().post("/sandbox/links/bl_x/revoke").then().statusCode(404);
+        given().get("/sandbox/exchange-answers").then().statusCode(404);
+        given().contentType("application/json").body("{\"omitAccountIds\":true}").put("/sandbox/exchange-answers").then()
+                .statusCode(404);
         given().contentType("application/json").body("{\"code\":\"sbc_x\"}").post("/sandbox/codes/use").then().statusCode(404)
                 .body("type", endsWith(":test-hooks-disabled"));
         given().contentType("application/json").body("{\"conversationId\":\"c\"}").post("/sandbox/shop/receipts").then().statusCode(404);

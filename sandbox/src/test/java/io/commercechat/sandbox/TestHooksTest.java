@@ -52,6 +52,41 @@ class TestHooksTest extends SandboxTestSupport {
         assertFalse(FakePlatform.revocationsOf(link.getBankLinkId()).get(1).request().getReason().isEmpty(), "a default reason");
     }
 
+    /**
+     * ExchangeCode answers that break the partner contract on purpose: the next one (or every one, until changed) names
+     * none of the accounts the person selected, while the token and link are issued as usual.
+     */
+    @Test
+    void exchangeAnswersCanLeaveOutTheSelectedAccounts() {
+        try {
+            given().contentType("application/json").body("{\"omitAccountIds\":true,\"calls\":1}").put("/sandbox/exchange-answers")
+                    .then().statusCode(200).body("omitAccountIds", equalTo(true), "calls", equalTo(1));
+            ExchangeCodeResponse bare = link("cust-grace", List.of("grace-current"));
+            assertEquals(List.of(), bare.getAccountIdsList());
+            assertEquals(List.of("grace-current"), bank().listAccounts(BankListAccountsRequest.newBuilder()
+                    .setAccessToken(bare.getAccessToken()).build()).getAccountsList().stream()
+                    .map(io.commercechat.proto.partner.v1.BankAccount::getAccountId).toList(), "the link itself is as chosen");
+            given().get("/sandbox/exchange-answers").then().statusCode(200)
+                    .body("omitAccountIds", equalTo(false), "calls", org.hamcrest.Matchers.nullValue());
+            assertEquals(List.of("grace-current"), link("cust-grace", List.of("grace-current")).getAccountIdsList(),
+                    "the answer after the next calls is whole again");
+
+            given().contentType("application/json").body("{\"omitAccountIds\":true}").put("/sandbox/exchange-answers")
+                    .then().statusCode(200).body("omitAccountIds", equalTo(true), "calls", org.hamcrest.Matchers.nullValue());
+            assertEquals(List.of(), link("cust-ada", List.of("ada-current")).getAccountIdsList());
+            assertEquals(List.of(), link("cust-ada", List.of("ada-current")).getAccountIdsList(), "until changed");
+            given().delete("/sandbox/exchange-answers").then().statusCode(200).body("omitAccountIds", equalTo(false));
+            assertEquals(List.of("ada-current"), link("cust-ada", List.of("ada-current")).getAccountIdsList());
+
+            for (String bad : new String[] {"{\"calls\":1}", "{\"omitAccountIds\":true,\"calls\":0}", "{not json"}) {
+                given().contentType("application/json").body(bad).put("/sandbox/exchange-answers").then().statusCode(400)
+                        .contentType(containsString("application/problem+json"));
+            }
+        } finally {
+            given().delete("/sandbox/exchange-answers").then().statusCode(200);
+        }
+    }
+
     @Test
     void aRevocationBodyOfNullIsNoReasonAndAMalformedOneIsAProblem() {
         // "null" is JSON: no reason given (it was a 500 from a NullPointerException)

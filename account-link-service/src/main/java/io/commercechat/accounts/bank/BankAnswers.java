@@ -34,11 +34,15 @@ public final class BankAnswers {
     }
 
     /**
-     * The accounts the bank says the person selected, as the consent will name them. An id a consent cannot name is
-     * the bank's fault (UNAVAILABLE naming it); more accounts than one consent covers is the person's choice at the
-     * bank, which they can make again (FAILED_PRECONDITION saying so). Nothing is linked either way.
+     * The accounts the bank says the person selected, as the consent will name them. None, or an id a consent cannot
+     * name, is the bank's fault (UNAVAILABLE naming it): the contract requires at least one, since the consent is
+     * authorised for them before anything is read at the bank. More accounts than one consent covers is the person's
+     * choice at the bank, which they can make again (FAILED_PRECONDITION saying so). Nothing is linked either way.
      */
     public static List<String> accountIds(String bankId, List<String> ids) {
+        if (ids.isEmpty()) {
+            throw unusable(bankId, "a code exchange that names none of the accounts you selected");
+        }
         ids.forEach(id -> requireAccountId(bankId, id));
         if (ids.size() > ContractFormats.MAX_CONSENT_ACCOUNTS) {
             throw Status.FAILED_PRECONDITION.withDescription("you chose " + ids.size() + " accounts at bank " + bankId

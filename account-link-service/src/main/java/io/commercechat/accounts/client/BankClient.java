@@ -25,6 +25,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
@@ -32,9 +33,9 @@ import org.jboss.logging.Logger;
 
 /**
  * BankConnector calls to one partner bank, with this service's token for that bank (ServiceTokens), a deadline per call, a
- * circuit breaker of its own (one bank failing never blocks another) and retries with backoff for
- * idempotent reads only, all non-blocking: Mutiny stub, SmallRye Fault Tolerance guards over
- * {@code Uni} (retry delays on timers, never a sleeping thread). Failures become UNAVAILABLE or
+ * circuit breaker of its own (one bank failing never blocks another) and retries with backoff for idempotent calls only
+ * (each retry of a bank-data read checked against its consent again), all non-blocking: Mutiny stub, SmallRye Fault
+ * Tolerance guards over {@code Uni} (retry delays on timers, never a sleeping thread). Failures become UNAVAILABLE or
  * DEADLINE_EXCEEDED naming the bank; the bank's business answers (FAILED_PRECONDITION,
  * PERMISSION_DENIED, ...) pass through. Requests carry bank tokens: nothing here logs a request or
  * a response.
@@ -89,7 +90,8 @@ public class BankClient {
                 .maxRetries(config.bankReadRetries())
                 .delay(backoff, ChronoUnit.MILLIS)
                 .jitter(backoff / 2, ChronoUnit.MILLIS)
-                .whenException(e -> unwrap(e) instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
+                .whenException(e -> refusedRetry(e) == null
+                        && unwrap(e) instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
                 .withExponentialBackoff().done()
                 .done()
                 .build();
@@ -120,29 +122,54 @@ public class BankClient {
         return guarded("ExchangeCode", attempt(s -> s.exchangeCode(req)));
     }
 
-    public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req) {
-        return read("ListAccounts", s -> s.listAccounts(req));
+    /**
+     * A read of bank data, whose consent check the caller made before calling. {@code checkAgain} is that check: each
+     * retry goes to the bank only once it allowed it again ({@link #retried}).
+     */
+    public Uni<BankListAccountsResponse> listAccounts(BankListAccountsRequest req, Supplier<Uni<Void>> checkAgain) {
+        return retried("ListAccounts", checkAgain, s -> s.listAccounts(req));
     }
 
-    public Uni<BankGetBalancesResponse> getBalances(BankGetBalancesRequest req) {
-        return read("GetBalances", s -> s.getBalances(req));
+    /** A read of bank data; {@code checkAgain} as for {@link #listAccounts}. */
+    public Uni<BankGetBalancesResponse> getBalances(BankGetBalancesRequest req, Supplier<Uni<Void>> checkAgain) {
+        return retried("GetBalances", checkAgain, s -> s.getBalances(req));
     }
 
-    public Uni<BankListTransactionsResponse> listTransactions(BankListTransactionsRequest req) {
-        return read("ListTransactions", s -> s.listTransactions(req));
+    /** A read of bank data; {@code checkAgain} as for {@link #listAccounts}. */
+    public Uni<BankListTransactionsResponse> listTransactions(BankListTransactionsRequest req, Supplier<Uni<Void>> checkAgain) {
+        return retried("ListTransactions", checkAgain, s -> s.listTransactions(req));
     }
 
-    /** Idempotent at the bank (revoking a revoked token succeeds), so it is retried like a read. */
+    /** Idempotent at the bank (revoking a revoked token succeeds), so it is retried like a read; no consent to check. */
     public Uni<RevokeAccessResponse> revokeAccess(RevokeAccessRequest req) {
-        return read("RevokeAccess", s -> s.revokeAccess(req));
+        return retried("RevokeAccess", () -> Uni.createFrom().voidItem(), s -> s.revokeAccess(req));
     }
 
     private <T> Uni<T> once(String rpc, Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
         return guarded(rpc, () -> breaker.get(attempt(call), UNI));
     }
 
-    private <T> Uni<T> read(String rpc, Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
-        return guarded(rpc, () -> readRetry.get(() -> breaker.get(attempt(call), UNI), UNI));
+    /**
+     * Retried with backoff on UNAVAILABLE; every retry first runs {@code beforeRetry}. For a read that is its consent
+     * check again: the first attempt's allow says nothing of a revocation in the seconds of backoff since (before, the
+     * retries went out under it). A refusal, or no answer from consent-service (fail closed), ends the call with that
+     * failure as it is: not retried, and outside the breaker, so it never counts against the bank.
+     */
+    private <T> Uni<T> retried(String rpc, Supplier<Uni<Void>> beforeRetry,
+            Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {
+        return guarded(rpc, () -> {
+            AtomicBoolean first = new AtomicBoolean(true);  // one per call: guarded subscribes anew each time
+            return readRetry.get(() -> (first.getAndSet(false) ? Uni.createFrom().voidItem()
+                    : beforeRetry.get().onFailure().transform(RetryRefused::new))
+                    .chain(() -> breaker.get(attempt(call), UNI)), UNI);
+        });
+    }
+
+    /** A retry that its check before it refused: the refusal is the answer, not a failure of the bank. */
+    private static final class RetryRefused extends RuntimeException {
+        RetryRefused(Throwable refusal) {
+            super(refusal.getMessage(), refusal, false, false);
+        }
     }
 
     /** One attempt: this service's token for this bank, a fresh deadline. */
@@ -171,6 +198,14 @@ public class BankClient {
 
     /** The failure as callers see it; a failure of the call itself keeps gRPC's own as its cause ({@link #outcomeUnknown}). */
     private Throwable mapped(String rpc, Throwable thrown) {
+        RetryRefused refused = refusedRetry(thrown);
+        if (refused != null) {
+            // the check's own answer (its status and description), marked as such for refusedOnRetry
+            Status status = refused.getCause() instanceof StatusRuntimeException s ? s.getStatus()
+                    : Status.UNAVAILABLE.withDescription("the read could not be checked again: access denied (fail closed)");
+            LOG.infof("bank %s %s: not retried, its check refused it (%s)", bankId, rpc, status.getCode());
+            return status.withCause(refused).asRuntimeException();
+        }
         Throwable failure = unwrap(thrown);
         if (failure instanceof CircuitBreakerOpenException) {
             return Status.UNAVAILABLE.withDescription("bank " + displayName + " (" + bankId
@@ -198,6 +233,23 @@ public class BankClient {
     private static boolean isFailure(Throwable thrown) {
         Throwable e = unwrap(thrown);
         return !(e instanceof StatusRuntimeException s) || FAILURES.contains(s.getStatus().getCode());
+    }
+
+    /**
+     * Whether a read failed because the check before one of its retries refused it: the failure is that check's answer
+     * (as consent-service gave it), not the bank's.
+     */
+    public static boolean refusedOnRetry(Throwable failure) {
+        return refusedRetry(failure) != null;
+    }
+
+    private static RetryRefused refusedRetry(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RetryRefused refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     /** The gRPC status or the open breaker, should an async layer have wrapped it. */

@@ -103,6 +103,15 @@ class BankAnswersTest {
         assertTrue(e.getStatus().getDescription().contains("at most 50"), e.getStatus().getDescription());
     }
 
+    /** The contract requires at least one: the consent is authorised for them before the bank's list is read. */
+    @Test
+    void anExchangeThatNamesNoAccountIsTheBanksFault() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.accountIds("sandbox-bank", List.of()));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals("bank sandbox-bank answered with a code exchange that names none of the accounts you selected; nothing"
+                + " was linked, try again later", e.getStatus().getDescription());
+    }
+
     private static Transaction booked(String id, Instant at) {
         return Transaction.newBuilder().setId(id)
                 .setBookedAt(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano())).build();

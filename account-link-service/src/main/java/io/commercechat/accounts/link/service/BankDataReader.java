@@ -2,6 +2,7 @@ package io.commercechat.accounts.link.service;
 
 import io.commercechat.accounts.bank.BankAnswers;
 import io.commercechat.accounts.bank.BankRegistry;
+import io.commercechat.accounts.client.BankClient;
 import io.commercechat.accounts.client.ConsentClient;
 import io.commercechat.accounts.config.AccountsConfig;
 import io.commercechat.accounts.link.Link;
@@ -130,7 +131,9 @@ public class BankDataReader {
                 .chain(owned -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose)
                 .chain(() -> token(owned.link))
                 .chain(token -> bankAnswer(banks.bank(owned.link.bankId).getBalances(BankGetBalancesRequest.newBuilder()
-                        .setAccessToken(token).setAccountId(owned.account.bankAccountId).build())))
+                        .setAccessToken(token).setAccountId(owned.account.bankAccountId).build(),
+                        // a retry of the read is a read: checked (and recorded) again before it goes to the bank
+                        () -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose))))
                 .map(r -> GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link))
                         .addAllBalances(r.getBalancesList()).build()));
     }
@@ -163,7 +166,9 @@ public class BankDataReader {
                                     BankListTransactionsRequest.newBuilder().setAccessToken(token)
                                             .setAccountId(owned.account.bankAccountId).setFrom(ProtoTime.of(window.from()))
                                             .setTo(ProtoTime.of(window.to())).setPageSize(size)
-                                            .setPageToken(window.bankPageToken()).build())))
+                                            .setPageToken(window.bankPageToken()).build(),
+                                    () -> check(caller, owned.link, owned.account.bankAccountId,
+                                            Permission.PERMISSION_TRANSACTIONS, purpose))))
                             .map(r -> {
                                 var b = ListTransactionsResponse.newBuilder().addAllTransactions(BankAnswers.transactions(
                                         owned.link.bankId, r.getTransactionsList(), window.from(), window.to(), size));
@@ -220,6 +225,10 @@ public class BankDataReader {
     /** Our cursor over a bank's: the date window of the first page plus the bank's opaque token. */
     record TransactionCursor(Instant from, Instant to, String bankPageToken) {
 
+        /** What a protobuf Timestamp holds, the window's bounds as the bank is sent them (0001-01-01 to 9999-12-31). */
+        private static final Instant FIRST_TIMESTAMP = Instant.ofEpochSecond(-62_135_596_800L);
+        private static final Instant LAST_TIMESTAMP = Instant.ofEpochSecond(253_402_300_799L, 999_999_999);
+
         /**
          * Our cursor for the bank's next page. A bank token too long for it is the bank's fault (the contract sets no
          * limit): UNAVAILABLE naming the bank, rather than a cursor that the next call would refuse.
@@ -235,6 +244,12 @@ public class BankDataReader {
             return token;
         }
 
+        /**
+         * The cursor, or INVALID_ARGUMENT: called before the read is checked, so a forged cursor is neither recorded as a
+         * read nor sent on. Its window must be protobuf Timestamps (as every window handed out is), since it goes to the
+         * bank as such: a bank refusing, or failing on, one beyond them must not be the person's read (nor count against
+         * the bank's breaker).
+         */
         static TransactionCursor decode(String token) {
             if (token.length() > MAX_PAGE_TOKEN) {
                 throw Rejections.invalid("page_token is not a token from a previous response");
@@ -243,12 +258,20 @@ public class BankDataReader {
                 String raw = new String(java.util.Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
                 String[] parts = raw.split("\\|", 4);
                 if (parts.length == 4 && parts[0].equals("t1") && !parts[3].isEmpty()) {
-                    return new TransactionCursor(Instant.parse(parts[1]), Instant.parse(parts[2]), parts[3]);
+                    Instant from = Instant.parse(parts[1]);
+                    Instant to = Instant.parse(parts[2]);
+                    if (isTimestamp(from) && isTimestamp(to)) {
+                        return new TransactionCursor(from, to, parts[3]);
+                    }
                 }
             } catch (RuntimeException malformed) {
                 // falls through
             }
             throw Rejections.invalid("page_token is not a token from a previous response");
+        }
+
+        private static boolean isTimestamp(Instant instant) {
+            return !instant.isBefore(FIRST_TIMESTAMP) && !instant.isAfter(LAST_TIMESTAMP);
         }
     }
 
@@ -310,8 +333,9 @@ public class BankDataReader {
         });
     }
 
+    /** The bank's refusals as the person's; a retry that its consent check refused keeps that check's answer. */
     private static <T> Uni<T> bankAnswer(Uni<T> call) {
-        return call.onFailure(StatusRuntimeException.class).transform(f -> {
+        return call.onFailure(f -> f instanceof StatusRuntimeException && !BankClient.refusedOnRetry(f)).transform(f -> {
             StatusRuntimeException e = (StatusRuntimeException) f;
             return switch (e.getStatus().getCode()) {
                 case PERMISSION_DENIED -> Rejections.denied("the bank no longer accepts this link's access: "

@@ -290,9 +290,10 @@ public class LinkFlow {
     private Uni<io.commercechat.proto.accounts.v1.Link> activate(Caller caller, BankClient bank, Link link, ExchangeCodeResponse exchanged) {
         String accessToken = exchanged.getAccessToken();
         // checked inside the chain, so that a bank answer we cannot use still ends its token there (below), and
-        // before the consent is authorised
+        // before the consent is authorised or anything is read at the bank
         return Uni.createFrom().item(() -> new Grant(BankAnswers.tokenExpiry(link.bankId, exchanged),
-                        BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId())))
+                        BankAnswers.bankLinkId(link.bankId, exchanged.getBankLinkId()),
+                        BankAnswers.accountIds(link.bankId, exchanged.getAccountIdsList())))
                 .call(grant -> links.recordBankLink(link.id, grant.bankLinkId())
                         .onFailure(LinkRepository::bankLinkIdTaken).transform(e -> BankAnswers.bankLinkIdTaken(link.bankId))
                         .invoke(recorded -> {
@@ -300,7 +301,7 @@ public class LinkFlow {
                                 throw Rejections.precondition("the link is no longer pending");
                             }
                         }))
-                .chain(grant -> consentedAccounts(caller, bank, link, accessToken, exchanged.getAccountIdsList())
+                .chain(grant -> consentedAccounts(caller, bank, link, accessToken, grant.accountIds())
                 .chain(selected -> {
                     if (selected.isEmpty()) {
                         throw Rejections.precondition("no account was selected at the bank");
@@ -351,45 +352,31 @@ public class LinkFlow {
     }
 
     /**
-     * The accounts the person selected at the bank, read only once the consent is authorised for them and the read is
-     * checked (and so in the person's access log): when the bank named them in the code exchange (the usual case), the
-     * consent is authorised for those, then the list is read. A bank that did not name them leaves no choice but to
-     * read the list first to learn them; that read is checked and logged once the consent allows it.
+     * The accounts the person selected at the bank, as the bank named them in the code exchange (at least one: the
+     * contract requires it, BankAnswers.accountIds), read only once the consent is authorised for them and the read is
+     * checked (and so in the person's access log). Before, a bank that named none had its list read first to learn
+     * them: a read before any consent or check, never in the access log when the link then failed.
      */
     private Uni<List<LinkedAccount>> consentedAccounts(Caller caller, BankClient bank, Link link, String accessToken,
             List<String> named) {
-        if (named.isEmpty()) {
-            return selectedAccounts(bank, link, accessToken, named).call(selected -> selected.isEmpty() ? Uni.createFrom().voidItem()
-                    : authoriseAndCheck(caller, link, selected.stream().map(a -> a.bankAccountId).toList()));
-        }
-        return authoriseAndCheck(caller, link, named).chain(() -> selectedAccounts(bank, link, accessToken, named));
+        return consents.authorise(link.userId, link.consentId.toString(), named)
+                .chain(() -> accountListRead(caller, link))
+                .chain(() -> accountPage(caller, bank, link, accessToken, new LinkedHashSet<>(named), new ArrayList<>(), "", 1));
     }
 
-    private Uni<Void> authoriseAndCheck(Caller caller, Link link, List<String> accountIds) {
-        return Uni.createFrom().item(() -> BankAnswers.accountIds(link.bankId, accountIds))
-                .chain(ids -> consents.authorise(link.userId, link.consentId.toString(), ids))
-                .chain(() -> accountListRead(caller, link));
-    }
-
-    /**
-     * The accounts the person selected (all of the token's accounts when the bank did not say), with their numbers
-     * masked, and only when the link's consent covers account details (ACCOUNTS_DETAIL); empty otherwise.
-     */
-    private Uni<List<LinkedAccount>> selectedAccounts(BankClient bank, Link link, String accessToken, List<String> selected) {
-        return accountPage(bank, link, accessToken, new LinkedHashSet<>(selected), new ArrayList<>(), "", 1);
-    }
-
-    private Uni<List<LinkedAccount>> accountPage(BankClient bank, Link link, String accessToken, Set<String> wanted,
-            List<LinkedAccount> out, String pageToken, int pageNumber) {
+    /** The named accounts as the bank lists them, with their numbers masked only under ACCOUNTS_DETAIL ("" otherwise). */
+    private Uni<List<LinkedAccount>> accountPage(Caller caller, BankClient bank, Link link, String accessToken,
+            Set<String> wanted, List<LinkedAccount> out, String pageToken, int pageNumber) {
         if (pageNumber > MAX_ACCOUNT_PAGES) {
             return Uni.createFrom().failure(BankAnswers.endlessAccountList(bank.bankId(), MAX_ACCOUNT_PAGES));
         }
+        // a page asked for again after a failure is checked again, as every read (BankClient.retried)
         return bank.listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(accessToken).setPageSize(100)
-                .setPageToken(pageToken).build()).chain(page -> {
+                .setPageToken(pageToken).build(), () -> accountListRead(caller, link)).chain(page -> {
                     for (BankAccount a : page.getAccountsList()) {
                         // an account listed twice (a bank's offset paging while its accounts change) is linked once:
                         // linked_accounts keeps each of a link's accounts once, and a second row failed the link
-                        if ((wanted.isEmpty() || wanted.contains(a.getAccountId())) && out.size() < MAX_ACCOUNTS
+                        if (wanted.contains(a.getAccountId()) && out.size() < MAX_ACCOUNTS
                                 && out.stream().noneMatch(known -> known.bankAccountId.equals(a.getAccountId()))) {
                             BankAnswers.account(bank.bankId(), a);
                             out.add(LinkedAccount.of(link.id, out.size(), a.getAccountId(),
@@ -399,7 +386,7 @@ public class LinkFlow {
                     }
                     String next = page.getNextPageToken();
                     return next.isEmpty() || out.size() >= MAX_ACCOUNTS ? Uni.createFrom().item(out)
-                            : accountPage(bank, link, accessToken, wanted, out, next, pageNumber + 1);
+                            : accountPage(caller, bank, link, accessToken, wanted, out, next, pageNumber + 1);
                 });
     }
 
@@ -471,8 +458,8 @@ public class LinkFlow {
                 link.accountListPermission(), link.purposeList().get(0));
     }
 
-    /** What the bank's code exchange granted, as this service keeps it. */
-    private record Grant(Instant tokenExpiry, String bankLinkId) {}
+    /** What the bank's code exchange granted, as this service keeps it, and the accounts the person selected. */
+    private record Grant(Instant tokenExpiry, String bankLinkId, List<String> accountIds) {}
 
     private Uni<io.commercechat.proto.accounts.v1.Link> view(UUID linkId) {
         return links.find(linkId).chain(l -> accounts.accountsOf(List.of(l.id)).chain(byLink -> clock.now()

@@ -47,6 +47,26 @@ class TransactionCursorTest {
     }
 
     /**
+     * The window is sent to the bank as protobuf Timestamps (0001-01-01 to 9999-12-31): a forged cursor beyond them is
+     * not ours, refused before the read is checked (before, it was checked, recorded, and sent to the bank).
+     */
+    @Test
+    void aCursorWhoseWindowNoTimestampHoldsIsInvalid() {
+        for (String window : new String[] {"2026-09-01T00:00:00Z|+10000-01-01T00:00:00Z", "0000-12-31T00:00:00Z|2026-12-06T00:00:00Z",
+                "-1000000000-01-01T00:00:00Z|+1000000000-12-31T23:59:59Z"}) {
+            String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("t1|" + window + "|bank-page-2")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> TransactionCursor.decode(forged), window);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), window);
+            assertEquals("page_token is not a token from a previous response", e.getStatus().getDescription());
+        }
+        Instant first = Instant.parse("0001-01-01T00:00:00Z");
+        Instant last = Instant.parse("9999-12-31T23:59:59.999999999Z");
+        assertEquals(new TransactionCursor(first, last, "p"), TransactionCursor.decode(new TransactionCursor(first, last, "p")
+                .encode("sandbox-bank")), "the edges are timestamps");
+    }
+
+    /**
      * The history limit moves on a day at UTC midnight; a cursor handed out before it keeps its window for its later
      * pages (the bank binds its page token to the exact window and would refuse a moved one), while a first page
      * after midnight gets the new limit.

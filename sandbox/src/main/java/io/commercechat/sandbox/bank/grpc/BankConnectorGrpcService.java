@@ -26,6 +26,7 @@ import io.commercechat.sandbox.bank.ledger.LedgerTransaction;
 import io.commercechat.sandbox.bank.link.BankLink;
 import io.commercechat.sandbox.bank.link.BankLinks;
 import io.commercechat.sandbox.config.SandboxConfig;
+import io.commercechat.sandbox.faults.ExchangeAnswerDefects;
 import io.commercechat.sandbox.faults.FaultInjector;
 import io.commercechat.sandbox.faults.FaultInjector.Rpc;
 import io.commercechat.sandbox.grpc.GrpcErrors;
@@ -63,15 +64,17 @@ public class BankConnectorGrpcService implements BankConnector {
     private final BankLinks links;
     private final Ledger ledger;
     private final FaultInjector faults;
+    private final ExchangeAnswerDefects exchangeDefects;
     private final SecurityIdentity identity;
     private final Set<String> clients;
 
     public BankConnectorGrpcService(AuthorisationDesk desk, BankLinks links, Ledger ledger, FaultInjector faults,
-            SecurityIdentity identity, SandboxConfig config) {
+            ExchangeAnswerDefects exchangeDefects, SecurityIdentity identity, SandboxConfig config) {
         this.desk = desk;
         this.links = links;
         this.ledger = ledger;
         this.faults = faults;
+        this.exchangeDefects = exchangeDefects;
         this.identity = identity;
         this.clients = config.clients();
     }
@@ -101,9 +104,12 @@ public class BankConnectorGrpcService implements BankConnector {
             GrpcValidation.required(req.getCode(), "code", 200);
             GrpcValidation.required(req.getRedirectUri(), "redirect_uri", 2000);
             BankLinks.Grant grant = desk.exchange(req.getCode(), req.getRedirectUri(), Validate.codeVerifier(req.getCodeVerifier()));
-            return ExchangeCodeResponse.newBuilder().setAccessToken(grant.accessToken())
-                    .setAccessTokenExpiresAt(ProtoTime.of(grant.link().expiresAt()))
-                    .setBankLinkId(grant.link().id()).addAllAccountIds(grant.link().accountIds()).build();
+            ExchangeCodeResponse.Builder out = ExchangeCodeResponse.newBuilder().setAccessToken(grant.accessToken())
+                    .setAccessTokenExpiresAt(ProtoTime.of(grant.link().expiresAt())).setBankLinkId(grant.link().id());
+            if (!exchangeDefects.takeOmitAccountIds()) {  // the test hook's contract breach: no selected account named
+                out.addAllAccountIds(grant.link().accountIds());
+            }
+            return out.build();
         });
     }
 
