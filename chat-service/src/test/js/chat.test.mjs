@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatView, putRead } from '../../main/resources/META-INF/resources/views/chat.js';
+import { ApiError } from '../../main/resources/META-INF/resources/api.js';
+import { visibleText, buttons, settle, MemoryStorage } from './fake-dom.mjs';
 
 const card = { id: 'm2', seq: 2, kind: 'ACCOUNT_CARD', content: { accountCard: { title: 'Balance', lines: [{ label: 'Available', value: '1,234.56 EUR' }] } } };
 const ended = { conversationId: 'c1', seq: 2, messageId: 'm2', replacement: { notice: { text: 'Access to this account ended.' } } };
@@ -32,4 +34,76 @@ test('the outbox kept across a reload keeps a quick reply payload, so its retry 
   } finally {
     delete globalThis.sessionStorage;
   }
+});
+
+// ---- the view on a page (fake-dom.mjs), with the stream's events handed in as EventStream would -----------------
+
+const SHOP = { id: 'c1', businessId: 'shop', businessName: 'Shoe Shop', businessKind: 'SHOP', lastSeq: 1, unreadCount: 0,
+  lastMessageAt: '2026-12-06T12:00:00Z' };
+const text = (seq, sender, body) => ({ id: `m${seq}`, conversationId: 'c1', seq, sender, kind: 'TEXT',
+  content: { text: { body } }, sentAt: `2026-12-06T12:0${seq}:00Z` });
+
+/** A ChatView on a page, over an api whose answers the test gives; `conversationId` opens that thread. */
+async function chatPage(api, conversationId = null) {
+  globalThis.sessionStorage = new MemoryStorage();
+  const view = new ChatView({ api: { markRead: async (id, seq) => ({ readSeq: seq }), typing: async () => {}, ...api },
+    announce: () => {}, navigate: () => {}, subject: 'alice' });
+  const root = document.createElement('main');
+  view.mount(root, { conversationId });
+  await settle();
+  return { view, root };
+}
+
+const event = (name, data) => ({ id: '9', event: name, data: JSON.stringify(data) });
+
+test('"is typing…" goes when the business\'s reply arrives', async () => {
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [SHOP] }),
+    conversation: async () => SHOP,
+    messages: async () => ({ messages: [text(1, 'PERSON', 'Where are my shoes?')], hasMore: false }),
+  }, 'c1');
+  const typing = () => root.querySelector('.thread-header .typing').textContent;
+  view.handleEvent(event('typing', { conversationId: 'c1', who: 'BUSINESS', typing: true,
+    expiresAt: new Date(Date.now() + 6000).toISOString() }));
+  assert.equal(typing(), 'Shoe Shop is typing…');
+  view.handleEvent(event('message', text(2, 'BUSINESS', 'On their way!')));
+  assert.match(visibleText(root.querySelector('.messages')), /On their way!/);
+  assert.equal(typing(), '', 'the reply ends it');
+  view.unmount();
+});
+
+test('a thread that could not be read offers "Try again", and keeps what arrived meanwhile', async () => {
+  let reads = 0;
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [SHOP] }),
+    conversation: async () => SHOP,
+    messages: async () => {
+      reads++;
+      if (reads === 1) throw new ApiError({ status: 0, detail: 'Commerce Chat cannot be reached. Check your connection and try again.' });
+      // read from a replica a moment behind: the page does not hold the message the stream brought yet
+      return { messages: [text(1, 'PERSON', 'Where are my shoes?')], hasMore: false };
+    },
+  }, 'c1');
+  const messages = () => visibleText(root.querySelector('.messages'));
+  assert.match(messages(), /cannot be reached/);
+  const retry = buttons(root.querySelector('.messages'), 'Try again');
+  assert.equal(retry.length, 1, 'a way to read it again');
+  view.handleEvent(event('message', text(2, 'BUSINESS', 'On their way!')));
+  retry[0].click();
+  await settle();
+  assert.equal(reads, 2);
+  assert.match(messages(), /Where are my shoes\?/);
+  assert.match(messages(), /On their way!/, 'the message that came while the thread could not be read is there');
+  view.unmount();
+});
+
+test('reading a chat on another device clears its unread badge here', async () => {
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [{ ...SHOP, lastSeq: 3, unreadCount: 2, readSeq: 1 }] }),
+  });
+  const badge = () => root.querySelector('.conversation-list .badge')?.textContent ?? null;
+  assert.equal(badge(), '2');
+  view.handleEvent(event('read', { conversationId: 'c1', reader: 'PERSON', readSeq: 3 }));
+  assert.equal(badge(), null);
+  view.unmount();
 });

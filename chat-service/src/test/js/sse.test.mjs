@@ -215,3 +215,37 @@ test('a 429 is retried after its Retry-After, not after the first backoff', asyn
   }
   assert.deepEqual(delays, [30000]);
 });
+
+test('a server\'s retry hint holds for the next reconnect only, not for the tab\'s life', async () => {
+  // first stream: refused as one too many (EventResource: ": too many streams" with retry: 30000); second: an event,
+  // then the connection drops; the reconnect after that waits the usual first backoff (0.5–1 s), not 15–30 s
+  const server = fakeServer([[': too many streams\nretry: 30000\n\n'], ['id: 7\nevent: message\ndata: {}\n\n']]);
+  const delays = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms) => {
+    if (ms === 60000) return realSetTimeout(fn, ms);  // the heartbeat watchdog, cleared when a stream ends
+    delays.push(ms);
+    return realSetTimeout(fn, 0);
+  };
+  let stream;
+  try {
+    await new Promise((resolve) => {
+      stream = new EventStream({
+        url: 'http://test/v1/events',
+        getToken: async () => 'tok',
+        heartbeatTimeoutMs: 60000,
+        fetch: async (url, init) => {
+          if (server.calls.length === 2) resolve();  // the third connection: the waits before it are known
+          return server.fetch(url, init);
+        },
+      });
+      stream.start();
+    });
+  } finally {
+    stream.stop();
+    globalThis.setTimeout = realSetTimeout;
+  }
+  assert.equal(server.calls.length, 3);
+  assert.equal(delays[0], 30000, 'the hint is followed once');
+  assert.ok(delays[1] >= 500 && delays[1] <= 1000, `then the usual backoff, not ${delays[1]} ms`);
+});

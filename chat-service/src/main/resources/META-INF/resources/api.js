@@ -90,17 +90,28 @@ export class Api {
     return this.request('DELETE', path);
   }
 
+  /**
+   * A list read page after page (`limit` a page) where the view needs all of it, stopping after `maxPages` pages: a
+   * bound, so that a list that has grown beyond reason (or a server that keeps answering with a cursor) is not read
+   * for ever. {items, nextCursor}: nextCursor is where it stopped (null when it read the list to its end), for a
+   * "show more" that goes on from there.
+   */
+  async allPages(path, field, { query = {}, cursor, limit = 100, maxPages = 10 } = {}) {
+    const items = [];
+    let next = cursor || null;
+    for (let page = 0; page < maxPages; page++) {
+      const r = await this.get(path, { ...query, cursor: next || undefined, limit });
+      items.push(...list(r, field));
+      next = nextCursor(r);
+      if (!next) break;
+    }
+    return { items, nextCursor: next };
+  }
+
   // Chat
   // The directory is paged (100 a page); the chat view offers all of it, up to 1,000 businesses.
   async businesses() {
-    const all = [];
-    let cursor;
-    do {
-      const r = await this.get('/v1/businesses', { cursor, limit: 100 });
-      all.push(...list(r, 'businesses'));
-      cursor = nextCursor(r);
-    } while (cursor && all.length < 1000);
-    return all;
+    return (await this.allPages('/v1/businesses', 'businesses')).items;
   }
 
   openConversation(businessId) {
@@ -142,8 +153,13 @@ export class Api {
   }
 
   // Banks, links, accounts
-  banks() {
-    return this.get('/v1/banks').then((r) => list(r, 'banks'));
+  // The server pages these (banks 50, links and accounts 20 by default); the views need them whole: the link form
+  // every bank, the Accounts page every active link (links come newest first, failed and ended ones included, so
+  // an active link can lie many pages down) and every account.
+
+  /** Every bank a person can link (up to 1,000). */
+  async banks() {
+    return (await this.allPages('/v1/banks', 'banks')).items;
   }
 
   beginLink({ bankId, permissions, purposes, validDays, redirectUri }) {
@@ -154,16 +170,18 @@ export class Api {
     return this.post('/v1/links/complete', { state, code, error });
   }
 
-  links() {
-    return this.get('/v1/links').then((r) => list(r, 'links'));
+  /** {items, nextCursor}: the person's links, newest first, up to 2,000 from `cursor` on. */
+  links(cursor) {
+    return this.allPages('/v1/links', 'links', { cursor, maxPages: 20 });
   }
 
   unlink(id) {
     return this.del(`/v1/links/${enc(id)}`);
   }
 
-  accounts() {
-    return this.get('/v1/accounts').then((r) => list(r, 'accounts'));
+  /** {items, nextCursor}: the accounts of the person's active links, up to 1,000 from `cursor` on. */
+  accounts(cursor) {
+    return this.allPages('/v1/accounts', 'accounts', { cursor });
   }
 
   balances(accountId) {

@@ -180,6 +180,17 @@ async function main() {
       return;
     }
     cleanUrl('#/accounts');
+  } else if (params.has('state') && (params.has('code') || params.has('error'))) {
+    // an answer this tab did not ask for (a sign-in, or a link started in another tab): sent nowhere, and taken out
+    // of the address bar
+    cleanUrl(location.hash);
+    clear(banner).append(notice('info', 'This page was opened with an answer from a bank or the sign-in service that '
+      + 'this tab did not ask for, so it was ignored. If you were linking a bank, start again from Accounts. ',
+    h('button', { type: 'button', class: 'link-button', onclick: () => {
+      banner.hidden = true;
+      clear(banner);
+    } }, 'Dismiss')));
+    banner.hidden = false;
   }
   if (!auth.signedIn) {
     showSignIn(null);

@@ -63,6 +63,14 @@ export const PURPOSES = [
   { value: 'SPENDING_INSIGHTS', label: 'Spending insights' },
 ];
 
+/**
+ * How far back a new link lets transactions be read. account-link-service gives every consent it creates
+ * transaction_from = the start of the day `accounts.transactions-max-history` (P365D) ago; the link form is shown
+ * before that consent exists, so this is where the web client says so (and only here: the Privacy page shows each
+ * consent's own window, read from the consent).
+ */
+export const TRANSACTION_HISTORY = 'from the last 12 months';
+
 export function permissionLabel(value) {
   const name = enumName(value);
   return PERMISSIONS.find((p) => p.value === name)?.label || enumLabel(value);

@@ -125,7 +125,6 @@ export class EventStream {
     this.options = { heartbeatTimeoutMs: 45000, fetch: (...a) => globalThis.fetch(...a), ...options };
     this.lastEventId = options.lastEventId || '';
     this.attempt = 0;
-    this.retryBase = 1000;
     this.stopped = true;
     this.controller = null;
     this.timer = null;
@@ -216,10 +215,10 @@ export class EventStream {
         onComment: () => {
           received = true;
         },
+        // the server's wait for the next reconnect only (retry: 0 when a stream ended with its token, 30 s when it
+        // refused one stream too many): the backoffs after it start from 1 s again, not from the last hint
         onRetry: (ms) => {
           retryAfter = ms;
-          // retry: 0 asks for this one reconnect at once (a stream ended with its token), not for faster backoffs
-          if (ms > 0) this.retryBase = Math.max(500, ms);
         },
         lastEventId: this.lastEventId,
       });
@@ -244,7 +243,7 @@ export class EventStream {
     }
     if (this.stopped) return;
     if (received) this.attempt = 0;
-    const delay = retryAfter !== null && this.attempt === 0 ? retryAfter : backoffDelay(this.attempt, { base: this.retryBase });
+    const delay = retryAfter !== null && this.attempt === 0 ? retryAfter : backoffDelay(this.attempt);
     this.attempt++;
     this.status('waiting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
     this.timer = setTimeout(() => this.connect(), delay);

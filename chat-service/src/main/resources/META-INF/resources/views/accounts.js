@@ -19,29 +19,90 @@ export async function renderAccounts(root, { api, banner }) {
   const accountsBox = h('div', {}, notice('info', 'Loading accounts…'));
   section.append(h('h2', {}, 'Linked banks'), linksBox, h('h2', {}, 'Your accounts'), accountsBox);
 
-  api.links().then((links) => {
-    clear(linksBox);
-    if (!links.length) {
-      linksBox.appendChild(notice('info', 'No bank is linked yet. Choose “Link account” to add one.'));
-      return;
-    }
-    linksBox.appendChild(h('ul', { class: 'cards' }, links.map((l) => renderLink(api, l, () => renderAccounts(root, { api })))));
-  }).catch((e) => {
-    clear(linksBox);
-    linksBox.appendChild(errorNotice(e, 'The list of linked banks'));
-  });
+  const refresh = () => renderAccounts(root, { api });
+  showLinks(api, linksBox, refresh);
+  showAccounts(api, accountsBox);
+}
 
-  api.accounts().then((accounts) => {
-    clear(accountsBox);
-    if (!accounts.length) {
-      accountsBox.appendChild(notice('info', 'No accounts to show.'));
-      return;
-    }
-    accountsBox.appendChild(h('ul', { class: 'cards' }, accounts.map((a) => renderAccount(api, a))));
-  }).catch((e) => {
-    clear(accountsBox);
-    accountsBox.appendChild(errorNotice(e, 'The account list'));
-  });
+/** Active (and still pending) links are the ones a person looks for here; ended ones and failed attempts are history. */
+function isCurrent(link) {
+  return ['active', 'pending'].includes(enumLabel(link.status).toLowerCase());
+}
+
+/**
+ * The person's links: the current ones, each active one with its Unlink, then the ended links and failed attempts,
+ * folded away. The list holds every link ever started, newest first, so it is read whole (api.links, up to 2,000;
+ * "Show older links" goes on from there): an active link must not hide behind newer failed attempts at another bank.
+ */
+async function showLinks(api, box, refresh) {
+  let read;
+  try {
+    read = await api.links();
+  } catch (e) {
+    clear(box).appendChild(errorNotice(e, 'The list of linked banks'));
+    return;
+  }
+  clear(box);
+  const current = h('ul', { class: 'cards' });
+  const past = h('ul', { class: 'cards' });
+  const none = notice('info', '');
+  const summary = h('summary', {});
+  const history = h('details', { class: 'past-links' }, summary, past);
+  let cursor = null;
+  const show = ({ items, nextCursor: next }) => {
+    for (const l of items) (isCurrent(l) ? current : past).appendChild(renderLink(api, l, refresh));
+    none.textContent = past.children.length ? 'No bank is linked now. Choose “Link account” to link one.'
+      : 'No bank is linked yet. Choose “Link account” to add one.';
+    none.hidden = current.children.length > 0;
+    current.hidden = !current.children.length;
+    summary.textContent = `Ended links and unfinished attempts (${past.children.length})`;
+    history.hidden = !past.children.length;
+    cursor = next;
+    more.hidden = !cursor;
+  };
+  const more = h('button', { type: 'button', class: 'button secondary small more', onclick: () => showMore(more, () => api.links(cursor), show, 'The list of linked banks') }, 'Show older links');
+  box.append(none, current, history, more);
+  show(read);
+}
+
+/** Every account of the active links (up to 1,000; "More accounts" goes on from there). */
+async function showAccounts(api, box) {
+  let read;
+  try {
+    read = await api.accounts();
+  } catch (e) {
+    clear(box).appendChild(errorNotice(e, 'The account list'));
+    return;
+  }
+  clear(box);
+  if (!read.items.length && !read.nextCursor) {
+    box.appendChild(notice('info', 'No accounts to show.'));
+    return;
+  }
+  const ul = h('ul', { class: 'cards' });
+  let cursor = null;
+  const show = ({ items, nextCursor: next }) => {
+    for (const a of items) ul.appendChild(renderAccount(api, a));
+    cursor = next;
+    more.hidden = !cursor;
+  };
+  const more = h('button', { type: 'button', class: 'button secondary small more', onclick: () => showMore(more, () => api.accounts(cursor), show, 'The account list') }, 'More accounts');
+  box.append(ul, more);
+  show(read);
+}
+
+/** A "show more" button's click: the next pages are read and shown; a failure is said where the button was. */
+async function showMore(button, read, show, what) {
+  button.disabled = true;
+  button.failure?.remove();
+  try {
+    show(await read());
+  } catch (e) {
+    button.failure = errorNotice(e, what);
+    button.after(button.failure);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function renderLink(api, link, refresh) {

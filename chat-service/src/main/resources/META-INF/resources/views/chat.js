@@ -144,6 +144,14 @@ export class ChatView {
     this.renderList();
   }
 
+  /** "Try again" after the thread could not be read: read again, keeping what the stream brought meanwhile. */
+  retryThread(id) {
+    const t = this.thread(id);
+    t.error = null;
+    if (this.activeId === id) this.renderThread();
+    this.loadThread(id);
+  }
+
   async loadOlder(id) {
     const t = this.thread(id);
     const oldest = Math.min(...t.messages.keys());
@@ -220,8 +228,9 @@ export class ChatView {
     if (!id) return;
     const t = this.thread(id);
     const known = t.messages.has(m.seq);
-    // kept while the thread's first page is being read too: the page may have been read before this message
-    if (t.loaded || t.loading) t.messages.set(m.seq, m);
+    // kept while the thread's first page is being read too (the page may have been read before this message), and
+    // after that read failed, for the next one ("Try again") to build on
+    if (t.loaded || t.loading || t.error) t.messages.set(m.seq, m);
     if (t.loaded && lastContiguous(t) < newestSeq(t)) this.fillGap(id);
     if (m.clientMessageId && t.pending.delete(m.clientMessageId)) this.saveOutbox();
     const c = this.conversations.get(id);
@@ -235,7 +244,10 @@ export class ChatView {
       c.lastMessage = m;
       c.lastMessageAt = m.sentAt;
       if (m.sender !== 'PERSON' && !(this.activeId === id && this.visible())) c.unreadCount = (c.unreadCount || 0) + 1;
-      if (m.sender === 'BUSINESS' || m.sender === 'ASSISTANT') t.typingUntil = 0;
+      if (m.sender === 'BUSINESS' || m.sender === 'ASSISTANT') {
+        t.typingUntil = 0;  // their reply ends their typing
+        clearTimeout(t.typingTimer);
+      }
     }
     if (fresh) {
       const who = m.automated ? `${c?.businessName || 'Business'} automated assistant` : c?.businessName || 'New message';
@@ -244,6 +256,7 @@ export class ChatView {
     this.renderList();
     if (this.activeId === id) {
       this.renderThread();
+      this.renderTyping();
       this.markReadSoon();
     }
   }
@@ -647,6 +660,7 @@ export class ChatView {
     clear(list);
     if (t.error && !t.loaded) {
       list.appendChild(errorNotice(t.error, 'This conversation'));
+      list.appendChild(h('button', { type: 'button', class: 'button secondary more', onclick: () => this.retryThread(id) }, 'Try again'));
       return;
     }
     if (!t.loaded) {

@@ -2,7 +2,7 @@
 // the bank. The bank sends the browser back to `/?code=&state=` (or `?error=&state=`).
 
 import { h, clear, notice, errorNotice } from '../dom.js';
-import { PERMISSIONS, PURPOSES, enumLabel } from '../format.js';
+import { PERMISSIONS, PURPOSES, TRANSACTION_HISTORY, enumLabel } from '../format.js';
 
 const PENDING_LINK_KEY = 'cc.link.pending';
 const DEFAULT_PERMISSIONS = ['ACCOUNTS_BASIC', 'BALANCES', 'TRANSACTIONS'];
@@ -51,10 +51,12 @@ export async function renderLinkForm(root, { api, query }) {
         ' ', b.displayName || b.id))),
     h('fieldset', {},
       h('legend', {}, 'What may be read'),
+      h('p', { class: 'muted small' }, 'Only from the accounts you choose at your bank.'),
       PERMISSIONS.map((p) => h('label', { class: 'choice' },
         h('input', { type: 'checkbox', name: 'permission', value: p.value,
           checked: DEFAULT_PERMISSIONS.includes(p.value), disabled: p.value === REQUIRED_PERMISSION }),
-        ' ', p.label, p.value === REQUIRED_PERMISSION ? ' (always: linking shows which accounts you chose)' : ''))),
+        ' ', p.label, p.value === REQUIRED_PERMISSION ? ' (always: linking shows which accounts you chose)' : '',
+        p.value === 'TRANSACTIONS' ? ` ${TRANSACTION_HISTORY}` : ''))),
     h('fieldset', {},
       h('legend', {}, 'What for'),
       h('p', { class: 'muted small' }, 'Never for advertising or marketing.'),
@@ -98,9 +100,14 @@ export async function renderLinkForm(root, { api, query }) {
   section.appendChild(form);
 }
 
-/** True when `?state=` belongs to a link this tab started (or any bank answer when unknown). */
+/**
+ * True when the page was opened with a bank's answer to a link this tab started: its `state` is the one stored when
+ * the tab sent the person to the bank. Any other `?code=&state=` (a sign-in answer this tab did not ask for, a link
+ * started elsewhere) is not sent to the server as a bank answer.
+ */
 export function isLinkCallback(params) {
-  return params.has('state') && (params.has('code') || params.has('error'));
+  const state = params.get('state');
+  return Boolean(state && (params.has('code') || params.has('error')) && readPending()?.state === state);
 }
 
 /** Completes the link from the bank's answer; returns {ok, message}. */

@@ -2,7 +2,7 @@
 // receipts (download the JWS, read it decoded); and the access log of every bank-data read.
 
 import { h, clear, notice, errorNotice, confirmDialog, download } from '../dom.js';
-import { enumLabel, longDate, dateTime, isoAttr, permissionLabel, purposeLabel } from '../format.js';
+import { enumLabel, enumName, longDate, dateTime, isoAttr, permissionLabel, purposeLabel } from '../format.js';
 import { list, nextCursor } from '../api.js';
 import { decodeJws } from '../jws.js';
 
@@ -17,31 +17,58 @@ export function renderPrivacy(root, { api, announce }) {
     h('h2', {}, 'Access log'),
     h('p', { class: 'muted small' }, 'Every time a service asked to read your bank data, allowed or not.'),
     logBox));
-  loadConsents(api, consentsBox, announce, null);
+  // the links name the accounts a consent covers (a consent holds only the bank's ids for them); without them the
+  // ids are shown
+  const links = api.links().then((r) => r.items).catch(() => []);
+  loadConsents(api, consentsBox, announce, null, links);
   loadAccessLog(api, logBox, null);
 }
 
-async function loadConsents(api, box, announce, cursor) {
+async function loadConsents(api, box, announce, cursor, links) {
   const status = notice('info', 'Loading consents…');
   box.querySelector('.more')?.remove();
   if (!cursor) clear(box);
   box.appendChild(status);
   try {
     const r = await api.consents(cursor || undefined);
+    const linked = await links;
     status.remove();
     const items = list(r, 'consents');
     let ul = box.querySelector('ul.cards');
     if (!ul) box.appendChild(ul = h('ul', { class: 'cards' }));
     if (!items.length && !cursor) box.appendChild(notice('info', 'You have not given any consent yet.'));
-    for (const c of items) ul.appendChild(renderConsent(api, c, announce, () => loadConsents(api, box, announce, null)));
+    for (const c of items) ul.appendChild(renderConsent(api, c, linked, announce, () => loadConsents(api, box, announce, null, links)));
     const next = nextCursor(r);
-    if (next) box.appendChild(h('button', { type: 'button', class: 'button secondary small more', onclick: () => loadConsents(api, box, announce, next) }, 'More consents'));
+    if (next) box.appendChild(h('button', { type: 'button', class: 'button secondary small more', onclick: () => loadConsents(api, box, announce, next, links) }, 'More consents'));
   } catch (e) {
     status.replaceWith(errorNotice(e, 'The consent list'));
   }
 }
 
-function renderConsent(api, c, announce, refresh) {
+/**
+ * The accounts a consent covers, as the person knows them: by name (and masked number) from the link made with it
+ * while that link holds them, else the bank's ids the consent keeps; a consent without ids covers the accounts the
+ * person chooses at the bank (before authorisation), and every account of its link after.
+ */
+export function consentAccounts(c, links) {
+  const link = links.find((l) => l.consentId === c.id);
+  const named = (link?.accounts || []).map((a) => [a.displayName || 'Account', a.maskedNumber].filter(Boolean).join(' · '));
+  if (named.length) return named.join(', ');
+  if ((c.accountIds || []).length) return `Accounts at the bank: ${c.accountIds.join(', ')}`;
+  return enumName(c.status) === 'AWAITING_AUTHORISATION' ? 'The accounts you choose at your bank' : 'Every account of this link';
+}
+
+/** How far back (and up to when) transactions may be read under a consent. */
+export function transactionWindow(c) {
+  const from = c.transactionFrom ? longDate(c.transactionFrom) : '';
+  const to = c.transactionTo ? longDate(c.transactionTo) : '';
+  if (from && to) return `From ${from} to ${to}`;
+  if (from) return `From ${from} on`;
+  if (to) return `Up to ${to}`;
+  return 'No date limit';
+}
+
+function renderConsent(api, c, links, announce, refresh) {
   const status = enumLabel(c.status);
   const active = status.toLowerCase() === 'authorised';
   const receiptBox = h('div', { class: 'receipt-box' });
@@ -55,6 +82,9 @@ function renderConsent(api, c, announce, refresh) {
     h('dl', { class: 'facts' },
       h('dt', {}, 'May read'), h('dd', {}, (c.permissions || []).map(permissionLabel).join(', ') || '—'),
       h('dt', {}, 'For'), h('dd', {}, (c.purposes || []).map(purposeLabel).join(', ') || '—'),
+      h('dt', {}, 'Accounts'), h('dd', {}, consentAccounts(c, links)),
+      (c.permissions || []).some((p) => enumName(p) === 'TRANSACTIONS')
+        ? [h('dt', {}, 'Transactions'), h('dd', {}, transactionWindow(c))] : null,
       h('dt', {}, 'Given'), h('dd', {}, h('time', { datetime: isoAttr(c.createdAt) }, dateTime(c.createdAt))),
       c.statusReason ? [h('dt', {}, 'Note'), h('dd', {}, c.statusReason)] : null),
     h('div', { class: 'actions' },
@@ -78,10 +108,6 @@ function renderConsent(api, c, announce, refresh) {
       status.toLowerCase() === 'revoked'
         ? h('button', { type: 'button', class: 'button small secondary', onclick: () => showReceipt(api, c, 'REVOCATION', receiptBox) }, 'Revocation receipt') : null),
     out, receiptBox);
-}
-
-function enumName(v) {
-  return String(v || '').replace(/^ACTOR_/, '');
 }
 
 async function showReceipt(api, consent, kind, box) {

@@ -132,9 +132,15 @@ class BankDataTest extends BankFlowSupport {
         // (with the bank's name, which the Privacy page shows, not only its id)
         as(me).get("/v1/consents").then().statusCode(200).body("consents.id", org.hamcrest.Matchers.hasItem(consentId))
                 .body("consents.find { it.id == '" + consentId + "' }.bankDisplayName", equalTo("Sandbox Bank"));
-        as(me).get("/v1/consents/" + consentId).then().statusCode(200).body("status", equalTo("AUTHORISED"))
+        JsonPath consent = as(me).get("/v1/consents/" + consentId).then().statusCode(200).body("status", equalTo("AUTHORISED"))
                 .body("bankId", equalTo(BANK)).body("bankDisplayName", equalTo("Sandbox Bank"))
-                .body("purposes", equalTo(List.of("ACCOUNT_OVERVIEW")));
+                .body("purposes", equalTo(List.of("ACCOUNT_OVERVIEW"))).extract().jsonPath();
+        // what the Privacy page shows of it: the accounts it covers (one bank id per linked account) and how far back
+        // transactions are read (the start of a day, about a year ago)
+        assertEquals(list.size(), consent.getList("accountIds").size(), consent.prettify());
+        Instant from = Instant.parse(consent.getString("transactionFrom"));
+        assertTrue(from.isAfter(Instant.now().minus(java.time.Duration.ofDays(367)))
+                && from.isBefore(Instant.now().minus(java.time.Duration.ofDays(364))), "transactionFrom " + from);
         JsonPath receipt = as(me).get("/v1/consents/" + consentId + "/receipt").then().statusCode(200)
                 .body("kind", equalTo("AUTHORISATION")).extract().jsonPath();
         String keys = given().get("/v1/receipt-keys").then().statusCode(200).contentType(ContentType.JSON)

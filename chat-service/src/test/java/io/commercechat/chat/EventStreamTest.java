@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -202,6 +203,44 @@ class EventStreamTest extends ChatTestSupport {
             assertEquals("connected", stream.nextComment(WAIT));
             assertEquals("keep-alive", stream.nextComment(Duration.ofSeconds(5)), "a heartbeat comment while idle");
         }
+    }
+
+    /**
+     * What a person reads on one device reaches their other streams (another tab, their phone), which clear the
+     * conversation's unread badge; the business is told as before, and a business the person blocks is not. Before,
+     * the person's read went to the business's inbox only.
+     */
+    @Test
+    void aPersonsOtherStreamsSeeTheirOwnReadMarker() throws Exception {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "p1", "hello").statusCode(201);
+        businessSays(c, "b1", "hi there");
+        businessSays(c, "b2", "how can we help?");
+        try (SseStream otherDevice = SseStream.personEvents(baseUrl(), ISSUER.person(me), null)) {
+            otherDevice.take(3, "message", WAIT);
+            as(me).body(Map.of("seq", 3)).post("/v1/conversations/" + c + "/read").then().statusCode(200);
+            SseStream.Event read = otherDevice.next(WAIT);
+            assertNotNull(read, "the other device hears of the read");
+            assertEquals("read", read.name());
+            JsonPath marker = JsonPath.from(read.data());
+            assertEquals(c, marker.getString("conversationId"));
+            assertEquals("PERSON", marker.getString("reader"));
+            assertEquals(3, marker.getInt("readSeq"));
+            assertEquals(1, shopsReadReceipts(c), "the business gets its read receipt as before");
+
+            businessSays(c, "b3", "anything else?");
+            as(me).put("/v1/conversations/" + c + "/block").then().statusCode(200);
+            as(me).body(Map.of("seq", 4)).post("/v1/conversations/" + c + "/read").then().statusCode(200);
+            List<SseStream.Event> got = otherDevice.until(e -> e.name().equals("read"), WAIT);
+            assertEquals(4, JsonPath.from(got.get(got.size() - 1).data()).getInt("readSeq"), "also while the business is blocked");
+            assertEquals(1, shopsReadReceipts(c), "a blocked business is not told");
+        }
+    }
+
+    private static long shopsReadReceipts(String conversation) {
+        return queryLong("SELECT count(*) FROM inbox_events WHERE participant = ? AND kind = 'read' AND payload LIKE ?",
+                "b:" + SHOP, "%" + conversation + "%");
     }
 
     @Test

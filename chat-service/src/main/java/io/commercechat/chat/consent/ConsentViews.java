@@ -21,8 +21,13 @@ public final class ConsentViews {
 
     private ConsentViews() {}
 
+    /**
+     * {@code accountIds}: the bank's ids of the accounts the consent covers (empty: those the person chooses at the bank
+     * while it awaits authorisation, every account of its link once authorised); {@code transactionFrom}/{@code To}: how
+     * far back and up to when transactions may be read (null: no bound).
+     */
     public record ConsentView(String id, String bankId, String bankDisplayName, String status, String statusReason, String endedBy,
-            List<String> permissions, List<String> purposes, Instant transactionFrom, Instant transactionTo,
+            List<String> permissions, List<String> purposes, List<String> accountIds, Instant transactionFrom, Instant transactionTo,
             Instant createdAt, Instant authorisedAt, Instant expiresAt, Instant updatedAt, long version) {}
 
     public record ConsentList(List<ConsentView> consents, String nextCursor) {}
@@ -39,7 +44,7 @@ public final class ConsentViews {
         return new ConsentView(c.getId(), c.getBankId(), bankNames.get(c.getBankId()), name(c.getStatus(), "CONSENT_STATUS_"),
                 c.getStatusReason().isEmpty() ? null : c.getStatusReason(), name(c.getEndedBy(), "ACTOR_"),
                 c.getPermissionsList().stream().map(p -> name(p, "PERMISSION_")).toList(),
-                c.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(),
+                c.getPurposesList().stream().map(p -> name(p, "PURPOSE_")).toList(), List.copyOf(c.getAccountIdsList()),
                 PeerTimes.from(c.getTransactionFrom(), "transaction_from"), PeerTimes.from(c.getTransactionTo(), "transaction_to"),
                 PeerTimes.from(c.getCreatedAt(), "created_at"), PeerTimes.from(c.getAuthorisedAt(), "authorised_at"),
                 PeerTimes.from(c.getExpiresAt(), "expires_at"), PeerTimes.from(c.getUpdatedAt(), "updated_at"), c.getVersion());

@@ -124,10 +124,7 @@ public class ConversationService {
                 return Uni.createFrom().item(current);
             }
             if (party.isPerson()) {
-                c.personReadSeq = seq;
-                if (c.blocked) {
-                    return Uni.createFrom().item(seq);  // a blocked business is not told what the person reads
-                }
+                c.personReadSeq = seq;  // a blocked business is not told (InboxLog.read)
             } else {
                 c.businessReadSeq = seq;
             }

@@ -81,14 +81,23 @@ public class InboxLog {
                 .replaceWithVoid();
     }
 
-    /** Tells the other side that {@code reader} has read up to {@code seq}. */
+    /**
+     * Tells the other side that {@code reader} has read up to {@code seq}, unless it is a business the person blocks
+     * (it learns nothing of what the person reads). A person's read goes to their own inbox too, first (the lock
+     * order), so that their other tabs and devices clear the conversation's unread badge.
+     */
     public Uni<Void> read(Conversation c, Party reader, long seq) {
-        String target = reader.counterpartInbox(c);
-        String payload = reader.isPerson()
-                ? MessageContents.toJson(InboxEvent.newBuilder().setRead(ReadReceipt.newBuilder()
-                        .setConversationId(c.id.toString()).setReader(SenderKind.SENDER_KIND_PERSON).setReadSeq(seq)).build())
-                : views.toJson(new ReadView(c.id, "BUSINESS", seq));
-        return inbox.append(target, InboxEntry.READ, payload).replaceWithVoid();
+        if (!reader.isPerson()) {
+            return inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.READ,
+                    views.toJson(new ReadView(c.id, "BUSINESS", seq))).replaceWithVoid();
+        }
+        Uni<Void> own = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.READ, views.toJson(new ReadView(c.id, "PERSON", seq)));
+        if (c.blocked) {
+            return own;
+        }
+        return own.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.READ,
+                MessageContents.toJson(InboxEvent.newBuilder().setRead(ReadReceipt.newBuilder()
+                        .setConversationId(c.id.toString()).setReader(SenderKind.SENDER_KIND_PERSON).setReadSeq(seq)).build())));
     }
 
     public Uni<Void> typing(Conversation c, Party who, boolean typing, Instant expiresAt) {
