@@ -86,9 +86,10 @@ class NetworkPolicyTest {
             "consent-service -> commerce-chat-db:5432/TCP",
             "chat-service -> oidc-provider:443/TCP", "account-link-service -> oidc-provider:443/TCP",
             "consent-service -> oidc-provider:443/TCP",
-            // CloudNativePG: replication and status between instances, the operator, the API server
+            // CloudNativePG: replication and status between instances, the operator (every instance on 8000 and 5432,
+            // as its networking documentation requires), the API server
             "commerce-chat-db -> commerce-chat-db:5432/TCP", "commerce-chat-db -> commerce-chat-db:8000/TCP",
-            "cnpg-operator -> commerce-chat-db:8000/TCP",
+            "cnpg-operator -> commerce-chat-db:8000/TCP", "cnpg-operator -> commerce-chat-db:5432/TCP",
             "commerce-chat-db -> api-server:443/TCP", "commerce-chat-db -> api-server:6443/TCP",
             // metrics scraping
             "prometheus -> chat-service:8080/TCP", "prometheus -> account-link-service:8080/TCP",

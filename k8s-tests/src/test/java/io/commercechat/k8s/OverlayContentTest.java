@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -24,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -65,6 +68,39 @@ class OverlayContentTest {
         for (String key : List.of("OIDC_ISSUER", "OIDC_JWKS_URL", "OIDC_AUTH_SERVER_URL")) {
             String v = oidc.getData().get(key);
             assertTrue(v.startsWith("https://") && !v.contains(".svc.cluster.local") && !v.contains(".invalid"), "prod " + key + " = " + v);
+        }
+    }
+
+    /**
+     * Which build prod runs is the overlay's choice, per release: the generated Deployments name the tag the services'
+     * application.properties give every build ({@code quarkus.container-image.tag}, 1.0.0), and with imagePullPolicy
+     * IfNotPresent a new build pushed under that tag rolls nothing out, while nodes that pulled it at different times run
+     * different code. So every service image that prod renders is a digest or the tag prod's kustomization sets for it in
+     * {@code images:} (k8s/README.md, "Release a version"), and never that shared tag.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void prodRunsTheServiceImagesItsOverlayPinsNotTheTagOfEveryBuild() throws IOException {
+        Map<String, Object> kustomization = new KubernetesSerialization().unmarshal(
+                Files.readString(Overlay.repoRoot().resolve("k8s/overlays/prod/kustomization.yaml")), Map.class);
+        Map<String, Map<String, Object>> pins = ((List<Map<String, Object>>) kustomization.getOrDefault("images", List.of()))
+                .stream().collect(Collectors.toMap(i -> (String) i.get("name"), i -> i));
+        List<Overlay.Workload> services = Overlay.of("prod").quarkusWorkloads();
+        assertEquals(Set.copyOf(MESH), services.stream().map(Overlay.Workload::appName).collect(Collectors.toSet()));
+        for (var w : services) {
+            java.util.Properties props = new java.util.Properties();
+            try (var in = Files.newInputStream(Overlay.repoRoot().resolve(w.appName() + "/src/main/resources/application.properties"))) {
+                props.load(in);
+            }
+            String repository = props.getProperty("quarkus.container-image.registry") + "/" + props.getProperty("quarkus.container-image.group")
+                    + "/" + props.getProperty("quarkus.container-image.name");
+            String everyBuild = repository + ":" + props.getProperty("quarkus.container-image.tag");
+            String image = w.containers().get(0).getImage();
+            Map<String, Object> pin = pins.get(repository);
+            boolean byDigest = image.matches("[^@]+@sha256:[0-9a-f]{64}");
+            boolean byOverlayTag = pin != null && pin.get("newTag") != null && image.equals(repository + ":" + pin.get("newTag"));
+            assertTrue(!image.equals(everyBuild) && (byDigest || byOverlayTag), w.id() + " runs " + image
+                    + ": prod must pin each release in its kustomization's images: (newTag or digest for " + repository + ")");
         }
     }
 
@@ -126,27 +162,79 @@ class OverlayContentTest {
      */
     @Test
     @SuppressWarnings("unchecked")
-    void prodDatabaseAcceptsEveryConnectionTheServicesMayOpen() throws Exception {
+    void prodDatabaseAcceptsEveryConnectionTheServicesMayOpen() throws IOException {
         Overlay prod = Overlay.of("prod");
         Map<String, Object> spec = WorkloadInvariantsTest.spec(prod.generic("Cluster").get(0));
         Map<String, Object> parameters = (Map<String, Object>) ((Map<String, Object>) spec.get("postgresql")).get("parameters");
         int maxConnections = Integer.parseInt((String) parameters.get("max_connections"));
+        int needed = connectionsTheServicesMayOpen(Map.of(
+                "chat-service", prod.get(HorizontalPodAutoscaler.class, "chat-service").getSpec().getMaxReplicas(),
+                "account-link-service", prod.get(Deployment.class, "account-link-service").getSpec().getReplicas(),
+                "consent-service", prod.get(Deployment.class, "consent-service").getSpec().getReplicas()));
+        assertTrue(maxConnections >= needed + 10, "max_connections " + maxConnections + " < " + needed
+                + " the services may open + 10 for CloudNativePG and operators");
+    }
+
+    /**
+     * The same budget in dev, at the 3 chat-service replicas k8s/README.md ("Scale chat-service") tells developers to
+     * scale to: PostgreSQL's default of 100 is below the 113 connections those pools alone may open.
+     */
+    @Test
+    void devDatabaseAcceptsEveryConnectionTheServicesMayOpenWithChatScaledToThree() throws IOException {
+        Overlay dev = Overlay.of("dev");
+        Container postgres = dev.get(StatefulSet.class, "commerce-chat-db").getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<String> args = Optional.ofNullable(postgres.getArgs()).orElse(List.of());
+        int maxConnections = 100; // PostgreSQL's default
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("-c") && args.get(i + 1).startsWith("max_connections=")) {
+                maxConnections = Integer.parseInt(args.get(i + 1).substring("max_connections=".length()));
+            }
+        }
+        int needed = connectionsTheServicesMayOpen(Map.of("chat-service", 3,
+                "account-link-service", dev.get(Deployment.class, "account-link-service").getSpec().getReplicas(),
+                "consent-service", dev.get(Deployment.class, "consent-service").getSpec().getReplicas()));
+        assertTrue(maxConnections >= needed + 10, "dev max_connections " + maxConnections + " < " + needed
+                + " the services may open with chat-service at 3 replicas + 10 for a developer's psql sessions");
+    }
+
+    /**
+     * Connections the mesh services' pools may open at these pod counts, plus a rolling update's surge: per pod the
+     * reactive pool, the JDBC pool (Flyway at start) and, for chat-service, its LISTEN connection.
+     */
+    private static int connectionsTheServicesMayOpen(Map<String, Integer> podsPerService) throws IOException {
+        assertEquals(Set.copyOf(MESH), podsPerService.keySet());
         int needed = 0;
         for (String svc : MESH) {
             java.util.Properties props = new java.util.Properties();
-            try (var in = java.nio.file.Files.newInputStream(Overlay.repoRoot().resolve(svc + "/src/main/resources/application.properties"))) {
+            try (var in = Files.newInputStream(Overlay.repoRoot().resolve(svc + "/src/main/resources/application.properties"))) {
                 props.load(in);
             }
             int perPod = Integer.parseInt(props.getProperty("quarkus.datasource.reactive.max-size"))
                     + Integer.parseInt(props.getProperty("quarkus.datasource.jdbc.max-size"))
                     + (svc.equals("chat-service") ? 1 : 0); // its LISTEN connection
-            int pods = svc.equals("chat-service") ? prod.get(HorizontalPodAutoscaler.class, svc).getSpec().getMaxReplicas()
-                    : prod.get(Deployment.class, svc).getSpec().getReplicas();
+            int pods = podsPerService.get(svc);
             int surge = (pods + 3) / 4; // a rolling update's maxSurge, 25 % rounded up (the Deployments' default)
             needed += (pods + surge) * perPod;
         }
-        assertTrue(maxConnections >= needed + 10, "max_connections " + maxConnections + " < " + needed
-                + " the services may open + 10 for CloudNativePG and operators");
+        return needed;
+    }
+
+    /**
+     * The database pods get Guaranteed QoS (requests equal to limits), as CloudNativePG recommends: a Burstable instance
+     * is among the first the kubelet evicts under node memory pressure, and losing the primary is a failover.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void prodDatabaseRequestsWhatItIsLimitedTo() {
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(Overlay.of("prod").generic("Cluster").get(0));
+        Map<String, Object> resources = (Map<String, Object>) spec.get("resources");
+        Map<String, Object> requests = (Map<String, Object>) resources.get("requests");
+        Map<String, Object> limits = (Map<String, Object>) resources.get("limits");
+        for (String kind : List.of("cpu", "memory")) {
+            assertNotNull(limits.get(kind), "the database's " + kind + " limit");
+            assertEquals(new Quantity(String.valueOf(limits.get(kind))), new Quantity(String.valueOf(requests.get(kind))),
+                    "the database's " + kind + " request equals its limit (Guaranteed QoS)");
+        }
     }
 
     @Test
@@ -180,6 +268,59 @@ class OverlayContentTest {
                         rule -> rule.getBackendRefs().get(0).getName() + ":" + rule.getBackendRefs().get(0).getPort()));
         assertEquals(Map.of("commercechat.partner.v1.BusinessMessaging", "chat-service:9000",
                 "commercechat.partner.v1.PartnerLinkEvents", "account-link-service:9000"), grpc);
+    }
+
+    /**
+     * Streams through the edge must not be cut by a route timeout. The HTTPRoute says so for SSE itself; a GRPCRoute (v1)
+     * has no timeouts field, so what each Gateway implementation needs is k8s/README.md's to say: its section on the
+     * partner streams names every server-streaming RPC the GRPCRoutes route (from the proto files), so that a new one
+     * is not routed without it.
+     */
+    @Test
+    void prodEdgeStreamsAreNotCutByARouteTimeout() throws IOException {
+        Overlay prod = Overlay.of("prod");
+        var sse = prod.get(HTTPRoute.class, "chat-service-rest").getSpec().getRules().stream()
+                .filter(r -> r.getMatches() != null && r.getMatches().stream()
+                        .anyMatch(m -> m.getPath() != null && "/v1/events".equals(m.getPath().getValue())))
+                .findFirst().orElseThrow(() -> new AssertionError("no HTTPRoute rule for /v1/events"));
+        assertEquals("0s", sse.getTimeouts() == null ? null : sse.getTimeouts().getRequest(), "SSE has no request timeout");
+
+        Set<String> routed = prod.all(GRPCRoute.class).stream().flatMap(r -> r.getSpec().getRules().stream())
+                .flatMap(r -> r.getMatches().stream()).map(m -> m.getMethod().getService()).collect(Collectors.toSet());
+        Set<String> streaming = new java.util.TreeSet<>();
+        try (var protos = Files.walk(Overlay.repoRoot().resolve("proto/src/main/resources"))) {
+            for (var file : protos.filter(f -> f.toString().endsWith(".proto")).toList()) {
+                streaming.addAll(serverStreamingRpcs(Files.readString(file)));
+            }
+        }
+        Set<String> routedStreaming = streaming.stream().filter(rpc -> routed.contains(rpc.substring(0, rpc.lastIndexOf('/'))))
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+        assertFalse(routedStreaming.isEmpty(), "the partner edge routes BusinessMessaging.Subscribe, a stream: " + streaming);
+        String readme = Files.readString(Overlay.repoRoot().resolve("k8s/README.md"));
+        int from = readme.indexOf("### Partner streams through the Gateway");
+        assertTrue(from >= 0, "k8s/README.md has no section \"Partner streams through the Gateway\"");
+        int to = java.util.stream.IntStream.of(readme.indexOf("\n## ", from), readme.indexOf("\n### ", from + 1))
+                .filter(i -> i >= 0).min().orElse(readme.length());
+        String section = readme.substring(from, to);
+        for (String rpc : routedStreaming) {
+            assertTrue(section.contains("`" + rpc + "`"), "k8s/README.md's partner-stream section does not name " + rpc
+                    + ", a server-streaming RPC the prod Gateway routes");
+        }
+    }
+
+    /** {@code package.Service/Method} of every RPC in a proto file that returns a stream. */
+    static Set<String> serverStreamingRpcs(String proto) {
+        var pkg = java.util.regex.Pattern.compile("(?m)^package\\s+([\\w.]+)\\s*;").matcher(proto);
+        String prefix = pkg.find() ? pkg.group(1) + "." : "";
+        Set<String> rpcs = new java.util.TreeSet<>();
+        var service = java.util.regex.Pattern.compile("(?s)service\\s+(\\w+)\\s*\\{(.*?)\\n\\}").matcher(proto);
+        while (service.find()) {
+            var rpc = java.util.regex.Pattern.compile("rpc\\s+(\\w+)\\s*\\([^)]*\\)\\s*returns\\s*\\(\\s*stream\\s").matcher(service.group(2));
+            while (rpc.find()) {
+                rpcs.add(prefix + service.group(1) + "/" + rpc.group(1));
+            }
+        }
+        return rpcs;
     }
 
     @Test

@@ -135,7 +135,10 @@ class WorkloadInvariantsTest {
         for (String image : images) {
             assertTrue(image != null && PINNED.matcher(image).matches(), name + ": image not pinned to a tag: " + image);
         }
-        quarkusServices(name).forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
+        if (name.equals("dev")) {
+            // dev runs the images the generated Deployments name; prod pins each release (OverlayContentTest)
+            quarkusServices(name).forEach(w -> assertEquals("ghcr.io/commercechat/" + w.appName() + ":1.0.0", w.containers().get(0).getImage(), w.id()));
+        }
     }
 
     /** The overlay's Quarkus services; there must be at least the three of the mesh. */

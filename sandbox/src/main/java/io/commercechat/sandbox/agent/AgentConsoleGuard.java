@@ -6,10 +6,13 @@ import io.commercechat.sandbox.rest.ProblemMappers;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,8 +20,10 @@ import java.util.stream.Collectors;
 /**
  * The one gate of the agent console: every request under /agent, the static page, script and styles included. The
  * console acts with the bank's partner token (every person's conversation with the bank) and has no login, so it is
- * off unless {@code sandbox.agent.enabled} (404), answers only to a loopback Host name (403; a page of another origin
- * whose name resolves to 127.0.0.1 cannot drive it), and its answers cannot be cached, framed or sniffed. A route of
+ * off unless {@code sandbox.agent.enabled} (404), answers only to connections from this machine's loopback (403: the
+ * Host header is the client's to choose, so a client that reaches the sandbox through the network, e.g. through the
+ * cluster's edge, could name 127.0.0.1) and only to a loopback Host name (403; a page of another origin whose name
+ * resolves to 127.0.0.1 cannot drive it), and its answers cannot be cached, framed or sniffed. A route of
  * the Vert.x router, as the static files never reach JAX-RS; it also keeps {@link AgentInbox} from subscribing, since
  * only /agent requests start it.
  */
@@ -33,6 +38,9 @@ public class AgentConsoleGuard {
     private final Problem disabled = Problem.of(404, "agent-console-disabled", "Not Found",
             "the agent console is disabled (sandbox.agent.enabled=false)");
     private final Problem foreignHost;
+    private final Problem notLoopback = Problem.of(403, "agent-console-remote", "Forbidden",
+            "the agent console answers only to connections from this machine's loopback: open it at"
+                    + " http://127.0.0.1:<port>/agent on the machine that runs the sandbox, or through kubectl port-forward");
 
     public AgentConsoleGuard(SandboxConfig config) {
         this.enabled = config.agent().enabled();
@@ -57,6 +65,8 @@ public class AgentConsoleGuard {
         ctx.addHeadersEndHandler(v -> securityHeaders(ctx.response()));
         if (!enabled) {
             ProblemMappers.end(ctx, disabled);
+        } else if (!isLoopback(ctx.request().connection().remoteAddress())) {
+            ProblemMappers.end(ctx, notLoopback);
         } else if (!allowedHost(hostOf(ctx.request()))) {
             ProblemMappers.end(ctx, foreignHost);
         } else {
@@ -66,6 +76,26 @@ public class AgentConsoleGuard {
 
     private boolean allowedHost(String host) {
         return host != null && allowedHosts.contains(host);
+    }
+
+    /**
+     * Whether the connection's peer is this machine's loopback (127.0.0.0/8, ::1). The connection's own address, not
+     * the request's: with forwarded headers enabled, {@code request.remoteAddress()} is what a client claims.
+     * {@code kubectl port-forward} connects inside the pod's network namespace to 127.0.0.1, so it is loopback.
+     */
+    static boolean isLoopback(SocketAddress peer) {
+        if (peer == null || !peer.isInetSocket() || peer.hostAddress() == null) {
+            return false; // a Unix domain socket, or no address at all
+        }
+        String ip = peer.hostAddress();
+        if (!ip.matches("[0-9A-Fa-f:.]+")) {
+            return false; // not an address literal (a zone id, a name): never resolved here
+        }
+        try {
+            return InetAddress.getByName(ip).isLoopbackAddress(); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static void securityHeaders(HttpServerResponse response) {

@@ -4,7 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.commercechat.sandbox.config.SandboxConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AgentConsoleGuardTest {
@@ -35,5 +55,75 @@ class AgentConsoleGuardTest {
         assertNull(AgentConsoleGuard.hostOf("[::1]evil"));
         assertNull(AgentConsoleGuard.hostOf(":8083"));
         assertNull(AgentConsoleGuard.hostOf(""));
+    }
+
+    @Test
+    void onlyLoopbackPeersAreLoopback() {
+        for (String ip : new String[] {"127.0.0.1", "127.0.0.6", "0:0:0:0:0:0:0:1", "::1", "::ffff:127.0.0.1"}) {
+            assertTrue(AgentConsoleGuard.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
+        }
+        for (String ip : new String[] {"10.1.2.3", "192.0.2.2", "fd00::2", "0.0.0.0", "::ffff:10.1.2.3"}) {
+            assertFalse(AgentConsoleGuard.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
+        }
+        assertFalse(AgentConsoleGuard.isLoopback(SocketAddress.domainSocketAddress("/tmp/sandbox.sock")));
+        assertFalse(AgentConsoleGuard.isLoopback(null));
+    }
+
+    /**
+     * The Host header is the client's to choose: a client that reaches the sandbox over the network (the cluster's edge,
+     * say) and names 127.0.0.1 is still refused. A real Vert.x server with the guard in its router, on 127.0.0.1 as every
+     * test server here, and real connections to it: one sent from this machine's non-loopback address (the client socket
+     * bound to it, so that the server's peer address is that address), one from 127.0.0.1. Skipped on a machine without
+     * a non-loopback address.
+     */
+    @Test
+    void aConnectionFromAnotherAddressIsRefusedWhateverHostItNames() throws Exception {
+        Optional<InetAddress> external = nonLoopbackAddress();
+        assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to connect from");
+        SandboxConfig config = new SmallRyeConfigBuilder().withMapping(SandboxConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter()) // "500ms", as Quarkus reads it
+                .withSources(new PropertiesConfigSource(Map.of("sandbox.agent.enabled", "true"), "test", 500))
+                .build().getConfigMapping(SandboxConfig.class);
+        Vertx vertx = Vertx.vertx();
+        try {
+            Router router = Router.router(vertx);
+            new AgentConsoleGuard(config).register(router);
+            router.get("/agent/status").handler(ctx -> ctx.response().end("console"));
+            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            int port = server.actualPort();
+            for (String host : new String[] {"127.0.0.1:" + port, "localhost", "[::1]:" + port}) {
+                String answer = get(external.get(), port, host);
+                assertTrue(answer.startsWith("HTTP/1.1 403 "), "from " + external.get() + " with Host " + host + ":\n" + answer);
+                assertTrue(answer.contains(":agent-console-remote\""), answer);
+                assertTrue(answer.contains("X-Frame-Options: DENY") || answer.contains("x-frame-options: DENY"), answer);
+            }
+            String local = get(InetAddress.getByName("127.0.0.1"), port, "127.0.0.1:" + port);
+            assertTrue(local.startsWith("HTTP/1.1 200 ") && local.endsWith("console"), local);
+            // a loopback connection naming another host is still the Host check's (DNS rebinding)
+            assertTrue(get(InetAddress.getByName("127.0.0.1"), port, "evil.example:" + port).contains(":agent-console-host\""));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A request to the server on 127.0.0.1, sent from {@code from} (an address of this machine). */
+    private static String get(InetAddress from, int port, String host) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port, from, 0)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /agent/status HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Optional<InetAddress> nonLoopbackAddress() throws SocketException {
+        return NetworkInterface.networkInterfaces().filter(i -> {
+            try {
+                return i.isUp() && !i.isLoopback();
+            } catch (SocketException e) {
+                return false;
+            }
+        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress()).findFirst();
     }
 }

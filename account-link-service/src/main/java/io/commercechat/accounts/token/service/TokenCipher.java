@@ -48,7 +48,8 @@ public class TokenCipher {
             }
             keys.put(kid, new SecretKeySpec(raw, "AES"));
         });
-        activeKeyId = config.tokenKeysActive();
+        // from a Secret file operators edit: an editor's trailing newline is not part of the id
+        activeKeyId = config.tokenKeysActive().strip();
         if (!keys.containsKey(activeKeyId)) {
             throw new IllegalStateException("accounts.token-keys-active names key id \"" + activeKeyId
                     + "\" but no accounts.token-keys." + activeKeyId + " is configured");
