@@ -1496,6 +1496,50 @@ class AccountLinkFlowTest extends MeshTestSupport {
         assertEquals(List.of(AccessDecision.ACCESS_DECISION_DENY, AccessDecision.ACCESS_DECISION_ALLOW), balanceReads);
     }
 
+    /**
+     * The person unlinks while a read waits to be retried. Unlink ends the link here at once but tells consent-service
+     * only once the bank has been told (slow here), so consent-service still allows the retry: the retry's check reads
+     * the link first, and the bank is not asked again with the token the first attempt opened.
+     */
+    @Test
+    @Order(13)
+    void aRetriedReadIsRefusedOnceThePersonUnlinkedMeanwhile() throws Exception {
+        String sub = newPerson();
+        Link link = linkAccount(sub);
+        String accountId = link.getAccounts(0).getId();
+        StatusRuntimeException refused;
+        try {
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults",
+                    "{\"rpc\":\"GetBalances\",\"latencyMillis\":1200,\"failureRate\":1,\"calls\":1}").statusCode());
+            // the Unlink's call to the bank (under its 2 s deadline, so that no failure counts against the bank) ends
+            // after the first attempt and its backoff: consent-service has not heard of the Unlink when the retry is checked
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1900}")
+                    .statusCode());
+            var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    balances(sub, accountId);
+                    return null;
+                } catch (StatusRuntimeException e) {
+                    return e;
+                }
+            });
+            await("the first attempt is at the bank", Duration.ofSeconds(10), () -> !nextCallsOf("GetBalances").contains("\"calls\":1"));
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"calls\":1}").statusCode());
+            var unlinked = java.util.concurrent.CompletableFuture.runAsync(() ->
+                    person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()));
+            await("the link ended here", Duration.ofSeconds(5),
+                    () -> getLink(sub, link.getId()).getStatus() == LinkStatus.LINK_STATUS_REVOKED);
+            refused = read.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(nextCallsOf("GetBalances").contains("\"calls\":1"), "a retry went to the bank after the Unlink");
+            unlinked.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
+        assertNotNull(refused, "the read succeeded after the person unlinked");
+        assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertEquals("access denied: the link is revoked (revoked by you in the app)", refused.getStatus().getDescription());
+    }
+
     /** A retry the consent still allows goes through, and is in the access log as the read it is: one record each. */
     @Test
     @Order(13)

@@ -133,7 +133,7 @@ public class BankDataReader {
                 .chain(token -> bankAnswer(banks.bank(owned.link.bankId).getBalances(BankGetBalancesRequest.newBuilder()
                         .setAccessToken(token).setAccountId(owned.account.bankAccountId).build(),
                         // a retry of the read is a read: checked (and recorded) again before it goes to the bank
-                        () -> check(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose))))
+                        () -> checkAgain(caller, owned.link, owned.account.bankAccountId, Permission.PERMISSION_BALANCES, purpose))))
                 .map(r -> GetBalancesResponse.newBuilder().setAccount(LinkMapper.toProto(owned.account, owned.link))
                         .addAllBalances(r.getBalancesList()).build()));
     }
@@ -167,7 +167,7 @@ public class BankDataReader {
                                             .setAccountId(owned.account.bankAccountId).setFrom(ProtoTime.of(window.from()))
                                             .setTo(ProtoTime.of(window.to())).setPageSize(size)
                                             .setPageToken(window.bankPageToken()).build(),
-                                    () -> check(caller, owned.link, owned.account.bankAccountId,
+                                    () -> checkAgain(caller, owned.link, owned.account.bankAccountId,
                                             Permission.PERMISSION_TRANSACTIONS, purpose))))
                             .map(r -> {
                                 var b = ListTransactionsResponse.newBuilder().addAllTransactions(BankAnswers.transactions(
@@ -319,6 +319,22 @@ public class BankDataReader {
      */
     private Uni<Void> check(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
         return consents.requireAccess(caller.subject(), link.bankId, link.consentId.toString(), bankAccountId, permission, purpose);
+    }
+
+    /**
+     * Before a retry of a read: the link as it is now, then its consent. The person's Unlink ends the link here first
+     * and tells consent-service only after the bank (AccessEnding), so consent-service alone would still allow a retry
+     * that comes in between, with the token the first attempt opened.
+     */
+    private Uni<Void> checkAgain(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
+        return links.find(link.id).chain(now -> now == null ? Uni.createFrom().failure(notActive(link))
+                        : refuseIfEnded(caller, now, bankAccountId, permission, purpose))
+                .chain(() -> tokens.usable(link.id)).invoke(sealed -> {
+                    if (sealed == null) {
+                        throw Rejections.denied("access denied: access to this bank has ended");
+                    }
+                })
+                .chain(() -> check(caller, link, bankAccountId, permission, purpose));
     }
 
     private Uni<String> token(Link link) {

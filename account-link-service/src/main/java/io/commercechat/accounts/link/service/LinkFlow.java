@@ -370,7 +370,8 @@ public class LinkFlow {
         if (pageNumber > MAX_ACCOUNT_PAGES) {
             return Uni.createFrom().failure(BankAnswers.endlessAccountList(bank.bankId(), MAX_ACCOUNT_PAGES));
         }
-        // a page asked for again after a failure is checked again, as every read (BankClient.retried)
+        // the list, all its pages, is one read, checked once before its first page; a page asked for again after a
+        // failure is checked (and recorded) again, as the bank may have served the failed attempt (BankClient.retried)
         return bank.listAccounts(BankListAccountsRequest.newBuilder().setAccessToken(accessToken).setPageSize(100)
                 .setPageToken(pageToken).build(), () -> accountListRead(caller, link)).chain(page -> {
                     for (BankAccount a : page.getAccountsList()) {
