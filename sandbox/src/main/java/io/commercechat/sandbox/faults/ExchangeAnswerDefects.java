@@ -2,7 +2,6 @@ package io.commercechat.sandbox.faults;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -13,12 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class ExchangeAnswerDefects {
 
-    /** {@code left}: null for "until changed"; otherwise how many more answers it holds for. */
-    private record Setting(boolean omitAccountIds, AtomicInteger left) {
-        static final Setting NONE = new Setting(false, null);
+    private record Setting(boolean omitAccountIds, CallsLeft left) {
+        static final Setting NONE = new Setting(false, CallsLeft.of(null));
 
         boolean inForce() {
-            return omitAccountIds && (left == null || left.get() > 0);
+            return omitAccountIds && left.inForce();
         }
     }
 
@@ -26,10 +24,8 @@ public class ExchangeAnswerDefects {
 
     /** The next {@code calls} answers (every answer when null) name no account; false: answers are whole again. */
     public void omitAccountIds(boolean omit, Integer calls) {
-        if (calls != null && calls < 1) {
-            throw new IllegalArgumentException("calls must be at least 1");
-        }
-        setting.set(omit ? new Setting(true, calls == null ? null : new AtomicInteger(calls)) : Setting.NONE);
+        CallsLeft left = CallsLeft.of(calls);
+        setting.set(omit ? new Setting(true, left) : Setting.NONE);
     }
 
     public void reset() {
@@ -44,15 +40,12 @@ public class ExchangeAnswerDefects {
     /** How many more answers leave them out; empty: until changed (or not at all). */
     public Optional<Integer> callsLeft() {
         Setting s = setting.get();
-        return s.inForce() && s.left() != null ? Optional.of(s.left().get()) : Optional.empty();
+        return s.inForce() ? s.left().count() : Optional.empty();
     }
 
     /** Whether this answer leaves the account ids out (one of the next answers' taken if so). */
     public boolean takeOmitAccountIds() {
         Setting s = setting.get();
-        if (!s.omitAccountIds()) {
-            return false;
-        }
-        return s.left() == null || s.left().getAndUpdate(left -> Math.max(0, left - 1)) > 0;
+        return s.omitAccountIds() && s.left().take();
     }
 }

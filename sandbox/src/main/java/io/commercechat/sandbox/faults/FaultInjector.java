@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -74,7 +73,7 @@ public class FaultInjector {
     }
 
     /** A fault for the next {@code left} calls of an RPC only; then the RPC's own fault applies again. */
-    private record ForNextCalls(Fault fault, AtomicInteger left) {}
+    private record ForNextCalls(Fault fault, CallsLeft left) {}
 
     private final Map<Rpc, Fault> configured;
     private final Map<Rpc, Fault> current = new ConcurrentHashMap<>();
@@ -103,11 +102,11 @@ public class FaultInjector {
 
     /** How many more calls of the RPC {@link #get} holds for before its own fault applies again; empty: until changed. */
     public Optional<Integer> callsLeft(Rpc rpc) {
-        return forNextCalls(rpc).map(next -> next.left().get());
+        return forNextCalls(rpc).flatMap(next -> next.left().count());
     }
 
     private Optional<ForNextCalls> forNextCalls(Rpc rpc) {
-        return Optional.ofNullable(forNextCalls.get(rpc)).filter(next -> next.left().get() > 0);
+        return Optional.ofNullable(forNextCalls.get(rpc)).filter(next -> next.left().inForce());
     }
 
     public Map<Rpc, Fault> all() {
@@ -125,10 +124,7 @@ public class FaultInjector {
 
     /** {@code fault} for the next {@code calls} calls of the RPC only, then its fault as it was. */
     public void setForNextCalls(Rpc rpc, Fault fault, int calls) {
-        if (calls < 1) {
-            throw new IllegalArgumentException("calls must be at least 1");
-        }
-        forNextCalls.put(rpc, new ForNextCalls(fault, new AtomicInteger(calls)));
+        forNextCalls.put(rpc, new ForNextCalls(fault, CallsLeft.of(calls)));
     }
 
     /** Back to what the configuration says. */
@@ -155,7 +151,7 @@ public class FaultInjector {
     /** The fault of this call: one of the next calls' fault while any is left, else the RPC's own. */
     private Fault take(Rpc rpc) {
         ForNextCalls next = forNextCalls.get(rpc);
-        if (next != null && next.left().getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+        if (next != null && next.left().take()) {
             return next.fault();
         }
         return current.getOrDefault(rpc, Fault.NONE);
