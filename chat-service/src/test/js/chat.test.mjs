@@ -107,3 +107,57 @@ test('reading a chat on another device clears its unread badge here', async () =
   assert.equal(badge(), null);
   view.unmount();
 });
+
+test('reading part of a chat on another device leaves only what is after it unread', async () => {
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [{ ...SHOP, lastSeq: 5, unreadCount: 4, readSeq: 1 }] }),
+  });
+  const badge = () => root.querySelector('.conversation-list .badge')?.textContent ?? null;
+  view.handleEvent(event('read', { conversationId: 'c1', reader: 'PERSON', readSeq: 3 }));
+  assert.equal(badge(), '2', 'messages 4 and 5 are still unread');
+  view.handleEvent(event('read', { conversationId: 'c1', reader: 'BUSINESS', readSeq: 5 }));
+  assert.equal(badge(), '2', 'the business\'s reading is not the person\'s');
+  view.unmount();
+});
+
+test('a message the person sent from another device clears the unread badge', async () => {
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [{ ...SHOP, lastSeq: 3, unreadCount: 2, readSeq: 1 }] }),
+  });
+  const badge = () => root.querySelector('.conversation-list .badge')?.textContent ?? null;
+  assert.equal(badge(), '2');
+  view.handleEvent(event('message', text(4, 'PERSON', 'Thanks!')));
+  assert.equal(badge(), null, 'writing implies having read (the send moved the watermark)');
+  view.handleEvent(event('message', text(5, 'BUSINESS', 'You are welcome')));
+  assert.equal(badge(), '1', 'what comes after it counts again');
+  view.unmount();
+});
+
+test('opening a chat does not let an answer older than a stream event overwrite what the event brought', async () => {
+  let answer;
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [{ ...SHOP, lastSeq: 1, unreadCount: 1, readSeq: 0 }] }),
+    businesses: async () => [{ id: 'shop', displayName: 'Shoe Shop', kind: 'SHOP' }],
+    // read by the server before message 2 was sent; it arrives after the stream brought message 2
+    openConversation: () => new Promise((resolve) => { answer = resolve; }),
+  });
+  const opening = view.openWith({ id: 'shop' });
+  view.handleEvent(event('message', text(2, 'BUSINESS', 'Still there?')));
+  answer({ ...SHOP, lastSeq: 1, unreadCount: 1, readSeq: 0, lastMessage: text(1, 'BUSINESS', 'Hello') });
+  await opening;
+  const c = view.conversations.get('c1');
+  assert.equal(c.lastSeq, 2);
+  assert.equal(c.lastMessage.seq, 2);
+  assert.equal(c.unreadCount, 2, 'the newer count is kept');
+  view.unmount();
+});
+
+test('a capped unread count is announced as "1000 or more unread"', async () => {
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [{ ...SHOP, lastSeq: 5000, unreadCount: 1000, readSeq: 0 }] }),
+  });
+  const badge = root.querySelector('.conversation-list .badge');
+  assert.equal(badge.textContent, '99+');
+  assert.equal(badge.getAttribute('aria-label'), '1000 or more unread');
+  view.unmount();
+});

@@ -185,7 +185,7 @@ test('a refused position (400: not a position) is forgotten and the stream start
   assert.ok(Date.now() - started < 900, 'reconnected without the backoff');
 });
 
-test('a 429 is retried after its Retry-After, not after the first backoff', async () => {
+test('every 429 in a row is retried after its own Retry-After, not after the backoff', async () => {
   const calls = [];
   const delays = [];
   const realSetTimeout = globalThis.setTimeout;
@@ -200,7 +200,7 @@ test('a 429 is retried after its Retry-After, not after the first backoff', asyn
         getToken: async () => 'tok',
         fetch: async (url, init) => {
           calls.push(init.headers);
-          if (calls.length === 1) {
+          if (calls.length <= 2) {
             return new Response('{}', { status: 429, headers: { 'Retry-After': '30', 'Content-Type': 'application/problem+json' } });
           }
           stream.stop();
@@ -213,7 +213,8 @@ test('a 429 is retried after its Retry-After, not after the first backoff', asyn
   } finally {
     globalThis.setTimeout = realSetTimeout;
   }
-  assert.deepEqual(delays, [30000]);
+  assert.equal(calls.length, 3);
+  assert.deepEqual(delays, [30000, 30000], 'the second refusal is waited out too');
 });
 
 test('a server\'s retry hint holds for the next reconnect only, not for the tab\'s life', async () => {

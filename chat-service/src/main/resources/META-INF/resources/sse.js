@@ -171,7 +171,8 @@ export class EventStream {
     const controller = new AbortController();
     this.controller = controller;
     let received = false;
-    let retryAfter = null;
+    let retryAfter = null;  // the stream's `retry:` (or 0 to start again at once): the next reconnect only
+    let refusedFor = null;  // an HTTP Retry-After: the reconnect it answers
     try {
       const token = await this.options.getToken();
       if (!token) {
@@ -200,7 +201,8 @@ export class EventStream {
         if (response.status === 404) this.status('waiting', 'Live updates are not available.');
         // too many streams open (or the service is busy): wait as long as it asks
         const after = Number(response.headers.get('Retry-After'));
-        if ((response.status === 429 || response.status === 503) && after > 0) retryAfter = Math.min(after, 300) * 1000;
+        // for this refusal's reconnect whatever the attempt: a second refusal in a row waits as long again
+        if ((response.status === 429 || response.status === 503) && after > 0) refusedFor = Math.min(after, 300) * 1000;
         throw new Error(`event stream answered ${response.status}`);
       }
       this.status('open');
@@ -243,7 +245,8 @@ export class EventStream {
     }
     if (this.stopped) return;
     if (received) this.attempt = 0;
-    const delay = retryAfter !== null && this.attempt === 0 ? retryAfter : backoffDelay(this.attempt);
+    const delay = refusedFor !== null ? refusedFor
+      : retryAfter !== null && this.attempt === 0 ? retryAfter : backoffDelay(this.attempt);
     this.attempt++;
     this.status('waiting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
     this.timer = setTimeout(() => this.connect(), delay);

@@ -11,6 +11,8 @@ const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
 const SEND_RETRIES = 3;
 const OUTBOX_PREFIX = 'cc.outbox.';
+/** chat-service counts unread messages up to this many (Conversation.UNREAD_SHOWN_AT_MOST): that many means at least. */
+const UNREAD_SHOWN_AT_MOST = 1000;
 
 export class ChatView {
   /** subject: the signed-in person's, whose unsent messages and drafts this tab keeps (see restoreOutbox). */
@@ -243,7 +245,13 @@ export class ChatView {
       c.lastSeq = m.seq;
       c.lastMessage = m;
       c.lastMessageAt = m.sentAt;
-      if (m.sender !== 'PERSON' && !(this.activeId === id && this.visible())) c.unreadCount = (c.unreadCount || 0) + 1;
+      if (m.sender === 'PERSON') {
+        // sent here or on another device: the send moved the person's watermark to it (no read event says so)
+        c.readSeq = Math.max(c.readSeq || 0, m.seq);
+        c.unreadCount = 0;
+      } else if (!(this.activeId === id && this.visible())) {
+        c.unreadCount = (c.unreadCount || 0) + 1;
+      }
       if (m.sender === 'BUSINESS' || m.sender === 'ASSISTANT') {
         t.typingUntil = 0;  // their reply ends their typing
         clearTimeout(t.typingTimer);
@@ -276,7 +284,7 @@ export class ChatView {
     if (!c) return;
     if (r.reader === 'PERSON' || r.reader === 'SENDER_KIND_PERSON') {
       c.readSeq = Math.max(c.readSeq || 0, r.readSeq);
-      if (c.readSeq >= (c.lastSeq || 0)) c.unreadCount = 0;
+      c.unreadCount = unreadAfter(c, c.unreadCount);
       this.renderList();
     } else {
       c.businessReadSeq = Math.max(c.businessReadSeq || 0, r.readSeq);
@@ -507,7 +515,8 @@ export class ChatView {
   async openWith(business) {
     try {
       const c = await this.api.openConversation(business.id);
-      this.conversations.set(c.id, { ...this.conversations.get(c.id), ...c });
+      // answered as the list shows it, but perhaps read before a stream event this view has taken since
+      this.conversations.set(c.id, mergeRead(this.conversations.get(c.id), c));
       this.picking = false;
       this.navigate(`#/chats/${c.id}`);
     } catch (e) {
@@ -549,7 +558,8 @@ export class ChatView {
             h('span', { class: 'conversation-preview' },
               c.blocked ? 'Blocked · ' : '',
               c.lastMessage ? `${c.lastMessage.sender === 'PERSON' ? 'You: ' : ''}${preview(c.lastMessage)}` : 'No messages yet')),
-          unread ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread)) : null));
+          unread ? h('span', { class: 'badge', 'aria-label': `${unread >= UNREAD_SHOWN_AT_MOST ? `${UNREAD_SHOWN_AT_MOST} or more` : unread} unread` },
+            unread > 99 ? '99+' : String(unread)) : null));
     })));
     if (this.listCursor) {
       el.appendChild(h('button', { type: 'button', class: 'button secondary more', onclick: () => this.loadList(true) }, 'Show older conversations'));
@@ -831,15 +841,25 @@ function redact(m, r) {
 }
 
 /**
- * A conversation as a list read shows it, merged into the one held: when events have moved the held one past the
- * read (a newer last message), what the events set is kept; a read may be older than the events that followed it.
+ * A conversation as a list read (or POST /v1/conversations) shows it, merged into the one held: when events have moved
+ * the held one past the read (a newer last message), what the events set is kept; a read may be older than the events
+ * that followed it. Watermarks only move forward, and the count is no more than the messages after the watermark.
  */
 function mergeRead(held, read) {
-  if (!held || (held.lastSeq || 0) <= (read.lastSeq || 0)) return { ...held, ...read };
-  const { lastSeq, lastMessage, lastMessageAt, unreadCount } = held;
-  return { ...held, ...read, lastSeq, lastMessage, lastMessageAt, unreadCount,
-    readSeq: Math.max(held.readSeq || 0, read.readSeq || 0),
-    businessReadSeq: Math.max(held.businessReadSeq || 0, read.businessReadSeq || 0) };
+  if (!held) return { ...read };
+  const merged = (held.lastSeq || 0) > (read.lastSeq || 0)
+    ? { ...held, ...read, lastSeq: held.lastSeq, lastMessage: held.lastMessage, lastMessageAt: held.lastMessageAt,
+      unreadCount: held.unreadCount }
+    : { ...held, ...read };
+  merged.readSeq = Math.max(held.readSeq || 0, read.readSeq || 0);
+  merged.businessReadSeq = Math.max(held.businessReadSeq || 0, read.businessReadSeq || 0);
+  merged.unreadCount = unreadAfter(merged, merged.unreadCount);
+  return merged;
+}
+
+/** An unread count after the person's watermark moved: no more than the messages after it (own ones included). */
+function unreadAfter(c, count) {
+  return Math.max(0, Math.min(Number(count || 0), (c.lastSeq || 0) - (c.readSeq || 0)));
 }
 
 /** The newest seq a thread holds (0 for none). */

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestIssuerResource.class)
 class MessagingTest extends ChatTestSupport {
 
-    /** The most unread messages a conversation shows (MessageRepository.UNREAD_SHOWN_AT_MOST). */
+    /** The most unread messages a conversation shows (Conversation.UNREAD_SHOWN_AT_MOST). */
     private static final int UNREAD_CAP = 1000;
 
     @jakarta.inject.Inject

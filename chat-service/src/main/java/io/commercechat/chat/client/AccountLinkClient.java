@@ -47,7 +47,8 @@ public class AccountLinkClient {
     }
 
     public Uni<BeginLinkResponse> beginLink(String personToken, BeginLinkRequest req) {
-        return change(personToken, "BeginLink", "the bank", s -> s.beginLink(req));
+        // only starts a pending link, which a repeat starts anew: read-like for what a failure tells the person
+        return call(personToken, "BeginLink", "the bank", s -> s.beginLink(req));
     }
 
     public Uni<Link> completeLink(String personToken, CompleteLinkRequest req) {

@@ -3,6 +3,7 @@ package io.commercechat.chat.client;
 import io.commercechat.chat.error.ChatFailure;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.ConnectException;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,7 +22,8 @@ final class PeerFailures {
      * @param peer        what the person knows the peer as, e.g. "your bank data"
      * @param rpc         the RPC, for the log
      * @param notFoundWhat the resource, e.g. "the account"
-     * @param changes     the call changes something at the peer (a revocation), rather than reading
+     * @param changes     the call changes something at the peer (a revocation) that a repeat must not do twice, rather
+     *                    than reading (or only starting something a repeat starts again, as BeginLink)
      */
     static Throwable translate(Throwable failure, String peer, String rpc, String notFoundWhat, boolean changes) {
         if (failure instanceof ChatFailure f) {
@@ -44,11 +46,24 @@ final class PeerFailures {
                     "your sign-in could not be confirmed; sign in again");
             default -> {
                 LOG.warnf("%s failed with %s", rpc, code);
-                // after a deadline or an error of its own the peer may have carried the change out (committed late)
-                yield changes && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNKNOWN
-                        || code == Status.Code.INTERNAL) ? outcomeUnknown(peer) : unavailable(peer);
+                // a change may have been carried out unless the call never left: grpc-java answers UNAVAILABLE for a
+                // refused connection (its cause a ConnectException) and for one that dropped while the call was out
+                yield changes && !neverLeft(e) ? outcomeUnknown(peer) : unavailable(peer);
             }
         };
+    }
+
+    /** The connection was refused, so the peer never saw the call (PeerFailuresTest checks what grpc-java answers). */
+    private static boolean neverLeft(StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+            return false;
+        }
+        for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ChatFailure unavailable(String peer) {

@@ -15,6 +15,12 @@ import java.util.UUID;
 @Table(name = "conversations")
 public class Conversation {
 
+    /**
+     * Unread counts stop here, in both edges' lists: each conversation of a page counts at most this many messages, so
+     * one whose reader never marks anything read (an integration) costs a list no more than any other.
+     */
+    public static final int UNREAD_SHOWN_AT_MOST = 1000;
+
     @Id
     public UUID id;
 

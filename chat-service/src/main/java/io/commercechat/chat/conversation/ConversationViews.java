@@ -3,7 +3,6 @@ package io.commercechat.chat.conversation;
 import io.commercechat.chat.business.Business;
 import io.commercechat.support.ProtoTime;
 import io.commercechat.chat.message.MessageViews.MessageView;
-import io.commercechat.chat.message.repository.MessageRepository;
 import java.time.Instant;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -19,7 +18,7 @@ public final class ConversationViews {
     public record ConversationView(UUID id, String businessId, String businessName, String businessKind, long lastSeq,
             Instant lastMessageAt,
             @Schema(description = "Messages from the business after the person's read watermark, counted up to "
-                    + MessageRepository.UNREAD_SHOWN_AT_MOST + ": that many means at least that many") long unreadCount,
+                    + Conversation.UNREAD_SHOWN_AT_MOST + ": that many means at least that many") long unreadCount,
             long readSeq, long businessReadSeq, boolean blocked, MessageView lastMessage) {}
 
     public static ConversationView forPerson(Conversation c, Business b, long unread, MessageView last) {

@@ -68,8 +68,9 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
                 update.setParameter("now", now);
             }
             return update.executeUpdate().chain(n -> n == 1 ? Uni.createFrom().item(Announced.WRITTEN)
-                    // a statement of its own sees the block the update waited for (the session's copy does not)
-                    : s.createNativeQuery("SELECT blocked FROM conversations WHERE id = :id", Boolean.class)
+                    // a statement of its own sees the block the update waited for (the session's copy does not): a scalar
+                    // projection is read from the database, and HQL, unlike a native select, is interpreted once
+                    : s.createSelectionQuery("select c.blocked from Conversation c where c.id = :id", Boolean.class)
                             .setParameter("id", id).getSingleResult()
                             .map(blocked -> blocked ? Announced.BLOCKED : Announced.UNCHANGED));
         });

@@ -11,6 +11,7 @@ import io.commercechat.chat.inbox.service.InboxLog;
 import io.commercechat.chat.message.ChatMessage;
 import io.commercechat.chat.message.repository.MessageRepository;
 import io.commercechat.chat.security.Caller;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -58,14 +59,15 @@ public class ConversationService {
 
     /**
      * Get-or-create the person's conversation with a business. One the person had comes with its unread count and last
-     * message, as the list shows it: a client merges the answer over what it holds.
+     * message, as the list shows it: a client merges the answer over what it holds. A created one has no messages, so
+     * its count is 0 without a read; an existing one is counted once the transaction has committed.
      */
-    @WithTransaction
     public Uni<Opened> open(Caller person, String businessId) {
         if (businessId == null || !Business.ID.matcher(businessId).matches()) {
             throw ChatFailure.invalid("businessId must be 1-64 characters of a-z, 0-9 and '-'");
         }
-        return businesses.findById(businessId).chain(business -> {
+        Party party = Party.person(person.subject());
+        return Panache.withTransaction(() -> businesses.findById(businessId).chain(business -> {
             if (business == null) {
                 throw ChatFailure.notFound("business " + businessId);
             }
@@ -75,8 +77,9 @@ public class ConversationService {
                     .chain(created -> conversations.findPair(person.subject(), businessId).chain(c -> created
                             ? inboxLog.conversationChanged(c).replaceWith(new Opened(new Page(List.of(c),
                                     Map.of(businessId, business), Map.of(), Map.of(), null), true))
-                            : pageOf(Party.person(person.subject()), List.of(c), null).map(p -> new Opened(p, false))));
-        });
+                            : shown(party, List.of(c), null).map(p -> new Opened(p, false))));
+        })).chain(opened -> opened.created() ? Uni.createFrom().item(opened)
+                : withUnread(party, opened.page()).map(p -> new Opened(p, false)));
     }
 
     @WithSession
@@ -85,27 +88,34 @@ public class ConversationService {
     }
 
     /** Most recently active first; {@code cursor} from a previous page (null or empty for the first). */
-    @WithSession
     public Uni<Page> list(Party party, String cursor, int limit) {
-        return conversations.page(party, cursors.before(party, cursor), limit + 1).chain(found -> {
+        return Panache.withSession(() -> conversations.page(party, cursors.before(party, cursor), limit + 1).chain(found -> {
             List<Conversation> page = found.stream().limit(limit).toList();
-            return pageOf(party, page, found.size() > limit ? cursors.after(party, page.get(page.size() - 1).activitySeq) : null);
-        });
+            return shown(party, page, found.size() > limit ? cursors.after(party, page.get(page.size() - 1).activitySeq) : null);
+        })).chain(p -> withUnread(party, p));
     }
 
     /** One conversation with what a list shows. */
-    @WithSession
     public Uni<Page> one(Party party, UUID id) {
-        return conversations.findFor(party, id).chain(found -> pageOf(party, List.of(require(found)), null));
+        return Panache.withSession(() -> conversations.findFor(party, id)
+                .chain(found -> shown(party, List.of(require(found)), null))).chain(p -> withUnread(party, p));
     }
 
-    private Uni<Page> pageOf(Party party, List<Conversation> page, String nextCursor) {
+    /** A page with its businesses and (for the person) last messages; the unread counts come after, {@link #withUnread}. */
+    private Uni<Page> shown(Party party, List<Conversation> page, String nextCursor) {
         List<UUID> ids = page.stream().map(c -> c.id).toList();
-        return messages.unreadCounts(party, ids).chain(unread -> {
-            Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
-            return latest.chain(last -> businesses.byIds(page.stream().map(c -> c.businessId).toList()).map(named -> new Page(page,
-                    named, unread, last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), nextCursor)));
-        });
+        Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
+        return latest.chain(last -> businesses.byIds(page.stream().map(c -> c.businessId).toList()).map(named -> new Page(page,
+                named, Map.of(), last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), nextCursor)));
+    }
+
+    /**
+     * The page's unread counts, read on the reactive pool: run once the session has given its connection back, so a
+     * request never holds one connection while it waits for a second (a burst of lists could take the whole pool so).
+     */
+    private Uni<Page> withUnread(Party party, Page p) {
+        return messages.unreadCounts(party, p.conversations().stream().map(c -> c.id).toList())
+                .map(unread -> new Page(p.conversations(), p.businesses(), unread, p.latest(), p.nextCursor()));
     }
 
     /** Moves the party's read watermark forward (never back); returns the watermark. */

@@ -1,11 +1,14 @@
 package io.commercechat.chat.message.repository;
 
+import io.commercechat.chat.conversation.Conversation;
 import io.commercechat.chat.conversation.Party;
 import io.commercechat.chat.message.ChatMessage;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,6 +18,12 @@ import java.util.UUID;
 
 @ApplicationScoped
 public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUID> {
+
+    private final Pool pool;
+
+    public MessageRepository(Pool pool) {
+        this.pool = pool;
+    }
 
     /** A messages row (columns by name, as send_message_batch() and the inbox read return them); null when id is null. */
     public static ChatMessage fromRow(Row r) {
@@ -61,15 +70,10 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
     }
 
     /**
-     * Unread counts stop here: each conversation of a list page counts at most this many rows, so one whose reader
-     * never marks anything read (an integration) costs the list no more than any other. Both edges show the capped
-     * count.
-     */
-    public static final int UNREAD_SHOWN_AT_MOST = 1000;
-
-    /**
      * Messages from the other side after this party's read watermark, per conversation, at most
-     * {@link #UNREAD_SHOWN_AT_MOST}; a conversation without any is left out.
+     * {@link Conversation#UNREAD_SHOWN_AT_MOST}; a conversation without any is left out. Committed rows only: a prepared query on
+     * the reactive pool (a result-typed native query missed Hibernate's interpretation cache on every list page and
+     * piled up in it), so call it after the caller's session has given its connection back.
      */
     public Uni<Map<UUID, Long>> unreadCounts(Party party, Collection<UUID> conversationIds) {
         if (conversationIds.isEmpty()) {
@@ -78,18 +82,17 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
         String unread = party.isPerson() ? "m.seq > c.person_read_seq"
                 : "m.seq > c.business_read_seq AND m.visibility = 'EVERYONE'";
         String sql = "SELECT c.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND "
-                + unread + " AND m.sender <> :own LIMIT " + UNREAD_SHOWN_AT_MOST + ") capped)"
-                + " FROM conversations c WHERE c.id IN (:ids)";
-        return getSession().chain(s -> s.createNativeQuery(sql, Object[].class).setParameter("ids", conversationIds)
-                        .setParameter("own", party.sender().name()).getResultList())
+                + unread + " AND m.sender <> $1 LIMIT " + Conversation.UNREAD_SHOWN_AT_MOST + ") capped) AS unread"
+                + " FROM conversations c WHERE c.id = ANY($2)";
+        return pool.preparedQuery(sql).execute(Tuple.of(party.sender().name(), conversationIds.toArray(UUID[]::new)))
                 .map(rows -> {
                     Map<UUID, Long> counts = new HashMap<>();
-                    rows.forEach(r -> {
-                        long n = ((Number) r[1]).longValue();
+                    for (Row r : rows) {
+                        long n = r.getLong("unread");
                         if (n > 0) {
-                            counts.put((UUID) r[0], n);
+                            counts.put(r.getUUID("id"), n);
                         }
-                    });
+                    }
                     return counts;
                 });
     }
