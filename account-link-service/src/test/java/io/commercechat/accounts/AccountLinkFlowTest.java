@@ -1510,10 +1510,11 @@ class AccountLinkFlowTest extends MeshTestSupport {
         StatusRuntimeException refused;
         try {
             assertEquals(200, sandboxHook("PUT", "/sandbox/faults",
-                    "{\"rpc\":\"GetBalances\",\"latencyMillis\":1200,\"failureRate\":1,\"calls\":1}").statusCode());
-            // the Unlink's call to the bank (under its 2 s deadline, so that no failure counts against the bank) ends
-            // after the first attempt and its backoff: consent-service has not heard of the Unlink when the retry is checked
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1900}")
+                    "{\"rpc\":\"GetBalances\",\"latencyMillis\":1000,\"failureRate\":1,\"calls\":1}").statusCode());
+            // the Unlink's call to the bank (well under its 2 s deadline, so that no failure counts against the bank) ends
+            // after the first attempt (1 s) and its backoff (about 0.1 s): consent-service has not heard of the Unlink
+            // when the retry is checked
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}")
                     .statusCode());
             var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {

@@ -92,6 +92,9 @@ class PeerFailureIT {
                 .contentType(ContentType.JSON).body(Map.of("bankId", "sandbox-bank", "permissions", List.of("ACCOUNTS_BASIC"),
                         "purposes", List.of("ACCOUNT_OVERVIEW"), "validDays", 30, "redirectUri", "http://127.0.0.1/done"))
                 .post("/v1/links").then());
+        // unlink changes something, and the hung peer has the call: it may have been carried out
+        unavailable("Your bank link service", MAY_HAVE_CHANGED, () -> given().baseUri(chat.baseUrl()).auth().oauth2(token)
+                .delete("/v1/links/" + UUID.randomUUID()).then());
         assertTokenNotLogged(token);
     }
 
@@ -109,6 +112,7 @@ class PeerFailureIT {
     }
 
     private static final String NOTHING_CHANGED = "nothing was changed, try again in a minute";
+    private static final String MAY_HAVE_CHANGED = "it may have been done, so look again before you try again";
 
     /**
      * A 503 problem with Retry-After naming the peer as the person knows it and ending with {@code ending}, answered

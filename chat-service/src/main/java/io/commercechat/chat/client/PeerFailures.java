@@ -4,6 +4,8 @@ import io.commercechat.chat.error.ChatFailure;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,13 +55,16 @@ final class PeerFailures {
         };
     }
 
-    /** The connection was refused, so the peer never saw the call (PeerFailuresTest checks what grpc-java answers). */
+    /**
+     * No connection was made (refused, no route, or the peer's name did not resolve), so the peer never saw the call
+     * (PeerFailuresTest checks what grpc-java answers for a refused connection).
+     */
     private static boolean neverLeft(StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
             return false;
         }
         for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException) {
                 return true;
             }
         }

@@ -54,6 +54,17 @@ class PeerFailuresTest {
                 "a failure it cannot place says so either");
     }
 
+    /** No route to the peer, or its name did not resolve (a missing Service): no connection was made either. */
+    @Test
+    void aChangeThatFoundNoWayToThePeerChangedNothing() {
+        for (Throwable noWay : new Throwable[] {new java.net.UnknownHostException("consent-service"),
+                new java.net.NoRouteToHostException("no route")}) {
+            var failure = Status.UNAVAILABLE.withDescription("Unable to resolve host consent-service").withCause(noWay)
+                    .asRuntimeException();
+            assertTrue(translate(failure, true).getMessage().endsWith(NOTHING_CHANGED), noWay.toString());
+        }
+    }
+
     @Test
     void aReadChangedNothing() {
         for (Status.Code code : new Status.Code[] {Status.Code.DEADLINE_EXCEEDED, Status.Code.UNKNOWN, Status.Code.INTERNAL,

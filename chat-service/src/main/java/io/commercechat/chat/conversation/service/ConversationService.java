@@ -114,7 +114,7 @@ public class ConversationService {
      * request never holds one connection while it waits for a second (a burst of lists could take the whole pool so).
      */
     private Uni<Page> withUnread(Party party, Page p) {
-        return messages.unreadCounts(party, p.conversations().stream().map(c -> c.id).toList())
+        return messages.unreadCounts(party, p.conversations())
                 .map(unread -> new Page(p.conversations(), p.businesses(), unread, p.latest(), p.nextCursor()));
     }
 

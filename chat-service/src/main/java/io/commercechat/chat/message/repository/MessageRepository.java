@@ -75,16 +75,27 @@ public class MessageRepository implements PanacheRepositoryBase<ChatMessage, UUI
      * the reactive pool (a result-typed native query missed Hibernate's interpretation cache on every list page and
      * piled up in it), so call it after the caller's session has given its connection back.
      */
-    public Uni<Map<UUID, Long>> unreadCounts(Party party, Collection<UUID> conversationIds) {
-        if (conversationIds.isEmpty()) {
+    public Uni<Map<UUID, Long>> unreadCounts(Party party, List<Conversation> shown) {
+        if (shown.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        String unread = party.isPerson() ? "m.seq > c.person_read_seq"
-                : "m.seq > c.business_read_seq AND m.visibility = 'EVERYONE'";
-        String sql = "SELECT c.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND "
-                + unread + " AND m.sender <> $1 LIMIT " + Conversation.UNREAD_SHOWN_AT_MOST + ") capped) AS unread"
-                + " FROM conversations c WHERE c.id = ANY($2)";
-        return pool.preparedQuery(sql).execute(Tuple.of(party.sender().name(), conversationIds.toArray(UUID[]::new)))
+        // counted between the watermark and the last seq as the caller read them, so that the count agrees with the
+        // rest of its answer (read on another connection, a moment before)
+        String visible = party.isPerson() ? "" : " AND m.visibility = 'EVERYONE'";
+        String sql = "SELECT v.id, (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = v.id"
+                + " AND m.seq > v.read_seq AND m.seq <= v.last_seq" + visible + " AND m.sender <> $1 LIMIT "
+                + Conversation.UNREAD_SHOWN_AT_MOST + ") capped) AS unread"
+                + " FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS v(id, read_seq, last_seq)";
+        UUID[] ids = new UUID[shown.size()];
+        Long[] readSeqs = new Long[shown.size()];
+        Long[] lastSeqs = new Long[shown.size()];
+        for (int i = 0; i < shown.size(); i++) {
+            Conversation c = shown.get(i);
+            ids[i] = c.id;
+            readSeqs[i] = party.isPerson() ? c.personReadSeq : c.businessReadSeq;
+            lastSeqs[i] = c.lastSeq;
+        }
+        return pool.preparedQuery(sql).execute(Tuple.of(party.sender().name(), ids, readSeqs, lastSeqs))
                 .map(rows -> {
                     Map<UUID, Long> counts = new HashMap<>();
                     for (Row r : rows) {
