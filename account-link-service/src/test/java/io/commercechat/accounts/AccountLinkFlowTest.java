@@ -1468,17 +1468,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
                     "{\"rpc\":\"GetBalances\",\"latencyMillis\":1500,\"failureRate\":1,\"calls\":1}").statusCode());
             assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}")
                     .statusCode());
-            var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    balances(sub, accountId);
-                    return null;
-                } catch (StatusRuntimeException e) {
-                    return e;
-                }
-            });
-            await("the first attempt is at the bank", Duration.ofSeconds(10), () -> !nextCallsOf("GetBalances").contains("\"calls\":1"));
-            // a fault that changes nothing, for the next GetBalances call: still pending afterwards means no retry went out
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"calls\":1}").statusCode());
+            var read = readWhoseFirstAttemptIsAtTheBank(sub, accountId);
             consentAs(ISSUER.person(sub)).revokeConsent(RevokeConsentRequest.newBuilder().setConsentId(link.getConsentId())
                     .setRevokedBy(Actor.ACTOR_USER).setReason("from the privacy centre").build());
             refused = read.get(20, java.util.concurrent.TimeUnit.SECONDS);
@@ -1494,6 +1484,26 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 .filter(r -> r.getPermission() == Permission.PERMISSION_BALANCES).map(AccessRecord::getDecision).toList();
         // newest first: the retry refused, then the first attempt allowed
         assertEquals(List.of(AccessDecision.ACCESS_DECISION_DENY, AccessDecision.ACCESS_DECISION_ALLOW), balanceReads);
+    }
+
+    /**
+     * A balance read started in the background, once its first attempt is at the bank (a GetBalances fault for one call
+     * is set, and taken by it); then a fault that changes nothing is set for the next GetBalances call: still pending
+     * afterwards means no retry went out. Emits the read's refusal, null when it succeeded.
+     */
+    private java.util.concurrent.CompletableFuture<StatusRuntimeException> readWhoseFirstAttemptIsAtTheBank(String sub,
+            String accountId) throws Exception {
+        var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                balances(sub, accountId);
+                return (StatusRuntimeException) null;
+            } catch (StatusRuntimeException e) {
+                return e;
+            }
+        });
+        await("the first attempt is at the bank", Duration.ofSeconds(10), () -> !nextCallsOf("GetBalances").contains("\"calls\":1"));
+        assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"calls\":1}").statusCode());
+        return read;
     }
 
     /**
@@ -1516,16 +1526,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
             // when the retry is checked
             assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"RevokeAccess\",\"latencyMillis\":1500}")
                     .statusCode());
-            var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    balances(sub, accountId);
-                    return null;
-                } catch (StatusRuntimeException e) {
-                    return e;
-                }
-            });
-            await("the first attempt is at the bank", Duration.ofSeconds(10), () -> !nextCallsOf("GetBalances").contains("\"calls\":1"));
-            assertEquals(200, sandboxHook("PUT", "/sandbox/faults", "{\"rpc\":\"GetBalances\",\"calls\":1}").statusCode());
+            var read = readWhoseFirstAttemptIsAtTheBank(sub, accountId);
             var unlinked = java.util.concurrent.CompletableFuture.runAsync(() ->
                     person(sub).unlink(UnlinkRequest.newBuilder().setLinkId(link.getId()).build()));
             await("the link ended here", Duration.ofSeconds(5),
