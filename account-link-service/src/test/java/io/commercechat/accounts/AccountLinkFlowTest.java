@@ -1708,16 +1708,21 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
     /** The consent's allowed transaction reads in the person's access log, every page of it. */
     private long transactionReads(String sub, String consentId) {
-        long reads = 0;
+        return accessRecords(sub, consentId, a -> a.getDecision() == AccessDecision.ACCESS_DECISION_ALLOW
+                && a.getPermission() == Permission.PERMISSION_TRANSACTIONS);
+    }
+
+    /** The consent's records in the person's access log that {@code counted} takes, every page of it. */
+    private long accessRecords(String sub, String consentId, java.util.function.Predicate<AccessRecord> counted) {
+        long records = 0;
         String page = "";
         do {
             var r = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
                     .setPageSize(100).setPageToken(page).build());
-            reads += r.getRecordsList().stream().filter(a -> a.getDecision() == AccessDecision.ACCESS_DECISION_ALLOW
-                    && a.getPermission() == Permission.PERMISSION_TRANSACTIONS).count();
+            records += r.getRecordsList().stream().filter(counted).count();
             page = r.getNextPageToken();
         } while (!page.isEmpty());
-        return reads;
+        return records;
     }
 
     private long deniedBalanceReads(String sub, String consentId) {
@@ -1859,15 +1864,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
     /** How many access records the consent has (every decision), every page of them. */
     private long accessRecords(String sub, String consentId) {
-        long records = 0;
-        String page = "";
-        do {
-            var r = consentAs(ISSUER.person(sub)).listAccessRecords(ListAccessRecordsRequest.newBuilder().setConsentId(consentId)
-                    .setPageSize(100).setPageToken(page).build());
-            records += r.getRecordsCount();
-            page = r.getNextPageToken();
-        } while (!page.isEmpty());
-        return records;
+        return accessRecords(sub, consentId, r -> true);
     }
 
     @Test

@@ -88,10 +88,7 @@ class OverlayContentTest {
         List<Overlay.Workload> services = Overlay.of("prod").quarkusWorkloads();
         assertEquals(Set.copyOf(MESH), services.stream().map(Overlay.Workload::appName).collect(Collectors.toSet()));
         for (var w : services) {
-            java.util.Properties props = new java.util.Properties();
-            try (var in = Files.newInputStream(Overlay.repoRoot().resolve(w.appName() + "/src/main/resources/application.properties"))) {
-                props.load(in);
-            }
+            java.util.Properties props = applicationProperties(w.appName());
             String repository = props.getProperty("quarkus.container-image.registry") + "/" + props.getProperty("quarkus.container-image.group")
                     + "/" + props.getProperty("quarkus.container-image.name");
             String everyBuild = repository + ":" + props.getProperty("quarkus.container-image.tag");
@@ -201,14 +198,20 @@ class OverlayContentTest {
      * Connections the mesh services' pools may open at these pod counts, plus a rolling update's surge: per pod the
      * reactive pool, the JDBC pool (Flyway at start) and, for chat-service, its LISTEN connection.
      */
+    /** A service's application.properties, as its module holds it. */
+    private static java.util.Properties applicationProperties(String service) throws IOException {
+        java.util.Properties props = new java.util.Properties();
+        try (var in = Files.newInputStream(Overlay.repoRoot().resolve(service + "/src/main/resources/application.properties"))) {
+            props.load(in);
+        }
+        return props;
+    }
+
     private static int connectionsTheServicesMayOpen(Map<String, Integer> podsPerService) throws IOException {
         assertEquals(Set.copyOf(MESH), podsPerService.keySet());
         int needed = 0;
         for (String svc : MESH) {
-            java.util.Properties props = new java.util.Properties();
-            try (var in = Files.newInputStream(Overlay.repoRoot().resolve(svc + "/src/main/resources/application.properties"))) {
-                props.load(in);
-            }
+            java.util.Properties props = applicationProperties(svc);
             int perPod = Integer.parseInt(props.getProperty("quarkus.datasource.reactive.max-size"))
                     + Integer.parseInt(props.getProperty("quarkus.datasource.jdbc.max-size"))
                     + (svc.equals("chat-service") ? 1 : 0); // its LISTEN connection

@@ -65,8 +65,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         assertTrue(redirect.get("code").length() >= 30, "an unguessable code");
         assertNull(redirect.get("error"));
 
-        ExchangeCodeResponse exchanged = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(redirect.get("code"))
-                .setRedirectUri(REDIRECT).build());
+        ExchangeCodeResponse exchanged = bank().exchangeCode(exchange(redirect.get("code")));
         assertEquals(List.of("ada-current", "ada-card"), exchanged.getAccountIdsList());
         assertFalse(exchanged.getAccessToken().isEmpty());
         assertFalse(exchanged.getBankLinkId().isEmpty());
@@ -148,7 +147,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
                 ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri("https://evil.example/cb").build()));
         assertTrue(wrong.getStatus().getDescription().contains("redirect_uri"), wrong.getStatus().getDescription());
         var unknown = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
-                ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode("sbc_made-up").setRedirectUri(REDIRECT).build()));
+                exchange("sbc_made-up")));
         assertEquals("authorisation code is unknown", unknown.getStatus().getDescription());
     }
 
@@ -165,8 +164,7 @@ class AuthorisationFlowTest extends SandboxTestSupport {
                 .setCodeVerifier(someoneElses).setCode(code).setRedirectUri(REDIRECT).build()));
         assertEquals("code_verifier does not match the code_challenge of the authorisation request", injected.getStatus().getDescription());
         // not spent by that attempt: the one who began the authorisation still completes it
-        ExchangeCodeResponse own = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code)
-                .setRedirectUri(REDIRECT).build());
+        ExchangeCodeResponse own = bank().exchangeCode(exchange(code));
         assertEquals(List.of("alan-current"), own.getAccountIdsList());
         // both halves are required
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCode(code)

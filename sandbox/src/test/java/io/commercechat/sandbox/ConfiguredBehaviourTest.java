@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.commercechat.proto.partner.v1.BankGetBalancesRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
 import io.commercechat.proto.partner.v1.BeginAuthorisationResponse;
-import io.commercechat.proto.partner.v1.ExchangeCodeRequest;
 import io.commercechat.proto.partner.v1.ExchangeCodeResponse;
 import io.commercechat.sandbox.agent.AgentInbox;
 import io.commercechat.testkit.TestIssuerResource;
@@ -39,7 +38,7 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
         String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
         Thread.sleep(3_300);
         var expired = assertStatus(Status.Code.FAILED_PRECONDITION, () -> bank().exchangeCode(
-                ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build()));
+                exchange(code)));
         assertEquals("authorisation code has expired", expired.getStatus().getDescription());
     }
 
@@ -47,7 +46,7 @@ class ConfiguredBehaviourTest extends SandboxTestSupport {
     void faultKnobsComeFromConfiguration() {
         BeginAuthorisationResponse begun = begin("state-f");
         String code = approve(begun.getAuthorisationId(), "cust-ada", List.of("ada-current")).get("code");
-        ExchangeCodeResponse link = bank().exchangeCode(ExchangeCodeRequest.newBuilder().setCodeVerifier(VERIFIER).setCode(code).setRedirectUri(REDIRECT).build());
+        ExchangeCodeResponse link = bank().exchangeCode(exchange(code));
         assertStatus(Status.Code.UNAVAILABLE, () -> bank().getBalances(BankGetBalancesRequest.newBuilder()
                 .setAccessToken(link.getAccessToken()).setAccountId("ada-current").build()));
         long start = System.nanoTime();

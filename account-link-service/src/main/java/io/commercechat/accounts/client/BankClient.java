@@ -142,7 +142,7 @@ public class BankClient {
 
     /** Idempotent at the bank (revoking a revoked token succeeds), so it is retried like a read; no consent to check. */
     public Uni<RevokeAccessResponse> revokeAccess(RevokeAccessRequest req) {
-        return retried("RevokeAccess", () -> Uni.createFrom().voidItem(), s -> s.revokeAccess(req));
+        return guarded("RevokeAccess", () -> readRetry.get(() -> breaker.get(attempt(s -> s.revokeAccess(req)), UNI), UNI));
     }
 
     private <T> Uni<T> once(String rpc, Function<MutinyBankConnectorGrpc.MutinyBankConnectorStub, Uni<T>> call) {

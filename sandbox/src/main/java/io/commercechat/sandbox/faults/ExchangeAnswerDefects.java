@@ -12,40 +12,34 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class ExchangeAnswerDefects {
 
-    private record Setting(boolean omitAccountIds, CallsLeft left) {
-        static final Setting NONE = new Setting(false, CallsLeft.of(null));
-
-        boolean inForce() {
-            return omitAccountIds && left.inForce();
-        }
-    }
-
-    private final AtomicReference<Setting> setting = new AtomicReference<>(Setting.NONE);
+    /** How long answers leave the account ids out; null: answers are whole. */
+    private final AtomicReference<CallsLeft> omitting = new AtomicReference<>();
 
     /** The next {@code calls} answers (every answer when null) name no account; false: answers are whole again. */
     public void omitAccountIds(boolean omit, Integer calls) {
         CallsLeft left = CallsLeft.of(calls);
-        setting.set(omit ? new Setting(true, left) : Setting.NONE);
+        omitting.set(omit ? left : null);
     }
 
     public void reset() {
-        setting.set(Setting.NONE);
+        omitting.set(null);
     }
 
     /** Whether answers leave the account ids out now. */
     public boolean omitsAccountIds() {
-        return setting.get().inForce();
+        CallsLeft left = omitting.get();
+        return left != null && left.inForce();
     }
 
     /** How many more answers leave them out; empty: until changed (or not at all). */
     public Optional<Integer> callsLeft() {
-        Setting s = setting.get();
-        return s.inForce() ? s.left().count() : Optional.empty();
+        CallsLeft left = omitting.get();
+        return left == null ? Optional.empty() : left.count();
     }
 
     /** Whether this answer leaves the account ids out (one of the next answers' taken if so). */
     public boolean takeOmitAccountIds() {
-        Setting s = setting.get();
-        return s.omitAccountIds() && s.left().take();
+        CallsLeft left = omitting.get();
+        return left != null && left.take();
     }
 }

@@ -328,24 +328,23 @@ public class BankDataReader {
      */
     private Uni<Void> checkAgain(Caller caller, Link link, String bankAccountId, Permission permission, Purpose purpose) {
         return links.find(link.id).chain(now -> now == null ? Uni.createFrom().failure(notActive(link))
-                        : refuseIfEnded(caller, now, bankAccountId, permission, purpose))
-                .chain(() -> tokens.usable(link.id)).invoke(sealed -> {
-                    if (sealed == null) {
-                        throw Rejections.denied("access denied: access to this bank has ended");
-                    }
-                })
+                        : refuseIfEnded(caller, now, bankAccountId, permission, purpose).chain(() -> sealedToken(now)))
                 .chain(() -> check(caller, link, bankAccountId, permission, purpose));
     }
 
     private Uni<String> token(Link link) {
+        return sealedToken(link).map(sealed -> cipher.open(link.id, sealed));
+    }
+
+    /** The link's token as stored, while the link is ACTIVE and its token usable; refused otherwise. */
+    private Uni<TokenCipher.Sealed> sealedToken(Link link) {
         if (!link.isActive()) {
             return Uni.createFrom().failure(notActive(link));
         }
-        return tokens.usable(link.id).map(sealed -> {
+        return tokens.usable(link.id).invoke(sealed -> {
             if (sealed == null) {
                 throw Rejections.denied("access denied: access to this bank has ended");
             }
-            return cipher.open(link.id, sealed);
         });
     }
 

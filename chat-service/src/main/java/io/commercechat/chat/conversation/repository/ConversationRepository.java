@@ -68,6 +68,8 @@ public class ConversationRepository implements PanacheRepositoryBase<Conversatio
                 update.setParameter("now", now);
             }
             return update.executeUpdate().chain(n -> n == 1 ? Uni.createFrom().item(Announced.WRITTEN)
+                    // a person's "stopped" is answered alike either way: no second read for it
+                    : party.isPerson() && until == null ? Uni.createFrom().item(Announced.UNCHANGED)
                     // a statement of its own sees the block the update waited for (the session's copy does not): a scalar
                     // projection is read from the database, and HQL, unlike a native select, is interpreted once
                     : s.createSelectionQuery("select c.blocked from Conversation c where c.id = :id", Boolean.class)

@@ -74,10 +74,10 @@ public class ConversationService {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             return conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
                             personRefs.of(businessId, person.subject()), person.displayName(), now)
-                    .chain(created -> conversations.findPair(person.subject(), businessId).chain(c -> created
-                            ? inboxLog.conversationChanged(c).replaceWith(new Opened(new Page(List.of(c),
-                                    Map.of(businessId, business), Map.of(), Map.of(), null), true))
-                            : shown(party, List.of(c), null).map(p -> new Opened(p, false))));
+                    .chain(created -> conversations.findPair(person.subject(), businessId)
+                            .call(c -> created ? inboxLog.conversationChanged(c) : Uni.createFrom().voidItem())
+                            .chain(c -> shown(party, List.of(c), Map.of(businessId, business), null))
+                            .map(p -> new Opened(p, created)));
         })).chain(opened -> opened.created() ? Uni.createFrom().item(opened)
                 : withUnread(party, opened.page()).map(p -> new Opened(p, false)));
     }
@@ -103,10 +103,16 @@ public class ConversationService {
 
     /** A page with its businesses and (for the person) last messages; the unread counts come after, {@link #withUnread}. */
     private Uni<Page> shown(Party party, List<Conversation> page, String nextCursor) {
+        return businesses.byIds(page.stream().map(c -> c.businessId).toList())
+                .chain(named -> shown(party, page, named, nextCursor));
+    }
+
+    /** {@link #shown}, with the page's businesses already read. */
+    private Uni<Page> shown(Party party, List<Conversation> page, Map<String, Business> named, String nextCursor) {
         List<UUID> ids = page.stream().map(c -> c.id).toList();
         Uni<List<ChatMessage>> latest = party.isPerson() ? messages.latest(ids) : Uni.createFrom().item(List.of());
-        return latest.chain(last -> businesses.byIds(page.stream().map(c -> c.businessId).toList()).map(named -> new Page(page,
-                named, Map.of(), last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), nextCursor)));
+        return latest.map(last -> new Page(page, named, Map.of(),
+                last.stream().collect(Collectors.toMap(m -> m.conversationId, Function.identity())), nextCursor));
     }
 
     /**

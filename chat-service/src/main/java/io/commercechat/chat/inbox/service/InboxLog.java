@@ -88,14 +88,14 @@ public class InboxLog {
      */
     public Uni<Void> read(Conversation c, Party reader, long seq) {
         if (!reader.isPerson()) {
-            return inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.READ,
+            return inbox.append(reader.counterpartInbox(c), InboxEntry.READ,
                     views.toJson(new ReadView(c.id, "BUSINESS", seq))).replaceWithVoid();
         }
-        Uni<Void> own = inbox.append(Caller.inboxOfPerson(c.personSub), InboxEntry.READ, views.toJson(new ReadView(c.id, "PERSON", seq)));
+        Uni<Void> own = inbox.append(reader.inbox(), InboxEntry.READ, views.toJson(new ReadView(c.id, "PERSON", seq)));
         if (c.blocked) {
             return own;
         }
-        return own.chain(() -> inbox.append(Caller.inboxOfBusiness(c.businessId), InboxEntry.READ,
+        return own.chain(() -> inbox.append(reader.counterpartInbox(c), InboxEntry.READ,
                 MessageContents.toJson(InboxEvent.newBuilder().setRead(ReadReceipt.newBuilder()
                         .setConversationId(c.id.toString()).setReader(SenderKind.SENDER_KIND_PERSON).setReadSeq(seq)).build())));
     }

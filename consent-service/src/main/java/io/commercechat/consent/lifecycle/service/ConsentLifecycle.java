@@ -359,8 +359,7 @@ public class ConsentLifecycle {
         }
     }
 
-    /** Its stored status and the reason for it, e.g. "rejected (declined at the bank)". */
-    /** The consent's status in words, with its reason when it has one. */
+    /** Its stored status in words and the reason for it when it has one, e.g. "rejected (declined at the bank)". */
     public static String describeWithReason(Consent c) {
         return describe(c.status) + (c.statusReason == null || c.statusReason.isBlank() ? "" : " (" + c.statusReason + ")");
     }

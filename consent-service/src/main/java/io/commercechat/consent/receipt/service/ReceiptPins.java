@@ -72,7 +72,11 @@ public class ReceiptPins {
     private record Stored(UUID id, UUID consentId, String keyId, String jws) {}
 
     /** A receipt whose signature verified, with the event it pins; or the reason it did not. */
-    private record Checked(UUID id, VerifiedReceipt receipt, UUID eventId, String invalid) {}
+    private record Checked(UUID id, VerifiedReceipt receipt, UUID eventId, String invalid) {
+        static Checked invalid(UUID id, String why) {
+            return new Checked(id, null, null, why);
+        }
+    }
 
     /** On a worker thread. */
     private List<Checked> verify(List<Stored> page) {
@@ -82,22 +86,22 @@ public class ReceiptPins {
                 VerifiedReceipt v = signer.verify(s.jws);
                 if (!s.id.toString().equals(v.receiptId()) || !s.consentId.toString().equals(v.consentId())) {
                     // a signed receipt copied onto another row: GetReceipt would hand it out for the wrong consent
-                    out.add(new Checked(s.id, null, null, "its row holds a receipt signed for another "
+                    out.add(Checked.invalid(s.id, "its row holds a receipt signed for another "
                             + (s.id.toString().equals(v.receiptId()) ? "consent" : "receipt id")));
                     continue;
                 }
                 if (!v.keyId().equals(s.keyId)) {
                     // the start's check of the keys in use (ReceiptKeysInUse) reads the column: a key still needed
                     // could be reported unused and dropped at the next rotation
-                    out.add(new Checked(s.id, null, null, "its row names key id \"" + s.keyId
+                    out.add(Checked.invalid(s.id, "its row names key id \"" + s.keyId
                             + "\" but it is signed with the published key " + v.keyId()));
                     continue;
                 }
                 out.add(new Checked(s.id, v, v.eventId() == null ? null : UUID.fromString(v.eventId()), null));
             } catch (InvalidReceipt e) {
-                out.add(new Checked(s.id, null, null, e.getMessage()));
+                out.add(Checked.invalid(s.id, e.getMessage()));
             } catch (IllegalArgumentException e) {
-                out.add(new Checked(s.id, null, null, "its eventLog.eventId is not an event id"));
+                out.add(Checked.invalid(s.id, "its eventLog.eventId is not an event id"));
             }
         }
         return out;

@@ -231,6 +231,10 @@ public class ReceiptSigner {
         }
     }
 
+    /** Receipts are ES256 only (immutable once built; one for every verification). */
+    private static final AlgorithmConstraints ES256_ONLY = new AlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
+            AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+
     /**
      * Verifies a receipt as anyone holding it and the published JWKS would: ES256 only, under the published key its
      * header names (the signing key or an earlier one still published). CPU work, an ECDSA verification: a caller with
@@ -238,8 +242,7 @@ public class ReceiptSigner {
      */
     public VerifiedReceipt verify(String compactJws) throws InvalidReceipt {
         JsonWebSignature jws = new JsonWebSignature();
-        jws.setAlgorithmConstraints(new AlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
-                AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256));
+        jws.setAlgorithmConstraints(ES256_ONLY);
         String kid;
         try {
             jws.setCompactSerialization(compactJws);
