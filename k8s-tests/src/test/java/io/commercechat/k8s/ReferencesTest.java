@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import java.io.IOException;
 import java.io.StringReader;
@@ -239,11 +241,45 @@ class ReferencesTest {
         assertTrue(problems.isEmpty(), name + ":\n" + String.join("\n", problems));
     }
 
+    /**
+     * A gRPC client's in-cluster address is a headless Service (DNS answers every ready pod, so a round_robin client
+     * spreads its calls over the replicas; base/grpc-peers.yaml) whose grpc port is the pods' own port: without a
+     * cluster IP nothing translates ports.
+     */
     private static void assertGrpcService(Overlay o, String where, String host, int port) {
         String svc = host.substring(0, host.length() - CLUSTER_DNS.length());
         Service s = o.find(Service.class, svc).orElseThrow(() -> new AssertionError(where + ": " + host + " is not a Service of overlay " + o));
-        assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == port && "grpc".equals(p.getName())),
-                where + ": Service " + svc + " has no grpc port " + port);
+        assertEquals("None", s.getSpec().getClusterIP(), where + ": Service " + svc + " is not headless, so one connection reaches one pod");
+        ServicePort grpc = s.getSpec().getPorts().stream().filter(p -> p.getPort() == port && "grpc".equals(p.getName())).findFirst()
+                .orElseThrow(() -> new AssertionError(where + ": Service " + svc + " has no grpc port " + port));
+        List<Integer> podPorts = o.workloads().stream().filter(w -> selects(s, w.template().getMetadata().getLabels()))
+                .flatMap(w -> w.containers().stream()).flatMap(c -> Optional.ofNullable(c.getPorts()).orElse(List.of()).stream())
+                .filter(p -> grpc.getTargetPort().getStrVal() == null ? p.getContainerPort().equals(grpc.getTargetPort().getIntVal())
+                        : grpc.getTargetPort().getStrVal().equals(p.getName()))
+                .map(ContainerPort::getContainerPort).toList();
+        assertFalse(podPorts.isEmpty(), where + ": Service " + svc + " selects no pod with port " + grpc.getTargetPort());
+        assertTrue(podPorts.stream().allMatch(p -> p == port), where + ": Service " + svc + " offers " + port + " but its pods listen on " + podPorts);
+    }
+
+    private static boolean selects(Service s, Map<String, String> podLabels) {
+        return s.getSpec().getSelector() != null && podLabels != null && podLabels.entrySet().containsAll(s.getSpec().getSelector().entrySet());
+    }
+
+    /** Each service's gRPC clients spread their calls over every address their peer's name resolves to. */
+    @ParameterizedTest
+    @ValueSource(strings = {"chat-service", "sandbox"})
+    void grpcClientsSpreadTheirCallsOverEveryReplica(String service) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(Overlay.repoRoot().resolve(service).resolve("src/main/resources/application.properties"))) {
+            p.load(in);
+        }
+        Pattern host = Pattern.compile("quarkus\\.grpc\\.clients\\.([a-z0-9-]+)\\.host");
+        List<String> clients = p.stringPropertyNames().stream().map(host::matcher).filter(Matcher::matches).map(m -> m.group(1)).sorted().toList();
+        assertFalse(clients.isEmpty(), service + " has no gRPC clients");
+        for (String client : clients) {
+            assertEquals("round_robin", p.getProperty("quarkus.grpc.clients." + client + ".load-balancing-policy"),
+                    service + " client " + client + ": pick_first sends every call down one connection to one replica");
+        }
     }
 
     static Properties banks(Overlay o) {

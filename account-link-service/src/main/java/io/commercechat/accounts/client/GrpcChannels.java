@@ -5,6 +5,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The one place that builds outgoing gRPC channels (consent-service and every partner bank), from
  * configured endpoints: plaintext inside the dev mesh, TLS (system trust store) when configured.
+ * Calls go round-robin over every address the host's name resolves to: consent-service's host is a
+ * headless Service (every ready pod; k8s/base/grpc-peers.yaml), and a bank may publish several.
  */
 @ApplicationScoped
 public class GrpcChannels {
@@ -23,7 +26,12 @@ public class GrpcChannels {
 
     public ManagedChannel open(AccountsConfig.Endpoint endpoint) {
         ChannelCredentials credentials = endpoint.tls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials)
+        return open(Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials));
+    }
+
+    ManagedChannel open(ManagedChannelBuilder<?> builder) {
+        ManagedChannel channel = builder
+                .defaultLoadBalancingPolicy("round_robin")
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .maxInboundMessageSize(4 * 1024 * 1024)
                 .build();
