@@ -161,3 +161,40 @@ test('a capped unread count is announced as "1000 or more unread"', async () => 
   assert.equal(badge.getAttribute('aria-label'), '1000 or more unread');
   view.unmount();
 });
+
+test('keyboard focus stays on the control it was on while events redraw the chat', async () => {
+  const BANK = { ...SHOP, id: 'c1', businessId: 'bank', businessName: 'Sandbox Bank', businessKind: 'BANK' };
+  const OTHER = { ...SHOP, id: 'c2', businessName: 'Book Shop', lastMessageAt: '2026-12-06T11:00:00Z' };
+  const menu = { id: 'm1', conversationId: 'c1', seq: 1, sender: 'ASSISTANT', automated: true, kind: 'QUICK_REPLIES',
+    content: { quickReplies: { body: 'How can I help?', options: [{ label: 'Show balance', payload: 'b' }, { label: 'Recent transactions', payload: 't' }] } },
+    sentAt: '2026-12-06T12:01:00Z' };
+  const { view, root } = await chatPage({
+    conversations: async () => ({ conversations: [BANK, OTHER] }),
+    conversation: async () => BANK,
+    messages: async () => ({ messages: [menu], hasMore: false }),
+  }, 'c1');
+
+  // on a quick reply: someone typing and the business reading redraw the thread
+  buttons(root.querySelector('.messages'), 'Recent transactions')[0].focus();
+  view.handleEvent(event('read', { conversationId: 'c1', reader: 'BUSINESS', readSeq: 1 }));
+  assert.equal(document.activeElement.textContent, 'Recent transactions');
+  assert.ok(root.contains(document.activeElement), 'the redrawn button, not the one taken off the page');
+
+  // on another conversation in the list: a message in the first moves it to the top of a redrawn list
+  root.querySelector('.conversation-list a[data-key="conversation:c2"]').focus();
+  view.handleEvent(event('message', text(2, 'BUSINESS', 'Anything else?')));
+  assert.equal(document.activeElement.getAttribute('href'), '#/chats/c2');
+  assert.ok(root.contains(document.activeElement));
+
+  // on a header button: the header is redrawn when the business's name or state changes
+  buttons(root.querySelector('.thread-header'), 'Block')[0].focus();
+  view.renderHeader();
+  assert.equal(document.activeElement.textContent, 'Block');
+  assert.ok(root.contains(document.activeElement));
+
+  // a quick reply that can no longer be chosen (a newer message came) gives focus to the message list, not the page
+  buttons(root.querySelector('.messages'), 'Show balance')[0].focus();
+  view.handleEvent(event('message', text(3, 'BUSINESS', 'Still there?')));
+  assert.equal(document.activeElement, root.querySelector('.messages'));
+  view.unmount();
+});

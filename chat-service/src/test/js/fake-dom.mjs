@@ -75,6 +75,11 @@ class FakeNode {
     node.parentNode = parent;
   }
 
+  contains(node) {
+    for (let a = node; a; a = a.parentNode) if (a === this) return true;
+    return false;
+  }
+
   get nextElementSibling() {
     const siblings = this.parentNode?.children || [];
     return siblings[siblings.indexOf(this) + 1] || null;

@@ -26,6 +26,23 @@ function append(el, children) {
   }
 }
 
+/**
+ * Runs rebuild(), which empties el and fills it again, and gives keyboard focus back to what had it: the element with
+ * the same data-key in the new content, else el itself when it can take focus. Without this, every event that redraws
+ * part of the chat (a message, a read receipt, someone typing) would drop a keyboard or screen-reader user's focus to
+ * the top of the page.
+ */
+export function keepingFocus(el, rebuild) {
+  const active = document.activeElement;
+  const had = Boolean(active && active !== el && el.contains(active));
+  const key = had ? active.getAttribute('data-key') : null;
+  rebuild();
+  if (!had || el.contains(document.activeElement)) return;
+  const again = key && [...el.querySelectorAll('[data-key]')].find((x) => x.getAttribute('data-key') === key && !x.disabled);
+  if (again) again.focus({ preventScroll: true });
+  else if (el.hasAttribute('tabindex')) el.focus({ preventScroll: true });
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

@@ -1,7 +1,7 @@
 // Conversations and threads: list with unread badges, bubbles with ticks, structured messages,
 // typing indicators, idempotent sends with retry, and live updates from the event stream.
 
-import { h, clear, notice, errorNotice, confirmDialog } from '../dom.js';
+import { h, clear, keepingFocus, notice, errorNotice, confirmDialog } from '../dom.js';
 import { formatMoney, multiplyMoney } from '../money.js';
 import { shortTime, dateTime, isoAttr } from '../format.js';
 import { nextCursor } from '../api.js';
@@ -528,11 +528,14 @@ export class ChatView {
 
   renderList() {
     const el = this.root?.querySelector('.conversation-list');
-    if (!el) return;
+    if (el) keepingFocus(el, () => this.fillList(el));
+  }
+
+  fillList(el) {
     clear(el);
     if (this.listError && !this.conversations.size) {
       el.appendChild(errorNotice(this.listError, 'The conversation list'));
-      el.appendChild(h('button', { type: 'button', class: 'button secondary', onclick: () => this.loadList() }, 'Try again'));
+      el.appendChild(h('button', { type: 'button', class: 'button secondary', 'data-key': 'list:retry', onclick: () => this.loadList() }, 'Try again'));
       return;
     }
     if (!this.listLoaded) {
@@ -549,7 +552,7 @@ export class ChatView {
       const current = c.id === this.activeId;
       return h('li', {},
         h('a', { href: `#/chats/${c.id}`, class: `conversation${current ? ' current' : ''}${unread ? ' unread' : ''}`,
-          'aria-current': current ? 'page' : null },
+          'aria-current': current ? 'page' : null, 'data-key': `conversation:${c.id}` },
           h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(c.businessName)),
           h('span', { class: 'conversation-main' },
             h('span', { class: 'conversation-top' },
@@ -562,7 +565,7 @@ export class ChatView {
             unread > 99 ? '99+' : String(unread)) : null));
     })));
     if (this.listCursor) {
-      el.appendChild(h('button', { type: 'button', class: 'button secondary more', onclick: () => this.loadList(true) }, 'Show older conversations'));
+      el.appendChild(h('button', { type: 'button', class: 'button secondary more', 'data-key': 'list:older', onclick: () => this.loadList(true) }, 'Show older conversations'));
     }
   }
 
@@ -577,19 +580,23 @@ export class ChatView {
     const header = this.root?.querySelector('.thread-header');
     const c = this.conversations.get(this.activeId);
     if (!header) return;
+    keepingFocus(header, () => this.fillHeader(header, c));
+    this.renderTyping();
+  }
+
+  fillHeader(header, c) {
     clear(header);
     header.append(
-      h('a', { href: '#/chats', class: 'back', 'aria-label': 'Back to chats' }, '‹'),
+      h('a', { href: '#/chats', class: 'back', 'aria-label': 'Back to chats', 'data-key': 'header:back' }, '‹'),
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(c?.businessName)),
       h('div', { class: 'thread-title' },
         h('h2', {}, c?.businessName || 'Conversation'),
         h('p', { class: 'typing', 'aria-live': 'polite' })),
       h('div', { class: 'thread-actions' },
         // the assistant's quick replies, one tap away instead of behind a word to know ("Menu", "help")
-        c?.businessKind === 'BANK' ? h('button', { type: 'button', class: 'button small secondary', onclick: () => this.send(c.id, 'Menu', 'assistant:menu') }, 'Assistant') : null,
-        c?.businessKind === 'BANK' ? h('a', { class: 'button small secondary', href: `#/link?bank=${encodeURIComponent(c.businessId)}` }, 'Link account') : null,
-        c ? h('button', { type: 'button', class: 'button small secondary', onclick: () => this.toggleBlock(c) }, c.blocked ? 'Unblock' : 'Block') : null));
-    this.renderTyping();
+        c?.businessKind === 'BANK' ? h('button', { type: 'button', class: 'button small secondary', 'data-key': 'header:assistant', onclick: () => this.send(c.id, 'Menu', 'assistant:menu') }, 'Assistant') : null,
+        c?.businessKind === 'BANK' ? h('a', { class: 'button small secondary', 'data-key': 'header:link', href: `#/link?bank=${encodeURIComponent(c.businessId)}` }, 'Link account') : null,
+        c ? h('button', { type: 'button', class: 'button small secondary', 'data-key': 'header:block', onclick: () => this.toggleBlock(c) }, c.blocked ? 'Unblock' : 'Block') : null));
   }
 
   async toggleBlock(c) {
@@ -667,10 +674,17 @@ export class ChatView {
 
     const list = pane.querySelector('.messages');
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    keepingFocus(list, () => this.fillMessages(list, id, t, c));
+    if (!t.loaded) return;
+    if (keepScrollFromBottom !== null) list.scrollTop = list.scrollHeight - keepScrollFromBottom;
+    else if (toBottom || nearBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  fillMessages(list, id, t, c) {
     clear(list);
     if (t.error && !t.loaded) {
       list.appendChild(errorNotice(t.error, 'This conversation'));
-      list.appendChild(h('button', { type: 'button', class: 'button secondary more', onclick: () => this.retryThread(id) }, 'Try again'));
+      list.appendChild(h('button', { type: 'button', class: 'button secondary more', 'data-key': 'thread:retry', onclick: () => this.retryThread(id) }, 'Try again'));
       return;
     }
     if (!t.loaded) {
@@ -678,7 +692,7 @@ export class ChatView {
       return;
     }
     if (t.hasOlder) {
-      list.appendChild(h('button', { type: 'button', class: 'button secondary more', onclick: () => this.loadOlder(id) }, 'Load earlier messages'));
+      list.appendChild(h('button', { type: 'button', class: 'button secondary more', 'data-key': 'thread:older', onclick: () => this.loadOlder(id) }, 'Load earlier messages'));
     }
     const messages = [...t.messages.values()].sort((a, b) => a.seq - b.seq);
     if (!messages.length && !t.pending.size) list.appendChild(notice('info', 'Say hello — your first message starts the conversation.'));
@@ -695,8 +709,6 @@ export class ChatView {
     }
     for (const p of t.pending.values()) ul.appendChild(this.renderPending(id, p));
     list.appendChild(ul);
-    if (keepScrollFromBottom !== null) list.scrollTop = list.scrollHeight - keepScrollFromBottom;
-    else if (toBottom || nearBottom) list.scrollTop = list.scrollHeight;
   }
 
   renderPending(id, p) {
@@ -706,8 +718,8 @@ export class ChatView {
         h('div', { class: 'meta' },
           p.state === 'failed'
             ? [h('span', { class: 'error-text' }, `Not sent: ${p.error}`), ' ',
-              h('button', { type: 'button', class: 'link-button', onclick: () => this.deliver(id, p.clientMessageId) }, 'Retry'), ' ',
-              h('button', { type: 'button', class: 'link-button', onclick: () => this.discard(id, p.clientMessageId) }, 'Discard')]
+              h('button', { type: 'button', class: 'link-button', 'data-key': `pending:${p.clientMessageId}:retry`, onclick: () => this.deliver(id, p.clientMessageId) }, 'Retry'), ' ',
+              h('button', { type: 'button', class: 'link-button', 'data-key': `pending:${p.clientMessageId}:discard`, onclick: () => this.discard(id, p.clientMessageId) }, 'Discard')]
             : h('span', { class: 'tick' }, 'Sending…'))));
   }
 
@@ -739,23 +751,24 @@ export class ChatView {
     return h('div', {},
       qr.body ? h('p', { class: 'text' }, qr.body) : null,
       h('div', { class: 'quick-replies', role: 'group', 'aria-label': 'Quick replies' },
-        (qr.options || []).map((o) => h('button', { type: 'button', class: 'chip', disabled: !isLast,
+        (qr.options || []).map((o, i) => h('button', { type: 'button', class: 'chip', disabled: !isLast, 'data-key': `reply:${m.seq}:${i}`,
           onclick: () => this.send(m.conversationId, o.label, o.payload) }, o.label))));
   }
 
   renderButtons(m, b) {
     return h('div', {},
       b.body ? h('p', { class: 'text' }, b.body) : null,
-      h('div', { class: 'message-buttons' }, (b.buttons || []).map((btn) => {
+      h('div', { class: 'message-buttons' }, (b.buttons || []).map((btn, i) => {
+        const key = `button:${m.seq}:${i}`;
         if (btn.url && /^https:\/\//i.test(btn.url)) {
-          return h('a', { class: 'button secondary small', href: btn.url, target: '_blank', rel: 'noopener noreferrer' }, btn.label, ' ↗');
+          return h('a', { class: 'button secondary small', href: btn.url, target: '_blank', rel: 'noopener noreferrer', 'data-key': key }, btn.label, ' ↗');
         }
         // the assistant's links into this app (e.g. "#/link?bank=…", "#/privacy")
         if (btn.url && /^#\/[a-z]/.test(btn.url)) {
-          return h('a', { class: 'button secondary small', href: btn.url }, btn.label);
+          return h('a', { class: 'button secondary small', href: btn.url, 'data-key': key }, btn.label);
         }
         if (btn.postbackPayload) {
-          return h('button', { type: 'button', class: 'button secondary small', onclick: () => this.send(m.conversationId, btn.label, btn.postbackPayload) }, btn.label);
+          return h('button', { type: 'button', class: 'button secondary small', 'data-key': key, onclick: () => this.send(m.conversationId, btn.label, btn.postbackPayload) }, btn.label);
         }
         return h('span', { class: 'button secondary small disabled' }, btn.label);
       })));
@@ -770,7 +783,7 @@ export class ChatView {
       h('ul', { class: 'card-lines' }, (card.lines || []).map((l) => h('li', {}, l))),
       card.asOf ? h('p', { class: 'muted small' }, 'As of ', h('time', { datetime: isoAttr(card.asOf) }, dateTime(card.asOf))) : null,
       m.personOnly ? h('p', { class: 'private' }, 'Only you can see this') : h('p', { class: 'muted small' }, `Shared with ${c?.businessName || 'the bank'}`),
-      shareable ? h('button', { type: 'button', class: 'button small secondary', onclick: async (e) => {
+      shareable ? h('button', { type: 'button', class: 'button small secondary', 'data-key': `share:${m.seq}`, onclick: async (e) => {
         const ok = await confirmDialog({ title: `Share with ${c.businessName}?`,
           body: `${c.businessName} will see this card (${card.title || 'account details'}). You can end access at any time on the Privacy page.`,
           confirmLabel: 'Share' });
