@@ -7,6 +7,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -32,6 +33,9 @@ public class GrpcChannels {
     ManagedChannel open(ManagedChannelBuilder<?> builder) {
         ManagedChannel channel = builder
                 .defaultLoadBalancingPolicy("round_robin")
+                // answers are handed to the caller's Vert.x context (CallerContext); until then they run on Quarkus's
+                // bounded worker pool, not grpc-java's default executor, which starts a thread per concurrent callback
+                .executor(Infrastructure.getDefaultWorkerPool())
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .maxInboundMessageSize(4 * 1024 * 1024)
                 .build();
