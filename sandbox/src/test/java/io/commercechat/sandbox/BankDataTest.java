@@ -31,6 +31,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -198,6 +199,21 @@ class BankDataTest extends SandboxTestSupport {
                 .setAccessToken(link.getAccessToken()).setAccountId("alan-current").build()));
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bank().listAccounts(
                 BankListAccountsRequest.newBuilder().setAccessToken("sbt_unknown").build()));
+    }
+
+    /** A caller that lost its token by a bug of its own is told so, not that the token is revoked (or gone, if revoking). */
+    @Test
+    void everyCallThatTakesAnAccessTokenRequiresOne() {
+        Map<String, Runnable> calls = Map.of(
+                "ListAccounts", () -> bank().listAccounts(BankListAccountsRequest.newBuilder().setAccessToken("").build()),
+                "GetBalances", () -> bank().getBalances(BankGetBalancesRequest.newBuilder().setAccessToken("")
+                        .setAccountId("ada-current").build()),
+                "ListTransactions", () -> bank().listTransactions(BankListTransactionsRequest.newBuilder().setAccessToken("")
+                        .setAccountId("ada-current").build()),
+                "RevokeAccess", () -> bank().revokeAccess(RevokeAccessRequest.newBuilder().setAccessToken("")
+                        .setReason("person unlinked").build()));
+        calls.forEach((rpc, call) -> assertEquals("access_token is required",
+                assertStatus(Status.Code.INVALID_ARGUMENT, call).getStatus().getDescription(), rpc));
     }
 
     private List<Balance> balances(ExchangeCodeResponse link, String account) {

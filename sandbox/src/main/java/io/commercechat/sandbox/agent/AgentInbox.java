@@ -11,7 +11,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,8 @@ import org.jboss.logging.Logger;
  * The bank's inbox at chat-service, as seen by the agent console: one
  * {@code BusinessMessaging.Subscribe} stream with a partner token of {@code sandbox-bank}, started
  * when the console is first used. It remembers the last processed position (in memory: this is
- * the sandbox) and, when the stream breaks, subscribes again from there with exponential backoff.
+ * the sandbox) and, when the stream breaks, subscribes again from there with exponential backoff; when the stream's
+ * token expires (chat-service ends every stream then), at once with a new one.
  * Recent events are kept in a bounded buffer so a browser that reconnects with Last-Event-ID
  * misses nothing; listeners (the SSE connections) get events in position order.
  */
@@ -36,6 +39,12 @@ public class AgentInbox {
     private static final Logger LOG = Logger.getLogger(AgentInbox.class);
 
     public static final String BUSINESS = PartnerTokens.BANK;
+
+    /**
+     * A stream open this long had been accepted: chat-service refuses a token at once, and ends a stream for its token's
+     * expiry only after its clock skew (30 s). Also how often, at most, the inbox subscribes again without waiting.
+     */
+    static final Duration ESTABLISHED = Duration.ofSeconds(10);
 
     /** Where the subscription stands, for the console's status line. */
     public record Status(String upstream, long lastPosition, String detail) {}
@@ -51,6 +60,7 @@ public class AgentInbox {
     }
 
     private final BusinessMessagingClient messaging;
+    private final Clock clock;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final int bufferSize;
@@ -68,11 +78,13 @@ public class AgentInbox {
     private long lastPosition;
     private long generation;
     private Duration backoff;
+    private Instant subscribedAt;
     private Cancellable current;
     private Status status = new Status("idle", 0, "not subscribed yet");
 
-    public AgentInbox(BusinessMessagingClient messaging, SandboxConfig config) {
+    public AgentInbox(BusinessMessagingClient messaging, SandboxConfig config, Clock clock) {
         this.messaging = messaging;
+        this.clock = clock;
         this.initialBackoff = config.agent().reconnectInitialBackoff();
         this.maxBackoff = config.agent().reconnectMaxBackoff();
         this.bufferSize = Math.max(1, config.agent().replayBuffer());
@@ -123,6 +135,7 @@ public class AgentInbox {
         long after = lastPosition;
         LOG.debugf("subscribing to the %s inbox after position %d", BUSINESS, after);
         setStatus("live", "subscribed to chat-service");
+        subscribedAt = clock.instant();
         current = messaging.subscribe(BUSINESS, after).subscribe().with(
                 response -> received(gen, response),
                 failure -> broken(gen, failure),
@@ -156,6 +169,19 @@ public class AgentInbox {
 
     private synchronized void broken(long gen, Throwable failure) {
         if (gen != generation || stopped) {
+            return;
+        }
+        boolean established = !clock.instant().isBefore(subscribedAt.plus(ESTABLISHED));
+        if (established) {
+            backoff = initialBackoff;  // it had worked: this end is a first failure, not one more of a series
+        }
+        if (established && failure instanceof StatusRuntimeException s
+                && s.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) {
+            // the stream's token expired (a planned end); it comes a clock skew after the expiry, so PartnerTokens no
+            // longer holds that token and the new stream gets a new one
+            LOG.debugf("the %s inbox stream's token expired; subscribing again after position %d", BUSINESS, lastPosition);
+            setStatus("reconnecting", "renewing the partner token");
+            scheduler.execute(this::subscribe);
             return;
         }
         Duration wait = backoff;

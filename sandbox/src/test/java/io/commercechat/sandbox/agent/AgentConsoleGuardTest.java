@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.commercechat.sandbox.config.SandboxConfig;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.commercechat.sandbox.config.SandboxConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.SocketAddress;
@@ -21,7 +19,6 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -80,10 +77,7 @@ class AgentConsoleGuardTest {
     void aConnectionFromAnotherAddressIsRefusedWhateverHostItNames() throws Exception {
         Optional<InetAddress> external = nonLoopbackAddress();
         assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to connect from");
-        SandboxConfig config = new SmallRyeConfigBuilder().withMapping(SandboxConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter()) // "500ms", as Quarkus reads it
-                .withSources(new PropertiesConfigSource(Map.of("sandbox.agent.enabled", "true"), "test", 500))
-                .build().getConfigMapping(SandboxConfig.class);
+        SandboxConfig config = SandboxConfigs.with(Map.of("sandbox.agent.enabled", "true"));
         Vertx vertx = Vertx.vertx();
         try {
             Router router = Router.router(vertx);

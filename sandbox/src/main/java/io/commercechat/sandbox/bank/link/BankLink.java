@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Access a customer granted at the bank: which accounts, what of them, until when. The access token is kept
- * only as a SHA-256 hash; revocation is a one-way flag, so concurrent revokes agree on who won.
+ * only as a SHA-256 hash; revocation is set once, so concurrent revokes agree on who won.
  */
 public final class BankLink {
 
@@ -19,7 +19,7 @@ public final class BankLink {
     private final List<String> accountIds;
     private final Set<Permission> permissions;
     private final Instant expiresAt;
-    private final AtomicBoolean revoked = new AtomicBoolean();
+    private final AtomicReference<Instant> revokedAt = new AtomicReference<>();
 
     BankLink(String id, String tokenHash, String customerId, List<String> accountIds, Set<Permission> permissions,
             Instant expiresAt) {
@@ -58,15 +58,21 @@ public final class BankLink {
     }
 
     public boolean isRevoked() {
-        return revoked.get();
+        return revokedAt.get() != null;
     }
 
     /** True only for the call that actually revoked it. */
-    boolean revoke() {
-        return revoked.compareAndSet(false, true);
+    boolean revoke(Instant at) {
+        return revokedAt.compareAndSet(null, at);
     }
 
     public boolean isUsableAt(Instant now) {
-        return !revoked.get() && now.isBefore(expiresAt);
+        return !isRevoked() && now.isBefore(expiresAt);
+    }
+
+    /** Whether it had stopped working (was revoked or had expired) before {@code instant}. */
+    boolean endedBefore(Instant instant) {
+        Instant revoked = revokedAt.get();
+        return expiresAt.isBefore(instant) || (revoked != null && revoked.isBefore(instant));
     }
 }
