@@ -3,16 +3,14 @@ package io.commercechat.sandbox.agent;
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.rest.Problem;
 import io.commercechat.sandbox.rest.ProblemMappers;
+import io.commercechat.sandbox.security.LocalOnly;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -30,6 +28,7 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class AgentConsoleGuard {
 
+    static final String PATH = "/agent";
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -57,7 +56,7 @@ public class AgentConsoleGuard {
     }
 
     void guard(RoutingContext ctx) {
-        if (!isConsolePath(ctx.normalizedPath())) {
+        if (!LocalOnly.isUnder(PATH, ctx.normalizedPath())) {
             ctx.next();
             return;
         }
@@ -65,7 +64,7 @@ public class AgentConsoleGuard {
         ctx.addHeadersEndHandler(v -> securityHeaders(ctx.response()));
         if (!enabled) {
             ProblemMappers.end(ctx, disabled);
-        } else if (!isLoopback(ctx.request().connection().remoteAddress())) {
+        } else if (!LocalOnly.isLoopback(ctx.request().connection().remoteAddress())) {
             ProblemMappers.end(ctx, notLoopback);
         } else if (!allowedHost(hostOf(ctx.request()))) {
             ProblemMappers.end(ctx, foreignHost);
@@ -78,49 +77,12 @@ public class AgentConsoleGuard {
         return host != null && allowedHosts.contains(host);
     }
 
-    /**
-     * Whether the connection's peer is this machine's loopback (127.0.0.0/8, ::1). The connection's own address, not
-     * the request's: with forwarded headers enabled, {@code request.remoteAddress()} is what a client claims.
-     * {@code kubectl port-forward} connects inside the pod's network namespace to 127.0.0.1, so it is loopback.
-     */
-    static boolean isLoopback(SocketAddress peer) {
-        if (peer == null || !peer.isInetSocket() || peer.hostAddress() == null) {
-            return false; // a Unix domain socket, or no address at all
-        }
-        String ip = peer.hostAddress();
-        if (!ip.matches("[0-9A-Fa-f:.]+")) {
-            return false; // not an address literal (a zone id, a name): never resolved here
-        }
-        try {
-            return InetAddress.getByName(ip).isLoopbackAddress(); // a literal: no lookup
-        } catch (UnknownHostException e) {
-            return false;
-        }
-    }
-
     private static void securityHeaders(HttpServerResponse response) {
         response.putHeader("Cache-Control", "no-store")
                 .putHeader("X-Frame-Options", "DENY")
                 .putHeader("Referrer-Policy", "no-referrer")
                 .putHeader("X-Content-Type-Options", "nosniff")
                 .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    }
-
-    /**
-     * /agent and everything below it, however spelled: repeated slashes, a matrix parameter ({@code /agent;x/status}
-     * reaches the resource too), an encoded slash or another letter case address the console as well.
-     */
-    static boolean isConsolePath(String normalizedPath) {
-        String path = normalizedPath == null ? "" : normalizedPath.replaceAll("/{2,}", "/").toLowerCase(Locale.ROOT);
-        if (!path.startsWith("/agent")) {
-            return false;
-        }
-        if (path.length() == "/agent".length()) {
-            return true;
-        }
-        // a name character makes it another name (/agents); anything else (/, ;, %2F, \) still means the console
-        char next = path.charAt("/agent".length());
-        return !(Character.isLetterOrDigit(next) || next == '-' || next == '_' || next == '.' || next == '~');
     }
 
     /** The host name the browser addressed; null when there is none or it is malformed. */

@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.commercechat.sandbox.config.SandboxConfig;
 import io.commercechat.sandbox.config.SandboxConfigs;
+import io.commercechat.sandbox.security.LocalOnly;
+import io.commercechat.sandbox.security.Peers;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -30,13 +26,13 @@ class AgentConsoleGuardTest {
     void everySpellingOfTheConsolePathIsGuarded() {
         for (String path : new String[] {"/agent", "/agent/", "/agent/index.html", "/agent/events", "//agent/status",
                 "/agent;x/status", "/AGENT/status", "/agent%2Fstatus", "/agent\\status"}) {
-            assertTrue(AgentConsoleGuard.isConsolePath(path), path);
+            assertTrue(LocalOnly.isUnder("/agent", path), path);
         }
         for (String path : new String[] {"/", "/agents", "/agent-tools", "/bank/authorise", "/sandbox/faults", "/q/health/ready",
                 "/commercechat.partner.v1.BankConnector/ListAccounts", ""}) {
-            assertFalse(AgentConsoleGuard.isConsolePath(path), path);
+            assertFalse(LocalOnly.isUnder("/agent", path), path);
         }
-        assertFalse(AgentConsoleGuard.isConsolePath(null));
+        assertFalse(LocalOnly.isUnder("/agent", null));
     }
 
     @Test
@@ -57,13 +53,13 @@ class AgentConsoleGuardTest {
     @Test
     void onlyLoopbackPeersAreLoopback() {
         for (String ip : new String[] {"127.0.0.1", "127.0.0.6", "0:0:0:0:0:0:0:1", "::1", "::ffff:127.0.0.1"}) {
-            assertTrue(AgentConsoleGuard.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
+            assertTrue(LocalOnly.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
         }
         for (String ip : new String[] {"10.1.2.3", "192.0.2.2", "fd00::2", "0.0.0.0", "::ffff:10.1.2.3"}) {
-            assertFalse(AgentConsoleGuard.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
+            assertFalse(LocalOnly.isLoopback(SocketAddress.inetSocketAddress(40000, ip)), ip);
         }
-        assertFalse(AgentConsoleGuard.isLoopback(SocketAddress.domainSocketAddress("/tmp/sandbox.sock")));
-        assertFalse(AgentConsoleGuard.isLoopback(null));
+        assertFalse(LocalOnly.isLoopback(SocketAddress.domainSocketAddress("/tmp/sandbox.sock")));
+        assertFalse(LocalOnly.isLoopback(null));
     }
 
     /**
@@ -75,7 +71,7 @@ class AgentConsoleGuardTest {
      */
     @Test
     void aConnectionFromAnotherAddressIsRefusedWhateverHostItNames() throws Exception {
-        Optional<InetAddress> external = nonLoopbackAddress();
+        Optional<InetAddress> external = Peers.nonLoopbackAddress();
         assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to connect from");
         SandboxConfig config = SandboxConfigs.with(Map.of("sandbox.agent.enabled", "true"));
         Vertx vertx = Vertx.vertx();
@@ -83,9 +79,7 @@ class AgentConsoleGuardTest {
             Router router = Router.router(vertx);
             new AgentConsoleGuard(config).register(router);
             router.get("/agent/status").handler(ctx -> ctx.response().end("console"));
-            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            int port = server.actualPort();
+            int port = Peers.serve(vertx, router);
             for (String host : new String[] {"127.0.0.1:" + port, "localhost", "[::1]:" + port}) {
                 String answer = get(external.get(), port, host);
                 assertTrue(answer.startsWith("HTTP/1.1 403 "), "from " + external.get() + " with Host " + host + ":\n" + answer);
@@ -101,23 +95,7 @@ class AgentConsoleGuardTest {
         }
     }
 
-    /** A request to the server on 127.0.0.1, sent from {@code from} (an address of this machine). */
     private static String get(InetAddress from, int port, String host) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port, from, 0)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET /agent/status HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static Optional<InetAddress> nonLoopbackAddress() throws SocketException {
-        return NetworkInterface.networkInterfaces().filter(i -> {
-            try {
-                return i.isUp() && !i.isLoopback();
-            } catch (SocketException e) {
-                return false;
-            }
-        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress()).findFirst();
+        return Peers.request(from, port, host, "GET", "/agent/status");
     }
 }
