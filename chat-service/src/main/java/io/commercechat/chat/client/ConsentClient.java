@@ -24,8 +24,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * consent-service's ConsentService. A person's reads and revocations forward the person's own
@@ -38,11 +36,10 @@ public class ConsentClient {
     private static final String PEER = "Your privacy settings";
     static final String REVOKED_IN_APP = "ended by you in Commerce Chat";
 
-    private final MutinyConsentServiceStub stub;
+    private final PeerCalls<MutinyConsentServiceStub> calls;
     /** The plain stub, for the event stream: its requests follow what the watcher takes (DemandPacedStream). */
     private final ConsentServiceGrpc.ConsentServiceStub streams;
     private final ServiceTokens serviceTokens;
-    private final long deadlineMillis;
     /** See {@link #receiptKeys()}; a rotated receipt key is in it at most this long after consent-service publishes it. */
     static final Duration RECEIPT_KEYS_KEPT = Duration.ofSeconds(60);
     private final Uni<String> receiptKeys;
@@ -51,35 +48,34 @@ public class ConsentClient {
 
     public ConsentClient(@GrpcClient("consent") MutinyConsentServiceStub stub, @GrpcClient("consent") Channel channel,
             ServiceTokens serviceTokens, ChatConfig config) {
-        this.stub = stub;
+        this.calls = new PeerCalls<>(stub, PEER, config.consentDeadline());
         this.streams = ConsentServiceGrpc.newStub(channel);
         this.serviceTokens = serviceTokens;
-        this.deadlineMillis = config.consentDeadline().toMillis();
         this.receiptKeys = Uni.createFrom().deferred(this::fetchReceiptKeys).memoize()
                 .until(() -> !receiptKeysFetching && System.nanoTime() - receiptKeysUntil >= 0);
     }
 
     public Uni<ListConsentsResponse> listConsents(String personToken, ListConsentsRequest req) {
-        return call(personToken, "ListConsents", "the consent", s -> s.listConsents(req));
+        return calls.read(personToken, "ListConsents", "the consent", s -> s.listConsents(req));
     }
 
     public Uni<Consent> getConsent(String personToken, String consentId) {
-        return call(personToken, "GetConsent", "the consent",
+        return calls.read(personToken, "GetConsent", "the consent",
                 s -> s.getConsent(GetConsentRequest.newBuilder().setConsentId(consentId).build())).map(r -> r.getConsent());
     }
 
     public Uni<GetReceiptResponse> getReceipt(String personToken, GetReceiptRequest req) {
-        return call(personToken, "GetReceipt", "the receipt", s -> s.getReceipt(req));
+        return calls.read(personToken, "GetReceipt", "the receipt", s -> s.getReceipt(req));
     }
 
     public Uni<Consent> revoke(String personToken, String consentId) {
-        return change(personToken, "RevokeConsent", "the consent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
+        return calls.change(personToken, "RevokeConsent", "the consent", s -> s.revokeConsent(RevokeConsentRequest.newBuilder()
                 .setConsentId(consentId).setRevokedBy(Actor.ACTOR_USER).setReason(REVOKED_IN_APP).build()))
                 .map(r -> r.getConsent());
     }
 
     public Uni<ListAccessRecordsResponse> listAccessRecords(String personToken, ListAccessRecordsRequest req) {
-        return call(personToken, "ListAccessRecords", "the consent", s -> s.listAccessRecords(req));
+        return calls.read(personToken, "ListAccessRecords", "the consent", s -> s.listAccessRecords(req));
     }
 
     /**
@@ -93,7 +89,7 @@ public class ConsentClient {
 
     private Uni<String> fetchReceiptKeys() {
         receiptKeysFetching = true;
-        return serviceTokens.accessToken().chain(token -> call(token, "GetReceiptKeys", "the receipt keys",
+        return serviceTokens.accessToken().chain(token -> calls.read(token, "GetReceiptKeys", "the receipt keys",
                 s -> s.getReceiptKeys(GetReceiptKeysRequest.getDefaultInstance()))).map(r -> r.getJwksJson())
                 .onItemOrFailure().invoke((keys, failure) -> {
                     receiptKeysUntil = failure == null ? System.nanoTime() + RECEIPT_KEYS_KEPT.toNanos() : System.nanoTime();
@@ -108,22 +104,5 @@ public class ConsentClient {
     public Multi<WatchConsentEventsResponse> watch(String serviceToken, long afterPosition) {
         return DemandPacedStream.follow(streams.withCallCredentials(new BearerToken(serviceToken))::watchConsentEvents,
                 WatchConsentEventsRequest.newBuilder().setAfterPosition(afterPosition).build());
-    }
-
-    private <T> Uni<T> call(String token, String rpc, String notFoundWhat, Function<MutinyConsentServiceStub, Uni<T>> call) {
-        return call(token, rpc, notFoundWhat, false, call);
-    }
-
-    /** A call that changes something at the peer: a failure may come after it was carried out. */
-    private <T> Uni<T> change(String token, String rpc, String notFoundWhat,
-            Function<MutinyConsentServiceStub, Uni<T>> call) {
-        return call(token, rpc, notFoundWhat, true, call);
-    }
-
-    private <T> Uni<T> call(String token, String rpc, String notFoundWhat, boolean changes,
-            Function<MutinyConsentServiceStub, Uni<T>> call) {
-        return Uni.createFrom().deferred(() -> call.apply(stub.withCallCredentials(new BearerToken(token))
-                        .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)))
-                .onFailure().transform(f -> PeerFailures.translate(f, PEER, rpc, notFoundWhat, changes));
     }
 }
