@@ -84,7 +84,7 @@ final class MeshPostgres {
         Files.createDirectories(dataDir);
 
         long started = System.nanoTime();
-        EmbeddedPostgres postgres = start();
+        EmbeddedPostgres postgres = open();
 
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -99,9 +99,6 @@ final class MeshPostgres {
             }
         }, "postgres-stop"));
 
-        for (Database db : databases) {
-            ensureDatabase(db);
-        }
         if (readyFile != null) {
             Files.createDirectories(readyFile.getParent());
             Files.writeString(readyFile, Long.toString(ProcessHandle.current().pid()), StandardCharsets.UTF_8);
@@ -121,6 +118,20 @@ final class MeshPostgres {
                 deleteReadyFile();
                 return 1;
             }
+        }
+    }
+
+    /** Starts the server on the kept data directory and makes sure every database exists; the caller closes it. */
+    EmbeddedPostgres open() throws IOException, SQLException {
+        EmbeddedPostgres postgres = start();
+        try {
+            for (Database db : databases) {
+                ensureDatabase(db);
+            }
+            return postgres;
+        } catch (SQLException | RuntimeException e) {
+            postgres.close();
+            throw e;
         }
     }
 
