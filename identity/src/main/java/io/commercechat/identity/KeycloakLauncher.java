@@ -50,6 +50,8 @@ public final class KeycloakLauncher {
     public static final String REALM = "commerce-chat";
     /** Classpath location of the realm file. */
     public static final String REALM_RESOURCE = "/realm/commerce-chat-realm.json";
+    /** In the data dir while Keycloak runs: the pid of its kc.sh (whose child is the Keycloak JVM). */
+    public static final String SERVER_PID_FILE = "keycloak-server.pid";
     public static final String ADMIN_USERNAME = "admin";
     public static final String ADMIN_PASSWORD = "admin";
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(90);
@@ -142,7 +144,11 @@ public final class KeycloakLauncher {
         }
 
         Process process = pb.start();
-        Handle handle = new Handle(process, httpPort, logFile);
+        // kc.sh and its Keycloak JVM outlive a launcher killed with SIGKILL (no shutdown hook runs): the file names
+        // kc.sh, so that whoever manages this data dir (./mesh) can stop what was left running on it
+        Path serverPid = data.resolve(SERVER_PID_FILE);
+        Files.writeString(serverPid, process.pid() + "\n");
+        Handle handle = new Handle(process, httpPort, logFile, serverPid);
         try {
             handle.awaitReady(timeout);
         } catch (IOException | RuntimeException e) {
@@ -178,7 +184,10 @@ public final class KeycloakLauncher {
         private final Thread shutdownHook;
         private volatile boolean stopped;
 
-        private Handle(Process process, int port, Path logFile) {
+        private final Path serverPid;
+
+        private Handle(Process process, int port, Path logFile, Path serverPid) {
+            this.serverPid = serverPid;
             this.process = process;
             this.port = port;
             this.logFile = logFile;
@@ -276,6 +285,11 @@ public final class KeycloakLauncher {
             }
             if (process.isAlive()) {
                 process.destroyForcibly();
+            }
+            try {
+                Files.deleteIfExists(serverPid);
+            } catch (IOException e) {
+                // a stale file names a process that is gone: its reader checks that it is alive and kc.sh
             }
         }
 

@@ -62,7 +62,23 @@ class KeycloakRealmTest {
         if (keycloak != null) {
             keycloak.stop();
             assertFalse(keycloak.isAlive(), "Keycloak still running after stop()");
+            assertFalse(Files.exists(serverPidFile()), "the server's pid file outlives it");
         }
+    }
+
+    private static Path serverPidFile() {
+        return Path.of(System.getProperty("identity.test.dir", "target/keycloak-test")).resolve("data")
+                .resolve(KeycloakLauncher.SERVER_PID_FILE);
+    }
+
+    /** ./mesh finds a Keycloak its launcher left running (killed with SIGKILL) by this file: kc.sh, alive, on this data. */
+    @Test
+    void theDataDirNamesTheRunningServer() throws Exception {
+        long pid = Long.parseLong(Files.readString(serverPidFile()).strip());
+        ProcessHandle server = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+        assertTrue(server.isAlive());
+        assertTrue(server.info().commandLine().orElse("").contains("kc.sh"), server.info().commandLine().orElse("?"));
+        assertTrue(server.descendants().anyMatch(p -> p.info().command().orElse("").endsWith("java")), "its Keycloak JVM");
     }
 
     @Test
