@@ -26,7 +26,6 @@ import io.commercechat.proto.consent.v1.VerifyEventLogRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
-import io.grpc.Context;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,8 +34,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Least privilege for services (consent.callers.* as shipped): a service's own token reaches only what that service
- * does on its own, so a compromised chat-service (the internet-facing edge) cannot act for people.
+ * Least privilege for services, so that a compromised chat-service (the internet-facing edge) cannot act for people:
+ * a refused call is PERMISSION_DENIED naming the service and the RPC and changes nothing, a service is known by the
+ * client its token names, and the person tokens services forward work as before. The caller lists here are the test
+ * profile's copies (%test.consent.callers.*: the shipped ones plus test-fixture); ConsentCallersAsShippedIT checks
+ * the shipped lines themselves.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
@@ -83,17 +85,6 @@ class ConsentCallersTest extends ConsentTestSupport {
             String why = assertStatus(Status.Code.PERMISSION_DENIED, call).getStatus().getDescription();
             assertTrue(why.contains(service) && why.contains(rpc), rpc + ": " + why);
         });
-    }
-
-    /** The first event of the stream from the start (there is at least one), then the stream is closed. */
-    private static long firstWatchedPosition(ConsentServiceBlockingStub s) throws Exception {
-        Context.CancellableContext ctx = Context.current().withCancellation();
-        try {
-            return ctx.call(() -> s.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).next())
-                    .getEvent().getPosition();
-        } finally {
-            ctx.cancel(null);
-        }
     }
 
     @Test

@@ -30,10 +30,17 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ReceiptKeyResource.class)
 class ConsentExpiryTest extends ConsentTestSupport {
 
+    private static final Duration WINDOW = Duration.ofSeconds(2);
+    /** Well below the row-lock timeout of this profile, and far above what a sweep every second needs. */
+    private static final Duration PASSED_OVER = Duration.ofSeconds(10);
+
     public static class ShortWindows implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("consent.authorisation-window", "PT2S", "consent.sweep-interval", "1s");
+            // a sweep that waited for a busy row before ending the others would wait the row-lock timeout: 20 s, twice
+            // what aBusyConsentDoesNotHoldUpTheSweepOfTheOthers allows (with 2 s, as shipped, a wait would not show)
+            return Map.of("consent.authorisation-window", WINDOW.toString(), "consent.sweep-interval", "1s",
+                    "consent.row-lock-timeout", "PT20S");
         }
     }
 
@@ -42,7 +49,10 @@ class ConsentExpiryTest extends ConsentTestSupport {
      * before), then returns the consent as GetConsent shows it.
      */
     private Consent awaitStatus(String id, ConsentStatus status) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        return awaitStatus(id, status, Instant.now().plus(Duration.ofSeconds(20)));
+    }
+
+    private Consent awaitStatus(String id, ConsentStatus status, Instant deadline) throws Exception {
         String stored;
         do {
             stored = storedStatus(id);
@@ -51,7 +61,7 @@ class ConsentExpiryTest extends ConsentTestSupport {
             }
             Thread.sleep(200);
         } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("consent stayed " + stored + ", expected " + status);
+        throw new AssertionError("consent stayed " + stored + ", expected " + status + " by " + deadline);
     }
 
     @Test
@@ -68,16 +78,24 @@ class ConsentExpiryTest extends ConsentTestSupport {
      * A consent whose row a check holds does not hold up the sweep of the due consents after it (one busy row used to end
      * the whole sweep, every time, as the busy one came first; then to hold it up for consent.row-lock-timeout; now it
      * is passed over at once, and waited for only after the others: ConsentSweepTest). Once free, it is ended too.
+     * The first sweep after both lapsed (one a second) ends the other within PASSED_OVER of their lapse; one that waited
+     * for the busy row first would take the row-lock timeout from when it ran, which is later still.
      */
     @Test
     void aBusyConsentDoesNotHoldUpTheSweepOfTheOthers() throws Exception {
         String busy = service().createConsent(request(newPerson()).build()).getConsent().getId();
         String next = service().createConsent(request(newPerson()).build()).getConsent().getId();
+        // both lapse at the same moment: a sweep that found the busy one due alone would wait for it in its second look
+        try (var c = database(); var ps = c.prepareStatement("update consents set created_at = now() where id in (?::uuid, ?::uuid)")) {
+            ps.setString(1, busy);
+            ps.setString(2, next);
+            assertEquals(2, ps.executeUpdate());
+        }
+        Instant bothLapsed = Instant.now().plus(WINDOW); // the sweep takes busy first (created first)
         try (java.sql.Connection check = database()) {
             check.setAutoCommit(false);
             holdShared(check, busy);
-            Thread.sleep(2500); // both lapse; the sweep takes the older (busy) one first
-            awaitStatus(next, ConsentStatus.CONSENT_STATUS_REJECTED);
+            awaitStatus(next, ConsentStatus.CONSENT_STATUS_REJECTED, bothLapsed.plus(PASSED_OVER));
             assertEquals("CONSENT_STATUS_AWAITING_AUTHORISATION", storedStatus(busy));
             check.commit();
         }

@@ -5,8 +5,11 @@ import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
 import io.commercechat.proto.consent.v1.Permission;
 import io.commercechat.proto.consent.v1.Purpose;
+import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
 import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.TestIssuer;
+import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.quarkus.vertx.VertxContextSupport;
@@ -36,8 +39,23 @@ abstract class ConsentTestSupport {
     }
 
     protected ConsentServiceGrpc.ConsentServiceBlockingStub as(String token) {
+        return as(channel, token);
+    }
+
+    static ConsentServiceGrpc.ConsentServiceBlockingStub as(Channel channel, String token) {
         return ConsentServiceGrpc.newBlockingStub(channel).withCallCredentials(GrpcCalls.bearer(token))
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    /** The first event of the stream from the start (there is at least one), then the stream is closed. */
+    static long firstWatchedPosition(ConsentServiceGrpc.ConsentServiceBlockingStub s) throws Exception {
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        try {
+            return ctx.call(() -> s.watchConsentEvents(WatchConsentEventsRequest.getDefaultInstance()).next())
+                    .getEvent().getPosition();
+        } finally {
+            ctx.cancel(null);
+        }
     }
 
     /** A JDBC connection to the service's own database, for what a test must see or change beneath the API. */
@@ -58,10 +76,6 @@ abstract class ConsentTestSupport {
     }
 
     /**
-     * One run of the sweep as a replica's scheduler runs it, on a Vert.x context of its own; returns how many consents
-     * it ended. Two threads calling it at once are two replicas sweeping at once.
-     */
-    /**
      * Sweeps until a run finds nothing due (up to 10 runs: a run ends at most 500, and earlier tests may have left
      * consents that are due now).
      */
@@ -71,6 +85,10 @@ abstract class ConsentTestSupport {
         }
     }
 
+    /**
+     * One run of the sweep as a replica's scheduler runs it, on a Vert.x context of its own; returns how many consents
+     * it ended. Two threads calling it at once are two replicas sweeping at once.
+     */
     protected static int sweepOnce(ConsentSweep sweep) {
         try {
             return VertxContextSupport.subscribeAndAwait(sweep::sweepOnce);

@@ -1,18 +1,18 @@
 package io.commercechat.consent;
 
+import static io.commercechat.consent.PackagedConsentService.config;
+import static io.commercechat.consent.PackagedConsentService.newDatabase;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.ServiceProcess;
-import io.commercechat.testkit.TestIssuer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -30,8 +30,6 @@ import org.junit.jupiter.api.Test;
  * readiness and then failed every authorisation and revocation (INTERNAL) while checks still allowed.
  */
 class ReceiptKeysAtStartIT {
-
-    private static final TestIssuer ISSUER = TestIssuer.get();
 
     @Test
     void aGoodKeyStarts() throws Exception {
@@ -101,31 +99,6 @@ class ReceiptKeysAtStartIT {
         Matcher log = Pattern.compile("exited with \\d+; see (\\S+)").matcher(failed.getMessage());
         assertTrue(log.find(), "it exited: " + failed.getMessage());
         return Files.readString(Path.of(log.group(1)), StandardCharsets.UTF_8);
-    }
-
-    private static String newDatabase() {
-        String db = "consent_keys_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        PostgresResource.createDatabase(PostgresResource.server(), db);
-        return db;
-    }
-
-    private static Map<String, String> config(String signingJwk, String previousJwks) {
-        return config(newDatabase(), signingJwk, previousJwks);
-    }
-
-    private static Map<String, String> config(String db, String signingJwk, String previousJwks) {
-        PostgresResource.Server pg = PostgresResource.server();
-        Map<String, String> config = new HashMap<>(ISSUER.verificationConfig());
-        config.put("quarkus.log.console.json.enabled", "false");
-        config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(db));
-        config.put("quarkus.datasource.reactive.url", pg.reactiveUrl(db));
-        config.put("quarkus.datasource.username", pg.user());
-        config.put("quarkus.datasource.password", pg.password());
-        config.put("consent.receipts.signing-jwk", signingJwk);
-        if (previousJwks != null) {
-            config.put("consent.receipts.previous-public-jwks", previousJwks);
-        }
-        return config;
     }
 
     private static PublicJsonWebKey signingKey(String kid) throws Exception {
