@@ -1430,11 +1430,17 @@ class AccountLinkFlowTest extends MeshTestSupport {
                 }
             }
             assertTrue(open != null, "the circuit breaker opened");
+            // the bank's next call now takes 1.5 s to fail: a call that reached it would be slow, and would spend this
+            // one-call setting (the breaker stays open for 1 s in this test configuration: set it at once)
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults",
+                    "{\"rpc\":\"GetBalances\",\"latencyMillis\":1500,\"failureRate\":1,\"calls\":1}").statusCode());
             long start = System.nanoTime();
             var fast = assertStatus(Status.Code.UNAVAILABLE, () -> balances(sub, accountId));
-            assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "an open breaker fails fast");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(nextCallsOf("GetBalances").contains("\"calls\":1"), "the open breaker let the call reach the bank");
+            assertTrue(millis < 1000, "an open breaker fails fast, not after " + millis + " ms");
             assertTrue(fast.getStatus().getDescription().contains("too many recent failures"),
-                    "refused by the open breaker, without calling the bank: " + fast.getStatus().getDescription());
+                    "refused by the open breaker: " + fast.getStatus().getDescription());
         } finally {
             sandboxHook("DELETE", "/sandbox/faults", null);
         }

@@ -20,6 +20,8 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,9 +123,10 @@ class LinkClockTest extends MeshTestSupport {
     }
 
     /**
-     * A completion counts as abandoned (accounts.abandoned-completion-after, 10 minutes) by the database's clock, which
-     * also stamps its claim: claimed a minute ago, with the database's clock then moved 10 minutes on, it is failed;
-     * claimed a minute ago by a database clock an hour behind (61 minutes ago by the JVM's), it is left to finish.
+     * A completion counts as abandoned (accounts.abandoned-completion-after, 10 minutes) by the database's clock: claimed
+     * a minute ago (claimedAMinuteAgo writes the claim; aCompletionInFlightIsClaimedByTheDatabaseClockAndLeftToFinish has
+     * CompleteLink stamp it), with the database's clock then moved 10 minutes on, it is failed; claimed a minute ago by
+     * a database clock an hour behind (61 minutes ago by the JVM's), it is left to finish.
      */
     @Test
     void aCompletionIsAbandonedByTheDatabaseClock() throws Exception {
@@ -139,6 +142,37 @@ class LinkClockTest extends MeshTestSupport {
         Link running = claimedAMinuteAgo(sub);
         onVertxContext(vertx, abandonedCompletions::failAbandoned);
         assertEquals(LinkStatus.LINK_STATUS_PENDING, getLink(sub, running.getId()).getStatus());
+    }
+
+    /**
+     * CompleteLink stamps its claim by the database's clock too. The database's clock is an hour ahead of this replica's
+     * (the replica's runs behind) and the bank takes 1.5 s to exchange the code: the claim is a moment old by the
+     * database's clock, so a sweep meanwhile leaves the completion to finish, and the link becomes ACTIVE. Stamped by the
+     * JVM's clock, the claim would look an hour old: another replica's sweep would fail the link and end its consent.
+     */
+    @Test
+    void aCompletionInFlightIsClaimedByTheDatabaseClockAndLeftToFinish() throws Exception {
+        String sub = newPerson();
+        DatabaseClockSkew.setAhead(Duration.ofHours(1));
+        BeginLinkResponse begun = begin(sub);
+        Map<String, String> back = atBank(begun.getAuthorisationUrl(), true);
+        UUID linkId = UUID.fromString(begun.getLink().getId());
+        try {
+            // under the 2 s bank deadline, so the exchange succeeds; long enough for the sweep to run while it waits
+            assertEquals(200, sandboxHook("PUT", "/sandbox/faults",
+                    "{\"rpc\":\"ExchangeCode\",\"latencyMillis\":1500,\"calls\":1}").statusCode());
+            CompletableFuture<Link> completing = CompletableFuture.supplyAsync(
+                    () -> person(sub).completeLink(completion(back)).getLink());
+            await("CompleteLink claimed the state", Duration.ofSeconds(10), () -> claimAge(linkId) != null);
+            Duration age = claimAge(linkId);
+            assertTrue(age.abs().compareTo(Duration.ofSeconds(30)) < 0, "claimed " + age + " ago by the database's clock");
+
+            onVertxContext(vertx, abandonedCompletions::failAbandoned);
+            Link done = completing.get(20, TimeUnit.SECONDS);
+            assertEquals(LinkStatus.LINK_STATUS_ACTIVE, done.getStatus(), done.getStatusReason());
+        } finally {
+            sandboxHook("DELETE", "/sandbox/faults", null);
+        }
     }
 
     private static CompleteLinkRequest completion(Map<String, String> back) {
@@ -174,6 +208,19 @@ class LinkClockTest extends MeshTestSupport {
                 assertEquals(status, r.getString(1), r.getString(2));
                 assertEquals(reason, r.getString(2));
             }
+        }
+    }
+
+    /** How long ago the link's state was claimed, by the database's (moved) clock; null while it is not claimed. */
+    private static Duration claimAge(UUID linkId) {
+        try (var c = ownDb(); var ps = c.prepareStatement("SELECT extract(epoch from " + DatabaseClockSkew.NOW
+                + " - claimed_at) FROM links WHERE id = ? AND claimed_at IS NOT NULL")) {
+            ps.setObject(1, linkId);
+            try (var r = ps.executeQuery()) {
+                return r.next() ? Duration.ofMillis(Math.round(r.getDouble(1) * 1000)) : null;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
