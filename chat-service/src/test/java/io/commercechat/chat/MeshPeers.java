@@ -107,6 +107,12 @@ public final class MeshPeers {
         datasource(config, pg, database(pg, databasePrefix));
         serviceClient(config, issuer, CHAT_PROCESS_SECRET);
         config.put("chat.person-ref-key", databasePrefix + "person-ref-key-of-this-test-run-only");
+        // the packaged jar runs in the prod profile, which configures no business: the sandbox's two, as in the tests
+        config.put("chat.businesses.sandbox-bank.display-name", "Sandbox Bank");
+        config.put("chat.businesses.sandbox-bank.kind", "BANK");
+        config.put("chat.businesses.sandbox-bank.partner-bank-id", "sandbox-bank");
+        config.put("chat.businesses.demo-shop.display-name", "Demo Shop");
+        config.put("chat.businesses.demo-shop.kind", "SHOP");
         return config;
     }
 

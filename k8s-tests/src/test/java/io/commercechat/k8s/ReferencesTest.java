@@ -282,10 +282,41 @@ class ReferencesTest {
         }
     }
 
+    /**
+     * Each partner bank account-link-service knows is a bank business people can chat with, and each bank business
+     * names a bank account-link-service knows: otherwise a person could link a bank with no chat for it (no assistant,
+     * no conversation), or open a bank's chat whose "Link account" finds no bank.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyPartnerBankIsABankBusinessAndTheOtherWayRound(String name) {
+        Overlay o = Overlay.of(name);
+        Set<String> banks = new java.util.TreeSet<>();
+        banks(o).stringPropertyNames().stream().filter(k -> k.endsWith(".host"))
+                .forEach(k -> banks.add(k.substring("accounts.banks.".length(), k.length() - ".host".length())));
+        Properties businesses = properties(o, "chat-service-businesses", "businesses.properties");
+        Set<String> bankBusinesses = new java.util.TreeSet<>();
+        for (String key : businesses.stringPropertyNames()) {
+            if (key.endsWith(".kind") && "BANK".equals(businesses.getProperty(key))) {
+                String id = key.substring("chat.businesses.".length(), key.length() - ".kind".length());
+                String bank = businesses.getProperty("chat.businesses." + id + ".partner-bank-id");
+                assertNotNull(bank, name + ": bank business " + id + " names no partner-bank-id");
+                bankBusinesses.add(bank);
+            }
+        }
+        assertFalse(banks.isEmpty(), name + ": no partner bank configured");
+        assertEquals(banks, bankBusinesses, name + ": partner banks (account-link-service-banks) and bank businesses"
+                + " (chat-service-businesses) differ");
+    }
+
     static Properties banks(Overlay o) {
+        return properties(o, "account-link-service-banks", "banks.properties");
+    }
+
+    private static Properties properties(Overlay o, String configMap, String key) {
         Properties p = new Properties();
         try {
-            p.load(new StringReader(o.get(ConfigMap.class, hashed(o, ConfigMap.class, "account-link-service-banks")).getData().get("banks.properties")));
+            p.load(new StringReader(o.get(ConfigMap.class, hashed(o, ConfigMap.class, configMap)).getData().get(key)));
         } catch (IOException e) {
             throw new AssertionError(e);
         }

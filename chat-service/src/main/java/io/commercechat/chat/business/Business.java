@@ -8,7 +8,10 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
-/** A bank or shop people chat with. Seeded by migrations; banks name their partner bank. */
+/**
+ * A bank or shop people chat with, as configured (chat.businesses.*, written at each start by
+ * service/BusinessDirectory); banks name their partner bank.
+ */
 @Entity
 @Table(name = "businesses")
 public class Business {
@@ -32,4 +35,10 @@ public class Business {
     public String partnerBankId;
 
     public Instant createdAt;
+
+    /**
+     * Configured now: listed for people and open to new conversations. A business no longer configured keeps its
+     * conversations' history but is neither.
+     */
+    public boolean listed;
 }

@@ -4,10 +4,29 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "chat")
 public interface ChatConfig {
+
+    /**
+     * The businesses people can start a chat with: {@code chat.businesses.<business-id>.*} (production: the
+     * chat-service-businesses ConfigMap; business/service/BusinessDirectory). The id is the partner's
+     * {@code business_id} claim.
+     */
+    Map<String, ConfiguredBusiness> businesses();
+
+    interface ConfiguredBusiness {
+        /** The name people see. */
+        String displayName();
+
+        /** BANK or SHOP. */
+        String kind();
+
+        /** A bank's id at account-link-service (accounts.banks.<bank-id>); required for a bank, none for a shop. */
+        Optional<String> partnerBankId();
+    }
 
     /** HMAC key that derives a person's pairwise person_ref for each business (from a Secret). */
     String personRefKey();

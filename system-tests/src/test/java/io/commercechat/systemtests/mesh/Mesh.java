@@ -163,7 +163,12 @@ public final class Mesh implements AutoCloseable {
         chatEnv.put("ACCOUNT_LINK_GRPC_PORT", Integer.toString(accountLinkPort));
         chatEnv.put("CONSENT_GRPC_HOST", "127.0.0.1");
         chatEnv.put("CONSENT_GRPC_PORT", Integer.toString(consentPort));
-        MeshService chat = new MeshService("chat-service", chatPort, chatEnv, List.of(), logs);
+        MeshService chat = new MeshService("chat-service", chatPort, chatEnv, List.of(
+                "-Dchat.businesses.sandbox-bank.display-name=Sandbox Bank",
+                "-Dchat.businesses.sandbox-bank.kind=BANK",
+                "-Dchat.businesses.sandbox-bank.partner-bank-id=sandbox-bank",
+                "-Dchat.businesses.demo-shop.display-name=Demo Shop",
+                "-Dchat.businesses.demo-shop.kind=SHOP"), logs);
 
         List<MeshService> services = List.of(consent, sandbox, accountLink, chat);
         List<MeshService> launched = new ArrayList<>();

@@ -3,6 +3,8 @@ package io.commercechat.chat.business.repository;
 import io.commercechat.chat.business.Business;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
 import java.util.List;
@@ -13,11 +15,38 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class BusinessRepository implements PanacheRepositoryBase<Business, String> {
 
-    /** The directory by name, then id: {@code limit} businesses after ({@code name}, {@code id}), or from the start when null. */
+    private final Pool pool;
+
+    public BusinessRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * The directory of listed businesses by name, then id: {@code limit} businesses after ({@code name}, {@code id}),
+     * or from the start when null.
+     */
     public Uni<List<Business>> page(String[] after, int limit) {
-        var query = after == null ? find("order by displayName, id")
-                : find("displayName > ?1 or (displayName = ?1 and id > ?2) order by displayName, id", after[0], after[1]);
+        var query = after == null ? find("listed = true order by displayName, id")
+                : find("listed = true and (displayName > ?1 or (displayName = ?1 and id > ?2)) order by displayName, id",
+                        after[0], after[1]);
         return query.range(0, limit - 1).list();
+    }
+
+    /**
+     * Makes the table what the configuration says, in one transaction: each configured business written (and listed),
+     * every other one no longer listed. Idempotent, so replicas starting together agree.
+     */
+    public Uni<Void> configure(List<Business> configured) {
+        String[] ids = configured.stream().map(b -> b.id).toArray(String[]::new);
+        return pool.withTransaction(connection -> {
+            Uni<?> written = configured.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery("""
+                    INSERT INTO businesses (id, display_name, kind, partner_bank_id, listed) VALUES ($1, $2, $3, $4, true)
+                    ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, kind = EXCLUDED.kind,
+                        partner_bank_id = EXCLUDED.partner_bank_id, listed = true""")
+                    .executeBatch(configured.stream().map(b -> Tuple.of(b.id, b.displayName, b.kind.name(), b.partnerBankId)).toList());
+            return written.chain(() -> connection.preparedQuery("UPDATE businesses SET listed = false WHERE listed AND NOT (id = ANY($1))")
+                    .execute(Tuple.tuple().addArrayOfString(ids)));
+        }).replaceWithVoid();
     }
 
     /** The businesses with these ids (those of one page of conversations), by id. */

@@ -72,9 +72,17 @@ public class ConversationService {
                 throw ChatFailure.notFound("business " + businessId);
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            return conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
-                            personRefs.of(businessId, person.subject()), person.displayName(), now)
+            // a business no longer configured (not listed) keeps the conversations it had, and starts none
+            Uni<Boolean> inserted = business.listed ? conversations.insertIfAbsent(UUID.randomUUID(), person.subject(), businessId,
+                    personRefs.of(businessId, person.subject()), person.displayName(), now) : Uni.createFrom().item(false);
+            return inserted
                     .chain(created -> conversations.findPair(person.subject(), businessId)
+                            .map(c -> {
+                                if (c == null) {
+                                    throw ChatFailure.notFound("business " + businessId);
+                                }
+                                return c;
+                            })
                             .call(c -> created ? inboxLog.conversationChanged(c) : Uni.createFrom().voidItem())
                             .chain(c -> shown(party, List.of(c), Map.of(businessId, business), null))
                             .map(p -> new Opened(p, created)));
