@@ -45,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -65,7 +66,7 @@ import java.util.regex.Pattern;
  * come back), baseline, sends, …, baseline; each send slice is compared with the mean of the baselines on either
  * side, and the ratio is taken over all slices;</li>
  * <li>delivery: N other people hold SSE streams open; sends are paced (open loop) at half of the measured send
- * rate and the time from the send's creation to the event on the stream is recorded.</li>
+ * rate and the time from the send's due time to the event on the stream is recorded.</li>
  * </ol>
  * All HTTP load comes from wrk (apt-get install wrk): a Java client takes as much CPU per request as
  * the service measured, on the same cores.
@@ -200,6 +201,8 @@ public final class ChatBenchmark {
         config.put("quarkus.datasource.username", pg.user());
         config.put("quarkus.datasource.password", pg.password());
         config.put("chat.person-ref-key", "benchmark-person-ref-key-not-for-production");
+        config.put("chat.businesses.demo-shop.display-name", "Demo Shop");  // the shop every benchmark conversation is with
+        config.put("chat.businesses.demo-shop.kind", "SHOP");
         config.put("quarkus.log.console.json.enabled", "false");
         config.put("quarkus.log.level", "WARN");
         // messaging only: the bank-data peers are not started (nothing in the measured path calls them)
@@ -363,7 +366,7 @@ public final class ChatBenchmark {
     private double databaseCeiling(PostgresResource.Server pg, String db) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         List<UUID> conversations = conversations(pg, db, "bench-db-" + suffix + "-", CONCURRENCY);
-        double rate = jdbcLoad(pg, db, CONCURRENCY, WARMUP_SECONDS, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
+        double rate = jdbcLoad("1b.", pg, db, CONCURRENCY, WARMUP_SECONDS, "SELECT outcome FROM send_message_batch(ARRAY[?::uuid], ARRAY[?::varchar], '{NULL}',"
                 + " '{PERSON}', ARRAY[?::uuid], ARRAY[?::varchar], '{TEXT}', ARRAY[?::text], '{EVERYONE}', '{NULL}', '{NULL}',"
                 + " '{NULL}', '{false}', interval '24 hours', interval '7 days')", (ps, connection, n) -> {
                     ps.setObject(1, conversations.get(connection));
@@ -409,7 +412,7 @@ public final class ChatBenchmark {
         Arrays.fill(content, CONTENT);
         Arrays.fill(everyone, "EVERYONE");
         Arrays.fill(bankOnly, false);
-        double rate = jdbcLoad(pg, db, 1, 5, "SELECT count(*) FILTER (WHERE outcome = 'sent') FROM send_message_batch(?, ?, ?, ?,"
+        double rate = jdbcLoad("1c.", pg, db, 1, 5, "SELECT count(*) FILTER (WHERE outcome = 'sent') FROM send_message_batch(?, ?, ?, ?,"
                 + " ?, ?, ?, ?, ?, ?, ?, ?, ?, interval '24 hours', interval '7 days')", (ps, connection, n) -> {
                     Connection c = ps.getConnection();
                     UUID[] ids = new UUID[WRITER_BATCH];
@@ -468,38 +471,54 @@ public final class ChatBenchmark {
         int run(PreparedStatement ps, int connection, long n) throws Exception;
     }
 
-    /** {@code connections} connections, each repeating {@code step} on its own prepared {@code sql}; the measured items per second. */
-    private static double jdbcLoad(PostgresResource.Server pg, String db, int connections, int warmUpSeconds, String sql,
-            JdbcStep step) throws Exception {
+    /**
+     * {@code connections} connections, each repeating {@code step} on its own prepared {@code sql}; the measured items
+     * per second. A connection that fails fails the phase: the rate of the others would be a lower load's, reported as
+     * this one's.
+     */
+    private static double jdbcLoad(String phase, PostgresResource.Server pg, String db, int connections, int warmUpSeconds,
+            String sql, JdbcStep step) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong done = new AtomicLong();
+        AtomicReference<Exception> failure = new AtomicReference<>();
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         CountDownLatch finished = new CountDownLatch(connections);
-        for (int t = 0; t < connections; t++) {
-            int connection = t;
-            pool.execute(() -> {
-                try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
-                        PreparedStatement ps = c.prepareStatement(sql)) {
-                    long n = 0;
-                    while (!stop.get()) {
-                        int items = step.run(ps, connection, ++n);
-                        if (measuring.get()) {
-                            done.addAndGet(items);
+        try {
+            for (int t = 0; t < connections; t++) {
+                int connection = t;
+                pool.execute(() -> {
+                    try (Connection c = DriverManager.getConnection(pg.jdbcUrl(db), pg.user(), pg.password());
+                            PreparedStatement ps = c.prepareStatement(sql)) {
+                        long n = 0;
+                        while (!stop.get()) {
+                            int items = step.run(ps, connection, ++n);
+                            if (measuring.get()) {
+                                done.addAndGet(items);
+                            }
                         }
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        finished.countDown();
                     }
-                } catch (Exception e) {
-                    e.printStackTrace();
-                } finally {
-                    finished.countDown();
-                }
-            });
+                });
+            }
+            double rate = measure(measuring, done, warmUpSeconds);
+            stop.set(true);
+            if (!finished.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(phase + " " + finished.getCount() + " of " + connections
+                        + " connections still busy 30 s after the phase ended: no rate is reported for it");
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException(phase + " a connection failed (" + failure.get()
+                        + "): the phase's rate would be that of the others alone", failure.get());
+            }
+            return rate;
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
         }
-        double rate = measure(measuring, done, warmUpSeconds);
-        stop.set(true);
-        finished.await(30, TimeUnit.SECONDS);
-        pool.shutdown();
-        return rate;
     }
 
     // ---- 2. message sends through chat-service -----------------------------------------------------------------
@@ -514,7 +533,8 @@ public final class ChatBenchmark {
      */
     private double sends(List<Sender> senders, int warmUpSeconds, String phase) throws Exception {
         String out = wrk(senders, OWN_SEND_REQUEST, 0, WRK_THREADS, warmUpSeconds);
-        double rate = answered(out) / (double) SECONDS;
+        // the answered sends over the time wrk itself ran, as pgbench's rate is its transactions over its own time
+        double rate = answered(out) / elapsedSeconds(out);
         say("%-3s sends     POST /v1/conversations/{id}/messages, %d concurrent people (wrk): %,.0f messages/s"
                 + " (failed: %s); request latency %s", phase, CONCURRENCY, rate, failures(out), wrkLatency(out));
         return rate;
@@ -534,7 +554,7 @@ public final class ChatBenchmark {
                 end
                 function response(status) if status ~= 400 then error("BENCH-FAILED expected 400, got " .. status) end end
                 """, 0);
-        double rate = Long.parseLong(find(out, "(\\d+) requests in")) / (double) SECONDS;
+        double rate = Long.parseLong(find(out, "(\\d+) requests in")) / elapsedSeconds(out);
         say("0. edge      the cheapest authenticated request (token verified, 400 before any database work), %d"
                 + " connections (wrk): %,.0f requests/s; latency %s", CONCURRENCY, rate, wrkLatency(out));
         return rate;
@@ -611,7 +631,14 @@ public final class ChatBenchmark {
                 function now_us() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000000 + tonumber(tv.tv_usec) end
                 function stamp() return now_us() end
                 local threads = 0
-                function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                bench_threads = {}
+                function setup(thread)
+                  thread:set("tid", threads); threads = threads + 1; bench_threads[#bench_threads + 1] = thread
+                end
+                function done(summary)
+                  io.write(string.format("BENCH-ELAPSED-US %.0f\\n", summary.duration))
+                  if schedule_report then schedule_report() end
+                end
                 function init(args) run = args[1]; n = 0 end
                 senders = {
                 """);
@@ -643,6 +670,14 @@ public final class ChatBenchmark {
             throw new IllegalStateException("wrk failed: " + out);
         }
         return out;
+    }
+
+    /**
+     * How long wrk ran, as it counted its requests (done() prints it in µs): from before its connections opened until
+     * its threads stopped, which is up to 100 ms after the duration asked for, with the answers of that time counted.
+     */
+    private static double elapsedSeconds(String wrkOut) {
+        return Long.parseLong(find(wrkOut, "BENCH-ELAPSED-US (\\d+)")) / 1e6;
     }
 
     /** Requests answered 2xx (wrk's own Requests/sec would include refusals). */
@@ -680,9 +715,11 @@ public final class ChatBenchmark {
      * A message is stamped with the moment its slot in the schedule came (or when it was built, if earlier), not when
      * a connection got round to sending it: during a stall every connection waits for an answer, the messages due
      * meanwhile go out afterwards, and stamped when sent they would read as fast as any, hiding the stall (coordinated
-     * omission). No slot is skipped however late. Every message the database committed in the measured seconds must
-     * reach its stream: one that does not is counted at an infinite latency, and the phase fails on an event delivered
-     * twice or a stream that broke.
+     * omission). No slot is skipped however late. Every slot of wrk's schedule due in the measured seconds is accounted
+     * for by its key (DELIVERY_SCHEDULE): a message sent for it must be committed and reach its stream, and a slot never
+     * sent, a message never committed and a committed one that never arrived each count at an infinite latency, in the
+     * headline and in its second's p99. The phase fails on an event delivered twice, a stream that broke, or a committed
+     * message wrk did not send in those seconds.
      */
     private void delivery(PostgresResource.Server pg, String chatDb, List<Sender> senders, String streamsUrl, double rate)
             throws Exception {
@@ -697,26 +734,12 @@ public final class ChatBenchmark {
             throw new IllegalStateException("not every event stream connected");
         }
         double periodMs = 1000.0 * WRK_THREADS / rate; // between two sends of one wrk thread
-        // wrk asks delay() before each request of a connection and request() when that delay is over: the thread's
-        // slots queue up in delay() in order and request() takes the oldest
-        String out = wrk(senders, SEND_REQUEST + """
-                local period, due, slots, first, last = PERIOD, nil, {}, 1, 0
-                function delay()
-                  local now = now_us() / 1000
-                  due = (due or now) + period
-                  last = last + 1
-                  slots[last] = due
-                  return math.max(0, math.ceil(due - now))
-                end
-                function stamp()
-                  local now = now_us()
-                  if first > last then return now end  -- wrk's check of the script, before any delay()
-                  local slot = slots[first] * 1000
-                  slots[first] = nil
-                  first = first + 1
-                  return math.min(slot, now)
-                end
-                """.replace("PERIOD", String.format(Locale.ROOT, "%.3f", periodMs)), WARMUP_SECONDS + 1);
+        long seconds = (measureTo - phaseStart) / 1_000_000L; // the warm-up's and the measured ones
+        String out = wrk(senders, SEND_REQUEST + DELIVERY_SCHEDULE
+                .replace("PERIOD", Double.toString(periodMs)).replace("PHASE_START", Long.toString(phaseStart))
+                .replace("MEASURE_FROM", Long.toString(measureFrom)).replace("MEASURE_TO", Long.toString(measureTo))
+                .replace("SECONDS", Long.toString(seconds)), WARMUP_SECONDS + 1);
+        Schedule schedule = Schedule.of(out, measureFrom);
         // sends still in flight when wrk stopped may commit after it: counted again until every committed one arrived
         // (or 10 s have passed), and once more after the streams stopped
         Set<String> committed = committedBetween(pg, chatDb, senders, measureFrom, measureTo);
@@ -738,24 +761,165 @@ public final class ChatBenchmark {
         if (!unknown.isEmpty()) {
             throw new IllegalStateException(unknown.size() + " events of messages the database does not hold, e.g. " + unknown.iterator().next());
         }
+        Set<String> unsent = new HashSet<>(committed);
+        unsent.removeIf(schedule::sent);
+        if (!unsent.isEmpty()) {
+            throw new IllegalStateException(unsent.size() + " messages committed in the measured seconds that wrk did not"
+                    + " send in them, e.g. " + unsent.iterator().next());
+        }
         long missing = committed.size() - delivered.size();
-        // the schedule's slots in the measured seconds that wrk never sent (it stopped, or had no free connection)
-        long planned = Math.round(rate * SECONDS);
-        long neverSent = Math.max(0, planned - committed.size() - WRK_THREADS);
-        long[] latencies = Arrays.copyOf(measured.get(0), (int) (measured.get(0).length + missing + neverSent));
+        long neverCommitted = schedule.sent() - committed.size();
+        long planned = schedule.sent() + schedule.neverSent();
+        long[] latencies = Arrays.copyOf(measured.get(0), (int) planned);
         Arrays.fill(latencies, measured.get(0).length, latencies.length, Long.MAX_VALUE); // never delivered
         say("3. delivery  paced at %,.0f messages/s (half the send rate unless set) by wrk to %d connected SSE streams:", rate,
                 senders.size());
         say("             message due → event on the stream: %s", percentiles(latencies));
         say("             of which due → its batch began in the database (sentAt): %s", percentiles(measured.get(1)));
         say("             and batch began → event on the stream: %s", percentiles(measured.get(2)));
-        say("             p99 by the second the messages were due in (warm-up | measured | after; the phase began at %s):"
-                + " %s", Instant.EPOCH.plus(phaseStart, ChronoUnit.MICROS).truncatedTo(ChronoUnit.SECONDS), streams.secondsP99());
+        say("             p99 by the second the messages were due in, those never delivered counted as infinite (warm-up |"
+                + " measured | after, where only what arrived counts; the phase began at %s): %s",
+                Instant.EPOCH.plus(phaseStart, ChronoUnit.MICROS).truncatedTo(ChronoUnit.SECONDS),
+                streams.secondsP99(schedule.dueBySecond()));
         say("             measured rate %,.0f messages/s; failed sends: %s; send latency over the whole run, warm-up"
                 + " included (wrk's, from when each request was sent): %s", committed.size() / (double) SECONDS, failures(out),
                 wrkLatency(out));
-        say("             due in the measured seconds: %,d planned, %,d committed, %,d delivered; %,d never delivered and %,d"
-                + " never sent (both counted as infinite above)", planned, committed.size(), delivered.size(), missing, neverSent);
+        say("             due in the measured seconds: %,d slots of wrk's schedule, %,d sent, %,d committed, %,d delivered;"
+                + " %,d committed but never delivered, %,d sent but never committed, %,d never sent (all counted as infinite"
+                + " above)", planned, schedule.sent(), committed.size(), delivered.size(), missing, neverCommitted,
+                schedule.neverSent());
+    }
+
+    /**
+     * The delivery phase's schedule in wrk. Each thread's slots are PERIOD ms apart from its first delay() (the slot's
+     * time is computed from its number, not added up, so that a slot is the same wherever it is computed). wrk asks
+     * delay() before each request of a connection and request() when that delay is over: the thread's slots queue up
+     * in delay() in order, and request() takes the oldest. A message's stamp is its slot, or the time it was built if
+     * earlier; a request without a slot (wrk sends again on a new connection after a socket error) is a message of its
+     * own, stamped when built. done() reports, per thread, the request numbers (the keys' second part) stamped in the
+     * measured seconds and the slots due in them that no request took (still queued, or due while every connection
+     * waited for an answer), and per second of the phase until the measured seconds end, every message and slot due in
+     * it: so every slot due is found again, sent or never sent.
+     */
+    private static final String DELIVERY_SCHEDULE = """
+            period, origin, slots, first, last = PERIOD, nil, {}, 1, 0
+            phase_start, measure_from, measure_to = PHASE_START, MEASURE_FROM, MEASURE_TO
+            sent, lo, hi, in_measured, by_second = 0, nil, nil, {}, {}
+            function slot_due(k) return origin + k * period end
+            function delay()
+              local now = now_us() / 1000
+              origin = origin or now
+              last = last + 1
+              slots[last] = slot_due(last)
+              return math.max(0, math.ceil(slots[last] - now))
+            end
+            function micros(ms) return math.floor(ms * 1000 + 0.5) end
+            function count(by, due)  -- by the second of the phase it is due in
+              local second = math.floor((due - phase_start) / 1000000)
+              by[second] = (by[second] or 0) + 1
+            end
+            function stamp()
+              local now = now_us()
+              if origin == nil then return now end  -- wrk's check of the script, before any delay(): never sent
+              local s = now
+              if first <= last then
+                s = math.min(micros(slots[first]), now)
+                slots[first] = nil
+                first = first + 1
+              end
+              if s < measure_to then
+                count(by_second, s)
+                if s >= measure_from then sent = sent + 1; in_measured[n] = true; lo = lo or n; hi = n end
+              end
+              return s
+            end
+            function schedule_report()  -- in wrk's main Lua state, after its threads stopped
+              local due = {}
+              for _, t in ipairs(bench_threads) do
+                origin = t:get("origin")  -- for slot_due() here
+                if origin == nil then io.write("BENCH-FAILED a wrk thread never asked for a slot\\n"); return end
+                local never_sent, queued, from, to = 0, t:get("slots"), t:get("first"), t:get("last")
+                local function unsent(slot)
+                  if slot < measure_to then
+                    count(due, slot)
+                    if slot >= measure_from then never_sent = never_sent + 1 end
+                    return true
+                  end
+                end
+                for k = from, to do unsent(micros(queued[k])) end
+                local k = to + 1
+                while unsent(micros(slot_due(k))) do k = k + 1 end
+                for second, c in pairs(t:get("by_second")) do due[second] = (due[second] or 0) + c end
+                local marks, ranges, start = t:get("in_measured"), {}, nil
+                for k = t:get("lo") or 1, (t:get("hi") or 0) + 1 do
+                  if marks[k] and not start then start = k
+                  elseif not marks[k] and start then ranges[#ranges + 1] = string.format("%.0f-%.0f", start, k - 1); start = nil end
+                end
+                io.write(string.format("BENCH-THREAD %.0f %.0f %.0f %.0f %s\\n", t:get("tid"), origin * 1000, t:get("sent"),
+                  never_sent, #ranges > 0 and table.concat(ranges, ",") or "none"))
+              end
+              io.write("BENCH-DUE-BY-SECOND")
+              for second = 0, SECONDS - 1 do io.write(string.format(" %.0f", due[second] or 0)) end
+              io.write("\\n")
+            end
+            """;
+
+    /**
+     * What wrk did with the delivery phase's schedule (DELIVERY_SCHEDULE's report): per thread, the request numbers
+     * sent in the measured seconds (as ranges: a stamp goes back only after a re-send) and the slots due in them that
+     * it never sent; and every message and slot due in each second of the phase until the measured ones end.
+     */
+    private record Schedule(Map<Long, List<long[]>> sentByThread, long sent, long neverSent, long[] dueBySecond) {
+
+        static Schedule of(String wrkOut, long measureFrom) {
+            Map<Long, List<long[]>> sentByThread = new HashMap<>();
+            long sent = 0;
+            long neverSent = 0;
+            Matcher m = Pattern.compile("(?m)^BENCH-THREAD (\\d+) (\\d+) (\\d+) (\\d+) (\\S+)$").matcher(wrkOut);
+            while (m.find()) {
+                long tid = Long.parseLong(m.group(1));
+                long origin = Long.parseLong(m.group(2));
+                long threadSent = Long.parseLong(m.group(3));
+                if (origin > measureFrom) {
+                    throw new IllegalStateException("wrk thread " + tid + "'s schedule began " + (origin - measureFrom) / 1000
+                            + " ms after the measured seconds began: they are not all measured");
+                }
+                List<long[]> ranges = new ArrayList<>();
+                long inRanges = 0;
+                for (String range : "none".equals(m.group(5)) ? new String[0] : m.group(5).split(",")) {
+                    String[] ends = range.split("-");
+                    ranges.add(new long[] {Long.parseLong(ends[0]), Long.parseLong(ends[1])});
+                    inRanges += Long.parseLong(ends[1]) - Long.parseLong(ends[0]) + 1;
+                }
+                if (inRanges != threadSent) {
+                    throw new IllegalStateException("wrk thread " + tid + " counted " + threadSent + " messages sent in the"
+                            + " measured seconds and numbered " + inRanges);
+                }
+                sentByThread.put(tid, ranges);
+                sent += threadSent;
+                neverSent += Long.parseLong(m.group(4));
+            }
+            if (sentByThread.size() != WRK_THREADS) {
+                throw new IllegalStateException("wrk reported the schedule of " + sentByThread.size() + " of " + WRK_THREADS
+                        + " threads: " + wrkOut);
+            }
+            long[] dueBySecond = Arrays.stream(find(wrkOut, "BENCH-DUE-BY-SECOND((?: \\d+)*)").trim().split(" "))
+                    .mapToLong(Long::parseLong).toArray();
+            long inMeasured = Arrays.stream(dueBySecond, dueBySecond.length - SECONDS, dueBySecond.length).sum();
+            if (inMeasured != sent + neverSent) {
+                throw new IllegalStateException("wrk's schedule has " + inMeasured + " slots due in the measured seconds by"
+                        + " second, and " + (sent + neverSent) + " by thread");
+            }
+            return new Schedule(sentByThread, sent, neverSent, dueBySecond);
+        }
+
+        /** Whether the message with this key (wrk thread and request number) was sent in the measured seconds. */
+        boolean sent(String key) {
+            int dash = key.indexOf('-');
+            long n = Long.parseLong(key.substring(dash + 1));
+            return sentByThread.getOrDefault(Long.parseLong(key.substring(0, dash)), List.of()).stream()
+                    .anyMatch(range -> range[0] <= n && n <= range[1]);
+        }
     }
 
     /** The keys of the messages the database holds in the senders' conversations that were due in [from, to) µs. */
@@ -920,8 +1084,13 @@ public final class ChatBenchmark {
             return List.of(Arrays.copyOf(whole, n), Arrays.copyOf(before, n), Arrays.copyOf(after, n));
         }
 
-        /** The p99 of each second of the phase, by the second the messages were created in. */
-        String secondsP99() {
+        /**
+         * The p99 of each second of the phase, by the second the messages were due in. {@code dueBySecond}: the messages
+         * and slots due in each second before the measured ones end; those of them that never arrived count as infinite
+         * ("never" when they are more than 1 %, and the count beside it). After the measured seconds wrk stops with
+         * sends in flight, and only what arrived counts.
+         */
+        String secondsP99(long[] dueBySecond) {
             List<List<Long>> bySecond = new ArrayList<>();
             for (int i = 0; i < eventCount; i++) {
                 int second = (int) ((events[3 * i] - phaseStart) / 1_000_000L);
@@ -930,13 +1099,31 @@ public final class ChatBenchmark {
                 }
                 bySecond.get(second).add((events[3 * i + 2] - events[3 * i]) * 1000);
             }
+            while (bySecond.size() < dueBySecond.length) {
+                bySecond.add(new ArrayList<>());
+            }
+            long[] undelivered = new long[bySecond.size()];
+            for (int i = 0; i < dueBySecond.length; i++) {
+                undelivered[i] = dueBySecond[i] - bySecond.get(i).size();
+                if (undelivered[i] < 0) {
+                    throw new IllegalStateException(bySecond.get(i).size() + " events due in second " + i + " of the phase,"
+                            + " of which wrk's schedule has " + dueBySecond[i]);
+                }
+                for (long k = 0; k < undelivered[i]; k++) {
+                    bySecond.get(i).add(Long.MAX_VALUE);
+                }
+            }
             StringBuilder out = new StringBuilder();
             int measured = (int) ((measureFrom - phaseStart) / 1_000_000L);
             int after = (int) ((measureTo - phaseStart) / 1_000_000L);
             for (int i = 0; i < bySecond.size(); i++) {
                 long[] sorted = bySecond.get(i).stream().mapToLong(Long::longValue).sorted().toArray();
                 out.append(i == measured || i == after ? " | " : " ").append(sorted.length == 0 ? "-"
+                        : at(sorted, 0.99) >= Long.MAX_VALUE / 1e6 ? "never"
                         : String.format(Locale.ROOT, "%.0f", at(sorted, 0.99)));
+                if (undelivered[i] > 0) {
+                    out.append(String.format(Locale.ROOT, " (%,d undelivered)", undelivered[i]));
+                }
             }
             return out.toString().trim() + " ms";
         }
