@@ -107,7 +107,7 @@ class AssistantTest extends BankFlowSupport {
         assertTrue(offer.toString().contains("#/link?bank=sandbox-bank"), offer.toString());
 
         // with account details, so that the cards name the account by its masked number too
-        JsonPath link = linkAccount(me, "ACCOUNTS_DETAIL");
+        JsonPath link = linkAccountToShare(me, "ACCOUNTS_DETAIL");
         String consentId = link.getString("consentId");
         // one card per account (at most three): each comes after its own read, so wait for all before counting
         int perAnswer = Math.min(3, link.getList("accounts").size());
@@ -392,12 +392,33 @@ class AssistantTest extends BankFlowSupport {
                 .get("personOnly"), "still the person's only");
     }
 
+    /**
+     * Showing a card to the bank's agents is what "help from the bank in chat" is for: a card read under a consent for
+     * the account overview alone is not shared, as consent-service has the consent (not only as events told).
+     */
+    @Test
+    void aCardIsSharedOnlyUnderAConsentForTheBanksHelpInChat() throws Exception {
+        String me = newPerson();
+        String c = open(me, BANK);
+        linkAccount(me);  // ACCOUNT_OVERVIEW only
+        send(me, c, "q1", "Show balance").statusCode(201);
+        String card = awaitMessages(me, c, 1, kind("ACCOUNT_CARD")).get(0).get("id").toString();
+        as(me).post("/v1/conversations/" + c + "/messages/" + card + "/share").then().statusCode(403)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/sharing-not-consented"))
+                .body("detail", org.hamcrest.Matchers.containsString("Help from the bank in chat"));
+        assertTrue(bankHistory(c).stream().noneMatch(m -> m.getId().equals(card)), "the bank never saw the card");
+        assertEquals(true, history(me, c).stream().filter(m -> card.equals(m.get("id"))).findFirst().orElseThrow()
+                .get("personOnly"), "still the person's only");
+    }
+
     /** A person's conversation with the bank, the consent of the account they linked, and the balance cards it showed. */
     private record BalanceCards(String conversation, String consentId, List<Map<String, Object>> cards) {}
 
+    /** Cards of an account linked for the overview and the bank's help in chat, so that they can be shared. */
     private BalanceCards balanceCards(String me) throws Exception {
         String c = open(me, BANK);
-        String consentId = linkAccount(me).getString("consentId");
+        String consentId = linkAccountToShare(me).getString("consentId");
         send(me, c, "q1", "Show balance").statusCode(201);
         return new BalanceCards(c, consentId, awaitMessages(me, c, 1, kind("ACCOUNT_CARD")));
     }

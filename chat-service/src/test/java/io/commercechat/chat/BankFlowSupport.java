@@ -15,9 +15,14 @@ public abstract class BankFlowSupport extends ChatTestSupport {
 
     /** The web client's default permissions (ACCOUNTS_BASIC, BALANCES, TRANSACTIONS) and {@code more}. */
     protected static Map<String, Object> beginBody(String... more) {
+        return beginBody(List.of("ACCOUNT_OVERVIEW"), more);
+    }
+
+    /** The same for these purposes. */
+    protected static Map<String, Object> beginBody(List<String> purposes, String... more) {
         return Map.of("bankId", BANK, "permissions", Stream.concat(Stream.of("ACCOUNTS_BASIC", "BALANCES", "TRANSACTIONS"),
                         Stream.of(more)).toList(),
-                "purposes", List.of("ACCOUNT_OVERVIEW"), "validDays", 30, "redirectUri", REDIRECT);
+                "purposes", purposes, "validDays", 30, "redirectUri", REDIRECT);
     }
 
     protected static JsonPath begin(String sub, String... morePermissions) {
@@ -25,11 +30,20 @@ public abstract class BankFlowSupport extends ChatTestSupport {
     }
 
     /**
-     * Begin, approve at the bank, complete: the ACTIVE link. Its accounts carry masked numbers only with
-     * "ACCOUNTS_DETAIL" among {@code morePermissions}.
+     * Begin, approve at the bank, complete: the ACTIVE link, for the account overview. Its accounts carry masked
+     * numbers only with "ACCOUNTS_DETAIL" among {@code morePermissions}.
      */
     protected static JsonPath linkAccount(String sub, String... morePermissions) throws Exception {
-        JsonPath begun = begin(sub, morePermissions);
+        return link(sub, beginBody(morePermissions));
+    }
+
+    /** The same, for the account overview and help from the bank in chat: its cards can be shared with the bank. */
+    protected static JsonPath linkAccountToShare(String sub, String... morePermissions) throws Exception {
+        return link(sub, beginBody(List.of("ACCOUNT_OVERVIEW", "CUSTOMER_SERVICE"), morePermissions));
+    }
+
+    private static JsonPath link(String sub, Map<String, Object> body) throws Exception {
+        JsonPath begun = as(sub).body(body).post("/v1/links").then().statusCode(201).extract().jsonPath();
         Map<String, String> back = atBank(begun.getString("authorisationUrl"), true);
         assertEquals(begun.getString("state"), back.get("state"));
         JsonPath done = as(sub).body(Map.of("state", back.get("state"), "code", back.get("code")))

@@ -105,14 +105,15 @@ public class MessageResource {
     /**
      * "Share with <bank>": one account card becomes visible to the bank of this conversation
      * (never to a shop: 409 bank-data-not-for-shops; not while the person blocks the bank: 409 business-blocked; not
-     * once the card's consent has ended: 403 consent-ended). Sharing again changes nothing.
+     * once the card's consent has ended or expired: 403 consent-ended; not unless the consent includes help from the
+     * bank in chat: 403 sharing-not-consented). Sharing again changes nothing.
      */
     @POST
     @Path("/{id}/messages/{messageId}/share")
     public Uni<MessageView> share(@PathParam("id") String id, @PathParam("messageId") String messageId) {
         UUID conversationId = RestParams.uuid(id, "conversation id");
         UUID message = RestParams.uuid(messageId, "message id");
-        return messages.share(person(), conversationId, message).map(views::forPerson);
+        return messages.share(person(), Caller.forwardedToken(identity), conversationId, message).map(views::forPerson);
     }
 
     private Party person() {

@@ -2,6 +2,7 @@ package io.commercechat.chat.message.service;
 
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
+import io.commercechat.chat.client.ConsentClient;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
 import io.commercechat.chat.conversation.Party;
@@ -14,8 +15,11 @@ import io.commercechat.chat.message.MessageContents;
 import io.commercechat.chat.message.MessageIds;
 import io.commercechat.chat.message.repository.MessageRepository;
 import io.commercechat.chat.message.repository.MessageWriter;
+import io.commercechat.proto.consent.v1.ConsentStatus;
+import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.partner.v1.MessageContent;
 import io.commercechat.proto.partner.v1.UpdateTag;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -23,6 +27,7 @@ import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -61,16 +66,19 @@ public class MessageService {
     private final BusinessRepository businesses;
     private final InboxLog inboxLog;
     private final ConsentWatchRepository consentWatch;
+    private final ConsentClient consents;
     private final ChatConfig config;
 
     public MessageService(ConversationRepository conversations, MessageRepository messages, MessageWriter writer,
-            BusinessRepository businesses, InboxLog inboxLog, ConsentWatchRepository consentWatch, ChatConfig config) {
+            BusinessRepository businesses, InboxLog inboxLog, ConsentWatchRepository consentWatch, ConsentClient consents,
+            ChatConfig config) {
         this.conversations = conversations;
         this.messages = messages;
         this.writer = writer;
         this.businesses = businesses;
         this.inboxLog = inboxLog;
         this.consentWatch = consentWatch;
+        this.consents = consents;
         this.config = config;
     }
 
@@ -205,10 +213,42 @@ public class MessageService {
 
     /**
      * The person shares one account card with the bank of the same conversation: from now on the
-     * bank sees it (history and inbox). Sharing again changes nothing. Never into a shop.
+     * bank sees it (history and inbox). Sharing again changes nothing. Never into a shop. The card's consent must
+     * allow it now, as consent-service has it ({@link #consentAllowsSharing}), checked before the transaction so that
+     * no row lock is held across the call.
      */
-    @WithTransaction
-    public Uni<ChatMessage> share(Party person, UUID conversationId, UUID messageId) {
+    public Uni<ChatMessage> share(Party person, String personToken, UUID conversationId, UUID messageId) {
+        return Panache.withSession(() -> conversations.findFor(person, conversationId).chain(c -> c == null
+                        ? Uni.createFrom().<ChatMessage>nullItem()
+                        : messages.findById(messageId).map(m -> m != null && m.conversationId.equals(c.id) ? m : null)))
+                .chain(m -> m == null || !"ACCOUNT_CARD".equals(m.kind) || m.visibility == ChatMessage.Visibility.EVERYONE
+                        || m.sourceConsentId == null
+                        ? Uni.createFrom().voidItem()  // the transaction answers each of these
+                        : consentAllowsSharing(personToken, m.sourceConsentId))
+                .chain(() -> Panache.withTransaction(() -> shareCard(person, conversationId, messageId)));
+    }
+
+    /**
+     * Showing a card to the bank's agents is the purpose "help from the bank in chat" (PURPOSE_CUSTOMER_SERVICE), and
+     * the consent must be authorised and unexpired at consent-service: the ended-cards flag follows consent events,
+     * and an expiry becomes one only when consent-service's sweep runs.
+     */
+    private Uni<Void> consentAllowsSharing(String personToken, String consentId) {
+        return consents.getConsent(personToken, consentId).invoke(consent -> {
+            boolean live = consent.getStatus() == ConsentStatus.CONSENT_STATUS_AUTHORISED
+                    && Instant.ofEpochSecond(consent.getExpiresAt().getSeconds(), consent.getExpiresAt().getNanos()).isAfter(Instant.now());
+            if (!live) {
+                throw cardConsentEnded();
+            }
+            if (!consent.getPurposesList().contains(Purpose.PURPOSE_CUSTOMER_SERVICE)) {
+                throw ChatFailure.forbidden("sharing-not-consented", "your consent for this account does not include"
+                        + " help from the bank in chat, so its cards cannot be shown to the bank: link the account again"
+                        + " and choose \"Help from the bank in chat\"");
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<ChatMessage> shareCard(Party person, UUID conversationId, UUID messageId) {
         return conversations.lockFor(person, conversationId).chain(c -> {
             if (c == null) {
                 throw ChatFailure.notFound("the conversation");
