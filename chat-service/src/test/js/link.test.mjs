@@ -40,4 +40,7 @@ test('the link form offers every bank and says how far back transactions are rea
   const transactions = root.querySelectorAll('label.choice').find((l) => l.querySelector('input').value === 'TRANSACTIONS');
   assert.equal(transactions.textContent.trim(), 'Transactions from the last 12 months');
   assert.match(root.textContent, /Only from the accounts you choose at your bank/);
+  const help = root.querySelectorAll('label.choice').find((l) => l.querySelector('input').value === 'CUSTOMER_SERVICE');
+  assert.match(help.textContent, /Help from the bank in chat \(lets you share a balance or transactions card with the bank’s agents\)/,
+    'what sharing a card needs is said where it is chosen');
 });

@@ -9,6 +9,9 @@ const DEFAULT_PERMISSIONS = ['ACCOUNTS_BASIC', 'BALANCES', 'TRANSACTIONS'];
 // Linking reads which accounts the person chose (names, types, currencies): every link asks for it.
 const REQUIRED_PERMISSION = 'ACCOUNTS_BASIC';
 const DEFAULT_PURPOSES = ['ACCOUNT_OVERVIEW'];
+// what choosing a purpose lets happen, where the label alone does not say it (chat-service answers a share without it
+// with 403 sharing-not-consented)
+const PURPOSE_HINTS = { CUSTOMER_SERVICE: 'lets you share a balance or transactions card with the bank’s agents' };
 const VALIDITY_DAYS = [30, 90, 180];
 
 export function redirectUri() {
@@ -62,7 +65,7 @@ export async function renderLinkForm(root, { api, query }) {
       h('p', { class: 'muted small' }, 'Never for advertising or marketing.'),
       PURPOSES.map((p) => h('label', { class: 'choice' },
         h('input', { type: 'checkbox', name: 'purpose', value: p.value, checked: DEFAULT_PURPOSES.includes(p.value) }),
-        ' ', p.label))),
+        ' ', p.label, PURPOSE_HINTS[p.value] ? h('span', { class: 'muted small' }, ` (${PURPOSE_HINTS[p.value]})`) : null))),
     h('div', { class: 'field' },
       h('label', { for: 'valid-days' }, 'For how long'),
       h('select', { id: 'valid-days', name: 'validDays' },
