@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.accounts.client.ServiceTokens;
 import io.commercechat.proto.accounts.v1.ListBanksRequest;
+import io.commercechat.proto.accounts.v1.ListLinksRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.ListConsentsRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
@@ -65,6 +66,18 @@ class BankTokensTest extends MeshTestSupport {
         var unknown = assertThrows(StatusRuntimeException.class,
                 () -> tokens.bankToken("bank-nobody-registered").await().atMost(Duration.ofSeconds(10)));
         assertEquals(Status.Code.UNAVAILABLE, unknown.getStatus().getCode());
+    }
+
+    /**
+     * A provider may sign with an EC key (DESIGN.md section 4: RS256 or ES256 from the JWKS): a person's ES256 token is
+     * served; one signed by an EC key the JWKS does not hold is refused.
+     */
+    @Test
+    void theMeshTakesEs256TokensFromThePublishedKeyOnly() {
+        String person = newPerson();
+        assertEquals(0, as(ISSUER.es256().person(person)).listLinks(ListLinksRequest.getDefaultInstance()).getLinksCount());
+        assertStatus(Status.Code.UNAUTHENTICATED,
+                () -> as(ISSUER.es256().badSignature(person)).listLinks(ListLinksRequest.getDefaultInstance()));
     }
 
     @Test

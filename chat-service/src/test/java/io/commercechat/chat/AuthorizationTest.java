@@ -185,6 +185,23 @@ class AuthorizationTest extends ChatTestSupport {
         }
     }
 
+    /**
+     * A provider may sign with an EC key (DESIGN.md section 4: RS256 or ES256 from the JWKS): a person's ES256 token is
+     * served on the REST API, a partner's on the gRPC edge; one signed by an EC key the JWKS does not hold is refused.
+     */
+    @Test
+    void es256TokensFromThePublishedKeyAreAcceptedAndNoOtherEcKey() {
+        var es256 = ISSUER.es256();
+        String person = newPerson();
+        given().auth().oauth2(es256.person(person)).get("/v1/conversations").then().statusCode(200);
+        grpcAs(es256.partner(SHOP)).listConversations(ListConversationsRequest.getDefaultInstance());
+
+        String unpublished = es256.badSignature(person);
+        given().auth().oauth2(unpublished).get("/v1/conversations").then().statusCode(401);
+        assertStatus(Status.Code.UNAUTHENTICATED,
+                () -> grpcAs(unpublished).listConversations(ListConversationsRequest.getDefaultInstance()));
+    }
+
     /** Every unary RPC that names a conversation, against a conversation of another business. */
     static List<Consumer<BusinessMessagingGrpc.BusinessMessagingBlockingStub>> conversationRpcs(String c) {
         return List.of(

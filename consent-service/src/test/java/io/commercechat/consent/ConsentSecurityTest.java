@@ -88,6 +88,21 @@ class ConsentSecurityTest extends ConsentTestSupport {
         });
     }
 
+    /**
+     * A provider may sign with an EC key (DESIGN.md section 4: RS256 or ES256 from the JWKS): ES256 tokens of a caller
+     * and of a person are served; one signed by an EC key the JWKS does not hold is refused.
+     */
+    @Test
+    void es256TokensFromThePublishedKeyAreAcceptedAndNoOtherEcKey() {
+        var es256 = ISSUER.es256();
+        String user = newPerson();
+        String consentId = as(es256.service("test-fixture")).createConsent(request(user).build()).getConsent().getId();
+        assertEquals(consentId, as(es256.person(user)).getConsent(GetConsentRequest.newBuilder().setConsentId(consentId)
+                .build()).getConsent().getId());
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> as(es256.badSignature(user)).getConsent(
+                GetConsentRequest.newBuilder().setConsentId(consentId).build()));
+    }
+
     @Test
     void anotherPersonsConsentIdNeverOpensAccessNorItsLog() {
         String owner = newPerson();

@@ -41,6 +41,13 @@ class MeshAuthTest extends SandboxTestSupport {
         }
     }
 
+    /** A provider may sign with an EC key (DESIGN.md section 4: RS256 or ES256 from the JWKS). */
+    @Test
+    void theRegisteredClientsEs256TokenIsServed() {
+        as(ISSUER.es256().forAudience("account-link-service", SandboxResource.BANK_AUDIENCE))
+                .beginAuthorisation(authorisation("s").build());
+    }
+
     /** Tokens for the mesh, account-link-service's own among them, are not tokens for the bank. */
     @Test
     void theMeshsTokensAreUnauthenticated() {

@@ -2,6 +2,7 @@ package io.commercechat.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 import java.io.IOException;
@@ -11,7 +12,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -25,35 +28,55 @@ import java.util.concurrent.Executors;
  * A real, minimal OAuth 2.0 token issuer for tests, served over HTTP on 127.0.0.1: a JWKS
  * ({@code /jwks}), OIDC discovery, and a client-credentials token endpoint ({@code /token}).
  * Services under test verify tokens against it exactly as they verify a production provider's,
- * and obtain their own service tokens from it with quarkus-oidc-client. The RSA key pair is made
- * when the test JVM starts: no private key is ever stored in the repository.
+ * and obtain their own service tokens from it with quarkus-oidc-client. Its JWKS publishes an RSA
+ * key (RS256, the tokens of {@link #get()}) and an EC P-256 key (ES256, the same tokens from
+ * {@link #es256()}), as a provider may sign with either. The key pairs are made when the test JVM
+ * starts: no private key is ever stored in the repository.
  */
 public final class TestIssuer {
 
     public static final String ISSUER = "https://issuer.test.commercechat.invalid/realms/commerce-chat";
     public static final String AUDIENCE = "commerce-chat";
     public static final String KEY_ID = "test-key-1";
+    public static final String EC_KEY_ID = "test-ec-key-1";
     public static final Duration LIFETIME = Duration.ofMinutes(10);
 
     private static TestIssuer instance;
 
-    private final KeyPair keys;
-    private final KeyPair foreignKeys;
+    private final SigningKey rsa;
+    private final SigningKey ec;
+    /** The key this view of the issuer signs its tokens with: {@link #rsa}, or {@link #ec} for {@link #es256()}. */
+    private final SigningKey signing;
     private final HttpServer server;
     /** client_id -> (secret, claims to put into its tokens). */
-    private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    private final Map<String, Client> clients;
     /** scope -> the audience a token asked for with it carries (instead of the services'), and who may ask for it. */
-    private final Map<String, AudienceScope> audienceScopes = new ConcurrentHashMap<>();
+    private final Map<String, AudienceScope> audienceScopes;
 
     private record AudienceScope(String audience, Set<String> clients) {}
 
     private record Client(String secret, String group, String businessId) {}
 
+    /** A published key pair, and one of the same kind the issuer never published (for {@link #badSignature}). */
+    private record SigningKey(String keyId, SignatureAlgorithm algorithm, KeyPair keys, KeyPair foreign) {
+
+        static SigningKey generate(String keyId, SignatureAlgorithm algorithm) throws Exception {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm == SignatureAlgorithm.ES256 ? "EC" : "RSA");
+            if (algorithm == SignatureAlgorithm.ES256) {
+                generator.initialize(new ECGenParameterSpec("secp256r1"));
+            } else {
+                generator.initialize(2048);
+            }
+            return new SigningKey(keyId, algorithm, generator.generateKeyPair(), generator.generateKeyPair());
+        }
+    }
+
     private TestIssuer() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        keys = generator.generateKeyPair();
-        foreignKeys = generator.generateKeyPair();
+        rsa = SigningKey.generate(KEY_ID, SignatureAlgorithm.RS256);
+        ec = SigningKey.generate(EC_KEY_ID, SignatureAlgorithm.ES256);
+        signing = rsa;
+        clients = new ConcurrentHashMap<>();
+        audienceScopes = new ConcurrentHashMap<>();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "test-issuer");
@@ -66,6 +89,17 @@ public final class TestIssuer {
         server.start();
     }
 
+    /** The same issuer (its server, clients and scopes), its tokens signed with {@code signing}. */
+    private TestIssuer(TestIssuer issuer, SigningKey signing) {
+        this.rsa = issuer.rsa;
+        this.ec = issuer.ec;
+        this.signing = signing;
+        this.server = issuer.server;
+        this.clients = issuer.clients;
+        this.audienceScopes = issuer.audienceScopes;
+    }
+
+    /** The issuer: its tokens are signed RS256 with its RSA key, as are those its token endpoint hands out. */
     public static synchronized TestIssuer get() {
         if (instance == null) {
             try {
@@ -75,6 +109,14 @@ public final class TestIssuer {
             }
         }
         return instance;
+    }
+
+    /**
+     * The same issuer, every token of it signed ES256 with its EC P-256 key ({@link #EC_KEY_ID}) instead; the
+     * deliberately broken ones too ({@link #badSignature}: an EC key it never published, under that key id).
+     */
+    public TestIssuer es256() {
+        return signing == ec ? this : new TestIssuer(this, ec);
     }
 
     public String baseUrl() {
@@ -158,14 +200,19 @@ public final class TestIssuer {
     }
 
     /**
-     * The claims of a token this issuer signed for {@code audience}; anything else fails with the reason.
+     * The claims of a token this issuer signed (with either published key) for {@code audience}; anything else fails
+     * with the reason.
      */
     public org.jose4j.jwt.JwtClaims verifiedFor(String token, String audience) {
         try {
-            return new org.jose4j.jwt.consumer.JwtConsumerBuilder().setVerificationKey(keys.getPublic())
+            var published = new org.jose4j.jwk.JsonWebKeySet(jwks()).getJsonWebKeys();
+            return new org.jose4j.jwt.consumer.JwtConsumerBuilder()
+                    .setVerificationKeyResolver(new org.jose4j.keys.resolvers.JwksVerificationKeyResolver(published))
                     .setExpectedIssuer(ISSUER).setExpectedAudience(audience).setRequireExpirationTime()
-                    .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256")
+                    .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256", "ES256")
                     .build().processToClaims(token);
+        } catch (org.jose4j.lang.JoseException e) {
+            throw new IllegalStateException("the issuer's own JWKS does not parse", e);
         } catch (org.jose4j.jwt.consumer.InvalidJwtException e) {
             throw new AssertionError("not a token of this issuer for " + audience + ": " + e.getMessage(), e);
         }
@@ -218,9 +265,10 @@ public final class TestIssuer {
                 .expiresAt(Instant.now().plus(LIFETIME)));
     }
 
-    /** Same key id, signed by a key the issuer never published. */
+    /** Same key id, signed by a key (of the same kind) the issuer never published. */
     public String badSignature(String sub) {
-        return base(sub).groups(Set.of("user")).jws().keyId(KEY_ID).sign(foreignKeys.getPrivate());
+        return base(sub).groups(Set.of("user")).jws().algorithm(signing.algorithm()).keyId(signing.keyId())
+                .sign(signing.foreign().getPrivate());
     }
 
     /** An unsigned token ({@code alg: none}) with otherwise valid claims. */
@@ -242,7 +290,7 @@ public final class TestIssuer {
     }
 
     private String sign(JwtClaimsBuilder claims) {
-        return claims.jws().keyId(KEY_ID).sign(keys.getPrivate());
+        return claims.jws().algorithm(signing.algorithm()).keyId(signing.keyId()).sign(signing.keys().getPrivate());
     }
 
     private void token(HttpExchange ex) throws IOException {
@@ -287,9 +335,13 @@ public final class TestIssuer {
     }
 
     private String jwks() {
-        RSAPublicKey pub = (RSAPublicKey) keys.getPublic();
-        return "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"" + KEY_ID + "\",\"n\":\""
-                + b64(unsigned(pub.getModulus())) + "\",\"e\":\"" + b64(unsigned(pub.getPublicExponent())) + "\"}]}";
+        RSAPublicKey rsaKey = (RSAPublicKey) rsa.keys().getPublic();
+        ECPublicKey ecKey = (ECPublicKey) ec.keys().getPublic();
+        return "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"" + rsa.keyId() + "\",\"n\":\""
+                + b64(unsigned(rsaKey.getModulus())) + "\",\"e\":\"" + b64(unsigned(rsaKey.getPublicExponent())) + "\"},"
+                + "{\"kty\":\"EC\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"kid\":\"" + ec.keyId()
+                + "\",\"x\":\"" + b64(coordinate(ecKey.getW().getAffineX())) + "\",\"y\":\""
+                + b64(coordinate(ecKey.getW().getAffineY())) + "\"}]}";
     }
 
     private String discovery() {
@@ -300,6 +352,14 @@ public final class TestIssuer {
     private static byte[] unsigned(BigInteger value) {
         byte[] bytes = value.toByteArray();
         return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+    }
+
+    /** A P-256 coordinate as JWK wants it: exactly 32 bytes, big-endian, left-padded with zeros. */
+    private static byte[] coordinate(BigInteger value) {
+        byte[] bytes = unsigned(value);
+        byte[] fixed = new byte[32];
+        System.arraycopy(bytes, 0, fixed, fixed.length - bytes.length, bytes.length);
+        return fixed;
     }
 
     private static String b64(String s) {
