@@ -16,8 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -173,7 +171,7 @@ class BankDataTest extends BankFlowSupport {
                 && "BALANCES".equals(r.get("permission"))), "the refused read is in the access log too");
 
         // neither the forwarded token nor the bank's one-time code reached chat-service's log
-        String chatLog = Files.readString(Path.of("target/service-logs/chat-service-test.log"));
+        String chatLog = serviceLog();
         assertFalse(chatLog.contains("eyJ"), "no JWT (token or receipt) in the log");
         assertFalse(chatLog.contains(back.get("code")), "no authorisation code in the log");
     }

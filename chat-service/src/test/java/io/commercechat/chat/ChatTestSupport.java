@@ -10,6 +10,12 @@ import io.grpc.ManagedChannelBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -101,6 +107,29 @@ public abstract class ChatTestSupport {
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),
                 config.getValue("quarkus.datasource.password", String.class));
+    }
+
+    /**
+     * What the service has logged in this test run (%test.quarkus.log.file.path), rotated files included: Quarkus
+     * rotates the file by size and at each start, so the file by that name alone may miss what a test did. Files last
+     * written before this JVM started are earlier runs' (five are kept), and are left out.
+     */
+    protected static String serviceLog() throws IOException {
+        long thisRun = ManagementFactory.getRuntimeMXBean().getStartTime();
+        StringBuilder log = new StringBuilder();
+        try (var files = Files.list(Path.of("target/service-logs"))) {
+            // the current file first: one rotated meanwhile moves what was read already, not what is still to read
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("chat-service-test.log")).sorted().toList()) {
+                try {
+                    if (Files.getLastModifiedTime(f).toMillis() >= thisRun) {
+                        log.append(Files.readString(f, StandardCharsets.UTF_8));
+                    }
+                } catch (NoSuchFileException rotatedAway) {
+                    // the oldest, dropped by a rotation since the listing
+                }
+            }
+        }
+        return log.toString();
     }
 
     protected static ValidatableResponse send(String sub, String conversationId, String clientId, String text) {

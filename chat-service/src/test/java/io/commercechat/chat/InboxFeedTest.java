@@ -1,6 +1,7 @@
 package io.commercechat.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,8 @@ import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
@@ -31,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -196,8 +200,12 @@ class InboxFeedTest extends ChatTestSupport {
     @Test
     void aStreamReadingWhenTheListenerComesBackReadsOnceMore() throws Exception {
         String participant = "p:" + newPerson();
+        // another stream, never held: its read shows that the listener's wake-up of every stream is under way
+        String witness = "p:" + newPerson();
         InboxRepository real = ClientProxy.unwrap(inbox);
         AtomicInteger reads = new AtomicInteger();
+        AtomicInteger witnessReads = new AtomicInteger();
+        AtomicReference<CompletableFuture<Context>> witnessWoken = new AtomicReference<>(new CompletableFuture<>());
         AtomicBoolean hold = new AtomicBoolean();
         CompletableFuture<List<InboxEntry>> heldRead = new CompletableFuture<>();
         CompletableFuture<Void> letGo = new CompletableFuture<>();
@@ -206,6 +214,11 @@ class InboxFeedTest extends ChatTestSupport {
             @Override
             public Uni<List<InboxEntry>> after(String p, long after, int limit) {
                 Uni<List<InboxEntry>> read = real.after(p, after, limit);
+                if (p.equals(witness)) {
+                    witnessReads.incrementAndGet();
+                    witnessWoken.get().complete(Vertx.currentContext());
+                    return read;
+                }
                 if (!p.equals(participant)) {
                     return read;
                 }
@@ -219,6 +232,7 @@ class InboxFeedTest extends ChatTestSupport {
         }, InboxRepository.class);
         List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
         Cancellable stream = feed.follow(participant, 0, 16).subscribe().with(got::add);
+        Cancellable witnessStream = feed.follow(witness, 0, 16).subscribe().with(e -> {});
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (reads.get() < 1 && System.nanoTime() < deadline) {
@@ -228,9 +242,23 @@ class InboxFeedTest extends ChatTestSupport {
             hold.set(true);
             breakListener();  // when it is back, every stream reads once: that read is held
             assertEquals(List.of(), heldRead.get(10, TimeUnit.SECONDS), "the held read found nothing");
+            // the witness's first read and its read for that wake-up are done: a read of it from now on is for the next
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (witnessReads.get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(witnessReads.get() >= 2, "the witness read for that wake-up too");
             commit(participant, 1);  // after that read, with no notification
+            CompletableFuture<Context> woken = new CompletableFuture<>();
+            witnessWoken.set(woken);
             breakListener();  // back again while the stream is still in its read
-            Thread.sleep(1000);  // subscribed again (it reconnects after 1 s): the stream was told to read once more
+            // the wake-up of every stream is one task on the listener's event loop: once a task queued behind the
+            // witness's read has run there, the held stream was told to read once more (not a sleep that may be short)
+            Context listenerLoop = woken.get(10, TimeUnit.SECONDS);
+            assertNotNull(listenerLoop, "the wake-up runs on the listener's event loop");
+            CompletableFuture<Void> allTold = new CompletableFuture<>();
+            listenerLoop.runOnContext(v -> allTold.complete(null));
+            allTold.get(10, TimeUnit.SECONDS);
             letGo.complete(null);
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             while (got.isEmpty() && System.nanoTime() < deadline) {
@@ -241,6 +269,7 @@ class InboxFeedTest extends ChatTestSupport {
         } finally {
             letGo.complete(null);
             stream.cancel();
+            witnessStream.cancel();
         }
     }
 
