@@ -149,6 +149,7 @@ class DemandPacedStreamTest {
         int settled = sentOnceItStops();
         assertTrue(settled < 3_000, "the server sent " + settled + " of " + LOG_SIZE
                 + ": about the transport's window, held back by flow control");
+        assertEquals(10, taker.received.get(), "what was asked for reached the subscriber, and no more");
 
         taker.subscription.get().request(Long.MAX_VALUE);
         assertTrue(taker.completed.await(30, TimeUnit.SECONDS), "the rest follows when asked for");

@@ -309,6 +309,31 @@ class ReferencesTest {
                 + " (chat-service-businesses) differ");
     }
 
+    /**
+     * The caller lists the cluster gives consent-service (environment variables, which override its
+     * application.properties) are the lists it ships with, which ConsentCallersAsShippedIT checks on the packaged jar:
+     * a grant added here alone would reach production untested.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void consentServicesCallerListsAreTheOnesItShipsWith(String name) throws IOException {
+        Properties shipped = new Properties();
+        try (var in = Files.newBufferedReader(Overlay.repoRoot().resolve("consent-service/src/main/resources/application.properties"))) {
+            shipped.load(in);
+        }
+        Overlay o = Overlay.of(name);
+        Map<String, String> data = o.get(ConfigMap.class, hashed(o, ConfigMap.class, "consent-service-config")).getData();
+        int lists = 0;
+        for (var e : data.entrySet()) {
+            if (!e.getKey().startsWith("CONSENT_CALLERS_") || e.getKey().equals("CONSENT_CALLERS_CLIENT_CLAIM")) continue;
+            String property = "consent.callers." + e.getKey().substring("CONSENT_CALLERS_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            assertEquals(shipped.getProperty(property), e.getValue(), name + ": " + e.getKey() + " differs from " + property + " as shipped");
+            lists++;
+        }
+        assertTrue(lists >= 6, name + ": caller lists checked: " + lists);
+        assertFalse(data.containsKey("CONSENT_CALLERS_ACT_FOR_PERSON"), name + ": no service acts for a person named in a request");
+    }
+
     static Properties banks(Overlay o) {
         return properties(o, "account-link-service-banks", "banks.properties");
     }

@@ -130,7 +130,11 @@ final class MeshPostgres {
             }
             return postgres;
         } catch (SQLException | RuntimeException e) {
-            postgres.close();
+            try {
+                postgres.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
