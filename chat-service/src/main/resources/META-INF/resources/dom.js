@@ -28,7 +28,8 @@ function append(el, children) {
 
 /**
  * Runs rebuild(), which empties el and fills it again, and gives keyboard focus back to what had it: the element with
- * the same data-key in the new content, else el itself when it can take focus. Without this, every event that redraws
+ * the same data-key in the new content, else el itself when it can take focus (a tabindex; -1 where it is not a stop of
+ * its own). Without this, every event that redraws
  * part of the chat (a message, a read receipt, someone typing) would drop a keyboard or screen-reader user's focus to
  * the top of the page.
  */

@@ -460,7 +460,7 @@ export class ChatView {
           h('button', { class: 'button small', type: 'button', 'aria-expanded': String(this.picking),
             onclick: () => this.togglePicker() }, 'New chat')),
         h('div', { class: 'picker' }),
-        h('div', { class: 'conversation-list' })),
+        h('div', { class: 'conversation-list', tabindex: '-1' })),
       h('section', { class: 'pane thread-pane', 'aria-label': 'Conversation' }));
     root.appendChild(layout);
     this.renderPicker();
@@ -661,7 +661,7 @@ export class ChatView {
       });
       input.addEventListener('blur', () => this.stopTyping(id));
       pane.appendChild(h('div', { class: 'thread' },
-        h('header', { class: 'thread-header' }),
+        h('header', { class: 'thread-header', tabindex: '-1' }),
         h('div', { class: 'thread-notices' }),
         h('div', { class: 'messages', tabindex: '0', 'aria-label': 'Messages' }),
         form));

@@ -412,6 +412,19 @@ class AssistantTest extends BankFlowSupport {
                 .get("personOnly"), "still the person's only");
     }
 
+    /** A card that names no consent (the column allows it) is shown to nobody else: there is nothing to check it by. */
+    @Test
+    void aCardOfNoConsentIsNotShared() throws Exception {
+        String me = newPerson();
+        BalanceCards shown = balanceCards(me);
+        String card = shown.cards().get(0).get("id").toString();
+        update("UPDATE messages SET source_consent_id = NULL WHERE id = ?::uuid", card);
+        as(me).post("/v1/conversations/" + shown.conversation() + "/messages/" + card + "/share").then().statusCode(403)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://commercechat.example/problems/consent-ended"));
+        assertTrue(bankHistory(shown.conversation()).stream().noneMatch(m -> m.getId().equals(card)), "the bank never saw it");
+    }
+
     /** A person's conversation with the bank, the consent of the account they linked, and the balance cards it showed. */
     private record BalanceCards(String conversation, String consentId, List<Map<String, Object>> cards) {}
 

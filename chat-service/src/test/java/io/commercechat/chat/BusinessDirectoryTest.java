@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.chat.business.Business;
+import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.business.service.BusinessDirectory;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +31,9 @@ class BusinessDirectoryTest extends ChatTestSupport {
 
     @Inject
     BusinessDirectory directory;
+
+    @Inject
+    BusinessRepository businesses;
 
     @Test
     void aBusinessNoLongerConfiguredKeepsItsConversationsButIsNeitherListedNorOpenToNewOnes() {
@@ -51,5 +59,33 @@ class BusinessDirectoryTest extends ChatTestSupport {
         as(newPerson()).body(Map.of("businessId", shop)).post("/v1/conversations").then().statusCode(404)
                 .contentType("application/problem+json");
         assertEquals(0, queryLong("SELECT count(*) FROM businesses WHERE id = ? AND listed", shop));
+    }
+
+    /**
+     * A bank moved to a new business id: the old one is retired before the new one is written (one listed business per
+     * partner bank, V15's unique index), and the bank's business is the new one for the assistant and consent views.
+     */
+    @Test
+    void aBankMovedToANewBusinessIdIsFoundUnderItsNewOne() throws Throwable {
+        Business moved = new Business();
+        moved.id = "sandbox-bank-2";
+        moved.displayName = "Sandbox Bank (new)";
+        moved.kind = Business.Kind.BANK;
+        moved.partnerBankId = BANK;
+        Business shop = new Business();
+        shop.id = SHOP;
+        shop.displayName = "Demo Shop";
+        shop.kind = Business.Kind.SHOP;
+        try {
+            businesses.configure(List.of(moved, shop)).await().atMost(Duration.ofSeconds(30));
+            Business found = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(() -> businesses.findByPartnerBank(BANK)));
+            assertEquals("sandbox-bank-2", found.id);
+            Map<String, String> names = VertxContextSupport.subscribeAndAwait(() -> Panache.withSession(businesses::bankNames));
+            assertEquals("Sandbox Bank (new)", names.get(BANK));
+            assertEquals(0, queryLong("SELECT count(*) FROM businesses WHERE id = ? AND listed", BANK));
+        } finally {
+            directory.apply();
+        }
+        assertEquals(1, queryLong("SELECT count(*) FROM businesses WHERE id = ? AND listed", BANK), "the configuration again");
     }
 }

@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class BusinessRepository implements PanacheRepositoryBase<Business, String> {
 
+    /** The advisory lock {@link #configure} holds (an arbitrary number no other lock of this database uses). */
+    private static final long CONFIGURE_LOCK = 4_412_551_001L;
+
     private final Pool pool;
 
     public BusinessRepository(Pool pool) {
@@ -38,15 +41,18 @@ public class BusinessRepository implements PanacheRepositoryBase<Business, Strin
      */
     public Uni<Void> configure(List<Business> configured) {
         String[] ids = configured.stream().map(b -> b.id).toArray(String[]::new);
-        return pool.withTransaction(connection -> {
-            Uni<?> written = configured.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery("""
-                    INSERT INTO businesses (id, display_name, kind, partner_bank_id, listed) VALUES ($1, $2, $3, $4, true)
-                    ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, kind = EXCLUDED.kind,
-                        partner_bank_id = EXCLUDED.partner_bank_id, listed = true""")
-                    .executeBatch(configured.stream().map(b -> Tuple.of(b.id, b.displayName, b.kind.name(), b.partnerBankId)).toList());
-            return written.chain(() -> connection.preparedQuery("UPDATE businesses SET listed = false WHERE listed AND NOT (id = ANY($1))")
-                    .execute(Tuple.tuple().addArrayOfString(ids)));
-        }).replaceWithVoid();
+        // one replica at a time (two starting with different lists would otherwise lock each other's rows in turn);
+        // retired first, so that a bank moved to a new business id is never listed twice (V15's unique index)
+        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + CONFIGURE_LOCK + ")").execute()
+                .chain(() -> connection.preparedQuery("UPDATE businesses SET listed = false WHERE listed AND NOT (id = ANY($1))")
+                        .execute(Tuple.tuple().addArrayOfString(ids)))
+                .chain(() -> configured.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery("""
+                        INSERT INTO businesses (id, display_name, kind, partner_bank_id, listed) VALUES ($1, $2, $3, $4, true)
+                        ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, kind = EXCLUDED.kind,
+                            partner_bank_id = EXCLUDED.partner_bank_id, listed = true""")
+                        .executeBatch(configured.stream().map(b -> Tuple.of(b.id, b.displayName, b.kind.name(), b.partnerBankId)).toList())
+                        .replaceWithVoid()))
+                .replaceWithVoid();
     }
 
     /** The businesses with these ids (those of one page of conversations), by id. */
@@ -57,14 +63,17 @@ public class BusinessRepository implements PanacheRepositoryBase<Business, Strin
         return list("id in ?1", Set.copyOf(ids)).map(found -> found.stream().collect(Collectors.toMap(b -> b.id, b -> b)));
     }
 
-    /** Partner bank id → the bank's display name, for every bank business (a handful of rows). */
+    /**
+     * Partner bank id → the bank's display name, for every bank business (a handful of rows); the listed one's where a
+     * retired business named the same bank.
+     */
     public Uni<Map<String, String>> bankNames() {
-        return find("kind", Business.Kind.BANK).list()
+        return find("kind = ?1 order by listed desc, id", Business.Kind.BANK).list()
                 .map(banks -> banks.stream().collect(Collectors.toMap(b -> b.partnerBankId, b -> b.displayName, (a, b) -> a)));
     }
 
-    /** The bank business that account-link-service knows as {@code partnerBankId}, or null. */
+    /** The bank business that account-link-service knows as {@code partnerBankId} (the listed one first), or null. */
     public Uni<Business> findByPartnerBank(String partnerBankId) {
-        return find("partnerBankId = ?1", partnerBankId).firstResult();
+        return find("partnerBankId = ?1 order by listed desc, id", partnerBankId).firstResult();
     }
 }

@@ -222,7 +222,6 @@ public class MessageService {
                         ? Uni.createFrom().<ChatMessage>nullItem()
                         : messages.findById(messageId).map(m -> m != null && m.conversationId.equals(c.id) ? m : null)))
                 .chain(m -> m == null || !"ACCOUNT_CARD".equals(m.kind) || m.visibility == ChatMessage.Visibility.EVERYONE
-                        || m.sourceConsentId == null
                         ? Uni.createFrom().voidItem()  // the transaction answers each of these
                         : consentAllowsSharing(personToken, m.sourceConsentId))
                 .chain(() -> Panache.withTransaction(() -> shareCard(person, conversationId, messageId)));
@@ -234,18 +233,24 @@ public class MessageService {
      * and an expiry becomes one only when consent-service's sweep runs.
      */
     private Uni<Void> consentAllowsSharing(String personToken, String consentId) {
-        return consents.getConsent(personToken, consentId).invoke(consent -> {
-            boolean live = consent.getStatus() == ConsentStatus.CONSENT_STATUS_AUTHORISED
-                    && Instant.ofEpochSecond(consent.getExpiresAt().getSeconds(), consent.getExpiresAt().getNanos()).isAfter(Instant.now());
-            if (!live) {
-                throw cardConsentEnded();
-            }
-            if (!consent.getPurposesList().contains(Purpose.PURPOSE_CUSTOMER_SERVICE)) {
-                throw ChatFailure.forbidden("sharing-not-consented", "your consent for this account does not include"
-                        + " help from the bank in chat, so its cards cannot be shown to the bank: link the account again"
-                        + " and choose \"Help from the bank in chat\"");
-            }
-        }).replaceWithVoid();
+        if (consentId == null || consentId.isBlank()) {
+            return Uni.createFrom().failure(cardConsentEnded());  // a card of no consent is shown to nobody else
+        }
+        return consents.getConsent(personToken, consentId)
+                .onFailure(f -> f instanceof ChatFailure c && c.kind() == ChatFailure.Kind.NOT_FOUND)
+                .transform(gone -> cardConsentEnded())
+                .invoke(consent -> {
+                    boolean live = consent.getStatus() == ConsentStatus.CONSENT_STATUS_AUTHORISED && Instant.ofEpochSecond(
+                            consent.getExpiresAt().getSeconds(), consent.getExpiresAt().getNanos()).isAfter(Instant.now());
+                    if (!live) {
+                        throw cardConsentEnded();
+                    }
+                    if (!consent.getPurposesList().contains(Purpose.PURPOSE_CUSTOMER_SERVICE)) {
+                        throw ChatFailure.forbidden("sharing-not-consented", "your consent for this account does not"
+                                + " include help from the bank in chat, so its cards cannot be shown to the bank: link the"
+                                + " account again and choose \"Help from the bank in chat\"");
+                    }
+                }).replaceWithVoid();
     }
 
     private Uni<ChatMessage> shareCard(Party person, UUID conversationId, UUID messageId) {
