@@ -802,34 +802,45 @@ public final class ChatBenchmark {
      * it: so every slot due is found again, sent or never sent.
      */
     private static final String DELIVERY_SCHEDULE = """
-            period, origin, slots, first, last = PERIOD, nil, {}, 1, 0
+            period, origin, first, last = PERIOD, nil, 1, 0
             phase_start, measure_from, measure_to = PHASE_START, MEASURE_FROM, MEASURE_TO
-            sent, lo, hi, in_measured, by_second = 0, nil, nil, {}, {}
+            sent, run_from, run_to, ranges = 0, nil, nil, ""
             function slot_due(k) return origin + k * period end
             function delay()
               local now = now_us() / 1000
               origin = origin or now
               last = last + 1
-              slots[last] = slot_due(last)
-              return math.max(0, math.ceil(slots[last] - now))
+              return math.max(0, math.ceil(slot_due(last) - now))
             end
             function micros(ms) return math.floor(ms * 1000 + 0.5) end
-            function count(by, due)  -- by the second of the phase it is due in
-              local second = math.floor((due - phase_start) / 1000000)
-              by[second] = (by[second] or 0) + 1
+            -- what the main state reads of a thread is numbers and strings only (wrk's thread:get of a table unbalances
+            -- the thread's Lua stack): due counts per second are the numbers due_<second>, sent request numbers runs
+            -- "from-to" joined into the string ranges, the queued slots first..last (each due at slot_due(k))
+            function second_of(due) return math.floor((due - phase_start) / 1000000) end
+            function count_due(due)
+              local name = "due_" .. second_of(due)
+              _G[name] = (_G[name] or 0) + 1
+            end
+            function close_run()
+              if run_from then
+                ranges = ranges .. (ranges == "" and "" or ",") .. string.format("%.0f-%.0f", run_from, run_to)
+                run_from = nil
+              end
             end
             function stamp()
               local now = now_us()
               if origin == nil then return now end  -- wrk's check of the script, before any delay(): never sent
               local s = now
               if first <= last then
-                s = math.min(micros(slots[first]), now)
-                slots[first] = nil
+                s = math.min(micros(slot_due(first)), now)
                 first = first + 1
               end
               if s < measure_to then
-                count(by_second, s)
-                if s >= measure_from then sent = sent + 1; in_measured[n] = true; lo = lo or n; hi = n end
+                count_due(s)
+                if s >= measure_from then
+                  sent = sent + 1
+                  if run_from and n == run_to + 1 then run_to = n else close_run(); run_from, run_to = n, n end
+                end
               end
               return s
             end
@@ -838,25 +849,24 @@ public final class ChatBenchmark {
               for _, t in ipairs(bench_threads) do
                 origin = t:get("origin")  -- for slot_due() here
                 if origin == nil then io.write("BENCH-FAILED a wrk thread never asked for a slot\\n"); return end
-                local never_sent, queued, from, to = 0, t:get("slots"), t:get("first"), t:get("last")
+                local never_sent = 0
                 local function unsent(slot)
                   if slot < measure_to then
-                    count(due, slot)
+                    local second = second_of(slot)
+                    due[second] = (due[second] or 0) + 1
                     if slot >= measure_from then never_sent = never_sent + 1 end
                     return true
                   end
                 end
-                for k = from, to do unsent(micros(queued[k])) end
-                local k = to + 1
+                local k = t:get("first")  -- the slots still queued when wrk stopped, then those it never got to
                 while unsent(micros(slot_due(k))) do k = k + 1 end
-                for second, c in pairs(t:get("by_second")) do due[second] = (due[second] or 0) + c end
-                local marks, ranges, start = t:get("in_measured"), {}, nil
-                for k = t:get("lo") or 1, (t:get("hi") or 0) + 1 do
-                  if marks[k] and not start then start = k
-                  elseif not marks[k] and start then ranges[#ranges + 1] = string.format("%.0f-%.0f", start, k - 1); start = nil end
+                for second = 0, SECONDS - 1 do due[second] = (due[second] or 0) + (t:get("due_" .. second) or 0) end
+                local ranges, run_from = t:get("ranges"), t:get("run_from")
+                if run_from then
+                  ranges = ranges .. (ranges == "" and "" or ",") .. string.format("%.0f-%.0f", run_from, t:get("run_to"))
                 end
                 io.write(string.format("BENCH-THREAD %.0f %.0f %.0f %.0f %s\\n", t:get("tid"), origin * 1000, t:get("sent"),
-                  never_sent, #ranges > 0 and table.concat(ranges, ",") or "none"))
+                  never_sent, ranges ~= "" and ranges or "none"))
               end
               io.write("BENCH-DUE-BY-SECOND")
               for second = 0, SECONDS - 1 do io.write(string.format(" %.0f", due[second] or 0)) end
