@@ -50,7 +50,7 @@ public final class KeycloakLauncher {
     public static final String REALM = "commerce-chat";
     /** Classpath location of the realm file. */
     public static final String REALM_RESOURCE = "/realm/commerce-chat-realm.json";
-    /** In the data dir while Keycloak runs: the pid of its kc.sh (whose child is the Keycloak JVM). */
+    /** In the data dir while Keycloak runs: kc.sh's pid (the Keycloak JVM's parent, or that JVM: kc.sh execs java to re-augment). */
     public static final String SERVER_PID_FILE = "keycloak-server.pid";
     public static final String ADMIN_USERNAME = "admin";
     public static final String ADMIN_PASSWORD = "admin";
