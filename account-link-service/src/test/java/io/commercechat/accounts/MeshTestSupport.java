@@ -326,14 +326,7 @@ abstract class MeshTestSupport {
 
     /** The service's own log, rotated files included. */
     protected static String serviceLog() throws java.io.IOException {
-        StringBuilder log = new StringBuilder();
-        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("target/service-logs"))) {
-            for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("account-link-service-test.log"))
-                    .sorted().toList()) {
-                log.append(java.nio.file.Files.readString(f, StandardCharsets.UTF_8));
-            }
-        }
-        return log.toString();
+        return io.commercechat.testkit.ServiceLogs.thisRun("account-link-service");
     }
 
     protected static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -1,6 +1,7 @@
 package io.commercechat.benchmark;
 
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.SandboxBusinesses;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
 import java.io.File;
@@ -201,8 +202,7 @@ public final class ChatBenchmark {
         config.put("quarkus.datasource.username", pg.user());
         config.put("quarkus.datasource.password", pg.password());
         config.put("chat.person-ref-key", "benchmark-person-ref-key-not-for-production");
-        config.put("chat.businesses.demo-shop.display-name", "Demo Shop");  // the shop every benchmark conversation is with
-        config.put("chat.businesses.demo-shop.kind", "SHOP");
+        config.putAll(SandboxBusinesses.CONFIG);  // the demo shop is the one every benchmark conversation is with
         config.put("quarkus.log.console.json.enabled", "false");
         config.put("quarkus.log.level", "WARN");
         // messaging only: the bank-data peers are not started (nothing in the measured path calls them)

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 
 import io.commercechat.proto.partner.v1.BusinessMessagingGrpc;
 import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.ServiceLogs;
 import io.commercechat.testkit.TestIssuer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -11,11 +12,6 @@ import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -109,27 +105,9 @@ public abstract class ChatTestSupport {
                 config.getValue("quarkus.datasource.password", String.class));
     }
 
-    /**
-     * What the service has logged in this test run (%test.quarkus.log.file.path), rotated files included: Quarkus
-     * rotates the file by size and at each start, so the file by that name alone may miss what a test did. Files last
-     * written before this JVM started are earlier runs' (five are kept), and are left out.
-     */
+    /** chat-service's log of this run (testkit ServiceLogs). */
     protected static String serviceLog() throws IOException {
-        long thisRun = ManagementFactory.getRuntimeMXBean().getStartTime();
-        StringBuilder log = new StringBuilder();
-        try (var files = Files.list(Path.of("target/service-logs"))) {
-            // the current file first: one rotated meanwhile moves what was read already, not what is still to read
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("chat-service-test.log")).sorted().toList()) {
-                try {
-                    if (Files.getLastModifiedTime(f).toMillis() >= thisRun) {
-                        log.append(Files.readString(f, StandardCharsets.UTF_8));
-                    }
-                } catch (NoSuchFileException rotatedAway) {
-                    // the oldest, dropped by a rotation since the listing
-                }
-            }
-        }
-        return log.toString();
+        return ServiceLogs.thisRun("chat-service");
     }
 
     protected static ValidatableResponse send(String sub, String conversationId, String clientId, String text) {

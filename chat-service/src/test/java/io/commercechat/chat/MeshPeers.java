@@ -1,6 +1,7 @@
 package io.commercechat.chat;
 
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.SandboxBusinesses;
 import io.commercechat.testkit.ServiceProcess;
 import io.commercechat.testkit.TestIssuer;
 import java.util.HashMap;
@@ -107,12 +108,7 @@ public final class MeshPeers {
         datasource(config, pg, database(pg, databasePrefix));
         serviceClient(config, issuer, CHAT_PROCESS_SECRET);
         config.put("chat.person-ref-key", databasePrefix + "person-ref-key-of-this-test-run-only");
-        // the packaged jar runs in the prod profile, which configures no business: the sandbox's two, as in the tests
-        config.put("chat.businesses.sandbox-bank.display-name", "Sandbox Bank");
-        config.put("chat.businesses.sandbox-bank.kind", "BANK");
-        config.put("chat.businesses.sandbox-bank.partner-bank-id", "sandbox-bank");
-        config.put("chat.businesses.demo-shop.display-name", "Demo Shop");
-        config.put("chat.businesses.demo-shop.kind", "SHOP");
+        config.putAll(SandboxBusinesses.CONFIG);
         return config;
     }
 

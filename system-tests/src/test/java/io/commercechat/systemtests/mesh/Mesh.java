@@ -4,6 +4,7 @@ import io.commercechat.identity.BrowserlessLogin;
 import io.commercechat.identity.KeycloakLauncher;
 import io.commercechat.mesh.MeshTools;
 import io.commercechat.testkit.PostgresResource;
+import io.commercechat.testkit.SandboxBusinesses;
 import io.commercechat.testkit.ServiceProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -163,12 +164,7 @@ public final class Mesh implements AutoCloseable {
         chatEnv.put("ACCOUNT_LINK_GRPC_PORT", Integer.toString(accountLinkPort));
         chatEnv.put("CONSENT_GRPC_HOST", "127.0.0.1");
         chatEnv.put("CONSENT_GRPC_PORT", Integer.toString(consentPort));
-        MeshService chat = new MeshService("chat-service", chatPort, chatEnv, List.of(
-                "-Dchat.businesses.sandbox-bank.display-name=Sandbox Bank",
-                "-Dchat.businesses.sandbox-bank.kind=BANK",
-                "-Dchat.businesses.sandbox-bank.partner-bank-id=sandbox-bank",
-                "-Dchat.businesses.demo-shop.display-name=Demo Shop",
-                "-Dchat.businesses.demo-shop.kind=SHOP"), logs);
+        MeshService chat = new MeshService("chat-service", chatPort, chatEnv, SandboxBusinesses.systemProperties(), logs);
 
         List<MeshService> services = List.of(consent, sandbox, accountLink, chat);
         List<MeshService> launched = new ArrayList<>();
