@@ -269,10 +269,7 @@ class ReferencesTest {
     @ParameterizedTest
     @ValueSource(strings = {"chat-service", "sandbox"})
     void grpcClientsSpreadTheirCallsOverEveryReplica(String service) throws IOException {
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(Overlay.repoRoot().resolve(service).resolve("src/main/resources/application.properties"))) {
-            p.load(in);
-        }
+        Properties p = shipped(service);
         Pattern host = Pattern.compile("quarkus\\.grpc\\.clients\\.([a-z0-9-]+)\\.host");
         List<String> clients = p.stringPropertyNames().stream().map(host::matcher).filter(Matcher::matches).map(m -> m.group(1)).sorted().toList();
         assertFalse(clients.isEmpty(), service + " has no gRPC clients");
@@ -317,10 +314,7 @@ class ReferencesTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void consentServicesCallerListsAreTheOnesItShipsWith(String name) throws IOException {
-        Properties shipped = new Properties();
-        try (var in = Files.newBufferedReader(Overlay.repoRoot().resolve("consent-service/src/main/resources/application.properties"))) {
-            shipped.load(in);
-        }
+        Properties shipped = shipped("consent-service");
         Overlay o = Overlay.of(name);
         Map<String, String> data = o.get(ConfigMap.class, hashed(o, ConfigMap.class, "consent-service-config")).getData();
         int lists = 0;
@@ -332,6 +326,15 @@ class ReferencesTest {
         }
         assertTrue(lists >= 6, name + ": caller lists checked: " + lists);
         assertFalse(data.containsKey("CONSENT_CALLERS_ACT_FOR_PERSON"), name + ": no service acts for a person named in a request");
+    }
+
+    /** A service's application.properties as it ships (profiled lines keep their %profile. prefix). */
+    private static Properties shipped(String service) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(Overlay.repoRoot().resolve(service).resolve("src/main/resources/application.properties"))) {
+            p.load(in);
+        }
+        return p;
     }
 
     static Properties banks(Overlay o) {

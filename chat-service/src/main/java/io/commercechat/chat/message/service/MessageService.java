@@ -3,6 +3,7 @@ package io.commercechat.chat.message.service;
 import io.commercechat.chat.business.Business;
 import io.commercechat.chat.business.repository.BusinessRepository;
 import io.commercechat.chat.client.ConsentClient;
+import io.commercechat.chat.client.PeerTimes;
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.consent.repository.ConsentWatchRepository;
 import io.commercechat.chat.conversation.Party;
@@ -240,8 +241,9 @@ public class MessageService {
                 .onFailure(f -> f instanceof ChatFailure c && c.kind() == ChatFailure.Kind.NOT_FOUND)
                 .transform(gone -> cardConsentEnded())
                 .invoke(consent -> {
-                    boolean live = consent.getStatus() == ConsentStatus.CONSENT_STATUS_AUTHORISED && Instant.ofEpochSecond(
-                            consent.getExpiresAt().getSeconds(), consent.getExpiresAt().getNanos()).isAfter(Instant.now());
+                    Instant expires = PeerTimes.from(consent.getExpiresAt(), "expires_at");
+                    boolean live = consent.getStatus() == ConsentStatus.CONSENT_STATUS_AUTHORISED && expires != null
+                            && expires.isAfter(Instant.now());
                     if (!live) {
                         throw cardConsentEnded();
                     }
