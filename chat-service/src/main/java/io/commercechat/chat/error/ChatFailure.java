@@ -1,5 +1,7 @@
 package io.commercechat.chat.error;
 
+import io.commercechat.db.DatabaseOutages;
+
 /**
  * A failure the caller can act on. Both edges translate it in one place each: REST into an RFC
  * 9457 problem ({@code rest/ProblemMappers}), gRPC into a status ({@code grpc/GrpcErrors}).
@@ -49,6 +51,12 @@ public class ChatFailure extends RuntimeException {
     /** A peer this request needs cannot answer now; {@code detail} says what the person can do. */
     public static ChatFailure unavailable(String type, String detail) {
         return new ChatFailure(Kind.UNAVAILABLE, type, detail);
+    }
+
+    /** The failure to answer with when {@code failure} is a passing database outage (db-support), else null. */
+    public static ChatFailure ofDatabaseOutage(Throwable failure) {
+        return DatabaseOutages.passing(failure) ? unavailable("temporarily-unavailable",
+                "chat-service could not complete this just now; try again in a moment") : null;
     }
 
     /** The caller holds as much of a bounded resource as it may (e.g. open event streams); it can retry later. */

@@ -1,7 +1,6 @@
 package io.commercechat.chat.grpc;
 
 import io.commercechat.chat.error.ChatFailure;
-import io.commercechat.chat.error.DatabaseOutages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.jboss.logging.Logger;
@@ -37,7 +36,7 @@ public final class GrpcErrors {
             }
             t = t.getCause();
         }
-        ChatFailure outage = DatabaseOutages.asUnavailable(failure);
+        ChatFailure outage = ChatFailure.ofDatabaseOutage(failure);
         if (outage != null) {
             LOG.warnf("database unavailable (%s)", failure.getClass().getName());
             return Status.UNAVAILABLE.withDescription(outage.getMessage()).asRuntimeException();

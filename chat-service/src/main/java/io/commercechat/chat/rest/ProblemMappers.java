@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.commercechat.chat.error.ChatFailure;
-import io.commercechat.chat.error.DatabaseOutages;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -24,7 +23,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * The one set of REST error mappers: every failure becomes an RFC 9457 problem with a stable
- * type. A passing database outage is a 503 ({@link DatabaseOutages}); anything unexpected is a 500 with a
+ * type. A passing database outage is a 503 ({@link ChatFailure#ofDatabaseOutage}); anything unexpected is a 500 with a
  * generic sentence (and the cause in the log), but no input a client can send is meant to get there.
  */
 public class ProblemMappers {
@@ -165,7 +164,7 @@ public class ProblemMappers {
                 return chat(f);
             }
         }
-        ChatFailure outage = DatabaseOutages.asUnavailable(t);
+        ChatFailure outage = ChatFailure.ofDatabaseOutage(t);
         if (outage != null) {
             LOG.warnf("database unavailable (%s)", t.getClass().getName());
             return chat(outage);

@@ -1,5 +1,6 @@
 package io.commercechat.consent.grpc;
 
+import io.commercechat.db.DatabaseOutages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.persistence.OptimisticLockException;
@@ -8,8 +9,8 @@ import org.hibernate.exception.LockTimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * The one place where failures become gRPC statuses. Anything unexpected is INTERNAL with a
- * generic sentence; details go to the log (ids only, never personal data).
+ * The one place where failures become gRPC statuses. A passing database outage (db-support) is UNAVAILABLE; anything
+ * unexpected is INTERNAL with a generic sentence; details go to the log (ids only, never personal data).
  */
 public final class GrpcErrors {
 
@@ -43,6 +44,12 @@ public final class GrpcErrors {
                         + " nothing was changed, try again").asRuntimeException();
             }
             t = t.getCause();
+        }
+        if (DatabaseOutages.passing(failure)) {
+            // a lost connection, a failover, a deadlock, every pooled connection busy: the caller tries again
+            LOG.warnf("database unavailable (%s)", failure.getClass().getName());
+            return Status.UNAVAILABLE.withDescription("consent-service could not complete this just now; try again in a moment")
+                    .asRuntimeException();
         }
         LOG.errorf(failure, "unexpected failure (%s)", failure.getClass().getName());
         return Status.INTERNAL.withDescription("consent-service could not complete the request").asRuntimeException();

@@ -2,10 +2,10 @@ package io.commercechat.chat.message.repository;
 
 import io.commercechat.chat.config.ChatConfig;
 import io.commercechat.chat.error.ChatFailure;
-import io.commercechat.chat.error.DatabaseOutages;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.db.DatabaseOutages;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -293,13 +293,14 @@ public class MessageWriter {
 
     /**
      * What a send's sender hears of its batch's failure: "send it again" when the connection was lost (the batch may
-     * have committed), "nothing was sent" when the database refused it for now (it rolled back), else the failure.
+     * have committed), "nothing was sent" when the database refused it for now (it rolled back) or no connection
+     * could be had, else the failure.
      */
     private static Throwable toSender(Throwable failure) {
         if (DatabaseOutages.connectionLost(failure)) {
             return UNCONFIRMED;
         }
-        return DatabaseOutages.asUnavailable(failure) != null ? NOT_SENT : failure;
+        return DatabaseOutages.passing(failure) ? NOT_SENT : failure;
     }
 
     private Uni<RowSet<Row>> execute(List<Pending> batch) {

@@ -1,20 +1,22 @@
 package io.commercechat.chat.error;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.grpc.GrpcErrors;
 import io.commercechat.chat.rest.ProblemMappers;
 import io.grpc.Status;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
-/** A passing database outage is "try again" on both edges (503, UNAVAILABLE); a database refusal stays a server error. */
-class DatabaseOutagesTest {
+/**
+ * A passing database outage (db-support's DatabaseOutages) is "try again" on both edges (503, UNAVAILABLE); a database
+ * refusal stays a server error.
+ */
+class DatabaseOutageAnswersTest {
 
     private final ProblemMappers rest = new ProblemMappers();
 
@@ -26,21 +28,14 @@ class DatabaseOutagesTest {
                 pg("53300"),  // too_many_connections
                 pg("57P01"),  // admin_shutdown: the server restarts or fails over
                 pg("40P01"),  // deadlock_detected
-                ClosedConnectionException.INSTANCE}) {
+                ClosedConnectionException.INSTANCE,
+                new ConnectionPoolTooBusyException("Connection pool reached max wait queue size of 1000")}) {
             Throwable wrapped = new CompletionException(new IllegalStateException("session failed", outage));
             Response answer = rest.unexpected(wrapped);
             assertEquals(503, answer.getStatus(), outage.toString());
             assertEquals("30", answer.getHeaderString("Retry-After"));
             assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(GrpcErrors.toStatus(wrapped)).getCode());
         }
-    }
-
-    @Test
-    void onlyALostConnectionLeavesAWriteUnconfirmed() {
-        assertTrue(DatabaseOutages.connectionLost(new CompletionException(pg("08006"))));
-        assertTrue(DatabaseOutages.connectionLost(ClosedConnectionException.INSTANCE));
-        assertFalse(DatabaseOutages.connectionLost(pg("55P03")), "a lock timeout rolled the statement back");
-        assertFalse(DatabaseOutages.connectionLost(pg("23505")));
     }
 
     @Test
