@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.commercechat.accounts.config.MigrationLocking;
+import io.commercechat.db.MigrationLocking;
 import io.commercechat.testkit.PostgresResource;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -6,6 +6,8 @@ import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.sqlclient.ClosedConnectionException;
 import io.vertx.sqlclient.DatabaseException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.util.Set;
 
@@ -46,10 +48,14 @@ public final class DatabaseOutages {
         return connectionLost(failure) || refusedForNow(failure) || poolBusy(failure);
     }
 
-    /** The connection to the database failed: what was sent on it may or may not have committed. */
+    /**
+     * The connection to the database failed, or none could be made (refused, no route, the name did not resolve): what
+     * was sent on a failed one may or may not have committed.
+     */
     public static boolean connectionLost(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (CONNECTION.contains(sqlState(t)) || t instanceof ClosedConnectionException || t instanceof ConnectException) {
+            if (CONNECTION.contains(sqlState(t)) || t instanceof ClosedConnectionException || t instanceof ConnectException
+                    || t instanceof UnknownHostException || t instanceof NoRouteToHostException) {
                 return true;
             }
         }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,9 @@ class DatabaseOutagesTest {
                 pg("40P01"),  // deadlock_detected
                 pg("40001"),  // serialization_failure
                 ClosedConnectionException.INSTANCE,
+                new ConnectException("Connection refused"),
+                new UnknownHostException("commerce-chat-db-rw"),  // a DNS blip
+                new NoRouteToHostException("No route to host"),
                 // as Hibernate Reactive hands a driver error on: a JDBC exception carrying the SQLSTATE
                 new SQLException("could not execute statement", "40P01", pg("40P01"))}) {
             assertTrue(DatabaseOutages.passing(new CompletionException(new IllegalStateException("session failed", outage))),

@@ -84,6 +84,14 @@ public interface ChatConfig {
     int streamsPerBusiness();
 
     /**
+     * Event streams (SSE and Subscribe, everyone's) one replica holds open at once. Each holds a connection, timers
+     * and a reader; beyond this a new one is refused (503 {@code server-busy} with Retry-After, gRPC UNAVAILABLE), and
+     * the client opens it again later, perhaps on another replica, instead of this one running out of memory.
+     */
+    @WithDefault("5000")
+    int streamsPerReplica();
+
+    /**
      * How often this replica checks that its LISTEN connection still answers. A connection that hangs without closing
      * (a half-open TCP connection, a frozen backend) would otherwise leave its streams waiting for notifications
      * that never come, reading only every {@link #streamPollInterval()}.
