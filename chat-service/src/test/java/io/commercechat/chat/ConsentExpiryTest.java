@@ -212,6 +212,32 @@ class ConsentExpiryTest {
     }
 
     /**
+     * The periodic check (the one without a window of its own) does not run twice at once on a replica: a check that
+     * starts while another runs (this test's other one, or the tests' own timer's) does nothing, and the one running
+     * handles every due consent. Without the guard the two would share the claims and each answer a part.
+     */
+    @Test
+    void aPeriodicCheckDoesNotJoinOneStillRunning() throws InterruptedException {
+        int due = 2 * RenewalOffers.CLAIMED_AT_ONCE + 5;
+        String people = "renewal-" + UUID.randomUUID() + "-";
+        for (int i = 0; i < due; i++) {
+            String person = people + i;
+            assertEquals(1, tx(() -> watch.authorised(UUID.randomUUID().toString(), person, "sandbox-bank",
+                    Instant.now().plus(Duration.ofDays(3)))));
+        }
+        var first = background.call(renewals::offerDue).subscribeAsCompletionStage().toCompletableFuture();
+        var second = background.call(renewals::offerDue).subscribeAsCompletionStage().toCompletableFuture();
+        int a = first.orTimeout(30, TimeUnit.SECONDS).join();
+        int b = second.orTimeout(30, TimeUnit.SECONDS).join();
+        assertEquals(0, Math.min(a, b), "one of them found a check running: " + a + ", " + b);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (notOffered(people + "%") > 0) {  // the running check (perhaps the timer's) ends in a moment
+            assertTrue(System.nanoTime() < deadline, "every due consent offered");
+            Thread.sleep(50);
+        }
+    }
+
+    /**
      * A person who linked the bank again has a newer consent that lasts longer: the older one's end gets no offer while
      * the newer one has not ended, and gets it once the newer one ended. Consents with another bank do not count.
      */

@@ -1,8 +1,11 @@
 package io.commercechat.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.commercechat.chat.inbox.InboxEntry;
+import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -11,20 +14,25 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.restassured.response.Response;
+import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * When every pooled connection is busy, a person is answered at once with a 503 "try again" (db-support's BoundedPool
  * bounds the wait; ProblemMappers answers it), not queued without end and not with a 500. Here the pool has one
- * connection and one caller may wait for it, for 1 s; a lock held on the conversations keeps the connection busy.
+ * connection and one caller may wait for it, for 1 s; a lock held on the conversations keeps the connection busy. An
+ * event stream whose read is refused so stays open and reads again (InboxFeed).
  */
 @QuarkusTest
 @TestProfile(DatabasePoolBoundsTest.OneConnection.class)
@@ -43,6 +51,9 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
 
     @Inject
     MeterRegistry metrics;
+
+    @Inject
+    InboxFeed feed;
 
     @Test
     void aPersonBeyondTheWaitingOnesIsToldToTryAgainAtOnceAndTheServiceRecovers() throws Exception {
@@ -81,6 +92,47 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
         assertTrue(timedOut.jsonPath().getString("type").endsWith("temporarily-unavailable"), timedOut.asString());
         assertEquals(200, calls.get(0).get(20, TimeUnit.SECONDS).statusCode());
         as(person).get("/v1/conversations").then().statusCode(200);
+    }
+
+    @Test
+    void aStreamWhoseReadThePoolRefusesStaysOpenAndReadsAgain() throws Exception {
+        String person = newPerson();
+        open(person, BANK);
+        String participant = "p:" + newPerson();
+        List<InboxEntry> got = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Cancellable stream = null;
+        try {
+            try (Connection db = database(); Statement lock = db.createStatement()) {
+                db.setAutoCommit(false);
+                lock.execute("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE");
+                CompletableFuture<Response> holding = listConversations(person);
+                await(() -> waitingForTheLock() == 1);
+                CompletableFuture<Response> queued = listConversations(person);
+                await(() -> poolQueue() == 1);
+                // the stream's first read finds the one connection busy and the queue full: refused at once
+                double reads = streamReads();
+                stream = feed.follow(participant, 0, 16).subscribe().with(got::add, ended::set);
+                await(() -> streamReads() > reads);
+                assertEquals(503, queued.get(10, TimeUnit.SECONDS).statusCode());  // and so is every read for a second
+                db.rollback();
+                assertEquals(200, holding.get(10, TimeUnit.SECONDS).statusCode());
+            }
+            // the database serves again: the same stream reads, and what is committed next reaches it
+            update("INSERT INTO inbox_events (participant, position, kind, occurred_at, payload)"
+                    + " VALUES (?, 1, 'typing', now(), '{}')", participant);
+            queryLong("SELECT count(*) FROM (SELECT pg_notify('" + InboxFeed.CHANNEL + "', '1 ' || ?)) n", participant);
+            InboxFeedTest.awaitPosition(got, 1);
+            assertNull(ended.get(), "the stream stayed open");
+        } finally {
+            if (stream != null) {
+                stream.cancel();
+            }
+        }
+    }
+
+    private double streamReads() {
+        return metrics.get("chat.inbox.stream.reads").functionCounter().count();
     }
 
     /** chat-service's connections waiting for a lock on conversations (the test's own connection holds it). */

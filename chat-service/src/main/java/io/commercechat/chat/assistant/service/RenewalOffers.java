@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A week (chat.renewal.notice-before) before a consent expires, the assistant offers renewal once
@@ -37,6 +38,7 @@ public class RenewalOffers {
     private final ConversationRepository conversations;
     private final MessageService messages;
     private final ChatConfig config;
+    private final AtomicBoolean checking = new AtomicBoolean();
 
     public RenewalOffers(ConsentWatchRepository watch, BusinessRepository businesses, ConversationRepository conversations,
             MessageService messages, ChatConfig config) {
@@ -49,7 +51,13 @@ public class RenewalOffers {
 
     /** Posts the offers that are due; returns how many consents were handled. */
     public Uni<Integer> offerDue() {
-        return offerDue(config.renewal().noticeBefore());
+        return Uni.createFrom().deferred(() -> {
+            // one check at a time on this replica: a long one (a backlog after days down) is not joined by the next
+            if (!checking.compareAndSet(false, true)) {
+                return Uni.createFrom().item(0);
+            }
+            return offerDue(config.renewal().noticeBefore()).eventually(() -> checking.set(false));
+        });
     }
 
     /**

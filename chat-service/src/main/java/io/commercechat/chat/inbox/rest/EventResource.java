@@ -1,7 +1,6 @@
 package io.commercechat.chat.inbox.rest;
 
 import io.commercechat.chat.config.ChatConfig;
-import io.commercechat.chat.error.ChatFailure;
 import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.inbox.service.InboxFeed;
 import io.commercechat.chat.inbox.service.InboxLog;
@@ -81,7 +80,7 @@ public class EventResource {
                             following -> Multi.createBy().concatenating().streams(Multi.createFrom().item(first), live(following, sse)))
                     .withFinalizer(InboxFeed.Following::close)
                     // opened at the same moment as others past the limit: the headers are out, so the stream says so and ends
-                    .onFailure(f -> f instanceof ChatFailure c && c.kind() == ChatFailure.Kind.TOO_MANY).recoverWithItem(
+                    .onFailure(InboxFeed::refusedForALimit).recoverWithItem(
                             sse.newEventBuilder().comment("too many streams").reconnectDelay(30_000).build());
         }), sse);
     }

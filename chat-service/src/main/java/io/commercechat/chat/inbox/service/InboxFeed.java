@@ -6,6 +6,7 @@ import io.commercechat.chat.inbox.InboxEntry;
 import io.commercechat.chat.inbox.InboxPosition;
 import io.commercechat.chat.inbox.repository.InboxRepository;
 import io.commercechat.chat.message.ChatMessage;
+import io.commercechat.db.DatabaseOutages;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -62,6 +65,11 @@ public class InboxFeed {
     /** The LISTEN connection's application_name. */
     public static final String LISTENER_NAME = "chat-service inbox listener";
     private static final int BATCH = 200;
+    /** A stream whose read the database refused for now reads again after 0.5–1.5 times this. */
+    private static final long READ_RETRY_MILLIS = 1_000;
+    private static final long WAKE_ALL_SPREAD_MILLIS = 2_000;
+    private static final ChatFailure SERVER_BUSY = ChatFailure.unavailable("server-busy",
+            "this server has as many event streams open as it can hold; try again in a moment");
     /** For {@link #follow(String, long, int, Supplier)}: a transport whose own demand paces the reads. */
     public static final Supplier<Uni<Void>> ALWAYS_READY = () -> Uni.createFrom().voidItem();
     /** Notifications held beyond this are let through at once (a batch that takes very long to answer). */
@@ -78,6 +86,8 @@ public class InboxFeed {
     private final String password;
     private final ListenerOutage outage;
     private final Map<String, Set<Wakeup>> waiting = new ConcurrentHashMap<>();
+    /** Streams open on this replica, everyone's (chat.streams-per-replica). */
+    private final AtomicInteger streamsOpen = new AtomicInteger();
     private volatile PgSubscriber subscriber;
     private volatile boolean stopping;
     private long listenCheckTimer = -1;
@@ -287,8 +297,21 @@ public class InboxFeed {
         announce(payload);
     }
 
+    /**
+     * Every stream reads once, spread over up to {@link #WAKE_ALL_SPREAD_MILLIS} (2 ms a stream): thousands of
+     * streams reading at the same moment would queue for the pool beyond its bound and be refused.
+     */
     private void wakeAll() {
-        waiting.values().forEach(streams -> streams.forEach(Wakeup::readOnce));
+        List<Wakeup> all = waiting.values().stream().flatMap(Set::stream).toList();
+        long spread = Math.min(WAKE_ALL_SPREAD_MILLIS, 2L * all.size());
+        for (Wakeup w : all) {
+            long delay = spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(spread);
+            if (delay == 0) {
+                w.readOnce();
+            } else {
+                vertx.setTimer(delay, id -> w.readOnce());
+            }
+        }
     }
 
     /** How long an idle stream waits before it reads anyway: long while notifications come, short while they cannot. */
@@ -380,6 +403,14 @@ public class InboxFeed {
         if (open != null && open.size() >= maxStreams) {
             throw tooManyStreams(maxStreams);
         }
+        if (streamsOpen.get() >= config.streamsPerReplica()) {
+            throw SERVER_BUSY;
+        }
+    }
+
+    /** Whether {@code failure} is a stream refused for a limit (the participant's or this replica's). */
+    public static boolean refusedForALimit(Throwable failure) {
+        return failure instanceof ChatFailure c && (c.kind() == ChatFailure.Kind.TOO_MANY || c == SERVER_BUSY);
     }
 
     private static ChatFailure tooManyStreams(int maxStreams) {
@@ -393,6 +424,10 @@ public class InboxFeed {
      * stream is admitted: it must {@link Following#close} it however its stream ends.
      */
     public Following open(String participant, long afterPosition, int maxStreams, Supplier<Uni<Void>> ready) {
+        if (streamsOpen.incrementAndGet() > config.streamsPerReplica()) {
+            streamsOpen.decrementAndGet();
+            throw SERVER_BUSY;
+        }
         Wakeup wakeup = new Wakeup(afterPosition);
         // counted and added in one step per participant: streams opened at once cannot pass the limit together
         boolean[] admitted = {false};
@@ -405,6 +440,7 @@ public class InboxFeed {
             return open.isEmpty() ? null : open;
         });
         if (!admitted[0]) {
+            streamsOpen.decrementAndGet();
             throw tooManyStreams(maxStreams);
         }
         return new Following(participant, wakeup, ready);
@@ -415,6 +451,7 @@ public class InboxFeed {
         private final String participant;
         private final Wakeup wakeup;
         private final Supplier<Uni<Void>> ready;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         private Following(String participant, Wakeup wakeup, Supplier<Uni<Void>> ready) {
             this.participant = participant;
@@ -440,7 +477,7 @@ public class InboxFeed {
                                     if (read.size() < BATCH) {
                                         wakeup.readUpTo(known);
                                     }
-                                });
+                                }).onFailure(DatabaseOutages::passing).recoverWithUni(e -> readLater(wakeup));
                             }))
                     .indefinitely()
                     .onItem().invoke(batch -> {
@@ -450,7 +487,20 @@ public class InboxFeed {
                     .onItem().transformToIterable((List<InboxEntry> batch) -> batch);
         }
 
+        /**
+         * A read the database could not serve now (every pooled connection busy, a failover): the stream stays open and
+         * reads again after a pause of its own, so that streams woken together do not come back together.
+         */
+        private Uni<List<InboxEntry>> readLater(Wakeup wakeup) {
+            wakeup.readOnce();
+            return Uni.createFrom().item(List.<InboxEntry>of()).onItem().delayIt()
+                    .by(Duration.ofMillis(READ_RETRY_MILLIS / 2 + ThreadLocalRandom.current().nextLong(READ_RETRY_MILLIS)));
+        }
+
         public void close() {
+            if (closed.compareAndSet(false, true)) {
+                streamsOpen.decrementAndGet();
+            }
             waiting.computeIfPresent(participant, (k, set) -> {
                 set.remove(wakeup);
                 return set.isEmpty() ? null : set;
