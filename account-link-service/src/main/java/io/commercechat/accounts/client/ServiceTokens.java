@@ -13,13 +13,16 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * This service's own access tokens (client credentials, client id {@code account-link-service}), one per audience,
- * each cached until shortly before it expires, fetched without blocking.
+ * fetched without blocking and kept until they expire. A token is renewed in its refresh window (shortly before it
+ * expires) by one request to the identity provider per scope at a time, whoever asks meanwhile: a token still valid is
+ * served while the new one comes, so neither a slow nor a failing provider fails a call before the token has expired.
  *
  * <p>Two kinds, asked for with different scopes ({@code scope} of the client-credentials grant): the mesh token
  * ({@code accounts.mesh-token-scope}: CheckAccess, so that the access log names this service, the consent event
@@ -43,6 +46,8 @@ public class ServiceTokens {
     private final String meshScope;
     private final Set<String> meshAudiences;
     private final Map<String, Tokens> current = new ConcurrentHashMap<>();
+    /** The request to the provider under way, per scope: every caller that needs a new token meanwhile joins it. */
+    private final Map<String, CompletableFuture<Tokens>> refreshing = new ConcurrentHashMap<>();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
     public ServiceTokens(OidcClient client, AccountsConfig config,
@@ -65,27 +70,65 @@ public class ServiceTokens {
     private Uni<String> tokenFor(String scope, boolean forBank) {
         return Uni.createFrom().deferred(() -> {
             Tokens t = current.get(scope);
-            if (t != null && !t.isAccessTokenExpired() && !t.isAccessTokenWithinRefreshInterval()) {
+            if (t != null && !t.isAccessTokenExpired()) {
+                if (t.isAccessTokenWithinRefreshInterval()) {
+                    refresh(scope, forBank);  // in the background: this one is good until the new one is here
+                }
                 return Uni.createFrom().item(t.getAccessToken());
             }
-            // Concurrent refreshes are harmless (each gets a valid token); the last one is kept.
-            return client.getTokens(scope.isEmpty() ? Map.of() : Map.of("scope", scope))
-                    .ifNoItem().after(FETCH_TIMEOUT).fail()
-                    .onFailure().transform(e -> {
-                        // the provider's answer names the cause (invalid_scope, invalid_client): no secret in it
-                        logAtMostEveryMinute(scope + "|fetch", "the identity provider did not issue a token of scope '%s': %s",
-                                scope, e.getMessage());
-                        return Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token")
-                                .asRuntimeException();
-                    })
-                    .invoke(fresh -> {
-                        if (forBank) {
-                            requireNoMeshClaims(scope, fresh.getAccessToken());
-                        }
-                        current.put(scope, fresh);
-                    })
-                    .map(Tokens::getAccessToken);
+            CompletableFuture<Tokens> refresh = refresh(scope, forBank);
+            // the callers of a shared refresh go on where each of them started (CallerContext)
+            return CallerContext.resume(Uni.createFrom().<Tokens>emitter(e -> refresh.whenComplete((fresh, failure) -> {
+                if (failure == null) {
+                    e.complete(fresh);
+                } else {
+                    e.fail(failure);
+                }
+            }))).map(Tokens::getAccessToken);
         });
+    }
+
+    /** The refresh of {@code scope} under way, or a new one: at most one request to the provider per scope at a time. */
+    private CompletableFuture<Tokens> refresh(String scope, boolean forBank) {
+        CompletableFuture<Tokens> mine = new CompletableFuture<>();
+        CompletableFuture<Tokens> running = refreshing.putIfAbsent(scope, mine);
+        if (running != null) {
+            return running;
+        }
+        fetch(scope, forBank).subscribe().with(fresh -> {
+            refreshing.remove(scope, mine);
+            mine.complete(fresh);
+        }, failure -> {
+            refreshing.remove(scope, mine);
+            mine.completeExceptionally(failure);
+        });
+        return mine;
+    }
+
+    /** A new token from the provider, kept for the next callers. */
+    private Uni<Tokens> fetch(String scope, boolean forBank) {
+        return client.getTokens(scope.isEmpty() ? Map.of() : Map.of("scope", scope))
+                .ifNoItem().after(FETCH_TIMEOUT).fail()
+                .onFailure().transform(e -> {
+                    // the provider's answer names the cause (invalid_scope, invalid_client): no secret in it
+                    String cause = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                    Tokens held = current.get(scope);
+                    if (held != null && !held.isAccessTokenExpired()) {
+                        logAtMostEveryMinute(Logger.Level.WARN, scope + "|refresh", "the identity provider did not refresh"
+                                + " the token of scope '%s' (%s); the current one is used until it expires", scope, cause);
+                    } else {
+                        logAtMostEveryMinute(Logger.Level.ERROR, scope + "|fetch",
+                                "the identity provider did not issue a token of scope '%s': %s", scope, cause);
+                    }
+                    return Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token")
+                            .asRuntimeException();
+                })
+                .invoke(fresh -> {
+                    if (forBank) {
+                        requireNoMeshClaims(scope, fresh.getAccessToken());
+                    }
+                    current.put(scope, fresh);
+                });
     }
 
     /** Fails (UNAVAILABLE) when a token meant for a bank carries an audience of the mesh or the mesh's groups. */
@@ -98,8 +141,8 @@ public class ServiceTokens {
         boolean meshAudience = aud instanceof JsonArray list ? list.stream().anyMatch(meshAudiences::contains)
                 : aud instanceof String one && meshAudiences.contains(one);
         if (meshAudience || claims.containsKey("groups")) {
-            logAtMostEveryMinute(scope + "|mesh", "the identity provider gave the token of bank scope '%s' %s; it is not"
-                    + " sent to the bank: give that scope the bank's audience only (k8s/README.md, onboarding a bank)",
+            logAtMostEveryMinute(Logger.Level.ERROR, scope + "|mesh", "the identity provider gave the token of bank scope"
+                    + " '%s' %s; it is not sent to the bank: give that scope the bank's audience only (k8s/README.md, onboarding a bank)",
                     scope, meshAudience ? "an audience of the mesh" : "the mesh's groups");
             throw Status.UNAVAILABLE.withDescription("no token for the bank: the identity provider gave it the mesh's claims")
                     .asRuntimeException();
@@ -118,12 +161,12 @@ public class ServiceTokens {
         }
     }
 
-    private void logAtMostEveryMinute(String key, String format, Object... args) {
+    private void logAtMostEveryMinute(Logger.Level level, String key, String format, Object... args) {
         long now = System.nanoTime();
         Long last = lastLogged.get(key);
         if (last == null || now - last > LOG_EVERY_NANOS) {
             lastLogged.put(key, now);
-            LOG.errorf(format, args);
+            LOG.logf(level, format, args);
         }
     }
 }

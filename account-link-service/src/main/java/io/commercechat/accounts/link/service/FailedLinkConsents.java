@@ -33,6 +33,14 @@ public class FailedLinkConsents {
      * two consent-service calls and a token fetch), so that no other replica takes a row while it is worked on.
      */
     private static final Duration SWEEP_LEASE = Duration.ofMinutes(5);
+    /** Links a sweep claims at once (each claim's lease covers them one after another). */
+    private static final int BATCH = 20;
+    /**
+     * Batches one run takes at most. A backlog (consent-service back after an outage) is worked off batch after batch,
+     * not 20 a run; the bound ends a run that keeps finding full batches (consent-service failing each call at once, so
+     * that rows come due again after their first backoffs), and the stuck-work count is taken after every run.
+     */
+    private static final int MAX_BATCHES_PER_RUN = 25;
 
     private final LinkRepository links;
     private final ConsentClient consents;
@@ -111,14 +119,22 @@ public class FailedLinkConsents {
         });
     }
 
-    /** Ends the due consents one after another; a failure only reschedules its link. */
-    Uni<Void> endDue() {
-        return clock.now().chain(now -> links.claimConsentEndsDue(now, SWEEP_LEASE, 20))
-                .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
-                        .collect().asList().replaceWithVoid())
+    /**
+     * Ends the due consents one after another, a batch of 20 at a time until fewer are due (at most
+     * {@link #MAX_BATCHES_PER_RUN} batches); a failure only reschedules its link.
+     */
+    public Uni<Void> endDue() {
+        return endDueBatches(MAX_BATCHES_PER_RUN)
                 .chain(() -> links.countConsentEndsAttemptedAtLeast(StuckWork.AFTER_ATTEMPTS))
                 .invoke(stuck::consentEnds)
                 .replaceWithVoid();
+    }
+
+    private Uni<Void> endDueBatches(int batchesLeft) {
+        return clock.now().chain(now -> links.claimConsentEndsDue(now, SWEEP_LEASE, BATCH))
+                .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
+                        .collect().asList().chain(() -> due.size() == BATCH && batchesLeft > 1
+                                ? endDueBatches(batchesLeft - 1) : Uni.createFrom().voidItem()));
     }
 
     private Uni<Void> end(Link link) {
