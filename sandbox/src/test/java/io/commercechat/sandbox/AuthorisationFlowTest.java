@@ -17,7 +17,11 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.EncoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +30,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 @QuarkusTest
 @QuarkusTestResource(TestIssuerResource.class)
 @QuarkusTestResource(SandboxResource.class)
 class AuthorisationFlowTest extends SandboxTestSupport {
+
+    /** Sends a form body as the bytes given, under the content type given (rest-assured would otherwise encode it). */
+    private static final RestAssuredConfig RAW_FORM = RestAssuredConfig.config().encoderConfig(EncoderConfig.encoderConfig()
+            .encodeContentTypeAs("application/x-www-form-urlencoded", ContentType.BINARY)
+            .appendDefaultContentCharsetToContentTypeIfUndefined(false));
 
     @Test
     void pageShowsRequesterPermissionsAndCustomersThenApprovalRedirectsWithCodeAndState() {
@@ -109,6 +120,44 @@ class AuthorisationFlowTest extends SandboxTestSupport {
         // still pending: a correct answer works
         Map<String, String> redirect = approve(begun.getAuthorisationId(), "cust-grace", List.of("grace-current"));
         assertEquals("state-x", redirect.get("state"));
+    }
+
+    /**
+     * A form no browser sends (a broken percent escape, a charset that does not exist) is answered with the page's own
+     * problem view, 400, and decides nothing: the request stays pending.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "application/x-www-form-urlencoded | request=%ZZ&decision=deny",
+            "application/x-www-form-urlencoded | request={id}&decision=deny&customer=%E",
+            "application/x-www-form-urlencoded; charset=no-such-charset | request={id}&decision=deny&customer=a+b",
+            "application/x-www-form-urlencoded; charset=no-such-charset | request={id}&decision=deny&customer=%41",
+            "application/x-www-form-urlencoded; charset='utf-8' | request={id}&decision=deny&customer=%41",
+            "application/x-www-form-urlencoded; charset= | request={id}&decision=deny"})
+    void aMalformedFormIsRefusedOnThePageAndDecidesNothing(String contentType, String form) {
+        String id = begin("state-malformed").getAuthorisationId();
+        given().redirects().follow(false).config(RAW_FORM).contentType(contentType)
+                .body(form.replace("{id}", id).getBytes(StandardCharsets.US_ASCII))
+                .post("/bank/authorise").then().statusCode(400)
+                .contentType(containsString("text/html"))
+                .header("X-Frame-Options", "DENY")
+                .body(containsString("We cannot continue"), containsString("could not be read"));
+        Map<String, String> redirect = approve(id, "cust-ada", List.of("ada-current"));
+        assertEquals("state-malformed", redirect.get("state"));
+    }
+
+    /** What a browser posts: no charset named (the page's UTF-8), one account field per account chosen. */
+    @Test
+    void aBrowsersFormIsRead() {
+        String id = begin("state-browser").getAuthorisationId();
+        Response r = given().redirects().follow(false).config(RAW_FORM).contentType("application/x-www-form-urlencoded")
+                .body(("request=" + id + "&customer=cust-ada&account=ada-current&account=ada-card&decision=approve")
+                        .getBytes(StandardCharsets.US_ASCII))
+                .post("/bank/authorise");
+        assertEquals(303, r.statusCode(), r.asString());
+        Map<String, String> redirect = query(r.header("Location"));
+        assertEquals("state-browser", redirect.get("state"));
+        assertEquals(List.of("ada-current", "ada-card"), bank().exchangeCode(exchange(redirect.get("code"))).getAccountIdsList());
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -94,6 +95,14 @@ class TestHooksTest extends SandboxTestSupport {
                 .contentType(containsString("application/problem+json"));
         given().contentType("application/json").body("{\"reason\":").post("/sandbox/links/bl_unknown/revoke").then()
                 .statusCode(400).contentType(containsString("application/problem+json"));
+    }
+
+    /** The body is read as UTF-8 whatever charset the request names (RESTEasy Reactive's String reader): never a 500. */
+    @Test
+    void aRevocationBodyNamingAnUnknownCharsetIsStillRead() {
+        given().contentType("application/json; charset=no-such-charset").body("{\"reason\":\"x\"}".getBytes(StandardCharsets.US_ASCII))
+                .post("/sandbox/links/bl_unknown/revoke").then().statusCode(404)
+                .contentType(containsString("application/problem+json")).body("detail", containsString("bl_unknown"));
     }
 
     @Test

@@ -10,12 +10,13 @@ import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateData;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -74,23 +75,23 @@ public class AuthorisationPage {
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
-    public Response decide(@FormParam("request") String requestId, @FormParam("customer") String customerId,
-            @FormParam("account") List<String> accountIds, @FormParam("decision") String decision) {
+    public Response decide(@Context HttpHeaders headers, String body) {
         try {
+            AuthorisationAnswer answer = AuthorisationAnswer.read(body, headers.getMediaType());
             String location;
-            if ("deny".equals(decision)) {
-                location = desk.deny(requestId);
-            } else if ("approve".equals(decision)) {
+            if ("deny".equals(answer.decision())) {
+                location = desk.deny(answer.requestId());
+            } else if ("approve".equals(answer.decision())) {
                 try {
-                    location = desk.approve(requestId, customerId, accountIds);
+                    location = desk.approve(answer.requestId(), answer.customerId(), answer.accountIds());
                 } catch (AuthorisationProblem e) {
                     if (e.httpStatus() != 400) {
                         throw e;
                     }
                     // show the form again with the sentence that says what to fix
-                    PendingAuthorisation p = desk.pending(requestId);
-                    Customer customer = ledger.customer(customerId).orElse(null);
-                    return html(400, page.data("view", view(p, customer, accountIds, e.getMessage())).render());
+                    PendingAuthorisation p = desk.pending(answer.requestId());
+                    Customer customer = ledger.customer(answer.customerId()).orElse(null);
+                    return html(400, page.data("view", view(p, customer, answer.accountIds(), e.getMessage())).render());
                 }
             } else {
                 throw new AuthorisationProblem(400, "Choose Approve or Deny.");
