@@ -9,6 +9,7 @@ import io.commercechat.proto.accounts.v1.Link;
 import io.commercechat.proto.accounts.v1.ListLinksRequest;
 import io.commercechat.proto.accounts.v1.ListLinksResponse;
 import io.commercechat.testkit.GrpcCalls;
+import io.commercechat.testkit.PoolBounds;
 import io.commercechat.testkit.PostgresResource;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -23,6 +24,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,22 +45,20 @@ import org.junit.jupiter.api.Test;
 class DatabasePoolBoundsTest extends MeshTestSupport {
 
     static final String TRY_AGAIN = "account-link-service could not complete this just now; try again in a moment";
-    static final Duration CONNECTION_WAIT = Duration.ofSeconds(1);
+    static final Duration CONNECTION_WAIT = PoolBounds.CONNECTION_WAIT;
 
     /** One connection, one caller may wait for it, for at most a second. */
     public static class OneConnectionOneWaiter implements QuarkusTestProfile {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "quarkus.datasource.reactive.max-size", "1",
-                    "commercechat.datasource.max-waiting", "1",
-                    "commercechat.datasource.connection-wait", CONNECTION_WAIT.toSeconds() + "s",
-                    // the consent event consumer keeps a connection for as long as it follows the stream: with only one,
-                    // no RPC would ever get it
-                    "accounts.consent-events.enabled", "false",
-                    // a sweep taking the one connection, or the one place in the queue, would change whose call waits
-                    "quarkus.scheduler.enabled", "false");
+            Map<String, String> config = new HashMap<>(PoolBounds.oneConnectionOneWaiter());
+            // the consent event consumer keeps a connection for as long as it follows the stream: with only one, no RPC
+            // would ever get it
+            config.put("accounts.consent-events.enabled", "false");
+            // a sweep taking the one connection, or the one place in the queue, would change whose call waits
+            config.put("quarkus.scheduler.enabled", "false");
+            return config;
         }
     }
 

@@ -21,7 +21,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -202,23 +201,15 @@ class ServiceTokensTest extends MeshTestSupport {
                 Thread.currentThread().interrupt();
             }
             if (refusing) {
-                respond(ex, 503, "{\"error\":\"temporarily_unavailable\"}");
+                TestIssuer.respond(ex, 503, "{\"error\":\"temporarily_unavailable\"}");
                 return;
             }
             // a token of its own each time (the exp claim; the client goes by expires_in)
             String token = ISSUER.serviceUntil("account-link-service", Instant.now().plus(TestIssuer.LIFETIME)
                     .plusSeconds(request));
             issued.add(token);
-            respond(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":"
+            TestIssuer.respond(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":"
                     + expiresInSeconds + "}");
-        }
-
-        private static void respond(HttpExchange ex, int status, String json) throws IOException {
-            byte[] body = json.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
         }
 
         @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.commercechat.chat.inbox.InboxEntry;
 import io.commercechat.chat.inbox.service.InboxFeed;
+import io.commercechat.testkit.PoolBounds;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -43,9 +44,7 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
     public static class OneConnection implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.datasource.reactive.max-size", "1",
-                    "commercechat.datasource.max-waiting", "1",
-                    "commercechat.datasource.connection-wait", "1s");
+            return PoolBounds.oneConnectionOneWaiter();
         }
     }
 
@@ -63,15 +62,9 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
         List<CompletableFuture<Response>> calls;
         long beyondTook;
         Response beyond;
-        try (Connection db = database(); Statement lock = db.createStatement()) {
-            db.setAutoCommit(false);
-            lock.execute("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE");
-            // the first takes the one connection and waits on the lock, the second waits for the connection
-            CompletableFuture<Response> holding = listConversations(person);
-            await(() -> waitingForTheLock() == 1);
-            CompletableFuture<Response> queued = listConversations(person);
-            await(() -> poolQueue() == 1);
-            calls = List.of(holding, queued);
+        try (Connection db = database()) {
+            calls = holdThePool(db, person);
+            CompletableFuture<Response> queued = calls.get(1);
             long start = System.nanoTime();
             beyond = as(person).get("/v1/conversations");
             beyondTook = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -103,13 +96,10 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
         AtomicReference<Throwable> ended = new AtomicReference<>();
         Cancellable stream = null;
         try {
-            try (Connection db = database(); Statement lock = db.createStatement()) {
-                db.setAutoCommit(false);
-                lock.execute("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE");
-                CompletableFuture<Response> holding = listConversations(person);
-                await(() -> waitingForTheLock() == 1);
-                CompletableFuture<Response> queued = listConversations(person);
-                await(() -> poolQueue() == 1);
+            try (Connection db = database()) {
+                List<CompletableFuture<Response>> calls = holdThePool(db, person);
+                CompletableFuture<Response> holding = calls.get(0);
+                CompletableFuture<Response> queued = calls.get(1);
                 // the stream's first read finds the one connection busy and the queue full: refused at once
                 double reads = streamReads();
                 stream = feed.follow(participant, 0, 16).subscribe().with(got::add, ended::set);
@@ -129,6 +119,22 @@ class DatabasePoolBoundsTest extends ChatTestSupport {
                 stream.cancel();
             }
         }
+    }
+
+    /**
+     * Locks the conversations on {@code db} (in a transaction the caller ends); then one of the person's requests takes
+     * the pool's one connection and waits on the lock, and a second waits for the connection. Returns both.
+     */
+    private List<CompletableFuture<Response>> holdThePool(Connection db, String person) throws Exception {
+        db.setAutoCommit(false);
+        try (Statement lock = db.createStatement()) {
+            lock.execute("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE");
+        }
+        CompletableFuture<Response> holding = listConversations(person);
+        await(() -> waitingForTheLock() == 1);
+        CompletableFuture<Response> queued = listConversations(person);
+        await(() -> poolQueue() == 1);
+        return List.of(holding, queued);
     }
 
     private double streamReads() {

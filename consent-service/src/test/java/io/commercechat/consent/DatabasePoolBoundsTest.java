@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.commercechat.proto.consent.v1.Consent;
 import io.commercechat.proto.consent.v1.ListConsentsRequest;
 import io.commercechat.proto.consent.v1.ListConsentsResponse;
+import io.commercechat.testkit.PoolBounds;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.Status;
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -44,12 +46,10 @@ class DatabasePoolBoundsTest extends ConsentTestSupport {
     public static class OneConnectionOneWaiter implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "quarkus.datasource.reactive.max-size", "1",
-                    "commercechat.datasource.max-waiting", "1",
-                    "commercechat.datasource.connection-wait", "1s",
-                    // no sweep competing for the connection (as in %test, said again since the timings depend on it)
-                    "consent.sweep-interval", "off");
+            Map<String, String> config = new HashMap<>(PoolBounds.oneConnectionOneWaiter());
+            // no sweep competing for the connection (as in %test, said again since the timings depend on it)
+            config.put("consent.sweep-interval", "off");
+            return config;
         }
     }
 

@@ -370,7 +370,8 @@ public final class TestIssuer {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    private static void respond(HttpExchange ex, int status, String json) throws IOException {
+    /** Answers {@code ex} with a JSON body (also for fake endpoints of tests, e.g. a token endpoint). */
+    public static void respond(HttpExchange ex, int status, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(status, body.length);
