@@ -48,8 +48,8 @@ public final class GrpcErrors {
         if (DatabaseOutages.passing(failure)) {
             // a lost connection, a failover, a deadlock, every pooled connection busy: the caller tries again
             LOG.warnf("database unavailable (%s)", failure.getClass().getName());
-            return Status.UNAVAILABLE.withDescription("consent-service could not complete this just now; try again in a moment")
-                    .asRuntimeException();
+            return Status.UNAVAILABLE.withDescription(
+                    "consent-service could not complete this just now; try again in a moment").asRuntimeException();
         }
         LOG.errorf(failure, "unexpected failure (%s)", failure.getClass().getName());
         return Status.INTERNAL.withDescription("consent-service could not complete the request").asRuntimeException();
