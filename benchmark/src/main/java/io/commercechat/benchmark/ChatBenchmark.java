@@ -185,12 +185,15 @@ public final class ChatBenchmark {
             }
         }
 
+        String walReady = PostgresResource.external() ? "the external server's own" : walSegmentsToReuse(pg);
+
         say("Commerce Chat benchmark  %s  concurrency=%d  duration=%ds (+%ds warm-up)  cores=%d",
                 Instant.now(), CONCURRENCY, SECONDS, WARMUP_SECONDS, Runtime.getRuntime().availableProcessors());
         String server = PostgresResource.external() ? "COMMERCECHAT_TEST_PG_URL" : "embedded";
         say("PostgreSQL: %s %s:%d (%s), same server for both measurements, synchronous_commit=%s; chat-service: packaged"
                 + " jar, one process, JVM options %s", server, pg.host(), pg.port(), serverSettings(pg, pgSettings.keySet()), syncCommit,
                 String.join(" ", CHAT_JVM));
+        say("WAL segments ready for reuse before the first phase, as on a server that has been running: %s", walReady);
         say("Kernel writeback (a local server's commits wait behind it, benchmark/README.md): %s", writeback());
         say("Flushing 8 kB to this machine's disk (java.io.tmpdir, where the benchmark's own server keeps its data),"
                 + " idle: %s", diskFlush());
@@ -1179,6 +1182,39 @@ public final class ChatBenchmark {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Brings a new server's WAL to what a running one has: segments to reuse. A cluster fresh from initdb has none, so
+     * each 16 MB segment is created by the commit that first needs it, written as zeros and flushed while every commit
+     * waits (wait events WalInitWrite, WalInitSync): 40–60 ms every 16 MB of WAL, every 2 s in the delivery phase and
+     * every second in the sends phase. A server that has been running recycles the segments a checkpoint no longer
+     * needs, as many as its recent checkpoints' distance asks for (up to max_wal_size), and creates none while its
+     * rate of WAL holds. Here: max_wal_size worth of segments, each switched to once, then a checkpoint, which
+     * renames them for reuse. Returns how many are ready.
+     */
+    private static String walSegmentsToReuse(PostgresResource.Server pg) throws SQLException {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password());
+                Statement s = c.createStatement()) {
+            long segment = scalar(s, "SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'");
+            long maxWal = scalar(s, "SELECT pg_size_bytes(current_setting('max_wal_size'))");
+            for (long i = 0; i < maxWal / segment; i++) {
+                // a switch needs a record in the segment; a logical message is one, whatever wal_level is
+                s.execute("SELECT pg_logical_emit_message(false, 'commercechat-benchmark', 'wal warm-up')");
+                s.execute("SELECT pg_switch_wal()");
+            }
+            s.execute("CHECKPOINT");
+            long ahead = scalar(s, "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+                    + " AND name > pg_walfile_name(pg_current_wal_lsn())");
+            return String.format(Locale.ROOT, "%d (%d MB; max_wal_size %d MB)", ahead, ahead * segment >> 20, maxWal >> 20);
+        }
+    }
+
+    private static long scalar(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** This machine's page-cache writeback settings: on one disk they decide how long a commit's fsync can wait. */
