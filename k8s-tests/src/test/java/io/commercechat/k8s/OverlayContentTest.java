@@ -173,6 +173,34 @@ class OverlayContentTest {
     }
 
     /**
+     * Production keeps WAL segments for reuse (a commit that needs a new one waits while 16 MB are written as zeros and
+     * flushed: benchmark/README.md), no more than max_wal_size, and its WAL volume holds max_wal_size several times
+     * over, for the peaks above it that PostgreSQL allows itself under load.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void prodKeepsWalSegmentsForReuseWithinItsWalVolume() throws IOException {
+        Map<String, Object> spec = WorkloadInvariantsTest.spec(Overlay.of("prod").generic("Cluster").get(0));
+        Map<String, Object> parameters = (Map<String, Object>) ((Map<String, Object>) spec.get("postgresql")).get("parameters");
+        long min = postgresBytes((String) parameters.get("min_wal_size"));
+        long max = postgresBytes((String) parameters.get("max_wal_size"));
+        long volume = Quantity.getAmountInBytes(new Quantity((String) ((Map<String, Object>) spec.get("walStorage")).get("size")))
+                .longValueExact();
+        assertTrue(min >= 1L << 30, "min_wal_size " + min + " B: under 1 GB a burst after a quiet spell creates segments");
+        assertTrue(min <= max, "min_wal_size " + min + " B above max_wal_size " + max + " B");
+        assertTrue(volume >= 3 * max, "walStorage " + volume + " B does not hold max_wal_size " + max + " B three times");
+    }
+
+    /** A size as postgresql.conf writes it (PostgreSQL's units are powers of 1024). */
+    private static long postgresBytes(String size) {
+        assertNotNull(size, "not set");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(kB|MB|GB|TB)").matcher(size);
+        assertTrue(m.matches(), "not a size PostgreSQL takes: " + size);
+        int shift = switch (m.group(2)) { case "kB" -> 10; case "MB" -> 20; case "GB" -> 30; default -> 40; };
+        return Long.parseLong(m.group(1)) << shift;
+    }
+
+    /**
      * The same budget in dev, at the 3 chat-service replicas k8s/README.md ("Scale chat-service") tells developers to
      * scale to: PostgreSQL's default of 100 is below the 113 connections those pools alone may open.
      */
