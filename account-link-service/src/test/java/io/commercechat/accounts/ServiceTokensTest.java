@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,12 +44,14 @@ import org.junit.jupiter.api.Test;
  * This service's own tokens from an identity provider that counts what it is asked and can be made to refuse: the real
  * quarkus-oidc-client, over HTTP, handed real tokens of the test issuer with the lifetime each test chooses. A token
  * that expires in less than the refresh skew (30 s, as configured) is in its refresh window from the start: every
- * call asks for it to be renewed.
+ * call asks for it to be renewed. The backoff after a failed request goes by a clock the tests move ({@link #nanos}).
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(MeshResource.class)
 class ServiceTokensTest extends MeshTestSupport {
+
+    private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
     @Inject
     OidcClients oidcClients;
@@ -59,6 +62,8 @@ class ServiceTokensTest extends MeshTestSupport {
     private CountingIdentityProvider idp;
     private OidcClient client;
     private ServiceTokens tokens;
+    /** The time source of the backoff after a failed request (and of the log's pace): stands still unless moved. */
+    private final AtomicLong nanos = new AtomicLong();
 
     @BeforeEach
     void start() throws IOException {
@@ -68,7 +73,7 @@ class ServiceTokensTest extends MeshTestSupport {
                 .clientId("account-link-service").credentials("secret")
                 .grant(OidcClientConfig.Grant.Type.CLIENT).refreshTokenTimeSkew(Duration.ofSeconds(30)).build())
                 .await().atMost(Duration.ofSeconds(10));
-        tokens = new ServiceTokens(client, config, Set.of(TestIssuer.AUDIENCE));
+        tokens = new ServiceTokens(client, config, Set.of(TestIssuer.AUDIENCE), nanos::get);
     }
 
     @AfterEach
@@ -100,7 +105,11 @@ class ServiceTokensTest extends MeshTestSupport {
         assertEquals(2, idp.requests.get(), "one renewal for twenty callers in the refresh window");
     }
 
-    /** Before, a refresh that failed failed the call, though the token in hand was good for a while yet. */
+    /**
+     * Before, a refresh that failed failed the call, though the token in hand was good for a while yet. The token is
+     * served while the refresh backs off: no request before the backoff (1 s) is over, then one. Before, each call in
+     * the refresh window asked the provider again as soon as it had refused: a tight loop of requests.
+     */
     @Test
     void aFailedRefreshServesTheCachedTokenWhileItIsValid() throws Exception {
         idp.expiresInSeconds = 20;
@@ -113,7 +122,59 @@ class ServiceTokensTest extends MeshTestSupport {
         await("the failed refresh is logged", Duration.ofSeconds(10),
                 () -> idp.requests.get() == 2 && occurrences(failed) == warnedBefore + 1);
         assertEquals(cached, tokens.accessToken().await().atMost(Duration.ofSeconds(10)), "and after the refresh failed");
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(20);
+            assertEquals(cached, tokens.accessToken().await().atMost(Duration.ofSeconds(10)), "within the backoff");
+        }
+        assertEquals(2, idp.requests.get(), "no request within the backoff");
+
+        nanos.addAndGet(SECOND);
+        assertEquals(cached, tokens.accessToken().await().atMost(Duration.ofSeconds(10)), "as the refresh is tried again");
+        await("the refresh is tried again after the backoff", Duration.ofSeconds(10), () -> idp.requests.get() == 3);
         assertFalse(serviceLog().contains(cached), "the token is not logged");
+    }
+
+    /**
+     * Without a token, a caller fails at once while the last request's failure backs off, and the provider is asked
+     * again after it: 1 s, doubled by each further failure, back to 1 s after a success. Before, every such call asked
+     * the provider again as soon as it had refused.
+     */
+    @Test
+    void aProviderThatRefusesIsAskedAgainOnlyAfterAGrowingBackoff() throws Exception {
+        idp.refusing = true;
+        assertNoToken();
+        for (int i = 0; i < 10; i++) {
+            assertNoToken();
+        }
+        assertEquals(1, idp.requests.get(), "one request, then none within the backoff");
+
+        nanos.addAndGet(SECOND);
+        assertNoToken();
+        assertEquals(2, idp.requests.get(), "asked again after 1 s");
+        nanos.addAndGet(SECOND);
+        assertNoToken();
+        assertEquals(2, idp.requests.get(), "the second failure backs off 2 s");
+        nanos.addAndGet(SECOND);
+        assertNoToken();
+        assertEquals(3, idp.requests.get(), "asked again after 2 s");
+
+        // the provider is back: asked when the backoff (4 s now) is over; its token expires at once
+        idp.refusing = false;
+        idp.expiresInSeconds = 1;
+        nanos.addAndGet(3 * SECOND);
+        assertNoToken();
+        assertEquals(3, idp.requests.get(), "the third failure backs off 4 s");
+        nanos.addAndGet(SECOND);
+        String fresh = tokens.accessToken().await().atMost(Duration.ofSeconds(10));
+        assertEquals(idp.issued(0), fresh);
+        assertEquals(4, idp.requests.get());
+
+        Thread.sleep(2_500);
+        idp.refusing = true;
+        assertNoToken();
+        nanos.addAndGet(SECOND);
+        assertNoToken();
+        assertEquals(6, idp.requests.get(), "the success reset the backoff to 1 s");
     }
 
     /** An expired token is never served: the call fails as before when the provider does not issue a new one. */
@@ -124,6 +185,11 @@ class ServiceTokensTest extends MeshTestSupport {
         Thread.sleep(2_500);
         idp.refusing = true;
 
+        assertNoToken();
+    }
+
+    /** A call for the mesh token fails, with the answer a caller without a token gets, and does not hang. */
+    private void assertNoToken() {
         var failed = assertThrows(StatusRuntimeException.class, () -> tokens.accessToken().await().atMost(Duration.ofSeconds(10)));
         assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
         assertEquals("the identity provider did not issue a service token", failed.getStatus().getDescription());

@@ -2,12 +2,14 @@ package io.commercechat.accounts.client;
 
 import io.commercechat.accounts.config.AccountsConfig;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.oidc.client.OidcClient;
 import io.quarkus.oidc.client.Tokens;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -23,6 +26,8 @@ import org.jboss.logging.Logger;
  * fetched without blocking and kept until they expire. A token is renewed in its refresh window (shortly before it
  * expires) by one request to the identity provider per scope at a time, whoever asks meanwhile: a token still valid is
  * served while the new one comes, so neither a slow nor a failing provider fails a call before the token has expired.
+ * After a request failed, the provider is not asked again for that scope for a while (1 s, doubling up to 15 s, back
+ * to nothing after a success): a token still valid is served meanwhile, a caller that has none fails at once.
  *
  * <p>Two kinds, asked for with different scopes ({@code scope} of the client-credentials grant): the mesh token
  * ({@code accounts.mesh-token-scope}: CheckAccess, so that the access log names this service, the consent event
@@ -41,6 +46,14 @@ public class ServiceTokens {
     private static final long LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
     /** The key of a token asked for without a scope. */
     private static final String NO_SCOPE = "";
+    /**
+     * The wait after a failed request before the next one, doubled by each further failure up to MAX_BACKOFF. Without
+     * it a provider that is down was asked again as soon as it had refused (every call in the refresh window or without
+     * a token starts a request): an outage became a tight loop of token requests. The cap bounds how long callers
+     * without a token still fail once the provider is back.
+     */
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
 
     private final OidcClient client;
     private final String meshScope;
@@ -48,13 +61,25 @@ public class ServiceTokens {
     private final Map<String, Tokens> current = new ConcurrentHashMap<>();
     /** The request to the provider under way, per scope: every caller that needs a new token meanwhile joins it. */
     private final Map<String, CompletableFuture<Tokens>> refreshing = new ConcurrentHashMap<>();
+    /** Per scope, after a failed request: no new one before {@code untilNanos}. Cleared by a success. */
+    private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    private final LongSupplier nanoTime;
 
+    private record Backoff(long untilNanos, long delayNanos) {}
+
+    @Inject
     public ServiceTokens(OidcClient client, AccountsConfig config,
             @ConfigProperty(name = "mp.jwt.verify.audiences") Set<String> meshAudiences) {
+        this(client, config, meshAudiences, System::nanoTime);
+    }
+
+    /** The same with the time source of the backoff and the log's pace ({@link System#nanoTime()}), for tests. */
+    public ServiceTokens(OidcClient client, AccountsConfig config, Set<String> meshAudiences, LongSupplier nanoTime) {
         this.client = client;
         this.meshScope = config.meshTokenScope().orElse(NO_SCOPE);
         this.meshAudiences = Set.copyOf(meshAudiences);
+        this.nanoTime = nanoTime;
     }
 
     /** The token for the mesh's services. */
@@ -88,21 +113,40 @@ public class ServiceTokens {
         });
     }
 
-    /** The refresh of {@code scope} under way, or a new one: at most one request to the provider per scope at a time. */
+    /**
+     * The refresh of {@code scope} under way, or a new one: at most one request to the provider per scope at a time,
+     * and none while the last one's failure backs off (then it fails at once).
+     */
     private CompletableFuture<Tokens> refresh(String scope, boolean forBank) {
         CompletableFuture<Tokens> mine = new CompletableFuture<>();
         CompletableFuture<Tokens> running = refreshing.putIfAbsent(scope, mine);
         if (running != null) {
             return running;
         }
+        // a failure's backoff is written before its refresh is removed, so whoever gets here after it sees it
+        Backoff backoff = backoffs.get(scope);
+        if (backoff != null && nanoTime.getAsLong() - backoff.untilNanos() < 0) {
+            refreshing.remove(scope, mine);
+            mine.completeExceptionally(noToken());
+            return mine;
+        }
         fetch(scope, forBank).subscribe().with(fresh -> {
+            backoffs.remove(scope);
             refreshing.remove(scope, mine);
             mine.complete(fresh);
         }, failure -> {
+            backoffs.compute(scope, (s, last) -> {
+                long delay = last == null ? FIRST_BACKOFF.toNanos() : Math.min(2 * last.delayNanos(), MAX_BACKOFF.toNanos());
+                return new Backoff(nanoTime.getAsLong() + delay, delay);
+            });
             refreshing.remove(scope, mine);
             mine.completeExceptionally(failure);
         });
         return mine;
+    }
+
+    private static StatusRuntimeException noToken() {
+        return Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token").asRuntimeException();
     }
 
     /** A new token from the provider, kept for the next callers. */
@@ -120,8 +164,7 @@ public class ServiceTokens {
                         logAtMostEveryMinute(Logger.Level.ERROR, scope + "|fetch",
                                 "the identity provider did not issue a token of scope '%s': %s", scope, cause);
                     }
-                    return Status.UNAVAILABLE.withDescription("the identity provider did not issue a service token")
-                            .asRuntimeException();
+                    return noToken();
                 })
                 .invoke(fresh -> {
                     if (forBank) {
@@ -162,7 +205,7 @@ public class ServiceTokens {
     }
 
     private void logAtMostEveryMinute(Logger.Level level, String key, String format, Object... args) {
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         Long last = lastLogged.get(key);
         if (last == null || now - last > LOG_EVERY_NANOS) {
             lastLogged.put(key, now);
