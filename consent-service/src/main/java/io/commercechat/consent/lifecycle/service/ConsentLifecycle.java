@@ -111,11 +111,13 @@ public class ConsentLifecycle {
         UUID id = GrpcValidation.uuid(consentId, "consent_id");
         List<String> selected = Validate.accountIds(accountIds);
         GrpcValidation.nonNegative(expectedVersion, "expected_version");
-        if (caller.isService() && userId.isEmpty()) {
+        // as every other RPC checks a user_id: one no person can have is the caller's mistake, not a missing consent
+        String owner = Validate.userId(userId);
+        if (caller.isService() && owner.isEmpty()) {
             throw Rejections.invalid("user_id is required: the person whose consent it is");
         }
         return changeVisible(caller, id, (c, now) -> {
-            if (!userId.isEmpty() && !userId.equals(c.userId)) {
+            if (!owner.isEmpty() && !owner.equals(c.userId)) {
                 throw Rejections.notFound("consent " + id + " not found");  // another person's: as if it did not exist
             }
             // the caller's condition first: it learns that its read is out of date, and what the consent is now
