@@ -3,18 +3,22 @@ package io.commercechat.consent;
 import static io.commercechat.testkit.GrpcCalls.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import io.commercechat.proto.consent.v1.Actor;
 import io.commercechat.proto.consent.v1.AuthoriseConsentRequest;
 import io.commercechat.proto.consent.v1.CheckAccessRequest;
 import io.commercechat.proto.consent.v1.Consent;
+import io.commercechat.proto.consent.v1.ConsentServiceGrpc;
 import io.commercechat.proto.consent.v1.ConsentStatus;
 import io.commercechat.proto.consent.v1.CreateConsentRequest;
+import io.commercechat.proto.consent.v1.CreateConsentResponse;
 import io.commercechat.proto.consent.v1.GetConsentRequest;
 import io.commercechat.proto.consent.v1.GetReceiptRequest;
 import io.commercechat.proto.consent.v1.ListAccessRecordsRequest;
@@ -24,17 +28,31 @@ import io.commercechat.proto.consent.v1.Purpose;
 import io.commercechat.proto.consent.v1.RejectConsentRequest;
 import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.consent.v1.WatchConsentEventsRequest;
+import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -225,6 +243,89 @@ class ConsentValidationTest extends ConsentTestSupport {
         JsonNode window = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(jws.split("\\.")[1])).get("transactionWindow");
         assertEquals("0001-01-01T00:00:00Z", window.get("from").asText());
         assertEquals("9999-12-31T23:59:59.999999Z", window.get("to").asText());
+    }
+
+    /**
+     * A request the transport cannot read (not protobuf, cut short, a string that is not UTF-8, or none at all) is
+     * INVALID_ARGUMENT naming the message it should have been, not INTERNAL "Half-closed without a request": the bytes
+     * go out as they are, past the stubs' marshallers, and are parsed only by the service's transport.
+     */
+    @Test
+    void anUnreadableRequestIsInvalidArgument() throws Exception {
+        String token = ISSUER.service("test-fixture");
+        byte[] valid = request(newPerson()).build().toByteArray();
+        Map<String, byte[]> unreadable = new LinkedHashMap<>();
+        unreadable.put("garbage", "not a protobuf message".getBytes(StandardCharsets.UTF_8));
+        unreadable.put("a valid request cut short", Arrays.copyOf(valid, 10));  // inside user_id
+        unreadable.put("user_id not UTF-8", new byte[] {0x0A, 0x02, (byte) 0xC3, 0x28});  // field 1, 2 bytes: C3 28
+        String createConsent = "the request could not be read: the call carried no valid "
+                + "commercechat.consent.v1.CreateConsentRequest message";
+        unreadable.forEach((what, bytes) -> {
+            // each is unreadable indeed, as protobuf parses it
+            assertThrows(InvalidProtocolBufferException.class, () -> CreateConsentRequest.parseFrom(bytes), what);
+            var refused = assertStatus(Status.Code.INVALID_ARGUMENT, () -> ClientCalls.blockingUnaryCall(
+                    channel, raw(ConsentServiceGrpc.getCreateConsentMethod()), withToken(token), bytes));
+            assertEquals(createConsent, refused.getStatus().getDescription(), what);
+        });
+        Status none = halfClosedWithoutRequest(ConsentServiceGrpc.getCreateConsentMethod(), token);
+        assertEquals(Status.Code.INVALID_ARGUMENT, none.getCode(), "a unary call with no request at all: " + none);
+        assertEquals(createConsent, none.getDescription());
+        // a server stream expects one request as well
+        var stream = assertStatus(Status.Code.INVALID_ARGUMENT, () -> ClientCalls.blockingServerStreamingCall(channel,
+                raw(ConsentServiceGrpc.getWatchConsentEventsMethod()), withToken(token), unreadable.get("garbage")).hasNext());
+        assertEquals("the request could not be read: the call carried no valid "
+                + "commercechat.consent.v1.WatchConsentEventsRequest message", stream.getStatus().getDescription());
+
+        // authentication comes first: without a token, unreadable or not, the answer is UNAUTHENTICATED
+        assertStatus(Status.Code.UNAUTHENTICATED, () -> ClientCalls.blockingUnaryCall(channel,
+                raw(ConsentServiceGrpc.getCreateConsentMethod()), CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+                unreadable.get("garbage")));
+        // and a readable request on the same raw path is served as ever
+        CreateConsentResponse created = CreateConsentResponse.parseFrom(ClientCalls.blockingUnaryCall(channel,
+                raw(ConsentServiceGrpc.getCreateConsentMethod()), withToken(token), valid));
+        assertEquals(CreateConsentRequest.parseFrom(valid).getUserId(), created.getConsent().getUserId());
+        assertEquals(ConsentStatus.CONSENT_STATUS_AWAITING_AUTHORISATION, created.getConsent().getStatus());
+    }
+
+    /** Bytes as they are, both ways. */
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    /** The same RPC (name and type) with the request and response as bytes. */
+    private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
+        return method.toBuilder(BYTES, BYTES).build();
+    }
+
+    private static CallOptions withToken(String token) {
+        return CallOptions.DEFAULT.withCallCredentials(GrpcCalls.bearer(token)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    /** Starts the call, sends no request and half-closes: the status it ends with. */
+    private Status halfClosedWithoutRequest(MethodDescriptor<?, ?> method, String token) throws Exception {
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        ClientCall<byte[], byte[]> call = channel.newCall(raw(method), withToken(token));
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        call.halfClose();
+        return closed.get(20, TimeUnit.SECONDS);
     }
 
     /** {@code n} distinct, well-formed account ids. */
