@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatView, putRead } from '../../main/resources/META-INF/resources/views/chat.js';
+import { ChatView, putRead, allowsSharing } from '../../main/resources/META-INF/resources/views/chat.js';
 import { ApiError } from '../../main/resources/META-INF/resources/api.js';
 import { visibleText, buttons, settle, MemoryStorage } from './fake-dom.mjs';
 
@@ -197,4 +197,78 @@ test('keyboard focus stays on the control it was on while events redraw the chat
   view.handleEvent(event('message', text(3, 'BUSINESS', 'Still there?')));
   assert.equal(document.activeElement, root.querySelector('.messages'));
   view.unmount();
+});
+
+// ---- "Share with <bank>" on account cards --------------------------------------------------------------------------
+
+const BANK_CHAT = { ...SHOP, businessId: 'bank', businessName: 'Sandbox Bank', businessKind: 'BANK', lastSeq: 5 };
+const LATER = new Date(Date.now() + 86400000).toISOString();
+const consentFor = (id, purposes, more = {}) => ({ id, bankId: 'sandbox-bank', status: 'AUTHORISED', purposes,
+  expiresAt: LATER, ...more });
+const cardUnder = (seq, consentId) => ({ id: `m${seq}`, conversationId: 'c1', seq, sender: 'ASSISTANT', automated: true,
+  kind: 'ACCOUNT_CARD', personOnly: true, consentId, sentAt: `2026-12-06T12:0${seq}:00Z`,
+  content: { accountCard: { title: `Card ${seq}`, accountDisplayName: 'Current account', lines: ['Available  €1.00'] } } });
+
+/** The bank chat showing `cards` over consents read by id (an id not in `consents` is a 404): the view, the ids asked, share buttons by card. */
+async function bankChat(cards, consents) {
+  const asked = [];
+  const page = await chatPage({
+    conversations: async () => ({ conversations: [BANK_CHAT] }),
+    conversation: async () => BANK_CHAT,
+    messages: async () => ({ messages: cards, hasMore: false }),
+    consent: async (id) => {
+      asked.push(id);
+      await new Promise((r) => setImmediate(r));  // answered later, as over the network
+      const c = consents[id];
+      if (c instanceof Error) throw c;
+      if (!c) throw new ApiError({ status: 404, title: 'Not found', detail: 'No such consent.' });
+      return c;
+    },
+  }, 'c1');
+  await settle();
+  const shareButtons = () => Object.fromEntries(page.root.querySelectorAll('.account-card').map((card) =>
+    [card.querySelector('.card-title').textContent, buttons(card, 'Share with Sandbox Bank').length]));
+  return { ...page, asked, shareButtons };
+}
+
+test('"Share with <bank>" is offered only on cards whose consent lets the bank see them', async () => {
+  const { view, asked, shareButtons } = await bankChat(
+    [cardUnder(1, 'k-help'), cardUnder(2, 'k-help'), cardUnder(3, 'k-overview'), cardUnder(4, 'k-unknown'), cardUnder(5)],
+    { 'k-help': consentFor('k-help', ['ACCOUNT_OVERVIEW', 'CUSTOMER_SERVICE']), 'k-overview': consentFor('k-overview', ['ACCOUNT_OVERVIEW']) });
+  assert.deepEqual(shareButtons(), { 'Card 1': 1, 'Card 2': 1, 'Card 3': 0, 'Card 4': 0, 'Card 5': 0 });
+  assert.deepEqual(asked.sort(), ['k-help', 'k-overview', 'k-unknown'], 'each consent is read once, however many cards it has');
+  view.unmount();
+});
+
+test('a card whose consent could not be read offers no sharing until a later read says it may', async (t) => {
+  const consents = { 'k-help': new ApiError({ status: 503, title: 'Unavailable', detail: 'Try again in a minute.' }) };
+  const { view, asked, shareButtons } = await bankChat([cardUnder(1, 'k-help')], consents);
+  try {
+    assert.deepEqual(shareButtons(), { 'Card 1': 0 });
+    const redraw = async () => {
+      view.handleEvent(event('read', { conversationId: 'c1', reader: 'BUSINESS', readSeq: 1 }));  // draws the thread again
+      await settle();
+    };
+    await redraw();
+    assert.equal(asked.length, 1, 'not asked again at every redraw');
+    consents['k-help'] = consentFor('k-help', ['CUSTOMER_SERVICE']);
+    const now = Date.now();
+    t.mock.method(Date, 'now', () => now + 61000);
+    await redraw();
+    assert.equal(asked.length, 2, 'asked again a minute later');
+    assert.deepEqual(shareButtons(), { 'Card 1': 1 });
+  } finally {
+    view.unmount();  // an unmounted view draws nothing, and so asks nothing more
+  }
+});
+
+test('sharing is allowed under an authorised, unexpired consent for help from the bank in chat only', () => {
+  const now = Date.parse('2026-12-06T12:00:00Z');
+  const help = consentFor('k', ['ACCOUNT_OVERVIEW', 'CUSTOMER_SERVICE'], { expiresAt: '2026-12-07T00:00:00Z' });
+  assert.equal(allowsSharing(help, now), true);
+  assert.equal(allowsSharing({ ...help, purposes: ['ACCOUNT_OVERVIEW', 'SPENDING_INSIGHTS'] }, now), false);
+  assert.equal(allowsSharing({ ...help, status: 'REVOKED' }, now), false);
+  assert.equal(allowsSharing({ ...help, status: 'AWAITING_AUTHORISATION' }, now), false);
+  assert.equal(allowsSharing({ ...help, expiresAt: '2026-12-06T11:59:59Z' }, now), false);
+  assert.equal(allowsSharing(null, now), false);
 });

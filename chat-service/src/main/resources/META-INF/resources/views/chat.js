@@ -13,6 +13,8 @@ const SEND_RETRIES = 3;
 const OUTBOX_PREFIX = 'cc.outbox.';
 /** chat-service counts unread messages up to this many (Conversation.UNREAD_SHOWN_AT_MOST): that many means at least. */
 const UNREAD_SHOWN_AT_MOST = 1000;
+/** A consent that could not be read is asked again after this long (until then its cards offer no sharing). */
+const CONSENT_RETRY_MS = 60000;
 
 export class ChatView {
   /** subject: the signed-in person's, whose unsent messages and drafts this tab keeps (see restoreOutbox). */
@@ -29,6 +31,7 @@ export class ChatView {
     this.listLoaded = false;
     this.listError = null;
     this.threads = new Map();
+    this.cardConsents = new Map();  // consent id -> {consent, asking, retryAt}: whether its cards may be shared
     this.activeId = null;
     this.root = null;
     this.picking = false;
@@ -774,8 +777,33 @@ export class ChatView {
       })));
   }
 
+  /**
+   * Whether the person may share a card read under this consent, as chat-service decides it (see allowsSharing): null
+   * while not known. Each consent is read once; its answer draws the thread again.
+   */
+  sharingAllowed(consentId) {
+    if (!consentId) return false;  // a card of no consent is shown to nobody else
+    let known = this.cardConsents.get(consentId);
+    if (known && (known.consent || known.asking || Date.now() < known.retryAt)) {
+      return known.consent ? allowsSharing(known.consent) : null;
+    }
+    known = { consent: null, asking: true, retryAt: 0 };
+    this.cardConsents.set(consentId, known);
+    Promise.resolve().then(() => this.api.consent(consentId)).then((consent) => {
+      known.consent = consent;
+    }).catch((e) => {
+      if (e?.status === 404) known.consent = {};  // no such consent of the person's: nothing to share under
+      else known.retryAt = Date.now() + CONSENT_RETRY_MS;
+    }).finally(() => {
+      known.asking = false;
+      this.renderThread();
+    });
+    return null;
+  }
+
   renderAccountCard(m, card, c) {
-    const shareable = m.personOnly && c?.businessKind === 'BANK';
+    // offered only where the share would be allowed: a consent without "help from the bank in chat" gets a refusal
+    const shareable = m.personOnly && c?.businessKind === 'BANK' && this.sharingAllowed(m.consentId) === true;
     const status = h('p', { class: 'card-status', role: 'status' });
     return h('div', { class: 'account-card' },
       h('p', { class: 'card-title' }, card.title || 'Account'),
@@ -800,6 +828,15 @@ export class ChatView {
       } }, `Share with ${c.businessName}`) : null,
       status);
   }
+}
+
+/**
+ * Whether a card read under `consent` (as GET /v1/consents/{id} answers) may be shown to the bank: chat-service shares
+ * it only while the consent is authorised and unexpired, and only for "help from the bank in chat" (CUSTOMER_SERVICE).
+ */
+export function allowsSharing(consent, now = Date.now()) {
+  return consent?.status === 'AUTHORISED' && (consent.purposes || []).includes('CUSTOMER_SERVICE')
+    && !(Date.parse(consent.expiresAt) <= now);
 }
 
 export function renderReceipt(r) {

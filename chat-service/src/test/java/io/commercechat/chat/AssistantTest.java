@@ -412,6 +412,41 @@ class AssistantTest extends BankFlowSupport {
                 .get("personOnly"), "still the person's only");
     }
 
+    /**
+     * The web client offers "Share with <bank>" only where the share would be allowed: a card names the person's own
+     * consent it was read under, over REST and on the stream, and that consent's purposes say whether the bank may see
+     * it; the notice that replaces it when the consent ends names none. (Businesses get messages in the proto, which has
+     * no such field.)
+     */
+    @Test
+    void aCardNamesTheConsentThatDecidesWhetherItMayBeShared() throws Exception {
+        String me = newPerson();
+        BalanceCards shareable = balanceCards(me);
+        Map<String, Object> card = shareable.cards().get(0);
+        assertEquals(shareable.consentId(), card.get("consentId"));
+        as(me).get("/v1/consents/" + shareable.consentId()).then().statusCode(200)
+                .body("purposes", org.hamcrest.Matchers.hasItem("CUSTOMER_SERVICE"));
+        try (SseStream replay = SseStream.personEvents(baseUrl(), ISSUER.person(me), 0L)) {
+            SseStream.Event onStream = replay.until(e -> e.name().equals("message") && e.data().contains(card.get("id").toString()), WAIT)
+                    .stream().reduce((first, last) -> last).orElseThrow();
+            assertEquals(shareable.consentId(), JsonPath.from(onStream.data()).getString("consentId"));
+        }
+
+        String other = newPerson();
+        String c = open(other, BANK);
+        String overviewOnly = linkAccount(other).getString("consentId");
+        send(other, c, "q1", "Show balance").statusCode(201);
+        Map<String, Object> notShareable = awaitMessages(other, c, 1, kind("ACCOUNT_CARD")).get(0);
+        assertEquals(overviewOnly, notShareable.get("consentId"));
+        as(other).get("/v1/consents/" + overviewOnly).then().statusCode(200)
+                .body("purposes", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("CUSTOMER_SERVICE")));
+        // the notice that replaces a card once its consent ended is no card, and names none
+        as(other).post("/v1/consents/" + overviewOnly + "/revoke").then().statusCode(200);
+        Map<String, Object> removed = awaitMessages(other, c, 1, m -> m.get("id").equals(notShareable.get("id"))
+                && "NOTICE".equals(m.get("kind"))).get(0);
+        assertEquals(null, removed.get("consentId"), removed.toString());
+    }
+
     /** A card that names no consent (the column allows it) is shown to nobody else: there is nothing to check it by. */
     @Test
     void aCardOfNoConsentIsNotShared() throws Exception {

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.commercechat.proto.common.v1.Money;
 import io.commercechat.proto.partner.v1.Button;
 import io.commercechat.proto.partner.v1.Buttons;
@@ -210,7 +211,6 @@ class BadInputTest extends ChatTestSupport {
         String c = open(me, SHOP);
         send(me, c, "m1", "hello").statusCode(201);
         var shop = partner(SHOP);
-        Money eur = Money.newBuilder().setCurrency("EUR").setUnits(5).build();
         List<MessageContent> badContent = List.of(
                 MessageContent.getDefaultInstance(),
                 PartnerMessagingTest.text(""),
@@ -222,15 +222,7 @@ class BadInputTest extends ChatTestSupport {
                 MessageContent.newBuilder().setButtons(Buttons.newBuilder().setBody("b")
                         .addButtons(Button.newBuilder().setLabel("go").setUrl("http://insecure.example"))).build(),
                 MessageContent.newBuilder().setButtons(Buttons.newBuilder().setBody("b")
-                        .addButtons(Button.newBuilder().setLabel("no action"))).build(),
-                MessageContent.newBuilder().setReceipt(Receipt.newBuilder().setOrderNumber("A-1").setMerchantName("m")
-                        .addItems(ReceiptItem.newBuilder().setDescription("d").setQuantity(1).setUnitPrice(eur))
-                        .setTotal(Money.newBuilder().setCurrency("euro").setUnits(5))).build(),
-                MessageContent.newBuilder().setReceipt(Receipt.newBuilder().setOrderNumber("").setMerchantName("m")
-                        .setTotal(eur)).build(),
-                MessageContent.newBuilder().setReceipt(Receipt.newBuilder().setOrderNumber("A-2").setMerchantName("m")
-                        .addItems(ReceiptItem.newBuilder().setDescription("d").setQuantity(0).setUnitPrice(eur))
-                        .setTotal(eur)).build());
+                        .addButtons(Button.newBuilder().setLabel("no action"))).build());
         for (MessageContent content : badContent) {
             assertStatus(Status.Code.INVALID_ARGUMENT, () -> shop.sendMessage(
                     SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("bad").setContent(content).build()));
@@ -258,5 +250,118 @@ class BadInputTest extends ChatTestSupport {
         }
         // none of that was stored
         assertEquals(1, shop.getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build()).getMessagesCount());
+    }
+
+    /** A receipt a shop may not send, and what the refusal must name so that the shop can fix it. */
+    record BadReceipt(Receipt.Builder receipt, String says) {}
+
+    private static Money eur(long units, int nanos) {
+        return Money.newBuilder().setCurrency("EUR").setUnits(units).setNanos(nanos).build();
+    }
+
+    private static ReceiptItem.Builder shoes() {
+        return ReceiptItem.newBuilder().setDescription("Shoes").setQuantity(1).setUnitPrice(eur(5, 0));
+    }
+
+    /** A receipt the shop may send; each bad one below changes one thing of it. */
+    private static Receipt.Builder goodReceipt(String orderNumber) {
+        return Receipt.newBuilder().setOrderNumber(orderNumber).setMerchantName("Demo Shop").addItems(shoes())
+                .setTotal(eur(5, 0));
+    }
+
+    /**
+     * Receipts with amounts, currencies, items or times out of the contract's range are INVALID_ARGUMENT, saying which
+     * field is wrong and why; none of them is written, nor takes its order number. The largest receipt the contract
+     * allows is sent, and both sides read its amounts back exactly.
+     */
+    @Test
+    void aReceiptOutOfRangeIsRefusedSayingWhatToFix() {
+        String me = newPerson();
+        String c = open(me, SHOP);
+        send(me, c, "m1", "hello").statusCode(201);
+        var shop = partner(SHOP);
+        String order = "R-" + UUID.randomUUID();
+        List<ReceiptItem.Builder> tooMany = new ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            tooMany.add(shoes());
+        }
+        List<BadReceipt> table = List.of(
+                // money: sign, nanos range, the two of them together
+                new BadReceipt(goodReceipt(order).setTotal(eur(-5, 0)), "content.receipt.total must not be negative"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(0, -1)), "content.receipt.total must not be negative"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(Long.MIN_VALUE, 0)), "content.receipt.total must not be negative"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, -500_000_000)), "content.receipt.total: units and nanos must have the same sign"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(-5, 500_000_000)), "content.receipt.total: units and nanos must have the same sign"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 1_000_000_000)), "content.receipt.total.nanos must be"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(-5, -1_000_000_000)), "content.receipt.total.nanos must be"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(0, Integer.MAX_VALUE)), "content.receipt.total.nanos must be"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(0, Integer.MIN_VALUE)), "content.receipt.total.nanos must be"),
+                new BadReceipt(goodReceipt(order).clearTotal(), "content.receipt.total is required"),
+                // currency
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().clearCurrency()), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("eur")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("EU")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("EURO")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("€")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setItems(0, shoes().setUnitPrice(eur(5, 0).toBuilder().setCurrency("USD"))),
+                        "content.receipt.items[0].unit_price must be in EUR, the currency of the total"),
+                // items: how many, which one is wrong, and what of it
+                new BadReceipt(goodReceipt(order).clearItems(), "content.receipt.items must have 1 to 100 entries"),
+                new BadReceipt(goodReceipt(order).clearItems().addAllItems(tooMany.stream().map(ReceiptItem.Builder::build).toList()),
+                        "content.receipt.items must have 1 to 100 entries"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setUnitPrice(eur(-1, 0))), "content.receipt.items[1].unit_price must not be negative"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setUnitPrice(eur(1, -1))), "content.receipt.items[1].unit_price: units and nanos"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setUnitPrice(eur(1, 1_000_000_000))), "content.receipt.items[1].unit_price.nanos"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().clearUnitPrice()), "content.receipt.items[1].unit_price is required"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setDescription("x".repeat(201))), "content.receipt.items[1].description must be 1-200"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setDescription("")), "content.receipt.items[1].description must be 1-200"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setDescription("  ")), "content.receipt.items[1].description must be 1-200"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setQuantity(0)), "content.receipt.items[1].quantity must be between 1 and 10000"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setQuantity(-1)), "content.receipt.items[1].quantity must be between 1 and 10000"),
+                new BadReceipt(goodReceipt(order).addItems(shoes().setQuantity(10_001)), "content.receipt.items[1].quantity must be between 1 and 10000"),
+                // the rest of the receipt
+                new BadReceipt(goodReceipt(order).setMerchantName(""), "content.receipt.merchant_name must be 1-200"),
+                new BadReceipt(goodReceipt(order).setMerchantName("x".repeat(201)), "content.receipt.merchant_name must be 1-200"),
+                new BadReceipt(goodReceipt(""), "content.receipt.order_number"),
+                new BadReceipt(goodReceipt("A 1"), "content.receipt.order_number"),
+                new BadReceipt(goodReceipt("x".repeat(65)), "content.receipt.order_number"),
+                new BadReceipt(goodReceipt(order).setPaidAt(Timestamp.newBuilder().setSeconds(-1)), "content.receipt.paid_at"),
+                new BadReceipt(goodReceipt(order).setPaidAt(Timestamp.newBuilder().setSeconds(253_402_300_800L)), "content.receipt.paid_at"),
+                new BadReceipt(goodReceipt(order).setPaidAt(Timestamp.newBuilder().setSeconds(1).setNanos(1_000_000_000)), "content.receipt.paid_at"));
+        List<String> wrong = new ArrayList<>();  // every case that fails, not only the first
+        for (BadReceipt bad : table) {
+            MessageContent content = MessageContent.newBuilder().setReceipt(bad.receipt()).build();
+            try {
+                var refused = assertStatus(Status.Code.INVALID_ARGUMENT, () -> shop.sendMessage(SendMessageRequest.newBuilder()
+                        .setConversationId(c).setClientMessageId("bad-receipt").setContent(content).build()));
+                String said = refused.getStatus().getDescription();
+                assertTrue(said.contains(bad.says()), "told \"" + said + "\"");
+            } catch (AssertionError e) {
+                wrong.add("expected \"" + bad.says() + "\": " + e.getMessage());
+            }
+        }
+        assertEquals(List.of(), wrong);
+        // none of them was written, nor took the order number
+        assertEquals(1, shop.getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build()).getMessagesCount());
+
+        // the most the contract allows: every amount at its largest, 100 items of 200 characters, the longest names
+        Money most = Money.newBuilder().setCurrency("EUR").setUnits(Long.MAX_VALUE).setNanos(999_999_999).build();
+        Receipt.Builder largest = goodReceipt(order).setMerchantName("m".repeat(200)).clearItems().setTotal(most)
+                .setPaidAt(Timestamp.newBuilder().setSeconds(253_402_300_799L).setNanos(999_999_999));
+        for (int i = 0; i < 100; i++) {
+            largest.addItems(ReceiptItem.newBuilder().setDescription("d".repeat(200)).setQuantity(10_000).setUnitPrice(most));
+        }
+        MessageContent sent = MessageContent.newBuilder().setReceipt(largest).build();
+        var answer = shop.sendMessage(SendMessageRequest.newBuilder().setConversationId(c).setClientMessageId("largest")
+                .setContent(sent).build());
+        assertEquals(sent, answer.getMessage().getContent());
+        assertEquals(List.of(sent), shop.getHistory(GetHistoryRequest.newBuilder().setConversationId(c).build()).getMessagesList()
+                .stream().filter(m -> m.getClientMessageId().equals("largest")).map(m -> m.getContent()).toList());
+        // the person's JSON carries the amounts exactly: int64 units as a string, as the protobuf JSON mapping has them
+        as(me).get("/v1/conversations/" + c + "/messages").then().statusCode(200)
+                .body("messages[0].content.receipt.total.units", org.hamcrest.Matchers.equalTo("9223372036854775807"))
+                .body("messages[0].content.receipt.total.nanos", org.hamcrest.Matchers.equalTo(999_999_999))
+                .body("messages[0].content.receipt.items", org.hamcrest.Matchers.hasSize(100))
+                .body("messages[0].content.receipt.items[99].unitPrice.units", org.hamcrest.Matchers.equalTo("9223372036854775807"));
     }
 }

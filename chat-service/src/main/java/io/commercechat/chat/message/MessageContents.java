@@ -93,20 +93,23 @@ public final class MessageContents {
         return c;
     }
 
+    /** Each refusal names the field as the proto does, with the item's index, so that a shop can find what to fix. */
     private static void receipt(io.commercechat.proto.partner.v1.Receipt r) {
         if (!ORDER_NUMBER.matcher(r.getOrderNumber()).matches()) {
             throw ChatFailure.invalid("content.receipt.order_number must be 1-64 letters, digits or . _ / -");
         }
         length(r.getMerchantName(), 1, 200, "content.receipt.merchant_name");
         count(r.getItemsCount(), 1, 100, "content.receipt.items");
-        String currency = money(r.getTotal(), "content.receipt.total");
-        for (ReceiptItem item : r.getItemsList()) {
-            length(item.getDescription(), 1, 200, "a receipt item description");
+        String currency = paid(r.hasTotal(), r.getTotal(), "content.receipt.total");
+        for (int i = 0; i < r.getItemsCount(); i++) {
+            ReceiptItem item = r.getItems(i);
+            String field = "content.receipt.items[" + i + "]";
+            length(item.getDescription(), 1, 200, field + ".description");
             if (item.getQuantity() < 1 || item.getQuantity() > 10_000) {
-                throw ChatFailure.invalid("a receipt item quantity must be between 1 and 10000");
+                throw ChatFailure.invalid(field + ".quantity must be between 1 and 10000");
             }
-            if (!money(item.getUnitPrice(), "a receipt item unit_price").equals(currency)) {
-                throw ChatFailure.invalid("every receipt item must be in the currency of the total");
+            if (!paid(item.hasUnitPrice(), item.getUnitPrice(), field + ".unit_price").equals(currency)) {
+                throw ChatFailure.invalid(field + ".unit_price must be in " + currency + ", the currency of the total");
             }
         }
         if (r.hasPaidAt()) {
@@ -117,12 +120,22 @@ public final class MessageContents {
         }
     }
 
-    private static String money(Money m, String field) {
-        if (!ContractFormats.isCurrency(m.getCurrency())) {
-            throw ChatFailure.invalid(field + " needs an ISO 4217 currency code such as EUR");
+    /** An amount paid (money.proto's rules, and never negative: a receipt is a payment); returns its currency. */
+    private static String paid(boolean present, Money m, String field) {
+        if (!present) {
+            throw ChatFailure.invalid(field + " is required");
         }
-        if (m.getUnits() < 0 || m.getNanos() < 0 || m.getNanos() > 999_999_999) {
-            throw ChatFailure.invalid(field + " must be a non-negative amount with nanos 0..999999999");
+        if (!ContractFormats.isCurrency(m.getCurrency())) {
+            throw ChatFailure.invalid(field + ".currency must be an ISO 4217 code in capitals, such as EUR");
+        }
+        if (m.getNanos() < -999_999_999 || m.getNanos() > 999_999_999) {
+            throw ChatFailure.invalid(field + ".nanos must be between -999999999 and 999999999 (billionths of a unit)");
+        }
+        if ((m.getUnits() > 0 && m.getNanos() < 0) || (m.getUnits() < 0 && m.getNanos() > 0)) {
+            throw ChatFailure.invalid(field + ": units and nanos must have the same sign");
+        }
+        if (m.getUnits() < 0 || m.getNanos() < 0) {
+            throw ChatFailure.invalid(field + " must not be negative: a receipt is a payment (tell a refund in text)");
         }
         return m.getCurrency();
     }

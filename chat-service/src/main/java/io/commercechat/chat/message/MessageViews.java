@@ -20,10 +20,12 @@ public class MessageViews {
     /**
      * The person-facing shape; {@code content} uses the protobuf JSON mapping of MessageContent. It is
      * stored in that mapping and written out as it is stored, not parsed into a tree again for each view.
+     * {@code consentId}: an account card's, the person's own consent it was read under (null on other messages), so
+     * that the web client offers "Share with <bank>" only where that consent allows it; businesses never see it.
      */
     public record MessageView(UUID id, UUID conversationId, long seq, String sender, boolean automated,
             String clientMessageId, String kind, @JsonRawValue @Schema(type = SchemaType.OBJECT) String content,
-            Instant sentAt, String updateTag, boolean personOnly) {}
+            Instant sentAt, String updateTag, boolean personOnly, String consentId) {}
 
     private final ObjectMapper json;
 
@@ -33,7 +35,8 @@ public class MessageViews {
 
     public MessageView forPerson(ChatMessage m) {
         return new MessageView(m.id, m.conversationId, m.seq, m.sender.name(), m.sender == ChatMessage.Sender.ASSISTANT,
-                m.clientMessageId, m.kind, m.content, m.sentAt, m.updateTag, m.visibility == ChatMessage.Visibility.PERSON_ONLY);
+                m.clientMessageId, m.kind, m.content, m.sentAt, m.updateTag, m.visibility == ChatMessage.Visibility.PERSON_ONLY,
+                "ACCOUNT_CARD".equals(m.kind) ? m.sourceConsentId : null);
     }
 
     public static Message forBusiness(ChatMessage m) {
