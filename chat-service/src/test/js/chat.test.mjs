@@ -271,4 +271,22 @@ test('sharing is allowed under an authorised, unexpired consent for help from th
   assert.equal(allowsSharing({ ...help, status: 'AWAITING_AUTHORISATION' }, now), false);
   assert.equal(allowsSharing({ ...help, expiresAt: '2026-12-06T11:59:59Z' }, now), false);
   assert.equal(allowsSharing(null, now), false);
+  assert.equal(allowsSharing({ ...help, expiresAt: undefined }, now), false, 'chat-service refuses a consent without an expiry');
+  assert.equal(allowsSharing({ ...help, expiresAt: 'soon' }, now), false);
+});
+
+test('a consent read as an empty answer offers no sharing and is not asked for again', async () => {
+  const { view, asked, shareButtons } = await bankChat([cardUnder(1, 'k-empty')], {});
+  view.api.consent = async (id) => {  // as api.js answers a 204 or an empty body, later, as over the network
+    asked.push(id);
+    await new Promise((r) => setImmediate(r));
+    return null;
+  };
+  view.cardConsents.clear();
+  view.renderThread();
+  await settle();
+  await settle();
+  assert.deepEqual(shareButtons(), { 'Card 1': 0 });
+  assert.equal(asked.filter((id) => id === 'k-empty').length, 2, 'the 404 once, the empty answer once: no loop');
+  view.unmount();
 });

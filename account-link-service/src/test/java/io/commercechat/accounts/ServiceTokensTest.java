@@ -175,6 +175,14 @@ class ServiceTokensTest extends MeshTestSupport {
         nanos.addAndGet(SECOND);
         assertNoToken();
         assertEquals(6, idp.requests.get(), "the success reset the backoff to 1 s");
+
+        // a failure long after the last backoff ran out (a rarely used scope) starts again from 1 s, not from 4
+        nanos.addAndGet(60 * SECOND);
+        assertNoToken();
+        assertEquals(7, idp.requests.get());
+        nanos.addAndGet(SECOND);
+        assertNoToken();
+        assertEquals(8, idp.requests.get(), "a failure a minute after the last backs off 1 s again");
     }
 
     /** An expired token is never served: the call fails as before when the provider does not issue a new one. */

@@ -1191,9 +1191,10 @@ public final class ChatBenchmark {
      * every second in the sends phase. A server that has been running recycles the segments a checkpoint no longer
      * needs, as many as its recent checkpoints' distance asks for (up to max_wal_size), and creates none while its
      * rate of WAL holds. Here: max_wal_size worth of segments, each switched to once, then a checkpoint, which
-     * renames them for reuse. Returns how many are ready.
+     * renames them for reuse (max_wal_size worth written to java.io.tmpdir first: 1 GB by default). Returns how many
+     * are ready.
      */
-    private static String walSegmentsToReuse(PostgresResource.Server pg) throws SQLException {
+    private static String walSegmentsToReuse(PostgresResource.Server pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password());
                 Statement s = c.createStatement()) {
             long segment = scalar(s, "SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'");
@@ -1207,6 +1208,10 @@ public final class ChatBenchmark {
             long ahead = scalar(s, "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
                     + " AND name > pg_walfile_name(pg_current_wal_lsn())");
             return String.format(Locale.ROOT, "%d (%d MB; max_wal_size %d MB)", ahead, ahead * segment >> 20, maxWal >> 20);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not ready the embedded server's WAL segments for reuse (switching"
+                    + " through max_wal_size of them, then a checkpoint; a -Dbench.pg setting such as wal_recycle=off can"
+                    + " prevent it): " + e.getMessage(), e);
         }
     }
 

@@ -790,7 +790,7 @@ export class ChatView {
     known = { consent: null, asking: true, retryAt: 0 };
     this.cardConsents.set(consentId, known);
     Promise.resolve().then(() => this.api.consent(consentId)).then((consent) => {
-      known.consent = consent;
+      known.consent = consent ?? {};  // an empty answer is no consent to share under, and is not asked for again
     }).catch((e) => {
       if (e?.status === 404) known.consent = {};  // no such consent of the person's: nothing to share under
       else known.retryAt = Date.now() + CONSENT_RETRY_MS;
@@ -835,8 +835,9 @@ export class ChatView {
  * it only while the consent is authorised and unexpired, and only for "help from the bank in chat" (CUSTOMER_SERVICE).
  */
 export function allowsSharing(consent, now = Date.now()) {
+  const expires = Date.parse(consent?.expiresAt);  // chat-service refuses a consent without an expiry: so does this
   return consent?.status === 'AUTHORISED' && (consent.purposes || []).includes('CUSTOMER_SERVICE')
-    && !(Date.parse(consent.expiresAt) <= now);
+    && Number.isFinite(expires) && expires > now;
 }
 
 export function renderReceipt(r) {

@@ -267,9 +267,18 @@ class ConsentValidationTest extends ConsentTestSupport {
                     channel, raw(ConsentServiceGrpc.getCreateConsentMethod()), withToken(token), bytes));
             assertEquals(createConsent, refused.getStatus().getDescription(), what);
         });
-        Status none = halfClosedWithoutRequest(ConsentServiceGrpc.getCreateConsentMethod(), token);
+        Status none = halfClosedAfter(ConsentServiceGrpc.getCreateConsentMethod(), token);
         assertEquals(Status.Code.INVALID_ARGUMENT, none.getCode(), "a unary call with no request at all: " + none);
         assertEquals(createConsent, none.getDescription());
+        // two requests on a unary call: refused, and neither is served
+        String twice = newPerson();
+        Status two = halfClosedAfter(ConsentServiceGrpc.getCreateConsentMethod(), token,
+                request(twice).build().toByteArray(), request(twice).build().toByteArray());
+        assertEquals(Status.Code.INVALID_ARGUMENT, two.getCode(), "a unary call with two requests: " + two);
+        assertEquals("the call carried more than one commercechat.consent.v1.CreateConsentRequest message: it takes"
+                + " exactly one", two.getDescription());
+        assertEquals(0, service().listConsents(ListConsentsRequest.newBuilder().setUserId(twice).build()).getConsentsCount(),
+                "neither of the two requests created a consent");
         // a server stream expects one request as well
         var stream = assertStatus(Status.Code.INVALID_ARGUMENT, () -> ClientCalls.blockingServerStreamingCall(channel,
                 raw(ConsentServiceGrpc.getWatchConsentEventsMethod()), withToken(token), unreadable.get("garbage")).hasNext());
@@ -313,8 +322,8 @@ class ConsentValidationTest extends ConsentTestSupport {
         return CallOptions.DEFAULT.withCallCredentials(GrpcCalls.bearer(token)).withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
-    /** Starts the call, sends no request and half-closes: the status it ends with. */
-    private Status halfClosedWithoutRequest(MethodDescriptor<?, ?> method, String token) throws Exception {
+    /** Starts the call, sends {@code requests} (none at all, or more than one) and half-closes: the status it ends with. */
+    private Status halfClosedAfter(MethodDescriptor<?, ?> method, String token, byte[]... requests) throws Exception {
         CompletableFuture<Status> closed = new CompletableFuture<>();
         ClientCall<byte[], byte[]> call = channel.newCall(raw(method), withToken(token));
         call.start(new ClientCall.Listener<>() {
@@ -324,6 +333,9 @@ class ConsentValidationTest extends ConsentTestSupport {
             }
         }, new Metadata());
         call.request(1);
+        for (byte[] request : requests) {
+            call.sendMessage(request);
+        }
         call.halfClose();
         return closed.get(20, TimeUnit.SECONDS);
     }

@@ -191,12 +191,13 @@ class OverlayContentTest {
         assertTrue(volume >= 3 * max, "walStorage " + volume + " B does not hold max_wal_size " + max + " B three times");
     }
 
-    /** A size as postgresql.conf writes it (PostgreSQL's units are powers of 1024). */
+    /** A WAL size as postgresql.conf takes it: units are powers of 1024, and a plain number is in MB (their unit). */
     private static long postgresBytes(String size) {
         assertNotNull(size, "not set");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(kB|MB|GB|TB)").matcher(size);
-        assertTrue(m.matches(), "not a size PostgreSQL takes: " + size);
-        int shift = switch (m.group(2)) { case "kB" -> 10; case "MB" -> 20; case "GB" -> 30; default -> 40; };
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(B|kB|MB|GB|TB)?").matcher(size);
+        assertTrue(m.matches(), "not a size this check reads (a number, then B, kB, MB, GB or TB): " + size);
+        int shift = m.group(2) == null ? 20 : switch (m.group(2)) {
+            case "B" -> 0; case "kB" -> 10; case "MB" -> 20; case "GB" -> 30; default -> 40; };
         return Long.parseLong(m.group(1)) << shift;
     }
 

@@ -136,8 +136,11 @@ public class ServiceTokens {
             mine.complete(fresh);
         }, failure -> {
             backoffs.compute(scope, (s, last) -> {
-                long delay = last == null ? FIRST_BACKOFF.toNanos() : Math.min(2 * last.delayNanos(), MAX_BACKOFF.toNanos());
-                return new Backoff(nanoTime.getAsLong() + delay, delay);
+                long now = nanoTime.getAsLong();
+                // a failure long after the last one (a bank's scope asked for rarely) starts again from the first wait
+                long delay = last == null || now - last.untilNanos() > MAX_BACKOFF.toNanos() ? FIRST_BACKOFF.toNanos()
+                        : Math.min(2 * last.delayNanos(), MAX_BACKOFF.toNanos());
+                return new Backoff(now + delay, delay);
             });
             refreshing.remove(scope, mine);
             mine.completeExceptionally(failure);
@@ -151,7 +154,9 @@ public class ServiceTokens {
 
     /** A new token from the provider, kept for the next callers. */
     private Uni<Tokens> fetch(String scope, boolean forBank) {
-        return client.getTokens(scope.isEmpty() ? Map.of() : Map.of("scope", scope))
+        // deferred: getTokens can throw at once (a client closed at shutdown), which would leave this scope's refresh
+        // in `refreshing` for good, and every caller without a token joining it
+        return Uni.createFrom().deferred(() -> client.getTokens(scope.isEmpty() ? Map.of() : Map.of("scope", scope)))
                 .ifNoItem().after(FETCH_TIMEOUT).fail()
                 .onFailure().transform(e -> {
                     // the provider's answer names the cause (invalid_scope, invalid_client): no secret in it

@@ -96,7 +96,8 @@ public final class MessageContents {
     /** Each refusal names the field as the proto does, with the item's index, so that a shop can find what to fix. */
     private static void receipt(io.commercechat.proto.partner.v1.Receipt r) {
         if (!ORDER_NUMBER.matcher(r.getOrderNumber()).matches()) {
-            throw ChatFailure.invalid("content.receipt.order_number must be 1-64 letters, digits or . _ / -");
+            throw ChatFailure.invalid("content.receipt.order_number must be 1-64 letters, digits or . _ / -,"
+                    + " beginning with a letter or digit");
         }
         length(r.getMerchantName(), 1, 200, "content.receipt.merchant_name");
         count(r.getItemsCount(), 1, 100, "content.receipt.items");
