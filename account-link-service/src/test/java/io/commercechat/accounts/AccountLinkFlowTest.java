@@ -65,6 +65,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -103,6 +104,21 @@ class AccountLinkFlowTest extends MeshTestSupport {
     }
 
     /** The link's token was revoked at the bank, which refuses it now, and its row is gone. */
+    /** A call without a token that sends no request and half-closes: the status it ends with. */
+    private <Q, R> Status withoutRequest(io.grpc.MethodDescriptor<Q, R> method) throws Exception {
+        java.util.concurrent.CompletableFuture<Status> closed = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.ClientCall<Q, R> call = channel.newCall(method, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, io.grpc.Metadata trailers) {
+                closed.complete(status);
+            }
+        }, new io.grpc.Metadata());
+        call.request(1);
+        call.halfClose();
+        return closed.get(20, TimeUnit.SECONDS);
+    }
+
     private void assertTokenRevokedAndDeleted(UUID linkId, String token) {
         assertNull(tokenRow(linkId), "the token row is gone");
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()
@@ -349,7 +365,7 @@ class AccountLinkFlowTest extends MeshTestSupport {
 
     @Test
     @Order(4)
-    void wrongInputsAreRefused() {
+    void wrongInputsAreRefused() throws Exception {
         String sub = newPerson();
         var notFound = assertStatus(Status.Code.NOT_FOUND, () -> person(sub).beginLink(BeginLinkRequest.newBuilder()
                 .setBankId("no-such-bank").addPermissions(Permission.PERMISSION_BALANCES).addPurposes(OVERVIEW)
@@ -378,6 +394,12 @@ class AccountLinkFlowTest extends MeshTestSupport {
         // no token, a partner, a service without a person
         assertStatus(Status.Code.UNAUTHENTICATED, () -> io.commercechat.proto.accounts.v1.AccountServiceGrpc
                 .newBlockingStub(channel).listLinks(ListLinksRequest.getDefaultInstance()));
+        // without a token nothing else is told, not even that the call carried no request (the person's edge and the
+        // partners' alike)
+        assertEquals(Status.Code.UNAUTHENTICATED,
+                withoutRequest(io.commercechat.proto.accounts.v1.AccountServiceGrpc.getListLinksMethod()).getCode());
+        assertEquals(Status.Code.UNAUTHENTICATED,
+                withoutRequest(io.commercechat.proto.partner.v1.PartnerLinkEventsGrpc.getNotifyAccessRevokedMethod()).getCode());
         for (String broken : List.of(ISSUER.expired(sub), ISSUER.wrongAudience(sub), ISSUER.badSignature(sub), ISSUER.algNone(sub))) {
             assertStatus(Status.Code.UNAUTHENTICATED, () -> as(broken).listLinks(ListLinksRequest.getDefaultInstance()));
         }

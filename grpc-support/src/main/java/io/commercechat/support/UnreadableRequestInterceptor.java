@@ -29,9 +29,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <p>
  * Authentication is not this interceptor's concern. Quarkus' GrpcSecurityInterceptor has a higher priority than this
  * one (the default 0), so it runs outside it; where the HTTP layer refuses a call without a token (consent-service,
- * chat-service's BusinessMessaging) that answer comes first. Where the method checks the caller itself
- * (account-link-service, the sandbox), a call without a token and without a readable request is told INVALID_ARGUMENT
- * and the request type's name, which the shared contract publishes anyway, and nothing runs.
+ * account-link-service, chat-service's BusinessMessaging) that answer comes first. Where the method checks the caller
+ * itself (the sandbox bank), a call without a token and without a readable request is told INVALID_ARGUMENT and the
+ * request type's name, which the shared contract publishes anyway, and nothing runs.
  */
 @ApplicationScoped
 @GlobalInterceptor
