@@ -12,7 +12,6 @@ import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.commercechat.proto.partner.v1.RevokeAccessRequest;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -41,14 +40,6 @@ public class AccessEnding {
     /** A token marked as its link ends is the ending's to revoke first; the sweep takes it only after this. */
     static final Duration ENDING_FIRST = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
-    /** Revocations a sweep claims at once (each claim's lease covers them one after another). */
-    private static final int BATCH = 20;
-    /**
-     * Batches one run takes at most; the rest is left to the next run. Unbounded, a run that kept finding full batches (a
-     * large backlog, or a bank failing each call at once, so that rows came due again after their first backoffs) did
-     * not end: it held up the scheduler and a shutdown, and the stuck-work count is only taken after a run.
-     */
-    private static final int MAX_BATCHES_PER_RUN = 25;
 
     private final LinkRepository links;
     private final LinkedAccountRepository accounts;
@@ -143,22 +134,16 @@ public class AccessEnding {
 
     /**
      * Revokes due tokens at their banks, one after another, a batch of 20 at a time until fewer are due (at most
-     * {@link #MAX_BATCHES_PER_RUN} batches); a failure only reschedules its row. Endings announced by consent-service
+     * {@link SweepBatches#MAX_PER_RUN} batches); a failure only reschedules its row. Endings announced by consent-service
      * come here at once (a mass expiry: hundreds), so one batch a run would have told the banks at 2 a second.
      */
     public Uni<Void> revokeDue() {
-        return revokeDueBatches(MAX_BATCHES_PER_RUN)
+        return SweepBatches.run(batch -> clock.now().chain(now -> tokens.claimDue(now, LEASE, batch)), this::revokeAtBank)
                 .chain(() -> tokens.countFailedAtLeast(StuckWork.AFTER_ATTEMPTS))
                 .invoke(stuck::bankRevocations)
                 .replaceWithVoid();
     }
 
-    private Uni<Void> revokeDueBatches(int batchesLeft) {
-        return clock.now().chain(now -> tokens.claimDue(now, LEASE, BATCH))
-                .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::revokeAtBank)
-                        .collect().asList().chain(() -> due.size() == BATCH && batchesLeft > 1
-                                ? revokeDueBatches(batchesLeft - 1) : Uni.createFrom().voidItem()));
-    }
 
     /** The wait before the next try after {@code attempts} failed ones: 2^attempts seconds, at most MAX_BACKOFF. */
     static long backoffSeconds(int attempts) {

@@ -8,7 +8,6 @@ import io.commercechat.accounts.link.repository.LinkRepository;
 import io.commercechat.proto.accounts.v1.LinkStatus;
 import io.grpc.Status;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -33,14 +32,6 @@ public class FailedLinkConsents {
      * two consent-service calls and a token fetch), so that no other replica takes a row while it is worked on.
      */
     private static final Duration SWEEP_LEASE = Duration.ofMinutes(5);
-    /** Links a sweep claims at once (each claim's lease covers them one after another). */
-    private static final int BATCH = 20;
-    /**
-     * Batches one run takes at most. A backlog (consent-service back after an outage) is worked off batch after batch,
-     * not 20 a run; the bound ends a run that keeps finding full batches (consent-service failing each call at once, so
-     * that rows come due again after their first backoffs), and the stuck-work count is taken after every run.
-     */
-    private static final int MAX_BATCHES_PER_RUN = 25;
 
     private final LinkRepository links;
     private final ConsentClient consents;
@@ -121,21 +112,16 @@ public class FailedLinkConsents {
 
     /**
      * Ends the due consents one after another, a batch of 20 at a time until fewer are due (at most
-     * {@link #MAX_BATCHES_PER_RUN} batches); a failure only reschedules its link.
+     * {@link SweepBatches#MAX_PER_RUN} batches); a failure only reschedules its link.
      */
     public Uni<Void> endDue() {
-        return endDueBatches(MAX_BATCHES_PER_RUN)
+        return SweepBatches.run(batch -> clock.now().chain(now -> links.claimConsentEndsDue(now, SWEEP_LEASE, batch)),
+                        this::end)
                 .chain(() -> links.countConsentEndsAttemptedAtLeast(StuckWork.AFTER_ATTEMPTS))
                 .invoke(stuck::consentEnds)
                 .replaceWithVoid();
     }
 
-    private Uni<Void> endDueBatches(int batchesLeft) {
-        return clock.now().chain(now -> links.claimConsentEndsDue(now, SWEEP_LEASE, BATCH))
-                .chain(due -> Multi.createFrom().iterable(due).onItem().transformToUniAndConcatenate(this::end)
-                        .collect().asList().chain(() -> due.size() == BATCH && batchesLeft > 1
-                                ? endDueBatches(batchesLeft - 1) : Uni.createFrom().voidItem()));
-    }
 
     private Uni<Void> end(Link link) {
         String reason = Validate.composedReason(link.statusReason.isEmpty() ? "the link failed" : link.statusReason);
