@@ -3,6 +3,7 @@ package io.commercechat.chat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -275,6 +276,67 @@ class SendBatchesTest extends ChatTestSupport {
         assertEquals(0, inboxHead("p:" + me), "nothing of the refused batches was written");
         assertEquals("sent", writer.append(personText(new Chat(me, c), "held-2", "held")).await().atMost(Duration.ofSeconds(10))
                 .outcome(), "sent once the lock is let go");
+    }
+
+    /**
+     * A second batch is written beside one in flight (chat.send-batches-in-flight, 2 by default) only once a whole batch
+     * (64 sends) waits: a few waiting sends wait for the batch in flight, as with one, rather than make smaller batches;
+     * a whole one is written at once. Seen here with the batch in flight held on a conversation's lock.
+     */
+    @Test
+    void aSecondBatchIsWrittenBesideTheFirstOnlyForAWholeBatch() throws Exception {
+        String me = newPerson();
+        Chat held = new Chat(me, UUID.fromString(open(me, SHOP)));
+        List<Chat> others = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String person = newPerson();
+            others.add(new Chat(person, UUID.fromString(open(person, SHOP))));
+        }
+        try (Connection holder = database()) {
+            holder.setAutoCommit(false);
+            try (var st = holder.prepareStatement("SELECT 1 FROM conversations WHERE id = ? FOR UPDATE")) {
+                st.setObject(1, held.conversation());
+                st.executeQuery().close();
+            }
+            CompletableFuture<MessageWriter.Appended> first = writer.append(personText(held, "held", "held"))
+                    .subscribeAsCompletionStage();
+            waitForSendWaitingOnALock();
+
+            List<CompletableFuture<MessageWriter.Appended>> few = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                few.add(writer.append(personText(others.get(i % 4), "few-" + i, "few " + i)).subscribeAsCompletionStage());
+            }
+            Thread.sleep(500);
+            assertTrue(few.stream().noneMatch(CompletableFuture::isDone), "10 waiting sends wait for the batch in flight");
+
+            List<CompletableFuture<MessageWriter.Appended>> more = new ArrayList<>();
+            for (int i = 10; i < 64; i++) {
+                more.add(writer.append(personText(others.get(i % 4), "more-" + i, "more " + i)).subscribeAsCompletionStage());
+            }
+            for (CompletableFuture<MessageWriter.Appended> a : concat(few, more)) {
+                assertEquals("sent", a.get(3, TimeUnit.SECONDS).outcome(), "a whole batch is written beside the held one");
+            }
+            assertFalse(first.isDone(), "the first batch still waits for the lock");
+            holder.rollback();
+            assertEquals("sent", first.get(10, TimeUnit.SECONDS).outcome(), "sent once the lock is let go");
+        }
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** Until a send_message_batch() call waits for a row lock (the first batch is in flight, held). */
+    private void waitForSendWaitingOnALock() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (pool.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%send_message_batch%'"
+                        + " AND pid <> pg_backend_pid()")
+                .execute().await().indefinitely().size() == 0) {
+            assertTrue(System.nanoTime() < deadline, "no send waits on the held conversation's lock");
+            Thread.sleep(20);
+        }
     }
 
     /**

@@ -34,8 +34,8 @@ import org.jboss.logging.Logger;
  * written go together in one call of send_message_batch() (V5__send_in_batches.sql for its rules,
  * V7__send_batch_answers_in_brief.sql for its answer, V8__send_batch_set_based.sql for how it writes them), one transaction,
  * so they share one commit flush and take each inbox head lock once. A send that arrives when
- * fewer than {@code chat.send-batches-in-flight} batches are being written is written at once, so batching adds no
- * wait when the service is quiet. Each send keeps its own outcome; if a batch fails as a whole
+ * no batch is being written is written at once, so batching adds no wait when the service is quiet; another batch
+ * (up to {@code chat.send-batches-in-flight}) is written beside one in flight once a whole batch of sends waits. Each send keeps its own outcome; if a batch fails as a whole
  * (e.g. a constraint no check foresaw), its sends are written again one by one, so the failure
  * reaches only the send that caused it. Two kinds of failure reach all its senders at once instead: the connection
  * was lost (the batch may have committed: "send it again", which never sends twice), or the database refused the
@@ -132,9 +132,14 @@ public class MessageWriter {
         });
     }
 
-    /** The next batch to write, or null when enough are being written or none is waiting. Holds the lock. */
+    /**
+     * The next batch to write, or null when enough are being written or none is waiting. Holds the lock. A batch beside
+     * one in flight only once a whole batch waits: two batches to one business queue on its inbox head, so splitting
+     * the sends that wait into two smaller batches was slower than one (ChatConfig#sendBatchesInFlight), while two full
+     * batches overlap one's commit and answer with the other's writing.
+     */
     private List<Pending> takeBatch() {
-        if (inFlight >= maxInFlight || waiting.isEmpty()) {
+        if (inFlight >= maxInFlight || waiting.isEmpty() || inFlight > 0 && waiting.size() < BATCH) {
             return null;
         }
         inFlight++;
