@@ -450,11 +450,13 @@ class PartnerMessagingTest extends ChatTestSupport {
     void listConversationsPagesMostRecentFirst() {
         String business = SHOP;
         List<String> mine = new ArrayList<>();
+        List<String> people = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String person = newPerson();
             String c = open(person, business);
             send(person, c, "p", "hello " + i).statusCode(201);
             mine.add(c);
+            people.add(person);
         }
         ListConversationsResponse first = partner(business).listConversations(ListConversationsRequest.newBuilder().setPageSize(2).build());
         assertEquals(List.of(mine.get(2), mine.get(1)), first.getConversationsList().stream().map(x -> x.getId()).toList());
@@ -480,6 +482,11 @@ class PartnerMessagingTest extends ChatTestSupport {
         String changed = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
         assertStatus(Status.Code.INVALID_ARGUMENT, () -> partner(business).listConversations(ListConversationsRequest.newBuilder()
                 .setPageToken(changed).build()));
+
+        // a new message moves its conversation to the top (the business's order is kept apart from the row, V16)
+        send(people.get(0), mine.get(0), "again", "hello again").statusCode(201);
+        assertEquals(List.of(mine.get(0), mine.get(2)), partner(business).listConversations(ListConversationsRequest.newBuilder()
+                .setPageSize(2).build()).getConversationsList().stream().map(x -> x.getId()).toList());
     }
 
     private io.commercechat.proto.partner.v1.Conversation conversation(String id) {
