@@ -303,6 +303,8 @@ class BadInputTest extends ChatTestSupport {
                 new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("EU")), "content.receipt.total.currency"),
                 new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("EURO")), "content.receipt.total.currency"),
                 new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("€")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("QQQ")), "content.receipt.total.currency"),
+                new BadReceipt(goodReceipt(order).setTotal(eur(5, 0).toBuilder().setCurrency("XXX")), "content.receipt.total.currency"),
                 new BadReceipt(goodReceipt(order).setItems(0, shoes().setUnitPrice(eur(5, 0).toBuilder().setCurrency("USD"))),
                         "content.receipt.items[0].unit_price must be in EUR, the currency of the total"),
                 // items: how many, which one is wrong, and what of it

@@ -1,6 +1,9 @@
 package io.commercechat.support;
 
+import java.util.Currency;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Formats the contracts give values that several services check (each with its own words to the caller): what a
@@ -12,8 +15,13 @@ public final class ContractFormats {
     public static final int MAX_CONSENT_ACCOUNTS = 50;
     /** A bank's account id as a consent names it: 1-64 letters, digits, '_' or '-'. */
     private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    /** An ISO 4217 alphabetic code (three capital letters). */
-    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    /**
+     * The ISO 4217 alphabetic codes of currencies, as the running JDK knows them (its table follows the standard's
+     * amendments in its updates), without XXX ("no currency") and XTS (reserved for testing): three capital letters
+     * alone let a made-up code such as QQQ through to a person's balance or receipt.
+     */
+    private static final Set<String> CURRENCIES = Currency.getAvailableCurrencies().stream().map(Currency::getCurrencyCode)
+            .filter(code -> !code.equals("XXX") && !code.equals("XTS")).collect(Collectors.toUnmodifiableSet());
 
     private ContractFormats() {}
 
@@ -22,6 +30,6 @@ public final class ContractFormats {
     }
 
     public static boolean isCurrency(String value) {
-        return CURRENCY.matcher(value).matches();
+        return value != null && CURRENCIES.contains(value);
     }
 }

@@ -38,6 +38,7 @@ class BankAnswersTest {
                 GOOD.toBuilder().setAccountId("acc 1").build(),
                 GOOD.toBuilder().setCurrency("EURO").build(),
                 GOOD.toBuilder().setCurrency("eur").build(),
+                GOOD.toBuilder().setCurrency("QQQ").build(),
                 GOOD.toBuilder().setDisplayName("Every\0day").build(),
                 GOOD.toBuilder().setAccountNumber("DE8937040044053201\0000").build()}) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> BankAnswers.account("sandbox-bank", bad));
