@@ -43,7 +43,10 @@ import io.commercechat.proto.consent.v1.RevokeConsentRequest;
 import io.commercechat.proto.partner.v1.BankListAccountsRequest;
 import io.commercechat.proto.partner.v1.BankListTransactionsRequest;
 import io.commercechat.proto.partner.v1.NotifyAccessRevokedRequest;
+import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -103,22 +106,13 @@ class AccountLinkFlowTest extends MeshTestSupport {
         return link.getAccountsList().stream().map(LinkedAccount::getId).toList();
     }
 
-    /** The link's token was revoked at the bank, which refuses it now, and its row is gone. */
     /** A call without a token that sends no request and half-closes: the status it ends with. */
-    private <Q, R> Status withoutRequest(io.grpc.MethodDescriptor<Q, R> method) throws Exception {
-        java.util.concurrent.CompletableFuture<Status> closed = new java.util.concurrent.CompletableFuture<>();
-        io.grpc.ClientCall<Q, R> call = channel.newCall(method, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
-        call.start(new io.grpc.ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, io.grpc.Metadata trailers) {
-                closed.complete(status);
-            }
-        }, new io.grpc.Metadata());
-        call.request(1);
-        call.halfClose();
-        return closed.get(20, TimeUnit.SECONDS);
+    private <Q, R> Status withoutRequest(MethodDescriptor<Q, R> method) throws Exception {
+        return GrpcCalls.halfClosedAfter(channel, method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+                List.of());
     }
 
+    /** The link's token was revoked at the bank, which refuses it now, and its row is gone. */
     private void assertTokenRevokedAndDeleted(UUID linkId, String token) {
         assertNull(tokenRow(linkId), "the token row is gone");
         assertStatus(Status.Code.PERMISSION_DENIED, () -> bankDirect().listAccounts(BankListAccountsRequest.newBuilder()

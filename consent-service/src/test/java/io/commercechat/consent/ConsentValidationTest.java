@@ -32,8 +32,6 @@ import io.commercechat.testkit.GrpcCalls;
 import io.commercechat.testkit.PostgresResource;
 import io.commercechat.testkit.TestIssuerResource;
 import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
@@ -51,7 +49,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -322,22 +319,8 @@ class ConsentValidationTest extends ConsentTestSupport {
         return CallOptions.DEFAULT.withCallCredentials(GrpcCalls.bearer(token)).withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
-    /** Starts the call, sends {@code requests} (none at all, or more than one) and half-closes: the status it ends with. */
     private Status halfClosedAfter(MethodDescriptor<?, ?> method, String token, byte[]... requests) throws Exception {
-        CompletableFuture<Status> closed = new CompletableFuture<>();
-        ClientCall<byte[], byte[]> call = channel.newCall(raw(method), withToken(token));
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                closed.complete(status);
-            }
-        }, new Metadata());
-        call.request(1);
-        for (byte[] request : requests) {
-            call.sendMessage(request);
-        }
-        call.halfClose();
-        return closed.get(20, TimeUnit.SECONDS);
+        return GrpcCalls.halfClosedAfter(channel, raw(method), withToken(token), List.of(requests));
     }
 
     /** {@code n} distinct, well-formed account ids. */

@@ -43,12 +43,9 @@ public final class Moneys {
         return amount.setScale(Math.max(fractionDigits(money.getCurrency()), Math.max(0, amount.scale()))).toPlainString();
     }
 
+    /** Of a currency ContractFormats accepted, so one this JVM knows. */
     private static int fractionDigits(String currency) {
-        try {
-            // -1 for codes without minor units of their own (XAU, XXX)
-            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
-        } catch (IllegalArgumentException unknown) {
-            return 2; // shaped like ISO 4217 but unknown to this JVM: two, as most currencies have
-        }
+        // -1 for codes without minor units of their own (XAU)
+        return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
     }
 }

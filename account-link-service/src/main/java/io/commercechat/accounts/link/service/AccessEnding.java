@@ -144,7 +144,6 @@ public class AccessEnding {
                 .replaceWithVoid();
     }
 
-
     /** The wait before the next try after {@code attempts} failed ones: 2^attempts seconds, at most MAX_BACKOFF. */
     static long backoffSeconds(int attempts) {
         return Math.min(MAX_BACKOFF.toSeconds(), (long) Math.pow(2, Math.min(attempts, 20)));

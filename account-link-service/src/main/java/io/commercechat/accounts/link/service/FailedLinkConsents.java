@@ -122,7 +122,6 @@ public class FailedLinkConsents {
                 .replaceWithVoid();
     }
 
-
     private Uni<Void> end(Link link) {
         String reason = Validate.composedReason(link.statusReason.isEmpty() ? "the link failed" : link.statusReason);
         // only the person's Unlink and the bank's notification leave a REVOKED link with its consent's end due

@@ -37,9 +37,10 @@ import org.jboss.logging.Logger;
  * no batch is being written is written at once, so batching adds no wait when the service is quiet; another batch
  * (up to {@code chat.send-batches-in-flight}) is written beside one in flight once a whole batch of sends waits.
  * Each send keeps its own outcome; if a batch fails as a whole (e.g. a constraint no check foresaw), its sends are
- * written again one by one, so the failure reaches only the send that caused it. Two kinds of failure reach all its senders at once instead: the connection
- * was lost (the batch may have committed: "send it again", which never sends twice), or the database refused the
- * batch for now and rolled it back (a lock held longer than the 5 s lock timeout, a deadlock: "nothing was sent").
+ * written again one by one, so the failure reaches only the send that caused it. Two kinds of failure reach all its
+ * senders at once instead: the connection was lost (the batch may have committed: "send it again", which never sends
+ * twice), or the database refused the batch for now and rolled it back (a lock held longer than the 5 s lock timeout,
+ * a deadlock: "nothing was sent").
  * A batch the database has not answered by {@code chat.send-timeout} is answered then ({@link BatchWrite}).
  * A batch's sent messages are handed to this replica's open
  * streams as soon as its answer arrives, before the senders hear of it; the notifications that
