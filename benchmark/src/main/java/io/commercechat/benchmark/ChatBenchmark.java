@@ -32,6 +32,7 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -85,6 +86,11 @@ public final class ChatBenchmark {
     /** pgbench (apt-get install postgresql-client) drives the baseline's inserts, for the same reason. */
     private static final String PGBENCH = onPath("pgbench");
     private static final int WRK_THREADS = 2;
+    /**
+     * -Dbench.delivery-trace=FILE: every event of the delivery phase, warm-up included, written to FILE as
+     * {@code due,batch_began,received} (µs since the epoch, in arrival order), to see a stall's shape and time.
+     */
+    private static final String DELIVERY_TRACE = System.getProperty("bench.delivery-trace");
     /** -Dbench.delivery-rate=N: only the delivery phase, at N messages/s (to study latency at a chosen load). */
     private static final int DELIVERY_RATE = Integer.getInteger("bench.delivery-rate", 0);
     /** -Dbench.sends-only=true: only the sends phase (to study the send path's cost). */
@@ -729,7 +735,11 @@ public final class ChatBenchmark {
         long phaseStart = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
         long measureFrom = phaseStart + (WARMUP_SECONDS + 1) * 1_000_000L;
         long measureTo = measureFrom + SECONDS * 1_000_000L;
-        StreamReader streams = new StreamReader(senders, streamsUrl, phaseStart, measureFrom, measureTo);
+        // room for every event of the phase up front, with a margin: the reader allocates nothing that lives long while
+        // it reads (its own collector's pauses and marking would be added to the latencies it measures)
+        int expected = (int) Math.min(Integer.MAX_VALUE / 8, rate * (WARMUP_SECONDS + 1 + SECONDS + 15) * 1.25);
+        StreamReader streams = new StreamReader(senders, streamsUrl, phaseStart, measureFrom, measureTo, expected);
+        System.gc();  // what earlier phases left behind, collected now rather than by a marking cycle in this one
         Thread reader = new Thread(streams, "sse-reader");
         reader.setDaemon(true);
         reader.start();
@@ -757,6 +767,9 @@ public final class ChatBenchmark {
             throw new IllegalStateException("the stream reader failed", streams.failure);
         }
         committed = committedBetween(pg, chatDb, senders, measureFrom, measureTo);
+        if (DELIVERY_TRACE != null) {
+            streams.trace(Path.of(DELIVERY_TRACE));
+        }
         List<long[]> measured = streams.measured();
         Set<String> delivered = streams.measuredKeys();
         Set<String> unknown = new HashSet<>(delivered);
@@ -963,19 +976,22 @@ public final class ChatBenchmark {
     private final class StreamReader implements Runnable {
         final CountDownLatch connected;
         /**
-         * Per event of this phase, in arrival order: created, its batch's start in the database, and received (µs).
-         * The reader does the same small work for every event from the phase's start, so the measured seconds
-         * cost it no more than the warm-up (it once parsed sentAt with Instant.parse only in the measured seconds,
-         * and the first of them read 40–50 ms worse while that code was still interpreted).
+         * Per event of this phase, in arrival order: created, its batch's start in the database, received (µs), and its
+         * key (wrk thread and request number, {@link #key}). The reader does the same small work for every event from
+         * the phase's start, so the measured seconds cost it no more than the warm-up (it once parsed sentAt with
+         * Instant.parse only in the measured seconds, and the first of them read 40–50 ms worse while that code was
+         * still interpreted). Sized for the whole phase up front, and nothing else it keeps grows per event: until
+         * 2026-12-08 it kept every key as a String in two sets and doubled this array as it went, and the JVM's
+         * collector, marking that, paused the reader for 17 ms twice in a second and took CPU from the service
+         * (benchmark/RESULTS.md).
          */
-        private long[] events = new long[3 * 65_536];
+        private long[] events;
         /** The events of this phase delivered so far (read after the reader has stopped). */
         int eventCount;
-        /** Those due in the measured seconds, as the reader goes, and their keys (read after the reader has stopped). */
+        /** Those due in the measured seconds, as the reader goes. */
         private volatile int measuredCount;
-        private final Set<String> measuredKeys = new HashSet<>();
-        /** The keys of this phase's events: an event delivered twice fails the phase. */
-        private final Set<String> seen = new HashSet<>();
+        /** The request numbers of this phase's events, by wrk thread: an event delivered twice fails the phase. */
+        private final BitSet[] seen = new BitSet[WRK_THREADS];
         /** Why the reader stopped early (a stream ended, a duplicate, a refusal), or null. */
         volatile Exception failure;
         private final long phaseStart;
@@ -984,7 +1000,12 @@ public final class ChatBenchmark {
         private final Selector selector;
         private volatile boolean stopped;
 
-        StreamReader(List<Sender> senders, String streamsUrl, long phaseStart, long measureFrom, long measureTo) throws Exception {
+        StreamReader(List<Sender> senders, String streamsUrl, long phaseStart, long measureFrom, long measureTo,
+                int expectedEvents) throws Exception {
+            this.events = new long[4 * expectedEvents];
+            for (int t = 0; t < WRK_THREADS; t++) {
+                seen[t] = new BitSet(expectedEvents / WRK_THREADS + 1);
+            }
             this.phaseStart = phaseStart;
             this.measureFrom = measureFrom;
             this.measureTo = measureTo;
@@ -1031,6 +1052,15 @@ public final class ChatBenchmark {
             }
         }
 
+        /** Writes every event of the phase (read after the reader has stopped). */
+        void trace(Path file) throws IOException {
+            StringBuilder csv = new StringBuilder("due,batch_began,received\n");
+            for (int i = 0; i < eventCount; i++) {
+                csv.append(events[4 * i]).append(',').append(events[4 * i + 1]).append(',').append(events[4 * i + 2]).append('\n');
+            }
+            Files.writeString(file, csv);
+        }
+
         /** Takes the complete marks out of {@code pending}; the first bytes (status line) mean connected. */
         private void read(StringBuilder pending, long now) {
             if (pending.length() > 0 && pending.charAt(0) == 'H') {
@@ -1047,20 +1077,27 @@ public final class ChatBenchmark {
             int end = 0;
             while (m.find()) {
                 end = m.end();
-                long created = Long.parseLong(m.group(1));
+                long created = Long.parseLong(pending, m.start(1), m.end(1), 10);
                 if (created >= phaseStart) { // not an earlier phase's message
-                    if (!seen.add(m.group(2))) {
-                        throw new IllegalStateException("an event delivered twice: message " + m.group(2));
+                    int dash = pending.indexOf("-", m.start(2));
+                    int thread = Integer.parseInt(pending, m.start(2), dash, 10);
+                    int request = Integer.parseInt(pending, dash + 1, m.end(2), 10);
+                    if (thread < 0 || thread >= WRK_THREADS) {
+                        throw new IllegalStateException("an event of a wrk thread the phase did not run: " + thread);
                     }
-                    if (3 * eventCount + 3 > events.length) {
-                        events = Arrays.copyOf(events, events.length * 2);
+                    if (seen[thread].get(request)) {
+                        throw new IllegalStateException("an event delivered twice: message " + thread + "-" + request);
                     }
-                    events[3 * eventCount] = created;
-                    events[3 * eventCount + 1] = epochMicros(pending, m.start(3));
-                    events[3 * eventCount + 2] = now;
+                    seen[thread].set(request);
+                    if (4 * eventCount + 4 > events.length) {
+                        events = Arrays.copyOf(events, events.length * 2);  // more than the phase was sized for
+                    }
+                    events[4 * eventCount] = created;
+                    events[4 * eventCount + 1] = epochMicros(pending, m.start(3));
+                    events[4 * eventCount + 2] = now;
+                    events[4 * eventCount + 3] = key(thread, request);
                     eventCount++;
                     if (created >= measureFrom && created < measureTo) {
-                        measuredKeys.add(m.group(2));
                         measuredCount++;
                     }
                 }
@@ -1075,8 +1112,20 @@ public final class ChatBenchmark {
             return measuredCount;
         }
 
+        /** The keys of the events due in the measured seconds, as the database's messages carry them (after the phase). */
         Set<String> measuredKeys() {
-            return measuredKeys;
+            Set<String> keys = new HashSet<>();
+            for (int i = 0; i < eventCount; i++) {
+                long created = events[4 * i];
+                if (created >= measureFrom && created < measureTo) {
+                    keys.add((events[4 * i + 3] >>> 32) + "-" + (int) events[4 * i + 3]);
+                }
+            }
+            return keys;
+        }
+
+        private static long key(int thread, int request) {
+            return ((long) thread << 32) | request;
         }
 
         /** Latencies (ns) of the events created in the measured seconds: whole, before the batch began, and after. */
@@ -1086,11 +1135,11 @@ public final class ChatBenchmark {
             long[] after = new long[eventCount];
             int n = 0;
             for (int i = 0; i < eventCount; i++) {
-                long created = events[3 * i];
+                long created = events[4 * i];
                 if (created >= measureFrom && created < measureTo) {
-                    whole[n] = (events[3 * i + 2] - created) * 1000;
-                    before[n] = (events[3 * i + 1] - created) * 1000;
-                    after[n] = (events[3 * i + 2] - events[3 * i + 1]) * 1000;
+                    whole[n] = (events[4 * i + 2] - created) * 1000;
+                    before[n] = (events[4 * i + 1] - created) * 1000;
+                    after[n] = (events[4 * i + 2] - events[4 * i + 1]) * 1000;
                     n++;
                 }
             }
@@ -1106,11 +1155,11 @@ public final class ChatBenchmark {
         String secondsP99(long[] dueBySecond) {
             List<List<Long>> bySecond = new ArrayList<>();
             for (int i = 0; i < eventCount; i++) {
-                int second = (int) ((events[3 * i] - phaseStart) / 1_000_000L);
+                int second = (int) ((events[4 * i] - phaseStart) / 1_000_000L);
                 while (bySecond.size() <= second) {
                     bySecond.add(new ArrayList<>());
                 }
-                bySecond.get(second).add((events[3 * i + 2] - events[3 * i]) * 1000);
+                bySecond.get(second).add((events[4 * i + 2] - events[4 * i]) * 1000);
             }
             while (bySecond.size() < dueBySecond.length) {
                 bySecond.add(new ArrayList<>());
