@@ -115,6 +115,12 @@ public final class ChatBenchmark {
             "-XX:MaxRAM=768m -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 -XX:+UseG1GC -XX:MinHeapFreeRatio=10"
                     + " -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError")
             .trim().split("\\s+"));
+    /**
+     * The senders' tokens outlast the run (they are never refreshed): more than every phase's warm-up and measurement
+     * together. With TestIssuer's 10 minutes a run with -Dbench.seconds=60 was refused (401) in its last send slice.
+     */
+    private static final Duration TOKEN_LIFETIME = TestIssuer.LIFETIME
+            .plusSeconds((2L * SLICES + 6) * (WARMUP_SECONDS + SECONDS + SETTLE_SECONDS + 15));
     private static final String BODY = "Hello, could you tell me when my parcel arrives? order 1234";
     /** The stored content of a text message with BODY (the protobuf JSON mapping, as chat-service stores it). */
     private static final String CONTENT = "{\"text\":{\"body\":\"" + BODY + "\"}}";
@@ -980,10 +986,10 @@ public final class ChatBenchmark {
          * key (wrk thread and request number, {@link #key}). The reader does the same small work for every event from
          * the phase's start, so the measured seconds cost it no more than the warm-up (it once parsed sentAt with
          * Instant.parse only in the measured seconds, and the first of them read 40–50 ms worse while that code was
-         * still interpreted). Sized for the whole phase up front, and nothing else it keeps grows per event: until
-         * 2026-12-08 it kept every key as a String in two sets and doubled this array as it went, and the JVM's
-         * collector, marking that, paused the reader for 17 ms twice in a second and took CPU from the service
-         * (benchmark/RESULTS.md).
+         * still interpreted). Sized for the whole phase up front, and nothing else it keeps grows per event: until the
+         * eighth session of 2026-12-07 it kept every key as a String in two sets and doubled this array as it went,
+         * and the JVM's collector, marking that, paused the reader for 17 ms twice within 0.1 s and took CPU from the
+         * service (benchmark/RESULTS.md).
          */
         private long[] events;
         /** The events of this phase delivered so far (read after the reader has stopped). */
@@ -1383,7 +1389,7 @@ public final class ChatBenchmark {
         Sender(String baseUrl, String person) throws Exception {
             this.person = person;
             this.baseUrl = baseUrl;
-            this.token = issuer.person(person); // valid for the run (TestIssuer.LIFETIME)
+            this.token = issuer.person(person, TOKEN_LIFETIME);
             HttpResponse<String> r = http.send(json("/v1/conversations", "{\"businessId\":\"demo-shop\"}"),
                     HttpResponse.BodyHandlers.ofString());
             Matcher id = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());

@@ -180,6 +180,11 @@ public final class TestIssuer {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web"));
     }
 
+    /** A person's token that lasts {@code lifetime} from now: for a client that runs longer than {@link #LIFETIME} and never refreshes. */
+    public String person(String sub, Duration lifetime) {
+        return sign(base(sub).groups(Set.of("user")).claim("azp", "web").expiresAt(Instant.now().plus(lifetime)));
+    }
+
     /** A person's token with one more claim, e.g. a {@code given_name} of any JSON type. */
     public String personWith(String sub, String claim, Object value) {
         return sign(base(sub).groups(Set.of("user")).claim("azp", "web").claim(claim, value));

@@ -14,7 +14,7 @@ import jakarta.enterprise.event.Observes;
  * {@code MessageWriter}) completes each send on its own context again. The capture also includes the JTA transaction
  * context (Narayana comes with Flyway's JDBC datasource; nothing here uses it), which puts every capture on SmallRye's
  * slow path. It cost about a quarter of chat-service's CPU and a seventh of its allocation on the send and delivery
- * path (benchmark/RESULTS.md, first session of 2026-12-08). Cleared before any other startup work builds a pipeline.
+ * path (benchmark/RESULTS.md, eighth session of 2026-12-07). Cleared before any other startup work builds a pipeline.
  */
 @ApplicationScoped
 public class WithoutContextPropagation {
