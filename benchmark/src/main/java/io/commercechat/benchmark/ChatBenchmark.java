@@ -981,11 +981,13 @@ public final class ChatBenchmark {
      */
     private final class StreamReader implements Runnable {
         final CountDownLatch connected;
+        /** Longs an event takes in {@link #events}. */
+        private static final int FIELDS = 4;
         /**
          * Per event of this phase, in arrival order: created, its batch's start in the database, received (µs), and its
-         * key (wrk thread and request number, {@link #key}). The reader does the same small work for every event from
-         * the phase's start, so the measured seconds cost it no more than the warm-up (it once parsed sentAt with
-         * Instant.parse only in the measured seconds, and the first of them read 40–50 ms worse while that code was
+         * key (wrk thread in the high 32 bits, request number in the low). The reader does the same small work for every
+         * event from the phase's start, so the measured seconds cost it no more than the warm-up (it once parsed sentAt
+         * with Instant.parse only in the measured seconds, and the first of them read 40–50 ms worse while that code was
          * still interpreted). Sized for the whole phase up front, and nothing else it keeps grows per event: until the
          * eighth session of 2026-12-07 it kept every key as a String in two sets and doubled this array as it went,
          * and the JVM's collector, marking that, paused the reader for 17 ms twice within 0.1 s and took CPU from the
@@ -1008,7 +1010,7 @@ public final class ChatBenchmark {
 
         StreamReader(List<Sender> senders, String streamsUrl, long phaseStart, long measureFrom, long measureTo,
                 int expectedEvents) throws Exception {
-            this.events = new long[4 * expectedEvents];
+            this.events = new long[FIELDS * expectedEvents];
             for (int t = 0; t < WRK_THREADS; t++) {
                 seen[t] = new BitSet(expectedEvents / WRK_THREADS + 1);
             }
@@ -1062,7 +1064,7 @@ public final class ChatBenchmark {
         void trace(Path file) throws IOException {
             StringBuilder csv = new StringBuilder("due,batch_began,received\n");
             for (int i = 0; i < eventCount; i++) {
-                csv.append(events[4 * i]).append(',').append(events[4 * i + 1]).append(',').append(events[4 * i + 2]).append('\n');
+                csv.append(due(i)).append(',').append(began(i)).append(',').append(received(i)).append('\n');
             }
             Files.writeString(file, csv);
         }
@@ -1095,15 +1097,16 @@ public final class ChatBenchmark {
                         throw new IllegalStateException("an event delivered twice: message " + thread + "-" + request);
                     }
                     seen[thread].set(request);
-                    if (4 * eventCount + 4 > events.length) {
+                    int at = FIELDS * eventCount;
+                    if (at + FIELDS > events.length) {
                         events = Arrays.copyOf(events, events.length * 2);  // more than the phase was sized for
                     }
-                    events[4 * eventCount] = created;
-                    events[4 * eventCount + 1] = epochMicros(pending, m.start(3));
-                    events[4 * eventCount + 2] = now;
-                    events[4 * eventCount + 3] = key(thread, request);
+                    events[at] = created;
+                    events[at + 1] = epochMicros(pending, m.start(3));
+                    events[at + 2] = now;
+                    events[at + 3] = ((long) thread << 32) | request;
                     eventCount++;
-                    if (created >= measureFrom && created < measureTo) {
+                    if (measured(created)) {
                         measuredCount++;
                     }
                 }
@@ -1122,16 +1125,29 @@ public final class ChatBenchmark {
         Set<String> measuredKeys() {
             Set<String> keys = new HashSet<>();
             for (int i = 0; i < eventCount; i++) {
-                long created = events[4 * i];
-                if (created >= measureFrom && created < measureTo) {
-                    keys.add((events[4 * i + 3] >>> 32) + "-" + (int) events[4 * i + 3]);
+                if (measured(due(i))) {
+                    long key = events[FIELDS * i + 3];
+                    keys.add((key >>> 32) + "-" + (int) key);
                 }
             }
             return keys;
         }
 
-        private static long key(int thread, int request) {
-            return ((long) thread << 32) | request;
+        /** Event i's due time, the start of its batch in the database, and when it was received (µs). */
+        private long due(int i) {
+            return events[FIELDS * i];
+        }
+
+        private long began(int i) {
+            return events[FIELDS * i + 1];
+        }
+
+        private long received(int i) {
+            return events[FIELDS * i + 2];
+        }
+
+        private boolean measured(long due) {
+            return due >= measureFrom && due < measureTo;
         }
 
         /** Latencies (ns) of the events created in the measured seconds: whole, before the batch began, and after. */
@@ -1141,11 +1157,10 @@ public final class ChatBenchmark {
             long[] after = new long[eventCount];
             int n = 0;
             for (int i = 0; i < eventCount; i++) {
-                long created = events[4 * i];
-                if (created >= measureFrom && created < measureTo) {
-                    whole[n] = (events[4 * i + 2] - created) * 1000;
-                    before[n] = (events[4 * i + 1] - created) * 1000;
-                    after[n] = (events[4 * i + 2] - events[4 * i + 1]) * 1000;
+                if (measured(due(i))) {
+                    whole[n] = (received(i) - due(i)) * 1000;
+                    before[n] = (began(i) - due(i)) * 1000;
+                    after[n] = (received(i) - began(i)) * 1000;
                     n++;
                 }
             }
@@ -1161,11 +1176,11 @@ public final class ChatBenchmark {
         String secondsP99(long[] dueBySecond) {
             List<List<Long>> bySecond = new ArrayList<>();
             for (int i = 0; i < eventCount; i++) {
-                int second = (int) ((events[4 * i] - phaseStart) / 1_000_000L);
+                int second = (int) ((due(i) - phaseStart) / 1_000_000L);
                 while (bySecond.size() <= second) {
                     bySecond.add(new ArrayList<>());
                 }
-                bySecond.get(second).add((events[4 * i + 2] - events[4 * i]) * 1000);
+                bySecond.get(second).add((received(i) - due(i)) * 1000);
             }
             while (bySecond.size() < dueBySecond.length) {
                 bySecond.add(new ArrayList<>());
