@@ -1126,8 +1126,7 @@ public final class ChatBenchmark {
             Set<String> keys = new HashSet<>();
             for (int i = 0; i < eventCount; i++) {
                 if (measured(due(i))) {
-                    long key = events[FIELDS * i + 3];
-                    keys.add((key >>> 32) + "-" + (int) key);
+                    keys.add((key(i) >>> 32) + "-" + (int) key(i));
                 }
             }
             return keys;
@@ -1144,6 +1143,11 @@ public final class ChatBenchmark {
 
         private long received(int i) {
             return events[FIELDS * i + 2];
+        }
+
+        /** Event i's key: its wrk thread in the high 32 bits, its request number in the low. */
+        private long key(int i) {
+            return events[FIELDS * i + 3];
         }
 
         private boolean measured(long due) {
